@@ -1,0 +1,3 @@
+from icsvc.cli import main
+
+main()

@@ -1,0 +1,201 @@
+"""`providers.yaml`: calendars, providers, their SLAs and services, loaded into typed records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icsvc.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours
+from icsvc.durations import Duration, parse_duration
+from icsvc.errors import ValidationError
+from icsvc.schema import NAME, NAME_ACCEPTED, FileChecker, load_yaml_file
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+DEFAULT_AT_RISK = 0.25
+
+
+@dataclass(frozen=True)
+class Targets:
+    """SLA targets for one priority, in the provider's business time."""
+
+    acknowledge: Duration
+    resolve: Duration
+    update: Duration | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"acknowledge": self.acknowledge.text, "resolve": self.resolve.text}
+        if self.update is not None:
+            out["update"] = self.update.text
+        return out
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    description: str
+    requires: tuple[str, ...] = ()
+    lead_time: Duration | None = None
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    calendar: BusinessCalendar
+    members: tuple[str, ...]
+    escalation: str
+    sla: dict[str, Targets]
+    services: dict[str, Service]
+    team: str | None = None
+    description: str = ""
+
+    def is_member(self, email: str) -> bool:
+        return email.lower() in self.members
+
+
+@dataclass
+class Catalogue:
+    path: Path
+    calendars: dict[str, BusinessCalendar]
+    providers: dict[str, Provider]
+    departments: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    at_risk: float = DEFAULT_AT_RISK
+
+    def provider(self, name: str) -> Provider:
+        try:
+            return self.providers[name]
+        except KeyError:
+            known = ", ".join(self.providers) or "none defined"
+            raise ValidationError(
+                self.path, f"unknown provider {name!r} (accepted: {known})"
+            ) from None
+
+    def department_of(self, email: str) -> str | None:
+        for dept, members in self.departments.items():
+            if email.lower() in members:
+                return dept
+        return None
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    data, text = load_yaml_file(path)
+    return parse_catalogue(path, text, data)
+
+
+def parse_catalogue(path: Path, text: str, data: Any) -> Catalogue:
+    fc = FileChecker(path, text)
+    if data is None:
+        fc.fail([], "the file is empty (expected 'calendars' and 'providers')")
+    root = fc.mapping(
+        data, [], required=["calendars", "providers"],
+        allowed=["calendars", "providers", "departments", "settings"],
+    )
+    calendars = {
+        name: _calendar(fc, str(name), spec)
+        for name, spec in fc.mapping(root["calendars"], ["calendars"]).items()
+    }
+    providers = {}
+    for pid, spec in fc.mapping(root["providers"], ["providers"]).items():
+        providers[str(pid)] = _provider(fc, str(pid), spec, calendars)
+    departments: dict[str, tuple[str, ...]] = {}
+    if root.get("departments") is not None:
+        for dept, spec in fc.mapping(root["departments"], ["departments"]).items():
+            keys = ["departments", str(dept)]
+            fc.string(dept, keys, pattern=NAME, accepted=NAME_ACCEPTED)
+            body = fc.mapping(spec, keys, allowed=["name", "members"])
+            members = fc.string_list(body.get("members") or [], [*keys, "members"], fc.email)
+            departments[str(dept)] = tuple(members)
+    at_risk = DEFAULT_AT_RISK
+    if root.get("settings") is not None:
+        settings = fc.mapping(root["settings"], ["settings"], allowed=["at_risk"])
+        if "at_risk" in settings:
+            at_risk = fc.integer(settings["at_risk"], ["settings", "at_risk"], 1, 99) / 100
+    return Catalogue(path, calendars, providers, departments, at_risk)
+
+
+def _calendar(fc: FileChecker, name: str, spec: Any) -> BusinessCalendar:
+    keys = ["calendars", name]
+    fc.string(name, keys, pattern=NAME, accepted=NAME_ACCEPTED)
+    body = fc.mapping(spec, keys, required=["timezone", "days", "hours"],
+                      allowed=["timezone", "days", "hours", "holidays"])
+    tz = fc.string(body["timezone"], [*keys, "timezone"])
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        fc.fail([*keys, "timezone"],
+                f"unknown timezone {tz!r} (accepted: an IANA name such as America/New_York)")
+    days_raw = body["days"]
+    if not isinstance(days_raw, list):
+        fc.fail([*keys, "days"], f"expected a list of weekdays (accepted: {', '.join(WEEKDAYS)})")
+    days = fc.convert(days_raw, [*keys, "days"], parse_days)
+    if not days:
+        fc.fail([*keys, "days"], "needs at least one working day")
+    hours = fc.convert(body["hours"], [*keys, "hours"], parse_hours)
+    holidays = frozenset(
+        fc.date(v, [*keys, "holidays", i]) for i, v in enumerate(body.get("holidays") or [])
+    )
+    return BusinessCalendar(name=name, timezone=tz, days=days, hours=hours, holidays=holidays)
+
+
+def _provider(
+    fc: FileChecker, pid: str, spec: Any, calendars: dict[str, BusinessCalendar]
+) -> Provider:
+    keys = ["providers", pid]
+    fc.string(pid, keys, pattern=NAME, accepted=NAME_ACCEPTED)
+    body = fc.mapping(
+        spec, keys,
+        required=["name", "calendar", "members", "escalation", "sla", "services"],
+        allowed=["description", "team"],
+    )
+    cal_name = fc.string(body["calendar"], [*keys, "calendar"])
+    if cal_name not in calendars:
+        fc.fail([*keys, "calendar"],
+                f"unknown calendar {cal_name!r} (accepted: {', '.join(calendars) or 'none'})")
+    members = fc.string_list(body["members"], [*keys, "members"], fc.email)
+    if not members:
+        fc.fail([*keys, "members"], "needs at least one member email")
+    sla_body = fc.mapping(body["sla"], [*keys, "sla"], required=PRIORITIES, allowed=PRIORITIES)
+    sla = {}
+    for prio in PRIORITIES:
+        pk = [*keys, "sla", prio]
+        t = fc.mapping(sla_body[prio], pk, required=["acknowledge", "resolve"],
+                       allowed=["acknowledge", "resolve", "update"])
+        sla[prio] = Targets(
+            acknowledge=fc.convert(t["acknowledge"], [*pk, "acknowledge"], parse_duration),
+            resolve=fc.convert(t["resolve"], [*pk, "resolve"], parse_duration),
+            update=(fc.convert(t["update"], [*pk, "update"], parse_duration)
+                    if t.get("update") is not None else None),
+        )
+    services = {}
+    for sid, sspec in fc.mapping(body["services"], [*keys, "services"]).items():
+        sk = [*keys, "services", str(sid)]
+        fc.string(sid, sk, pattern=NAME, accepted=NAME_ACCEPTED)
+        sbody = fc.mapping(sspec, sk, required=["description"],
+                           allowed=["requires", "lead_time"])
+        requires = fc.string_list(sbody.get("requires") or [], [*sk, "requires"])
+        for i, item in enumerate(requires):
+            fc.string(item, [*sk, "requires", i], pattern=NAME, accepted=NAME_ACCEPTED)
+        services[str(sid)] = Service(
+            id=str(sid),
+            description=fc.string(sbody["description"], [*sk, "description"]),
+            requires=tuple(requires),
+            lead_time=(fc.convert(sbody["lead_time"], [*sk, "lead_time"], parse_duration)
+                       if sbody.get("lead_time") is not None else None),
+        )
+    if not services:
+        fc.fail([*keys, "services"], "needs at least one service")
+    team = body.get("team")
+    return Provider(
+        id=pid,
+        name=fc.string(body["name"], [*keys, "name"]),
+        calendar=calendars[cal_name],
+        members=tuple(members),
+        escalation=fc.email(body["escalation"], [*keys, "escalation"]),
+        sla=sla,
+        services=services,
+        team=fc.string(team, [*keys, "team"]) if team is not None else None,
+        description=(fc.string(body["description"], [*keys, "description"])
+                     if body.get("description") else ""),
+    )

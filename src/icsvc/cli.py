@@ -1,0 +1,215 @@
+"""The command line: Typer parses options and hands them to one plain function per command.
+
+Heavy modules are imported inside the commands so `icsvc --help` starts quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from icsvc import __version__
+
+app = typer.Typer(
+    name="icsvc",
+    help="Internal customer service as code: requests between departments, as YAML in git.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+StoreOpt = Annotated[
+    Optional[str],
+    typer.Option("--store", envvar="ICSVC_STORE", show_envvar=True,
+                 help="Store folder (default: found from the current folder upwards)."),
+]
+ActorOpt = Annotated[
+    Optional[str],
+    typer.Option("--as", help="Act as this email (default: ICSVC_USER, then git user.email)."),
+]
+
+
+class TableFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class ShowFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    github = "github"
+    json = "json"
+
+
+FormatOpt = Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _context(store: str | None, actor: str | None) -> object:
+    from icsvc.context import Context, now_from_env
+
+    return Context(cwd=Path.cwd(), store_override=store, now=now_from_env(), actor_option=actor)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"icsvc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True,
+                           help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Internal customer service as code."""
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder for the new store.")] = Path("."),
+) -> None:
+    """Create a new store: a commented providers.yaml, requests/, ignore rules."""
+    from icsvc.commands import init as cmd
+
+    cmd.run(path)
+
+
+@app.command()
+def sla(
+    provider: Annotated[Optional[str], typer.Argument(help="Only this provider.")] = None,
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] =
+    ShowFormat.table,
+    store: StoreOpt = None,
+) -> None:
+    """The service catalogue: services, what they need from you, lead times, SLA targets."""
+    from icsvc.commands import catalogue as cmd
+
+    cmd.run(_context(store, None), provider, fmt.value)
+
+
+@app.command()
+def new(
+    provider: Annotated[Optional[str], typer.Option("--provider", "-p",
+                                                    help="The provider to ask.")] = None,
+    service: Annotated[Optional[str], typer.Option("--service", "-s",
+                                                   help="The provider's service.")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", "-t",
+                                                 help="A one-line summary.")] = None,
+    details: Annotated[Optional[str], typer.Option("--details", "-d",
+                                                   help="More detail.")] = None,
+    priority: Annotated[str, typer.Option(help="Requested priority: low, normal, high, urgent.")]
+    = "normal",
+    needed_by: Annotated[Optional[str], typer.Option(
+        "--needed-by", help="When you need it: a date, today, tomorrow, fri, +3d...")] = None,
+    info: Annotated[Optional[list[str]], typer.Option(
+        "--info", help="KEY=VALUE: information the service requires (repeatable).")] = None,
+    justification: Annotated[Optional[str], typer.Option(
+        help="Why this is urgent or last-minute (required for a rush).")] = None,
+    department: Annotated[Optional[str], typer.Option(
+        help="Your department (default: from providers.yaml departments, ICSVC_DEPARTMENT "
+             "or git config icsvc.department).")] = None,
+    cost: Annotated[Optional[float], typer.Option(
+        help="The cost to the business if the SLA lapses.")] = None,
+    impact_note: Annotated[Optional[str], typer.Option(
+        "--impact-note", help="What a lapse would cost, in words.")] = None,
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] =
+    ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Ask a provider for something; prints the new ID and the dates to expect."""
+    from icsvc.commands import new as cmd
+
+    cmd.run(_context(store, actor), cmd.Options(
+        provider=provider, service=service, title=title, details=details, priority=priority,
+        needed_by=needed_by, info=info or [], justification=justification,
+        department=department, cost=cost, impact_note=impact_note, fmt=fmt.value,
+    ))
+
+
+@app.command()
+def show(
+    request_id: Annotated[str, typer.Argument(metavar="ID", help="A request ID or prefix.")],
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] =
+    ShowFormat.table,
+    store: StoreOpt = None,
+) -> None:
+    """A request with its SLA clocks and its history as a timeline."""
+    from icsvc.commands import show as cmd
+
+    cmd.run(_context(store, None), request_id, fmt.value)
+
+
+@app.command("list")
+def list_(
+    provider: Annotated[Optional[list[str]], typer.Option(
+        "--provider", "-p", help="Only these providers (repeatable).")] = None,
+    status: Annotated[Optional[list[str]], typer.Option(
+        help="Only these statuses (repeatable).")] = None,
+    department: Annotated[Optional[list[str]], typer.Option(
+        help="Only requests from these departments (repeatable).")] = None,
+    priority: Annotated[Optional[list[str]], typer.Option(
+        help="Only these agreed priorities (repeatable).")] = None,
+    open_: Annotated[bool, typer.Option(
+        "--open/--all", help="Open requests only (default), or all.")] = True,
+    fmt: FormatOpt = TableFormat.table,
+    store: StoreOpt = None,
+) -> None:
+    """List requests, newest first."""
+    from icsvc.commands import listing as cmd
+
+    cmd.run(_context(store, None), cmd.Filters(
+        providers=provider or [], statuses=status or [], departments=department or [],
+        priorities=priority or [], open_only=open_,
+    ), fmt.value)
+
+
+@app.command()
+def check(
+    fmt: Annotated[CheckFormat, typer.Option(
+        "--format", "-f", help="text, github (Actions annotations) or json.")] =
+    CheckFormat.text,
+    base: Annotated[Optional[str], typer.Option(
+        "--base", help="Also check what this branch changes since REV (pull requests).")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Validate the whole store; every problem as path:line: message, exit 1 if any."""
+    from icsvc.commands import check as cmd
+
+    cmd.run(_context(store, None), fmt.value, base)
+
+
+# Command groups live in their own modules and register on `app` when imported.
+from icsvc import cli_git, cli_reports, cli_workflow  # noqa: E402,F401
+
+
+def main() -> None:
+    """Console entry point: user mistakes become one line on stderr and an exit code."""
+    from icsvc.errors import IcsvcError
+
+    try:
+        app()
+    except IcsvcError as exc:
+        from icsvc.ui import error
+
+        error(exc.message)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        os._exit(1)

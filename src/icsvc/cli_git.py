@@ -1,0 +1,1 @@
+"""Git collaboration commands (merge-driver, sync, git-setup, codeowners)."""

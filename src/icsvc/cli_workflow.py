@@ -1,0 +1,1 @@
+"""Provider workflow commands (triage, update, escalate, explain, queue)."""

@@ -1,0 +1,82 @@
+"""`icsvc sla`: what each provider offers, needs, and promises, in its business hours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from icsvc.catalogue import PRIORITIES, Provider
+from icsvc.commands import open_store
+from icsvc.context import Context
+from icsvc.errors import IcsvcError
+from icsvc.ui import console, print_json
+
+
+def _hours(provider: Provider) -> str:
+    cal = provider.calendar
+    from icsvc.calendar import WEEKDAYS
+
+    days = ", ".join(WEEKDAYS[d] for d in sorted(cal.days))
+    spans = ", ".join(f"{a.strftime('%H:%M')}-{'24:00' if b.hour == 23 and b.minute == 59 and b.second == 59 else b.strftime('%H:%M')}" for a, b in cal.hours)
+    return f"{days} {spans} {cal.timezone}"
+
+
+def provider_json(p: Provider) -> dict[str, Any]:
+    return {
+        "provider": p.id,
+        "name": p.name,
+        "description": p.description or None,
+        "members": list(p.members),
+        "escalation": p.escalation,
+        "calendar": {
+            "name": p.calendar.name,
+            "timezone": p.calendar.timezone,
+            "hours": _hours(p),
+            "holidays": sorted(d.isoformat() for d in p.calendar.holidays),
+        },
+        "sla": {prio: p.sla[prio].to_dict() for prio in PRIORITIES},
+        "services": [
+            {"service": s.id, "description": s.description, "requires": list(s.requires),
+             "lead_time": s.lead_time.text if s.lead_time else None}
+            for s in p.services.values()
+        ],
+    }
+
+
+def run(ctx: Context, provider: str | None, fmt: str) -> None:
+    store = open_store(ctx)
+    cat = store.catalogue
+    if provider is not None and provider not in cat.providers:
+        raise IcsvcError(f"unknown provider {provider!r} (accepted: {', '.join(cat.providers)})")
+    chosen = [cat.providers[provider]] if provider else list(cat.providers.values())
+    if fmt == "json":
+        print_json([provider_json(p) for p in chosen])
+        return
+    from rich.table import Table
+    from rich.markup import escape
+
+    con = console()
+    for p in chosen:
+        con.print(f"[bold]{escape(p.name)}[/bold] ({p.id})"
+                  + (f" - {escape(p.description)}" if p.description else ""))
+        con.print(f"  hours: {_hours(p)}; escalation: {p.escalation}; "
+                  f"members: {', '.join(p.members)}")
+        services = Table(header_style="bold", box=None, padding=(0, 2, 0, 2))
+        for col in ("service", "what it is", "what we need from you", "lead time"):
+            services.add_column(col, overflow="fold")
+        for s in p.services.values():
+            services.add_row(s.id, escape(s.description), ", ".join(s.requires) or "-",
+                             s.lead_time.text if s.lead_time else "-")
+        con.print(services)
+        targets = Table(header_style="bold", box=None, padding=(0, 2, 0, 2))
+        for col in ("priority", "acknowledge within", "resolve within", "progress note every"):
+            targets.add_column(col)
+        for prio in PRIORITIES:
+            t = p.sla[prio]
+            targets.add_row(prio, t.acknowledge.text, t.resolve.text,
+                            t.update.text if t.update else "-")
+        con.print(targets)
+        con.print()
+    day = chosen[0].calendar.day_length if chosen else None
+    if day is not None:
+        con.print("[dim]Targets are business time in the provider's calendar "
+                  "(1d = one working day, 1w = one working week).[/dim]")

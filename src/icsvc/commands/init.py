@@ -1,0 +1,48 @@
+"""`icsvc init`: a new store with a commented providers.yaml template."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from icsvc.errors import IcsvcError
+from icsvc.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR
+from icsvc.ui import console
+from icsvc.yamlio import write_atomic
+
+GITIGNORE_LINE = f"{DERIVED_DIR}/"
+
+
+def create_store(root: Path) -> list[Path]:
+    """Write the store files; refuses when a store is already there. Returns what it wrote."""
+    if (root / PROVIDERS_FILE).exists():
+        raise IcsvcError(f"{root / PROVIDERS_FILE} already exists; refusing to overwrite a store")
+    if root.exists() and not root.is_dir():
+        raise IcsvcError(f"{root} exists and is not a folder")
+    template = files("icsvc").joinpath("templates/providers.yaml").read_text(encoding="utf-8")
+    written = []
+    write_atomic(root / PROVIDERS_FILE, template)
+    written.append(root / PROVIDERS_FILE)
+    keep = root / REQUESTS_DIR / ".gitkeep"
+    if not keep.exists():
+        write_atomic(keep, "")
+        written.append(keep)
+    ignore = root / ".gitignore"
+    existing = ignore.read_text(encoding="utf-8") if ignore.exists() else ""
+    if GITIGNORE_LINE not in existing.splitlines():
+        prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
+        write_atomic(ignore, prefix + "# derived by icsvc (cache); safe to delete\n"
+                     + GITIGNORE_LINE + "\n")
+        written.append(ignore)
+    return written
+
+
+def run(path: Path) -> None:
+    root = path.expanduser().resolve()
+    written = create_store(root)
+    con = console()
+    con.print(f"Created an icsvc store in {root}:")
+    for p in written:
+        con.print(f"  {p.relative_to(root)}")
+    con.print("Next: edit providers.yaml (your calendars, providers and services), run "
+              "'icsvc check', and commit.")

@@ -1,0 +1,119 @@
+"""`icsvc new`: ask a provider for something, and learn what to expect."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from icsvc.catalogue import Catalogue
+from icsvc.commands import open_store
+from icsvc.context import Context
+from icsvc.errors import UsageError
+from icsvc.intake import Draft, build_request, missing_items
+from icsvc.ui import console, print_json
+from icsvc.views import request_json
+
+
+@dataclass
+class Options:
+    provider: str | None
+    service: str | None
+    title: str | None
+    details: str | None
+    priority: str
+    needed_by: str | None
+    info: list[str]
+    justification: str | None
+    department: str | None
+    cost: float | None
+    impact_note: str | None
+    fmt: str
+
+
+def parse_info(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--info: {pair!r} is not KEY=VALUE (e.g. order_number=SO-1234)")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def default_department(cat: Catalogue, actor: str, cwd: str) -> str | None:
+    found = cat.department_of(actor) or os.environ.get("ICSVC_DEPARTMENT")
+    if found:
+        return found
+    try:
+        out = subprocess.run(["git", "config", "icsvc.department"], cwd=cwd,
+                             capture_output=True, text=True, check=False, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+def _ask(draft: Draft, cat: Catalogue) -> None:
+    """On a terminal, prompt for whatever is still missing."""
+    from rich.prompt import Prompt
+
+    con = console()
+    if not draft.provider:
+        draft.provider = Prompt.ask("Provider", choices=list(cat.providers), console=con)
+    provider = cat.providers.get(draft.provider)
+    if provider is not None and not draft.service:
+        for s in provider.services.values():
+            con.print(f"  [bold]{s.id}[/bold]: {s.description}")
+        draft.service = Prompt.ask("Service", choices=list(provider.services), console=con)
+    if not draft.title:
+        draft.title = Prompt.ask("Title", console=con)
+    if not draft.department:
+        draft.department = Prompt.ask("Your department", console=con)
+    if provider is not None and draft.service in provider.services:
+        for key in provider.services[draft.service].requires:
+            if not draft.info.get(key, "").strip():
+                draft.info[key] = Prompt.ask(f"{key} (required by {draft.service})",
+                                             console=con)
+
+
+def run(ctx: Context, opts: Options) -> None:
+    store = open_store(ctx)
+    cat = store.catalogue
+    actor = ctx.actor()
+    draft = Draft(
+        provider=opts.provider, service=opts.service, title=opts.title, details=opts.details,
+        priority=opts.priority, needed_by=opts.needed_by, info=parse_info(opts.info),
+        justification=opts.justification,
+        department=opts.department or default_department(cat, actor, str(ctx.cwd)),
+        cost=opts.cost, impact_note=opts.impact_note,
+    )
+    if missing_items(draft, cat) and sys.stdin.isatty() and sys.stdout.isatty():
+        _ask(draft, cat)
+    taken = {p.stem for p in store.request_files()}
+    request = build_request(draft, cat, actor, ctx.now, taken)
+    path = store.save(request)
+    data = request_json(request, cat, ctx.now)
+    if opts.fmt == "json":
+        print_json(data)
+        return
+    provider = cat.providers[request.provider]
+    con = console()
+    con.print(f"Created [bold]{request.id}[/bold] ({store.rel(path)}) for "
+              f"{provider.name} / {request.service}, priority {request.priority}"
+              + (" [yellow](rush)[/yellow]" if request.rush else ""))
+    sla = data["sla"]
+    tz = provider.calendar.timezone
+    con.print(f"  acknowledge by: {_when(sla['acknowledge']['due'])}  "
+              f"({sla['acknowledge']['target']} of business time)")
+    con.print(f"  resolve by:     {_when(sla['resolve']['due'])}  "
+              f"({sla['resolve']['target']} of business time)")
+    con.print(f"  in {provider.name}'s hours ({tz}); questions or exceptions: "
+              f"{provider.escalation}")
+    con.print("  Commit the file and open a pull request to send it.")
+
+
+def _when(iso: str) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).strftime("%a %Y-%m-%d %H:%M %z")

@@ -1,0 +1,128 @@
+"""`icsvc show`: one request, its SLA clocks, and its history as a timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from icsvc.commands import open_store
+from icsvc.context import Context
+from icsvc.ui import STATE_STYLE, console, print_json, styled
+from icsvc.views import request_json
+
+
+def _t(value: str | None) -> str:
+    if not value:
+        return "-"
+    return datetime.fromisoformat(value).strftime("%a %Y-%m-%d %H:%M %z")
+
+
+def describe(entry: dict[str, Any]) -> str:
+    """One line for a history entry: what changed, old -> new, and the note."""
+    kind = entry["type"]
+    parts: list[str] = []
+    if kind == "created":
+        parts.append("created the request")
+    elif kind == "status":
+        parts.append(f"status {entry.get('from', '?')} -> {entry.get('to')}")
+        if entry.get("timeframe"):
+            parts.append(f"(expect it by {_t(entry['timeframe'])})")
+    elif kind in ("priority", "assigned", "progress"):
+        label = {"assigned": "owner", "progress": "progress"}.get(kind, kind)
+        parts.append(f"{label} {entry.get('from') or '-'} -> {entry.get('to') or '-'}")
+    elif kind == "promise":
+        parts.append(f"promised {_t(entry.get('to'))}")
+        if entry.get("from"):
+            parts.append(f"(was {_t(entry['from'])})")
+        if entry.get("broken"):
+            parts.append("[broken promise]")
+    elif kind == "redirect":
+        parts.append(f"redirected {entry.get('from')} -> {entry.get('to')}")
+        if entry.get("service"):
+            parts.append(f"(service {entry['service']})")
+    elif kind == "info":
+        parts.append("provided " + ", ".join(f"{k}={v}" for k, v in
+                                            (entry.get("info") or {}).items()))
+    elif kind == "escalation":
+        parts.append(f"escalated to {entry.get('to')}")
+    elif kind == "feedback":
+        parts.append(f"rated {entry.get('rating')}/5")
+        if entry.get("comment"):
+            parts.append(f"\"{entry['comment']}\"")
+    elif kind == "targets":
+        parts.append(f"SLA targets now {entry.get('to')}")
+    elif kind == "conflict":
+        parts.append(f"merge: {entry.get('field')} set to {entry.get('ours')!r} and "
+                     f"{entry.get('theirs')!r} on two branches; kept {entry.get('kept')!r}")
+    else:
+        parts.append(kind)
+    if entry.get("note"):
+        parts.append(f"- {entry['note']}")
+    return " ".join(parts)
+
+
+def run(ctx: Context, request_id: str, fmt: str) -> None:
+    store = open_store(ctx)
+    request = store.load(request_id)
+    cat = store.catalogue
+    data = request_json(request, cat, ctx.now)
+    if fmt == "json":
+        print_json(data)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    provider = cat.providers[request.provider]
+    con = console()
+    con.print(f"[bold]{request.id}[/bold]  {escape(request.title)}")
+    rows = [
+        ("provider", f"{provider.name} ({request.provider}) / {request.service}"),
+        ("status", request.status + (f", {request.progress}% done"
+                                     if request.progress is not None else "")),
+        ("priority", request.priority + (f" (asked for {request.requested_priority})"
+                                         if request.requested_priority != request.priority
+                                         else "")),
+        ("requester", f"{request.customer_email} ({request.customer_department})"),
+        ("owner", request.owner or "unassigned"),
+        ("created", _t(data["created_at"])),
+    ]
+    if request.needed_by:
+        rows.append(("needed by", _t(data["needed_by"])))
+    if request.rush:
+        rows.append(("rush", f"yes - {request.justification or ''}"))
+    if request.promised_by:
+        rows.append(("promised by", f"{_t(data['promised_by'])} ({data['promise']})"))
+    for key, value in request.info.items():
+        rows.append((key, value))
+    if request.impact:
+        rows.append(("impact", f"{request.impact.get('cost')} "
+                               f"{request.impact.get('note', '')}".strip()))
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column(overflow="fold")
+    for key, value in rows:
+        head.add_row(key, escape(str(value)))
+    con.print(head)
+    if request.details:
+        con.print()
+        con.print(escape(request.details))
+    con.print()
+    clocks = Table(title="SLA", title_justify="left", header_style="bold", box=None,
+                   padding=(0, 2, 0, 0))
+    for col in ("clock", "target", "due", "left", "state"):
+        clocks.add_column(col)
+    for name, c in data["sla"].items():
+        state = c["state"] + (" (update overdue)" if name == "update" and
+                              c["state"] == "breached" else "")
+        clocks.add_row(name, c["target"], _t(c["due"]),
+                       "-" if c["met_at"] else c["left"],
+                       styled(state, STATE_STYLE.get(c["state"], "")))
+    con.print(clocks)
+    con.print()
+    timeline = Table(title="History", title_justify="left", header_style="bold", box=None,
+                     padding=(0, 2, 0, 0))
+    for col in ("when", "who", "what"):
+        timeline.add_column(col, overflow="fold")
+    for entry in data["history"]:
+        timeline.add_row(_t(entry["at"]), entry["by"], escape(describe(entry)))
+    con.print(timeline)

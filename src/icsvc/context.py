@@ -1,0 +1,66 @@
+"""Who is acting and what time it is: taken once per command and passed in explicitly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from icsvc.errors import IcsvcError, UsageError
+
+
+def now_from_env() -> datetime:
+    """`ICSVC_NOW` (ISO 8601) when set, so demos and tests are reproducible; else the clock."""
+    raw = os.environ.get("ICSVC_NOW")
+    if not raw:
+        return datetime.now(timezone.utc).astimezone()
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise UsageError(
+            f"ICSVC_NOW: {raw!r} is not a date-time (accepted: ISO 8601 such as "
+            "2026-11-24T10:00:00-05:00)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.astimezone()  # a bare local time: the machine's zone
+    return value
+
+
+def git_email(cwd: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "config", "user.email"], cwd=cwd, capture_output=True, text=True,
+            check=False, timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    email = out.stdout.strip()
+    return email or None
+
+
+def resolve_actor(option: str | None, cwd: Path) -> str:
+    """`--as EMAIL`, else ICSVC_USER, else `git config user.email`."""
+    email = option or os.environ.get("ICSVC_USER") or git_email(cwd)
+    if not email:
+        raise IcsvcError(
+            "who is acting? pass --as EMAIL, set ICSVC_USER, or run "
+            "'git config user.email you@example.com'"
+        )
+    if "@" not in email or " " in email.strip():
+        raise UsageError(f"--as: {email!r} is not an email address (accepted: name@domain)")
+    return email.strip().lower()
+
+
+@dataclass(frozen=True)
+class Context:
+    """The inputs every command takes: store location, clock, actor (resolved lazily)."""
+
+    cwd: Path
+    store_override: str | None
+    now: datetime
+    actor_option: str | None
+
+    def actor(self) -> str:
+        return resolve_actor(self.actor_option, self.cwd)

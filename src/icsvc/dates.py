@@ -1,0 +1,55 @@
+"""Dates typed by people: ISO dates and date-times, `today`, `tomorrow`, weekday names,
+`+3d` / `+2w` (calendar days or weeks ahead) and `+4h` (hours ahead).
+
+A date without a time means the end of that business day in the provider's calendar.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from icsvc.calendar import WEEKDAYS, BusinessCalendar
+
+ACCEPTED = (
+    "YYYY-MM-DD, an ISO date-time, today, tomorrow, a weekday name (mon..sun), +3d, +2w or +4h"
+)
+_RELATIVE = re.compile(r"^\+(\d{1,4})([dwh])$")
+
+
+def parse_when(text: str, now: datetime, cal: BusinessCalendar) -> datetime:
+    """Parse a user date; ValueError with what is accepted."""
+    raw = text.strip().lower()
+    local_now = now.astimezone(cal.tz)
+    today = local_now.date()
+    day: date | None = None
+    if raw == "today":
+        day = today
+    elif raw == "tomorrow":
+        day = today + timedelta(days=1)
+    elif raw[:3] in WEEKDAYS and raw in {WEEKDAYS[i] for i in range(7)} | _FULL_NAMES:
+        target = WEEKDAYS.index(raw[:3])
+        ahead = (target - today.weekday()) % 7 or 7
+        day = today + timedelta(days=ahead)
+    elif match := _RELATIVE.match(raw):
+        amount, unit = int(match.group(1)), match.group(2)
+        if unit == "h":
+            return (local_now + timedelta(hours=amount)).astimezone(cal.tz)
+        day = today + timedelta(days=amount * (7 if unit == "w" else 1))
+    else:
+        try:
+            if len(raw) == 10:
+                day = date.fromisoformat(raw)
+            else:
+                value = datetime.fromisoformat(text.strip())
+                if value.tzinfo is None:
+                    value = value.replace(tzinfo=cal.tz)
+                return value.astimezone(cal.tz)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date (accepted: {ACCEPTED})") from None
+    return cal.end_of_day(day)
+
+
+_FULL_NAMES = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+}

@@ -1,0 +1,38 @@
+"""The one error type for user mistakes, and its exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class IcsvcError(Exception):
+    """A user-facing error: one line, no traceback, a non-zero exit (1 = refusal/failed check)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(IcsvcError):
+    """Bad command-line usage (exit 2)."""
+
+    exit_code = 2
+
+
+class ValidationError(IcsvcError):
+    """A problem in a store file, located as `path:line: field: problem`."""
+
+    def __init__(
+        self, path: Path | str, problem: str, *, line: int | None = None, field: str = ""
+    ) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.field = field
+        self.problem = problem
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        return f"{where}: {self.field}: {self.problem}" if self.field else f"{where}: {self.problem}"

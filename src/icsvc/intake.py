@@ -1,0 +1,143 @@
+"""Creating a request: what the service needs, last-minute and urgent rules, expectations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from icsvc import ids
+from icsvc.catalogue import PRIORITIES, Catalogue, Provider
+from icsvc.dates import parse_when
+from icsvc.errors import IcsvcError
+from icsvc.model import Request
+from icsvc.schema import EMAIL, NAME
+
+
+@dataclass
+class Draft:
+    """What the requester typed; any field may still be missing."""
+
+    provider: str | None = None
+    service: str | None = None
+    title: str | None = None
+    details: str | None = None
+    priority: str = "normal"
+    needed_by: str | None = None
+    info: dict[str, str] = field(default_factory=dict)
+    justification: str | None = None
+    department: str | None = None
+    cost: float | None = None
+    impact_note: str | None = None
+
+
+def missing_items(draft: Draft, cat: Catalogue) -> list[str]:
+    """Everything still needed, as option names a user can act on."""
+    out = []
+    if not draft.provider:
+        out.append(f"--provider (one of: {', '.join(cat.providers)})")
+    elif draft.provider in cat.providers and not draft.service:
+        out.append(f"--service (one of: {', '.join(cat.providers[draft.provider].services)})")
+    if not draft.title:
+        out.append("--title")
+    if not draft.department:
+        out.append("--department (or list your email under 'departments' in providers.yaml)")
+    if draft.provider in cat.providers and draft.service:
+        service = cat.providers[draft.provider].services.get(draft.service)
+        if service is not None:
+            out.extend(f"--info {key}=..." for key in service.requires
+                       if not draft.info.get(key, "").strip())
+    return out
+
+
+def is_rush_needed(provider: Provider, service_id: str, needed_by: datetime | None,
+                   now: datetime) -> bool:
+    """A request is last-minute when it is needed inside the service's lead time."""
+    service = provider.services[service_id]
+    if needed_by is None or service.lead_time is None:
+        return False
+    cal = provider.calendar
+    return needed_by < cal.add(now, service.lead_time.in_calendar(cal))
+
+
+def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
+                  taken: set[str]) -> Request:
+    """Validate the draft and make the request; IcsvcError lists every problem at once."""
+    missing = missing_items(draft, cat)
+    if missing:
+        raise IcsvcError("missing: " + "; ".join(missing))
+    assert draft.provider and draft.service and draft.title and draft.department
+    provider = cat.provider(draft.provider)
+    if draft.service not in provider.services:
+        raise IcsvcError(
+            f"--service: {provider.id} has no service {draft.service!r} "
+            f"(accepted: {', '.join(provider.services)})"
+        )
+    service = provider.services[draft.service]
+    if draft.priority not in PRIORITIES:
+        raise IcsvcError(f"--priority: {draft.priority!r} is not a priority "
+                         f"(accepted: {', '.join(PRIORITIES)})")
+    if not NAME.match(draft.department):
+        raise IcsvcError(f"--department: {draft.department!r} is not valid (accepted: "
+                         "lowercase letters, digits, '-' and '_', e.g. customer-service)")
+    if not EMAIL.match(actor):
+        raise IcsvcError(f"--as: {actor!r} is not an email address")
+    unknown = sorted(set(draft.info) - set(service.requires))
+    for key in unknown:
+        if not NAME.match(key):
+            raise IcsvcError(f"--info: {key!r} is not a valid key (accepted: lowercase "
+                             "letters, digits, '-' and '_')")
+    needed_by = None
+    if draft.needed_by:
+        try:
+            needed_by = parse_when(draft.needed_by, now, provider.calendar)
+        except ValueError as exc:
+            raise IcsvcError(f"--needed-by: {exc}") from None
+        if needed_by <= now:
+            raise IcsvcError(f"--needed-by: {needed_by.isoformat()} is in the past")
+    last_minute = is_rush_needed(provider, service.id, needed_by, now)
+    reasons = []
+    if draft.priority == "urgent":
+        reasons.append("you asked for urgent priority")
+    if last_minute and service.lead_time is not None:
+        reasons.append(f"it is needed inside the {service.lead_time} lead time of "
+                       f"{provider.id}/{service.id}")
+    justification = (draft.justification or "").strip() or None
+    if reasons and not justification:
+        raise IcsvcError(
+            f"refused: {' and '.join(reasons)}; a rush needs --justification TEXT saying "
+            f"why (rush requests are counted per department and go to {provider.escalation} "
+            "only through 'icsvc escalate')"
+        )
+    if draft.cost is not None and draft.cost < 0:
+        raise IcsvcError(f"--cost: {draft.cost} is negative (accepted: 0 or more)")
+    impact = None
+    if draft.cost is not None:
+        impact = {"cost": draft.cost if draft.cost % 1 else int(draft.cost)}
+        if draft.impact_note:
+            impact["note"] = draft.impact_note
+    elif draft.impact_note:
+        raise IcsvcError("--impact-note needs --cost N (the cost of a lapse)")
+    rid = ids.new_id(taken)
+    local_now = now.astimezone(provider.calendar.tz).replace(microsecond=0)
+    request = Request(
+        id=rid,
+        title=draft.title.strip(),
+        provider=provider.id,
+        service=service.id,
+        status="new",
+        priority=draft.priority,
+        requested_priority=draft.priority,
+        customer_email=actor,
+        customer_department=draft.department,
+        created_at=local_now,
+        targets=provider.sla[draft.priority].to_dict(),
+        history=[],
+        needed_by=needed_by,
+        rush=bool(reasons),
+        justification=justification if reasons else None,
+        info={k: v.strip() for k, v in draft.info.items()},
+        details=(draft.details or "").strip() or None,
+        impact=impact,
+    )
+    request.add(local_now, actor, "created", note=justification if reasons else None)
+    return request

@@ -1,0 +1,193 @@
+"""The store: a folder (normally a git repository) with `providers.yaml` and `requests/`.
+
+Derived data (a parse cache) lives in `.icsvc/`, which is git-ignored and can be deleted at
+any time. Finding a request by ID only lists file names; only listings parse files, and
+they reuse the cache for files whose size and modification time have not changed, so a
+store of 100,000 requests stays usable.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from icsvc import ids, yamlio
+from icsvc.catalogue import Catalogue, load_catalogue
+from icsvc.errors import IcsvcError, ValidationError
+from icsvc.model import Request, load_request
+
+PROVIDERS_FILE = "providers.yaml"
+REQUESTS_DIR = "requests"
+DERIVED_DIR = ".icsvc"
+CACHE_VERSION = 1
+
+Warn = Callable[[str], None]
+
+
+def find_store(start: Path, override: str | None = None) -> Path:
+    """The store root: `override` (from --store / ICSVC_STORE), else the nearest folder
+    upwards from `start` holding providers.yaml."""
+    if override:
+        root = Path(override).expanduser().resolve()
+        if not (root / PROVIDERS_FILE).is_file():
+            raise IcsvcError(
+                f"{root}: not an icsvc store (no {PROVIDERS_FILE}); "
+                f"create one with 'icsvc init {override}'"
+            )
+        return root
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROVIDERS_FILE).is_file():
+            return folder
+    raise IcsvcError(
+        f"no icsvc store in {here} or any folder above it (looked for {PROVIDERS_FILE}); "
+        "create one with 'icsvc init', or point at one with --store PATH or ICSVC_STORE"
+    )
+
+
+@dataclass
+class Store:
+    root: Path
+    _catalogue: Catalogue | None = field(default=None, repr=False)
+
+    @property
+    def requests_dir(self) -> Path:
+        return self.root / REQUESTS_DIR
+
+    @property
+    def catalogue(self) -> Catalogue:
+        if self._catalogue is None:
+            self._catalogue = load_catalogue(self.root / PROVIDERS_FILE)
+        return self._catalogue
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def path_for(self, request: Request) -> Path:
+        return self.requests_dir / request.provider / f"{request.id}.yaml"
+
+    def request_files(self) -> Iterator[Path]:
+        """Every `requests/<provider>/<ID>.yaml`, in a stable order."""
+        if not self.requests_dir.is_dir():
+            return
+        with os.scandir(self.requests_dir) as top:
+            folders = sorted(e.path for e in top if e.is_dir() and not e.name.startswith("."))
+        for folder in folders:
+            with os.scandir(folder) as entries:
+                names = sorted(
+                    e.name for e in entries
+                    if e.name.endswith((".yaml", ".yml")) and not e.name.startswith(".")
+                )
+            for name in names:
+                yield Path(folder) / name
+
+    def find(self, text: str) -> Path:
+        """The file of the request whose ID starts with `text` (4+ characters)."""
+        prefix = ids.normalize(text)
+        if len(prefix) < ids.MIN_PREFIX:
+            raise IcsvcError(
+                f"request ID {text!r} is too short (accepted: {ids.MIN_PREFIX} or more "
+                "characters of an ID)"
+            )
+        matches = [p for p in self.request_files() if p.stem.upper().startswith(prefix)]
+        if not matches:
+            raise IcsvcError(f"no request with an ID starting {prefix!r} in {self.root}")
+        if len(matches) > 1:
+            listed = ", ".join(f"{p.stem} ({p.parent.name})" for p in matches[:10])
+            more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+            raise IcsvcError(
+                f"request ID {prefix!r} is ambiguous: {listed}{more}; type more characters"
+            )
+        return matches[0]
+
+    def load(self, text: str) -> Request:
+        path = self.find(text)
+        request = load_request(path)
+        self._check_refs(request, path)
+        return request
+
+    def _check_refs(self, request: Request, path: Path) -> None:
+        cat = self.catalogue
+        if request.provider not in cat.providers:
+            raise ValidationError(
+                self.rel(path), f"unknown provider {request.provider!r} "
+                f"(accepted: {', '.join(cat.providers)})", field="provider")
+        if request.service not in cat.providers[request.provider].services:
+            raise ValidationError(
+                self.rel(path), f"unknown service {request.service!r} of {request.provider} "
+                f"(accepted: {', '.join(cat.providers[request.provider].services)})",
+                field="service")
+
+    def load_all(self, warn: Warn | None = None) -> list[Request]:
+        """Every readable request; a broken file is skipped with a one-line warning."""
+        cache = self._read_cache()
+        fresh: dict[str, tuple[int, int, Request]] = {}
+        out: list[Request] = []
+        for path in self.request_files():
+            rel = self.rel(path)
+            try:
+                st = path.stat()
+                hit = cache.get(rel)
+                if hit is not None and hit[0] == st.st_mtime_ns and hit[1] == st.st_size:
+                    request = hit[2]
+                    request.path = path
+                else:
+                    request = load_request(path)
+                self._check_refs(request, path)
+            except ValidationError as exc:
+                if warn is not None:
+                    warn(f"skipped {exc.format()}")
+                continue
+            except OSError as exc:
+                if warn is not None:
+                    warn(f"skipped {rel}: {exc.strerror}")
+                continue
+            fresh[rel] = (st.st_mtime_ns, st.st_size, request)
+            out.append(request)
+        if fresh.keys() != cache.keys() or any(fresh[k][2] is not cache[k][2] for k in fresh):
+            self._write_cache(fresh)
+        return out
+
+    def save(self, request: Request, *, old_path: Path | None = None) -> Path:
+        """Write atomically; when the provider changed (a redirect), the file moves."""
+        path = self.path_for(request)
+        yamlio.write_atomic(path, request.dump())
+        if old_path is not None and old_path.resolve() != path.resolve():
+            old_path.unlink(missing_ok=True)
+        request.path = path
+        return path
+
+    # -- the derived cache ---------------------------------------------------------------
+
+    @property
+    def _cache_path(self) -> Path:
+        return self.root / DERIVED_DIR / "requests.cache"
+
+    def _read_cache(self) -> dict[str, tuple[int, int, Request]]:
+        try:
+            with open(self._cache_path, "rb") as f:
+                version, data = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
+                AttributeError, ImportError):
+            return {}
+        return data if version == CACHE_VERSION else {}  # type: ignore[no-any-return]
+
+    def _write_cache(self, data: dict[str, tuple[int, int, Request]]) -> None:
+        path = self._cache_path
+        try:
+            path.parent.mkdir(exist_ok=True)
+            ignore = path.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# derived by icsvc; safe to delete\n*\n")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump((CACHE_VERSION, data), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # the cache is an optimisation; a read-only store still works

@@ -1,0 +1,119 @@
+"""Terminal output: Rich for people, JSON/CSV/Markdown for scripts. The core never prints."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+STATE_STYLE = {
+    "ok": "green",
+    "met": "green",
+    "at-risk": "yellow",
+    "paused": "cyan",
+    "breached": "bold red",
+}
+PRIORITY_STYLE = {"urgent": "bold red", "high": "yellow", "normal": "", "low": "dim"}
+
+_consoles: dict[bool, Console] = {}
+
+
+def console(stderr: bool = False) -> Console:
+    """A Console that is plain (no colour, wide) when not writing to a terminal."""
+    if stderr not in _consoles:
+        from rich.console import Console
+
+        stream = sys.stderr if stderr else sys.stdout
+        tty = stream.isatty()
+        width = None if tty else int(os.environ.get("COLUMNS", "160"))
+        _consoles[stderr] = Console(
+            file=stream, stderr=stderr, width=width, highlight=False,
+            no_color=not tty or "NO_COLOR" in os.environ, soft_wrap=False,
+        )
+    return _consoles[stderr]
+
+
+def warn(message: str) -> None:
+    from rich.markup import escape
+
+    console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(message)}")
+
+
+def error(message: str) -> None:
+    """One line on stderr; plain `print` so nothing wraps it."""
+    print(f"icsvc: error: {message}", file=sys.stderr)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def styled(value: str, style: str) -> str:
+    from rich.markup import escape
+
+    return f"[{style}]{escape(value)}[/{style}]" if style else escape(value)
+
+
+def print_rows(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[tuple[str, str]],
+    fmt: str,
+    *,
+    title: str | None = None,
+    styles: dict[str, dict[str, str]] | None = None,
+    empty: str = "nothing to show",
+) -> None:
+    """Print rows as a Rich table, CSV, or Markdown. `columns` pairs a key with a header."""
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([key for key, _ in columns])
+        for row in rows:
+            writer.writerow([_cell(row.get(key)) for key, _ in columns])
+        sys.stdout.write(buf.getvalue())
+        return
+    if fmt == "markdown":
+        from tabulate import tabulate
+
+        table = [[_cell(row.get(key)).replace("|", "\\|") for key, _ in columns] for row in rows]
+        out = tabulate(table, headers=[h for _, h in columns], tablefmt="github")
+        sys.stdout.write((f"**{title}**\n\n" if title else "") + out + "\n")
+        return
+    from rich.table import Table
+
+    con = console()
+    if not rows:
+        con.print(empty)
+        return
+    table = Table(title=title, title_justify="left", header_style="bold", box=_box())
+    for _, header in columns:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        cells = []
+        for key, _ in columns:
+            text = _cell(row.get(key))
+            style = (styles or {}).get(key, {}).get(text, "")
+            cells.append(styled(text, style))
+        table.add_row(*cells)
+    con.print(table)
+
+
+def _box() -> Any:
+    from rich import box
+
+    return box.SIMPLE_HEAD if console().is_terminal else box.ASCII2
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    return str(value)

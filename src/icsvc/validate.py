@@ -1,0 +1,102 @@
+"""Whole-store validation for `icsvc check`: every problem, located as path:line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from icsvc import ids, yamlio
+from icsvc.errors import ValidationError
+from icsvc.model import Request, load_request
+from icsvc.store import PROVIDERS_FILE, Store
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line or 1}: {self.message}"
+
+
+def _from_error(store: Store, exc: ValidationError) -> Problem:
+    field = f"{exc.field}: " if exc.field else ""
+    return Problem(store.rel(exc.path), exc.line, f"{field}{exc.problem}")
+
+
+def _line(path: Path, keys: list[str | int]) -> int | None:
+    try:
+        return yamlio.line_of(path.read_text(encoding="utf-8"), keys)
+    except OSError:
+        return None
+
+
+def check_store(store: Store) -> list[Problem]:
+    problems: list[Problem] = []
+    try:
+        cat = store.catalogue
+    except ValidationError as exc:
+        return [_from_error(store, exc)]
+    seen: dict[str, str] = {}
+    for path in store.request_files():
+        rel = store.rel(path)
+        try:
+            request = load_request(path)
+        except ValidationError as exc:
+            problems.append(_from_error(store, exc))
+            continue
+        problems.extend(_check_request(store, path, rel, request, cat.providers))
+        if request.id in seen:
+            problems.append(Problem(rel, _line(path, ["id"]),
+                                    f"id: duplicate ID {request.id} (also in {seen[request.id]}); "
+                                    "give one of them a new ID"))
+        else:
+            seen[request.id] = rel
+    stray = store.requests_dir / "*.yaml"
+    for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
+        problems.append(Problem(store.rel(path), 1,
+                                f"request files belong in requests/<provider>/ (not {stray.name})"))
+    return problems
+
+
+def _check_request(store: Store, path: Path, rel: str, r: Request,
+                   providers: dict[str, object]) -> list[Problem]:
+    from icsvc.catalogue import Provider
+
+    out: list[Problem] = []
+
+    def add(keys: list[str | int], message: str) -> None:
+        out.append(Problem(rel, _line(path, keys), message))
+
+    folder = path.parent.name
+    if path.stem.upper() != r.id or not ids.is_valid(path.stem.upper()):
+        add(["id"], f"id: {r.id} does not match the file name {path.name} "
+                    f"(expected requests/{r.provider}/{r.id}.yaml)")
+    provider = providers.get(r.provider)
+    if not isinstance(provider, Provider):
+        add(["provider"], f"provider: unknown provider {r.provider!r} "
+                          f"(accepted: {', '.join(providers)})")
+        return out
+    if folder != r.provider:
+        add(["provider"], f"provider: the file is in requests/{folder}/ but the request is for "
+                          f"{r.provider!r} (move it to requests/{r.provider}/)")
+    if r.service not in provider.services:
+        add(["service"], f"service: {provider.id} has no service {r.service!r} "
+                         f"(accepted: {', '.join(provider.services)})")
+    if r.owner is not None and not provider.is_member(r.owner):
+        add(["owner"], f"owner: {r.owner} is not a member of {provider.id} "
+                       f"(accepted: {', '.join(provider.members)})")
+    for i in range(1, len(r.history)):
+        if r.history[i].at < r.history[i - 1].at:
+            add(["history", i, "at"],
+                f"history[{i}].at: {r.history[i].at.isoformat()} is earlier than the entry "
+                "before it (history is kept in time order)")
+            break
+    if r.history and r.history[0].at != r.created_at:
+        add(["created_at"], "created_at: differs from the 'created' history entry")
+    return out
+
+
+__all__ = ["PROVIDERS_FILE", "Problem", "check_store"]

@@ -1,0 +1,102 @@
+"""One place for YAML: the C loader/dumper when present, a fixed diff-friendly dump style."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _BlockDumper(Dumper):  # type: ignore[misc,valid-type]
+    """Block style, no anchors/aliases, multi-line strings as `|` blocks."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str_representer(dumper: Any, data: str) -> Any:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+def _datetime_representer(dumper: Any, data: datetime) -> Any:
+    # ISO 8601 with a `T` and offset (PyYAML's default writes a space); still a YAML timestamp
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", data.isoformat())
+
+
+_BlockDumper.add_representer(str, _str_representer)
+_BlockDumper.add_representer(datetime, _datetime_representer)
+
+
+def load(text: str) -> Any:
+    return yaml.load(text, Loader=Loader)
+
+
+def dump(data: Any) -> str:
+    text: str = yaml.dump(
+        data,
+        Dumper=_BlockDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=88,
+        indent=2,
+    )
+    return text
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temp file in the same folder and rename, so a file is never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def line_of(text: str, keys: Sequence[str | int]) -> int | None:
+    """The 1-based line of the node at `keys` (a path of mapping keys / list indexes).
+
+    Falls back to the deepest existing ancestor. Only called on errors, so composing the
+    node tree here costs nothing on the fast path.
+    """
+    try:
+        node: Any = yaml.compose(text, Loader=Loader)
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    line: int = node.start_mark.line + 1
+    for key in keys:
+        child = None
+        if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+            for k, v in node.value:
+                if k.value == key:
+                    child = v
+                    line = k.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if 0 <= key < len(node.value):
+                child = node.value[key]
+                line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+def error_line(exc: yaml.YAMLError) -> int | None:
+    mark = getattr(exc, "problem_mark", None)
+    return mark.line + 1 if mark is not None else None

@@ -1,0 +1,190 @@
+"""Shared fixtures: real temp git stores, the installed `icsvc` script, a fixed clock.
+
+Every test runs `icsvc` as a user would (the console script on PATH, in a subprocess), in a
+temp git repository, with ICSVC_NOW pinning the clock and HOME pointed away from the real one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ICSVC = shutil.which("icsvc", path=str(Path(sys.executable).parent)) or shutil.which("icsvc")
+NOW = "2026-11-24T10:00:00-05:00"  # a Tuesday, two days before Thanksgiving (a holiday below)
+
+PROVIDERS = """\
+calendars:
+  us-east:
+    timezone: America/New_York
+    days: [mon, tue, wed, thu, fri]
+    hours: "09:00-17:00"
+    holidays: [2026-11-26, 2026-12-25]
+  uk:
+    timezone: Europe/London
+    days: [mon, tue, wed, thu, fri]
+    hours: ["09:00-12:30", "13:30-17:30"]
+    holidays: [2026-12-25, 2026-12-28]
+departments:
+  customer-service:
+    members: [maria@example.com, sam@example.com]
+  sales:
+    members: [lee@example.com]
+providers:
+  engineering:
+    name: Engineering
+    calendar: us-east
+    members: [ana@example.com, raj@example.com]
+    escalation: vp-eng@example.com
+    sla:
+      urgent: {acknowledge: 30m, resolve: 4h}
+      high: {acknowledge: 2h, resolve: 1d}
+      normal: {acknowledge: 4h, resolve: 2d, update: 1d}
+      low: {acknowledge: 1d, resolve: 10d}
+    services:
+      part-clarification:
+        description: Clarify a custom part's spec so an order ships right
+        requires: [order_number, part_number]
+        lead_time: 1d
+      drawing-review:
+        description: Review a customer drawing
+        lead_time: 3d
+  payroll:
+    name: Payroll
+    calendar: uk
+    members: [pat@example.com]
+    escalation: cfo@example.com
+    sla:
+      urgent: {acknowledge: 1h, resolve: 1d}
+      high: {acknowledge: 4h, resolve: 2d}
+      normal: {acknowledge: 1d, resolve: 5d}
+      low: {acknowledge: 2d, resolve: 2w}
+    services:
+      pay-correction:
+        description: Correct an employee's pay
+        requires: [employee_id, pay_period]
+        lead_time: 2d
+      part-clarification:
+        description: Same name as engineering's, to test redirects
+"""
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@dataclass
+class Store:
+    """A temp git repository holding an icsvc store, and a way to run icsvc in it."""
+
+    root: Path
+    env: dict[str, str]
+
+    def icsvc(self, *args: str, now: str | None = None, actor: str | None = None,
+              cwd: Path | None = None, env: dict[str, str] | None = None,
+              input: str | None = None) -> Result:
+        assert ICSVC, "the icsvc console script is not installed (pip install -e .)"
+        run_env = dict(self.env)
+        if now is not None:
+            run_env["ICSVC_NOW"] = now
+        if actor is not None:
+            run_env["ICSVC_USER"] = actor
+        run_env.update(env or {})
+        proc = subprocess.run(
+            [ICSVC, *args], cwd=cwd or self.root, env=run_env, capture_output=True,
+            text=True, input=input if input is not None else "", timeout=120,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def ok(self, *args: str, **kw: Any) -> Result:
+        result = self.icsvc(*args, **kw)
+        assert result.code == 0, f"icsvc {' '.join(args)} failed:\n{result.err}\n{result.out}"
+        return result
+
+    def fails(self, *args: str, code: int = 1, **kw: Any) -> Result:
+        result = self.icsvc(*args, **kw)
+        assert result.code == code, (
+            f"icsvc {' '.join(args)}: expected exit {code}, got {result.code}\n"
+            f"{result.err}\n{result.out}"
+        )
+        assert "Traceback" not in result.err, result.err
+        return result
+
+    def git(self, *args: str, cwd: Path | None = None) -> str:
+        proc = subprocess.run(["git", *args], cwd=cwd or self.root, env=self.env,
+                              capture_output=True, text=True, check=True)
+        return proc.stdout
+
+    def snapshot(self) -> dict[str, bytes]:
+        """Every file under the store (but .git and derived data), to prove nothing changed."""
+        return {
+            str(p.relative_to(self.root)): p.read_bytes()
+            for p in sorted(self.root.rglob("*"))
+            if p.is_file() and ".git" not in p.parts and ".icsvc" not in p.parts
+        }
+
+    def new(self, *args: str, actor: str = "maria@example.com", now: str = NOW) -> str:
+        """Create a request and return its ID."""
+        result = self.ok("new", "--format", "json", *args, actor=actor, now=now)
+        return str(result.json()["id"])
+
+    def request_file(self, rid: str) -> Path:
+        matches = list((self.root / "requests").glob(f"*/{rid}.yaml"))
+        assert len(matches) == 1, matches
+        return matches[0]
+
+
+def base_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ICSVC_", "GIT_")) and k not in ("NO_COLOR", "COLUMNS")}
+    env.update({
+        "HOME": str(home),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Test", "GIT_COMMITTER_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com", "GIT_COMMITTER_EMAIL": "test@example.com",
+        "ICSVC_NOW": NOW,
+    })
+    return env
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may read or write the real home, git config or clock."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for key, value in base_env(home).items():
+        monkeypatch.setenv(key, value)
+    for key in [k for k in os.environ if k.startswith("ICSVC_") and k != "ICSVC_NOW"]:
+        monkeypatch.delenv(key)
+
+
+def make_store(root: Path, providers: str = PROVIDERS) -> Store:
+    root.mkdir(parents=True, exist_ok=True)
+    env = base_env(root.parent / "home")
+    (root.parent / "home").mkdir(exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, env=env, check=True)
+    (root / "providers.yaml").write_text(providers)
+    (root / "requests").mkdir()
+    (root / ".gitignore").write_text(".icsvc/\n")
+    subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
+    subprocess.run(["git", "commit", "-qm", "store"], cwd=root, env=env, check=True)
+    return Store(root, env)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    yield make_store(tmp_path / "store")
