@@ -531,7 +531,7 @@ def minutes_between(a: datetime, b: datetime) -> int:
     return delta // MINUTE
 
 
-@settings(PROPERTY_SETTINGS, max_examples=60)
+@settings(PROPERTY_SETTINGS, max_examples=200)
 @given(
     scenario=scenarios(), span=st.integers(-60, 10 * 1440), offset_minutes=st.integers(-720, 840)
 )
@@ -556,7 +556,7 @@ def test_between_matches_oracle(scenario: Scenario, span: int, offset_minutes: i
         assert cal.is_working(a + i * MINUTE) == flags[i], i
 
 
-@settings(PROPERTY_SETTINGS, max_examples=60)
+@settings(PROPERTY_SETTINGS, max_examples=200)
 @given(scenario=scenarios(), data=st.data())
 def test_add_matches_oracle(scenario: Scenario, data: st.DataObject) -> None:
     cal, a = scenario.cal, scenario.start
@@ -583,7 +583,7 @@ def test_add_matches_oracle(scenario: Scenario, data: st.DataObject) -> None:
         assert not any(flags[:n]) and flags[n]
 
 
-@settings(PROPERTY_SETTINGS, max_examples=50)
+@settings(PROPERTY_SETTINGS, max_examples=150)
 @given(scenario=scenarios())
 def test_next_working_matches_oracle(scenario: Scenario) -> None:
     cal, a = scenario.cal, scenario.start
@@ -595,7 +595,7 @@ def test_next_working_matches_oracle(scenario: Scenario) -> None:
     assert cal.is_working(a) == flags[0] == (n == 0)
 
 
-@settings(PROPERTY_SETTINGS, max_examples=100)
+@settings(PROPERTY_SETTINGS, max_examples=200)
 @given(
     scenario=scenarios(),
     jitter=st.integers(0, 60_000_000 - 1),
