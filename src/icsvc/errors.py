@@ -34,5 +34,15 @@ class ValidationError(IcsvcError):
         super().__init__(self.format())
 
     def format(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        where = f"{display(self.path)}:{self.line}" if self.line else display(self.path)
         return f"{where}: {self.field}: {self.problem}" if self.field else f"{where}: {self.problem}"
+
+
+def display(path: Path) -> str:
+    """A path as a user would type it: relative to the current folder when inside it."""
+    if not path.is_absolute():
+        return str(path)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -11,8 +11,23 @@ from typing import Any
 
 import yaml
 
-Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe (C when present) loader; an impossible date stays a string, so validation
+    reports it with its field instead of the parser failing."""
+
+
+def _timestamp(loader: Any, node: Any) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 class _BlockDumper(Dumper):  # type: ignore[misc,valid-type]

@@ -1,0 +1,167 @@
+"""Validation of providers.yaml and request files: located, one-line errors; `icsvc check`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import PROVIDERS, Store
+
+PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
+        "--info", "order_number=1", "--info", "part_number=2"]
+
+LINE = re.compile(r"^providers\.yaml:(\d+): (.+)$")
+
+
+def line_no(text: str, needle: str) -> int:
+    return next(i for i, ln in enumerate(text.splitlines(), 1) if needle in ln)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        ("    timezone: America/New_York", "    timezone: America/Nowhere",
+         "calendars.us-east.timezone", "unknown timezone 'America/Nowhere' (accepted: an IANA"),
+        ("    days: [mon, tue, wed, thu, fri]\n    hours: \"09:00-17:00\"",
+         "    days: [mon, tue, wed, thu, fry]\n    hours: \"09:00-17:00\"",
+         "calendars.us-east.days", "fry"),
+        ('    hours: "09:00-17:00"', '    hours: "9am-5pm"', "calendars.us-east.hours", "09:00"),
+        ("    holidays: [2026-11-26, 2026-12-25]", "    holidays: [2026-11-31, 2026-12-25]",
+         "calendars.us-east.holidays[0]", "accepted: YYYY-MM-DD"),
+        ("      high: {acknowledge: 2h, resolve: 1d}", "      high: {acknowledge: 2 hours, "
+         "resolve: 1d}", "providers.engineering.sla.high.acknowledge", "accepted: a number"),
+        ("      high: {acknowledge: 2h, resolve: 1d}", "      high: {acknowledge: 2h, "
+         "resolve: 1d, respond: 1h}", "providers.engineering.sla.high.respond", "unknown key"),
+        ("    calendar: us-east\n    members: [ana", "    calendar: mars\n    members: [ana",
+         "providers.engineering.calendar", "unknown calendar 'mars' (accepted: us-east, uk)"),
+        ("    members: [ana@example.com, raj@example.com]", "    members: ana@example.com",
+         "providers.engineering.members", "expected a list"),
+        ("    members: [pat@example.com]", "    members: [pat]",
+         "providers.payroll.members[0]", "not an email address"),
+        ("        lead_time: 3d", "        lead_time: soon",
+         "providers.engineering.services.drawing-review.lead_time", "not a duration"),
+        ("      urgent: {acknowledge: 1h, resolve: 1d}\n", "",
+         "providers.payroll.sla", "missing required key 'urgent'"),
+        ("  engineering:\n    name: Engineering", "  engineering:\n    nam: Engineering",
+         "providers.engineering.nam", "unknown key"),
+    ],
+)
+def test_providers_errors_are_located(store: Store, old: str, new: str, field: str,
+                                      message: str) -> None:
+    assert old in PROVIDERS
+    text = PROVIDERS.replace(old, new, 1)
+    (store.root / "providers.yaml").write_text(text)
+    r = store.fails("check")
+    first = r.out.strip().splitlines()[0]
+    match = LINE.match(first)
+    assert match, first
+    assert match.group(2).startswith(f"{field}: "), first
+    assert message in first, first
+    # the line points at the offending key (or the mapping missing one)
+    assert int(match.group(1)) > 1
+    r = store.fails("sla")
+    assert r.err.startswith("icsvc: error: providers.yaml:") and message in r.err
+
+
+def test_providers_yaml_syntax_error(store: Store) -> None:
+    (store.root / "providers.yaml").write_text(PROVIDERS + "  bad: [unclosed\n")
+    r = store.fails("check")
+    assert r.out.startswith("providers.yaml:") and "not valid YAML" in r.out
+
+
+def test_check_passes_on_a_good_store(store: Store) -> None:
+    store.new(*PART)
+    r = store.ok("check")
+    assert r.out == "" and "ok:" in r.err
+
+
+def write_bad(store: Store, rid: str, old: str, new: str) -> str:
+    path = store.request_file(rid)
+    text = path.read_text()
+    assert old in text, (old, text)
+    path.write_text(text.replace(old, new, 1))
+    return str(path.relative_to(store.root))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expect"),
+    [
+        ("status: new", "status: open", "status: 'open' is not valid (accepted: new, "),
+        ("priority: normal\nrequested", "priority: 3\nrequested", "priority: '3' is not valid"),
+        ("title: T", "title: T\ncolour: red", "colour: unknown key"),
+        ("created_at: 2026-11-24T10:00:00-05:00", "created_at: 2026-11-24T10:00:00",
+         "created_at: 2026-11-24 10:00:00 has no UTC offset"),
+        ("  type: created", "  type: born", "history[0].type: 'born' is not valid"),
+        ("  acknowledge: 4h", "  acknowledge: four", "targets.acknowledge:"),
+        ("  email: maria@example.com", "  email: maria", "customer.email: 'maria' is not an"),
+        ("history:\n", "history: 3\nx:\n", ""),
+    ],
+)
+def test_request_errors_are_located(store: Store, old: str, new: str, expect: str) -> None:
+    rid = store.new(*PART)
+    rel = write_bad(store, rid, old, new)
+    r = store.fails("check")
+    first = r.out.strip().splitlines()[0]
+    assert first.startswith(f"{rel}:"), first
+    assert re.match(rf"^{re.escape(rel)}:\d+: ", first)
+    assert expect in first, first
+    # other commands skip the broken file with a one-line warning instead of failing
+    listed = store.ok("list", "-f", "json")
+    assert listed.json() == []
+    assert "warning: skipped" in listed.err and rel in listed.err
+
+
+def test_reference_and_layout_problems(store: Store) -> None:
+    a = store.new(*PART)
+    b = store.new(*PART)
+    folder = store.root / "requests"
+    # a file in the wrong provider folder
+    (folder / "payroll").mkdir()
+    (folder / "engineering" / f"{a}.yaml").rename(folder / "payroll" / f"{a}.yaml")
+    # a duplicate ID: b copied under another provider folder name
+    text_b = (folder / "engineering" / f"{b}.yaml").read_text()
+    (folder / "payroll" / f"{b}.yaml").write_text(text_b.replace("provider: engineering",
+                                                                 "provider: payroll"))
+    out = store.fails("check").out
+    assert f"requests/payroll/{a}.yaml:" in out and "move it to requests/engineering/" in out
+    assert "duplicate ID" in out
+    assert "payroll has no service 'part-clarification'" not in out  # payroll has one
+
+
+def test_unknown_service_owner_and_history_order(store: Store) -> None:
+    rid = store.new(*PART)
+    path = store.request_file(rid)
+    text = path.read_text()
+    text = text.replace("service: part-clarification", "service: welding")
+    text = text.replace("status: new", "status: new\nowner: someone@example.com")
+    text += ("- at: 2026-11-20T10:00:00-05:00\n  by: ana@example.com\n  type: note\n"
+             "  note: earlier than creation\n")
+    path.write_text(text)
+    r = store.fails("check")
+    assert "service: engineering has no service 'welding'" in r.out
+    r = store.fails("check")
+    path.write_text(text.replace("service: welding", "service: part-clarification"))
+    out = store.fails("check").out
+    assert "owner: someone@example.com is not a member of engineering" in out
+    assert "history[1].at: 2026-11-20T10:00:00-05:00 is earlier than the entry before it" in out
+
+
+def test_github_annotations_and_json(store: Store) -> None:
+    rid = store.new(*PART)
+    rel = write_bad(store, rid, "status: new", "status: open")
+    r = store.fails("check", "--format", "github")
+    assert r.out.startswith(f"::error file={rel},line=")
+    assert "status: 'open' is not valid" in r.out
+    data = store.fails("check", "--format", "json").json()
+    assert data[0]["path"] == rel and data[0]["line"] >= 1
+
+
+def test_conflict_markers_are_explained(store: Store) -> None:
+    rid = store.new(*PART)
+    path = store.request_file(rid)
+    text = path.read_text().replace(
+        "status: new\n", "<<<<<<< HEAD\nstatus: new\n=======\nstatus: acknowledged\n>>>>>>> b\n")
+    path.write_text(text)
+    out = store.fails("check").out
+    assert "conflict markers" in out and "icsvc sync" in out

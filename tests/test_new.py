@@ -1,0 +1,215 @@
+"""`icsvc new`: intake rules, expectations, and the JSON contract, end to end."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import time
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from conftest import ICSVC, Store
+
+PART = ["-p", "engineering", "-s", "part-clarification", "-t", "Bore diameter",
+        "--info", "order_number=SO-1", "--info", "part_number=P-2"]
+
+
+def test_new_creates_a_file_and_prints_expectations(store: Store) -> None:
+    out = store.ok("new", *PART, actor="maria@example.com").out
+    files = list((store.root / "requests" / "engineering").glob("*.yaml"))
+    assert len(files) == 1
+    rid = files[0].stem
+    assert f"Created {rid}" in out
+    # Tue 10:00 + 4h (normal ack) -> Tue 14:00; + 2d resolve skips Thanksgiving -> Fri 10:00
+    assert "acknowledge by: Tue 2026-11-24 14:00 -0500" in out
+    assert "resolve by:     Fri 2026-11-27 10:00 -0500" in out
+    data = yaml.safe_load(files[0].read_text())
+    assert data["customer"] == {"email": "maria@example.com", "department": "customer-service"}
+    assert data["targets"] == {"acknowledge": "4h", "resolve": "2d", "update": "1d"}
+    assert data["history"][0]["type"] == "created"
+    assert data["status"] == "new"
+    text = files[0].read_text()
+    assert "created_at: 2026-11-24T10:00:00-05:00\n" in text  # ISO 8601, block style
+    assert "{" not in text and "&" not in text
+
+
+def test_json_contract(store: Store) -> None:
+    data = store.ok("new", *PART, "--format", "json", "--needed-by", "2026-12-04",
+                    actor="maria@example.com").json()
+    for key in ("id", "title", "provider", "service", "status", "priority",
+                "requested_priority", "customer", "needed_by", "rush", "created_at", "sla",
+                "history", "owner", "promised_by", "progress"):
+        assert key in data, key
+    assert data["customer"] == {"email": "maria@example.com", "department": "customer-service"}
+    assert data["rush"] is False
+    assert data["needed_by"] == "2026-12-04T17:00:00-05:00"  # a date = end of business day
+    assert data["sla"]["acknowledge"] == {
+        "due": "2026-11-24T14:00:00-05:00", "state": "ok", "target": "4h", "left": "4h",
+        "met_at": None,
+    }
+    assert data["sla"]["resolve"]["due"] == "2026-11-27T10:00:00-05:00"
+    for entry in data["history"]:
+        assert {"at", "by", "type"} <= entry.keys()
+        datetime.fromisoformat(entry["at"])
+    assert data["id"] == store.request_file(data["id"]).stem
+
+
+def test_out_of_hours_request_starts_next_working_minute(store: Store) -> None:
+    # Saturday evening: clocks start Monday 09:00 (in London for payroll, with a lunch break)
+    data = store.ok("new", "-p", "payroll", "-s", "pay-correction", "-t", "Overtime missing",
+                    "--info", "employee_id=E1", "--info", "pay_period=2026-11", "-f", "json",
+                    actor="maria@example.com", now="2026-11-28T19:00:00+00:00").json()
+    assert data["created_at"] == "2026-11-28T19:00:00+00:00"
+    # normal: acknowledge 1d = 8h of 09:00-12:30 + 13:30-17:30 -> Monday 17:30
+    assert data["sla"]["acknowledge"]["due"] == "2026-11-30T17:30:00+00:00"
+    assert data["sla"]["resolve"]["due"] == "2026-12-04T17:30:00+00:00"
+
+
+def test_missing_items_are_all_listed_without_a_terminal(store: Store) -> None:
+    before = store.snapshot()
+    r = store.fails("new", "-p", "engineering", "-s", "part-clarification",
+                    actor="nobody@example.com")
+    assert r.err.startswith("icsvc: error: missing:")
+    for item in ("--title", "--department", "--info order_number=", "--info part_number="):
+        assert item in r.err
+    assert len(r.err.strip().splitlines()) == 1
+    assert store.snapshot() == before
+
+
+def test_required_information_missing_is_refused(store: Store) -> None:
+    before = store.snapshot()
+    r = store.fails("new", "-p", "engineering", "-s", "part-clarification", "-t", "x",
+                    "--info", "order_number=SO-1", actor="maria@example.com")
+    assert "--info part_number=..." in r.err and "order_number" not in r.err
+    assert store.snapshot() == before
+
+
+def test_urgent_needs_a_justification(store: Store) -> None:
+    before = store.snapshot()
+    r = store.fails("new", *PART, "--priority", "urgent", actor="maria@example.com")
+    assert "urgent" in r.err and "--justification" in r.err
+    assert store.snapshot() == before
+    data = store.ok("new", *PART, "--priority", "urgent", "--justification", "Line down",
+                    "-f", "json", actor="maria@example.com").json()
+    assert data["rush"] is True and data["justification"] == "Line down"
+    assert data["requested_priority"] == "urgent"
+    assert data["sla"]["acknowledge"]["due"] == "2026-11-24T10:30:00-05:00"
+
+
+def test_last_minute_needs_a_justification(store: Store) -> None:
+    # lead time 1d: needed tomorrow end of day is fine, today is last-minute
+    store.ok("new", *PART, "--needed-by", "tomorrow", actor="maria@example.com")
+    before = store.snapshot()
+    r = store.fails("new", *PART, "--needed-by", "today", actor="maria@example.com")
+    assert "lead time" in r.err and "--justification" in r.err
+    assert store.snapshot() == before
+    data = store.ok("new", *PART, "--needed-by", "+4h", "--justification", "Truck at 3pm",
+                    "-f", "json", actor="maria@example.com").json()
+    assert data["rush"] is True
+    assert data["needed_by"] == "2026-11-24T14:00:00-05:00"
+
+
+def test_needed_by_forms(store: Store) -> None:
+    def needed(text: str) -> str:
+        return str(store.ok("new", "-p", "engineering", "-s", "drawing-review", "-t", "x",
+                            "--needed-by", text, "--justification", "j", "-f", "json",
+                            actor="maria@example.com").json()["needed_by"])
+
+    assert needed("2026-12-01") == "2026-12-01T17:00:00-05:00"
+    assert needed("2026-12-01T11:00:00-05:00") == "2026-12-01T11:00:00-05:00"
+    assert needed("fri") == "2026-11-27T17:00:00-05:00"
+    assert needed("monday") == "2026-11-30T17:00:00-05:00"
+    assert needed("+3d") == "2026-11-27T17:00:00-05:00"
+    # a non-working day means the end of the last working day before it
+    assert needed("2026-11-29") == "2026-11-27T17:00:00-05:00"
+
+
+def test_bad_inputs_are_refused_cleanly(store: Store) -> None:
+    before = store.snapshot()
+    cases = [
+        (["new", *PART, "--priority", "asap"], "accepted: low, normal, high, urgent"),
+        (["new", *PART, "--needed-by", "someday"], "--needed-by: 'someday' is not a date"),
+        (["new", *PART, "--needed-by", "2020-01-01"], "in the past"),
+        (["new", "-p", "nope", "-s", "x", "-t", "x"], "unknown provider 'nope'"),
+        (["new", "-p", "engineering", "-s", "nope", "-t", "x"], "has no service 'nope'"),
+        (["new", *PART, "--department", "Customer Service"], "--department"),
+        (["new", *PART, "--cost", "-5"], "--cost"),
+    ]
+    for args, message in cases:
+        r = store.fails(*args, actor="maria@example.com")
+        assert message in r.err, (args, r.err)
+        assert len(r.err.strip().splitlines()) == 1
+    r = store.fails("new", *PART, "--info", "oops", actor="maria@example.com", code=2)
+    assert "KEY=VALUE" in r.err
+    r = store.fails("new", *PART, actor="maria@example.com", env={"ICSVC_NOW": "yesterday"},
+                    code=2)
+    assert "ICSVC_NOW" in r.err
+    assert store.snapshot() == before
+
+
+def test_actor_from_git_config_and_department_from_option(store: Store) -> None:
+    store.git("config", "user.email", "Lee@Example.com")
+    data = store.ok("new", *PART, "-f", "json").json()
+    assert data["customer"] == {"email": "lee@example.com", "department": "sales"}
+    data = store.ok("new", *PART, "--department", "operations", "-f", "json",
+                    actor="zoe@example.com").json()
+    assert data["customer"]["department"] == "operations"
+    store.git("config", "icsvc.department", "hr")
+    data = store.ok("new", *PART, "-f", "json", actor="kim@example.com").json()
+    assert data["customer"]["department"] == "hr"
+
+
+def test_no_actor_is_an_error(store: Store) -> None:
+    r = store.fails("new", *PART, env={"HOME": str(store.root)})
+    assert "--as EMAIL" in r.err
+
+
+def test_impact_is_recorded(store: Store) -> None:
+    rid = store.new(*PART, "--cost", "1200", "--impact-note", "Line stop")
+    data = yaml.safe_load(store.request_file(rid).read_text())
+    assert data["impact"] == {"cost": 1200, "note": "Line stop"}
+
+
+def test_prompts_for_what_is_missing_on_a_terminal(store: Store) -> None:
+    """Run under a real pseudo-terminal and answer the prompts."""
+    env = dict(store.env, ICSVC_USER="maria@example.com", COLUMNS="100")
+    pid, fd = pty.fork()
+    if pid == 0:  # child
+        os.chdir(store.root)
+        os.execve(ICSVC or "icsvc", ["icsvc", "new", "-p", "engineering"], env)
+    answers = [("Service", "part-clarification"), ("Title", "Prompted title"),
+               ("order_number", "SO-9"), ("part_number", "P-9")]
+    seen = b""
+    deadline = time.monotonic() + 60
+    for prompt, answer in answers:
+        while prompt.encode() not in seen and time.monotonic() < deadline:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+        assert prompt.encode() in seen, seen.decode(errors="replace")
+        seen = b""
+        os.write(fd, answer.encode() + b"\r")
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, seen.decode(errors="replace")
+    files = list((store.root / "requests" / "engineering").glob("*.yaml"))
+    data = yaml.safe_load(files[0].read_text())
+    assert data["title"] == "Prompted title"
+    assert data["info"] == {"order_number": "SO-9", "part_number": "P-9"}
+
+
+def test_console_script_is_installed() -> None:
+    assert ICSVC and Path(ICSVC).exists()
+    out = subprocess.run([ICSVC, "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("icsvc ")

@@ -1,0 +1,80 @@
+"""Durations and typed dates: small pure functions with exact expectations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from icsvc.calendar import BusinessCalendar
+from icsvc.dates import parse_when
+from icsvc.durations import Duration, format_timedelta, parse_duration
+
+NY = BusinessCalendar("ny", "America/New_York", frozenset(range(5)),
+                      ((time(9), time(17)),), frozenset({date(2026, 11, 26)}))
+SUN_THU = BusinessCalendar("dxb", "Asia/Dubai", frozenset({6, 0, 1, 2, 3}),
+                           ((time(8), time(16)),), frozenset())
+
+
+@pytest.mark.parametrize(("text", "hours"), [
+    ("30m", 0.5), ("4h", 4), ("2d", 16), ("1w", 40), ("1d4h", 12), ("1h30m", 1.5),
+    ("2D", 16),
+])
+def test_durations_in_a_calendar(text: str, hours: float) -> None:
+    assert parse_duration(text).in_calendar(NY) == timedelta(hours=hours)
+
+
+@pytest.mark.parametrize("bad", ["", "4", 4, "4x", "h4", "1h1d", "1h 1h", "-2h", True, None,
+                                 "2.5h", [1]])
+def test_bad_durations_name_what_is_accepted(bad: object) -> None:
+    with pytest.raises(ValueError, match="accepted: a number and unit"):
+        parse_duration(bad)
+
+
+@given(st.integers(0, 10), st.integers(0, 10), st.integers(0, 23), st.integers(0, 59))
+def test_duration_round_trip(w: int, d: int, h: int, m: int) -> None:
+    parts = "".join(f"{n}{u}" for n, u in ((w, "w"), (d, "d"), (h, "h"), (m, "m")) if n)
+    if not parts:
+        return
+    parsed = parse_duration(parts)
+    assert parsed == Duration(parts, w, d, h, m)
+    assert parsed.in_calendar(NY) == timedelta(hours=40 * w + 8 * d + h, minutes=m)
+
+
+def test_format_timedelta() -> None:
+    day = timedelta(hours=8)
+    assert format_timedelta(timedelta(hours=11), day) == "1d 3h"
+    assert format_timedelta(timedelta(minutes=45), day) == "45m"
+    assert format_timedelta(timedelta(minutes=-130), day) == "-2h 10m"
+    assert format_timedelta(timedelta(0), day) == "0m"
+
+
+NOW = datetime.fromisoformat("2026-11-24T10:00:00-05:00")  # Tuesday
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("today", "2026-11-24T17:00:00-05:00"),
+    ("tomorrow", "2026-11-25T17:00:00-05:00"),
+    ("thu", "2026-11-25T17:00:00-05:00"),  # Thanksgiving: end of the working day before
+    ("tuesday", "2026-12-01T17:00:00-05:00"),  # a weekday name is the next one, not today
+    ("+1w", "2026-12-01T17:00:00-05:00"),
+    ("+2h", "2026-11-24T12:00:00-05:00"),
+    ("2026-12-07", "2026-12-07T17:00:00-05:00"),
+    ("2026-12-07T08:15", "2026-12-07T08:15:00-05:00"),
+    ("2026-12-07T08:15:00Z", "2026-12-07T03:15:00-05:00"),
+])
+def test_parse_when(text: str, expected: str) -> None:
+    assert parse_when(text, NOW, NY).isoformat() == expected
+
+
+def test_parse_when_in_another_calendar() -> None:
+    # Friday and Saturday are the weekend in this calendar
+    assert parse_when("fri", NOW, SUN_THU).isoformat() == "2026-11-26T16:00:00+04:00"
+
+
+@pytest.mark.parametrize("bad", ["someday", "2026-13-01", "+3x", "next week", ""])
+def test_parse_when_rejects(bad: str) -> None:
+    with pytest.raises(ValueError, match="accepted: YYYY-MM-DD"):
+        parse_when(bad, NOW, NY)
