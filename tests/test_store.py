@@ -94,7 +94,7 @@ def test_writes_leave_no_temp_files_and_a_cache_that_can_be_deleted(store: Store
     store.new(*PART)
     store.new(*PART)
     assert len(store.ok("list", "-f", "json").json()) == 2
-    leftovers = [p for p in store.root.rglob("*.tmp")]
+    leftovers = list(store.root.rglob("*.tmp"))
     assert leftovers == []
     cache = store.root / ".icsvc"
     assert cache.is_dir()

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from icsvc import __version__
+
+if TYPE_CHECKING:
+    from icsvc.context import Context
 
 app = typer.Typer(
     name="icsvc",
@@ -26,29 +29,29 @@ app = typer.Typer(
 )
 
 StoreOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--store", envvar="ICSVC_STORE", show_envvar=True,
                  help="Store folder (default: found from the current folder upwards)."),
 ]
 ActorOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--as", help="Act as this email (default: ICSVC_USER, then git user.email)."),
 ]
 
 
-class TableFormat(str, Enum):
+class TableFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
     markdown = "markdown"
 
 
-class ShowFormat(str, Enum):
+class ShowFormat(StrEnum):
     table = "table"
     json = "json"
 
 
-class CheckFormat(str, Enum):
+class CheckFormat(StrEnum):
     text = "text"
     github = "github"
     json = "json"
@@ -57,7 +60,7 @@ class CheckFormat(str, Enum):
 FormatOpt = Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
-def _context(store: str | None, actor: str | None) -> object:
+def _context(store: str | None, actor: str | None) -> Context:
     from icsvc.context import Context, now_from_env
 
     return Context(cwd=Path.cwd(), store_override=store, now=now_from_env(), actor_option=actor)
@@ -91,7 +94,7 @@ def init(
 
 @app.command()
 def sla(
-    provider: Annotated[Optional[str], typer.Argument(help="Only this provider.")] = None,
+    provider: Annotated[str | None, typer.Argument(help="Only this provider.")] = None,
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] =
     ShowFormat.table,
     store: StoreOpt = None,
@@ -104,28 +107,28 @@ def sla(
 
 @app.command()
 def new(
-    provider: Annotated[Optional[str], typer.Option("--provider", "-p",
+    provider: Annotated[str | None, typer.Option("--provider", "-p",
                                                     help="The provider to ask.")] = None,
-    service: Annotated[Optional[str], typer.Option("--service", "-s",
+    service: Annotated[str | None, typer.Option("--service", "-s",
                                                    help="The provider's service.")] = None,
-    title: Annotated[Optional[str], typer.Option("--title", "-t",
+    title: Annotated[str | None, typer.Option("--title", "-t",
                                                  help="A one-line summary.")] = None,
-    details: Annotated[Optional[str], typer.Option("--details", "-d",
+    details: Annotated[str | None, typer.Option("--details", "-d",
                                                    help="More detail.")] = None,
     priority: Annotated[str, typer.Option(help="Requested priority: low, normal, high, urgent.")]
     = "normal",
-    needed_by: Annotated[Optional[str], typer.Option(
+    needed_by: Annotated[str | None, typer.Option(
         "--needed-by", help="When you need it: a date, today, tomorrow, fri, +3d...")] = None,
-    info: Annotated[Optional[list[str]], typer.Option(
+    info: Annotated[list[str] | None, typer.Option(
         "--info", help="KEY=VALUE: information the service requires (repeatable).")] = None,
-    justification: Annotated[Optional[str], typer.Option(
+    justification: Annotated[str | None, typer.Option(
         help="Why this is urgent or last-minute (required for a rush).")] = None,
-    department: Annotated[Optional[str], typer.Option(
+    department: Annotated[str | None, typer.Option(
         help="Your department (default: from providers.yaml departments, ICSVC_DEPARTMENT "
              "or git config icsvc.department).")] = None,
-    cost: Annotated[Optional[float], typer.Option(
+    cost: Annotated[float | None, typer.Option(
         help="The cost to the business if the SLA lapses.")] = None,
-    impact_note: Annotated[Optional[str], typer.Option(
+    impact_note: Annotated[str | None, typer.Option(
         "--impact-note", help="What a lapse would cost, in words.")] = None,
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] =
     ShowFormat.table,
@@ -157,13 +160,13 @@ def show(
 
 @app.command("list")
 def list_(
-    provider: Annotated[Optional[list[str]], typer.Option(
+    provider: Annotated[list[str] | None, typer.Option(
         "--provider", "-p", help="Only these providers (repeatable).")] = None,
-    status: Annotated[Optional[list[str]], typer.Option(
+    status: Annotated[list[str] | None, typer.Option(
         help="Only these statuses (repeatable).")] = None,
-    department: Annotated[Optional[list[str]], typer.Option(
+    department: Annotated[list[str] | None, typer.Option(
         help="Only requests from these departments (repeatable).")] = None,
-    priority: Annotated[Optional[list[str]], typer.Option(
+    priority: Annotated[list[str] | None, typer.Option(
         help="Only these agreed priorities (repeatable).")] = None,
     open_: Annotated[bool, typer.Option(
         "--open/--all", help="Open requests only (default), or all.")] = True,
@@ -184,7 +187,7 @@ def check(
     fmt: Annotated[CheckFormat, typer.Option(
         "--format", "-f", help="text, github (Actions annotations) or json.")] =
     CheckFormat.text,
-    base: Annotated[Optional[str], typer.Option(
+    base: Annotated[str | None, typer.Option(
         "--base", help="Also check what this branch changes since REV (pull requests).")] = None,
     store: StoreOpt = None,
 ) -> None:

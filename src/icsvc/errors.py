@@ -35,7 +35,9 @@ class ValidationError(IcsvcError):
 
     def format(self) -> str:
         where = f"{display(self.path)}:{self.line}" if self.line else display(self.path)
-        return f"{where}: {self.field}: {self.problem}" if self.field else f"{where}: {self.problem}"
+        if self.field:
+            return f"{where}: {self.field}: {self.problem}"
+        return f"{where}: {self.problem}"
 
 
 def display(path: Path) -> str:

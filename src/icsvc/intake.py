@@ -110,7 +110,7 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
         )
     if draft.cost is not None and draft.cost < 0:
         raise IcsvcError(f"--cost: {draft.cost} is negative (accepted: 0 or more)")
-    impact = None
+    impact: dict[str, float | str] | None = None
     if draft.cost is not None:
         impact = {"cost": draft.cost if draft.cost % 1 else int(draft.cost)}
         if draft.impact_note:

@@ -124,12 +124,16 @@ class Store:
                 f"(accepted: {', '.join(cat.providers[request.provider].services)})",
                 field="service")
 
-    def load_all(self, warn: Warn | None = None) -> list[Request]:
-        """Every readable request; a broken file is skipped with a one-line warning."""
+    def load_all(self, warn: Warn | None = None,
+                 progress: Callable[[], None] | None = None) -> list[Request]:
+        """Every readable request; a broken file is skipped with a one-line warning.
+        `progress` (optional) is called once per file, for a progress bar."""
         cache = self._read_cache()
         fresh: dict[str, tuple[int, int, Request]] = {}
         out: list[Request] = []
         for path in self.request_files():
+            if progress is not None:
+                progress()
             rel = self.rel(path)
             try:
                 st = path.stat()
@@ -176,7 +180,7 @@ class Store:
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
                 AttributeError, ImportError):
             return {}
-        return data if version == CACHE_VERSION else {}  # type: ignore[no-any-return]
+        return data if version == CACHE_VERSION else {}
 
     def _write_cache(self, data: dict[str, tuple[int, int, Request]]) -> None:
         path = self._cache_path

@@ -82,8 +82,8 @@ def print_rows(
     if fmt == "markdown":
         from tabulate import tabulate
 
-        table = [[_cell(row.get(key)).replace("|", "\\|") for key, _ in columns] for row in rows]
-        out = tabulate(table, headers=[h for _, h in columns], tablefmt="github")
+        cells = [[_cell(row.get(key)).replace("|", "\\|") for key, _ in columns] for row in rows]
+        out = tabulate(cells, headers=[h for _, h in columns], tablefmt="github")
         sys.stdout.write((f"**{title}**\n\n" if title else "") + out + "\n")
         return
     from rich.table import Table
@@ -96,12 +96,12 @@ def print_rows(
     for _, header in columns:
         table.add_column(header, overflow="fold")
     for row in rows:
-        cells = []
+        line = []
         for key, _ in columns:
             text = _cell(row.get(key))
             style = (styles or {}).get(key, {}).get(text, "")
-            cells.append(styled(text, style))
-        table.add_row(*cells)
+            line.append(styled(text, style))
+        table.add_row(*line)
     con.print(table)
 
 

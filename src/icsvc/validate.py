@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from icsvc import ids, yamlio
+from icsvc.catalogue import Provider
 from icsvc.errors import ValidationError
 from icsvc.model import Request, load_request
 from icsvc.store import PROVIDERS_FILE, Store
@@ -54,17 +55,14 @@ def check_store(store: Store) -> list[Problem]:
                                     "give one of them a new ID"))
         else:
             seen[request.id] = rel
-    stray = store.requests_dir / "*.yaml"
     for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
         problems.append(Problem(store.rel(path), 1,
-                                f"request files belong in requests/<provider>/ (not {stray.name})"))
+                                "request files belong in requests/<provider>/<ID>.yaml"))
     return problems
 
 
 def _check_request(store: Store, path: Path, rel: str, r: Request,
-                   providers: dict[str, object]) -> list[Problem]:
-    from icsvc.catalogue import Provider
-
+                   providers: dict[str, Provider]) -> list[Problem]:
     out: list[Problem] = []
 
     def add(keys: list[str | int], message: str) -> None:
@@ -75,7 +73,7 @@ def _check_request(store: Store, path: Path, rel: str, r: Request,
         add(["id"], f"id: {r.id} does not match the file name {path.name} "
                     f"(expected requests/{r.provider}/{r.id}.yaml)")
     provider = providers.get(r.provider)
-    if not isinstance(provider, Provider):
+    if provider is None:
         add(["provider"], f"provider: unknown provider {r.provider!r} "
                           f"(accepted: {', '.join(providers)})")
         return out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class Loader(_BaseLoader):  # type: ignore[misc]
     """The safe (C when present) loader; an impossible date stays a string, so validation
     reports it with its field instead of the parser failing."""
 
@@ -30,7 +30,7 @@ def _timestamp(loader: Any, node: Any) -> Any:
 Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
-class _BlockDumper(Dumper):  # type: ignore[misc,valid-type]
+class _BlockDumper(Dumper):  # type: ignore[misc]
     """Block style, no anchors/aliases, multi-line strings as `|` blocks."""
 
     def ignore_aliases(self, data: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from icsvc.catalogue import PRIORITIES, Provider
@@ -11,12 +12,16 @@ from icsvc.errors import IcsvcError
 from icsvc.ui import console, print_json
 
 
+def _clock(t: time) -> str:
+    return "24:00" if t == time.max else t.strftime("%H:%M")
+
+
 def _hours(provider: Provider) -> str:
     cal = provider.calendar
     from icsvc.calendar import WEEKDAYS
 
     days = ", ".join(WEEKDAYS[d] for d in sorted(cal.days))
-    spans = ", ".join(f"{a.strftime('%H:%M')}-{'24:00' if b.hour == 23 and b.minute == 59 and b.second == 59 else b.strftime('%H:%M')}" for a, b in cal.hours)
+    spans = ", ".join(f"{a.strftime('%H:%M')}-{_clock(b)}" for a, b in cal.hours)
     return f"{days} {spans} {cal.timezone}"
 
 
@@ -51,8 +56,8 @@ def run(ctx: Context, provider: str | None, fmt: str) -> None:
     if fmt == "json":
         print_json([provider_json(p) for p in chosen])
         return
-    from rich.table import Table
     from rich.markup import escape
+    from rich.table import Table
 
     con = console()
     for p in chosen:
