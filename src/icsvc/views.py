@@ -8,7 +8,7 @@ from typing import Any
 from icsvc.catalogue import Catalogue
 from icsvc.durations import format_timedelta
 from icsvc.model import Request
-from icsvc.sla import Clock, clocks, promise_state
+from icsvc.sla import Clock, clocks, promise_state, update_overdue
 
 
 def iso(value: Any) -> Any:
@@ -58,6 +58,8 @@ def request_json(request: Request, cat: Catalogue, now: datetime) -> dict[str, A
         "impact": request.impact,
         "targets": dict(request.targets),
         "sla": {name: clock_json(clock, cal.day_length) for name, clock in sla.items()},
+        "update_overdue": update_overdue(sla),
+        "escalations": sum(1 for e in request.history if e.type == "escalation"),
         "history": [iso(e.to_dict()) for e in request.history],
         "path": f"requests/{request.provider}/{request.id}.yaml",
     }

@@ -8,7 +8,7 @@ from typing import Any
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.ui import STATE_STYLE, console, print_json, styled
-from icsvc.views import request_json
+from icsvc.views import iso, request_json
 
 
 def _t(value: str | None) -> str:
@@ -30,6 +30,8 @@ def describe(entry: dict[str, Any]) -> str:
     elif kind in ("priority", "assigned", "progress"):
         label = {"assigned": "owner", "progress": "progress"}.get(kind, kind)
         parts.append(f"{label} {entry.get('from') or '-'} -> {entry.get('to') or '-'}")
+    elif kind == "promise" and not entry.get("to"):
+        parts.append(f"promise of {_t(entry.get('from'))} withdrawn")
     elif kind == "promise":
         parts.append(f"promised {_t(entry.get('to'))}")
         if entry.get("from"):
@@ -50,7 +52,9 @@ def describe(entry: dict[str, Any]) -> str:
         if entry.get("comment"):
             parts.append(f"\"{entry['comment']}\"")
     elif kind == "targets":
-        parts.append(f"SLA targets now {entry.get('to')}")
+        to = entry.get("to")
+        parts.append("SLA targets now " + (", ".join(f"{k} {v}" for k, v in to.items())
+                                           if isinstance(to, dict) else str(to)))
     elif kind == "conflict":
         parts.append(f"merge: {entry.get('field')} set to {entry.get('ours')!r} and "
                      f"{entry.get('theirs')!r} on two branches; kept {entry.get('kept')!r}")
@@ -94,6 +98,11 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
         rows.append(("promised by", f"{_t(data['promised_by'])} ({data['promise']})"))
     for key, value in request.info.items():
         rows.append((key, value))
+    escalations = [e for e in request.history if e.type == "escalation"]
+    if escalations:
+        last = escalations[-1]
+        rows.append(("escalated", f"{len(escalations)}x to {last.get('to')}, last "
+                                  f"{_t(iso(last.at))} by {last.by}: {last.get('note', '')}"))
     if request.impact:
         rows.append(("impact", f"{request.impact.get('cost')} "
                                f"{request.impact.get('note', '')}".strip()))
@@ -113,7 +122,7 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
         clocks.add_column(col)
     for name, c in data["sla"].items():
         state = c["state"] + (" (update overdue)" if name == "update" and
-                              c["state"] == "breached" else "")
+                              c["state"] == "breached" and not c["met_at"] else "")
         clocks.add_row(name, c["target"], _t(c["due"]),
                        "-" if c["met_at"] else c["left"],
                        styled(state, STATE_STYLE.get(c["state"], "")))

@@ -1,0 +1,16 @@
+"""`icsvc escalate`: raise a request to the provider's escalation contact."""
+
+from __future__ import annotations
+
+from icsvc.commands import open_store
+from icsvc.commands.triage import print_change
+from icsvc.context import Context
+from icsvc.workflow import escalate
+
+
+def run(ctx: Context, request_id: str, reason: str, fmt: str) -> None:
+    store = open_store(ctx)
+    request = store.load(request_id)
+    change = escalate(request, store.catalogue, ctx.now, ctx.actor(), reason)
+    store.save(request)
+    print_change(store, ctx, change, fmt)

@@ -1,0 +1,148 @@
+"""`icsvc explain`: how each due date was worked out, step by step."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from icsvc.calendar import WEEKDAYS, BusinessCalendar
+from icsvc.commands import open_store
+from icsvc.context import Context
+from icsvc.durations import format_timedelta
+from icsvc.explain import ClockExplanation, Explanation, explain
+from icsvc.ui import STATE_STYLE, console, print_json, styled
+
+
+def _t(value: datetime | None, cal: BusinessCalendar) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone(cal.tz).strftime("%a %Y-%m-%d %H:%M %z")
+
+
+def _span(start: datetime, end: datetime | None, cal: BusinessCalendar) -> str:
+    a = start.astimezone(cal.tz)
+    if end is None:
+        return f"{_t(a, cal)} -> now"
+    b = end.astimezone(cal.tz)
+    if a.date() == b.date():
+        return f"{a.strftime('%a %Y-%m-%d %H:%M')}-{b.strftime('%H:%M %z')}"
+    return f"{_t(a, cal)} -> {_t(b, cal)}"
+
+
+def _hours(cal: BusinessCalendar) -> str:
+    def fmt(t: time) -> str:
+        return "24:00" if t == time.max else t.strftime("%H:%M")
+
+    return ", ".join(f"{fmt(s)}-{fmt(e)}" for s, e in cal.hours)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _skipped_text(c: ClockExplanation) -> str:
+    parts = []
+    if c.skipped.get("nights"):
+        parts.append(_plural(c.skipped["nights"], "night"))
+    if c.skipped.get("weekend_days"):
+        parts.append(_plural(c.skipped["weekend_days"], "weekend day"))
+    if c.skipped.get("holidays"):
+        days = ", ".join(d.strftime("%a %Y-%m-%d") for d in c.holidays)
+        parts.append(_plural(c.skipped["holidays"], "holiday") + (f" ({days})" if days else ""))
+    paused = [s for s in c.steps if s.kind == "paused"]
+    if paused:
+        parts.append(_plural(len(paused), "pause"))
+    return ", ".join(parts) or "nothing"
+
+
+def to_json(ex: Explanation) -> dict[str, Any]:
+    cal = ex.provider.calendar
+    day = cal.day_length
+
+    def d(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    def dates(values: list[date]) -> list[str]:
+        return [v.isoformat() for v in values]
+
+    return {
+        "id": ex.request.id,
+        "provider": ex.provider.id,
+        "priority": ex.request.priority,
+        "calendar": {"name": cal.name, "timezone": cal.timezone,
+                     "days": [WEEKDAYS[i] for i in sorted(cal.days)], "hours": _hours(cal),
+                     "day": format_timedelta(day)},
+        "targets": dict(ex.request.targets),
+        "targets_source": ex.targets_source,
+        "providers_yaml_targets": ex.current_targets,
+        "clocks": {
+            name: {
+                "target": c.target_text,
+                "business_time": format_timedelta(c.clock.target, day),
+                "start": d(c.clock.start),
+                "start_reason": c.start_reason,
+                "due": d(c.clock.due),
+                "state": c.clock.state,
+                "met_at": d(c.clock.met_at),
+                "stopped_at": d(c.clock.stopped_at),
+                "elapsed": format_timedelta(c.clock.elapsed, day),
+                "left": format_timedelta(c.clock.left, day),
+                "steps": [{"kind": s.kind, "start": d(s.start), "end": d(s.end),
+                           "business": format_timedelta(s.business),
+                           **({"note": s.note} if s.note else {})} for s in c.steps],
+                "skipped": dict(c.skipped),
+                "holidays": dates(c.holidays),
+            }
+            for name, c in ex.clocks.items()
+        },
+    }
+
+
+def run(ctx: Context, request_id: str, fmt: str) -> None:
+    store = open_store(ctx)
+    request = store.load(request_id)
+    ex = explain(request, store.catalogue, ctx.now)
+    if fmt == "json":
+        print_json(to_json(ex))
+        return
+    from rich.markup import escape
+
+    cal = ex.provider.calendar
+    day = cal.day_length
+    con = console()
+    con.print(f"[bold]{request.id}[/bold]  {escape(request.title)}")
+    holidays = ", ".join(h.isoformat() for h in sorted(cal.holidays)) or "none"
+    con.print(f"{ex.provider.name}'s calendar {cal.name}: {cal.timezone}, "
+              f"{' '.join(WEEKDAYS[i] for i in sorted(cal.days))}, {_hours(cal)} "
+              f"(1d = {format_timedelta(day)}); holidays {holidays}")
+    targets = ", ".join(f"{k} {v}" for k, v in request.targets.items())
+    con.print(f"Targets for {request.priority} priority: {targets}, {ex.targets_source}")
+    if ex.current_targets != request.targets:
+        now_says = ", ".join(f"{k} {v}" for k, v in ex.current_targets.items())
+        con.print(f"  (providers.yaml now says {now_says}; edits apply to new requests and "
+                  "priority changes only)")
+    con.print(f"Now: {_t(ctx.now, cal)}")
+    for name, c in ex.clocks.items():
+        clock = c.clock
+        con.print()
+        business = format_timedelta(clock.target, day)
+        extra = f" = {business}" if business != c.target_text else ""
+        con.print(f"[bold]{name}[/bold]: {c.target_text}{extra} of business time from "
+                  f"{_t(clock.start, cal)} ({c.start_reason})")
+        for step in c.steps:
+            amount = format_timedelta(step.business) if step.kind != "paused" else ""
+            label = step.kind if step.kind != "ahead" else "to come"
+            con.print(f"  {label:<9}{_span(step.start, step.end, cal):<44}{amount:>7}"
+                      + (f"  {step.note}" if step.note else ""))
+        con.print(f"  skipped  {_skipped_text(c)}")
+        con.print(f"  due      {_t(clock.due, cal)}")
+        if clock.met_at is not None:
+            verb = "met" if clock.state == "met" else "met late"
+            con.print(f"  {verb:<9}{_t(clock.met_at, cal)}")
+        elif clock.stopped_at is not None:
+            con.print(f"  stopped  {_t(clock.stopped_at, cal)} (cancelled)")
+        else:
+            left = clock.left if clock.left >= timedelta(0) else clock.left
+            con.print(f"  used     {format_timedelta(clock.elapsed, day)}, left "
+                      f"{format_timedelta(left, day)}")
+        con.print("  state    " + styled(clock.state, STATE_STYLE.get(clock.state, "")))

@@ -1,0 +1,74 @@
+"""`icsvc queue`: a provider's open requests, most urgent first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from icsvc.commands import open_store
+from icsvc.context import Context
+from icsvc.durations import format_timedelta
+from icsvc.errors import IcsvcError
+from icsvc.queue import QueueItem, build, default_providers
+from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, warn
+from icsvc.views import request_json
+
+COLUMNS = [("id", "ID"), ("priority", "Priority"), ("title", "Title"),
+           ("department", "From"), ("status", "Status"), ("owner", "Owner"),
+           ("next_due", "Next due"), ("left", "Left"), ("sla", "SLA")]
+
+
+def _sla_text(it: QueueItem) -> str:
+    if it.reasons:
+        return f"{it.state}: {', '.join(it.reasons)}"
+    return it.state
+
+
+def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
+    store = open_store(ctx)
+    cat = store.catalogue
+    for pid in providers:
+        if pid not in cat.providers:
+            raise IcsvcError(f"queue: unknown provider {pid!r} "
+                             f"(accepted: {', '.join(cat.providers)})")
+    actor: str | None = ctx.actor() if mine else None
+    if not providers and not mine:
+        try:
+            actor = ctx.actor()
+        except IcsvcError:
+            actor = None  # nobody known: everyone's queue
+    chosen = providers or default_providers(cat, actor)
+    items = build(store.load_all(warn), cat, ctx.now, chosen, actor if mine else None)
+    if fmt == "json":
+        out = []
+        for it in items:
+            data = request_json(it.request, cat, ctx.now)
+            data["queue"] = {
+                "next_due": it.next_due.isoformat(), "next_due_kind": it.next_due_kind,
+                "left": format_timedelta(it.left, cat.providers[it.request.provider]
+                                         .calendar.day_length),
+                "state": it.state, "reasons": it.reasons,
+            }
+            out.append(data)
+        print_json(out)
+        return
+    rows: list[dict[str, Any]] = []
+    for it in items:
+        r = it.request
+        cal = cat.providers[r.provider].calendar
+        rows.append({
+            "id": r.id, "priority": r.priority, "title": r.title,
+            "department": r.customer_department, "status": r.status,
+            "owner": r.owner.split("@")[0] if r.owner and fmt == "table" else r.owner,
+            "next_due": (f"{it.next_due_kind[:7]} "
+                         f"{it.next_due.astimezone(cal.tz).strftime('%a %m-%d %H:%M')}"
+                         if fmt == "table" else it.next_due.isoformat()),
+            "left": format_timedelta(it.left, cal.day_length),
+            "sla": _sla_text(it),
+        })
+    styles = {"priority": PRIORITY_STYLE,
+              "sla": {row["sla"]: STATE_STYLE.get(row["sla"].split(":")[0], "")
+                      for row in rows}}
+    scope = ", ".join(chosen) if chosen else "all providers"
+    title = f"Queue: {scope}" + (f" (assigned to {actor})" if mine else "")
+    print_rows(rows, COLUMNS, fmt, title=title if fmt != "csv" else None, styles=styles,
+               empty=f"{title}: nothing open")
