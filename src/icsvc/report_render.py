@@ -1,0 +1,338 @@
+"""Rendering a :class:`~icsvc.report.Report` as text: tables of display strings (shared with
+the terminal view), Markdown (tabulate), CSV, JSON and one self-contained HTML page with
+inline CSS and inline SVG charts (no scripts, no network). Nothing here prints."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import timedelta
+from html import escape
+from typing import Any
+
+from icsvc.durations import format_timedelta
+from icsvc.report import BUCKETS, Report, median, percentile
+
+Table = tuple[str, list[str], list[list[str]]]
+"""(title, headers, rows) of display strings."""
+
+
+def fmt_pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}%"
+
+
+def fmt_time(value: timedelta | None, day: timedelta) -> str:
+    return "-" if value is None else format_timedelta(value, day)
+
+
+def fmt_num(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def fmt_stars(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def bar(value: float | None, width: int = 20) -> str:
+    """A text bar for 0..100 with eighth-block resolution."""
+    if value is None:
+        return ""
+    eighths = round(value / 100 * width * 8)
+    full, part = divmod(eighths, 8)
+    return "█" * full + ("▏▎▍▌▋▊▉"[part - 1] if part else "")
+
+
+def tables(report: Report) -> list[Table]:
+    """Every table of the report, in reading order."""
+    flow: list[list[str]] = []
+    sla: list[list[str]] = []
+    care: list[list[str]] = []
+    for p in report.providers:
+        d = p.day
+        flow.append([p.provider, str(p.received), str(p.resolved), str(p.open),
+                     *(str(p.backlog[b]) for b in BUCKETS)])
+        sla.append([
+            p.provider, fmt_pct(p.met_pct("acknowledge")), fmt_pct(p.met_pct("resolve")),
+            fmt_time(median(p.times["acknowledge"]), d),
+            fmt_time(percentile(p.times["acknowledge"], 90), d),
+            fmt_time(median(p.times["resolve"]), d),
+            fmt_time(percentile(p.times["resolve"], 90), d),
+        ])
+        care.append([
+            p.provider, str(p.promises_made),
+            fmt_pct(None if not p.promises_known else
+                    round(100 * p.promises_kept / p.promises_known, 1)),
+            str(p.escalations), str(p.redirects), fmt_stars(p.csat_avg), str(len(p.ratings)),
+            fmt_pct(p.response_rate_pct), fmt_num(p.lapse_cost),
+        ])
+    depts = [[d.department, str(d.requests), fmt_pct(_p(d.urgent, d.requests)),
+              fmt_pct(_p(d.rush, d.requests)), fmt_pct(_p(d.info_requested, d.requests)),
+              fmt_stars(d.rating_avg)] for d in report.departments]
+    providers = [p.provider for p in report.providers]
+    matrix = [[dept, *(str(row.get(p, 0)) for p in providers), str(sum(row.values()))]
+              for dept, row in report.matrix.items()]
+    trend = [[w.start.isoformat(), str(w.measured), str(w.met), fmt_pct(w.met_pct)]
+             for w in report.trend]
+    lapses = [[lapse.id, lapse.provider, ", ".join(lapse.clocks), fmt_num(lapse.cost),
+               lapse.note or ""] for lapse in report.lapses]
+    return [
+        ("Providers: requests and open backlog by age (calendar days)",
+         ["Provider", "Received", "Resolved", "Open", *(f"Open {b}" for b in BUCKETS)], flow),
+        ("Providers: SLA met and business time to acknowledge / resolve",
+         ["Provider", "Ack met", "Resolve met", "Ack median", "Ack p90", "Resolve median",
+          "Resolve p90"], sla),
+        ("Providers: promises, escalations, satisfaction",
+         ["Provider", "Promises", "Kept", "Escalated", "Redirected", "Avg stars",
+          "Ratings", "Response", "Lapse cost"], care),
+        ("Requesting departments",
+         ["Department", "Requests", "Urgent", "Rush", "Sent back for info",
+          "Avg rating given"], depts),
+        ("Who depends on whom (requests made)", ["Department", *providers, "Total"], matrix),
+        ("SLA compliance per week", ["Week of", "Clocks", "Met", "Compliance"], trend),
+        (f"Cost of lapses: {fmt_num(report.lapse_cost)}",
+         ["Request", "Provider", "Breached", "Cost", "Note"], lapses),
+    ]
+
+
+def numeric(rows: list[list[str]], column: int) -> bool:
+    """Whether a column holds figures (right-aligned)."""
+    return all(_FIGURE.match(row[column]) for row in rows)
+
+
+_FIGURE = re.compile(r"^[-\d.,% hdm]*$")
+
+
+def _p(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def heading(report: Report) -> str:
+    return f"Service report {report.period.label}"
+
+
+def subtitle(report: Report) -> str:
+    period = report.period.to_dict()
+    return (f"{period['start'][:10]} to {period['end'][:10]}; generated "
+            f"{report.now.replace(microsecond=0).isoformat()}; times are business time")
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def render_markdown(report: Report) -> str:
+    from tabulate import tabulate
+
+    out = [f"## {heading(report)}", "", f"_{subtitle(report)}_", ""]
+    for title, headers, rows in tables(report):
+        out.append(f"### {title}")
+        out.append("")
+        if title.startswith("SLA compliance"):
+            headers = [*headers, ""]
+            rows = [[*row, bar(w.met_pct, 10)] for row, w in zip(rows, report.trend, strict=True)]
+        if rows:
+            cells = [[c.replace("|", "\\|") for c in row] for row in rows]
+            out.append(tabulate(cells, headers=headers, tablefmt="github"))
+        else:
+            out.append("_none_")
+        out.append("")
+    return "\n".join(out)
+
+
+def render_csv(report: Report) -> str:
+    """Long format, one figure per row: section, name, metric, value."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["section", "name", "metric", "value"])
+    data = report.to_dict()
+    for p in data["providers"]:
+        for key, value in p.items():
+            if key == "backlog_age":
+                for bucket, n in value.items():
+                    writer.writerow(["provider", p["provider"], f"open_{bucket}", n])
+            elif key not in ("provider",):
+                writer.writerow(["provider", p["provider"], key, _csv(value)])
+    for d in data["departments"]:
+        for key, value in d.items():
+            if key != "department":
+                writer.writerow(["department", d["department"], key, _csv(value)])
+    for dept, row in data["matrix"].items():
+        for provider, n in row.items():
+            writer.writerow(["matrix", dept, provider, n])
+    for w in data["trend"]:
+        for key in ("measured", "met", "met_pct"):
+            writer.writerow(["trend", w["week"], key, _csv(w[key])])
+    writer.writerow(["total", "all", "lapse_cost", data["lapse_cost"]])
+    return buf.getvalue()
+
+
+def _csv(value: Any) -> Any:
+    return "" if value is None else value
+
+
+# -- HTML ------------------------------------------------------------------------------------
+
+_CSS = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2933;
+ margin:0;background:#f5f7fa}
+main{max-width:1120px;margin:0 auto;padding:24px 28px 48px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 10px}
+.sub{color:#52606d;margin:0 0 20px}
+.cards{display:flex;gap:12px;flex-wrap:wrap}
+.card{background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:12px 16px;
+ min-width:150px}
+.card b{display:block;font-size:24px}.card span{color:#52606d;font-size:13px}
+table{border-collapse:collapse;background:#fff;border:1px solid #d9e2ec;margin:6px 0 4px}
+th,td{padding:6px 10px;border-bottom:1px solid #e4e7eb;text-align:right;white-space:nowrap}
+th{background:#eef2f7;font-weight:600}
+td:first-child,th:first-child{text-align:left}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:20px}
+figure{margin:0;background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:12px}
+figcaption{font-weight:600;margin-bottom:6px}
+svg text{font:12px system-ui,sans-serif;fill:#1f2933}
+.none{color:#7b8794;font-style:italic}
+"""
+_ACK, _RES, _TREND, _STAR = "#2f80ed", "#27ae60", "#8e44ad", "#f2a900"
+
+
+def render_html(report: Report) -> str:
+    data = report.to_dict()
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(heading(report))}</title>",
+        f"<style>{_CSS}</style></head><body><main>",
+        f"<h1>{escape(heading(report))}</h1>",
+        f'<p class="sub">{escape(subtitle(report))}</p>',
+        _cards(data),
+        '<div class="grid">',
+        _figure("SLA compliance per provider", _sla_chart(data)),
+        _figure("Satisfaction (average stars)", _stars_chart(data)),
+        "</div>",
+        _figure("SLA compliance per week", _trend_chart(data)),
+    ]
+    for title, headers, rows in tables(report):
+        parts.append(f"<h2>{escape(title)}</h2>")
+        if title.startswith("Who depends"):
+            parts.append(_heat_table(headers, rows))
+        else:
+            parts.append(_table(headers, rows))
+    parts.append("</main></body></html>\n")
+    return "\n".join(parts)
+
+
+def _cards(data: dict[str, Any]) -> str:
+    providers = data["providers"]
+    received = sum(p["received"] for p in providers)
+    resolved = sum(p["resolved"] for p in providers)
+    backlog = sum(p["open"] for p in providers)
+    measured = sum(p["acknowledge_measured"] + p["resolve_measured"] for p in providers)
+    met = sum(p["acknowledge_met"] + p["resolve_met"] for p in providers)
+    compliance = fmt_pct(_p(met, measured))
+    cards = [("Received", str(received)), ("Resolved", str(resolved)),
+             ("Open backlog", str(backlog)), ("SLA met", compliance),
+             ("Cost of lapses", fmt_num(data["lapse_cost"]))]
+    inner = "".join(f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
+                    for k, v in cards)
+    return f'<div class="cards">{inner}</div>'
+
+
+def _figure(caption: str, body: str) -> str:
+    return f"<figure><figcaption>{escape(caption)}</figcaption>{body}</figure>"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    if not rows:
+        return '<p class="none">none</p>'
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _heat_table(headers: list[str], rows: list[list[str]]) -> str:
+    if not rows:
+        return '<p class="none">none</p>'
+    top = max((int(c) for row in rows for c in row[1:-1]), default=0) or 1
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = []
+    for row in rows:
+        cells = [f"<td>{escape(row[0])}</td>"]
+        for c in row[1:-1]:
+            alpha = int(c) / top * 0.75
+            cells.append(f'<td style="background:rgba(47,128,237,{alpha:.2f})">{escape(c)}</td>')
+        cells.append(f"<td><b>{escape(row[-1])}</b></td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _svg(width: int, height: int, body: list[str], label: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} '
+            f'{height}" role="img" aria-label="{escape(label)}">{"".join(body)}</svg>')
+
+
+def _hbar_chart(rows: list[tuple[str, list[tuple[float | None, str, str]]]], top: float,
+                label: str) -> str:
+    """Horizontal bars: per row a label and (value, text, colour) bars, scaled to `top`."""
+    if not rows:
+        return '<p class="none">nothing measured</p>'
+    left, width, bar_h = 110, 300, 14
+    body: list[str] = []
+    y = 8
+    for name, bars in rows:
+        body.append(f'<text x="0" y="{y + bar_h * len(bars) / 2 + 4:.0f}">'
+                    f"{escape(name)}</text>")
+        for value, text, colour in bars:
+            length = 0 if value is None else value / top * width
+            body.append(f'<rect x="{left}" y="{y}" width="{width}" height="{bar_h - 2}" '
+                        'fill="#eef2f7"/>')
+            body.append(f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar_h - 2}" '
+                        f'fill="{colour}"/>')
+            body.append(f'<text x="{left + width + 6}" y="{y + bar_h - 3}">{escape(text)}</text>')
+            y += bar_h
+        y += 10
+    return _svg(left + width + 110, y, body, label)
+
+
+def _sla_chart(data: dict[str, Any]) -> str:
+    rows = [(p["provider"], [
+        (p["acknowledge_met_pct"], f"ack {fmt_pct(p['acknowledge_met_pct'])}", _ACK),
+        (p["resolve_met_pct"], f"resolve {fmt_pct(p['resolve_met_pct'])}", _RES),
+    ]) for p in data["providers"]]
+    return _hbar_chart(rows, 100, "SLA compliance per provider")
+
+
+def _stars_chart(data: dict[str, Any]) -> str:
+    rows = [(p["provider"], [(p["csat_avg"],
+                              f"{fmt_stars(p['csat_avg'])} ({p['csat_count']} ratings)", _STAR)])
+            for p in data["providers"]]
+    return _hbar_chart(rows, 5, "Satisfaction per provider")
+
+
+def _trend_chart(data: dict[str, Any]) -> str:
+    weeks = data["trend"]
+    if not weeks:
+        return '<p class="none">nothing measured</p>'
+    left, top, plot_h, step = 40, 10, 160, 64
+    body: list[str] = []
+    for tick in (0, 50, 100):
+        y = top + plot_h - tick / 100 * plot_h
+        body.append(f'<line x1="{left}" y1="{y:.0f}" x2="{left + step * len(weeks)}" '
+                    f'y2="{y:.0f}" stroke="#d9e2ec"/>')
+        body.append(f'<text x="0" y="{y + 4:.0f}">{tick}%</text>')
+    for i, w in enumerate(weeks):
+        x = left + i * step + 8
+        value = w["met_pct"]
+        if value is not None:
+            h = value / 100 * plot_h
+            body.append(f'<rect x="{x}" y="{top + plot_h - h:.1f}" width="{step - 16}" '
+                        f'height="{h:.1f}" fill="{_TREND}"/>')
+        label = fmt_pct(value) if value is not None else "-"
+        body.append(f'<text x="{x}" y="{top + plot_h + 16}">{escape(w["week"][5:])}</text>')
+        body.append(f'<text x="{x}" y="{top + plot_h + 30}">{escape(label)}</text>')
+    return _svg(left + step * len(weeks) + 10, top + plot_h + 40, body,
+                "SLA compliance per week")
