@@ -34,6 +34,25 @@ def _line(path: Path, keys: list[str | int]) -> int | None:
         return None
 
 
+CONFLICT_MARKERS_MESSAGE = (
+    "unresolved git conflict markers: the request merge driver was not active for this merge "
+    "(hosted merge buttons cannot run it); undo the merge ('git merge --abort' or reset to "
+    "before it) and run 'icsvc sync', or fix the file by hand keeping every history entry"
+)
+
+
+def conflict_marker_line(path: Path) -> int | None:
+    """The first line of a git conflict marker (<<<<<<<, =======, >>>>>>>), or None."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for number, line in enumerate(lines, 1):
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
+            return number
+    return None
+
+
 def check_store(store: Store) -> list[Problem]:
     problems: list[Problem] = []
     try:
@@ -46,7 +65,9 @@ def check_store(store: Store) -> list[Problem]:
         try:
             request = load_request(path)
         except ValidationError as exc:
-            problems.append(_from_error(store, exc))
+            markers = conflict_marker_line(path)
+            problems.append(_from_error(store, exc) if markers is None else Problem(
+                rel, markers, CONFLICT_MARKERS_MESSAGE))
             continue
         problems.extend(_check_request(store, path, rel, request, cat.providers))
         if request.id in seen:

@@ -37,6 +37,23 @@ def create_store(root: Path) -> list[Path]:
     return written
 
 
+def register_driver(root: Path) -> list[str]:
+    """Register the request merge driver: .gitattributes always, git config when `root` is in
+    a git repository (else 'icsvc git-setup' does it after 'git init')."""
+    from icsvc import gitutil
+
+    if gitutil.toplevel(root) is None:
+        attributes = root / ".gitattributes"
+        existing = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+        if gitutil.ATTRIBUTES_LINE in existing.splitlines():
+            return []
+        prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
+        write_atomic(attributes, prefix + "# request files merge field by field "
+                     "(icsvc git-setup)\n" + gitutil.ATTRIBUTES_LINE + "\n")
+        return [".gitattributes"]
+    return gitutil.register_merge_driver(root)
+
+
 def run(path: Path) -> None:
     root = path.expanduser().resolve()
     written = create_store(root)
@@ -44,5 +61,14 @@ def run(path: Path) -> None:
     con.print(f"Created an icsvc store in {root}:")
     for p in written:
         con.print(f"  {p.relative_to(root)}")
+    from icsvc import gitutil
+
+    register_driver(root)
+    if gitutil.toplevel(root) is None:
+        con.print("  .gitattributes (request files merge field by field)")
+        con.print("Not a git repository yet: run 'git init', then 'icsvc git-setup' to "
+                  "register the request merge driver.")
+    else:
+        con.print("  .gitattributes, and the request merge driver in this clone's git config")
     con.print("Next: edit providers.yaml (your calendars, providers and services), run "
               "'icsvc check', and commit.")

@@ -1,0 +1,33 @@
+"""`icsvc codeowners`: each provider's requests/ folder reviewed by its own team."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from icsvc import codeowners
+from icsvc.commands import open_store
+from icsvc.context import Context
+from icsvc.ui import console
+from icsvc.yamlio import write_atomic
+
+
+def run(ctx: Context, output: Path | None, check_only: bool) -> None:
+    store = open_store(ctx)
+    lines = codeowners.block(store.catalogue, store.root)
+    path = (ctx.cwd / output).resolve() if output else codeowners.default_path(store.root)
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = codeowners.render(existing, lines)
+    con = console()
+    if text == existing:
+        con.print(f"{path} is up to date ({len(lines) - 2} provider folder(s)).", markup=False)
+        return
+    if check_only:
+        print(f"{path}: the icsvc block is stale or missing; run 'icsvc codeowners'")
+        raise typer.Exit(1)
+    write_atomic(path, text)
+    con.print(f"Wrote {path}:", markup=False)
+    for line in lines[1:-1]:
+        con.print(f"  {line}", markup=False)
+    con.print("Commit it, and require code owner review on the default branch.", markup=False)

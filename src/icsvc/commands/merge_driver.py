@@ -1,0 +1,67 @@
+"""`icsvc merge-driver BASE OURS THEIRS [PATH]`: the git merge driver for request files.
+
+git runs it as `icsvc merge-driver %O %A %B %P`; the merged file replaces OURS (%A). Exit 0 is
+a clean merge. Only when a side cannot be read as a request does it exit 1, after writing
+git's usual conflict markers into OURS, so the user sees the normal conflict.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from icsvc import gitutil, yamlio
+from icsvc.errors import IcsvcError
+from icsvc.merge import MergeError, merge_requests
+
+
+def _load(path: Path, role: str, allow_empty: bool) -> dict[str, Any] | None:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MergeError(f"{role}: cannot read {path}: {exc}") from None
+    try:
+        data = yamlio.load(text)
+    except yaml.YAMLError as exc:
+        line = yamlio.error_line(exc)
+        where = f" at line {line}" if line else ""
+        raise MergeError(f"{role} is not valid YAML{where}") from None
+    if data is None and allow_empty:
+        return None
+    if not isinstance(data, dict):
+        raise MergeError(f"{role} is not a request (expected a mapping)")
+    return data
+
+
+def run(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
+    label = path or ours.name
+    try:
+        result = merge_requests(
+            _load(base, "the common ancestor", allow_empty=True),
+            _load(ours, "our side", allow_empty=False) or {},
+            _load(theirs, "their side", allow_empty=False) or {},
+        )
+    except MergeError as exc:
+        gitutil.merge_file(ours, base, theirs, label)
+        raise IcsvcError(
+            f"{label}: cannot merge: {exc}; git left conflict markers in the file: fix it "
+            f"('icsvc check' shows where), then 'git add {label}'"
+        ) from None
+    yamlio.write_atomic(ours, yamlio.dump(result.merged))
+    for c in result.conflicts:
+        print(f"icsvc: {label}: both sides changed {c.field} ({_show(c.ours)} and "
+              f"{_show(c.theirs)}); kept {_show(c.kept)}, recorded in the history",
+              file=sys.stderr)
+
+
+def _show(value: Any) -> str:
+    from icsvc.merge import MISSING
+
+    if value is MISSING:
+        return "unset"
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return repr(value) if isinstance(value, str) else str(value)

@@ -1,0 +1,67 @@
+"""`icsvc sync`: fetch and merge (or rebase) with the request merge driver active.
+
+Hosted merge buttons cannot run custom merge drivers, so when a pull request reports a
+conflict in requests/, this is the one command to run in a clone; then push.
+"""
+
+from __future__ import annotations
+
+from icsvc import gitmerge, gitutil
+from icsvc.commands import open_store
+from icsvc.context import Context
+from icsvc.errors import IcsvcError
+from icsvc.ui import console
+
+
+def run(ctx: Context, remote: str | None, branch: str | None, rebase: bool) -> None:
+    store = open_store(ctx)
+    top = gitutil.require_repo(store.root)
+    gitutil.register_merge_driver(store.root)
+    if gitutil.in_progress(top) is not None:
+        outcome = gitmerge.finish_in_progress(top, store.root)
+    else:
+        if not gitutil.head(top):
+            raise IcsvcError("this repository has no commits yet; commit first, then sync")
+        up = gitutil.upstream(top)
+        remote = remote or (up[0] if up else "origin")
+        if branch is None:
+            if up and up[0] == remote:
+                branch = up[1]
+            else:
+                branch = gitutil.remote_default_branch(top, remote)
+        if branch is None:
+            raise IcsvcError(
+                f"which branch? the current branch has no upstream on {remote}; pass "
+                "--branch NAME (for a pull request, its base branch, e.g. --branch main)"
+            )
+        gitutil.fetch(top, remote, branch)
+        outcome = gitmerge.merge_branch(top, store.root, remote, branch, rebase)
+    _report(outcome)
+
+
+def _report(outcome: gitmerge.Outcome) -> None:
+    con = console()
+    for note in outcome.driver_notes:
+        con.print(f"merged {note}", markup=False)
+    for move in outcome.moved:
+        con.print(f"merged a request edited on one side and redirected on the other: {move}",
+                  markup=False)
+    verb = "rebase onto" if outcome.mode == "rebase" else "merge of"
+    if outcome.conflicts:
+        con.print(f"The {verb} {outcome.target} stopped on {len(outcome.conflicts)} "
+                  "conflicted file(s):", markup=False)
+        for path in outcome.conflicts:
+            con.print(f"  {path}", markup=False)
+        cont = "git rebase --continue" if outcome.mode == "rebase" else "git commit"
+        con.print(
+            "Fix each file (request files: 'icsvc check' shows what is wrong), 'git add' it, "
+            f"then run '{cont}' (or 'icsvc sync' again); to give up: "
+            f"'git {outcome.mode} --abort'.", markup=False)
+        raise IcsvcError(f"{len(outcome.conflicts)} file(s) still in conflict; see above")
+    if not outcome.changed:
+        con.print(f"Already up to date with {outcome.target}.", markup=False)
+        return
+    done = "Rebased onto" if outcome.mode == "rebase" else "Merged"
+    into = "" if outcome.mode == "rebase" else " into this branch"
+    con.print(f"{done} {outcome.target}{into}. Next: 'icsvc check', then 'git push'.",
+              markup=False)

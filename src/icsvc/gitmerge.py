@@ -1,0 +1,143 @@
+"""Merging a branch into the store's repository with request files handled by icsvc.
+
+git runs the merge driver for files changed on both sides, including a file moved on one
+side and edited on the other when git detects the move as a rename. A redirect changes
+enough of a short request file that git often does not: it then reports "modify/delete".
+`resolve_moved` finishes those by request ID: the edited version is merged into the moved
+file with the same field-by-field merge, and the old path is removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from icsvc import gitutil, yamlio
+from icsvc.errors import IcsvcError
+from icsvc.merge import MergeError, merge_requests
+
+
+@dataclass
+class Outcome:
+    target: str
+    mode: str
+    changed: bool = False
+    moved: list[str] = field(default_factory=list)
+    """Request files finished by ID ('old -> new')."""
+    driver_notes: list[str] = field(default_factory=list)
+    """What the merge driver reported (field conflicts it settled)."""
+    conflicts: list[str] = field(default_factory=list)
+    """Paths still in conflict: the user must resolve them."""
+
+
+def _load(text: str, what: str) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yamlio.load(text)
+    except yaml.YAMLError:
+        raise MergeError(f"{what} is not valid YAML") from None
+    if not isinstance(data, dict):
+        raise MergeError(f"{what} is not a request")
+    return data
+
+
+def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
+    """Settle modify/delete conflicts of request files that moved to another provider folder
+    on one side. Returns 'old -> new' for each; leaves anything else to the user."""
+    done: list[str] = []
+    stages = gitutil.unmerged_stages(top)
+    unmerged = set(stages)
+    for path, st in sorted(stages.items()):
+        pure = PurePosixPath(path)
+        if not path.startswith(requests_prefix) or pure.suffix not in (".yaml", ".yml"):
+            continue
+        if 1 not in st or (2 in st) == (3 in st):
+            continue
+        root = top / requests_prefix
+        moved = [p for p in root.glob(f"*/{pure.name}")
+                 if p.relative_to(top).as_posix() != path
+                 and p.relative_to(top).as_posix() not in unmerged]
+        if len(moved) != 1:
+            continue
+        new_path = moved[0]
+        rel_new = new_path.relative_to(top).as_posix()
+        try:
+            base = _load(gitutil.blob_text(top, st[1]), f"{path} (common ancestor)")
+            edited = _load(gitutil.blob_text(top, st[2] if 2 in st else st[3]), path)
+            moved_doc = _load(new_path.read_text(encoding="utf-8"), rel_new)
+            ours, theirs = (edited, moved_doc) if 2 in st else (moved_doc, edited)
+            result = merge_requests(base, ours, theirs)
+        except (MergeError, OSError):
+            continue
+        yamlio.write_atomic(new_path, yamlio.dump(result.merged))
+        gitutil.rm(top, path)
+        (top / path).unlink(missing_ok=True)
+        gitutil.add(top, rel_new)
+        done.append(f"{path} -> {rel_new}")
+    return done
+
+
+def merge_branch(top: Path, store_root: Path, remote: str, branch: str,
+                 rebase: bool) -> Outcome:
+    """Merge (or rebase onto) `remote/branch` with the driver active, finishing moved request
+    files; on a conflict it cannot settle, the merge stays in progress for the user."""
+    target = f"{remote}/{branch}"
+    outcome = Outcome(target, "rebase" if rebase else "merge")
+    prefix = (store_root / "requests").relative_to(top).as_posix() + "/"
+    before = gitutil.head(top)
+    if rebase:
+        result = gitutil.run(top, "rebase", target, check=False)
+    else:
+        result = gitutil.run(top, "merge", "--no-edit", target, check=False)
+    outcome.driver_notes.extend(_driver_lines(result))
+    _drive(top, prefix, outcome)
+    if outcome.conflicts:
+        return outcome
+    if result.code != 0 and not outcome.moved and gitutil.head(top) == before:
+        detail = gitutil.first_line(result.err) or gitutil.first_line(result.out)
+        raise IcsvcError(f"git {outcome.mode} {target} failed: {detail}")
+    outcome.changed = gitutil.head(top) != before
+    return outcome
+
+
+def finish_in_progress(top: Path, store_root: Path) -> Outcome:
+    """Settle the request files of a merge or rebase already stopped on conflicts
+    (the user ran 'git merge' or 'git pull' first)."""
+    state = gitutil.in_progress(top)
+    outcome = Outcome("the merge in progress", state or "merge")
+    prefix = (store_root / "requests").relative_to(top).as_posix() + "/"
+    before = gitutil.head(top)
+    _drive(top, prefix, outcome)
+    outcome.changed = gitutil.head(top) != before or not outcome.conflicts
+    return outcome
+
+
+def _drive(top: Path, prefix: str, outcome: Outcome) -> None:
+    """While a merge or rebase is stopped: settle moved requests, then continue it; stop
+    with `outcome.conflicts` set when something is left for the user."""
+    while (state := gitutil.in_progress(top)) is not None:
+        outcome.moved.extend(resolve_moved(top, prefix))
+        remaining = gitutil.unmerged_paths(top)
+        if remaining:
+            outcome.conflicts = remaining
+            return
+        env = {"GIT_EDITOR": "true"}
+        if state == "merge":
+            step = gitutil.run(top, "commit", "--no-edit", check=False, env=env)
+        else:
+            step = gitutil.run(top, "rebase", "--continue", check=False, env=env)
+        outcome.driver_notes.extend(_driver_lines(step))
+        if step.code != 0 and gitutil.in_progress(top) is not None \
+                and not gitutil.unmerged_paths(top):
+            detail = gitutil.first_line(step.err) or gitutil.first_line(step.out)
+            raise IcsvcError(f"git {state} stopped: {detail or 'see git status'}; finish it "
+                             f"with 'git {state} --continue' or undo it with "
+                             f"'git {state} --abort'")
+
+
+def _driver_lines(result: gitutil.GitResult) -> list[str]:
+    return [line.strip().removeprefix("icsvc: ")
+            for line in (result.err + result.out).splitlines()
+            if line.strip().startswith("icsvc: ")]

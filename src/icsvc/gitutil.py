@@ -1,0 +1,264 @@
+"""Every git subprocess icsvc runs, in one place; each failure is a one-line IcsvcError."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from icsvc.errors import IcsvcError
+
+DRIVER_NAME = "icsvc request merge"
+DRIVER_COMMAND = "icsvc merge-driver %O %A %B %P"
+ATTRIBUTES_LINE = "requests/**/*.yaml merge=icsvc"
+MERGE_IDENTITY = "merge@icsvc"
+"""The `by` of the `conflict` entries the merge driver writes (not a person: the tool)."""
+
+
+@dataclass(frozen=True)
+class GitResult:
+    code: int
+    out: str
+    err: str
+
+
+def run(cwd: Path, *args: str, check: bool = True, what: str = "",
+        env: dict[str, str] | None = None) -> GitResult:
+    """Run `git args` in `cwd`. With `check`, a failure raises naming `what` was being done."""
+    full_env = None
+    if env:
+        full_env = dict(os.environ)
+        full_env.update(env)
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False,
+            env=full_env, timeout=600,
+        )
+    except FileNotFoundError:
+        raise IcsvcError("git is not installed or not on PATH (install git, then retry)") from None
+    except subprocess.TimeoutExpired:
+        raise IcsvcError(f"git {' '.join(args[:2])} timed out after 10 minutes") from None
+    result = GitResult(proc.returncode, proc.stdout, proc.stderr)
+    if check and proc.returncode != 0:
+        detail = first_line(proc.stderr) or first_line(proc.stdout) or f"exit {proc.returncode}"
+        raise IcsvcError(f"{what or 'git ' + ' '.join(args[:2])} failed: {detail}")
+    return result
+
+
+def first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("hint:"):
+            return line.removeprefix("fatal: ").removeprefix("error: ")
+    return ""
+
+
+def toplevel(cwd: Path) -> Path | None:
+    """The work tree root of the repository holding `cwd`, or None outside git."""
+    try:
+        result = run(cwd, "rev-parse", "--show-toplevel", check=False)
+    except IcsvcError:
+        return None
+    return Path(result.out.strip()).resolve() if result.code == 0 else None
+
+
+def require_repo(cwd: Path) -> Path:
+    top = toplevel(cwd)
+    if top is None:
+        raise IcsvcError(f"{cwd} is not in a git repository (run 'git init' there first)")
+    return top
+
+
+def config_get(cwd: Path, key: str) -> str | None:
+    result = run(cwd, "config", "--get", key, check=False)
+    return result.out.strip() or None if result.code == 0 else None
+
+
+def config_set(cwd: Path, key: str, value: str) -> None:
+    run(cwd, "config", "--local", key, value, what=f"git config {key}")
+
+
+def resolve(cwd: Path, rev: str) -> str | None:
+    """The commit hash `rev` names, or None when it names no commit."""
+    result = run(cwd, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
+    return result.out.strip() or None if result.code == 0 else None
+
+
+def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    result = run(cwd, "merge-base", a, b, check=False)
+    return result.out.strip() or None if result.code == 0 else None
+
+
+def show(cwd: Path, rev: str, path: str) -> str | None:
+    """The text of `path` (relative to the repository root) at `rev`, None if absent."""
+    result = run(cwd, "show", f"{rev}:{path}", check=False)
+    return result.out if result.code == 0 else None
+
+
+def ls_tree(cwd: Path, rev: str, folder: str) -> list[str]:
+    """Every file path under `folder` at `rev` (relative to the repository root)."""
+    result = run(cwd, "ls-tree", "-r", "--name-only", "-z", rev, "--", folder,
+                 what=f"listing {folder} at {rev[:12]}")
+    return [p for p in result.out.split("\0") if p]
+
+
+def changed_paths(cwd: Path, base: str, folder: str) -> list[str]:
+    """Files under `folder` that differ between `base` and the work tree (tracked or new)."""
+    diff = run(cwd, "diff", "--name-only", "--no-renames", "-z", base, "--", folder,
+               what=f"git diff {base[:12]}")
+    new = run(cwd, "ls-files", "--others", "--exclude-standard", "-z", "--", folder,
+              what="listing untracked files")
+    paths = {p for p in diff.out.split("\0") if p} | {p for p in new.out.split("\0") if p}
+    return sorted(paths)
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    email: str
+
+
+def commits_touching(cwd: Path, base: str, pathspecs: list[str]) -> list[Commit]:
+    """Commits in base..HEAD touching the pathspecs, oldest first, merges included."""
+    result = run(cwd, "log", "--full-history", "--reverse", "--topo-order",
+                 "--format=%H%x00%P%x00%ae", f"{base}..HEAD", "--", *pathspecs,
+                 what="git log")
+    commits = []
+    for line in result.out.splitlines():
+        if not line.strip():
+            continue
+        sha, parents, email = line.split("\0")
+        commits.append(Commit(sha, tuple(parents.split()), email.strip().lower()))
+    return commits
+
+
+def author_email(cwd: Path) -> str | None:
+    """The email a commit made now would carry (GIT_AUTHOR_EMAIL, then user.email)."""
+    result = run(cwd, "var", "GIT_AUTHOR_IDENT", check=False)
+    line = result.out.strip()
+    if result.code != 0 or "<" not in line:
+        return None
+    return line.split("<", 1)[1].split(">", 1)[0].strip().lower() or None
+
+
+def current_branch(cwd: Path) -> str | None:
+    result = run(cwd, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    return result.out.strip() or None if result.code == 0 else None
+
+
+def upstream(cwd: Path) -> tuple[str, str] | None:
+    """The current branch's upstream as (remote, branch), or None."""
+    branch = current_branch(cwd)
+    if branch is None:
+        return None
+    remote = config_get(cwd, f"branch.{branch}.remote")
+    merge = config_get(cwd, f"branch.{branch}.merge")
+    if not remote or not merge:
+        return None
+    return remote, merge.removeprefix("refs/heads/")
+
+
+def remote_default_branch(cwd: Path, remote: str) -> str | None:
+    result = run(cwd, "symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD",
+                 check=False)
+    name = result.out.strip()
+    return name.split("/", 1)[1] if result.code == 0 and "/" in name else None
+
+
+def fetch(cwd: Path, remote: str, branch: str) -> None:
+    run(cwd, "fetch", "--quiet", remote, branch, what=f"git fetch {remote} {branch}")
+
+
+def in_progress(cwd: Path) -> str | None:
+    """'merge' or 'rebase' when one is stopped half-way, else None."""
+    git_dir = Path(run(cwd, "rev-parse", "--absolute-git-dir", what="git rev-parse").out.strip())
+    if (git_dir / "MERGE_HEAD").exists():
+        return "merge"
+    if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+        return "rebase"
+    return None
+
+
+def unmerged_paths(cwd: Path) -> list[str]:
+    result = run(cwd, "diff", "--name-only", "--diff-filter=U", "-z", what="listing conflicts")
+    return sorted({p for p in result.out.split("\0") if p})
+
+
+def unmerged_stages(cwd: Path) -> dict[str, dict[int, str]]:
+    """For each conflicted path, its index stages (1 base, 2 ours, 3 theirs) as blob ids."""
+    result = run(cwd, "ls-files", "--unmerged", "-z", what="listing conflicts")
+    stages: dict[str, dict[int, str]] = {}
+    for record in result.out.split("\0"):
+        if not record:
+            continue
+        meta, path = record.split("\t", 1)
+        _mode, blob, stage = meta.split()
+        stages.setdefault(path, {})[int(stage)] = blob
+    return stages
+
+
+def blob_text(cwd: Path, blob: str) -> str:
+    return run(cwd, "cat-file", "blob", blob, what=f"reading blob {blob[:12]}").out
+
+
+def head(cwd: Path) -> str | None:
+    return resolve(cwd, "HEAD")
+
+
+def merge_file(ours: Path, base: Path, theirs: Path, label: str) -> None:
+    """Write git's usual conflict markers into `ours` (what a failed driver leaves behind)."""
+    run(ours.parent, "merge-file", "-L", f"ours:{label}", "-L", "base", "-L",
+        f"theirs:{label}", str(ours), str(base), str(theirs), check=False)
+
+
+def add(cwd: Path, *paths: str) -> None:
+    run(cwd, "add", "--", *paths, what="git add")
+
+
+def rm(cwd: Path, *paths: str) -> None:
+    run(cwd, "rm", "--quiet", "--cached", "--", *paths, what="git rm")
+
+
+def driver_command() -> str:
+    """`icsvc merge-driver %O %A %B %P`, with the full path when icsvc is not on PATH."""
+    import shlex
+    import shutil
+    import sys
+
+    if shutil.which("icsvc"):
+        return DRIVER_COMMAND
+    script = Path(sys.argv[0]).resolve()
+    if script.name.startswith("icsvc") and script.is_file():
+        return f"{shlex.quote(str(script))} merge-driver %O %A %B %P"
+    return DRIVER_COMMAND
+
+
+def register_merge_driver(store_root: Path) -> list[str]:
+    """Make git merge request files with icsvc: `.gitattributes` in the store and the
+    repository's config (which git does not clone). Returns what changed, empty if nothing."""
+    changed: list[str] = []
+    attributes = store_root / ".gitattributes"
+    existing = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+    if ATTRIBUTES_LINE not in (line.strip() for line in existing.splitlines()):
+        from icsvc.yamlio import write_atomic
+
+        prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
+        write_atomic(attributes, prefix + "# request files merge field by field "
+                     "(icsvc git-setup)\n" + ATTRIBUTES_LINE + "\n")
+        changed.append(f"{attributes.name}: {ATTRIBUTES_LINE}")
+    top = require_repo(store_root)
+    command = driver_command()
+    for key, value in (("merge.icsvc.name", DRIVER_NAME), ("merge.icsvc.driver", command)):
+        if config_get(top, key) != value:
+            config_set(top, key, value)
+            changed.append(f"git config {key} {value!r}")
+    return changed
+
+
+def paths_touched(cwd: Path, base: str, pathspecs: list[str]) -> set[str]:
+    """Every path matching the pathspecs that a commit in base..HEAD touched."""
+    result = run(cwd, "log", "--full-history", "--format=", "--name-only", "--no-renames",
+                 f"{base}..HEAD", "--", *pathspecs, what="git log")
+    return {line.strip() for line in result.out.splitlines() if line.strip()}
