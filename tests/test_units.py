@@ -64,6 +64,9 @@ NOW = datetime.fromisoformat("2026-11-24T10:00:00-05:00")  # Tuesday
     ("2026-12-07", "2026-12-07T17:00:00-05:00"),
     ("2026-12-07T08:15", "2026-12-07T08:15:00-05:00"),
     ("2026-12-07T08:15:00Z", "2026-12-07T03:15:00-05:00"),
+    ("Dec 7", "2026-12-07T17:00:00-05:00"),
+    ("7 December 2026 3pm", "2026-12-07T15:00:00-05:00"),
+    ("2026/12/07", "2026-12-07T17:00:00-05:00"),
 ])
 def test_parse_when(text: str, expected: str) -> None:
     assert parse_when(text, NOW, NY).isoformat() == expected
@@ -74,7 +77,7 @@ def test_parse_when_in_another_calendar() -> None:
     assert parse_when("fri", NOW, SUN_THU).isoformat() == "2026-11-26T16:00:00+04:00"
 
 
-@pytest.mark.parametrize("bad", ["someday", "2026-13-01", "+3x", "next week", ""])
+@pytest.mark.parametrize("bad", ["someday", "2026-13-01", "+3x", "next week", "", "Dec 7 EST"])
 def test_parse_when_rejects(bad: str) -> None:
     with pytest.raises(ValueError, match="accepted: YYYY-MM-DD"):
         parse_when(bad, NOW, NY)

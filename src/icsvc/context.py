@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from icsvc.errors import IcsvcError, UsageError
@@ -15,7 +15,7 @@ def now_from_env() -> datetime:
     """`ICSVC_NOW` (ISO 8601) when set, so demos and tests are reproducible; else the clock."""
     raw = os.environ.get("ICSVC_NOW")
     if not raw:
-        return datetime.now(timezone.utc).astimezone()
+        return datetime.now(UTC).astimezone()
     try:
         value = datetime.fromisoformat(raw.strip())
     except ValueError:

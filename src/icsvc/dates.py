@@ -1,5 +1,6 @@
 """Dates typed by people: ISO dates and date-times, `today`, `tomorrow`, weekday names,
-`+3d` / `+2w` (calendar days or weeks ahead) and `+4h` (hours ahead).
+`+3d` / `+2w` (calendar days or weeks ahead), `+4h` (hours ahead), and plain dates such as
+`Dec 7` or `7 December 2026 3pm` (read by dateutil's parser, month first).
 
 A date without a time means the end of that business day in the provider's calendar.
 """
@@ -12,7 +13,8 @@ from datetime import date, datetime, timedelta
 from icsvc.calendar import WEEKDAYS, BusinessCalendar
 
 ACCEPTED = (
-    "YYYY-MM-DD, an ISO date-time, today, tomorrow, a weekday name (mon..sun), +3d, +2w or +4h"
+    "YYYY-MM-DD, an ISO date-time, today, tomorrow, a weekday name (mon..sun), +3d, +2w, +4h "
+    "or a plain date such as 'Dec 7' or '7 December 2026 3pm'"
 )
 _RELATIVE = re.compile(r"^\+(\d{1,4})([dwh])$")
 
@@ -46,8 +48,31 @@ def parse_when(text: str, now: datetime, cal: BusinessCalendar) -> datetime:
                     value = value.replace(tzinfo=cal.tz)
                 return value.astimezone(cal.tz)
         except ValueError:
-            raise ValueError(f"{text!r} is not a date (accepted: {ACCEPTED})") from None
+            parsed = _human(text, local_now)
+            if parsed is None:
+                raise ValueError(f"{text!r} is not a date (accepted: {ACCEPTED})") from None
+            if isinstance(parsed, datetime):
+                return parsed.replace(tzinfo=cal.tz).astimezone(cal.tz)
+            day = parsed
     return cal.end_of_day(day)
+
+
+def _human(text: str, local_now: datetime) -> date | datetime | None:
+    """`Dec 7`, `7 December 2026`, `2026/12/07 3pm`: dateutil's parser, read twice with two
+    default times so a date typed without a time is recognised as a date."""
+    from dateutil import parser
+
+    base = local_now.replace(tzinfo=None, second=0, microsecond=0)
+    try:
+        first = parser.parse(text, default=base.replace(hour=1, minute=0))
+        second = parser.parse(text, default=base.replace(hour=2, minute=0))
+    except (ValueError, OverflowError):
+        return None
+    if first.tzinfo is not None:
+        return None  # an explicit zone belongs in ISO form; avoid guessing abbreviations
+    if first == second:
+        return first
+    return first.date()
 
 
 _FULL_NAMES = {

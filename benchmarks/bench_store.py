@@ -1,0 +1,110 @@
+"""Benchmark: how icsvc behaves on a large store (default 100,000 requests).
+
+    python benchmarks/bench_store.py [--requests N] [--keep DIR]
+
+Generates a store of N realistic request files (spread over providers, statuses and 18
+months), then times the installed `icsvc` script: --help, show by ID prefix, list (cold,
+then with the derived cache), queue-like listing of open requests, check. Prints a table of
+wall-clock seconds. Nothing here is asserted: speed is measured, not tested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from icsvc import ids, yamlio  # noqa: E402
+
+STATUSES = ["new", "acknowledged", "in-progress", "waiting-on-customer", "resolved", "closed",
+            "declined", "cancelled"]
+
+
+def generate(root: Path, count: int) -> None:
+    shutil.copy(ROOT / "providers.yaml", root / "providers.yaml")
+    providers = yamlio.load((root / "providers.yaml").read_text())["providers"]
+    rng = random.Random(7)
+    start = datetime(2025, 6, 1, 9, tzinfo=timezone(timedelta(hours=-5)))
+    names = list(providers)
+    taken: set[str] = set()
+    for _ in range(count):
+        pid = rng.choice(names)
+        prov = providers[pid]
+        sid = rng.choice(list(prov["services"]))
+        member = prov["members"][0]
+        rid = ids.new_id(taken)
+        taken.add(rid)
+        created = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 540))
+        status = rng.choice(STATUSES)
+        history = [{"at": created, "by": "someone@example.com", "type": "created"}]
+        if status != "new":
+            history.append({"at": created + timedelta(hours=2), "by": member, "type": "status",
+                            "from": "new", "to": status})
+        data = {
+            "id": rid, "title": f"Request {rid}", "provider": pid, "service": sid,
+            "status": status, "priority": "normal", "requested_priority": "normal",
+            "customer": {"email": "someone@example.com", "department": "sales"},
+            "created_at": created,
+            "info": {k: "x" for k in prov["services"][sid].get("requires", [])} or None,
+            "targets": {k: str(v) for k, v in prov["sla"]["normal"].items()},
+            "history": history,
+        }
+        data = {k: v for k, v in data.items() if v is not None}
+        folder = root / "requests" / pid
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{rid}.yaml").write_text(yamlio.dump(data))
+
+
+def timed(label: str, args: list[str], root: Path, results: list[tuple[str, float]]) -> None:
+    exe = shutil.which("icsvc") or str(Path(sys.executable).parent / "icsvc")
+    env = {"ICSVC_NOW": "2026-11-24T15:00:00-05:00", "PATH": "/usr/bin:/bin",
+           "ICSVC_USER": "bench@example.com"}
+    began = time.perf_counter()
+    proc = subprocess.run([exe, *args], cwd=root, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - began
+    if proc.returncode not in (0, 1):
+        print(proc.stderr, file=sys.stderr)
+    results.append((label, elapsed))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="generate into (and keep) this folder")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="icsvc-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    if not (root / "providers.yaml").exists():
+        generate(root, args.requests)
+    print(f"store: {root} ({args.requests} requests, generated in "
+          f"{time.perf_counter() - began:.1f}s)")
+    results: list[tuple[str, float]] = []
+    some_id = next((root / "requests").glob("*/*.yaml")).stem
+    timed("icsvc --help", ["--help"], root, results)
+    timed("show ID-prefix", ["show", some_id[:5]], root, results)
+    shutil.rmtree(root / ".icsvc", ignore_errors=True)
+    timed("list --all (cold: parse every file)", ["list", "--all", "-f", "csv"], root, results)
+    timed("list --all (warm cache)", ["list", "--all", "-f", "csv"], root, results)
+    timed("list (open only, warm)", ["list", "-f", "json"], root, results)
+    timed("check (parses and validates all)", ["check"], root, results)
+    for extra in (["queue", "-f", "csv"], ["report", "-f", "json"]):
+        timed(" ".join(extra[:1]) + " (warm)", extra, root, results)
+    width = max(len(label) for label, _ in results)
+    for label, seconds in results:
+        print(f"{label:<{width}}  {seconds:7.2f}s")
+    if args.keep is None:
+        shutil.rmtree(root)
+
+
+if __name__ == "__main__":
+    main()

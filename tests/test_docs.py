@@ -1,0 +1,46 @@
+"""Meta tests: every command and option is documented, and the README stays true."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from typing import Any
+
+import typer
+
+from icsvc.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def commands() -> dict[str, Any]:
+    group: Any = typer.main.get_command(app)
+    return dict(group.commands)
+
+
+def test_every_command_and_option_has_help() -> None:
+    for name, command in commands().items():
+        assert command.help, f"icsvc {name} has no help text"
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert param.help, f"icsvc {name} {param.opts} has no help text"
+            else:
+                assert getattr(param, "help", None), f"icsvc {name} {param.name} has no help"
+
+
+def test_every_command_is_in_the_readme() -> None:
+    for name in commands():
+        assert re.search(rf"icsvc {re.escape(name)}\b", README), f"README lacks icsvc {name}"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", quick, re.S)
+    commands_ = [line.strip() for block in blocks for line in block.splitlines()
+                 if line.strip() and not line.lstrip().startswith("#")]
+    assert len(commands_) == 2, commands_
+    assert commands_[1] in ci, "the second Quick start command must be what .ci/run runs"
+    assert "icsvc" in commands_[0]
