@@ -54,7 +54,7 @@ def generate(root: Path, count: int) -> None:
             "status": status, "priority": "normal", "requested_priority": "normal",
             "customer": {"email": "someone@example.com", "department": "sales"},
             "created_at": created,
-            "info": {k: "x" for k in prov["services"][sid].get("requires", [])} or None,
+            "info": dict.fromkeys(prov["services"][sid].get("requires", []), "x") or None,
             "targets": {k: str(v) for k, v in prov["sla"]["normal"].items()},
             "history": history,
         }
