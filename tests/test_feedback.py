@@ -4,8 +4,9 @@ replaces the rating and keeps both entries in the history."""
 from __future__ import annotations
 
 import pytest
-import reportstore as rs
 import yaml
+
+import reportstore as rs
 from conftest import Store
 
 NOW = "2026-11-24T15:00:00-05:00"

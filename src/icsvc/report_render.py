@@ -190,7 +190,7 @@ table{border-collapse:collapse;background:#fff;border:1px solid #d9e2ec;margin:6
 th,td{padding:6px 10px;border-bottom:1px solid #e4e7eb;text-align:right;white-space:nowrap}
 th{background:#eef2f7;font-weight:600}
 td:first-child,th:first-child{text-align:left}
-.grid{display:grid;grid-template-columns:1fr 1fr;gap:20px}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:20px;margin:20px 0}
 figure{margin:0;background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:12px}
 figcaption{font-weight:600;margin-bottom:6px}
 svg text{font:12px system-ui,sans-serif;fill:#1f2933}
@@ -271,8 +271,9 @@ def _heat_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def _svg(width: int, height: int, body: list[str], label: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} '
-            f'{height}" role="img" aria-label="{escape(label)}">{"".join(body)}</svg>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" role="img" '
+            f'aria-label="{escape(label)}">{"".join(body)}</svg>')
 
 
 def _hbar_chart(rows: list[tuple[str, list[tuple[float | None, str, str]]]], top: float,
@@ -307,9 +308,11 @@ def _sla_chart(data: dict[str, Any]) -> str:
 
 
 def _stars_chart(data: dict[str, Any]) -> str:
-    rows = [(p["provider"], [(p["csat_avg"],
-                              f"{fmt_stars(p['csat_avg'])} ({p['csat_count']} ratings)", _STAR)])
-            for p in data["providers"]]
+    rows = []
+    for p in data["providers"]:
+        n = p["csat_count"]
+        text = f"{fmt_stars(p['csat_avg'])} ({n} rating{'' if n == 1 else 's'})"
+        rows.append((p["provider"], [(p["csat_avg"], text, _STAR)]))
     return _hbar_chart(rows, 5, "Satisfaction per provider")
 
 

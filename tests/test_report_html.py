@@ -1,0 +1,126 @@
+"""`icsvc report --format html`: one self-contained file, rendered in headless Chromium
+(Debian's `chromium` package) to check what a reader sees, and screenshotted."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import reportstore as rs
+from conftest import Store
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _find() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[str]:
+    """The Chromium binary; installed with apt-get when missing and running as root."""
+    found = _find()
+    if found is None and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+                       env=env, capture_output=True, check=False)
+        found = _find()
+    if found is None:
+        reason = "chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    yield found
+
+
+def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([binary, *FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: everything outside <style>/<script>/<head>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script", "title"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script", "title"):
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden and data.strip():
+            self.parts.append(data.strip())
+
+
+def visible_text(dom: str) -> str:
+    parser = _Text()
+    parser.feed(dom)
+    return " ".join(parser.parts)
+
+
+@pytest.fixture
+def html_report(store: Store, tmp_path: Path) -> Path:
+    rs.write(store.root)
+    target = tmp_path / "report.html"
+    store.ok("report", *rs.PERIOD, "--format", "html", "--output", str(target), now=rs.NOW)
+    return target
+
+
+def test_html_is_self_contained(html_report: Path) -> None:
+    page = html_report.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)\s*=""", page)
+    assert not re.search(r"url\(", page)
+    assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * 3
+
+
+def test_a_reader_sees_the_figures_and_charts(chromium: str, html_report: Path,
+                                              tmp_path: Path) -> None:
+    result = run_chromium(chromium, tmp_path / "profile", "--dump-dom",
+                          html_report.as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = result.stdout
+    text = visible_text(dom)
+    for expected in (
+        "Service report 2026-11-02 to 2026-11-29",
+        "SLA compliance per provider", "Satisfaction (average stars)",
+        "SLA compliance per week", "Who depends on whom (requests made)",
+        "Cost of lapses: 1,500", "Requesting departments",
+        # chart labels (inline SVG)
+        "ack 66.7%", "resolve 60%", "3.33 (3 ratings)", "4.00 (1 rating)", "11-09", "33.3%",
+        # tables
+        "customer-service", "ENG00003", "A line stop", "1d 3h", "6d 1h",
+    ):
+        assert expected in text, expected
+    assert dom.count("<svg") == 3
+    assert dom.count("<table") == 7
+
+
+def test_screenshot(chromium: str, html_report: Path, tmp_path: Path) -> None:
+    shot = tmp_path / "report.png"
+    result = run_chromium(chromium, tmp_path / "profile", f"--screenshot={shot}",
+                          "--window-size=1200,2000", "--hide-scrollbars",
+                          html_report.as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1200, 2000)
+    assert len(data) > 20_000  # not a blank page
