@@ -174,13 +174,13 @@ class _Session:
         return self.add("status", **{"from": current, "to": to, "note": note,
                                      "timeframe": timeframe})
 
-    def acknowledge(self, note: str | None = None) -> Entry:
+    def acknowledge(self) -> Entry:
         """An acknowledgement carries a timeframe: the promise, else the resolve due date."""
         timeframe = self.request.promised_by
         if timeframe is None:
             sla = clocks(self.request, self.provider.calendar, self.now, self.cat.at_risk)
             timeframe = sla["resolve"].due.replace(microsecond=0)
-        return self.status("acknowledged", note=note, timeframe=timeframe)
+        return self.status("acknowledged", timeframe=timeframe)
 
     def priority(self, value: str, note: str | None) -> Entry | None:
         request = self.request
@@ -390,10 +390,8 @@ def update(request: Request, cat: Catalogue, now: datetime, actor: str,
         if to in ("waiting-on-customer", "declined") and not note:
             what = "what you need from the customer" if to != "declined" else "why"
             raise UsageError(f"--status {to} needs --note saying {what}")
-        if to == "acknowledged" and request.status == "new":
-            status = s.acknowledge(note)
-        else:
-            status = s.status(to, note=note)
+        status = s.acknowledge() if to == "acknowledged" and request.status == "new" else \
+            s.status(to)
     progress: Entry | None = None
     if opts.progress is not None:
         s.require("progress", "set the progress of {id}")
