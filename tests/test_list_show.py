@@ -53,7 +53,7 @@ def test_list_formats(store: Store) -> None:
     out = store.ok("list", "--all", "-f", "csv").out
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["id"] for r in rows] == [ids["urgent"], ids["pay"], ids["eng"]]
-    assert rows[0]["rush"] == "yes" and rows[0]["priority"] == "urgent"
+    assert rows[0]["rush"] == "rush" and rows[0]["priority"] == "urgent"
     md = store.ok("list", "-f", "markdown").out
     assert md.splitlines()[0].startswith("| ID ")
     assert set(md.splitlines()[1]) <= set("|-: ")

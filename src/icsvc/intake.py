@@ -105,8 +105,7 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
     if reasons and not justification:
         raise IcsvcError(
             f"refused: {' and '.join(reasons)}; a rush needs --justification TEXT saying "
-            f"why (rush requests are counted per department and go to {provider.escalation} "
-            "only through 'icsvc escalate')"
+            "why (rushes are counted per requesting department)"
         )
     if draft.cost is not None and draft.cost < 0:
         raise IcsvcError(f"--cost: {draft.cost} is negative (accepted: 0 or more)")

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+SEVERITY = ("breached", "at-risk", "paused", "ok", "met")
+"""SLA states, worst first: a row showing one state shows the worst of its clocks."""
+
 STATE_STYLE = {
     "ok": "green",
     "met": "green",
@@ -69,8 +72,10 @@ def print_rows(
     title: str | None = None,
     styles: dict[str, dict[str, str]] | None = None,
     empty: str = "nothing to show",
+    flex: Sequence[str] = ("title",),
 ) -> None:
-    """Print rows as a Rich table, CSV, or Markdown. `columns` pairs a key with a header."""
+    """Print rows as a Rich table, CSV, or Markdown. `columns` pairs a key with a header;
+    in a table only the `flex` columns wrap, the others keep their values on one line."""
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -92,9 +97,16 @@ def print_rows(
     if not rows:
         con.print(empty)
         return
-    table = Table(title=title, title_justify="left", header_style="bold", box=_box())
-    for _, header in columns:
-        table.add_column(header, overflow="fold")
+    from rich import box
+
+    table = Table(title=title, title_justify="left", header_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                  padding=(0, 1, 0, 0), expand=True)
+    for key, header in columns:
+        if key in flex:
+            table.add_column(header, overflow="fold", ratio=1, min_width=12)
+        else:
+            table.add_column(header, no_wrap=True)
     for row in rows:
         line = []
         for key, _ in columns:
@@ -103,12 +115,6 @@ def print_rows(
             line.append(styled(text, style))
         table.add_row(*line)
     con.print(table)
-
-
-def _box() -> Any:
-    from rich import box
-
-    return box.SIMPLE_HEAD if console().is_terminal else box.ASCII2
 
 
 def _cell(value: Any) -> str:

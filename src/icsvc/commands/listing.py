@@ -10,7 +10,7 @@ from icsvc.context import Context
 from icsvc.errors import UsageError
 from icsvc.lifecycle import STATUSES, is_open
 from icsvc.model import Request
-from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, warn
+from icsvc.ui import PRIORITY_STYLE, SEVERITY, STATE_STYLE, print_json, print_rows, warn
 from icsvc.views import request_json
 
 
@@ -64,15 +64,13 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
             "id": d["id"], "provider": d["provider"], "priority": d["priority"],
             "status": d["status"], "department": d["customer"]["department"],
             "title": d["title"], "created": d["created_at"][:10],
-            "ack": d["sla"]["acknowledge"]["state"], "resolve": d["sla"]["resolve"]["state"],
-            "rush": d["rush"],
+            "sla": min((c["state"] for c in d["sla"].values()), key=SEVERITY.index),
+            "rush": "rush" if d["rush"] else "",
         }
         for d in data
     ]
     columns = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
                ("status", "Status"), ("department", "From"), ("title", "Title"),
-               ("created", "Created"), ("ack", "Ack SLA"), ("resolve", "Resolve SLA"),
-               ("rush", "Rush")]
-    print_rows(rows, columns, fmt, styles={"ack": STATE_STYLE, "resolve": STATE_STYLE,
-                                           "priority": PRIORITY_STYLE},
+               ("created", "Created"), ("sla", "SLA"), ("rush", "Rush")]
+    print_rows(rows, columns, fmt, styles={"sla": STATE_STYLE, "priority": PRIORITY_STYLE},
                empty="no requests match")
