@@ -73,9 +73,11 @@ def print_rows(
     styles: dict[str, dict[str, str]] | None = None,
     empty: str = "nothing to show",
     flex: Sequence[str] = ("title",),
+    droppable: Sequence[str] = (),
 ) -> None:
     """Print rows as a Rich table, CSV, or Markdown. `columns` pairs a key with a header;
-    in a table only the `flex` columns wrap, the others keep their values on one line."""
+    in a table only the `flex` columns wrap, the others keep their values on one line, and
+    the `droppable` columns are left out, in that order, when the terminal is too narrow."""
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -97,6 +99,7 @@ def print_rows(
     if not rows:
         con.print(empty)
         return
+    columns = _fit(rows, columns, flex, droppable, con.width)
     from rich import box
 
     table = Table(title=title, title_justify="left", header_style="bold",
@@ -115,6 +118,21 @@ def print_rows(
             line.append(styled(text, style))
         table.add_row(*line)
     con.print(table)
+
+
+def _fit(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
+         flex: Sequence[str], droppable: Sequence[str], width: int) -> list[tuple[str, str]]:
+    def need(cols: Sequence[tuple[str, str]]) -> int:
+        fixed = sum(max(len(h), *(len(_cell(r.get(k))) for r in rows)) + 2
+                    for k, h in cols if k not in flex)
+        return fixed + 24 * sum(1 for k, _ in cols if k in flex)
+
+    kept = list(columns)
+    for key in droppable:
+        if need(kept) <= width:
+            break
+        kept = [c for c in kept if c[0] != key]
+    return kept
 
 
 def _cell(value: Any) -> str:

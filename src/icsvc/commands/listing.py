@@ -73,4 +73,4 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
                ("status", "Status"), ("department", "From"), ("title", "Title"),
                ("created", "Created"), ("sla", "SLA"), ("rush", "Rush")]
     print_rows(rows, columns, fmt, styles={"sla": STATE_STYLE, "priority": PRIORITY_STYLE},
-               empty="no requests match")
+               empty="no requests match", droppable=("created", "provider", "department"))

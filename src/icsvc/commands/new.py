@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 
 from icsvc.catalogue import Catalogue
 from icsvc.commands import open_store
@@ -110,10 +111,12 @@ def run(ctx: Context, opts: Options) -> None:
               f"({sla['resolve']['target']} of business time)")
     con.print(f"  in {provider.name}'s hours ({tz}); questions or exceptions: "
               f"{provider.escalation}")
+    if request.needed_by is not None and request.needed_by < datetime.fromisoformat(
+            sla["resolve"]["due"]):
+        con.print(f"  [yellow]note:[/yellow] you need it by {_when(data['needed_by'])}, before "
+                  "the SLA resolve date; the provider agrees the priority when triaging")
     con.print("  Commit the file and open a pull request to send it.")
 
 
 def _when(iso: str) -> str:
-    from datetime import datetime
-
     return datetime.fromisoformat(iso).strftime("%a %Y-%m-%d %H:%M %z")
