@@ -171,3 +171,36 @@ def test_report_writes_nothing_in_the_store(rstore: Store) -> None:
     before = rstore.snapshot()
     rstore.ok("report", *rs.PERIOD, now=rs.NOW)
     assert rstore.snapshot() == before
+
+
+def test_progress_bar_only_on_a_terminal_for_big_stores(rstore: Store) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from conftest import ICSVC
+
+    template = (rstore.root / "requests/engineering/ENG00001.yaml").read_text()
+    for i in range(2001):
+        rid = f"BG{i:06d}"
+        (rstore.root / f"requests/engineering/{rid}.yaml").write_text(
+            template.replace("ENG00001", rid))
+    piped = rstore.ok("report", "--format", "json", now=rs.NOW)
+    assert piped.err == ""
+    assert by_provider(piped.json())["engineering"]["resolved"] == 5 + 2001
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([str(ICSVC), "report", "--format", "json"], cwd=rstore.root,
+                            env={**rstore.env, "ICSVC_NOW": rs.NOW},
+                            stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=120) == 0
+    assert b"Loading requests" in seen and b"Computing figures" in seen
