@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from icsvc.calendar import WEEKDAYS, BusinessCalendar
@@ -60,7 +60,7 @@ def to_json(ex: Explanation) -> dict[str, Any]:
     day = cal.day_length
 
     def d(value: datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
+        return value.astimezone(cal.tz).isoformat() if value is not None else None
 
     def dates(values: list[date]) -> list[str]:
         return [v.isoformat() for v in values]
@@ -125,7 +125,7 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     for name, c in ex.clocks.items():
         clock = c.clock
         con.print()
-        business = format_timedelta(clock.target, day)
+        business = format_timedelta(clock.target)
         extra = f" = {business}" if business != c.target_text else ""
         con.print(f"[bold]{name}[/bold]: {c.target_text}{extra} of business time from "
                   f"{_t(clock.start, cal)} ({c.start_reason})")
@@ -142,7 +142,6 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
         elif clock.stopped_at is not None:
             con.print(f"  stopped  {_t(clock.stopped_at, cal)} (cancelled)")
         else:
-            left = clock.left if clock.left >= timedelta(0) else clock.left
             con.print(f"  used     {format_timedelta(clock.elapsed, day)}, left "
-                      f"{format_timedelta(left, day)}")
+                      f"{format_timedelta(clock.left, day)}")
         con.print("  state    " + styled(clock.state, STATE_STYLE.get(clock.state, "")))
