@@ -42,7 +42,8 @@ def git_setup(
 @app.command()
 def sync(
     remote: Annotated[str | None, typer.Option(
-        "--remote", help="The remote (default: the branch's upstream remote, else origin).")]
+        "--remote", help="The remote (default: the branch's upstream remote, else origin; "
+                         "'.' merges a local branch).")]
     = None,
     branch: Annotated[str | None, typer.Option(
         "--branch", "-b", help="The branch to merge, e.g. your pull request's base (main). "

@@ -43,9 +43,17 @@ def _load(text: str, what: str) -> dict[str, Any]:
     return data
 
 
+def _rid(doc: dict[str, Any]) -> str:
+    return str(doc.get("id", "")).upper()
+
+
 def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
-    """Settle modify/delete conflicts of request files that moved to another provider folder
-    on one side. Returns 'old -> new' for each; leaves anything else to the user."""
+    """Settle, by request ID, the conflicts git makes of a request moved on one side:
+    - modify/delete: git did not see the move; the edited version is merged into the moved
+      file and the old path removed;
+    - a wrong pairing: git took another, similar request added on one side for the moved
+      one (the merge driver refuses those); each request gets its own changes back.
+    Returns what it did ('old -> new'); anything else is left to the user."""
     done: list[str] = []
     stages = gitutil.unmerged_stages(top)
     unmerged = set(stages)
@@ -53,10 +61,26 @@ def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
         pure = PurePosixPath(path)
         if not path.startswith(requests_prefix) or pure.suffix not in (".yaml", ".yml"):
             continue
-        if 1 not in st or (2 in st) == (3 in st):
+        try:
+            docs = {n: _load(gitutil.blob_text(top, blob), f"{path} (stage {n})")
+                    for n, blob in st.items()}
+        except MergeError:
+            continue
+        if 1 not in docs:
+            continue
+        stem = pure.stem.upper()
+        moved_id = _rid(docs[1])
+        edited = [n for n in (2, 3) if n in docs and _rid(docs[n]) == moved_id]
+        own = [n for n in (2, 3) if n in docs and _rid(docs[n]) == stem]
+        if len(edited) != 1:
+            continue
+        if moved_id == stem and len(docs) == 3:
+            continue  # a real conflict of one request: for the user
+        if moved_id != stem and len(own) != 1:
             continue
         root = top / requests_prefix
-        moved = [p for p in root.glob(f"*/{pure.name}")
+        name = f"{moved_id}{pure.suffix}"
+        moved = [p for p in root.glob(f"*/{name}")
                  if p.relative_to(top).as_posix() != path
                  and p.relative_to(top).as_posix() not in unmerged]
         if len(moved) != 1:
@@ -64,18 +88,23 @@ def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
         new_path = moved[0]
         rel_new = new_path.relative_to(top).as_posix()
         try:
-            base = _load(gitutil.blob_text(top, st[1]), f"{path} (common ancestor)")
-            edited = _load(gitutil.blob_text(top, st[2] if 2 in st else st[3]), path)
             moved_doc = _load(new_path.read_text(encoding="utf-8"), rel_new)
-            ours, theirs = (edited, moved_doc) if 2 in st else (moved_doc, edited)
-            result = merge_requests(base, ours, theirs)
+            if edited[0] == 2:
+                result = merge_requests(docs[1], docs[2], moved_doc)
+            else:
+                result = merge_requests(docs[1], moved_doc, docs[3])
         except (MergeError, OSError):
             continue
         yamlio.write_atomic(new_path, yamlio.dump(result.merged))
-        gitutil.rm(top, path)
-        (top / path).unlink(missing_ok=True)
+        if moved_id == stem:
+            gitutil.rm(top, path)
+            (top / path).unlink(missing_ok=True)
+            done.append(f"{path} -> {rel_new}")
+        else:
+            yamlio.write_atomic(top / path, gitutil.blob_text(top, st[own[0]]))
+            gitutil.add(top, path)
+            done.append(f"{requests_prefix}{docs[1].get('provider')}/{name} -> {rel_new}")
         gitutil.add(top, rel_new)
-        done.append(f"{path} -> {rel_new}")
     return done
 
 
@@ -83,7 +112,7 @@ def merge_branch(top: Path, store_root: Path, remote: str, branch: str,
                  rebase: bool) -> Outcome:
     """Merge (or rebase onto) `remote/branch` with the driver active, finishing moved request
     files; on a conflict it cannot settle, the merge stays in progress for the user."""
-    target = f"{remote}/{branch}"
+    target = branch if remote == "." else f"{remote}/{branch}"
     outcome = Outcome(target, "rebase" if rebase else "merge")
     prefix = (store_root / "requests").relative_to(top).as_posix() + "/"
     before = gitutil.head(top)

@@ -8,7 +8,7 @@ git's usual conflict markers into OURS, so the user sees the normal conflict.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from icsvc import gitutil, yamlio
@@ -36,14 +36,21 @@ def _load(path: Path, role: str, allow_empty: bool) -> dict[str, Any] | None:
     return data
 
 
+def _id(doc: dict[str, Any] | None) -> str:
+    return str((doc or {}).get("id", "")).upper()
+
+
 def run(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
     label = path or ours.name
     try:
-        result = merge_requests(
-            _load(base, "the common ancestor", allow_empty=True),
-            _load(ours, "our side", allow_empty=False) or {},
-            _load(theirs, "their side", allow_empty=False) or {},
-        )
+        base_doc = _load(base, "the common ancestor", allow_empty=True)
+        ours_doc = _load(ours, "our side", allow_empty=False) or {}
+        theirs_doc = _load(theirs, "their side", allow_empty=False) or {}
+        if _id(ours_doc) != _id(theirs_doc):
+            _mispaired(label, ours, theirs, ours_doc, theirs_doc)
+        if base_doc is not None and _id(base_doc) != _id(ours_doc):
+            base_doc = None  # a different request: merge as if both sides added the file
+        result = merge_requests(base_doc, ours_doc, theirs_doc)
     except MergeError as exc:
         gitutil.merge_file(ours, base, theirs, label)
         raise IcsvcError(
@@ -55,6 +62,20 @@ def run(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
         print(f"icsvc: {label}: both sides changed {c.field} ({_show(c.ours)} and "
               f"{_show(c.theirs)}); kept {_show(c.kept)}, recorded in the history",
               file=sys.stderr)
+
+
+def _mispaired(label: str, ours: Path, theirs: Path, ours_doc: dict[str, Any],
+               theirs_doc: dict[str, Any]) -> None:
+    """git's rename detection took a similar, different request for a moved one: keep the
+    file's own request here and leave the conflict for 'icsvc sync', which merges by ID."""
+    stem = PurePosixPath(label).stem.upper()
+    if _id(theirs_doc) == stem:
+        yamlio.write_atomic(ours, theirs.read_text(encoding="utf-8"))
+    raise IcsvcError(
+        f"{label}: git paired two different requests ({_id(ours_doc)} and "
+        f"{_id(theirs_doc)}) as one moved file; run 'icsvc sync' to finish the merge "
+        "(it merges each request by its ID)"
+    )
 
 
 def _show(value: Any) -> str:
