@@ -15,6 +15,7 @@ from icsvc.views import request_json
 COLUMNS = [("id", "ID"), ("priority", "Priority"), ("title", "Title"),
            ("department", "From"), ("status", "Status"), ("owner", "Owner"),
            ("next_due", "Next due"), ("left", "Left"), ("sla", "SLA")]
+KIND = {"acknowledge": "ack", "resolve": "resolve", "promise": "promise"}
 
 
 def _sla_text(it: QueueItem) -> str:
@@ -59,7 +60,7 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
             "id": r.id, "priority": r.priority, "title": r.title,
             "department": r.customer_department, "status": r.status,
             "owner": r.owner.split("@")[0] if r.owner and fmt == "table" else r.owner,
-            "next_due": (f"{it.next_due_kind[:7]} "
+            "next_due": (f"{KIND[it.next_due_kind]} "
                          f"{it.next_due.astimezone(cal.tz).strftime('%a %m-%d %H:%M')}"
                          if fmt == "table" else it.next_due.isoformat()),
             "left": format_timedelta(it.left, cal.day_length),
