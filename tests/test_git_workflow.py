@@ -6,10 +6,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import Store
 from git_helpers import at, change, clone, commit, conflict_markers, git, load, redirect
 
-ANA, RAJ, MARIA, PAT = "ana@example.com", "raj@example.com", "maria@example.com", "pat@example.com"
+ANA, RAJ, MARIA = "ana@example.com", "raj@example.com", "maria@example.com"
 PAYROLL_TARGETS = {"acknowledge": "1d", "resolve": "5d"}
 
 
