@@ -16,12 +16,14 @@ COLUMNS = [("id", "ID"), ("priority", "Priority"), ("title", "Title"),
            ("department", "From"), ("status", "Status"), ("owner", "Owner"),
            ("next_due", "Next due"), ("left", "Left"), ("sla", "SLA")]
 KIND = {"acknowledge": "ack", "resolve": "resolve", "promise": "promise"}
+SHORT = {"acknowledge": "ack", "update overdue": "update overdue"}
 
 
-def _sla_text(it: QueueItem) -> str:
-    if it.reasons:
-        return f"{it.state}: {', '.join(it.reasons)}"
-    return it.state
+def _sla_text(it: QueueItem, short: bool) -> str:
+    if not it.reasons:
+        return it.state
+    reasons = [SHORT.get(r, r) for r in it.reasons] if short else it.reasons
+    return f"{it.state}: {', '.join(reasons)}"
 
 
 def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
@@ -61,10 +63,10 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
             "department": r.customer_department, "status": r.status,
             "owner": r.owner.split("@")[0] if r.owner and fmt == "table" else r.owner,
             "next_due": (f"{KIND[it.next_due_kind]} "
-                         f"{it.next_due.astimezone(cal.tz).strftime('%a %m-%d %H:%M')}"
+                         f"{it.next_due.astimezone(cal.tz).strftime('%a %d %H:%M')}"
                          if fmt == "table" else it.next_due.isoformat()),
             "left": format_timedelta(it.left, cal.day_length),
-            "sla": _sla_text(it),
+            "sla": _sla_text(it, fmt == "table"),
         })
     styles = {"priority": PRIORITY_STYLE,
               "sla": {row["sla"]: STATE_STYLE.get(row["sla"].split(":")[0], "")
@@ -72,4 +74,4 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
     scope = ", ".join(chosen) if chosen else "all providers"
     title = f"Queue: {scope}" + (f" (assigned to {actor})" if mine else "")
     print_rows(rows, COLUMNS, fmt, title=title if fmt != "csv" else None, styles=styles,
-               empty=f"{title}: nothing open")
+               empty=f"{title}: nothing open", droppable=("department", "owner"))
