@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
 from conftest import Store
 
 BLOCK = """\
@@ -61,3 +68,34 @@ def test_no_codeowners_file_is_fine(store: Store) -> None:
     store.ok("check")
     result = store.fails("codeowners", "--check")
     assert "stale or missing" in result.out
+
+
+def test_pre_commit_hook_runs_icsvc_check(store: Store, tmp_path: Path) -> None:
+    """The shipped .pre-commit-hooks.yaml, installed by pre-commit itself from a clone."""
+    pre_commit = shutil.which("pre-commit", path=str(Path(sys.executable).parent))
+    if pre_commit is None:
+        pytest.skip("pre-commit is not installed (pip install -e '.[test]')")
+    project = Path(__file__).resolve().parent.parent
+    hook_repo = tmp_path / "icsvc-hooks"
+    subprocess.run(["git", "clone", "-q", str(project), str(hook_repo)], check=True,
+                   env=store.env, capture_output=True)
+    if not (hook_repo / ".pre-commit-hooks.yaml").is_file():
+        pytest.skip("the hook file is not committed yet")
+    env = dict(store.env, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-cache"))
+
+    def hook() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([pre_commit, "try-repo", str(hook_repo), "icsvc-check",
+                               "--all-files"], cwd=store.root, env=env, capture_output=True,
+                              text=True, timeout=600)
+
+    ok = hook()
+    if ok.returncode != 0 and "Could not find a version" in ok.stdout + ok.stderr:
+        pytest.skip("no package index to install the hook's dependencies")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "icsvc check" in ok.stdout and "Passed" in ok.stdout
+    (store.root / "requests" / "engineering").mkdir()
+    (store.root / "requests" / "engineering" / "BAD.yaml").write_text("id: [\n")
+    subprocess.run(["git", "add", "-A"], cwd=store.root, env=store.env, check=True)
+    bad = hook()
+    assert bad.returncode == 1
+    assert "Failed" in bad.stdout and "requests/engineering/BAD.yaml:" in bad.stdout
