@@ -290,3 +290,25 @@ def test_git_setup_and_init_register_the_driver(store: Store, tmp_path: Path) ->
     store.ok("init", str(fresh))
     assert "merge=icsvc" in (fresh / ".gitattributes").read_text()
     assert git(store, "config", "merge.icsvc.driver", cwd=fresh).stdout.strip() == driver
+
+
+def test_pull_request_flow_with_real_triage(store: Store, tmp_path: Path) -> None:
+    """Raj acknowledges on a branch while Ana takes the request on main; raj syncs with main,
+    the branch passes `check --base`, and the merge is recorded."""
+    alice, _, rid = _remote_pair(store, tmp_path)
+    raj = clone(store, str(tmp_path / "remote.git"), tmp_path / "raj")
+    git(raj, "switch", "-qc", "raj/ack")
+    raj.ok("triage", rid, "--ack", "--assign", RAJ, actor=RAJ, now="2026-11-24T10:20:00-05:00")
+    commit(raj, "ack", RAJ)
+    alice.ok("triage", rid, "--assign", ANA, actor=ANA, now="2026-11-24T10:30:00-05:00")
+    commit(alice, "ana takes it", ANA)
+    git(alice, "push", "-q", "origin", "main")
+    result = raj.ok("sync", "--branch", "main")
+    assert "both sides changed owner ('raj@example.com' and 'ana@example.com'); " \
+           "kept 'ana@example.com', recorded in the history" in result.out
+    raj.ok("check", "--base", "origin/main")
+    doc = load(raj.request_file(rid))
+    assert doc["owner"] == ANA and doc["status"] == "acknowledged"
+    assert doc["history"][-1]["type"] == "conflict"
+    shown = raj.ok("show", rid)
+    assert "on two branches; kept 'ana@example.com'" in shown.out

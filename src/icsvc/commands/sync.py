@@ -42,26 +42,26 @@ def run(ctx: Context, remote: str | None, branch: str | None, rebase: bool) -> N
 def _report(outcome: gitmerge.Outcome) -> None:
     con = console()
     for note in outcome.driver_notes:
-        con.print(f"merged {note}", markup=False)
+        con.print(f"merged {note}", markup=False, soft_wrap=True)
     for move in outcome.moved:
         con.print(f"merged a request edited on one side and redirected on the other: {move}",
-                  markup=False)
+                  markup=False, soft_wrap=True)
     verb = "rebase onto" if outcome.mode == "rebase" else "merge of"
     if outcome.conflicts:
         con.print(f"The {verb} {outcome.target} stopped on {len(outcome.conflicts)} "
-                  "conflicted file(s):", markup=False)
+                  "conflicted file(s):", markup=False, soft_wrap=True)
         for path in outcome.conflicts:
-            con.print(f"  {path}", markup=False)
+            con.print(f"  {path}", markup=False, soft_wrap=True)
         cont = "git rebase --continue" if outcome.mode == "rebase" else "git commit"
         con.print(
             "Fix each file (request files: 'icsvc check' shows what is wrong), 'git add' it, "
             f"then run '{cont}' (or 'icsvc sync' again); to give up: "
-            f"'git {outcome.mode} --abort'.", markup=False)
+            f"'git {outcome.mode} --abort'.", markup=False, soft_wrap=True)
         raise IcsvcError(f"{len(outcome.conflicts)} file(s) still in conflict; see above")
     if not outcome.changed:
-        con.print(f"Already up to date with {outcome.target}.", markup=False)
+        con.print(f"Already up to date with {outcome.target}.", markup=False, soft_wrap=True)
         return
     done = "Rebased onto" if outcome.mode == "rebase" else "Merged"
     into = "" if outcome.mode == "rebase" else " into this branch"
     con.print(f"{done} {outcome.target}{into}. Next: 'icsvc check', then 'git push'.",
-              markup=False)
+              markup=False, soft_wrap=True)
