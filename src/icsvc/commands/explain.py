@@ -111,10 +111,9 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     day = cal.day_length
     con = console()
     con.print(f"[bold]{request.id}[/bold]  {escape(request.title)}")
-    holidays = ", ".join(h.isoformat() for h in sorted(cal.holidays)) or "none"
     con.print(f"{ex.provider.name}'s calendar {cal.name}: {cal.timezone}, "
               f"{' '.join(WEEKDAYS[i] for i in sorted(cal.days))}, {_hours(cal)} "
-              f"(1d = {format_timedelta(day)}); holidays {holidays}")
+              f"(1d = {format_timedelta(day)}), {len(cal.holidays)} holidays")
     targets = ", ".join(f"{k} {v}" for k, v in request.targets.items())
     con.print(f"Targets for {request.priority} priority: {targets}, {ex.targets_source}")
     if ex.current_targets != request.targets:

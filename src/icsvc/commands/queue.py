@@ -16,7 +16,7 @@ COLUMNS = [("id", "ID"), ("priority", "Priority"), ("title", "Title"),
            ("department", "From"), ("status", "Status"), ("owner", "Owner"),
            ("next_due", "Next due"), ("left", "Left"), ("sla", "SLA")]
 KIND = {"acknowledge": "ack", "resolve": "resolve", "promise": "promise"}
-SHORT = {"acknowledge": "ack", "update overdue": "update overdue"}
+SHORT = {"acknowledge": "ack"}
 
 
 def _sla_text(it: QueueItem, short: bool) -> str:
@@ -74,4 +74,5 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
     scope = ", ".join(chosen) if chosen else "all providers"
     title = f"Queue: {scope}" + (f" (assigned to {actor})" if mine else "")
     print_rows(rows, COLUMNS, fmt, title=title if fmt != "csv" else None, styles=styles,
-               empty=f"{title}: nothing open", droppable=("department", "owner"))
+               empty=f"{title}: nothing open", flex=("title", "sla"),
+               droppable=("department", "owner", "status"))
