@@ -614,3 +614,117 @@ def test_sub_minute_arithmetic_is_exact(
         assert cal.between(a, due - timedelta(microseconds=1)) < duration
     mid = a + (due.astimezone(UTC) - a) * split
     assert cal.between(a, mid) + cal.between(mid, due) == duration
+
+
+# --------------------------------------------------------------------------- fast paths
+#
+# between/add/next_working use a memoised cumulative table; the day-by-day walks they replaced
+# are kept as private reference implementations.  The reference runs on a separate, equal
+# calendar instance so that it shares no memo with the calendar under test.
+
+LONG_DAYS = 3 * 366
+DAY_MICROSECONDS = 86_400 * 1_000_000
+
+
+def micros(min_days: int, max_days: int) -> st.SearchStrategy[int]:
+    """Microseconds spread over whole days (hypothesis favours small integers otherwise)."""
+    return st.builds(
+        lambda days, part: days * DAY_MICROSECONDS + part,
+        st.integers(min_days, max_days),
+        st.integers(0, DAY_MICROSECONDS - 1),
+    )
+
+
+@st.composite
+def long_scenarios(draw: st.DrawFn) -> Scenario:
+    """A scenario whose calendar also has holidays scattered over three years either side."""
+    scenario = draw(scenarios())
+    cal = scenario.cal
+    extra = frozenset(
+        scenario.anchor + timedelta(days=offset)
+        for offset in draw(st.sets(st.integers(-3 * 366, 3 * 366), max_size=40))
+    )
+    cal = BusinessCalendar(cal.name, cal.timezone, cal.days, cal.hours, cal.holidays | extra)
+    return Scenario(cal, scenario.start, scenario.anchor)
+
+
+def reference(cal: BusinessCalendar) -> BusinessCalendar:
+    return BusinessCalendar(cal.name, cal.timezone, cal.days, cal.hours, cal.holidays)
+
+
+@settings(PROPERTY_SETTINGS, max_examples=60)
+@given(
+    scenario=long_scenarios(),
+    spans=st.lists(
+        st.tuples(micros(-LONG_DAYS, LONG_DAYS), micros(-30, LONG_DAYS)),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_fast_between_matches_walk(scenario: Scenario, spans: list[tuple[int, int]]) -> None:
+    # Several calls per calendar, starting before and after each other, so the table is
+    # extended in both directions between calls.
+    cal, ref = scenario.cal, reference(scenario.cal)
+    for shift, length in spans:
+        a = scenario.start + timedelta(microseconds=shift)
+        b = a + timedelta(microseconds=length)
+        assert cal.between(a, b) == ref._between_walk(a, b), (a, b)
+
+
+@settings(PROPERTY_SETTINGS, max_examples=60)
+@given(
+    scenario=long_scenarios(),
+    calls=st.lists(
+        st.tuples(
+            micros(-LONG_DAYS, LONG_DAYS),
+            # Working time: up to ~3 years of 8h days, or up to 3 days (often whole days).
+            st.one_of(
+                micros(0, LONG_DAYS // 3),
+                st.integers(0, 3 * DAY_MICROSECONDS),
+                st.integers(0, 72).map(lambda hours: hours * 3_600_000_000),
+            ),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_fast_add_and_next_working_match_walk(
+    scenario: Scenario, calls: list[tuple[int, int]]
+) -> None:
+    cal, ref = scenario.cal, reference(scenario.cal)
+    for shift, amount in calls:
+        a = scenario.start + timedelta(microseconds=shift)
+        duration = timedelta(microseconds=amount)
+        due = cal.add(a, duration)
+        expected = ref._add_walk(a, duration)
+        same_instant(due, expected, cal)
+        assert due.fold == expected.fold and due.utcoffset() == expected.utcoffset()
+        nxt, expected = cal.next_working(a), ref._next_working_walk(a)
+        same_instant(nxt, expected, cal)
+        assert nxt.fold == expected.fold
+
+
+def test_memo_is_not_pickled_compared_or_hashed(ny: BusinessCalendar) -> None:
+    import pickle
+
+    fresh = make(holidays=frozenset({THANKSGIVING}), name="ny")
+    size = len(pickle.dumps(fresh))
+    start = at("America/New_York", 2026, 11, 20, 10)
+    due = ny.add(start, 300 * ny.day_length)  # fills ny's memo with over a year of dates
+    assert ny == fresh and hash(ny) == hash(fresh) and repr(ny) == repr(fresh)
+    assert len(pickle.dumps(ny)) == size
+    copy = pickle.loads(pickle.dumps(ny))
+    assert copy == ny
+    assert copy.between(start, due) == 300 * ny.day_length
+
+
+def test_many_long_spans_are_quick(ny: BusinessCalendar) -> None:
+    start = at("America/New_York", 2025, 6, 2, 9, 17)
+    began = clock.perf_counter()
+    for i in range(2000):
+        a = start + timedelta(hours=7 * i)
+        b = a + timedelta(days=1 + i % 500)
+        ny.between(a, b)
+        ny.add(a, (i % 300) * ny.day_length)
+    # The day-by-day walk took about 1.5 ms per long call, i.e. several seconds in total.
+    assert clock.perf_counter() - began < 2.0

@@ -25,15 +25,25 @@ Semantics
   does not run backwards; during a repeated fall-back hour it stays at the latest reading seen
   before the jump) lies inside an interval of a working date.  Intervals that collapse to
   nothing (entirely inside a spring-forward gap) are dropped.
+
+Performance
+-----------
+Each calendar memoises the resolved intervals of every local date it has looked at and a
+table of cumulative working time at the start of each date, extended lazily in chunks in
+either direction.  ``between`` is then a difference of two table look-ups and ``add`` /
+``next_working`` a bisection of the table, whatever the span: O(log n) once the table covers
+the dates involved.  The memo is not part of equality, hashing, repr or pickles.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
@@ -52,6 +62,12 @@ SEARCH_LIMIT_DAYS = 3660
 _ONE_DAY = timedelta(days=1)
 _ZERO = timedelta(0)
 _MIDNIGHT = time(0, 0)
+_US = timedelta(microseconds=1)
+_MEMO = "_memo_state"  # instance attribute holding the calendar's _Memo (not a dataclass field)
+_CHUNK_DAYS = 128  # the cumulative table grows by at least this many dates at a time
+# Chunks stop short of the ends of the date range (only explicitly needed dates go further).
+_MIN_SAFE = date.min.toordinal() + 3
+_MAX_SAFE = date.max.toordinal() - 3
 
 
 @cache
@@ -144,6 +160,14 @@ class BusinessCalendar:
         return [(a.astimezone(tz), b.astimezone(tz)) for a, b in self._utc_intervals(d)]
 
     # ------------------------------------------------------------------ arithmetic
+    #
+    # The fast paths rest on the cumulative working time ``C(u)``: the working time of all
+    # intervals (of all dates) before the instant ``u``, counted from an arbitrary origin.  It
+    # is the per-date table ``_Memo.cum`` (working time before the start of each local date)
+    # plus the part of the working time of the dates around ``u`` that lies before ``u``.
+    # ``between(a, b) = C(b) - C(a)``; ``add`` bisects the table for ``C(start) + duration``.
+    # The ``*_walk`` methods are the original day-by-day walks: the reference the tests compare
+    # the fast paths with, and the fallback when a search reaches ``SEARCH_LIMIT_DAYS``.
 
     def next_working(self, at: datetime) -> datetime:
         """``at`` itself if it is working time, else the start of the next working interval.
@@ -151,9 +175,17 @@ class BusinessCalendar:
         Raises ValueError if there is no working time within ``SEARCH_LIMIT_DAYS`` days.
         """
         u = _to_utc(at)
-        for a, _b in self._intervals_from(u):
-            return max(a, u).astimezone(self.tz)
-        raise AssertionError("unreachable")  # pragma: no cover
+        self._require_work()
+        d = self._local_date(u)
+        for day in (d - _ONE_DAY, d, d + _ONE_DAY):
+            for a, b in self._utc_intervals(day):
+                if b > u:
+                    return max(a, u).astimezone(self.tz)
+        # The first date after d + 1 with any working time: its first interval.
+        found = self._first_date_reaching(self._cum_at(d + 2 * _ONE_DAY), d, strict=True)
+        if found is None:
+            return self._next_working_walk(at)
+        return self._utc_intervals(found)[0][0].astimezone(self.tz)
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The earliest instant ``e >= start`` with ``between(start, e) == duration``.
@@ -167,21 +199,25 @@ class BusinessCalendar:
         if duration == _ZERO:
             return self.next_working(start)
         u = _to_utc(start, "start")
-        remaining = duration
-        for a, b in self._intervals_from(u):
-            seg_start = max(a, u)
-            available = b - seg_start
+        self._require_work()
+        target = self._cumulative(u) + duration // _US
+        day = self._first_date_reaching(target, self._local_date(u), strict=False)
+        if day is None:
+            return self._add_walk(start, duration)
+        remaining = target - self._cum_at(day)
+        for a, b in self._utc_intervals(day):
+            available = (b - a) // _US
             if remaining <= available:
-                return (seg_start + remaining).astimezone(self.tz)
+                return (a + timedelta(microseconds=remaining)).astimezone(self.tz)
             remaining -= available
         raise AssertionError("unreachable")  # pragma: no cover
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Working time inside ``[start, end)``; zero if ``end <= start``."""
-        total = _ZERO
-        for a, b in self._clipped(_to_utc(start, "start"), _to_utc(end, "end")):
-            total += b - a
-        return total
+        a, b = _to_utc(start, "start"), _to_utc(end, "end")
+        if b <= a:
+            return _ZERO
+        return timedelta(microseconds=self._cumulative(b) - self._cumulative(a))
 
     def segments(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """The working intervals clipped to ``[start, end)``, in order (not merged across days)."""
@@ -231,7 +267,7 @@ class BusinessCalendar:
         last = self._local_date(b) + _ONE_DAY
         d = first
         day_start = self._resolve(d, _MIDNIGHT)
-        previous: list[tuple[datetime, datetime]] = []
+        previous: tuple[tuple[datetime, datetime], ...] = ()
         while d <= last:
             day_end = self._resolve(d + _ONE_DAY, _MIDNIGHT)
             if day_start < b and day_end > a:
@@ -249,7 +285,26 @@ class BusinessCalendar:
             d += _ONE_DAY
         return result
 
+    # ------------------------------------------------------------------ pickling
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the fields only: the memo is rebuilt lazily (and may be large)."""
+        state = dict(self.__dict__)
+        state.pop(_MEMO, None)
+        return state
+
     # ------------------------------------------------------------------ internals
+
+    def _memo(self) -> _Memo:
+        memo: _Memo | None = self.__dict__.get(_MEMO)
+        if memo is None:
+            memo = _Memo()
+            object.__setattr__(self, _MEMO, memo)
+        return memo
+
+    def _require_work(self) -> None:
+        if not self.days or not self.hours:
+            raise ValueError(f"calendar {self.name!r} has no working days or hours")
 
     def _local_date(self, u: datetime) -> date:
         return u.astimezone(self.tz).date()
@@ -277,22 +332,130 @@ class BusinessCalendar:
                 lo = mid
         return before + timedelta(microseconds=hi)
 
-    def _utc_intervals(self, d: date) -> list[tuple[datetime, datetime]]:
-        """Non-empty working intervals of local date ``d`` as UTC instants."""
+    def _utc_intervals(self, d: date) -> tuple[tuple[datetime, datetime], ...]:
+        """Non-empty working intervals of local date ``d`` as UTC instants (memoised)."""
+        cache = self._memo().intervals
+        found = cache.get(d)
+        if found is None:
+            found = cache[d] = self._resolve_intervals(d)
+        return found
+
+    def _resolve_intervals(self, d: date) -> tuple[tuple[datetime, datetime], ...]:
         if not self.is_working_day(d):
-            return []
+            return ()
         out: list[tuple[datetime, datetime]] = []
         for s, e in self.hours:
             a = self._resolve(d, s)
             b = self._resolve(d + _ONE_DAY, _MIDNIGHT) if e == time.max else self._resolve(d, e)
             if a < b:
                 out.append((a, b))
-        return out
+        return tuple(out)
+
+    def _day_work(self, ordinal: int) -> int:
+        """Working microseconds of the local date with proleptic ordinal ``ordinal``."""
+        return sum((b - a) // _US for a, b in self._utc_intervals(date.fromordinal(ordinal)))
+
+    def _cum_at(self, d: date) -> int:
+        """Working microseconds of all dates before ``d`` (from the memo's origin)."""
+        memo = self._memo()
+        k = d.toordinal() - memo.base
+        if not 0 <= k < len(memo.cum):
+            self._extend(memo, d.toordinal())
+            k = d.toordinal() - memo.base
+        return memo.cum[k]
+
+    def _extend(self, memo: _Memo, ordinal: int) -> None:
+        """Extend the cumulative table (in chunks) until it holds the date ``ordinal``."""
+        if not memo.cum:
+            memo.base, memo.cum = ordinal, [0]
+        if ordinal < memo.base:
+            first = min(ordinal, max(memo.base - _CHUNK_DAYS, _MIN_SAFE))
+            acc = memo.cum[0]
+            prefix = [0] * (memo.base - first)
+            for o in range(memo.base - 1, first - 1, -1):
+                acc -= self._day_work(o)
+                prefix[o - first] = acc
+            memo.cum[:0] = prefix
+            memo.base = first
+        top = memo.base + len(memo.cum) - 1
+        if ordinal > top:
+            last = max(ordinal, min(top + _CHUNK_DAYS, _MAX_SAFE))
+            acc = memo.cum[-1]
+            for o in range(top, last):
+                acc += self._day_work(o)
+                memo.cum.append(acc)
+
+    def _cumulative(self, u: datetime) -> int:
+        """``C(u)``: working microseconds before the UTC instant ``u`` (from the origin).
+
+        Dates before ``local date - 1`` end before ``u`` and dates after ``local date + 1``
+        start after it (as in the walks), so only three dates need looking at.
+        """
+        d = self._local_date(u) - _ONE_DAY
+        total = self._cum_at(d)
+        for day in (d, d + _ONE_DAY, d + 2 * _ONE_DAY):
+            for a, b in self._utc_intervals(day):
+                if a >= u:
+                    return total
+                total += (min(b, u) - a) // _US
+        return total
+
+    def _first_date_reaching(self, target: int, near: date, *, strict: bool) -> date | None:
+        """The first date whose cumulative working time at its end reaches ``target``.
+
+        That is the date ``d`` with ``C(start of d) < target <= C(end of d)`` (``strict``:
+        ``C(start of d) <= target < C(end of d)``).  None when ``d`` is not within the
+        distance the walks search from ``near`` (``SEARCH_LIMIT_DAYS``) without giving up:
+        the caller then falls back to the walk, which finds it or raises the same error.
+        """
+        memo = self._memo()
+        horizon = near.toordinal() + SEARCH_LIMIT_DAYS - 1
+        find = bisect_right if strict else bisect_left
+        while True:
+            i = find(memo.cum, target)
+            if i < len(memo.cum):
+                ordinal = memo.base + i - 1
+                return date.fromordinal(ordinal) if ordinal <= horizon else None
+            top = memo.base + len(memo.cum) - 1
+            if top > horizon or top >= _MAX_SAFE:
+                return None
+            self._extend(memo, memo.base + len(memo.cum))
+
+    # ------------------------------------------------------------------ reference walks
+
+    def _between_walk(self, start: datetime, end: datetime) -> timedelta:
+        """``between`` by walking day by day (the reference for the tests)."""
+        total = _ZERO
+        for a, b in self._clipped(_to_utc(start, "start"), _to_utc(end, "end")):
+            total += b - a
+        return total
+
+    def _add_walk(self, start: datetime, duration: timedelta) -> datetime:
+        """``add`` by walking day by day (the reference, and the fallback near the limit)."""
+        if duration < _ZERO:
+            raise ValueError(f"duration must not be negative, got {duration}")
+        if duration == _ZERO:
+            return self._next_working_walk(start)
+        u = _to_utc(start, "start")
+        remaining = duration
+        for a, b in self._intervals_from(u):
+            seg_start = max(a, u)
+            available = b - seg_start
+            if remaining <= available:
+                return (seg_start + remaining).astimezone(self.tz)
+            remaining -= available
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _next_working_walk(self, at: datetime) -> datetime:
+        """``next_working`` by walking day by day (the reference, and the fallback)."""
+        u = _to_utc(at)
+        for a, _b in self._intervals_from(u):
+            return max(a, u).astimezone(self.tz)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _intervals_from(self, u: datetime) -> Iterator[tuple[datetime, datetime]]:
         """UTC working intervals ending after ``u``, in order; endless unless no work exists."""
-        if not self.days or not self.hours:
-            raise ValueError(f"calendar {self.name!r} has no working days or hours")
+        self._require_work()
         d = self._local_date(u) - _ONE_DAY
         idle = 0
         while True:
@@ -324,6 +487,20 @@ class BusinessCalendar:
                 if lo < hi:
                     yield lo, hi
             d += _ONE_DAY
+
+
+class _Memo:
+    """Per-calendar caches, kept out of equality, hashing, repr and pickles."""
+
+    __slots__ = ("intervals", "base", "cum")
+
+    def __init__(self) -> None:
+        self.intervals: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
+        self.base = 0
+        """Proleptic ordinal of the date ``cum[0]`` belongs to."""
+        self.cum: list[int] = []
+        """``cum[k]``: working microseconds before local date ``base + k``, from an arbitrary
+        origin (negative before it); non-decreasing."""
 
 
 # ---------------------------------------------------------------------- parsing
