@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from conftest import Store
-
 from icsvc import yamlio
 
 
