@@ -182,8 +182,8 @@ def test_update_interval(store: Store) -> None:
     # a requester's comment does not keep the customer informed; a provider note does
     store.ok("update", rid, "--note", "any news?", actor=MARIA, now="2026-11-25T11:00:00-05:00")
     assert sla(store, rid, now="2026-11-25T11:00:00-05:00")["update"]["state"] == "breached"
-    store.ok("update", rid, "--note", "measuring now", actor=ANA,
-             now="2026-11-25T11:30:00-05:00")
+    store.ok("update", rid, "--promise", "2026-11-30", "--note", "measuring now", actor=ANA,
+             now="2026-11-25T11:30:00-05:00")  # a change explained with a note counts
     update = sla(store, rid, now="2026-11-25T12:00:00-05:00")["update"]
     assert (update["due"], update["state"]) == ("2026-11-27T11:30:00-05:00", "ok")
     # finished: breached because one gap was longer than the interval

@@ -12,8 +12,9 @@ Rules (see the README's "Provider's day" section):
   cancellation stops the clocks where they stand: `breached` if they were already late,
   else `ok` (`stopped_at` says when), never `met`.
 - `update` (where the SLA has an update interval) applies to open, acknowledged requests:
-  it is due one interval after the last provider progress note, progress change or status
-  change (a requester's comment does not count). A finished request's update clock is `met`,
+  it is due one interval after the last status change or provider progress note (a `note`,
+  a `progress` change, or any change the provider explains with a note; a requester's
+  comment does not count). A finished request's update clock is `met`,
   or `breached` if any such gap was longer than the interval.
 """
 
@@ -198,10 +199,14 @@ def clocks(request: Request, cal: BusinessCalendar, now: datetime,
 
 
 def is_update(entry: Entry, request: Request) -> bool:
-    """Whether an entry keeps the customer informed (resets the update clock)."""
+    """Whether an entry keeps the customer informed (resets the update clock): a status
+    change, or the provider's progress note, progress change or any change with a note."""
     if entry.type == "status":
         return True
-    return entry.type in ("note", "progress") and entry.by != request.customer_email
+    if entry.by == request.customer_email:
+        return False
+    return entry.type in ("note", "progress") or (
+        bool(entry.get("note")) and entry.type not in ("escalation", "feedback", "conflict"))
 
 
 def _update_clock(request: Request, cal: BusinessCalendar, now: datetime, at_risk: float,
