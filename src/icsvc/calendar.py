@@ -138,7 +138,10 @@ class BusinessCalendar:
 
         Days containing a DST change may be shorter or longer in real elapsed time.
         """
-        return sum((_time_offset(e) - _time_offset(s) for s, e in self.hours), _ZERO)
+        memo = self._memo()
+        if memo.day_length is None:
+            memo.day_length = sum((_time_offset(e) - _time_offset(s) for s, e in self.hours), _ZERO)
+        return memo.day_length
 
     def is_working_day(self, d: date) -> bool:
         """Whether ``d`` is a working weekday and not a holiday."""
@@ -391,10 +394,19 @@ class BusinessCalendar:
         Dates before ``local date - 1`` end before ``u`` and dates after ``local date + 1``
         start after it (as in the walks), so only three dates need looking at.
         """
-        d = self._local_date(u) - _ONE_DAY
-        total = self._cum_at(d)
+        memo = self._memo()
+        d = u.astimezone(self.tz).date() - _ONE_DAY
+        k = d.toordinal() - memo.base
+        if not 0 <= k < len(memo.cum):
+            self._extend(memo, d.toordinal())
+            k = d.toordinal() - memo.base
+        total = memo.cum[k]
+        cache = memo.intervals
         for day in (d, d + _ONE_DAY, d + 2 * _ONE_DAY):
-            for a, b in self._utc_intervals(day):
+            intervals = cache.get(day)
+            if intervals is None:
+                intervals = self._utc_intervals(day)
+            for a, b in intervals:
                 if a >= u:
                     return total
                 total += (min(b, u) - a) // _US
@@ -492,7 +504,7 @@ class BusinessCalendar:
 class _Memo:
     """Per-calendar caches, kept out of equality, hashing, repr and pickles."""
 
-    __slots__ = ("intervals", "base", "cum")
+    __slots__ = ("intervals", "base", "cum", "day_length")
 
     def __init__(self) -> None:
         self.intervals: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
@@ -501,6 +513,7 @@ class _Memo:
         self.cum: list[int] = []
         """``cum[k]``: working microseconds before local date ``base + k``, from an arbitrary
         origin (negative before it); non-decreasing."""
+        self.day_length: timedelta | None = None
 
 
 # ---------------------------------------------------------------------- parsing
