@@ -54,7 +54,7 @@ def run(ctx: Context, fmt: str, base: str | None = None) -> None:
             print(p.format())
         count = sum(1 for _ in store.request_files())
         since = f" (and the changes since {base})" if base else ""
-        summary = (f"{len(problems)} problem(s) in {store.root}" if problems
+        summary = ((f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")) if problems
                    else f"ok: providers.yaml and {count} request file(s) are valid{since}")
         console(stderr=True).print(summary, markup=False)
     if problems:
