@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,6 +43,18 @@ class Duration:
 
 def parse_duration(value: object) -> Duration:
     """Parse a duration; ValueError naming what is accepted."""
+    if isinstance(value, str):
+        return _parse_text(value)
+    return _parse(value)
+
+
+@lru_cache(maxsize=1024)
+def _parse_text(value: str) -> Duration:
+    """Clocks parse the same few target strings for every request: remember them."""
+    return _parse(value)
+
+
+def _parse(value: object) -> Duration:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError(f"expected a duration, got {value!r} (accepted: {ACCEPTED})")
     text = str(value).strip().lower().replace(" ", "")

@@ -86,6 +86,13 @@ class Request:
     impact: dict[str, Any] | None = None
     path: Path | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the parse cache stores requests without their path (slow to unpickle); the store
+        # sets it again on load
+        state = dict(self.__dict__)
+        state["path"] = None
+        return state
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,

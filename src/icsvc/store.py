@@ -22,7 +22,7 @@ from icsvc.model import Request, load_request
 PROVIDERS_FILE = "providers.yaml"
 REQUESTS_DIR = "requests"
 DERIVED_DIR = ".icsvc"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 Warn = Callable[[str], None]
 
@@ -74,18 +74,27 @@ class Store:
 
     def request_files(self) -> Iterator[Path]:
         """Every `requests/<provider>/<ID>.yaml`, in a stable order."""
-        if not self.requests_dir.is_dir():
+        for _, _, full in self._scan():
+            yield Path(full)
+
+    def _scan(self) -> Iterator[tuple[str, str, str]]:
+        """(provider folder, file name, full path) as plain strings: listing 100,000 files
+        through pathlib costs seconds."""
+        top_dir = str(self.requests_dir)
+        try:
+            with os.scandir(top_dir) as top:
+                folders = sorted(e.name for e in top if e.is_dir() and not e.name.startswith("."))
+        except OSError:
             return
-        with os.scandir(self.requests_dir) as top:
-            folders = sorted(e.path for e in top if e.is_dir() and not e.name.startswith("."))
         for folder in folders:
-            with os.scandir(folder) as entries:
+            base = os.path.join(top_dir, folder)
+            with os.scandir(base) as entries:
                 names = sorted(
                     e.name for e in entries
                     if e.name.endswith((".yaml", ".yml")) and not e.name.startswith(".")
                 )
             for name in names:
-                yield Path(folder) / name
+                yield folder, name, os.path.join(base, name)
 
     def find(self, text: str) -> Path:
         """The file of the request whose ID starts with `text` (4+ characters)."""
@@ -131,12 +140,13 @@ class Store:
         cache = self._read_cache()
         fresh: dict[str, tuple[int, int, Request]] = {}
         out: list[Request] = []
-        for path in self.request_files():
+        for folder, name, full in self._scan():
             if progress is not None:
                 progress()
-            rel = self.rel(path)
+            rel = f"{REQUESTS_DIR}/{folder}/{name}"
+            path = Path(full)
             try:
-                st = path.stat()
+                st = os.stat(full)
                 hit = cache.get(rel)
                 if hit is not None and hit[0] == st.st_mtime_ns and hit[1] == st.st_size:
                     request = hit[2]

@@ -10,6 +10,7 @@ from icsvc.context import Context
 from icsvc.errors import UsageError
 from icsvc.lifecycle import STATUSES, is_open
 from icsvc.model import Request
+from icsvc.sla import clocks
 from icsvc.ui import PRIORITY_STYLE, SEVERITY, STATE_STYLE, print_json, print_rows, warn
 from icsvc.views import request_json
 
@@ -55,20 +56,19 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
     _validate(f.statuses, STATUSES, "--status")
     _validate(f.priorities, PRIORITIES, "--priority")
     chosen = select(store.load_all(warn), f)
-    data = [request_json(r, cat, ctx.now) for r in chosen]
     if fmt == "json":
-        print_json(data)
+        print_json([request_json(r, cat, ctx.now) for r in chosen])
         return
-    rows = [
-        {
-            "id": d["id"], "provider": d["provider"], "priority": d["priority"],
-            "status": d["status"], "department": d["customer"]["department"],
-            "title": d["title"], "created": d["created_at"][:10],
-            "sla": min((c["state"] for c in d["sla"].values()), key=SEVERITY.index),
-            "rush": "rush" if d["rush"] else "",
-        }
-        for d in data
-    ]
+    rows = []
+    for r in chosen:  # the table needs the clocks' states only, not the whole JSON
+        cal = cat.providers[r.provider].calendar
+        states = [c.state for c in clocks(r, cal, ctx.now, cat.at_risk).values()]
+        rows.append({
+            "id": r.id, "provider": r.provider, "priority": r.priority, "status": r.status,
+            "department": r.customer_department, "title": r.title,
+            "created": r.created_at.astimezone(cal.tz).date().isoformat(),
+            "sla": min(states, key=SEVERITY.index), "rush": "rush" if r.rush else "",
+        })
     columns = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
                ("status", "Status"), ("department", "From"), ("title", "Title"),
                ("created", "Created"), ("sla", "SLA"), ("rush", "Rush")]
