@@ -14,22 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from icsvc.model import ENTRY_KEYS, REQUEST_KEYS
+from icsvc.model import ENTRY_KEYS, FIELD_ENTRIES, REQUEST_KEYS
 
 MERGE_IDENTITY = "merge@icsvc"
-
-FIELD_ENTRIES: dict[str, tuple[str, ...]] = {
-    "status": ("status", "redirect"),
-    "owner": ("assigned",),
-    "promised_by": ("promise",),
-    "priority": ("priority",),
-    "progress": ("progress",),
-    "provider": ("redirect",),
-    "service": ("redirect",),
-    "targets": ("targets", "priority", "redirect"),
-    "info": ("info",),
-}
-"""Which history entry types set a request field: the later such entry wins a conflict."""
 
 
 class MergeError(Exception):

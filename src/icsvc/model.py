@@ -35,6 +35,21 @@ ENTRY_KEYS = (
 )
 """Key order of a history entry in the file (the first three are required)."""
 
+FIELD_ENTRIES: dict[str, tuple[str, ...]] = {
+    "status": ("status", "redirect"),
+    "owner": ("assigned",),
+    "promised_by": ("promise",),
+    "priority": ("priority",),
+    "progress": ("progress",),
+    "provider": ("redirect",),
+    "service": ("redirect",),
+    "targets": ("targets", "priority", "redirect"),
+    "info": ("info",),
+}
+"""Which history entry types change a request field. A change of the field must come with
+such an entry (`check --base`), and when two branches set a field differently the side with
+the later such entry wins (the merge driver)."""
+
 REQUEST_KEYS = (
     "id", "title", "provider", "service", "status", "priority", "requested_priority",
     "customer", "owner", "created_at", "needed_by", "rush", "justification", "promised_by",

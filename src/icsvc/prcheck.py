@@ -21,20 +21,10 @@ from icsvc import gitutil, yamlio
 from icsvc.catalogue import Catalogue, Provider, parse_catalogue
 from icsvc.errors import IcsvcError, ValidationError
 from icsvc.merge import MERGE_IDENTITY, entry_key
-from icsvc.model import Request, parse_request
+from icsvc.model import FIELD_ENTRIES, Request, parse_request
 from icsvc.store import PROVIDERS_FILE, Store
 from icsvc.validate import Problem
 from icsvc.workflow import describe_who, who_may
-
-FIELD_ENTRIES: dict[str, tuple[str, ...]] = {
-    "status": ("status", "redirect"),
-    "owner": ("assigned",),
-    "priority": ("priority",),
-    "promised_by": ("promise",),
-    "progress": ("progress",),
-    "provider": ("redirect",),
-}
-"""A change of these fields must come with a history entry of one of these types."""
 
 
 def _load(text: str | None) -> dict[str, Any] | None:
