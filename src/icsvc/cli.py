@@ -197,8 +197,16 @@ def check(
     cmd.run(_context(store, None), fmt.value, base)
 
 
-# Command groups live in their own modules and register on `app` when imported.
-from icsvc import cli_git, cli_reports, cli_workflow  # noqa: E402,F401
+def _register_groups() -> None:
+    """Command groups live in their own modules and register on `app` when imported; the
+    order here is the order of `icsvc --help`: requester, provider, reports, git."""
+    import importlib
+
+    for module in ("cli_workflow", "cli_reports", "cli_git"):
+        importlib.import_module(f"icsvc.{module}")
+
+
+_register_groups()
 
 
 def main() -> None:
