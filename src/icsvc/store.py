@@ -104,7 +104,8 @@ class Store:
                 f"request ID {text!r} is too short (accepted: {ids.MIN_PREFIX} or more "
                 "characters of an ID)"
             )
-        matches = [p for p in self.request_files() if p.stem.upper().startswith(prefix)]
+        matches = [Path(full) for _, name, full in self._scan()
+                   if name.upper().startswith(prefix)]
         if not matches:
             raise IcsvcError(f"no request with an ID starting {prefix!r} in {self.root}")
         if len(matches) > 1:
