@@ -204,3 +204,17 @@ def test_progress_bar_only_on_a_terminal_for_big_stores(rstore: Store) -> None:
         seen += chunk
     assert proc.wait(timeout=120) == 0
     assert b"Loading requests" in seen and b"Computing figures" in seen
+
+
+def test_default_period_includes_what_happens_now(store: Store) -> None:
+    """A request created, acknowledged and resolved at the very instant of the report counts:
+    the default period runs up to and including now."""
+    now = "2026-11-24T10:00:00-05:00"
+    rid = store.new("-p", "engineering", "-s", "drawing-review", "-t", "x", "--needed-by",
+                    "2026-12-10", now=now)
+    store.ok("triage", rid, "--ack", actor="ana@example.com", now=now)
+    store.ok("update", rid, "--status", "resolved", actor="ana@example.com", now=now)
+    data = store.ok("report", "-f", "json", now=now).json()
+    eng = next(p for p in data["providers"] if p["provider"] == "engineering")
+    assert (eng["received"], eng["resolved"], eng["acknowledge_met_pct"]) == (1, 1, 100.0)
+    assert data["period"]["end"] == now

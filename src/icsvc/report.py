@@ -53,7 +53,8 @@ class Period:
         return _instant(self.start, tz), _instant(self.end, tz)
 
     def to_dict(self) -> dict[str, str]:
-        last = self.end - timedelta(days=1) if not isinstance(self.end, datetime) else self.end
+        last = (self.end - timedelta(microseconds=1) if isinstance(self.end, datetime)
+                else self.end - timedelta(days=1))
         return {"label": self.label, "start": self.start.isoformat(),
                 "end": last.isoformat(), "end_exclusive": self.end.isoformat()}
 
@@ -86,8 +87,9 @@ def make_period(now: datetime, since: str | None = None, until: str | None = Non
         start = date(year, 3 * q - 2, 1)
         end = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
         return Period(start, end, f"{year}Q{q}")
+    through_now = now + timedelta(microseconds=1)  # `[start, end)` that includes now itself
     if since is None and until is None:
-        return Period(now - timedelta(weeks=DEFAULT_WEEKS), now,
+        return Period(now - timedelta(weeks=DEFAULT_WEEKS), through_now,
                       f"{DEFAULT_WEEKS} weeks to {now.date().isoformat()}")
     last_day = parse_day(until, "--until") if until is not None else None
     first_day = parse_day(since, "--since") if since is not None else None
@@ -97,7 +99,8 @@ def make_period(now: datetime, since: str | None = None, until: str | None = Non
     if last_day is None:
         if first_day > now.date():
             raise ValueError(f"--since {first_day} is in the future")
-        return Period(first_day, now, f"{first_day.isoformat()} to {now.date().isoformat()}")
+        return Period(first_day, through_now,
+                      f"{first_day.isoformat()} to {now.date().isoformat()}")
     if last_day < first_day:
         raise ValueError(f"--since {first_day} is after --until {last_day}")
     return Period(first_day, last_day + timedelta(days=1),
