@@ -138,8 +138,8 @@ def test_bad_inputs_are_refused_cleanly(store: Store) -> None:
         (["new", *PART, "--department", "Customer Service"], "--department"),
         (["new", *PART, "--cost", "-5"], "--cost"),
     ]
-    for args, message in cases:
-        r = store.fails(*args, actor="maria@example.com")
+    for args, message in cases:  # malformed or unknown values are bad usage: exit 2
+        r = store.fails(*args, actor="maria@example.com", code=2)
         assert message in r.err, (args, r.err)
         assert len(r.err.strip().splitlines()) == 1
     r = store.fails("new", *PART, "--info", "oops", actor="maria@example.com", code=2)

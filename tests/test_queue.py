@@ -100,7 +100,7 @@ def test_whose_queue(store: Store) -> None:
     assert len(order(store, actor=LEE)) == 7  # not a member anywhere: everyone's open requests
     assert len(order(store, "payroll", "engineering", actor=PAT)) == 7
     assert order(store, "payroll", actor=ANA) == ["payroll"]
-    result = store.fails("queue", "legal", actor=ANA)
+    result = store.fails("queue", "legal", actor=ANA, code=2)
     assert "unknown provider 'legal' (accepted: engineering, payroll)" in result.err
 
 

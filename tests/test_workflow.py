@@ -85,7 +85,7 @@ def test_priority_change_needs_a_note_and_records_new_targets(store: Store) -> N
     # back to what was asked for: no note needed
     store.ok("triage", rid, "--priority", "normal", actor=RAJ)
     assert data(store, rid)["targets"]["resolve"] == "2d"
-    refused(store, "triage", rid, "--priority", "critical")
+    refused(store, "triage", rid, "--priority", "critical", code=2)
 
 
 def test_assign_a_member_only(store: Store) -> None:
@@ -152,9 +152,9 @@ def test_triage_refusals(store: Store) -> None:
                                            code=2)
     assert "--service only goes with --redirect" in refused(
         store, "triage", rid, "--service", "pay-correction", "--ack", code=2)
-    err = refused(store, "triage", rid, "--promise", "someday")
+    err = refused(store, "triage", rid, "--promise", "someday", code=2)
     assert "--promise: 'someday' is not a date" in err
-    err = refused(store, "triage", rid, "--promise", "2026-11-20")
+    err = refused(store, "triage", rid, "--promise", "2026-11-20", code=2)
     assert "is in the past" in err
     refused(store, "triage", "ZZZZZZ", "--ack")
     store.ok("triage", rid, "--ack", actor=ANA)
@@ -216,7 +216,7 @@ def test_redirect_needs_a_service_the_new_provider_has(store: Store) -> None:
 def test_redirect_refusals(store: Store) -> None:
     rid = store.new(*PART)
     assert "needs --note" in refused(store, "triage", rid, "--redirect", "payroll", code=2)
-    err = refused(store, "triage", rid, "--redirect", "legal", "--note", "n")
+    err = refused(store, "triage", rid, "--redirect", "legal", "--note", "n", code=2)
     assert "unknown provider 'legal' (accepted: engineering, payroll)" in err
     assert "already with engineering" in refused(store, "triage", rid, "--redirect",
                                                  "engineering", "--note", "n")
@@ -252,7 +252,7 @@ def test_update_status_acknowledged_carries_a_timeframe(store: Store) -> None:
 
 def test_bad_status_and_transition(store: Store) -> None:
     rid = store.new(*PART)
-    err = refused(store, "update", rid, "--status", "done")
+    err = refused(store, "update", rid, "--status", "done", code=2)
     assert "'done' is not a status (accepted: new, acknowledged" in err
     err = refused(store, "update", rid, "--status", "closed")
     assert "new and cannot become closed (allowed from new: acknowledged, in-progress" in err
@@ -304,7 +304,7 @@ def test_progress(store: Store) -> None:
     store.ok("update", rid, "--progress", "60", actor=ANA)
     assert history(store, rid)[-1]["from"] == 40
     assert data(store, rid)["progress"] == 60
-    assert "0 to 100" in refused(store, "update", rid, "--progress", "140")
+    assert "0 to 100" in refused(store, "update", rid, "--progress", "140", code=2)
     refused(store, "update", rid, "--progress", "70", actor=MARIA)
     store.fails("update", rid, "--progress", "lots", code=2, actor=ANA)
     assert "nothing changed" in refused(store, "update", rid, "--progress", "60")
@@ -327,7 +327,7 @@ def test_moving_a_passed_promise_is_a_broken_promise(store: Store) -> None:
     assert moved["broken"] is True
     assert moved["from"].isoformat() == "2026-11-25T15:00:00-05:00"
     refused(store, "update", rid, "--promise", "2026-12-01", actor=MARIA)
-    assert "is not a date" in refused(store, "update", rid, "--promise", "2026-13-45")
+    assert "is not a date" in refused(store, "update", rid, "--promise", "2026-13-45", code=2)
 
 
 def test_promise_kept_when_resolved_in_time(store: Store) -> None:
@@ -343,9 +343,9 @@ def test_promise_kept_when_resolved_in_time(store: Store) -> None:
 def test_info_refusals(store: Store) -> None:
     rid = store.new(*PART)
     refused(store, "update", rid, "--info", "revision", code=2)
-    assert "has no value" in refused(store, "update", rid, "--info", "revision=", actor=MARIA)
+    assert "has no value" in refused(store, "update", rid, "--info", "revision=", actor=MARIA, code=2)
     assert "not a valid key" in refused(store, "update", rid, "--info", "Bad Key=1",
-                                        actor=MARIA)
+                                        actor=MARIA, code=2)
     assert "only members of engineering" in refused(store, "update", rid, "--info", "a=1",
                                                     actor=LEE)
 

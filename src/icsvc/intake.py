@@ -8,7 +8,7 @@ from datetime import datetime
 from icsvc import ids
 from icsvc.catalogue import PRIORITIES, Catalogue, Provider
 from icsvc.dates import parse_when
-from icsvc.errors import IcsvcError
+from icsvc.errors import IcsvcError, UsageError
 from icsvc.model import Request
 from icsvc.schema import EMAIL, NAME
 
@@ -66,34 +66,37 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
     if missing:
         raise IcsvcError("missing: " + "; ".join(missing))
     assert draft.provider and draft.service and draft.title and draft.department
-    provider = cat.provider(draft.provider)
+    if draft.provider not in cat.providers:
+        raise UsageError(f"--provider: unknown provider {draft.provider!r} "
+                         f"(accepted: {', '.join(cat.providers)})")
+    provider = cat.providers[draft.provider]
     if draft.service not in provider.services:
-        raise IcsvcError(
+        raise UsageError(
             f"--service: {provider.id} has no service {draft.service!r} "
             f"(accepted: {', '.join(provider.services)})"
         )
     service = provider.services[draft.service]
     if draft.priority not in PRIORITIES:
-        raise IcsvcError(f"--priority: {draft.priority!r} is not a priority "
+        raise UsageError(f"--priority: {draft.priority!r} is not a priority "
                          f"(accepted: {', '.join(PRIORITIES)})")
     if not NAME.match(draft.department):
-        raise IcsvcError(f"--department: {draft.department!r} is not valid (accepted: "
+        raise UsageError(f"--department: {draft.department!r} is not valid (accepted: "
                          "lowercase letters, digits, '-' and '_', e.g. customer-service)")
     if not EMAIL.match(actor):
-        raise IcsvcError(f"--as: {actor!r} is not an email address")
+        raise UsageError(f"--as: {actor!r} is not an email address")
     unknown = sorted(set(draft.info) - set(service.requires))
     for key in unknown:
         if not NAME.match(key):
-            raise IcsvcError(f"--info: {key!r} is not a valid key (accepted: lowercase "
+            raise UsageError(f"--info: {key!r} is not a valid key (accepted: lowercase "
                              "letters, digits, '-' and '_')")
     needed_by = None
     if draft.needed_by:
         try:
             needed_by = parse_when(draft.needed_by, now, provider.calendar)
         except ValueError as exc:
-            raise IcsvcError(f"--needed-by: {exc}") from None
+            raise UsageError(f"--needed-by: {exc}") from None
         if needed_by <= now:
-            raise IcsvcError(f"--needed-by: {needed_by.isoformat()} is in the past")
+            raise UsageError(f"--needed-by: {needed_by.isoformat()} is in the past")
     last_minute = is_rush_needed(provider, service.id, needed_by, now)
     reasons = []
     if draft.priority == "urgent":
@@ -108,14 +111,14 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
             "why (rushes are counted per requesting department)"
         )
     if draft.cost is not None and draft.cost < 0:
-        raise IcsvcError(f"--cost: {draft.cost} is negative (accepted: 0 or more)")
+        raise UsageError(f"--cost: {draft.cost} is negative (accepted: 0 or more)")
     impact: dict[str, float | str] | None = None
     if draft.cost is not None:
         impact = {"cost": draft.cost if draft.cost % 1 else int(draft.cost)}
         if draft.impact_note:
             impact["note"] = draft.impact_note
     elif draft.impact_note:
-        raise IcsvcError("--impact-note needs --cost N (the cost of a lapse)")
+        raise UsageError("--impact-note needs --cost N (the cost of a lapse)")
     rid = ids.new_id(taken)
     local_now = now.astimezone(provider.calendar.tz).replace(microsecond=0)
     request = Request(

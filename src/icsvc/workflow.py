@@ -153,9 +153,9 @@ class _Session:
         try:
             value = parse_when(text, self.now, self.provider.calendar)
         except ValueError as exc:
-            raise IcsvcError(f"{option}: {exc}") from None
+            raise UsageError(f"{option}: {exc}") from None
         if value <= self.now:
-            raise IcsvcError(f"{option}: {value.isoformat()} is in the past (accepted: a "
+            raise UsageError(f"{option}: {value.isoformat()} is in the past (accepted: a "
                              "future date)")
         return value.replace(microsecond=0)
 
@@ -185,7 +185,7 @@ class _Session:
     def priority(self, value: str, note: str | None) -> Entry | None:
         request = self.request
         if value not in PRIORITIES:
-            raise IcsvcError(f"--priority: {value!r} is not a priority "
+            raise UsageError(f"--priority: {value!r} is not a priority "
                              f"(accepted: {', '.join(PRIORITIES)})")
         if value == request.priority:
             return None
@@ -295,7 +295,7 @@ def _redirect(s: _Session, target: str, service: str | None, note: str | None) -
         raise UsageError("--redirect needs --note TEXT telling the requester who can help")
     _check_open(request, "redirected")
     if target not in cat.providers:
-        raise IcsvcError(f"--redirect: unknown provider {target!r} "
+        raise UsageError(f"--redirect: unknown provider {target!r} "
                          f"(accepted: {', '.join(cat.providers)})")
     if target == request.provider:
         raise IcsvcError(f"--redirect: {request.id} is already with {target}")
@@ -337,10 +337,10 @@ def parse_info(pairs: list[str]) -> dict[str, str]:
         if not sep or not key:
             raise UsageError(f"--info: {pair!r} is not KEY=VALUE (e.g. order_number=SO-1234)")
         if not NAME.match(key):
-            raise IcsvcError(f"--info: {key!r} is not a valid key (accepted: lowercase "
+            raise UsageError(f"--info: {key!r} is not a valid key (accepted: lowercase "
                              "letters, digits, '-' and '_')")
         if not value:
-            raise IcsvcError(f"--info: {key} has no value (accepted: KEY=VALUE)")
+            raise UsageError(f"--info: {key} has no value (accepted: KEY=VALUE)")
         out[key] = value
     return out
 
@@ -384,7 +384,7 @@ def update(request: Request, cat: Catalogue, now: datetime, actor: str,
     if opts.status is not None:
         to = opts.status.strip().lower()
         if to not in STATUSES:
-            raise IcsvcError(f"--status: {opts.status!r} is not a status "
+            raise UsageError(f"--status: {opts.status!r} is not a status "
                              f"(accepted: {', '.join(STATUSES)})")
         s.require("status", "set the status of {id} to " + to, to, request.status)
         if to in ("waiting-on-customer", "declined") and not note:
@@ -396,7 +396,7 @@ def update(request: Request, cat: Catalogue, now: datetime, actor: str,
     if opts.progress is not None:
         s.require("progress", "set the progress of {id}")
         if not 0 <= opts.progress <= 100:
-            raise IcsvcError(f"--progress: {opts.progress} is not a percentage "
+            raise UsageError(f"--progress: {opts.progress} is not a percentage "
                              "(accepted: 0 to 100)")
         if request.status in FINAL:
             raise IcsvcError(f"refused: {request.id} is {request.status}; its progress is final")

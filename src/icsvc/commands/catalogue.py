@@ -8,7 +8,7 @@ from typing import Any
 from icsvc.catalogue import PRIORITIES, Provider
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.errors import IcsvcError
+from icsvc.errors import UsageError
 from icsvc.ui import console, print_json
 
 
@@ -51,7 +51,7 @@ def run(ctx: Context, provider: str | None, fmt: str) -> None:
     store = open_store(ctx)
     cat = store.catalogue
     if provider is not None and provider not in cat.providers:
-        raise IcsvcError(f"unknown provider {provider!r} (accepted: {', '.join(cat.providers)})")
+        raise UsageError(f"unknown provider {provider!r} (accepted: {', '.join(cat.providers)})")
     chosen = [cat.providers[provider]] if provider else list(cat.providers.values())
     if fmt == "json":
         print_json([provider_json(p) for p in chosen])

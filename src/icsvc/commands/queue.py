@@ -7,7 +7,7 @@ from typing import Any
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.durations import format_timedelta
-from icsvc.errors import IcsvcError
+from icsvc.errors import IcsvcError, UsageError
 from icsvc.queue import QueueItem, build, default_providers
 from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, warn
 from icsvc.views import request_json
@@ -31,7 +31,7 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
     cat = store.catalogue
     for pid in providers:
         if pid not in cat.providers:
-            raise IcsvcError(f"queue: unknown provider {pid!r} "
+            raise UsageError(f"queue: unknown provider {pid!r} "
                              f"(accepted: {', '.join(cat.providers)})")
     actor: str | None = ctx.actor() if mine else None
     if not providers and not mine:
