@@ -125,3 +125,18 @@ def test_targets_are_recorded_at_creation(store: Store, providers: str) -> None:
     assert data["sla"]["acknowledge"]["due"] == "2026-11-24T14:00:00-05:00"
     data = store.ok("show", store.new(*PART), "-f", "json").json()
     assert data["targets"] == {"acknowledge": "1h", "resolve": "1w"}
+
+
+def test_a_read_only_store_is_an_error_not_a_traceback(store: Store) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        # root ignores permissions; a file where the provider folder should be fails for all
+        (store.root / "requests" / "engineering").write_text("not a folder")
+    else:  # pragma: no cover - depends on who runs the suite
+        (store.root / "requests").chmod(0o500)
+    before = store.snapshot()
+    r = store.fails("new", *PART, actor="maria@example.com")
+    assert r.err.startswith("icsvc: error: ") and len(r.err.strip().splitlines()) == 1
+    assert "requests/engineering" in r.err
+    assert store.snapshot() == before

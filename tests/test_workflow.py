@@ -343,7 +343,8 @@ def test_promise_kept_when_resolved_in_time(store: Store) -> None:
 def test_info_refusals(store: Store) -> None:
     rid = store.new(*PART)
     refused(store, "update", rid, "--info", "revision", code=2)
-    assert "has no value" in refused(store, "update", rid, "--info", "revision=", actor=MARIA, code=2)
+    assert "has no value" in refused(store, "update", rid, "--info", "revision=", actor=MARIA,
+                                     code=2)
     assert "not a valid key" in refused(store, "update", rid, "--info", "Bad Key=1",
                                         actor=MARIA, code=2)
     assert "only members of engineering" in refused(store, "update", rid, "--info", "a=1",

@@ -224,3 +224,9 @@ def main() -> None:
         sys.exit(130)
     except BrokenPipeError:
         os._exit(1)
+    except OSError as exc:  # a read-only store, a full disk: say what, not a traceback
+        from icsvc.ui import error
+
+        where = f"{exc.filename}: " if exc.filename else ""
+        error(f"{where}{exc.strerror or exc}")
+        sys.exit(1)
