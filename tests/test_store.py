@@ -140,3 +140,25 @@ def test_a_read_only_store_is_an_error_not_a_traceback(store: Store) -> None:
     assert r.err.startswith("icsvc: error: ") and len(r.err.strip().splitlines()) == 1
     assert "requests/engineering" in r.err
     assert store.snapshot() == before
+
+
+def test_comments_in_a_request_file_survive_an_update(store: Store) -> None:
+    rid = store.new(*PART)
+    path = store.request_file(rid)
+    text = path.read_text()
+    text = text.replace("title: T\n", "# asked on the phone first\ntitle: T  # keep it short\n")
+    text = text.replace("  type: created\n", "  type: created  # by Maria, on behalf of Sam\n")
+    text = text.replace("  order_number: '1'\n", "  order_number: '1'  # the SO number\n")
+    path.write_text(text)
+    store.ok("triage", rid, "--ack", "--assign", "raj@example.com", actor="ana@example.com",
+             now="2026-11-24T11:00:00-05:00")
+    after = path.read_text()
+    for comment in ("# asked on the phone first\ntitle: T  # keep it short\n",
+                    "  type: created  # by Maria, on behalf of Sam\n",
+                    "  order_number: '1'  # the SO number\n"):
+        assert comment in after, after
+    data = store.ok("show", rid, "-f", "json").json()
+    assert data["status"] == "acknowledged" and data["owner"] == "raj@example.com"
+    assert [e["type"] for e in data["history"]][0] == "created"
+    assert len(data["history"]) == 3
+    store.ok("check")

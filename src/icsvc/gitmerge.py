@@ -95,7 +95,8 @@ def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
                 result = merge_requests(docs[1], moved_doc, docs[3])
         except (MergeError, OSError):
             continue
-        yamlio.write_atomic(new_path, yamlio.dump(result.merged))
+        yamlio.write_atomic(new_path, yamlio.dump_preserving(
+            new_path.read_text(encoding="utf-8"), result.merged))
         if moved_id == stem:
             gitutil.rm(top, path)
             (top / path).unlink(missing_ok=True)

@@ -172,7 +172,12 @@ class Store:
     def save(self, request: Request, *, old_path: Path | None = None) -> Path:
         """Write atomically; when the provider changed (a redirect), the file moves."""
         path = self.path_for(request)
-        yamlio.write_atomic(path, request.dump())
+        source = old_path if old_path is not None else path
+        try:
+            old_text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            old_text = ""
+        yamlio.write_atomic(path, yamlio.dump_preserving(old_text, request.to_dict()))
         if old_path is not None and old_path.resolve() != path.resolve():
             old_path.unlink(missing_ok=True)
         request.path = path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -115,3 +116,77 @@ def line_of(text: str, keys: Sequence[str | int]) -> int | None:
 def error_line(exc: yaml.YAMLError) -> int | None:
     mark = getattr(exc, "problem_mark", None)
     return mark.line + 1 if mark is not None else None
+
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):(?:\s|$)")
+
+
+def _blocks(text: str) -> tuple[list[str], dict[str, tuple[list[str], list[str]]]]:
+    """Split a block-style mapping into top-level keys: key -> (leading comment lines, the
+    key's own lines). Returns the key order too."""
+    order: list[str] = []
+    blocks: dict[str, tuple[list[str], list[str]]] = {}
+    pending: list[str] = []
+    current: list[str] | None = None
+    for line in text.splitlines(keepends=True):
+        match = _TOP_KEY.match(line)
+        if match:
+            current = [line]
+            blocks[match.group(1)] = (pending, current)
+            order.append(match.group(1))
+            pending = []
+        elif current is None or (line.lstrip().startswith("#") and not line[:1].isspace()
+                                 and not line.startswith("-")):
+            pending.append(line)
+        else:
+            current.append(line)
+    if pending and order:  # comments after the last key stay at the end of the file
+        blocks[order[-1]][1].extend(pending)
+    return order, blocks
+
+
+def dump_preserving(old_text: str, data: dict[str, Any]) -> str:
+    """Dump `data` like `dump`, keeping the comments of `old_text` where the content allows:
+    a top-level key whose value is unchanged keeps its old lines verbatim (inline comments
+    included), comment lines above a key stay above it, and a list that only grew (the
+    history) keeps its old lines and gets the new items appended."""
+    new_text = dump(data)
+    if "#" not in old_text:
+        return new_text
+    try:
+        _, old_blocks = _blocks(old_text)
+        old_values = load(old_text)
+    except yaml.YAMLError:
+        return new_text
+    if not isinstance(old_values, dict):
+        return new_text
+    order, new_blocks = _blocks(new_text)
+    out: list[str] = []
+    for key in order:
+        lines = new_blocks[key][1]
+        if key not in old_blocks:
+            out.extend(lines)
+            continue
+        leading, old_lines = old_blocks[key]
+        out.extend(leading)
+        old_value, new_value = old_values.get(key), data[key]
+        if _same(old_value, new_value):
+            out.extend(old_lines)
+        elif (isinstance(old_value, list) and isinstance(new_value, list) and old_value
+              and len(new_value) > len(old_value)
+              and _same(old_value, new_value[: len(old_value)])):
+            out.extend(old_lines)
+            if out and not out[-1].endswith("\n"):
+                out[-1] += "\n"
+            out.append(dump(new_value[len(old_value):]))
+        else:
+            out.extend(lines)
+    return "".join(out)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as YAML would read them back (datetimes compared as instants)."""
+    try:
+        return bool(load(dump(a)) == load(dump(b)))
+    except yaml.YAMLError:
+        return False

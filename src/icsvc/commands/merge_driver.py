@@ -57,7 +57,8 @@ def run(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
             f"{label}: cannot merge: {exc}; git left conflict markers in the file: fix it "
             f"('icsvc check' shows where), then 'git add {label}'"
         ) from None
-    yamlio.write_atomic(ours, yamlio.dump(result.merged))
+    yamlio.write_atomic(ours, yamlio.dump_preserving(ours.read_text(encoding="utf-8"),
+                                                      result.merged))
     for c in result.conflicts:
         print(f"icsvc: {label}: both sides changed {c.field} ({_show(c.ours)} and "
               f"{_show(c.theirs)}); kept {_show(c.kept)}, recorded in the history",
