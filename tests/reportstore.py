@@ -39,6 +39,10 @@ def request(rid: str, provider: str, service: str, by: str, created: str,
     """A request dict; `events` are (at, by, type, {keys}) after `created`. The status is the
     last status event's `to` (or new); `from` is filled in from the previous status."""
     history: list[dict[str, Any]] = [{"at": t(created), "by": by, "type": "created"}]
+    if asked is not None and asked != priority:  # the provider agreed another priority
+        member = ANA if provider == "engineering" else PAT
+        history.append({"at": t(created), "by": member, "type": "priority", "from": asked,
+                        "to": priority, "note": "agreed"})
     status = "new"
     promised = None
     for at, who, kind, *rest in events:

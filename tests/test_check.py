@@ -165,3 +165,17 @@ def test_conflict_markers_are_explained(store: Store) -> None:
     path.write_text(text)
     out = store.fails("check").out
     assert "conflict markers" in out and "icsvc sync" in out
+
+
+def test_fields_must_agree_with_the_history(store: Store) -> None:
+    rid = store.new(*PART)
+    store.ok("triage", rid, "--ack", "--assign", "raj@example.com", actor="ana@example.com")
+    store.ok("check")
+    path = store.request_file(rid)
+    text = path.read_text()
+    path.write_text(text.replace("status: acknowledged", "status: resolved")
+                    .replace("owner: raj@example.com", "owner: ana@example.com"))
+    out = store.fails("check").out
+    assert "status: is 'resolved' but its history says 'acknowledged'" in out
+    assert "owner: is 'ana@example.com' but its history says 'raj@example.com'" in out
+    assert out.count(f"{path.relative_to(store.root)}:") == 2

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from icsvc import ids, yamlio
 from icsvc.catalogue import Provider
@@ -115,7 +117,54 @@ def _check_request(store: Store, path: Path, rel: str, r: Request,
             break
     if r.history and r.history[0].at != r.created_at:
         add(["created_at"], "created_at: differs from the 'created' history entry")
+    for name, (current, recorded) in _history_disagreements(r).items():
+        add([name], f"{name}: is {_show(current)} but its history says {_show(recorded)}; "
+                    "change it with icsvc (triage, update) so the change is recorded")
     return out
+
+
+def history_values(r: Request) -> dict[str, Any]:
+    """The current fields as the history tells them: the `to` of the last entry that sets
+    each (see model.FIELD_ENTRIES); a redirect resets the status to `new`."""
+    values: dict[str, Any] = {"status": "new", "priority": r.requested_priority,
+                              "owner": None, "promised_by": None, "progress": None}
+    for entry in r.history:
+        if entry.type == "redirect":
+            values["status"] = "new"
+            values["provider"] = entry.get("to")
+        elif entry.type == "status":
+            values["status"] = entry.get("to")
+        elif entry.type == "priority":
+            values["priority"] = entry.get("to")
+        elif entry.type == "assigned":
+            values["owner"] = entry.get("to")
+        elif entry.type == "promise":
+            values["promised_by"] = entry.get("to")
+        elif entry.type == "progress":
+            values["progress"] = entry.get("to")
+    return values
+
+
+def _history_disagreements(r: Request) -> dict[str, tuple[Any, Any]]:
+    told = history_values(r)
+    current = {"status": r.status, "priority": r.priority, "owner": r.owner,
+               "promised_by": r.promised_by, "progress": r.progress, "provider": r.provider}
+    out = {}
+    for name, value in told.items():
+        now = current[name]
+        if isinstance(value, str) and name in ("owner",):
+            value = value.lower()
+        if now != value:
+            out[name] = (now, value)
+    return out
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return repr(value)
 
 
 __all__ = ["PROVIDERS_FILE", "Problem", "check_store"]
