@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from icsvc.cli import ActorOpt, ShowFormat, StoreOpt, TableFormat, _context, app
 
-if TYPE_CHECKING:
-    from icsvc.context import Context
-
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="A request ID or prefix.")]
 ShowFmtOpt = Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")]
-
-
-def _ctx(store: str | None, actor: str | None) -> Context:
-    from icsvc.context import Context
-
-    ctx = _context(store, actor)
-    assert isinstance(ctx, Context)
-    return ctx
 
 
 @app.command()
@@ -58,7 +47,7 @@ def triage(
     from icsvc.commands import triage as cmd
     from icsvc.workflow import TriageOptions
 
-    cmd.run(_ctx(store, actor), request_id, TriageOptions(
+    cmd.run(_context(store, actor), request_id, TriageOptions(
         ack=ack, priority=priority, promise=promise, assign=assign, need_info=need_info,
         redirect=redirect, service=service, decline=decline, note=note,
     ), fmt.value)
@@ -87,7 +76,7 @@ def update(
     from icsvc.commands import update as cmd
     from icsvc.workflow import UpdateOptions
 
-    cmd.run(_ctx(store, actor), request_id, UpdateOptions(
+    cmd.run(_context(store, actor), request_id, UpdateOptions(
         status=status, note=note, progress=progress, promise=promise, info=info or [],
     ), fmt.value)
 
@@ -103,7 +92,7 @@ def escalate(
     """Raise a request to the provider's escalation contact (requester or provider members)."""
     from icsvc.commands import escalate as cmd
 
-    cmd.run(_ctx(store, actor), request_id, reason, fmt.value)
+    cmd.run(_context(store, actor), request_id, reason, fmt.value)
 
 
 @app.command()
@@ -115,7 +104,7 @@ def explain(
     """How each due date was computed: targets, business hours counted, what was skipped."""
     from icsvc.commands import explain as cmd
 
-    cmd.run(_ctx(store, None), request_id, fmt.value)
+    cmd.run(_context(store, None), request_id, fmt.value)
 
 
 @app.command()
@@ -131,4 +120,4 @@ def queue(
     """Open requests, most urgent first: breached, at risk, then least business time left."""
     from icsvc.commands import queue as cmd
 
-    cmd.run(_ctx(store, actor), providers or [], mine, fmt.value)
+    cmd.run(_context(store, actor), providers or [], mine, fmt.value)
