@@ -227,13 +227,13 @@ def render_html(report: Report) -> str:
 
 def _cards(data: dict[str, Any]) -> str:
     providers = data["providers"]
-    received = sum(p["received"] for p in providers)
+    made = sum(d["requests"] for d in data["departments"])  # each request once, redirected or not
     resolved = sum(p["resolved"] for p in providers)
     backlog = sum(p["open"] for p in providers)
     measured = sum(p["acknowledge_measured"] + p["resolve_measured"] for p in providers)
     met = sum(p["acknowledge_met"] + p["resolve_met"] for p in providers)
     compliance = fmt_pct(_p(met, measured))
-    cards = [("Received", str(received)), ("Resolved", str(resolved)),
+    cards = [("Requests made", str(made)), ("Resolved", str(resolved)),
              ("Open backlog", str(backlog)), ("SLA met", compliance),
              ("Cost of lapses", fmt_num(data["lapse_cost"]))]
     inner = "".join(f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
