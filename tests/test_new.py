@@ -173,16 +173,15 @@ def test_impact_is_recorded(store: Store) -> None:
     assert data["impact"] == {"cost": 1200, "note": "Line stop"}
 
 
-def test_prompts_for_what_is_missing_on_a_terminal(store: Store) -> None:
-    """Run under a real pseudo-terminal and answer the prompts."""
+def on_a_terminal(store: Store, args: list[str], answers: list[tuple[str, str]]) -> str:
+    """Run `icsvc` under a real pseudo-terminal, answer its prompts, return what it showed."""
     env = dict(store.env, ICSVC_USER="maria@example.com", COLUMNS="100")
     pid, fd = pty.fork()
     if pid == 0:  # child
         os.chdir(store.root)
-        os.execve(ICSVC or "icsvc", ["icsvc", "new", "-p", "engineering"], env)
-    answers = [("Service", "part-clarification"), ("Title", "Prompted title"),
-               ("order_number", "SO-9"), ("part_number", "P-9")]
+        os.execve(ICSVC or "icsvc", ["icsvc", *args], env)
     seen = b""
+    shown = b""
     deadline = time.monotonic() + 60
     for prompt, answer in answers:
         while prompt.encode() not in seen and time.monotonic() < deadline:
@@ -191,6 +190,7 @@ def test_prompts_for_what_is_missing_on_a_terminal(store: Store) -> None:
             except OSError:
                 break
         assert prompt.encode() in seen, seen.decode(errors="replace")
+        shown += seen
         seen = b""
         os.write(fd, answer.encode() + b"\r")
     while time.monotonic() < deadline:
@@ -202,11 +202,28 @@ def test_prompts_for_what_is_missing_on_a_terminal(store: Store) -> None:
             break
         seen += chunk
     _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, seen.decode(errors="replace")
+    shown += seen
+    assert os.waitstatus_to_exitcode(status) == 0, shown.decode(errors="replace")
+    return shown.decode(errors="replace")
+
+
+def test_prompts_for_what_is_missing_on_a_terminal(store: Store) -> None:
+    on_a_terminal(store, ["new", "-p", "engineering"],
+                  [("Service", "part-clarification"), ("Title", "Prompted title"),
+                   ("order_number", "SO-9"), ("part_number", "P-9")])
     files = list((store.root / "requests" / "engineering").glob("*.yaml"))
     data = yaml.safe_load(files[0].read_text())
     assert data["title"] == "Prompted title"
     assert data["info"] == {"order_number": "SO-9", "part_number": "P-9"}
+
+
+def test_a_terminal_asks_why_a_rush_is_needed(store: Store) -> None:
+    shown = on_a_terminal(store, ["new", *PART, "--priority", "urgent", "--needed-by", "today"],
+                          [("justification", "The customer's line is down")])
+    assert "This is a rush: you asked for urgent priority and it is needed inside" in shown
+    files = list((store.root / "requests" / "engineering").glob("*.yaml"))
+    data = yaml.safe_load(files[0].read_text())
+    assert data["rush"] is True and data["justification"] == "The customer's line is down"
 
 
 def test_console_script_is_installed() -> None:

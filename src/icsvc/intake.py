@@ -59,6 +59,33 @@ def is_rush_needed(provider: Provider, service_id: str, needed_by: datetime | No
     return needed_by < cal.add(now, service.lead_time.in_calendar(cal))
 
 
+def _rush_reasons(provider: Provider, service_id: str, priority: str,
+                  needed_by: datetime | None, now: datetime) -> list[str]:
+    reasons = []
+    if priority == "urgent":
+        reasons.append("you asked for urgent priority")
+    lead_time = provider.services[service_id].lead_time
+    if lead_time is not None and is_rush_needed(provider, service_id, needed_by, now):
+        reasons.append(f"it is needed inside the {lead_time} lead time of "
+                       f"{provider.id}/{service_id}")
+    return reasons
+
+
+def rush_reasons(draft: Draft, cat: Catalogue, now: datetime) -> list[str]:
+    """Why the draft is a rush (urgent, or inside the lead time); [] when it is not, or when
+    the draft is not valid yet (`build_request` then says what is wrong)."""
+    provider = cat.providers.get(draft.provider or "")
+    if provider is None or draft.service not in provider.services:
+        return []
+    needed_by = None
+    if draft.needed_by:
+        try:
+            needed_by = parse_when(draft.needed_by, now, provider.calendar)
+        except ValueError:
+            return []
+    return _rush_reasons(provider, draft.service, draft.priority, needed_by, now)
+
+
 def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
                   taken: set[str]) -> Request:
     """Validate the draft and make the request; IcsvcError lists every problem at once."""
@@ -97,13 +124,7 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
             raise UsageError(f"--needed-by: {exc}") from None
         if needed_by <= now:
             raise UsageError(f"--needed-by: {needed_by.isoformat()} is in the past")
-    last_minute = is_rush_needed(provider, service.id, needed_by, now)
-    reasons = []
-    if draft.priority == "urgent":
-        reasons.append("you asked for urgent priority")
-    if last_minute and service.lead_time is not None:
-        reasons.append(f"it is needed inside the {service.lead_time} lead time of "
-                       f"{provider.id}/{service.id}")
+    reasons = _rush_reasons(provider, service.id, draft.priority, needed_by, now)
     justification = (draft.justification or "").strip() or None
     if reasons and not justification:
         raise IcsvcError(

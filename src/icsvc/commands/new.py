@@ -12,7 +12,7 @@ from icsvc.catalogue import Catalogue
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import UsageError
-from icsvc.intake import Draft, build_request, missing_items
+from icsvc.intake import Draft, build_request, missing_items, rush_reasons
 from icsvc.ui import console, print_json
 from icsvc.views import request_json
 
@@ -89,8 +89,16 @@ def run(ctx: Context, opts: Options) -> None:
         department=opts.department or default_department(cat, actor, str(ctx.cwd)),
         cost=opts.cost, impact_note=opts.impact_note,
     )
-    if missing_items(draft, cat) and sys.stdin.isatty() and sys.stdout.isatty():
-        _ask(draft, cat)
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        if missing_items(draft, cat):
+            _ask(draft, cat)
+        reasons = rush_reasons(draft, cat, ctx.now)
+        if reasons and not (draft.justification or "").strip():
+            from rich.prompt import Prompt
+
+            console().print(f"This is a rush: {' and '.join(reasons)}.")
+            draft.justification = Prompt.ask("Why is it needed so soon (justification)",
+                                             console=console())
     taken = {p.stem for p in store.request_files()}
     request = build_request(draft, cat, actor, ctx.now, taken)
     path = store.save(request)
