@@ -162,3 +162,15 @@ def test_comments_in_a_request_file_survive_an_update(store: Store) -> None:
     assert [e["type"] for e in data["history"]][0] == "created"
     assert len(data["history"]) == 3
     store.ok("check")
+
+
+def test_a_damaged_cache_is_rebuilt(store: Store) -> None:
+    a = store.new(*PART)
+    b = store.new(*PART)
+    assert len(store.ok("list", "-f", "json").json()) == 2  # writes the cache
+    cache = store.root / ".icsvc" / "requests.cache"
+    cache.write_bytes(b"\x00garbage")
+    assert {d["id"] for d in store.ok("list", "-f", "json").json()} == {a, b}
+    store.ok("update", a, "--status", "cancelled", actor="maria@example.com")
+    assert [d["id"] for d in store.ok("list", "-f", "json").json()] == [b]  # open only
+    assert {d["id"] for d in store.ok("list", "--all", "-f", "json").json()} == {a, b}

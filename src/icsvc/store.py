@@ -8,11 +8,13 @@ store of 100,000 requests stays usable.
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from icsvc import ids, yamlio
 from icsvc.catalogue import Catalogue, load_catalogue
@@ -22,9 +24,36 @@ from icsvc.model import Request, load_request
 PROVIDERS_FILE = "providers.yaml"
 REQUESTS_DIR = "requests"
 DERIVED_DIR = ".icsvc"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 Warn = Callable[[str], None]
+
+
+class Summary(NamedTuple):
+    """What listings filter on, kept in the cache beside each parsed request."""
+
+    id: str
+    provider: str
+    status: str
+    priority: str
+    department: str
+    created: float
+    """`created_at` as a POSIX timestamp."""
+
+
+CacheEntry = tuple[int, int, tuple[str, str, str, str, str, float], bytes]
+"""(mtime_ns, size, summary, pickled request) of one request file."""
+
+
+def _plain(summary: Summary) -> tuple[str, str, str, str, str, float]:
+    """A plain tuple: marshal, which reads the cache fast, takes no NamedTuple."""
+    return (summary.id, summary.provider, summary.status, summary.priority,
+            summary.department, summary.created)
+
+
+def summarize(request: Request) -> Summary:
+    return Summary(request.id, request.provider, request.status, request.priority,
+                   request.customer_department, request.created_at.timestamp())
 
 
 def find_store(start: Path, override: str | None = None) -> Path:
@@ -135,11 +164,17 @@ class Store:
                 field="service")
 
     def load_all(self, warn: Warn | None = None,
-                 progress: Callable[[], None] | None = None) -> list[Request]:
-        """Every readable request; a broken file is skipped with a one-line warning.
-        `progress` (optional) is called once per file, for a progress bar."""
+                 progress: Callable[[], None] | None = None,
+                 where: Callable[[Summary], bool] | None = None) -> list[Request]:
+        """Every readable request (those whose `Summary` passes `where`, when given); a broken
+        file is skipped with a one-line warning. `progress` (optional) is called once per
+        file, for a progress bar.
+
+        The cache keeps a summary and the pickled request of every file, so a filter on the
+        summary (open requests of one provider, say) unpickles only what it keeps."""
         cache = self._read_cache()
-        fresh: dict[str, tuple[int, int, Request]] = {}
+        fresh: dict[str, CacheEntry] = {}
+        changed = False
         out: list[Request] = []
         for folder, name, full in self._scan():
             if progress is not None:
@@ -150,10 +185,18 @@ class Store:
                 st = os.stat(full)
                 hit = cache.get(rel)
                 if hit is not None and hit[0] == st.st_mtime_ns and hit[1] == st.st_size:
-                    request = hit[2]
+                    fresh[rel] = hit
+                    if where is not None and not where(Summary(*hit[2])):
+                        continue
+                    request = pickle.loads(hit[3])
                     request.path = path
                 else:
+                    changed = True
                     request = load_request(path)
+                    fresh[rel] = (st.st_mtime_ns, st.st_size, _plain(summarize(request)),
+                                  pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
+                    if where is not None and not where(summarize(request)):
+                        continue
                 self._check_refs(request, path)
             except ValidationError as exc:
                 if warn is not None:
@@ -163,9 +206,12 @@ class Store:
                 if warn is not None:
                     warn(f"skipped {rel}: {exc.strerror}")
                 continue
-            fresh[rel] = (st.st_mtime_ns, st.st_size, request)
+            except (pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+                fresh.pop(rel, None)  # a damaged cache entry: parse the file next time
+                changed = True
+                request = load_request(path)
             out.append(request)
-        if fresh.keys() != cache.keys() or any(fresh[k][2] is not cache[k][2] for k in fresh):
+        if changed or fresh.keys() != cache.keys():
             self._write_cache(fresh)
         return out
 
@@ -189,16 +235,15 @@ class Store:
     def _cache_path(self) -> Path:
         return self.root / DERIVED_DIR / "requests.cache"
 
-    def _read_cache(self) -> dict[str, tuple[int, int, Request]]:
+    def _read_cache(self) -> dict[str, CacheEntry]:
         try:
             with open(self._cache_path, "rb") as f:
-                version, data = pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
-                AttributeError, ImportError):
+                version, data = marshal.load(f)
+        except (OSError, EOFError, ValueError, TypeError):
             return {}
-        return data if version == CACHE_VERSION else {}
+        return data if version == CACHE_VERSION and isinstance(data, dict) else {}
 
-    def _write_cache(self, data: dict[str, tuple[int, int, Request]]) -> None:
+    def _write_cache(self, data: dict[str, CacheEntry]) -> None:
         path = self._cache_path
         try:
             path.parent.mkdir(exist_ok=True)
@@ -207,7 +252,7 @@ class Store:
                 ignore.write_text("# derived by icsvc; safe to delete\n*\n")
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             with open(tmp, "wb") as f:
-                pickle.dump((CACHE_VERSION, data), f, protocol=pickle.HIGHEST_PROTOCOL)
+                marshal.dump((CACHE_VERSION, data), f)
             os.replace(tmp, path)
         except OSError:
             pass  # the cache is an optimisation; a read-only store still works

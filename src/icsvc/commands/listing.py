@@ -9,8 +9,8 @@ from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import UsageError
 from icsvc.lifecycle import STATUSES, is_open
-from icsvc.model import Request
 from icsvc.sla import clocks
+from icsvc.store import Summary
 from icsvc.ui import PRIORITY_STYLE, SEVERITY, STATE_STYLE, print_json, print_rows, warn
 from icsvc.views import request_json
 
@@ -31,22 +31,14 @@ def _validate(values: list[str], accepted: tuple[str, ...] | list[str], option: 
                              f"(accepted: {', '.join(accepted)})")
 
 
-def select(requests: list[Request], f: Filters) -> list[Request]:
-    out = []
-    for r in requests:
-        if f.providers and r.provider not in f.providers:
-            continue
-        if f.statuses and r.status not in f.statuses:
-            continue
-        if f.departments and r.customer_department not in f.departments:
-            continue
-        if f.priorities and r.priority not in f.priorities:
-            continue
-        if f.open_only and not f.statuses and not is_open(r.status):
-            continue
-        out.append(r)
-    out.sort(key=lambda r: r.created_at, reverse=True)
-    return out
+def matches(s: Summary, f: Filters) -> bool:
+    return not (
+        (f.providers and s.provider not in f.providers)
+        or (f.statuses and s.status not in f.statuses)
+        or (f.departments and s.department not in f.departments)
+        or (f.priorities and s.priority not in f.priorities)
+        or (f.open_only and not f.statuses and not is_open(s.status))
+    )
 
 
 def run(ctx: Context, f: Filters, fmt: str) -> None:
@@ -55,7 +47,8 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
     _validate(f.providers, list(cat.providers), "--provider")
     _validate(f.statuses, STATUSES, "--status")
     _validate(f.priorities, PRIORITIES, "--priority")
-    chosen = select(store.load_all(warn), f)
+    chosen = store.load_all(warn, where=lambda s: matches(s, f))
+    chosen.sort(key=lambda r: r.created_at, reverse=True)
     if fmt == "json":
         print_json([request_json(r, cat, ctx.now) for r in chosen])
         return

@@ -8,6 +8,7 @@ from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.durations import format_timedelta
 from icsvc.errors import IcsvcError, UsageError
+from icsvc.lifecycle import is_open
 from icsvc.queue import QueueItem, build, default_providers
 from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, warn
 from icsvc.views import request_json
@@ -40,7 +41,10 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
         except IcsvcError:
             actor = None  # nobody known: everyone's queue
     chosen = providers or default_providers(cat, actor)
-    items = build(store.load_all(warn), cat, ctx.now, chosen, actor if mine else None)
+    wanted = set(chosen)
+    requests = store.load_all(warn, where=lambda s: is_open(s.status) and (
+        not wanted or s.provider in wanted))
+    items = build(requests, cat, ctx.now, chosen, actor if mine else None)
     if fmt == "json":
         out = []
         for it in items:
