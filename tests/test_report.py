@@ -218,3 +218,22 @@ def test_default_period_includes_what_happens_now(store: Store) -> None:
     eng = next(p for p in data["providers"] if p["provider"] == "engineering")
     assert (eng["received"], eng["resolved"], eng["acknowledge_met_pct"]) == (1, 1, 100.0)
     assert data["period"]["end"] == now
+
+
+def test_old_requests_count_where_they_belong(store: Store) -> None:
+    """Requests made long before the period: one still open (in the backlog, and its
+    resolve clock breached inside the period), one closed long ago (in nothing)."""
+    old = "2026-03-02T10:00:00-05:00"
+    still_open = store.new("-p", "engineering", "-s", "drawing-review", "-t", "old open",
+                           "--priority", "low", now=old)
+    done = store.new("-p", "engineering", "-s", "drawing-review", "-t", "old done", now=old)
+    store.ok("triage", done, "--ack", actor="ana@example.com", now=old)
+    store.ok("update", done, "--status", "resolved", actor="ana@example.com", now=old)
+    assert still_open and done
+    data = store.ok("report", "--quarter", "2026Q4", "-f", "json",
+                    now="2026-11-24T10:00:00-05:00").json()
+    eng = next(p for p in data["providers"] if p["provider"] == "engineering")
+    assert (eng["received"], eng["resolved"], eng["open"]) == (0, 0, 1)
+    assert eng["backlog_age"]["7d+"] == 1
+    # the open request's clocks were breached back in March: not measured in Q4
+    assert eng["acknowledge_measured"] == 0 and eng["resolve_measured"] == 0

@@ -24,7 +24,7 @@ from icsvc.model import Request, load_request
 PROVIDERS_FILE = "providers.yaml"
 REQUESTS_DIR = "requests"
 DERIVED_DIR = ".icsvc"
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 Warn = Callable[[str], None]
 
@@ -39,21 +39,24 @@ class Summary(NamedTuple):
     department: str
     created: float
     """`created_at` as a POSIX timestamp."""
+    updated: float
+    """The last history entry's time, as a POSIX timestamp."""
 
 
-CacheEntry = tuple[int, int, tuple[str, str, str, str, str, float], bytes]
+CacheEntry = tuple[int, int, tuple[str, str, str, str, str, float, float], bytes]
 """(mtime_ns, size, summary, pickled request) of one request file."""
 
 
-def _plain(summary: Summary) -> tuple[str, str, str, str, str, float]:
+def _plain(summary: Summary) -> tuple[str, str, str, str, str, float, float]:
     """A plain tuple: marshal, which reads the cache fast, takes no NamedTuple."""
     return (summary.id, summary.provider, summary.status, summary.priority,
-            summary.department, summary.created)
+            summary.department, summary.created, summary.updated)
 
 
 def summarize(request: Request) -> Summary:
     return Summary(request.id, request.provider, request.status, request.priority,
-                   request.customer_department, request.created_at.timestamp())
+                   request.customer_department, request.created_at.timestamp(),
+                   max(e.at for e in request.history).timestamp())
 
 
 def find_store(start: Path, override: str | None = None) -> Path:

@@ -6,14 +6,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from icsvc import report_render as render
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.report import Report, build, make_period
+from icsvc.lifecycle import is_open
+from icsvc.report import Period, Report, build, make_period
+from icsvc.store import Summary
 from icsvc.ui import console, warn
 
 if TYPE_CHECKING:
@@ -33,6 +37,15 @@ class Options:
     output: Path | None
 
 
+def relevant_to(period: Period, now: datetime) -> Callable[[Summary], bool]:
+    """Requests that can count in the period: made before it ends, and open or active since
+    it began (a day's margin each side covers every provider's timezone)."""
+    first, last = period.bounds(ZoneInfo("UTC"))
+    start = (first - timedelta(days=1)).timestamp()
+    end = (min(last, now) + timedelta(days=1)).timestamp()
+    return lambda s: s.created < end and (s.updated >= start or is_open(s.status))
+
+
 def run(ctx: Context, opts: Options) -> None:
     store = open_store(ctx)
     cat = store.catalogue
@@ -48,7 +61,8 @@ def run(ctx: Context, opts: Options) -> None:
         raise UsageError(f"--output: {opts.output} is a folder (accepted: a file path)")
     providers = list(dict.fromkeys(opts.providers))
     with _progress(sum(1 for _ in store.request_files())) as step:
-        requests = store.load_all(warn, progress=step("Loading requests"))
+        requests = store.load_all(warn, progress=step("Loading requests"),
+                                  where=relevant_to(period, ctx.now))
         report = build(requests, cat, period, ctx.now, providers,
                        progress=step("Computing figures", len(requests)))
     if opts.fmt == "table" and opts.output is None:
