@@ -728,3 +728,130 @@ def test_many_long_spans_are_quick(ny: BusinessCalendar) -> None:
         ny.add(a, (i % 300) * ny.day_length)
     # The day-by-day walk took about 1.5 ms per long call, i.e. several seconds in total.
     assert clock.perf_counter() - began < 2.0
+
+
+# --------------------------------------------------------------------------- public holidays
+
+US_NY = BusinessCalendar("us-ny", "America/New_York", MON_FRI, parse_hours("09:00-17:00"),
+                         frozenset({date(2026, 12, 24)}), country="US", subdivision="NY")
+
+
+def test_public_holidays_are_days_off() -> None:
+    us = BusinessCalendar("us", "America/New_York", MON_FRI, parse_hours("09:00-17:00"),
+                          frozenset(), country="US")
+    for cal in (US_NY, us):
+        assert not cal.is_working_day(THANKSGIVING)
+        assert not cal.is_working_day(date(2026, 7, 3))  # Independence Day, observed
+        assert cal.intervals_on(THANKSGIVING) == []
+        assert cal.is_working_day(date(2026, 11, 25))
+    # Lincoln's Birthday is a New York holiday, not a federal one.
+    assert not US_NY.is_working_day(date(2026, 2, 12))
+    assert us.is_working_day(date(2026, 2, 12))
+    # The explicit date still counts alongside the public ones.
+    assert not US_NY.is_working_day(date(2026, 12, 24))
+    # Wednesday 10:00 + 2d skips Thanksgiving (public, not listed) and the weekend.
+    wed = at(US_NY.timezone, 2026, 11, 25, 10)
+    same_instant(US_NY.add(wed, 2 * US_NY.day_length), at(US_NY.timezone, 2026, 11, 30, 10),
+                 US_NY)
+    assert US_NY.skipped(wed, at(US_NY.timezone, 2026, 11, 30, 10)) == {
+        "nights": 0, "weekend_days": 2, "holidays": 1,
+    }
+
+
+def test_holiday_names_and_holidays_between() -> None:
+    assert US_NY.holiday_name(THANKSGIVING) == "Thanksgiving Day"
+    assert US_NY.holiday_name(date(2026, 7, 3)) == "Independence Day (observed)"
+    assert US_NY.holiday_name(date(2026, 12, 24)) == "holiday"
+    assert US_NY.holiday_name(date(2026, 11, 25)) is None
+    assert make(holidays=frozenset({THANKSGIVING})).holiday_name(THANKSGIVING) == "holiday"
+    got = US_NY.holidays_between(date(2026, 11, 26), date(2027, 1, 1))  # inclusive
+    assert got == [THANKSGIVING, date(2026, 12, 24), date(2026, 12, 25), date(2027, 1, 1)]
+    assert US_NY.holidays_between(date(2026, 11, 27), date(2026, 12, 23)) == []
+    # Weekend holidays are listed too (July 4, 2026 is a Saturday).
+    assert date(2026, 7, 4) in US_NY.holidays_between(date(2026, 7, 1), date(2026, 7, 31))
+    plain = make(holidays=frozenset({THANKSGIVING, date(2027, 5, 1)}))
+    assert plain.holidays_between(date(2026, 1, 1), date(2026, 12, 31)) == [THANKSGIVING]
+
+
+def test_country_is_part_of_identity() -> None:
+    import pickle
+
+    other = BusinessCalendar(US_NY.name, US_NY.timezone, US_NY.days, US_NY.hours,
+                             US_NY.holidays, country="US")
+    assert other != US_NY and hash(other) != hash(US_NY)
+    copy = pickle.loads(pickle.dumps(US_NY))
+    assert copy == US_NY and hash(copy) == hash(US_NY) and copy.subdivision == "NY"
+    assert not copy.is_working_day(THANKSGIVING)
+    with pytest.raises(ValueError, match="needs a country"):
+        BusinessCalendar("x", "UTC", MON_FRI, parse_hours("09:00-17:00"), frozenset(),
+                         subdivision="NY")
+    unknown = BusinessCalendar("x", "UTC", MON_FRI, parse_hours("09:00-17:00"), frozenset(),
+                               country="XX")
+    with pytest.raises(ValueError, match="XX"):
+        unknown.is_working_day(THANKSGIVING)
+
+
+def test_holidays_library_is_imported_only_when_a_country_needs_it() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from datetime import date, datetime, timedelta, timezone\n"
+        "from icsvc.calendar import BusinessCalendar, parse_hours\n"
+        "h = parse_hours('09:00-17:00')\n"
+        "plain = BusinessCalendar('p', 'UTC', range(5), h, [date(2026, 11, 26)])\n"
+        "us = BusinessCalendar('u', 'UTC', range(5), h, [], country='US')\n"
+        "start = datetime(2026, 11, 20, 10, tzinfo=timezone.utc)\n"
+        "plain.add(start, timedelta(days=30))\n"
+        "print('holidays' in sys.modules)\n"
+        "us.add(start, timedelta(days=30))\n"
+        "print('holidays' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True"]
+
+
+def explicit_public_holidays(cal: BusinessCalendar, first: int, last: int) -> BusinessCalendar:
+    """``cal`` without a country, its public holidays of ``first..last`` listed instead."""
+    listed = set(cal.holidays)
+    for year in range(first, last + 1):
+        listed.update(cal.holidays_between(date(year, 1, 1), date(year, 12, 31)))
+    return BusinessCalendar(cal.name, cal.timezone, cal.days, cal.hours, frozenset(listed))
+
+
+@settings(PROPERTY_SETTINGS, max_examples=60)
+@given(
+    days=st.sampled_from([MON_FRI, frozenset({0, 1, 2, 3}), frozenset({6, 0, 1, 2, 3}),
+                          ALL_DAYS]),
+    hours=st.sampled_from(["09:00-17:00", ["08:00-12:00", "13:00-17:30"], "00:00-24:00",
+                           "01:30-03:00"]),
+    extra=st.sets(st.dates(date(2025, 1, 1), date(2028, 12, 31)), max_size=5),
+    calls=st.lists(
+        st.tuples(
+            st.integers(0, 4 * 365 * 24 * 60),  # start: minutes into 2025..2028
+            st.integers(0, 400 * 24 * 60),  # span for between, in minutes
+            st.integers(0, 150 * 8 * 60),  # duration for add, in minutes
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_country_calendar_equals_listing_its_public_holidays(
+    days: frozenset[int], hours: str | list[str], extra: set[date],
+    calls: list[tuple[int, int, int]],
+) -> None:
+    cal = BusinessCalendar("us-ny", "America/New_York", days, parse_hours(hours),
+                           frozenset(extra), country="US", subdivision="NY")
+    # Generous years either side: an `add` from late 2028 may run well into 2029.
+    listed = explicit_public_holidays(cal, 2024, 2031)
+    origin = at(cal.timezone, 2025, 1, 1)
+    for start, span, amount in calls:
+        a = origin + timedelta(minutes=start)
+        b = a + timedelta(minutes=span)
+        assert cal.between(a, b) == listed.between(a, b), (a, b)
+        duration = timedelta(minutes=amount)
+        same_instant(cal.add(a, duration), listed.add(a, duration), cal)
+        same_instant(cal.next_working(a), listed.next_working(a), cal)
+        assert cal.skipped(a, b) == listed.skipped(a, b)

@@ -2,16 +2,19 @@
 
 A :class:`BusinessCalendar` describes when a department works: a set of working weekdays,
 one or more daily local wall-clock intervals and a set of holiday dates, all in one IANA
-timezone.  It answers questions such as "when is a request that arrives now and has an SLA of
-two business hours due?" (:meth:`BusinessCalendar.add`) and "how much business time elapsed
-between these two instants?" (:meth:`BusinessCalendar.between`).
+timezone.  Optionally it names a country (and a subdivision of it) whose public holidays, as
+the ``holidays`` library knows them, are days off too.  It answers questions such as "when
+is a request that arrives now and has an SLA of two business hours due?"
+(:meth:`BusinessCalendar.add`) and "how much business time elapsed between these two
+instants?" (:meth:`BusinessCalendar.between`).
 
 Semantics
 ---------
 * Every instant passed in must be timezone-aware; any offset is accepted.  All arithmetic is
   done on UTC instants, so it is exact (``timedelta``, microsecond precision) and unaffected by
   wall-clock jumps.  Returned instants are aware datetimes in the calendar's timezone.
-* On a working date ``d`` (weekday in ``days`` and not in ``holidays``) each configured interval
+* On a working date ``d`` (weekday in ``days``, not in ``holidays`` and not a public holiday of
+  ``country``/``subdivision``) each configured interval
   ``[start, end)`` becomes the span of instants ``[I(d, start), I(d, end))`` where ``I(d, t)``
   is *the first instant at which the local wall clock reads at least ``d t``*.  That is:
 
@@ -33,6 +36,12 @@ table of cumulative working time at the start of each date, extended lazily in c
 either direction.  ``between`` is then a difference of two table look-ups and ``add`` /
 ``next_working`` a bisection of the table, whatever the span: O(log n) once the table covers
 the dates involved.  The memo is not part of equality, hashing, repr or pickles.
+
+Public holidays are computed lazily, one year at a time, when a calendar with a country first
+needs a date of that year (the per-date interval memo asks :meth:`is_working_day`, so the
+table sees them), and kept in a module-level cache shared by equal calendars and reused by
+every calendar of the same country and subdivision.  The ``holidays`` library is imported
+only then: calendars without a country never load it.
 """
 
 from __future__ import annotations
@@ -51,6 +60,7 @@ __all__ = [
     "BusinessCalendar",
     "parse_days",
     "parse_hours",
+    "public_holidays",
 ]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -73,6 +83,30 @@ _MAX_SAFE = date.max.toordinal() - 3
 @cache
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
+
+
+#: Public holidays by (country, subdivision, year): date -> the library's name for it.
+_PUBLIC: dict[tuple[str, str | None, int], dict[date, str]] = {}
+
+
+def public_holidays(country: str, subdivision: str | None, year: int) -> dict[date, str]:
+    """The public holidays of ``country`` (and ``subdivision``) in ``year``, with their names.
+
+    Imports the ``holidays`` library on first use and memoises each year.  Raises ValueError
+    if the library does not know the country or subdivision (the catalogue checks both with
+    located errors before building a calendar, so this only guards direct use).
+    """
+    key = (country, subdivision, year)
+    found = _PUBLIC.get(key)
+    if found is None:
+        import holidays
+
+        try:
+            table = holidays.country_holidays(country, subdiv=subdivision, years=year)
+        except NotImplementedError as exc:
+            raise ValueError(f"holidays library: {exc}") from exc
+        found = _PUBLIC[key] = {d: str(n) for d, n in table.items() if d.year == year}
+    return found
 
 
 def _time_offset(t: time) -> timedelta:
@@ -104,7 +138,9 @@ class BusinessCalendar:
     timezone: str  # IANA name, e.g. "America/New_York"
     days: frozenset[int]  # working weekdays, 0 = Monday .. 6 = Sunday
     hours: tuple[tuple[time, time], ...]  # sorted, non-overlapping [start, end); time.max = 24:00
-    holidays: frozenset[date]  # local dates that are not worked
+    holidays: frozenset[date]  # local dates that are not worked (besides public holidays)
+    country: str | None = None  # public holidays of this country (a `holidays` library code)
+    subdivision: str | None = None  # and of this state/region of it (a library code)
 
     def __post_init__(self) -> None:
         # Normalise container types (callers may pass sets/lists) and validate eagerly.
@@ -124,6 +160,10 @@ class BusinessCalendar:
                     f"calendar {self.name!r}: invalid weekday {day!r} (expected 0 = Monday .. 6)"
                 )
         _validate_hours(self.hours, f"calendar {self.name!r}: ")
+        if self.subdivision is not None and self.country is None:
+            raise ValueError(
+                f"calendar {self.name!r}: subdivision {self.subdivision!r} needs a country"
+            )
 
     # ------------------------------------------------------------------ basic properties
 
@@ -144,8 +184,32 @@ class BusinessCalendar:
         return memo.day_length
 
     def is_working_day(self, d: date) -> bool:
-        """Whether ``d`` is a working weekday and not a holiday."""
-        return d.weekday() in self.days and d not in self.holidays
+        """Whether ``d`` is a working weekday and not a holiday (explicit or public)."""
+        return d.weekday() in self.days and not self.is_holiday(d)
+
+    def is_holiday(self, d: date) -> bool:
+        """Whether ``d`` is an explicit holiday or a public holiday of the country."""
+        if d in self.holidays:
+            return True
+        return self.country is not None and d in self._public(d.year)
+
+    def holiday_name(self, d: date) -> str | None:
+        """The library's name of the public holiday ``d``, ``"holiday"`` for an explicit
+        holiday date, None if ``d`` is neither."""
+        if self.country is not None:
+            name = self._public(d.year).get(d)
+            if name is not None:
+                return name
+        return "holiday" if d in self.holidays else None
+
+    def holidays_between(self, start: date, end: date) -> list[date]:
+        """Explicit and public holidays in ``[start, end]`` (inclusive), sorted, whatever
+        their weekday."""
+        found = {d for d in self.holidays if start <= d <= end}
+        if self.country is not None:
+            for year in range(start.year, end.year + 1):
+                found.update(d for d in self._public(year) if start <= d <= end)
+        return sorted(found)
 
     def is_working(self, at: datetime) -> bool:
         """Whether the instant ``at`` lies inside working time."""
@@ -254,7 +318,8 @@ class BusinessCalendar:
 
         * ``"weekend_days"``: touched dates whose weekday is not a working weekday (whether or
           not they are also holidays).
-        * ``"holidays"``: touched dates that are in ``holidays`` and fall on a working weekday.
+        * ``"holidays"``: touched dates that are holidays (explicit or public) and fall on a
+          working weekday.
         * ``"nights"``: pairs of consecutive local dates ``(d, d + 1)`` that both have working
           time, where the gap from the end of ``d``'s last interval to the start of
           ``d + 1``'s first interval is non-empty and overlaps ``[start, end)`` for a positive
@@ -276,7 +341,7 @@ class BusinessCalendar:
             if day_start < b and day_end > a:
                 if d.weekday() not in self.days:
                     result["weekend_days"] += 1
-                elif d in self.holidays:
+                elif self.is_holiday(d):
                     result["holidays"] += 1
             current = self._utc_intervals(d)
             if previous and current:
@@ -304,6 +369,11 @@ class BusinessCalendar:
             memo = _Memo()
             object.__setattr__(self, _MEMO, memo)
         return memo
+
+    def _public(self, year: int) -> dict[date, str]:
+        """This calendar's public holidays of ``year`` (the country must be set)."""
+        assert self.country is not None
+        return public_holidays(self.country, self.subdivision, year)
 
     def _require_work(self) -> None:
         if not self.days or not self.hours:

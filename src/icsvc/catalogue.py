@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icsvc.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours
 from icsvc.durations import Duration, parse_duration
 from icsvc.errors import ValidationError
-from icsvc.schema import NAME, NAME_ACCEPTED, FileChecker, load_yaml_file
+from icsvc.schema import NAME, NAME_ACCEPTED, FileChecker, Key, load_yaml_file
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_AT_RISK = 0.25
@@ -119,7 +120,8 @@ def _calendar(fc: FileChecker, name: str, spec: Any) -> BusinessCalendar:
     keys = ["calendars", name]
     fc.string(name, keys, pattern=NAME, accepted=NAME_ACCEPTED)
     body = fc.mapping(spec, keys, required=["timezone", "days", "hours"],
-                      allowed=["timezone", "days", "hours", "holidays"])
+                      allowed=["timezone", "days", "hours", "holidays", "country",
+                               "subdivision"])
     tz = fc.string(body["timezone"], [*keys, "timezone"])
     try:
         ZoneInfo(tz)
@@ -136,7 +138,45 @@ def _calendar(fc: FileChecker, name: str, spec: Any) -> BusinessCalendar:
     holidays = frozenset(
         fc.date(v, [*keys, "holidays", i]) for i, v in enumerate(body.get("holidays") or [])
     )
-    return BusinessCalendar(name=name, timezone=tz, days=days, hours=hours, holidays=holidays)
+    country, subdivision = _public_holidays_region(fc, keys, body)
+    return BusinessCalendar(name=name, timezone=tz, days=days, hours=hours, holidays=holidays,
+                            country=country, subdivision=subdivision)
+
+
+def _region_code(fc: FileChecker, value: Any, keys: Sequence[Key], example: str) -> str:
+    if isinstance(value, bool):  # YAML reads NO (Norway) or ON (Ontario) as a boolean
+        fc.fail(keys, f"got {str(value).lower()}, not a code: quote it (e.g. {example})")
+    return fc.string(value, keys)
+
+
+def _public_holidays_region(
+    fc: FileChecker, keys: Sequence[Key], body: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    """The calendar's ``country`` and ``subdivision``, checked against the ``holidays``
+    library (imported only when a calendar names a country)."""
+    if body.get("country") is None:
+        if body.get("subdivision") is not None:
+            fc.fail([*keys, "subdivision"], "needs a 'country' (e.g. country: US)")
+        return None, None
+    country = _region_code(fc, body["country"], [*keys, "country"], "country: 'NO'")
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        hint = f"; did you mean {country.upper()}?" if country.upper() in supported else ""
+        fc.fail([*keys, "country"],
+                f"{country!r} is not a country the holidays library knows "
+                f"(accepted: ISO 3166 codes such as US, GB, DE){hint}")
+    if body.get("subdivision") is None:
+        return country, None
+    subdivision = _region_code(fc, body["subdivision"], [*keys, "subdivision"],
+                               "subdivision: 'ON'")
+    accepted = supported[country]
+    if subdivision not in accepted:
+        fc.fail([*keys, "subdivision"],
+                f"{subdivision!r} is not a subdivision of {country} the holidays library knows "
+                f"(accepted: {', '.join(accepted) or f'none, {country} has no subdivisions'})")
+    return country, subdivision
 
 
 def _provider(

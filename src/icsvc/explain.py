@@ -112,8 +112,8 @@ def _holidays(cal: BusinessCalendar, spans: list[Span], due: datetime) -> list[d
             break
         first = a.astimezone(cal.tz).date()
         last = (due if b is None else min(b, due)).astimezone(cal.tz).date()
-        out.extend(d for d in cal.holidays
-                   if first <= d <= last and d.weekday() in cal.days and d not in out)
+        out.extend(d for d in cal.holidays_between(first, last)
+                   if d.weekday() in cal.days and d not in out)
     return sorted(out)
 
 

@@ -25,6 +25,15 @@ def _hours(provider: Provider) -> str:
     return f"{days} {spans} {cal.timezone}"
 
 
+def _public(provider: Provider) -> str:
+    """``, off on public holidays of US (NY)`` when the calendar names a country."""
+    cal = provider.calendar
+    if cal.country is None:
+        return ""
+    return f", off on public holidays of {cal.country}" + (
+        f" ({cal.subdivision})" if cal.subdivision else "")
+
+
 def provider_json(p: Provider) -> dict[str, Any]:
     return {
         "provider": p.id,
@@ -36,6 +45,8 @@ def provider_json(p: Provider) -> dict[str, Any]:
             "name": p.calendar.name,
             "timezone": p.calendar.timezone,
             "hours": _hours(p),
+            "country": p.calendar.country,
+            "subdivision": p.calendar.subdivision,
             "holidays": sorted(d.isoformat() for d in p.calendar.holidays),
         },
         "sla": {prio: p.sla[prio].to_dict() for prio in PRIORITIES},
@@ -63,7 +74,7 @@ def run(ctx: Context, provider: str | None, fmt: str) -> None:
     for p in chosen:
         con.print(f"[bold]{escape(p.name)}[/bold] ({p.id})"
                   + (f" - {escape(p.description)}" if p.description else ""))
-        con.print(f"  hours: {_hours(p)}; escalation: {p.escalation}; "
+        con.print(f"  hours: {_hours(p)}{_public(p)}; escalation: {p.escalation}; "
                   f"members: {', '.join(p.members)}")
         services = Table(header_style="bold", box=None, padding=(0, 2, 0, 2))
         for col in ("service", "what it is", "what we need from you", "lead time"):

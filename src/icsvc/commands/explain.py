@@ -40,14 +40,30 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _skipped_text(c: ClockExplanation) -> str:
+def _holiday(d: date, cal: BusinessCalendar) -> str:
+    """``Thu 2026-11-26 Thanksgiving Day`` (a public holiday's name; explicit dates bare)."""
+    name = cal.holiday_name(d)
+    text = d.strftime("%a %Y-%m-%d")
+    return f"{text} {name}" if name and name != "holiday" else text
+
+
+def _holidays_text(cal: BusinessCalendar) -> str:
+    """``3 holidays``, or ``public holidays of US (NY) and 1 more date``."""
+    if cal.country is None:
+        return f"{len(cal.holidays)} holidays"
+    region = cal.country + (f" ({cal.subdivision})" if cal.subdivision else "")
+    more = f" and {_plural(len(cal.holidays), 'more date')}" if cal.holidays else ""
+    return f"public holidays of {region}{more}"
+
+
+def _skipped_text(c: ClockExplanation, cal: BusinessCalendar) -> str:
     parts = []
     if c.skipped.get("nights"):
         parts.append(_plural(c.skipped["nights"], "night"))
     if c.skipped.get("weekend_days"):
         parts.append(_plural(c.skipped["weekend_days"], "weekend day"))
     if c.skipped.get("holidays"):
-        days = ", ".join(d.strftime("%a %Y-%m-%d") for d in c.holidays)
+        days = ", ".join(_holiday(d, cal) for d in c.holidays)
         parts.append(_plural(c.skipped["holidays"], "holiday") + (f" ({days})" if days else ""))
     paused = [s for s in c.steps if s.kind == "paused"]
     if paused:
@@ -71,7 +87,9 @@ def to_json(ex: Explanation) -> dict[str, Any]:
         "priority": ex.request.priority,
         "calendar": {"name": cal.name, "timezone": cal.timezone,
                      "days": [WEEKDAYS[i] for i in sorted(cal.days)], "hours": _hours(cal),
-                     "day": format_timedelta(day)},
+                     "day": format_timedelta(day),
+                     **({"country": cal.country, "subdivision": cal.subdivision}
+                        if cal.country else {})},
         "targets": dict(ex.request.targets),
         "targets_source": ex.targets_source,
         "providers_yaml_targets": ex.current_targets,
@@ -113,7 +131,7 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     con.print(f"[bold]{request.id}[/bold]  {escape(request.title)}")
     con.print(f"{ex.provider.name}'s calendar {cal.name}: {cal.timezone}, "
               f"{' '.join(WEEKDAYS[i] for i in sorted(cal.days))}, {_hours(cal)} "
-              f"(1d = {format_timedelta(day)}), {len(cal.holidays)} holidays")
+              f"(1d = {format_timedelta(day)}), {_holidays_text(cal)}")
     targets = ", ".join(f"{k} {v}" for k, v in request.targets.items())
     con.print(f"Targets for {request.priority} priority: {targets}, {ex.targets_source}")
     if ex.current_targets != request.targets:
@@ -133,7 +151,7 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
             label = step.kind if step.kind != "ahead" else "to come"
             con.print(f"  {label:<9}{_span(step.start, step.end, cal):<44}{amount:>7}"
                       + (f"  {step.note}" if step.note else ""))
-        con.print(f"  skipped  {_skipped_text(c)}")
+        con.print(f"  skipped  {_skipped_text(c, cal)}")
         con.print(f"  due      {_t(clock.due, cal)}")
         if clock.met_at is not None:
             verb = "met" if clock.state == "met" else "met late"
