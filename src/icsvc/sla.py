@@ -116,27 +116,31 @@ def windows(start: datetime, pauses: list[Span], now: datetime) -> list[Span]:
     return out
 
 
-def due_in(cal: BusinessCalendar, spans: list[Span], target: timedelta) -> datetime:
-    """The instant `target` of business time inside `spans` runs out."""
+def measure(cal: BusinessCalendar, spans: list[Span], target: timedelta,
+            until: datetime) -> tuple[timedelta, datetime]:
+    """In one pass over `spans`: the business time inside them before `until`, and the
+    instant `target` of business time inside them runs out (the due date). A window wholly
+    before `until` is measured once and serves both."""
+    elapsed = timedelta(0)
     remaining = target
+    due: datetime | None = None
     for a, b in spans:
-        if b is not None:
-            available = cal.between(a, b)
-            if available < remaining:
-                remaining -= available
-                continue
-        return cal.add(a, remaining)
-    raise AssertionError("the last window is open-ended")  # pragma: no cover
-
-
-def elapsed_in(cal: BusinessCalendar, spans: list[Span], until: datetime) -> timedelta:
-    """Business time inside `spans` before `until`."""
-    total = timedelta(0)
-    for a, b in spans:
-        if a >= until:
+        if due is not None and a >= until:
             break
-        total += cal.between(a, until if b is None else min(b, until))
-    return total
+        whole = cal.between(a, b) if b is not None else None
+        if a < until:
+            if b is not None and whole is not None and b <= until:
+                elapsed += whole
+            else:
+                elapsed += cal.between(a, until if b is None else min(b, until))
+        if due is None:
+            if whole is not None and whole < remaining:
+                remaining -= whole
+            else:
+                due = cal.add(a, remaining)
+    if due is None:  # pragma: no cover - the last window is open-ended
+        raise AssertionError("the last window is open-ended")
+    return elapsed, due
 
 
 def _resolved_since(statuses: list[tuple[datetime, str]]) -> datetime | None:
@@ -187,8 +191,7 @@ def clocks(request: Request, cal: BusinessCalendar, now: datetime,
         end = met_at or stopped_at
         own_pauses = _truncate(pauses, end) if end is not None else pauses
         spans = windows(tl.start, own_pauses, now)
-        elapsed = elapsed_in(cal, spans, end or max(now, tl.start))
-        due = due_in(cal, spans, target)
+        elapsed, due = measure(cal, spans, target, end or max(now, tl.start))
         state = _state(due, met_at, stopped_at, now, paused_now and end is None,
                        target - elapsed, target, at_risk)
         out[name] = Clock(name, target, tl.start, due, state, elapsed, met_at, own_pauses,
