@@ -84,6 +84,10 @@ def test_required_information_missing_is_refused(store: Store) -> None:
     r = store.fails("new", "-p", "engineering", "-s", "part-clarification", "-t", "x",
                     "--info", "order_number=SO-1", actor="maria@example.com")
     assert "--info part_number=..." in r.err and "order_number" not in r.err
+    r = store.fails("new", "-p", "engineering", "-s", "part-clarification", "-t", "x",
+                    "--info", "order_number=SO-1", "--info", "part_number=",
+                    actor="maria@example.com")
+    assert "missing: --info part_number=..." in r.err  # an empty value is still missing
     assert store.snapshot() == before
 
 

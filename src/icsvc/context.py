@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,21 +27,19 @@ def now_from_env() -> datetime:
     return value
 
 
-def git_email(cwd: Path) -> str | None:
+def git_config(cwd: Path, key: str) -> str | None:
+    """A git config value, or None when unset, outside a repository or without git."""
+    from icsvc import gitutil
+
     try:
-        out = subprocess.run(
-            ["git", "config", "user.email"], cwd=cwd, capture_output=True, text=True,
-            check=False, timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        return gitutil.config_get(cwd, key)
+    except IcsvcError:
         return None
-    email = out.stdout.strip()
-    return email or None
 
 
 def resolve_actor(option: str | None, cwd: Path) -> str:
     """`--as EMAIL`, else ICSVC_USER, else `git config user.email`."""
-    email = option or os.environ.get("ICSVC_USER") or git_email(cwd)
+    email = option or os.environ.get("ICSVC_USER") or git_config(cwd, "user.email")
     if not email:
         raise IcsvcError(
             "who is acting? pass --as EMAIL, set ICSVC_USER, or run "

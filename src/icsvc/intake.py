@@ -30,6 +30,24 @@ class Draft:
     impact_note: str | None = None
 
 
+def parse_info(pairs: list[str], *, allow_empty: bool = False) -> dict[str, str]:
+    """`--info KEY=VALUE` pairs, as typed. With `allow_empty`, `KEY=` is kept as an empty
+    value (`icsvc new` then lists it as missing) instead of refused."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            raise UsageError(f"--info: {pair!r} is not KEY=VALUE (e.g. order_number=SO-1234)")
+        if not NAME.match(key):
+            raise UsageError(f"--info: {key!r} is not a valid key (accepted: lowercase "
+                             "letters, digits, '-' and '_')")
+        if not value and not allow_empty:
+            raise UsageError(f"--info: {key} has no value (accepted: KEY=VALUE)")
+        out[key] = value
+    return out
+
+
 def missing_items(draft: Draft, cat: Catalogue) -> list[str]:
     """Everything still needed, as option names a user can act on."""
     out = []
@@ -111,11 +129,6 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
                          "lowercase letters, digits, '-' and '_', e.g. customer-service)")
     if not EMAIL.match(actor):
         raise UsageError(f"--as: {actor!r} is not an email address")
-    unknown = sorted(set(draft.info) - set(service.requires))
-    for key in unknown:
-        if not NAME.match(key):
-            raise UsageError(f"--info: {key!r} is not a valid key (accepted: lowercase "
-                             "letters, digits, '-' and '_')")
     needed_by = None
     if draft.needed_by:
         try:

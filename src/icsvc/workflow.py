@@ -21,9 +21,9 @@ from typing import Any
 from icsvc.catalogue import PRIORITIES, Catalogue, Provider
 from icsvc.dates import parse_when
 from icsvc.errors import IcsvcError, UsageError
+from icsvc.intake import parse_info
 from icsvc.lifecycle import FINAL, OPEN, STATUSES, allowed, allowed_from
 from icsvc.model import Entry, Request
-from icsvc.schema import NAME
 from icsvc.sla import clocks, timeline
 
 MEMBER_TYPES = frozenset({"priority", "targets", "assigned", "promise", "progress", "redirect"})
@@ -327,22 +327,6 @@ def _redirect(s: _Session, target: str, service: str | None, note: str | None) -
 
 
 # -- update ----------------------------------------------------------------------------------
-
-
-def parse_info(pairs: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key:
-            raise UsageError(f"--info: {pair!r} is not KEY=VALUE (e.g. order_number=SO-1234)")
-        if not NAME.match(key):
-            raise UsageError(f"--info: {key!r} is not a valid key (accepted: lowercase "
-                             "letters, digits, '-' and '_')")
-        if not value:
-            raise UsageError(f"--info: {key} has no value (accepted: KEY=VALUE)")
-        out[key] = value
-    return out
 
 
 def status_before_wait(request: Request) -> str:

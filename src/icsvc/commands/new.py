@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from icsvc.catalogue import Catalogue
 from icsvc.commands import open_store
-from icsvc.context import Context
-from icsvc.errors import UsageError
-from icsvc.intake import Draft, build_request, missing_items, rush_reasons
+from icsvc.context import Context, git_config
+from icsvc.intake import Draft, build_request, missing_items, parse_info, rush_reasons
 from icsvc.ui import console, print_json
 from icsvc.views import request_json
 
@@ -33,26 +32,9 @@ class Options:
     fmt: str
 
 
-def parse_info(pairs: list[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--info: {pair!r} is not KEY=VALUE (e.g. order_number=SO-1234)")
-        out[key.strip()] = value.strip()
-    return out
-
-
-def default_department(cat: Catalogue, actor: str, cwd: str) -> str | None:
-    found = cat.department_of(actor) or os.environ.get("ICSVC_DEPARTMENT")
-    if found:
-        return found
-    try:
-        out = subprocess.run(["git", "config", "icsvc.department"], cwd=cwd,
-                             capture_output=True, text=True, check=False, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None
+def default_department(cat: Catalogue, actor: str, cwd: Path) -> str | None:
+    return (cat.department_of(actor) or os.environ.get("ICSVC_DEPARTMENT")
+            or git_config(cwd, "icsvc.department"))
 
 
 def _ask(draft: Draft, cat: Catalogue) -> None:
@@ -84,9 +66,10 @@ def run(ctx: Context, opts: Options) -> None:
     actor = ctx.actor()
     draft = Draft(
         provider=opts.provider, service=opts.service, title=opts.title, details=opts.details,
-        priority=opts.priority, needed_by=opts.needed_by, info=parse_info(opts.info),
+        priority=opts.priority, needed_by=opts.needed_by,
+        info=parse_info(opts.info, allow_empty=True),
         justification=opts.justification,
-        department=opts.department or default_department(cat, actor, str(ctx.cwd)),
+        department=opts.department or default_department(cat, actor, ctx.cwd),
         cost=opts.cost, impact_note=opts.impact_note,
     )
     if sys.stdin.isatty() and sys.stdout.isatty():
