@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,6 +42,14 @@ def console(stderr: bool = False) -> Console:
             no_color=not tty or "NO_COLOR" in os.environ, soft_wrap=False,
         )
     return _consoles[stderr]
+
+
+def when(value: datetime | str | None) -> str:
+    """An instant as people read it: `Tue 2026-11-24 15:00 -0500` (`-` for none)."""
+    if not value:
+        return "-"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.strftime("%a %Y-%m-%d %H:%M %z")
 
 
 def warn(message: str) -> None:

@@ -10,13 +10,13 @@ from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.durations import format_timedelta
 from icsvc.explain import ClockExplanation, Explanation, explain
-from icsvc.ui import STATE_STYLE, console, print_json, styled
+from icsvc.ui import STATE_STYLE, console, print_json, styled, when
 
 
 def _t(value: datetime | None, cal: BusinessCalendar) -> str:
     if value is None:
         return "-"
-    return value.astimezone(cal.tz).strftime("%a %Y-%m-%d %H:%M %z")
+    return when(value.astimezone(cal.tz))
 
 
 def _span(start: datetime, end: datetime | None, cal: BusinessCalendar) -> str:

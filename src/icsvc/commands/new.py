@@ -12,7 +12,7 @@ from icsvc.catalogue import Catalogue
 from icsvc.commands import open_store
 from icsvc.context import Context, git_config
 from icsvc.intake import Draft, build_request, missing_items, parse_info, rush_reasons
-from icsvc.ui import console, print_json
+from icsvc.ui import console, print_json, when
 from icsvc.views import request_json
 
 
@@ -96,18 +96,14 @@ def run(ctx: Context, opts: Options) -> None:
               + (" [yellow](rush)[/yellow]" if request.rush else ""))
     sla = data["sla"]
     tz = provider.calendar.timezone
-    con.print(f"  acknowledge by: {_when(sla['acknowledge']['due'])}  "
+    con.print(f"  acknowledge by: {when(sla['acknowledge']['due'])}  "
               f"({sla['acknowledge']['target']} of business time)")
-    con.print(f"  resolve by:     {_when(sla['resolve']['due'])}  "
+    con.print(f"  resolve by:     {when(sla['resolve']['due'])}  "
               f"({sla['resolve']['target']} of business time)")
     con.print(f"  in {provider.name}'s hours ({tz}); questions or exceptions: "
               f"{provider.escalation}")
     if request.needed_by is not None and request.needed_by < datetime.fromisoformat(
             sla["resolve"]["due"]):
-        con.print(f"  [yellow]note:[/yellow] you need it by {_when(data['needed_by'])}, before "
+        con.print(f"  [yellow]note:[/yellow] you need it by {when(data['needed_by'])}, before "
                   "the SLA resolve date; the provider agrees the priority when triaging")
     con.print("  Commit the file and open a pull request to send it.")
-
-
-def _when(iso: str) -> str:
-    return datetime.fromisoformat(iso).strftime("%a %Y-%m-%d %H:%M %z")

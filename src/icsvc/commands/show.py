@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.ui import STATE_STYLE, console, print_json, styled
+from icsvc.ui import STATE_STYLE, console, print_json, styled, when
 from icsvc.views import iso, request_json
-
-
-def _t(value: str | None) -> str:
-    if not value:
-        return "-"
-    return datetime.fromisoformat(value).strftime("%a %Y-%m-%d %H:%M %z")
 
 
 def describe(entry: dict[str, Any]) -> str:
@@ -26,16 +19,16 @@ def describe(entry: dict[str, Any]) -> str:
     elif kind == "status":
         parts.append(f"status {entry.get('from', '?')} -> {entry.get('to')}")
         if entry.get("timeframe"):
-            parts.append(f"(expect it by {_t(entry['timeframe'])})")
+            parts.append(f"(expect it by {when(entry['timeframe'])})")
     elif kind in ("priority", "assigned", "progress"):
         label = {"assigned": "owner", "progress": "progress"}.get(kind, kind)
         parts.append(f"{label} {entry.get('from') or '-'} -> {entry.get('to') or '-'}")
     elif kind == "promise" and not entry.get("to"):
-        parts.append(f"promise of {_t(entry.get('from'))} withdrawn")
+        parts.append(f"promise of {when(entry.get('from'))} withdrawn")
     elif kind == "promise":
-        parts.append(f"promised {_t(entry.get('to'))}")
+        parts.append(f"promised {when(entry.get('to'))}")
         if entry.get("from"):
-            parts.append(f"(was {_t(entry['from'])})")
+            parts.append(f"(was {when(entry['from'])})")
         if entry.get("broken"):
             parts.append("[broken promise]")
     elif kind == "redirect":
@@ -88,21 +81,21 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
                                          else "")),
         ("requester", f"{request.customer_email} ({request.customer_department})"),
         ("owner", request.owner or "unassigned"),
-        ("created", _t(data["created_at"])),
+        ("created", when(data["created_at"])),
     ]
     if request.needed_by:
-        rows.append(("needed by", _t(data["needed_by"])))
+        rows.append(("needed by", when(data["needed_by"])))
     if request.rush:
         rows.append(("rush", f"yes - {request.justification or ''}"))
     if request.promised_by:
-        rows.append(("promised by", f"{_t(data['promised_by'])} ({data['promise']})"))
+        rows.append(("promised by", f"{when(data['promised_by'])} ({data['promise']})"))
     for key, value in request.info.items():
         rows.append((key, value))
     escalations = [e for e in request.history if e.type == "escalation"]
     if escalations:
         last = escalations[-1]
         rows.append(("escalated", f"{len(escalations)}x to {last.get('to')}, last "
-                                  f"{_t(iso(last.at))} by {last.by}: {last.get('note', '')}"))
+                                  f"{when(iso(last.at))} by {last.by}: {last.get('note', '')}"))
     if request.impact:
         rows.append(("impact", f"{request.impact.get('cost')} "
                                f"{request.impact.get('note', '')}".strip()))
@@ -123,7 +116,7 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     for name, c in data["sla"].items():
         state = c["state"] + (" (update overdue)" if name == "update" and
                               c["state"] == "breached" and not c["met_at"] else "")
-        clocks.add_row(name, c["target"], _t(c["due"]),
+        clocks.add_row(name, c["target"], when(c["due"]),
                        "-" if c["met_at"] else c["left"],
                        styled(state, STATE_STYLE.get(c["state"], "")))
     con.print(clocks)
@@ -133,5 +126,5 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     for col in ("when", "who", "what"):
         timeline.add_column(col, overflow="fold")
     for entry in data["history"]:
-        timeline.add_row(_t(entry["at"]), entry["by"], escape(describe(entry)))
+        timeline.add_row(when(entry["at"]), entry["by"], escape(describe(entry)))
     con.print(timeline)
