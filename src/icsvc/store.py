@@ -196,9 +196,10 @@ class Store:
                 else:
                     changed = True
                     request = load_request(path)
-                    fresh[rel] = (st.st_mtime_ns, st.st_size, _plain(summarize(request)),
+                    summary = summarize(request)
+                    fresh[rel] = (st.st_mtime_ns, st.st_size, _plain(summary),
                                   pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
-                    if where is not None and not where(summarize(request)):
+                    if where is not None and not where(summary):
                         continue
                 self._check_refs(request, path)
             except ValidationError as exc:
