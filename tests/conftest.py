@@ -6,6 +6,7 @@ temp git repository, with ICSVC_NOW pinning the clock and HOME pointed away from
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -96,14 +97,21 @@ class Store:
 
     def icsvc(self, *args: str, now: str | None = None, actor: str | None = None,
               cwd: Path | None = None, env: dict[str, str] | None = None,
-              input: str | None = None) -> Result:
-        assert ICSVC, "the icsvc console script is not installed (pip install -e .)"
+              input: str | None = None, script: bool | None = None) -> Result:
+        """Run icsvc with these arguments: in this process (fast; the same `main()` the
+        console script calls) or, with `script=True` or ICSVC_TEST_SCRIPT=1, through the
+        installed console script in a subprocess (the end-to-end contract)."""
         run_env = dict(self.env)
         if now is not None:
             run_env["ICSVC_NOW"] = now
         if actor is not None:
             run_env["ICSVC_USER"] = actor
         run_env.update(env or {})
+        if script is None:
+            script = os.environ.get("ICSVC_TEST_SCRIPT") == "1"
+        if not script:
+            return run_in_process(list(args), run_env, cwd or self.root, input or "")
+        assert ICSVC, "the icsvc console script is not installed (pip install -e .)"
         proc = subprocess.run(
             [ICSVC, *args], cwd=cwd or self.root, env=run_env, capture_output=True,
             text=True, input=input if input is not None else "", timeout=120,
@@ -146,6 +154,50 @@ class Store:
         matches = list((self.root / "requests").glob(f"*/{rid}.yaml"))
         assert len(matches) == 1, matches
         return matches[0]
+
+
+class _Text(io.StringIO):
+    """A captured stream that, like a pipe, is not a terminal."""
+
+    def isatty(self) -> bool:
+        return False
+
+
+def run_in_process(args: list[str], env: dict[str, str], cwd: Path, stdin: str) -> Result:
+    """`icsvc ARGS` through `icsvc.cli.main()` in this process, with its own environment,
+    folder and standard streams, as the console script would run it. A traceback (a bug)
+    is kept in `err`, as the script would print it."""
+    import traceback
+
+    from icsvc import cli, ui
+
+    saved_env = dict(os.environ)
+    saved_cwd = Path.cwd()
+    saved = (sys.argv, sys.stdin, sys.stdout, sys.stderr)
+    out, err = _Text(), _Text()
+    code = 0
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.argv = [ICSVC or "icsvc", *args]
+    sys.stdin, sys.stdout, sys.stderr = _Text(stdin), out, err
+    ui.reset()
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            err.write(exc.code + "\n")
+    except BaseException:  # noqa: BLE001 - a bug: report it like the interpreter would
+        err.write(traceback.format_exc())
+        code = 1
+    finally:
+        sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        ui.reset()
+    return Result(code, out.getvalue(), err.getvalue())
 
 
 def base_env(home: Path) -> dict[str, str]:

@@ -44,6 +44,11 @@ def console(stderr: bool = False) -> Console:
     return _consoles[stderr]
 
 
+def reset() -> None:
+    """Forget the consoles (their streams may have changed: tests run commands in process)."""
+    _consoles.clear()
+
+
 def when(value: datetime | str | None) -> str:
     """An instant as people read it: `Tue 2026-11-24 15:00 -0500` (`-` for none)."""
     if not value:
