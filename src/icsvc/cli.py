@@ -210,10 +210,12 @@ _register_groups()
 
 
 def main() -> None:
-    """Console entry point: user mistakes become one line on stderr and an exit code."""
+    """Console entry point: user mistakes become one line on stderr and an exit code (see
+    `errors`); anything else is a bug, reported in one line with exit 3."""
     from icsvc.errors import IcsvcError
 
     try:
+        _check_text_arguments()
         app()
     except IcsvcError as exc:
         from icsvc.ui import error
@@ -230,3 +232,42 @@ def main() -> None:
         where = f"{exc.filename}: " if exc.filename else ""
         error(f"{where}{exc.strerror or exc}")
         sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - a bug: one report, its own exit code
+        _internal_error(exc)
+
+
+def _check_text_arguments() -> None:
+    """Arguments and ICSVC_* settings must be UTF-8 text: one that is not (bytes Python
+    could only decode as surrogates) would fail later, when a file is written."""
+    from icsvc.errors import UsageError
+
+    named = [(f"argument {i}", arg) for i, arg in enumerate(sys.argv[1:], 1)]
+    named += [(k, v) for k, v in os.environ.items() if k.startswith("ICSVC_")]
+    for what, text in named:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            raise UsageError(f"{what} is not UTF-8 text ({shown[:60]!r}); use a UTF-8 "
+                             "terminal or encoding") from None
+
+
+def _internal_error(exc: Exception) -> None:
+    """A bug: one line naming the exception, the version and the command, then exit 3;
+    ICSVC_DEBUG=1 adds the traceback."""
+    import shlex
+    import traceback
+
+    from icsvc.errors import INTERNAL_ERROR_EXIT
+
+    message = (str(exc).splitlines() or [""])[0][:200]
+    args = " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if len(args) > 200:
+        args = args[:200] + "..."
+    if os.environ.get("ICSVC_DEBUG", "") not in ("", "0"):
+        traceback.print_exc()
+    print(f"icsvc: internal error: {type(exc).__name__}: {message} (icsvc {__version__}, "
+          f"command: icsvc {args})", file=sys.stderr)
+    print("This is a bug in icsvc, not in your input: please report it with the line above "
+          "(ICSVC_DEBUG=1 shows the traceback).", file=sys.stderr)
+    sys.exit(INTERNAL_ERROR_EXIT)

@@ -20,7 +20,19 @@ _RELATIVE = re.compile(r"^\+(\d{1,4})([dwh])$")
 
 
 def parse_when(text: str, now: datetime, cal: BusinessCalendar) -> datetime:
-    """Parse a user date; ValueError with what is accepted."""
+    """Parse a user date; ValueError with what is accepted (`limits.DATE_RANGE` included)."""
+    from icsvc.limits import DATE_RANGE, date_in_range
+
+    try:
+        value = _parse_when(text, now, cal)
+    except OverflowError:
+        value = None
+    if value is None or not date_in_range(value):
+        raise ValueError(f"{text!r} is out of range (accepted: {DATE_RANGE})")
+    return value
+
+
+def _parse_when(text: str, now: datetime, cal: BusinessCalendar) -> datetime:
     raw = text.strip().lower()
     local_now = now.astimezone(cal.tz)
     today = local_now.date()

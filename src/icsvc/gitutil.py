@@ -63,6 +63,15 @@ def toplevel(cwd: Path) -> Path | None:
     return Path(result.out.strip()).resolve() if result.code == 0 else None
 
 
+def is_tracked(cwd: Path, path: str) -> bool:
+    """Whether git tracks `path` (a file, or any file in a folder); False outside git."""
+    try:
+        result = run(cwd, "ls-files", "-z", "--", path, check=False)
+    except IcsvcError:
+        return False
+    return result.code == 0 and bool(result.out)
+
+
 def require_repo(cwd: Path) -> Path:
     top = toplevel(cwd)
     if top is None:

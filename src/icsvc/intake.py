@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from icsvc import ids
+from icsvc import ids, limits
 from icsvc.catalogue import PRIORITIES, Catalogue, Provider
 from icsvc.dates import parse_when
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.model import Request
-from icsvc.schema import EMAIL, NAME
+from icsvc.schema import NAME, is_email
 
 
 @dataclass
@@ -39,7 +40,7 @@ def parse_info(pairs: list[str], *, allow_empty: bool = False) -> dict[str, str]
         key, value = key.strip(), value.strip()
         if not sep or not key:
             raise UsageError(f"--info: {pair!r} is not KEY=VALUE (e.g. order_number=SO-1234)")
-        if not NAME.match(key):
+        if not NAME.fullmatch(key):
             raise UsageError(f"--info: {key!r} is not a valid key (accepted: lowercase "
                              "letters, digits, '-' and '_')")
         if not value and not allow_empty:
@@ -55,9 +56,9 @@ def missing_items(draft: Draft, cat: Catalogue) -> list[str]:
         out.append(f"--provider (one of: {', '.join(cat.providers)})")
     elif draft.provider in cat.providers and not draft.service:
         out.append(f"--service (one of: {', '.join(cat.providers[draft.provider].services)})")
-    if not draft.title:
+    if not (draft.title or "").strip():
         out.append("--title")
-    if not draft.department:
+    if not (draft.department or "").strip():
         out.append("--department (or list your email under 'departments' in providers.yaml)")
     if draft.provider in cat.providers and draft.service:
         service = cat.providers[draft.provider].services.get(draft.service)
@@ -107,13 +108,14 @@ def rush_reasons(draft: Draft, cat: Catalogue, now: datetime) -> list[str]:
 def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
                   taken: set[str]) -> Request:
     """Validate the draft and make the request; IcsvcError lists every problem at once."""
+    if draft.provider and draft.provider not in cat.providers:
+        raise UsageError(f"--provider: unknown provider {draft.provider!r} "
+                         f"(accepted: {', '.join(cat.providers)})")
     missing = missing_items(draft, cat)
     if missing:
         raise IcsvcError("missing: " + "; ".join(missing))
-    assert draft.provider and draft.service and draft.title and draft.department
-    if draft.provider not in cat.providers:
-        raise UsageError(f"--provider: unknown provider {draft.provider!r} "
-                         f"(accepted: {', '.join(cat.providers)})")
+    if not (draft.provider and draft.service and draft.title and draft.department):
+        raise IcsvcError("missing: --provider, --service, --title and --department")
     provider = cat.providers[draft.provider]
     if draft.service not in provider.services:
         raise UsageError(
@@ -124,11 +126,14 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
     if draft.priority not in PRIORITIES:
         raise UsageError(f"--priority: {draft.priority!r} is not a priority "
                          f"(accepted: {', '.join(PRIORITIES)})")
-    if not NAME.match(draft.department):
+    if not NAME.fullmatch(draft.department):
         raise UsageError(f"--department: {draft.department!r} is not valid (accepted: "
                          "lowercase letters, digits, '-' and '_', e.g. customer-service)")
-    if not EMAIL.match(actor):
+    if not is_email(actor):
         raise UsageError(f"--as: {actor!r} is not an email address")
+    for key, value in draft.info.items():
+        if not value.strip():
+            raise UsageError(f"--info: {key} has no value (accepted: KEY=VALUE)")
     needed_by = None
     if draft.needed_by:
         try:
@@ -144,14 +149,19 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
             f"refused: {' and '.join(reasons)}; a rush needs --justification TEXT saying "
             "why (rushes are counted per requesting department)"
         )
-    if draft.cost is not None and draft.cost < 0:
-        raise UsageError(f"--cost: {draft.cost} is negative (accepted: 0 or more)")
+    if draft.cost is not None and not (math.isfinite(draft.cost)
+                                       and 0 <= draft.cost <= limits.MAX_COST):
+        raise UsageError(f"--cost: {draft.cost} is not an amount (accepted: a number from 0 "
+                         f"to {limits.MAX_COST:.0e})")
+    impact_note = draft.impact_note.strip() if draft.impact_note is not None else None
+    if impact_note == "":
+        raise UsageError("--impact-note: empty (say what a lapse would cost, or leave it out)")
     impact: dict[str, float | str] | None = None
     if draft.cost is not None:
         impact = {"cost": draft.cost if draft.cost % 1 else int(draft.cost)}
-        if draft.impact_note:
-            impact["note"] = draft.impact_note
-    elif draft.impact_note:
+        if impact_note:
+            impact["note"] = impact_note
+    elif impact_note:
         raise UsageError("--impact-note needs --cost N (the cost of a lapse)")
     rid = ids.new_id(taken)
     local_now = now.astimezone(provider.calendar.tz).replace(microsecond=0)

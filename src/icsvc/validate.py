@@ -11,7 +11,7 @@ from icsvc import ids, yamlio
 from icsvc.catalogue import Provider
 from icsvc.errors import ValidationError
 from icsvc.model import Request, load_request
-from icsvc.store import PROVIDERS_FILE, Store
+from icsvc.store import DERIVED_DIR, PROVIDERS_FILE, Store, interrupted_redirect
 
 
 @dataclass(frozen=True)
@@ -73,14 +73,43 @@ def check_store(store: Store) -> list[Problem]:
             continue
         problems.extend(_check_request(store, path, rel, request, cat.providers))
         if request.id in seen:
-            problems.append(Problem(rel, _line(path, ["id"]),
-                                    f"id: duplicate ID {request.id} (also in {seen[request.id]}); "
-                                    "give one of them a new ID"))
+            problems.append(duplicate_problem(store, path, request.id, seen[request.id]))
         else:
             seen[request.id] = rel
     for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
         problems.append(Problem(store.rel(path), 1,
                                 "request files belong in requests/<provider>/<ID>.yaml"))
+    problems.extend(store_file_problems(store))
+    return problems
+
+
+def duplicate_problem(store: Store, path: Path, rid: str, first: str) -> Problem:
+    """A request ID in two files: an interrupted redirect (which the next writing command
+    finishes) or a real duplicate."""
+    rel = store.rel(path)
+    pair = interrupted_redirect([store.root / first, path])
+    if pair is not None:
+        return Problem(store.rel(pair[1]), 1,
+                       f"an interrupted redirect left this old copy of {rid} (the request is "
+                       f"in {store.rel(pair[0])}); any icsvc command that changes a request "
+                       "removes it, or delete it")
+    return Problem(rel, _line(path, ["id"]), f"id: duplicate ID {rid} (also in {first}); "
+                                              "give one of them a new ID")
+
+
+def store_file_problems(store: Store) -> list[Problem]:
+    """What is in the store's folders besides valid files: entries icsvc will not read
+    (FIFOs, devices, symlinks out of the store), temp files a killed write left, and a
+    derived folder icsvc will not use."""
+    listing = store.listing()
+    problems = [Problem(store.rel(full), 1, problem) for full, problem in listing.skipped]
+    problems.extend(Problem(store.rel(temp), 1, "a temp file left by an interrupted write; "
+                                                "the next icsvc command that changes a "
+                                                "request removes it (or delete it)")
+                    for temp in listing.temps)
+    derived = store.derived_problem()
+    if derived is not None:
+        problems.append(Problem(DERIVED_DIR, 1, derived))
     return problems
 
 

@@ -9,6 +9,7 @@ import typer
 from icsvc import codeowners
 from icsvc.commands import open_store
 from icsvc.context import Context
+from icsvc.errors import IcsvcError
 from icsvc.ui import console
 from icsvc.yamlio import write_atomic
 
@@ -18,7 +19,10 @@ def run(ctx: Context, output: Path | None, check_only: bool) -> None:
     lines = codeowners.block(store.catalogue, store.root)
     path = (ctx.cwd / output).resolve() if output else codeowners.default_path(store.root)
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    text = codeowners.render(existing, lines)
+    try:
+        text = codeowners.render(existing, lines)
+    except codeowners.UnclosedBlock as exc:
+        raise IcsvcError(f"{path}: {exc}") from None
     con = console()
     if text == existing:
         con.print(f"{path} is up to date ({len(lines) - 2} provider folder(s)).", markup=False)

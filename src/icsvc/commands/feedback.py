@@ -16,19 +16,20 @@ def run(ctx: Context, request_id: str, stars: int, comment: str | None, fmt: str
     if comment is not None and not comment.strip():
         raise UsageError("--comment: empty (leave it out, or say what went well or not)")
     store = open_store(ctx)
-    request = store.load(request_id)
     actor = ctx.actor()
-    if actor != request.customer_email.lower():
-        raise IcsvcError(f"{request.id}: only the requester ({request.customer_email}) can give "
-                         f"feedback, not {actor}")
-    if request.status not in RESOLVED:
-        raise IcsvcError(f"{request.id}: feedback is for resolved or closed requests; this one "
-                         f"is {request.status}")
-    cal = store.catalogue.providers[request.provider].calendar
-    earlier = rating(request)
-    request.add(ctx.now.astimezone(cal.tz).replace(microsecond=0), actor, "feedback",
-                rating=stars, comment=comment.strip() if comment else None)
-    path = store.save(request)
+    with store.writing(f"icsvc feedback {request_id}"):
+        request = store.load(request_id)
+        if actor != request.customer_email.lower():
+            raise IcsvcError(f"{request.id}: only the requester ({request.customer_email}) can "
+                             f"give feedback, not {actor}")
+        if request.status not in RESOLVED:
+            raise IcsvcError(f"{request.id}: feedback is for resolved or closed requests; this "
+                             f"one is {request.status}")
+        cal = store.catalogue.providers[request.provider].calendar
+        earlier = rating(request)
+        request.add(ctx.now.astimezone(cal.tz).replace(microsecond=0), actor, "feedback",
+                    rating=stars, comment=comment.strip() if comment else None)
+        path = store.save(request)
     if fmt == "json":
         print_json(request_json(request, store.catalogue, ctx.now))
         return

@@ -82,9 +82,10 @@ def run(ctx: Context, opts: Options) -> None:
             console().print(f"This is a rush: {' and '.join(reasons)}.")
             draft.justification = Prompt.ask("Why is it needed so soon (justification)",
                                              console=console())
-    taken = {p.stem for p in store.request_files()}
-    request = build_request(draft, cat, actor, ctx.now, taken)
-    path = store.save(request)
+    with store.writing("icsvc new"):
+        taken = {p.stem for p in store.request_files()}
+        request = build_request(draft, cat, actor, ctx.now, taken)
+        path = store.save(request, new=True)
     data = request_json(request, cat, ctx.now)
     if opts.fmt == "json":
         print_json(data)

@@ -32,8 +32,10 @@ def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
 
 def run(ctx: Context, request_id: str, opts: TriageOptions, fmt: str) -> None:
     store = open_store(ctx)
-    request = store.load(request_id)
-    old_path = request.path
-    change = triage(request, store.catalogue, ctx.now, ctx.actor(), opts)
-    store.save(request, old_path=old_path)
+    actor = ctx.actor()
+    with store.writing(f"icsvc triage {request_id}"):
+        request = store.load(request_id)
+        old_path = request.path
+        change = triage(request, store.catalogue, ctx.now, actor, opts)
+        store.save(request, old_path=old_path)
     print_change(store, ctx, change, fmt)

@@ -10,7 +10,9 @@ from icsvc.workflow import UpdateOptions, update
 
 def run(ctx: Context, request_id: str, opts: UpdateOptions, fmt: str) -> None:
     store = open_store(ctx)
-    request = store.load(request_id)
-    change = update(request, store.catalogue, ctx.now, ctx.actor(), opts)
-    store.save(request)
+    actor = ctx.actor()
+    with store.writing(f"icsvc update {request_id}"):
+        request = store.load(request_id)
+        change = update(request, store.catalogue, ctx.now, actor, opts)
+        store.save(request)
     print_change(store, ctx, change, fmt)
