@@ -210,7 +210,7 @@ class Store:
                    if name.upper().startswith(prefix)]
         if not matches:
             for full, problem in listing.skipped:
-                if os.path.basename(full).upper().startswith(prefix):
+                if ids.normalize(os.path.basename(full)).startswith(prefix):
                     raise ValidationError(self.rel(full), problem)
             raise IcsvcError(f"no request with an ID starting {prefix!r} in {self.root}")
         stems = {p.stem.upper() for p in matches}
