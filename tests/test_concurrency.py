@@ -11,6 +11,7 @@ import random
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock
@@ -91,11 +92,12 @@ def _temps(store: Store) -> list[Path]:
     return list((store.root / "requests").glob("*/.*.tmp"))
 
 
-def _kill_when(proc: subprocess.Popen[str], ready: object, deadline: float) -> bool:
+def _kill_when(proc: subprocess.Popen[str], ready: Callable[[], bool], deadline: float
+               ) -> bool:
     """kill -9 `proc` as soon as `ready()` is true (or at the deadline); False when it
     finished first."""
     while proc.poll() is None:
-        if ready() or time.monotonic() >= deadline:  # type: ignore[operator]
+        if ready() or time.monotonic() >= deadline:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             return True
@@ -129,9 +131,9 @@ def test_writers_killed_at_random_points_leave_a_whole_store(store: Store) -> No
         mode = rng.choice(["time", "temp", "moved"])
         deadline = time.monotonic() + rng.uniform(0.05, 1.5)
         if mode == "temp":
-            ready = lambda: bool(_temps(store))  # noqa: E731
+            ready: Callable[[], bool] = lambda: bool(_temps(store))  # noqa: E731
         elif mode == "moved" and target != current:
-            ready = lambda: target.exists()  # noqa: E731
+            ready = target.exists
         else:
             ready = lambda: False  # noqa: E731
         if _kill_when(proc, ready, deadline + (5 if mode != "time" else 0)):

@@ -247,9 +247,12 @@ def _check_text_arguments() -> None:
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            shown = text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
-            raise UsageError(f"{what} is not UTF-8 text ({shown[:60]!r}); use a UTF-8 "
-                             "terminal or encoding") from None
+            try:
+                shown = text.encode("utf-8", "surrogateescape")[:60]
+            except UnicodeEncodeError:  # a surrogate no undecodable byte gives
+                shown = text.encode("utf-8", "backslashreplace")[:60]
+            raise UsageError(f"{what} is not UTF-8 text ({shown!r}); use a UTF-8 terminal "
+                             "or encoding") from None
 
 
 def _internal_error(exc: Exception) -> None:
