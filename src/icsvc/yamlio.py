@@ -155,6 +155,15 @@ def _check_expansion(root: Any) -> None:
         stack.extend((k, False) for k in kids if id(k) not in sizes)
 
 
+def _has_properties(text: str) -> bool:
+    """Whether the text uses anchors, aliases or explicit tags."""
+    if not any(c in text for c in "&*!"):
+        return False
+    events: Any = yaml.parse(text, Loader=Loader)
+    return any(isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None)
+               or getattr(e, "tag", None) not in (None, "!") for e in events)
+
+
 def _children(node: Any) -> list[Any]:
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]
@@ -308,7 +317,7 @@ def _with_comments(old_text: str, new_text: str, new_values: Any) -> str | None:
     old_values = load(old, aliases=True)
     if not isinstance(old_values, dict):
         return None
-    reuse = not any(c in old for c in "&*!")  # anchors, aliases and tags are never copied
+    reuse = not _has_properties(old)  # anchors, aliases and tags are never copied
     out: list[str] = []
     for key, (_, lines, _) in new_blocks.items():
         if key not in old_blocks:
