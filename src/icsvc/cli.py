@@ -264,7 +264,7 @@ def _internal_error(exc: Exception) -> None:
     from icsvc.errors import INTERNAL_ERROR_EXIT
 
     message = (str(exc).splitlines() or [""])[0][:200]
-    args = " ".join(shlex.quote(a) for a in sys.argv[1:])
+    args = " ".join(shlex.quote(a) if a.isprintable() else repr(a) for a in sys.argv[1:])
     if len(args) > 200:
         args = args[:200] + "..."
     if os.environ.get("ICSVC_DEBUG", "") not in ("", "0"):

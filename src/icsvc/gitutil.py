@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from icsvc.errors import IcsvcError
+from icsvc.errors import IcsvcError, UsageError
 
 DRIVER_NAME = "icsvc request merge"
 DRIVER_COMMAND = "icsvc merge-driver %O %A %B %P"
@@ -37,6 +37,9 @@ def run(cwd: Path, *args: str, check: bool = True, what: str = "",
         )
     except FileNotFoundError:
         raise IcsvcError("git is not installed or not on PATH (install git, then retry)") from None
+    except ValueError:  # a NUL character, which no git name or revision holds
+        raise UsageError(f"{what or 'git ' + ' '.join(args[:2])}: a name or revision "
+                         "contains a NUL character") from None
     except subprocess.TimeoutExpired:
         raise IcsvcError(f"git {' '.join(args[:2])} timed out after 10 minutes") from None
     result = GitResult(proc.returncode, proc.stdout, proc.stderr)
