@@ -7,6 +7,7 @@ import os
 import pickle
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -112,23 +113,42 @@ def test_a_damaged_or_odd_index_file_is_replaced(store: Store) -> None:
     assert [d["id"] for d in listing(store)] == [rid]
 
 
-def test_an_index_supplied_by_a_commit_is_never_used(store: Store) -> None:
-    rid = store.new(*PART)
-    path = store.request_file(rid)
-    listing(store)
+def _forge(store: Store, title: str) -> Path:
+    """A copy of this clone's index whose rows match the files but hold a forged title,
+    written in place of the index as git writes a checked-out file (a new file)."""
     index = store.root / ".icsvc" / INDEX_FILE
-    with sqlite3.connect(index) as conn:  # a row matching the file, with a forged title
+    forged = index.with_name("forged.sqlite")
+    with closing(sqlite3.connect(index)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(index, forged)
+    with closing(sqlite3.connect(forged)) as conn, conn:
+        conn.execute("PRAGMA journal_mode = DELETE")
         body = conn.execute("SELECT body FROM files").fetchone()[0]
-        conn.execute("UPDATE files SET body = ?", (body.replace('"T"', '"Forged"', 1),))
-    assert listing(store)[0]["title"] == "Forged"  # our own index is trusted for speed...
+        conn.execute("UPDATE files SET body = ?", (body.replace('"T"', f'"{title}"', 1),))
+    for suffix in ("-wal", "-shm"):
+        Path(f"{index}{suffix}").unlink(missing_ok=True)
+    os.replace(forged, index)
+    return index
+
+
+def test_an_index_written_by_anyone_else_is_never_used(store: Store) -> None:
+    store.new(*PART)
+    listing(store)
+    _forge(store, "Forged")
+    assert listing(store)[0]["title"] == "T"  # discarded: it is not the file icsvc made
+    assert listing(store)[0]["title"] == "T"  # and rebuilt
+
+
+def test_an_index_supplied_by_a_commit_is_never_used(store: Store) -> None:
+    store.new(*PART)
+    listing(store)
+    index = _forge(store, "Forged")
     store.git("add", "-f", ".icsvc/index.sqlite")
-    store.git("add", "requests")
     store.git("commit", "-qm", "a hostile index")
-    st = path.stat()
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     r = store.ok("list", "--all", "-f", "json")
-    assert r.json()[0]["title"] == "T"  # ...but not one a commit can supply
-    assert "tracked by git" in r.err
+    assert r.json()[0]["title"] == "T"
+    assert "tracked by git" in r.err  # and no index is made where a commit can supply it
+    assert "Forged" in index.read_bytes().decode("latin-1")  # left as git wrote it
     assert "tracked by git" in store.fails("check").out
 
 

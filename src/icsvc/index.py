@@ -6,6 +6,11 @@ a row is used when its file's size and modification time are unchanged, and anyt
 discarded and rebuilt from the files. Nothing read from it can run code: rows are plain
 SQLite values and JSON, checked field by field before they become a `Request`
 (the pickle this replaces would run whatever a crafted file held).
+
+It is never taken from a commit: an index records the inode of its own file when it is
+created, and a file git (or anyone) wrote in its place has another inode, so it is
+discarded; and an index is only created where the caller allows it (not in a `.icsvc/`
+that git tracks). This costs one `stat`, where asking git costs a read of its whole index.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -67,31 +72,43 @@ class Index:
         self.conn = conn
 
     @classmethod
-    def open(cls, folder: Path) -> Index | None:
-        """Open (or create) the index in `folder`, discarding one that fails the checks;
-        None when SQLite cannot be used there (a read-only store, say)."""
+    def open(cls, folder: Path, may_create: Callable[[], bool] = lambda: True
+             ) -> Index | None:
+        """Open the index in `folder`, discarding one that fails the checks, and create one
+        when there is none and `may_create()` agrees; None when there is no usable index
+        (SQLite cannot write there, or creating was refused)."""
         path = folder / INDEX_FILE
+        allowed: bool | None = None
+
+        def may_replace() -> bool:
+            nonlocal allowed
+            if allowed is None:
+                allowed = may_create()
+            return allowed
+
         for attempt in (1, 2):
             try:
                 if os.path.lexists(path) and not path.is_file() or path.is_symlink():
                     raise sqlite3.DatabaseError("not a plain file")
+                if not path.exists() and not may_replace():
+                    return None
                 conn = sqlite3.connect(path, timeout=2.0, isolation_level=None,
                                        check_same_thread=False)
             except (sqlite3.Error, OSError):
-                if attempt == 1 and _discard(path):
+                if attempt == 1 and may_replace() and _discard(path):
                     continue
                 return None
             try:
                 conn.execute("PRAGMA trusted_schema = OFF")
-                if _valid(conn):
+                if _valid(conn, path):
                     return cls(conn)
-                if _empty(conn):
-                    _create(conn)
+                if _empty(conn) and may_replace():
+                    _create(conn, path)
                     return cls(conn)
-                raise sqlite3.DatabaseError("unexpected schema")
+                raise sqlite3.DatabaseError("not an index this clone made")
             except sqlite3.Error:
                 conn.close()
-                if attempt == 1 and _discard(path):
+                if attempt == 1 and may_replace() and _discard(path):
                     continue
                 return None
         return None
@@ -149,8 +166,15 @@ class Index:
             pass
 
 
-def _valid(conn: sqlite3.Connection) -> bool:
+def _fingerprint(path: Path) -> int:
+    """The index file's inode, as SQLite's 32-bit `application_id` holds it."""
+    return os.stat(path).st_ino & 0x7FFFFFFF
+
+
+def _valid(conn: sqlite3.Connection, path: Path) -> bool:
     if conn.execute("PRAGMA user_version").fetchone()[0] != VERSION:
+        return False
+    if conn.execute("PRAGMA application_id").fetchone()[0] != _fingerprint(path):
         return False
     found = set(conn.execute("SELECT type, name, sql FROM sqlite_master"))
     return found == _OBJECTS
@@ -162,7 +186,7 @@ def _empty(conn: sqlite3.Connection) -> bool:
     return version == 0 and count == 0
 
 
-def _create(conn: sqlite3.Connection) -> None:
+def _create(conn: sqlite3.Connection, path: Path) -> None:
     try:
         conn.execute("PRAGMA journal_mode = WAL")
     except sqlite3.Error:
@@ -171,6 +195,7 @@ def _create(conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(_TABLE)
         conn.execute(f"PRAGMA user_version = {VERSION}")
+        conn.execute(f"PRAGMA application_id = {_fingerprint(path)}")
 
 
 def _discard(path: Path) -> bool:

@@ -538,17 +538,26 @@ class Store:
         return self._derived_problem or None
 
     def _open_index(self, warn: Warn | None) -> Index | None:
-        problem = self.derived_problem()
-        if problem is not None:
+        """The index, when `.icsvc/` may hold one; None means: parse every file."""
+        folder = self.root / DERIVED_DIR
+        if folder.is_symlink() or (os.path.lexists(folder) and not folder.is_dir()):
             if warn is not None:
-                warn(f"not using the index in {DERIVED_DIR}/: {problem}; parsing every file")
+                warn(f"not using the index in {DERIVED_DIR}/: {self.derived_problem()}; "
+                     "parsing every file")
             return None
         try:
             folder = self._derived_folder()
+            (folder / "requests.cache").unlink(missing_ok=True)  # the pickle it replaces
         except (IcsvcError, OSError):
-            return None  # a read-only store: parse every file
-        (folder / "requests.cache").unlink(missing_ok=True)  # the pickle cache it replaces
-        return Index.open(folder)
+            return None  # a read-only store
+
+        def may_create() -> bool:
+            problem = self.derived_problem()  # asks git: only when a new index is made
+            if problem is not None and warn is not None:
+                warn(f"not using the index in {DERIVED_DIR}/: {problem}; parsing every file")
+            return problem is None
+
+        return Index.open(folder, may_create)
 
 
 def path_problem(request: Request, path: Path) -> str | None:

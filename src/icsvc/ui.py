@@ -69,7 +69,7 @@ def when(value: datetime | str | None) -> str:
 def warn(message: str) -> None:
     from rich.markup import escape
 
-    console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(message)}")
+    console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
 
 
 def error(message: str) -> None:
