@@ -5,11 +5,12 @@ Heavy modules are imported inside the commands so `icsvc --help` starts quickly.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -216,7 +217,7 @@ def main() -> None:
 
     try:
         _check_text_arguments()
-        app()
+        _command()()
     except IcsvcError as exc:
         from icsvc.ui import error
 
@@ -234,6 +235,14 @@ def main() -> None:
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - a bug: one report, its own exit code
         _internal_error(exc)
+
+
+@functools.cache
+def _command() -> Any:
+    """The Click command Typer builds from `app` (what `app()` runs), built once per process:
+    building it inspects every command's signature, which the tests, running many commands
+    in one process, would otherwise pay each time."""
+    return typer.main.get_command(app)
 
 
 def _check_text_arguments() -> None:

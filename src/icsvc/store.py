@@ -122,8 +122,8 @@ class Store:
 
     def listing(self) -> Listing:
         """One pass over the request folders (plain strings: listing 100,000 files through
-        pathlib costs seconds). While the write lock is held, nobody else changes the
-        folders, so the pass is kept until this command writes."""
+        pathlib costs seconds), kept for the rest of the command: until it takes the write
+        lock (then again, as nobody else writes meanwhile) or writes."""
         if self._listing is not None:
             return self._listing
         listing = Listing()
@@ -166,8 +166,7 @@ class Store:
                     listing.files.append((folder, name, e.path))
                 else:
                     listing.skipped.append((e.path, problem))
-        if self._lock_depth:
-            self._listing = listing
+        self._listing = listing
         return listing
 
     def _entry_problem(self, e: os.DirEntry[str]) -> str | None:
