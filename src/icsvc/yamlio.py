@@ -38,14 +38,14 @@ class Loader(_BaseLoader):  # type: ignore[misc]
     their line."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        merges = isinstance(node, yaml.MappingNode) and any(
-            k.tag == _MERGE for k, _ in node.value)
-        own = [k for k, _ in node.value if k.tag != _MERGE] if merges else None
+        pairs = list(node.value)  # before merge keys (<<) are flattened into it
         mapping = super().construct_mapping(node, deep=deep)
-        if own is None and len(mapping) == len(node.value):
-            return mapping
+        if len(mapping) == len(pairs) == len(node.value):
+            return mapping  # the fast path: no duplicates, no merge keys
         seen: dict[Any, Any] = {}
-        for key_node in own if own is not None else [k for k, _ in node.value]:
+        for key_node, _ in pairs:
+            if key_node.tag == _MERGE:
+                continue  # merged keys may be overridden: that is what merging is
             key = self.construct_object(key_node, deep=True)
             try:
                 first = seen.setdefault(key, key_node)
