@@ -189,12 +189,17 @@ def check(
     CheckFormat.text,
     base: Annotated[str | None, typer.Option(
         "--base", help="Also check what this branch changes since REV (pull requests).")] = None,
+    require_signed: Annotated[bool | None, typer.Option(
+        "--require-signed/--no-require-signed",
+        help="With --base: every commit adding history entries must be signed by its "
+             "author's key (people: in providers.yaml); default: settings.require_signed.")]
+    = None,
     store: StoreOpt = None,
 ) -> None:
     """Validate the whole store; every problem as path:line: message, exit 1 if any."""
     from icsvc.commands import check as cmd
 
-    cmd.run(_context(store, None), fmt.value, base)
+    cmd.run(_context(store, None), fmt.value, base, require_signed)
 
 
 def _register_groups() -> None:

@@ -89,10 +89,11 @@ def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
         rel_new = new_path.relative_to(top).as_posix()
         try:
             moved_doc = _load(new_path.read_text(encoding="utf-8"), rel_new)
+            cat = _catalogue(top / requests_prefix)
             if edited[0] == 2:
-                result = merge_requests(docs[1], docs[2], moved_doc)
+                result = merge_requests(docs[1], docs[2], moved_doc, cat)
             else:
-                result = merge_requests(docs[1], moved_doc, docs[3])
+                result = merge_requests(docs[1], moved_doc, docs[3], cat)
         except (MergeError, OSError):
             continue
         yamlio.write_atomic(new_path, yamlio.dump_preserving(
@@ -107,6 +108,16 @@ def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
             done.append(f"{requests_prefix}{docs[1].get('provider')}/{name} -> {rel_new}")
         gitutil.add(top, rel_new)
     return done
+
+
+def _catalogue(requests_dir: Path) -> Any:
+    from icsvc.errors import ValidationError
+    from icsvc.store import Store
+
+    try:
+        return Store(requests_dir.parent).catalogue
+    except (IcsvcError, ValidationError, OSError):
+        return None
 
 
 def merge_branch(top: Path, store_root: Path, remote: str, branch: str,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from icsvc import ids
+from icsvc import history, ids
 from icsvc.catalogue import PRIORITIES, Catalogue, Provider
 from icsvc.dates import parse_when
 from icsvc.errors import IcsvcError, UsageError
+from icsvc.history import expected_priority
 from icsvc.model import Request
 from icsvc.schema import EMAIL, NAME
 
@@ -28,6 +29,8 @@ class Draft:
     department: str | None = None
     cost: float | None = None
     impact_note: str | None = None
+    blocks: list[str] = field(default_factory=list)
+    """IDs of requests this one exists to fulfil (`--for`)."""
 
 
 def parse_info(pairs: list[str], *, allow_empty: bool = False) -> dict[str, str]:
@@ -77,8 +80,9 @@ def is_rush_needed(provider: Provider, service_id: str, needed_by: datetime | No
     return needed_by < cal.add(now, service.lead_time.in_calendar(cal))
 
 
-def _rush_reasons(provider: Provider, service_id: str, priority: str,
-                  needed_by: datetime | None, now: datetime) -> list[str]:
+def rush_reasons_at(provider: Provider, service_id: str, priority: str,
+                    needed_by: datetime | None, now: datetime) -> list[str]:
+    """Why a request made at `now` is a rush: urgent, or needed inside the lead time."""
     reasons = []
     if priority == "urgent":
         reasons.append("you asked for urgent priority")
@@ -101,7 +105,7 @@ def rush_reasons(draft: Draft, cat: Catalogue, now: datetime) -> list[str]:
             needed_by = parse_when(draft.needed_by, now, provider.calendar)
         except ValueError:
             return []
-    return _rush_reasons(provider, draft.service, draft.priority, needed_by, now)
+    return rush_reasons_at(provider, draft.service, draft.priority, needed_by, now)
 
 
 def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
@@ -127,6 +131,18 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
     if not NAME.match(draft.department):
         raise UsageError(f"--department: {draft.department!r} is not valid (accepted: "
                          "lowercase letters, digits, '-' and '_', e.g. customer-service)")
+    departments = cat.departments_of(actor)
+    if departments and draft.department not in departments:
+        raise IcsvcError(f"refused: --department {draft.department}: {actor} belongs to "
+                         f"{', '.join(departments)} (providers.yaml departments); requests "
+                         "name their requester's own department")
+    blocks = []
+    for other in draft.blocks:
+        rid = ids.normalize(other)
+        if not ids.is_valid(rid):
+            raise UsageError(f"--for: {other!r} is not a request ID (accepted: the full "
+                             f"{ids.LENGTH}-character ID)")
+        blocks.append(rid)
     if not EMAIL.match(actor):
         raise UsageError(f"--as: {actor!r} is not an email address")
     needed_by = None
@@ -137,7 +153,7 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
             raise UsageError(f"--needed-by: {exc}") from None
         if needed_by <= now:
             raise UsageError(f"--needed-by: {needed_by.isoformat()} is in the past")
-    reasons = _rush_reasons(provider, service.id, draft.priority, needed_by, now)
+    reasons = rush_reasons_at(provider, service.id, draft.priority, needed_by, now)
     justification = (draft.justification or "").strip() or None
     if reasons and not justification:
         raise IcsvcError(
@@ -155,18 +171,19 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
         raise UsageError("--impact-note needs --cost N (the cost of a lapse)")
     rid = ids.new_id(taken)
     local_now = now.astimezone(provider.calendar.tz).replace(microsecond=0)
+    priority = expected_priority(provider, service.id, draft.department, draft.priority)
     request = Request(
         id=rid,
         title=draft.title.strip(),
         provider=provider.id,
         service=service.id,
         status="new",
-        priority=draft.priority,
+        priority=priority,
         requested_priority=draft.priority,
         customer_email=actor,
         customer_department=draft.department,
         created_at=local_now,
-        targets=provider.sla[draft.priority].to_dict(),
+        targets=provider.sla[priority].to_dict(),
         history=[],
         needed_by=needed_by,
         rush=bool(reasons),
@@ -174,6 +191,12 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
         info={k: v.strip() for k, v in draft.info.items()},
         details=(draft.details or "").strip() or None,
         impact=impact,
+        blocks=blocks,
     )
     request.add(local_now, actor, "created", note=justification if reasons else None)
+    state = history.initial_state(request)
+    found = history.creation_problems(state, cat, lambda p, s: rush_reasons_at(
+        p, s.service, s.requested_priority, s.needed_by, s.created_at))
+    if found:  # the rules above and the check of a new request must agree
+        raise IcsvcError(f"refused: {found[0]}")
     return request

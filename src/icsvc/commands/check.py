@@ -35,14 +35,15 @@ def codeowners_problems(store: Store) -> list[Problem]:
                                            "members changed); run 'icsvc codeowners' and commit")]
 
 
-def run(ctx: Context, fmt: str, base: str | None = None) -> None:
+def run(ctx: Context, fmt: str, base: str | None = None,
+        require_signed: bool | None = None) -> None:
     store = open_store(ctx)
     problems = check_store(store)
     problems.extend(codeowners_problems(store))
     if base is not None:
         from icsvc.prcheck import check_branch
 
-        problems.extend(check_branch(store, base))
+        problems.extend(check_branch(store, base, ctx.now, require_signed))
     if fmt == "json":
         print_json([{"path": p.path, "line": p.line or 1, "message": p.message}
                     for p in problems])
