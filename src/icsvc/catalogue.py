@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,12 @@ from icsvc.schema import NAME, NAME_ACCEPTED, FileChecker, Key, load_yaml_file
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_AT_RISK = 0.25
+GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$")
+"""A GitHub login: letters, digits and single hyphens inside, at most 39 characters."""
+GITHUB_LOGIN_ACCEPTED = "a GitHub login: letters, digits and single hyphens, at most 39"
+SIGNING_KEY_TYPES = ("ssh-", "sk-ssh-", "ecdsa-", "sk-ecdsa-")
+"""How an SSH public key line starts (`ssh-ed25519 AAAA... comment`); git signs with these."""
+NOREPLY_DOMAIN = "users.noreply.github.com"
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,21 @@ class Provider:
         return email.lower() in self.members
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone the store knows beyond an email: a GitHub login (issue forms say who asked by
+    login, not email) and the SSH keys their commits are signed with."""
+
+    email: str
+    github: str | None = None
+    signing_keys: tuple[str, ...] = ()
+
+
+def noreply_email(login: str) -> str:
+    """The address GitHub gives a login for commits made on their behalf."""
+    return f"{login}@{NOREPLY_DOMAIN}"
+
+
 @dataclass
 class Catalogue:
     path: Path
@@ -63,6 +85,7 @@ class Catalogue:
     providers: dict[str, Provider]
     departments: dict[str, tuple[str, ...]] = field(default_factory=dict)
     at_risk: float = DEFAULT_AT_RISK
+    people: dict[str, Person] = field(default_factory=dict)
 
     def provider(self, name: str) -> Provider:
         try:
@@ -79,6 +102,14 @@ class Catalogue:
                 return dept
         return None
 
+    def person_by_github(self, login: str) -> Person | None:
+        """The person whose `github:` is this login (GitHub logins ignore case)."""
+        wanted = login.lower()
+        for person in self.people.values():
+            if person.github is not None and person.github.lower() == wanted:
+                return person
+        return None
+
 
 def load_catalogue(path: Path) -> Catalogue:
     data, text = load_yaml_file(path)
@@ -91,7 +122,7 @@ def parse_catalogue(path: Path, text: str, data: Any) -> Catalogue:
         fc.fail([], "the file is empty (expected 'calendars' and 'providers')")
     root = fc.mapping(
         data, [], required=["calendars", "providers"],
-        allowed=["calendars", "providers", "departments", "settings"],
+        allowed=["calendars", "providers", "departments", "settings", "people"],
     )
     calendars = {
         name: _calendar(fc, str(name), spec)
@@ -113,7 +144,37 @@ def parse_catalogue(path: Path, text: str, data: Any) -> Catalogue:
         settings = fc.mapping(root["settings"], ["settings"], allowed=["at_risk"])
         if "at_risk" in settings:
             at_risk = fc.integer(settings["at_risk"], ["settings", "at_risk"], 1, 99) / 100
-    return Catalogue(path, calendars, providers, departments, at_risk)
+    people = _people(fc, root["people"]) if root.get("people") is not None else {}
+    return Catalogue(path, calendars, providers, departments, at_risk, people)
+
+
+def _people(fc: FileChecker, spec: Any) -> dict[str, Person]:
+    """`people:` email -> {github: LOGIN, signing_keys: [SSH public key lines]}."""
+    people: dict[str, Person] = {}
+    logins: dict[str, str] = {}
+    for raw_email, body_raw in fc.mapping(spec, ["people"]).items():
+        keys: list[Key] = ["people", str(raw_email)]
+        email = fc.email(raw_email, keys)
+        if email in people:
+            fc.fail(keys, f"{email} is listed twice (emails ignore case)")
+        body = fc.mapping(body_raw if body_raw is not None else {}, keys,
+                          allowed=["github", "signing_keys"])
+        login = None
+        if body.get("github") is not None:
+            login = fc.string(body["github"], [*keys, "github"], pattern=GITHUB_LOGIN,
+                              accepted=GITHUB_LOGIN_ACCEPTED)
+            if login.lower() in logins:
+                fc.fail([*keys, "github"], f"{login} is already the login of "
+                                           f"{logins[login.lower()]} (logins ignore case)")
+            logins[login.lower()] = email
+        signing_keys = fc.string_list(body.get("signing_keys") or [], [*keys, "signing_keys"])
+        for i, line in enumerate(signing_keys):
+            if not line.strip().startswith(SIGNING_KEY_TYPES):
+                fc.fail([*keys, "signing_keys", i],
+                        f"{line[:30]!r} is not an SSH public key (accepted: a line starting "
+                        f"{', '.join(SIGNING_KEY_TYPES)}, as in ~/.ssh/id_ed25519.pub)")
+        people[email] = Person(email, login, tuple(k.strip() for k in signing_keys))
+    return people
 
 
 def _calendar(fc: FileChecker, name: str, spec: Any) -> BusinessCalendar:

@@ -53,7 +53,7 @@ the later such entry wins (the merge driver)."""
 REQUEST_KEYS = (
     "id", "title", "provider", "service", "status", "priority", "requested_priority",
     "customer", "owner", "created_at", "needed_by", "rush", "justification", "promised_by",
-    "progress", "info", "details", "impact", "targets", "history",
+    "progress", "info", "details", "impact", "source", "targets", "history",
 )
 
 
@@ -99,6 +99,8 @@ class Request:
     info: dict[str, str] = field(default_factory=dict)
     details: str | None = None
     impact: dict[str, Any] | None = None
+    source: dict[str, Any] | None = None
+    """Where the request came from when not `icsvc new`: {github_issue: N, url: URL}."""
     path: Path | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -128,6 +130,7 @@ class Request:
             "info": dict(self.info) or None,
             "details": self.details,
             "impact": self.impact,
+            "source": self.source,
             "targets": dict(self.targets),
             "history": [e.to_dict() for e in self.history],
         }
@@ -183,6 +186,14 @@ def parse_request(path: Path, text: str, data: Any) -> Request:
         impact = fc.mapping(body["impact"], ["impact"], required=["cost"],
                             allowed=["cost", "note"])
         fc.number(impact["cost"], ["impact", "cost"])
+    source = None
+    if body.get("source") is not None:
+        source = fc.mapping(body["source"], ["source"], required=["github_issue"],
+                            allowed=["github_issue", "url"])
+        if fc.integer(source["github_issue"], ["source", "github_issue"]) < 1:
+            fc.fail(["source", "github_issue"], "expected an issue number (1 or more)")
+        if source.get("url") is not None:
+            fc.string(source["url"], ["source", "url"])
     history_raw = body["history"]
     if not isinstance(history_raw, list) or not history_raw:
         fc.fail(["history"], "expected a non-empty list of entries (the first is 'created')")
@@ -218,6 +229,7 @@ def parse_request(path: Path, text: str, data: Any) -> Request:
         details=(fc.string(body["details"], ["details"])
                  if body.get("details") is not None else None),
         impact=impact,
+        source=source,
         path=path,
     )
 
