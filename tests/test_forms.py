@@ -192,3 +192,20 @@ def test_labels_stay_unique_and_departments_can_be_typed(store: Store) -> None:
                           "Priority code"]
     department = next(i for i in data["body"] if i.get("id") == "department")
     assert department["type"] == "input"  # no departments in providers.yaml to choose from
+
+
+def test_output_folder_and_json(example: Store) -> None:
+    data = example.ok("forms", "--repo-url", REPO_URL, "--output", "forms-out",
+                      "--format", "json").json()
+    assert data["folder"] == "forms-out" and data["forms"] == len(_services())
+    assert data["changes"][0] == {"file": "forms-out/icsvc-engineering.part-clarification.yml",
+                                  "change": "written"}
+    assert data["changes"][-1] == {"file": "forms-out/config.yml", "change": "written"}
+    assert not (example.root / FORMS).exists()
+    assert example.ok("forms", "--output", "forms-out", "--check", "--format",
+                      "json").json() == []
+    (example.root / "forms-out" / "icsvc-legal.nda.yml").unlink()
+    problems = example.fails("forms", "--output", "forms-out", "--check", "--format",
+                             "json").json()
+    assert problems == [{"path": "forms-out/icsvc-legal.nda.yml", "line": 1,
+                         "message": "issue form: missing; run 'icsvc forms' and commit"}]

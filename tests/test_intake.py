@@ -118,8 +118,8 @@ def test_intake_prints_the_comment_and_the_file_is_the_request(example: Store) -
         "vp-eng@example.com\n"
         "- note: you need it by Tue 2026-11-24 17:00 -0500, before the SLA resolve date; the "
         "provider agrees the priority when triaging\n\n"
-        f"Its file is `requests/engineering/{rid.group(1)}.yaml`; it joins the store when the "
-        "pull request that adds it is merged. Engineering answers here and in the file "
+        f"Its file is `requests/engineering/{rid.group(1)}.yaml`, added by the pull request "
+        "linked to this issue; once that is merged, the request is in Engineering's queue "
         f"(`icsvc show {rid.group(1)}`).\n")
     data = yaml.safe_load(path.read_text())
     assert data["customer"] == {"email": "maria@example.com", "department": "customer-service"}
@@ -339,3 +339,33 @@ def test_intake_through_the_installed_script(example: Store) -> None:
         example.root.parent, payload(61, PART + "Bore", body, login="octocat"), "e2.json")),
         script=True)
     assert refused.code == 1 and "Traceback" not in refused.err
+
+
+def test_sections_read_back_what_was_typed() -> None:
+    """Property: whatever a person types in a form's fields, the sections GitHub renders read
+    back as typed (trimmed), empty answers as None, `### ` lines of their own included."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from icsvc.issueform import NO_RESPONSE, sections
+
+    labels = ["Service", "Order number", "Details", "Justification for a rush"]
+    text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"),
+                   max_size=80)
+    lines = st.lists(st.one_of(text, st.sampled_from(["### Notes", "###", "#### Details",
+                                                      "", NO_RESPONSE + " and more"])),
+                     max_size=6).map("\n".join)
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(lines, min_size=len(labels), max_size=len(labels)))
+    def check(values: list[str]) -> None:
+        known = {f"### {label}" for label in labels}
+        values = ["\n".join(line for line in v.split("\n") if line.strip() not in known)
+                  for v in values]
+        body = "\n\n".join(f"### {label}\n\n{v.strip() or NO_RESPONSE}"
+                           for label, v in zip(labels, values, strict=True))
+        found = sections(body, labels)
+        for label, value in zip(labels, values, strict=True):
+            assert found[label] == (value.strip() or None)
+
+    check()

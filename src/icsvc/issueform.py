@@ -89,13 +89,15 @@ def parse_event(data: Any) -> Event:
         raise UsageError(f"--event: issue.created_at {created_raw!r} is not an ISO 8601 time "
                          "with an offset")
     login = _get(data, "issue", "user", "login")
+    if not isinstance(login, str) or not login.strip():
+        raise UsageError(f"--event: issue.user.login {login!r} is not a GitHub login")
     labels = data["issue"].get("labels") or []
     comment = data.get("comment")
     issue = Issue(
         number=number,
         title=str(_get(data, "issue", "title") or ""),
         body=str(data["issue"].get("body") or "").replace("\r\n", "\n"),
-        login=str(login),
+        login=login.strip(),
         created_at=created,
         url=str(data["issue"].get("html_url") or ""),
         labels=tuple(str(label.get("name", "")) if isinstance(label, dict) else str(label)

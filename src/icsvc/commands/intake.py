@@ -118,8 +118,8 @@ def run(ctx: Context, event_path: Path, fmt: str) -> None:
         "",
         *(f"- {line}" for line in expectations(request, provider, data)),
         "",
-        f"Its file is `{rel}`; it joins the store when the pull request that adds it is "
-        f"merged. {provider.name} answers here and in the file (`icsvc show {request.id}`).",
+        f"Its file is `{rel}`, added by the pull request linked to this issue; once that is "
+        f"merged, the request is in {provider.name}'s queue (`icsvc show {request.id}`).",
     ])
     _emit(fmt, {
         **base, "status": "created", "id": request.id, "path": rel,
