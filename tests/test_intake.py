@@ -204,6 +204,11 @@ def test_an_empty_title_is_refused(example: Store) -> None:
     assert ("> missing: a title (the issue's title after '[engineering/part-clarification]')"
             in result.out)
     assert example.snapshot() == before
+    # the same rule for `icsvc new`: a blank title is no title
+    result = example.fails("new", "-p", "engineering", "-s", "part-clarification", "-t", "  ",
+                           "--info", "order_number=SO-1", "--info", "part_number=P-2",
+                           actor="maria@example.com")
+    assert result.err == "icsvc: error: missing: --title\n"
 
 
 def test_an_unknown_login_is_told_how_to_be_added(example: Store) -> None:
@@ -318,6 +323,9 @@ def test_an_icsvc_issue_without_its_service_section_is_refused(example: Store) -
      "--event: issue.created_at 'yesterday' is not an ISO 8601 time"),
     ('{"issue": {"number": 12, "created_at": "2026-11-24T15:00:00Z", "title": "x"}}',
      "--event: no issue.user.login in the event"),
+    ('{"issue": {"number": 12, "created_at": "2026-11-24T15:00:00Z", "user": {"login": null}}}',
+     "--event: issue.user.login None is not a GitHub login"),
+    ('[1, 2]', "--event: no issue.number in the event"),
 ])
 def test_a_malformed_event_is_bad_usage(example: Store, content: str, expected: str) -> None:
     path = example.root.parent / "event.json"

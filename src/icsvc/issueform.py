@@ -91,7 +91,8 @@ def parse_event(data: Any) -> Event:
     login = _get(data, "issue", "user", "login")
     if not isinstance(login, str) or not login.strip():
         raise UsageError(f"--event: issue.user.login {login!r} is not a GitHub login")
-    labels = data["issue"].get("labels") or []
+    labels = data["issue"].get("labels")
+    labels = labels if isinstance(labels, list) else []
     comment = data.get("comment")
     issue = Issue(
         number=number,

@@ -96,8 +96,12 @@ def run(ctx: Context, opts: Options) -> None:
     con.print(f"Created [bold]{request.id}[/bold] ({store.rel(path)}) for "
               f"{provider.name} / {request.service}, priority {request.priority}"
               + (" [yellow](rush)[/yellow]" if request.rush else ""))
+    from rich.markup import escape
+
     for line in expectations(request, provider, data):
-        con.print(f"  {line}", markup=False)
+        note = line.startswith("note:")
+        con.print("  " + ("[yellow]note:[/yellow]" if note else "")
+                  + escape(line[5:] if note else line))
     con.print("  Commit the file and open a pull request to send it.")
 
 
