@@ -134,8 +134,12 @@ class Store:
         assert "Traceback" not in result.err, result.err
         return result
 
-    def git(self, *args: str, cwd: Path | None = None) -> str:
-        proc = subprocess.run(["git", *args], cwd=cwd or self.root, env=self.env,
+    def git(self, *args: str, cwd: Path | None = None, date: str | None = None) -> str:
+        """Run git; `date` (ISO 8601) dates a commit (author and committer)."""
+        env = dict(self.env)
+        if date is not None:
+            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+        proc = subprocess.run(["git", *args], cwd=cwd or self.root, env=env,
                               capture_output=True, text=True, check=True)
         return proc.stdout
 

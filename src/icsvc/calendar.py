@@ -183,6 +183,17 @@ class BusinessCalendar:
             memo.day_length = sum((_time_offset(e) - _time_offset(s) for s, e in self.hours), _ZERO)
         return memo.day_length
 
+    def describe(self, public_holidays: bool = True) -> str:
+        """Its working time as people read it: `mon, tue, wed, thu, fri 09:00-17:00
+        America/New_York, off on public holidays of US (NY)`."""
+        days = ", ".join(WEEKDAYS[d] for d in sorted(self.days))
+        spans = ", ".join(f"{_fmt_time(a)}-{_fmt_time(b)}" for a, b in self.hours)
+        public = ""
+        if self.country is not None and public_holidays:
+            public = f", off on public holidays of {self.country}" + (
+                f" ({self.subdivision})" if self.subdivision else "")
+        return f"{days} {spans} {self.timezone}{public}"
+
     def is_working_day(self, d: date) -> bool:
         """Whether ``d`` is a working weekday and not a holiday (explicit or public)."""
         return d.weekday() in self.days and not self.is_holiday(d)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,6 +17,12 @@ from icsvc.schema import NAME, NAME_ACCEPTED, FileChecker, Key, load_yaml_file
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_AT_RISK = 0.25
+GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$")
+"""A GitHub login: letters, digits and single hyphens inside, at most 39 characters."""
+GITHUB_LOGIN_ACCEPTED = "a GitHub login: letters, digits and single hyphens, at most 39"
+SIGNING_KEY_TYPES = ("ssh-", "sk-ssh-", "ecdsa-", "sk-ecdsa-")
+"""How an SSH public key line starts (`ssh-ed25519 AAAA... comment`); git signs with these."""
+NOREPLY_DOMAIN = "users.noreply.github.com"
 
 
 def rank(priority: str) -> int:
@@ -108,6 +115,21 @@ class Provider:
         return max(found, key=lambda f: rank(f[0])) if found else None
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone the store knows beyond an email: a GitHub login (issue forms say who asked by
+    login, not email) and the SSH keys their commits are signed with."""
+
+    email: str
+    github: str | None = None
+    signing_keys: tuple[str, ...] = ()
+
+
+def noreply_email(login: str) -> str:
+    """The address GitHub gives a login for commits made on their behalf."""
+    return f"{login}@{NOREPLY_DOMAIN}"
+
+
 @dataclass
 class Catalogue:
     path: Path
@@ -124,6 +146,7 @@ class Catalogue:
     @property
     def at_risk(self) -> float:
         return self.settings.at_risk
+    people: dict[str, Person] = field(default_factory=dict)
 
     def provider(self, name: str) -> Provider:
         try:
@@ -147,6 +170,14 @@ class Catalogue:
     def is_manager(self, email: str, department: str) -> bool:
         return email.lower() in self.managers.get(department, ())
 
+    def person_by_github(self, login: str) -> Person | None:
+        """The person whose `github:` is this login (GitHub logins ignore case)."""
+        wanted = login.lower()
+        for person in self.people.values():
+            if person.github is not None and person.github.lower() == wanted:
+                return person
+        return None
+
 
 def load_catalogue(path: Path) -> Catalogue:
     data, text = load_yaml_file(path)
@@ -159,7 +190,8 @@ def parse_catalogue(path: Path, text: str, data: Any) -> Catalogue:
         fc.fail([], "the file is empty (expected 'calendars' and 'providers')")
     root = fc.mapping(
         data, [], required=["calendars", "providers"],
-        allowed=["calendars", "providers", "departments", "settings", "admins"],
+        allowed=["calendars", "providers", "departments", "settings", "admins",
+                 "people"],
     )
     calendars = {
         name: _calendar(fc, str(name), spec)
@@ -192,7 +224,9 @@ def parse_catalogue(path: Path, text: str, data: Any) -> Catalogue:
     if root.get("admins") is not None:
         admins = tuple(fc.string_list(root["admins"], ["admins"], fc.email))
     settings = _settings(fc, root.get("settings"))
-    return Catalogue(path, calendars, providers, departments, settings, managers, admins)
+    people = _people(fc, root["people"]) if root.get("people") is not None else {}
+    return Catalogue(path, calendars, providers, departments, settings, managers, admins,
+                     people)
 
 
 def _settings(fc: FileChecker, raw: Any) -> Settings:
@@ -225,6 +259,35 @@ def _settings(fc: FileChecker, raw: Any) -> Settings:
         require_signed=(fc.boolean(body["require_signed"], [*keys, "require_signed"])
                         if body.get("require_signed") is not None else False),
     )
+
+
+def _people(fc: FileChecker, spec: Any) -> dict[str, Person]:
+    """`people:` email -> {github: LOGIN, signing_keys: [SSH public key lines]}."""
+    people: dict[str, Person] = {}
+    logins: dict[str, str] = {}
+    for raw_email, body_raw in fc.mapping(spec, ["people"]).items():
+        keys: list[Key] = ["people", str(raw_email)]
+        email = fc.email(raw_email, keys)
+        if email in people:
+            fc.fail(keys, f"{email} is listed twice (emails ignore case)")
+        body = fc.mapping(body_raw if body_raw is not None else {}, keys,
+                          allowed=["github", "signing_keys"])
+        login = None
+        if body.get("github") is not None:
+            login = fc.string(body["github"], [*keys, "github"], pattern=GITHUB_LOGIN,
+                              accepted=GITHUB_LOGIN_ACCEPTED)
+            if login.lower() in logins:
+                fc.fail([*keys, "github"], f"{login} is already the login of "
+                                           f"{logins[login.lower()]} (logins ignore case)")
+            logins[login.lower()] = email
+        signing_keys = fc.string_list(body.get("signing_keys") or [], [*keys, "signing_keys"])
+        for i, line in enumerate(signing_keys):
+            if not line.strip().startswith(SIGNING_KEY_TYPES):
+                fc.fail([*keys, "signing_keys", i],
+                        f"{line[:30]!r} is not an SSH public key (accepted: a line starting "
+                        f"{', '.join(SIGNING_KEY_TYPES)}, as in ~/.ssh/id_ed25519.pub)")
+        people[email] = Person(email, login, tuple(k.strip() for k in signing_keys))
+    return people
 
 
 def _calendar(fc: FileChecker, name: str, spec: Any) -> BusinessCalendar:

@@ -207,7 +207,7 @@ def _register_groups() -> None:
     order here is the order of `icsvc --help`: requester, provider, reports, git."""
     import importlib
 
-    for module in ("cli_workflow", "cli_reports", "cli_git"):
+    for module in ("cli_workflow", "cli_reports", "cli_git", "cli_github"):
         importlib.import_module(f"icsvc.{module}")
 
 

@@ -65,7 +65,7 @@ entry of the merge driver may set any of them."""
 REQUEST_KEYS = (
     "id", "title", "provider", "service", "status", "priority", "requested_priority",
     "customer", "owner", "created_at", "needed_by", "rush", "justification", "promised_by",
-    "progress", "info", "details", "impact", "blocks", "targets", "history",
+    "progress", "info", "details", "impact", "blocks", "source", "targets", "history",
 )
 IMMUTABLE_KEYS = tuple(k for k in REQUEST_KEYS if k not in FIELD_ENTRIES and k != "history")
 """Fields no entry changes."""
@@ -115,6 +115,8 @@ class Request:
     impact: dict[str, Any] | None = None
     blocks: list[str] = field(default_factory=list)
     """IDs of the requests this one exists to fulfil (they wait for it)."""
+    source: dict[str, Any] | None = None
+    """Where the request came from when not `icsvc new`: {github_issue: N, url: URL}."""
     path: Path | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -145,6 +147,7 @@ class Request:
             "details": self.details,
             "impact": self.impact,
             "blocks": list(self.blocks) or None,
+            "source": self.source,
             "targets": dict(self.targets),
             "history": [e.to_dict() for e in self.history],
         }
@@ -200,6 +203,14 @@ def parse_request(path: Path, text: str, data: Any) -> Request:
         impact = fc.mapping(body["impact"], ["impact"], required=["cost"],
                             allowed=["cost", "note"])
         fc.number(impact["cost"], ["impact", "cost"])
+    source = None
+    if body.get("source") is not None:
+        source = fc.mapping(body["source"], ["source"], required=["github_issue"],
+                            allowed=["github_issue", "url"])
+        if fc.integer(source["github_issue"], ["source", "github_issue"]) < 1:
+            fc.fail(["source", "github_issue"], "expected an issue number (1 or more)")
+        if source.get("url") is not None:
+            fc.string(source["url"], ["source", "url"])
     history_raw = body["history"]
     if not isinstance(history_raw, list) or not history_raw:
         fc.fail(["history"], "expected a non-empty list of entries (the first is 'created')")
@@ -245,6 +256,7 @@ def parse_request(path: Path, text: str, data: Any) -> Request:
                  if body.get("details") is not None else None),
         impact=impact,
         blocks=blocks,
+        source=source,
         path=path,
     )
 

@@ -292,9 +292,9 @@ class _Branch:
         match = NOREPLY.match(author)
         if match is None:
             return False
-        person = _people(self.cat).get(by)
-        login = person.get("github") if isinstance(person, dict) else None
-        return bool(login) and str(login).lower() == match.group(1).lower()
+        person = self.cat.people.get(by)
+        return person is not None and person.github is not None and \
+            person.github.lower() == match.group(1).lower()
 
     def _signed(self, entry: Entry, step: Step, where: str) -> list[str]:
         if step.commit is None:
@@ -480,24 +480,10 @@ def _rush_reasons(provider: Any, state: RequestState) -> list[str]:
                            state.created_at)
 
 
-def _people(cat: Catalogue) -> dict[str, Any]:
-    people = getattr(cat, "people", None) or {}
-    out: dict[str, Any] = {}
-    for email, person in people.items():
-        if isinstance(person, dict):
-            out[email] = person
-        else:
-            out[email] = {"github": getattr(person, "github", None),
-                          "signing_keys": list(getattr(person, "signing_keys", ()) or ())}
-    return out
-
-
 def _allowed_signers(cat: Catalogue) -> str:
     """git's allowed-signers file for `people:`: one line per key, `email key`."""
-    lines = []
-    for email, person in _people(cat).items():
-        for key in person.get("signing_keys") or ():
-            lines.append(f'{email} namespaces="git" {key}')
+    lines = [f'{email} namespaces="git" {key}'
+             for email, person in cat.people.items() for key in person.signing_keys]
     return "\n".join(lines) + "\n"
 
 
