@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from icsvc import gitutil, history, yamlio
+from icsvc import gitutil, history, signing, yamlio
 from icsvc.catalogue import Catalogue, parse_catalogue
 from icsvc.errors import IcsvcError
 from icsvc.history import MERGE_IDENTITY, Replay, RequestState
@@ -97,7 +97,10 @@ class _Branch:
     def run(self) -> list[Problem]:
         try:
             commits = gitutil.commits_between(self.top, self.mb, "HEAD")
-            changed = gitutil.changed_paths(self.top, self.mb, self.folder)
+            changed = set(gitutil.changed_paths(self.top, self.mb, self.folder))
+            # and what a commit changed and a later one changed back: history is
+            # append-only on the way too
+            changed |= gitutil.paths_touched(self.top, self.mb, [self.folder])
             rids = sorted({PurePosixPath(p).stem.upper() for p in changed
                            if p.endswith((".yaml", ".yml"))})
             folders = self._folders()
@@ -301,7 +304,8 @@ class _Branch:
             return ["not committed, so not signed (settings.require_signed)"]
         sha = step.commit.sha
         if sha not in self._signatures:
-            self._signatures[sha] = gitutil.signature(self.top, sha, _allowed_signers(self.cat))
+            self._signatures[sha] = gitutil.signature(self.top, sha,
+                                                      signing.allowed_signers(self.cat))
         status, signer = self._signatures[sha]
         if status != "G":
             return [f"{where} is not signed by a key providers.yaml lists (people: ... "
@@ -435,7 +439,7 @@ class _Branch:
             owners = set(admins) | ({provider.escalation} if provider is not None else set())
             if not self._is_any_author(owners, author):
                 who = " or ".join(
-                    [f"an admin ({', '.join(sorted(admins))})"] if admins else []
+                    ([f"an admin ({', '.join(sorted(admins))})"] if admins else [])
                     + ([f"its escalation contact ({provider.escalation})"]
                        if provider is not None else [])) or "an admin"
                 self._catalogue_problem(new_text or "", ["providers", str(pid)],
@@ -478,13 +482,6 @@ def _rush_reasons(provider: Any, state: RequestState) -> list[str]:
 
     return rush_reasons_at(provider, state.service, state.requested_priority, state.needed_by,
                            state.created_at)
-
-
-def _allowed_signers(cat: Catalogue) -> str:
-    """git's allowed-signers file for `people:`: one line per key, `email key`."""
-    lines = [f'{email} namespaces="git" {key}'
-             for email, person in cat.people.items() for key in person.signing_keys]
-    return "\n".join(lines) + "\n"
 
 
 def _catalogue_at(store: Store, top: Path, rev: str) -> Catalogue:
