@@ -262,6 +262,11 @@ def blob_text(cwd: Path, blob: str) -> str:
     return run(cwd, "cat-file", "blob", blob, what=f"reading blob {blob[:12]}").out
 
 
+def parents(cwd: Path, rev: str) -> list[str]:
+    result = run(cwd, "rev-parse", f"{rev}^@", check=False)
+    return result.out.split() if result.code == 0 else []
+
+
 def head(cwd: Path) -> str | None:
     return resolve(cwd, "HEAD")
 

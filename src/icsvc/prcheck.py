@@ -121,24 +121,57 @@ class _Branch:
 
     def _find(self, rev: str, rid: str, folders: list[str]) -> tuple[str, str] | None:
         """(path, text) of request `rid` at `rev`, wherever its provider folder."""
+        return self._one(self._copies(rev, rid, folders, self.blobs.text), rid, folders)
+
+    def _copies(self, rev: str, rid: str, folders: list[str],
+                read: Any) -> list[tuple[str, str]]:
+        found = []
         for folder in folders:
             for suffix in (".yaml", ".yml"):
                 path = f"{self.folder}/{folder}/{rid}{suffix}"
-                text = self.blobs.text(rev, path)
+                text = read(rev, path)
                 if text is not None:
-                    return path, text
-        return None
+                    found.append((path, text))
+        return found
+
+    def _one(self, copies: list[tuple[str, str]], rid: str, folders: list[str],
+             with_base: bool = True) -> tuple[str, str] | None:
+        """One version of a request: a request redirected to two providers on two branches
+        and merged by plain git sits in two folders until 'icsvc sync' merges the copies;
+        its version is then what that merge makes of them."""
+        if len(copies) < 2:
+            return copies[0] if copies else None
+        from icsvc.merge import MergeError, merge_requests
+
+        base = self._one(self._copies(self.mb, rid, folders, self.blobs.text), rid, folders,
+                         with_base=False) if with_base else None
+        docs = [_yaml(text) for _, text in copies]
+        base_doc = _yaml(base[1]) if base else None
+        if any(d is None for d in docs):
+            return copies[0]
+        try:
+            merged = docs[0]
+            for other in docs[1:]:
+                assert merged is not None and other is not None
+                merged = merge_requests(base_doc, merged, other, self.cat).merged
+        except MergeError:
+            return copies[0]  # two different requests: the plain check reports it
+        assert merged is not None
+        folder = f"{self.folder}/{merged.get('provider')}/"
+        path = next((p for p, _ in copies if p.startswith(folder)), copies[0][0])
+        return path, yamlio.dump(merged)
 
     def _worktree(self, rid: str, folders: list[str]) -> tuple[str, str] | None:
-        for folder in folders:
-            for suffix in (".yaml", ".yml"):
-                path = self.store.root / "requests" / folder / f"{rid}{suffix}"
-                if path.is_file():
-                    try:
-                        return path.relative_to(self.top).as_posix(), path.read_text("utf-8")
-                    except (OSError, UnicodeDecodeError):
-                        return None
-        return None
+        def read(_: str, path: str) -> str | None:
+            full = self.top / path
+            if not full.is_file():
+                return None
+            try:
+                return full.read_text("utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+
+        return self._one(self._copies("", rid, folders, read), rid, folders)
 
     def _request(self, rid: str, commits: list[gitutil.CommitInfo], folders: list[str]) -> None:
         versions: dict[str, tuple[str, str] | None] = {self.mb: self._find(self.mb, rid,
