@@ -469,7 +469,8 @@ class Priority(EntryKind):
         out = _from_matches(entry, state.priority, "the priority")
         if to not in PRIORITIES:
             return [*out, f"{to!r} is not a priority (accepted: {', '.join(PRIORITIES)})"]
-        if to == state.priority:
+        deciding = state.proposal == "contested" and ESCALATION in ctx.roles
+        if to == state.priority and not deciding:
             out.append(f"the priority is already {to}")
         out += _open(state, "change priority")
         if to != state.requested_priority:
@@ -487,12 +488,17 @@ class Priority(EntryKind):
         if to not in PRIORITIES:
             return
         state.priority = str(to)
-        if rank(state.priority) < rank(state.requested_priority):
-            state.proposal = "decided" if state.proposal == "contested" else "proposed"
+        below = rank(state.priority) < rank(state.requested_priority)
+        if state.proposal == "contested":  # the decision on a contested downgrade
+            if state.downgrades:
+                at, provider, _ = state.downgrades[-1]
+                state.downgrades[-1] = (at, provider, "decided")
+            state.proposal = "decided" if below else None
+        elif below:
+            state.proposal = "proposed"
             state.downgrades.append((entry.at, state.provider, state.proposal))
         else:
             state.proposal = None
-        _settle_negotiation(state)
 
 
 def _settle_negotiation(state: RequestState) -> None:
@@ -857,8 +863,9 @@ class RequestedPriority(EntryKind):
         state.requested_priority = str(to)
         if rank(state.requested_priority) > rank(state.priority):
             state.upgrades_asked.append((entry.at, state.requested_priority))
-        elif state.proposal is not None:
-            state.proposal = None
+        elif state.proposal in ("proposed", "contested"):
+            state.proposal = "accepted"  # asking no more than was agreed accepts it
+            _settle_negotiation(state)
 
 
 class Accepted(EntryKind):

@@ -187,7 +187,8 @@ class Session:
 
     def priority(self, value: str, note: str | None) -> Entry | None:
         value = _choice(value, PRIORITIES, "--priority", "a priority")
-        if value == self.state.priority:
+        deciding = self.state.proposal == "contested" and history.ESCALATION in self.roles
+        if value == self.state.priority and not deciding:
             return None
         if value != self.state.requested_priority and not note:
             raise IcsvcError(
