@@ -69,7 +69,10 @@ def _context(store: str | None, actor: str | None) -> Context:
 
 def _version(value: bool) -> None:
     if value:
-        print(f"icsvc {__version__}")
+        from icsvc.tzrules import use_newest
+
+        version, source = use_newest()
+        print(f"icsvc {__version__} (time-zone rules {version}, from {source})")
         raise typer.Exit()
 
 
@@ -131,6 +134,9 @@ def new(
         help="The cost to the business if the SLA lapses.")] = None,
     impact_note: Annotated[str | None, typer.Option(
         "--impact-note", help="What a lapse would cost, in words.")] = None,
+    for_: Annotated[list[str] | None, typer.Option(
+        "--for", metavar="ID", help="This request exists to fulfil request ID (which then "
+                                    "waits for it; repeatable).")] = None,
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] =
     ShowFormat.table,
     actor: ActorOpt = None,
@@ -143,6 +149,7 @@ def new(
         provider=provider, service=service, title=title, details=details, priority=priority,
         needed_by=needed_by, info=info or [], justification=justification,
         department=department, cost=cost, impact_note=impact_note, fmt=fmt.value,
+        blocks=for_ or [],
     ))
 
 
@@ -171,15 +178,19 @@ def list_(
         help="Only these agreed priorities (repeatable).")] = None,
     open_: Annotated[bool, typer.Option(
         "--open/--all", help="Open requests only (default), or all.")] = True,
+    mine: Annotated[bool, typer.Option(
+        "--mine", help="The requests I asked for (for a department's manager, also the "
+                       "department's).")] = False,
     fmt: FormatOpt = TableFormat.table,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """List requests, newest first."""
     from icsvc.commands import listing as cmd
 
-    cmd.run(_context(store, None), cmd.Filters(
+    cmd.run(_context(store, actor), cmd.Filters(
         providers=provider or [], statuses=status or [], departments=department or [],
-        priorities=priority or [], open_only=open_,
+        priorities=priority or [], open_only=open_, mine=mine,
     ), fmt.value)
 
 
@@ -190,12 +201,17 @@ def check(
     CheckFormat.text,
     base: Annotated[str | None, typer.Option(
         "--base", help="Also check what this branch changes since REV (pull requests).")] = None,
+    require_signed: Annotated[bool | None, typer.Option(
+        "--require-signed/--no-require-signed",
+        help="With --base: every commit adding history entries must be signed by its "
+             "author's key (people: in providers.yaml); default: settings.require_signed.")]
+    = None,
     store: StoreOpt = None,
 ) -> None:
     """Validate the whole store; every problem as path:line: message, exit 1 if any."""
     from icsvc.commands import check as cmd
 
-    cmd.run(_context(store, None), fmt.value, base)
+    cmd.run(_context(store, None), fmt.value, base, require_signed)
 
 
 def _register_groups() -> None:
@@ -203,7 +219,7 @@ def _register_groups() -> None:
     order here is the order of `icsvc --help`: requester, provider, reports, git."""
     import importlib
 
-    for module in ("cli_workflow", "cli_reports", "cli_git"):
+    for module in ("cli_workflow", "cli_reports", "cli_git", "cli_github"):
         importlib.import_module(f"icsvc.{module}")
 
 

@@ -35,7 +35,10 @@ def triage(
         help="With --redirect: the new provider's service, when it has none of the same "
              "name.")] = None,
     decline: Annotated[str | None, typer.Option(
-        metavar="REASON", help="Decline, saying why.")] = None,
+        metavar="REASON", help="Decline, saying why (needs --alternate).")] = None,
+    alternate: Annotated[str | None, typer.Option(
+        metavar="WHO", help="With --decline: who can help instead (a provider, an email or "
+                            "a name), shown to the requester.")] = None,
     note: Annotated[str | None, typer.Option(
         help="Why (a priority change, a redirect), shown to the requester.")] = None,
     fmt: ShowFmtOpt = ShowFormat.table,
@@ -49,7 +52,7 @@ def triage(
 
     cmd.run(_context(store, actor), request_id, TriageOptions(
         ack=ack, priority=priority, promise=promise, assign=assign, need_info=need_info,
-        redirect=redirect, service=service, decline=decline, note=note,
+        redirect=redirect, service=service, decline=decline, alternate=alternate, note=note,
     ), fmt.value)
 
 
@@ -68,16 +71,41 @@ def update(
         "--info", metavar="KEY=VALUE",
         help="Information the provider asked for (repeatable); a request waiting on you "
              "goes back to the provider.")] = None,
+    reply: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Answer the provider's question (a request waiting on you goes "
+                             "back to the provider).")] = None,
+    reopen: Annotated[bool, typer.Option(
+        "--reopen", help="Requester: reopen a resolved request that is not done (with --note "
+                         "saying what is wrong; within settings.reopen_within).")] = False,
+    alternate: Annotated[str | None, typer.Option(
+        metavar="WHO", help="With --status declined: who can help instead.")] = None,
+    cost: Annotated[float | None, typer.Option(
+        metavar="N", help="Requester: record what a lapse really cost (with --note).")] = None,
+    needed_by: Annotated[str | None, typer.Option(
+        "--needed-by", metavar="DATE",
+        help="Requester: you need it by another date now (with --note).")] = None,
+    priority: Annotated[str | None, typer.Option(
+        metavar="PRIORITY", help="Requester: ask for another priority (with --note); provider: "
+                                 "agree a priority, like triage --priority.")] = None,
+    accept_priority: Annotated[bool, typer.Option(
+        "--accept-priority", help="Requester: accept the lower priority the provider "
+                                  "proposed (or contest it with icsvc escalate).")] = False,
+    blocks: Annotated[list[str] | None, typer.Option(
+        "--blocks", metavar="ID", help="This request must be done before request ID "
+                                       "(repeatable).")] = None,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Update a request: status, progress notes, progress, promise, information."""
+    """Update a request: status, progress notes, progress, promise, information; for the
+    requester also a reply, a reopen, the cost of a lapse, a new need-by date or priority."""
     from icsvc.commands import update as cmd
     from icsvc.workflow import UpdateOptions
 
     cmd.run(_context(store, actor), request_id, UpdateOptions(
         status=status, note=note, progress=progress, promise=promise, info=info or [],
+        reply=reply, reopen=reopen, alternate=alternate, cost=cost, needed_by=needed_by,
+        priority=priority, accept_priority=accept_priority, blocks=blocks or [],
     ), fmt.value)
 
 
@@ -112,6 +140,9 @@ def queue(
     providers: Annotated[list[str] | None, typer.Argument(
         metavar="[PROVIDER]...", help="Providers (default: yours; if none, all).")] = None,
     mine: Annotated[bool, typer.Option("--mine", help="Only requests assigned to me.")] = False,
+    escalated: Annotated[bool, typer.Option(
+        "--escalated", help="The escalated requests waiting on me as the escalation contact "
+                            "(of every provider I am the contact of).")] = False,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] =
     TableFormat.table,
     actor: ActorOpt = None,
@@ -120,4 +151,4 @@ def queue(
     """Open requests, most urgent first: breached, at risk, then least business time left."""
     from icsvc.commands import queue as cmd
 
-    cmd.run(_context(store, actor), providers or [], mine, fmt.value)
+    cmd.run(_context(store, actor), providers or [], mine, fmt.value, escalated)

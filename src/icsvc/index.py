@@ -15,9 +15,11 @@ that git tracks). This costs one `stat`, where asking git costs a read of its wh
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -26,8 +28,6 @@ from typing import Any, NamedTuple
 from icsvc.model import Entry, Request
 
 INDEX_FILE = "index.sqlite"
-VERSION = 1
-"""`PRAGMA user_version` of the index; bump it whenever a row's shape changes."""
 
 _TABLE = (
     "CREATE TABLE files (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, "
@@ -218,46 +218,62 @@ class Uncacheable(ValueError):
     """A request holding a value the JSON form does not carry (kept out of the index)."""
 
 
+def _check_list_of_texts(value: Any) -> list[str]:
+    for item in _list(value):
+        _str(item)
+    return value  # type: ignore[no-any-return]
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "str": lambda v: _str(v),
+    "str | None": lambda v: _opt(v, _str),
+    "bool": lambda v: _bool(v),
+    "int | None": lambda v: _opt(v, _int),
+    "datetime": lambda v: _time(v),
+    "datetime | None": lambda v: _opt(v, _time),
+    "dict[str, str]": lambda v: _texts(v),
+    "dict[str, Any] | None": lambda v: _opt(v, _dict),
+    "list[str]": _check_list_of_texts,
+    "list[Entry]": lambda v: [_entry(e) for e in _list(v)] or _fail("history"),
+}
+"""How each field type of `Request` is checked on the way back from JSON. A field of a type
+not listed here makes every row fail its check (and a test fail), never pass unchecked."""
+
+_FIELDS = tuple((f.name, str(f.type)) for f in dataclasses.fields(Request) if f.name != "path")
+FORMAT = 1
+"""Bump when the JSON form changes; a change of `Request`'s fields changes VERSION itself."""
+VERSION = zlib.crc32(repr((FORMAT, _FIELDS)).encode()) & 0x7FFFFFFF
+"""`PRAGMA user_version` of the index: rows of another shape are never read."""
+
+
 def encode(request: Request) -> str:
-    """The request as compact JSON: a fixed list of fields, times as ISO 8601 text, and the
+    """The request as compact JSON: its fields in order, times as ISO 8601 text, and the
     free-form parts (history entry data, impact) with dates tagged."""
-    r = request
-    return json.dumps([
-        r.id, r.title, r.provider, r.service, r.status, r.priority, r.requested_priority,
-        r.customer_email, r.customer_department, r.created_at.isoformat(), r.targets,
-        [[e.at.isoformat(), e.by, e.type, _tag(e.data)] for e in r.history],
-        r.owner, _iso(r.needed_by), r.rush, r.justification, _iso(r.promised_by), r.progress,
-        r.info, r.details, _tag(r.impact),
-    ], ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    values = []
+    for name, _ in _FIELDS:
+        value = getattr(request, name)
+        if name == "history":
+            value = [[e.at.isoformat(), e.by, e.type, _tag(e.data)] for e in value]
+        elif isinstance(value, datetime):
+            value = value.isoformat()
+        else:
+            value = _tag(value)
+        values.append(value)
+    return json.dumps(values, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def decode(body: Any, path: Path) -> Request:
-    """A request from `encode`'s JSON; ValueError or TypeError for anything else."""
-    if type(body) is not str:
-        raise TypeError("body")
-    (rid, title, provider, service, status, priority, requested, email, department, created,
-     targets, history, owner, needed_by, rush, justification, promised_by, progress, info,
-     details, impact) = json.loads(body, object_hook=_untag)
-    return Request(
-        id=_str(rid), title=_str(title), provider=_str(provider), service=_str(service),
-        status=_str(status), priority=_str(priority), requested_priority=_str(requested),
-        customer_email=_str(email), customer_department=_str(department),
-        created_at=_time(created), targets=_texts(targets),
-        history=[_entry(e) for e in _list(history)] or _fail("history"),
-        owner=_opt(owner, _str), needed_by=_opt(needed_by, _time), rush=_bool(rush),
-        justification=_opt(justification, _str), promised_by=_opt(promised_by, _time),
-        progress=_opt(progress, _int), info=_texts(info), details=_opt(details, _str),
-        impact=_opt(impact, _dict), path=path,
-    )
+    """A request from `encode`'s JSON; ValueError, TypeError or KeyError for anything else."""
+    values = json.loads(_str(body), object_hook=_untag)
+    if type(values) is not list or len(values) != len(_FIELDS):
+        raise ValueError("a row of another shape")
+    return Request(**{name: _CHECKS[kind](value)
+                      for (name, kind), value in zip(_FIELDS, values, strict=True)}, path=path)
 
 
 def _entry(raw: Any) -> Entry:
     at, by, kind, data = _list(raw)
     return Entry(_time(at), _str(by), _str(kind), _dict(data))
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _tag(value: Any) -> Any:
@@ -334,5 +350,5 @@ def _time(value: Any) -> datetime:
     return moment
 
 
-def _opt(value: Any, check: Any) -> Any:
+def _opt(value: Any, check: Callable[[Any], Any]) -> Any:
     return None if value is None else check(value)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from icsvc import ids, yamlio
-from icsvc.catalogue import Provider
+from icsvc import history, ids, yamlio
+from icsvc.catalogue import Catalogue
 from icsvc.errors import ValidationError
+from icsvc.history import words
 from icsvc.model import Request, load_request
 from icsvc.store import DERIVED_DIR, PROVIDERS_FILE, Store, interrupted_redirect
 
@@ -61,7 +61,7 @@ def check_store(store: Store) -> list[Problem]:
         cat = store.catalogue
     except ValidationError as exc:
         return [_from_error(store, exc)]
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, dict[str, Any]]] = {}
     for path in store.request_files():
         rel = store.rel(path)
         try:
@@ -71,11 +71,13 @@ def check_store(store: Store) -> list[Problem]:
             problems.append(_from_error(store, exc) if markers is None else Problem(
                 rel, markers, CONFLICT_MARKERS_MESSAGE))
             continue
-        problems.extend(_check_request(store, path, rel, request, cat.providers))
+        problems.extend(_check_request(store, path, rel, request, cat))
         if request.id in seen:
-            problems.append(duplicate_problem(store, path, request.id, seen[request.id]))
+            first, created = seen[request.id]
+            same = created == request.history[0].to_dict()
+            problems.append(duplicate_problem(store, path, request.id, first, same))
         else:
-            seen[request.id] = rel
+            seen[request.id] = (rel, request.history[0].to_dict())
     for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
         problems.append(Problem(store.rel(path), 1,
                                 "request files belong in requests/<provider>/<ID>.yaml"))
@@ -83,9 +85,10 @@ def check_store(store: Store) -> list[Problem]:
     return problems
 
 
-def duplicate_problem(store: Store, path: Path, rid: str, first: str) -> Problem:
+def duplicate_problem(store: Store, path: Path, rid: str, first: str, same: bool) -> Problem:
     """A request ID in two files: an interrupted redirect (which the next writing command
-    finishes) or a real duplicate."""
+    finishes), one request redirected two ways on two branches (`same`: the copies share
+    their creation; `icsvc sync` merges them), or two requests given one ID."""
     rel = store.rel(path)
     pair = interrupted_redirect([store.root / first, path])
     if pair is not None:
@@ -93,8 +96,11 @@ def duplicate_problem(store: Store, path: Path, rid: str, first: str) -> Problem
                        f"an interrupted redirect left this old copy of {rid} (the request is "
                        f"in {store.rel(pair[0])}); any icsvc command that changes a request "
                        "removes it, or delete it")
+    advice = ("the same request is in two folders (redirected to different providers on two "
+              "branches, then merged without icsvc): run 'icsvc sync' to merge the copies"
+              if same else "give one of them a new ID")
     return Problem(rel, _line(path, ["id"]), f"id: duplicate ID {rid} (also in {first}); "
-                                              "give one of them a new ID")
+                                              f"{advice}")
 
 
 def store_file_problems(store: Store) -> list[Problem]:
@@ -114,12 +120,13 @@ def store_file_problems(store: Store) -> list[Problem]:
 
 
 def _check_request(store: Store, path: Path, rel: str, r: Request,
-                   providers: dict[str, Provider]) -> list[Problem]:
+                   cat: Catalogue) -> list[Problem]:
     out: list[Problem] = []
 
     def add(keys: list[str | int], message: str) -> None:
         out.append(Problem(rel, _line(path, keys), message))
 
+    providers = cat.providers
     folder = path.parent.name
     if path.stem.upper() != r.id or not ids.is_valid(path.stem.upper()):
         add(["id"], f"id: {r.id} does not match the file name {path.name} "
@@ -146,54 +153,20 @@ def _check_request(store: Store, path: Path, rel: str, r: Request,
             break
     if r.history and r.history[0].at != r.created_at:
         add(["created_at"], "created_at: differs from the 'created' history entry")
-    for name, (current, recorded) in _history_disagreements(r).items():
-        add([name], f"{name}: is {_show(current)} but its history says {_show(recorded)}; "
-                    "change it with icsvc (triage, update) so the change is recorded")
+    departments = cat.departments_of(r.customer_email)
+    if departments and r.customer_department not in departments:
+        add(["customer", "department"],
+            f"customer.department: {r.customer_department!r} is not a department of "
+            f"{r.customer_email} (accepted: {', '.join(departments)}; providers.yaml "
+            "departments)")
+    state = history.replay(r, cat)
+    for name, (current, recorded) in history.differences(state, r).items():
+        key = {"customer_email": "customer", "customer_department": "customer"}.get(name, name)
+        add([key], f"{key}: is {words(current)} but its history says {words(recorded)}; "
+                   "change it with icsvc (triage, update) so the change is recorded")
     return out
 
 
-def history_values(r: Request) -> dict[str, Any]:
-    """The current fields as the history tells them: the `to` of the last entry that sets
-    each (see model.FIELD_ENTRIES); a redirect resets the status to `new`."""
-    values: dict[str, Any] = {"status": "new", "priority": r.requested_priority,
-                              "owner": None, "promised_by": None, "progress": None}
-    for entry in r.history:
-        if entry.type == "redirect":
-            values["status"] = "new"
-            values["provider"] = entry.get("to")
-        elif entry.type == "status":
-            values["status"] = entry.get("to")
-        elif entry.type == "priority":
-            values["priority"] = entry.get("to")
-        elif entry.type == "assigned":
-            values["owner"] = entry.get("to")
-        elif entry.type == "promise":
-            values["promised_by"] = entry.get("to")
-        elif entry.type == "progress":
-            values["progress"] = entry.get("to")
-    return values
-
-
-def _history_disagreements(r: Request) -> dict[str, tuple[Any, Any]]:
-    told = history_values(r)
-    current = {"status": r.status, "priority": r.priority, "owner": r.owner,
-               "promised_by": r.promised_by, "progress": r.progress, "provider": r.provider}
-    out = {}
-    for name, value in told.items():
-        now = current[name]
-        if isinstance(value, str) and name in ("owner",):
-            value = value.lower()
-        if now != value:
-            out[name] = (now, value)
-    return out
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "unset"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return repr(value)
 
 
 __all__ = ["PROVIDERS_FILE", "Problem", "check_store"]

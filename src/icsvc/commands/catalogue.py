@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import time
 from typing import Any
 
 from icsvc.catalogue import PRIORITIES, Provider
@@ -12,26 +11,14 @@ from icsvc.errors import UsageError
 from icsvc.ui import console, print_json
 
 
-def _clock(t: time) -> str:
-    return "24:00" if t == time.max else t.strftime("%H:%M")
-
-
 def _hours(provider: Provider) -> str:
-    cal = provider.calendar
-    from icsvc.calendar import WEEKDAYS
-
-    days = ", ".join(WEEKDAYS[d] for d in sorted(cal.days))
-    spans = ", ".join(f"{a.strftime('%H:%M')}-{_clock(b)}" for a, b in cal.hours)
-    return f"{days} {spans} {cal.timezone}"
+    return provider.calendar.describe(public_holidays=False)
 
 
 def _public(provider: Provider) -> str:
     """``, off on public holidays of US (NY)`` when the calendar names a country."""
     cal = provider.calendar
-    if cal.country is None:
-        return ""
-    return f", off on public holidays of {cal.country}" + (
-        f" ({cal.subdivision})" if cal.subdivision else "")
+    return cal.describe()[len(cal.describe(public_holidays=False)):]
 
 
 def provider_json(p: Provider) -> dict[str, Any]:
@@ -52,9 +39,12 @@ def provider_json(p: Provider) -> dict[str, Any]:
         "sla": {prio: p.sla[prio].to_dict() for prio in PRIORITIES},
         "services": [
             {"service": s.id, "description": s.description, "requires": list(s.requires),
-             "lead_time": s.lead_time.text if s.lead_time else None}
+             "lead_time": s.lead_time.text if s.lead_time else None,
+             "min_priority": s.min_priority}
             for s in p.services.values()
         ],
+        "agreements": [{"department": a.department, "priority": a.priority,
+                        "note": a.note or None} for a in p.agreements.values()],
     }
 
 
@@ -83,6 +73,13 @@ def run(ctx: Context, provider: str | None, fmt: str) -> None:
             services.add_row(s.id, escape(s.description), ", ".join(s.requires) or "-",
                              s.lead_time.text if s.lead_time else "-")
         con.print(services)
+        floors = [f"{s.id} is {s.min_priority} at least" for s in p.services.values()
+                  if s.min_priority]
+        for a in p.agreements.values():
+            floors.append(f"requests from {a.department} are {a.priority} at least"
+                          + (f" ({a.note})" if a.note else ""))
+        if floors:
+            con.print(f"  agreements: {escape('; '.join(floors))}")
         targets = Table(header_style="bold", box=None, padding=(0, 2, 0, 2))
         for col in ("priority", "acknowledge within", "resolve within", "progress note every"):
             targets.add_column(col)

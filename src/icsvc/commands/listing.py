@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from icsvc import history
 from icsvc.catalogue import PRIORITIES
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import UsageError
 from icsvc.lifecycle import STATUSES, is_open
-from icsvc.sla import clocks
+from icsvc.sla import Clock, clocks, worst
 from icsvc.store import Summary
-from icsvc.ui import PRIORITY_STYLE, SEVERITY, STATE_STYLE, print_json, print_rows, warn
+from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, warn
 from icsvc.views import request_json
 
 
@@ -22,6 +23,7 @@ class Filters:
     departments: list[str]
     priorities: list[str]
     open_only: bool
+    mine: bool = False
 
 
 def _validate(values: list[str], accepted: tuple[str, ...] | list[str], option: str) -> None:
@@ -41,6 +43,20 @@ def matches(s: Summary, f: Filters) -> bool:
     )
 
 
+CLOCK_WORDS = {"acknowledge": "ack", "resolve": "resolve", "update": "update",
+               "needed_by": "need-by"}
+
+
+def sla_text(all_clocks: dict[str, Clock]) -> str:
+    """The worst state of a request's clocks, naming the clocks in it when it is a breach or
+    a risk: `breached: need-by`, `at-risk: ack, resolve`, `ok`."""
+    state = worst([c.state for c in all_clocks.values()])
+    if state not in ("breached", "at-risk"):
+        return state
+    names = [CLOCK_WORDS.get(n, n) for n, c in all_clocks.items() if c.state == state]
+    return f"{state}: {', '.join(names)}"
+
+
 def run(ctx: Context, f: Filters, fmt: str) -> None:
     store = open_store(ctx)
     cat = store.catalogue
@@ -48,6 +64,11 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
     _validate(f.statuses, STATUSES, "--status")
     _validate(f.priorities, PRIORITIES, "--priority")
     chosen = store.load_all(warn, where=lambda s: matches(s, f))
+    if f.mine:
+        actor = ctx.actor()
+        managed = {d for d in cat.managers if cat.is_manager(actor, d)}
+        chosen = [r for r in chosen if r.customer_email == actor
+                  or r.customer_department in managed]
     chosen.sort(key=lambda r: r.created_at, reverse=True)
     if fmt == "json":
         print_json([request_json(r, cat, ctx.now) for r in chosen])
@@ -55,15 +76,19 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
     rows = []
     for r in chosen:  # the table needs the clocks' states only, not the whole JSON
         cal = cat.providers[r.provider].calendar
-        states = [c.state for c in clocks(r, cal, ctx.now, cat.at_risk).values()]
+        state = history.replay(r, cat)
         rows.append({
-            "id": r.id, "provider": r.provider, "priority": r.priority, "status": r.status,
+            "id": r.id, "provider": r.provider,
+            "priority": r.priority + (f" ({state.proposal}; asked {r.requested_priority})"
+                                      if state.proposal in ("proposed", "contested") else ""),
+            "status": r.status,
             "department": r.customer_department, "title": r.title,
             "created": r.created_at.astimezone(cal.tz).date().isoformat(),
-            "sla": min(states, key=SEVERITY.index), "rush": "rush" if r.rush else "",
+            "sla": sla_text(clocks(state, cat, ctx.now)), "rush": "rush" if r.rush else "",
         })
     columns = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
                ("status", "Status"), ("department", "From"), ("title", "Title"),
                ("created", "Created"), ("sla", "SLA"), ("rush", "Rush")]
-    print_rows(rows, columns, fmt, styles={"sla": STATE_STYLE, "priority": PRIORITY_STYLE},
+    sla_styles = {row["sla"]: STATE_STYLE.get(row["sla"].split(":")[0], "") for row in rows}
+    print_rows(rows, columns, fmt, styles={"sla": sla_styles, "priority": PRIORITY_STYLE},
                empty="no requests match", droppable=("created", "provider", "department"))

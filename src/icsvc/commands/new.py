@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from icsvc.catalogue import Catalogue
+from icsvc.catalogue import Catalogue, Provider
 from icsvc.commands import open_store
 from icsvc.context import Context, git_config
 from icsvc.intake import Draft, build_request, missing_items, parse_info, rush_reasons
+from icsvc.model import Request
 from icsvc.ui import console, print_json, when
 from icsvc.views import request_json
 
@@ -30,6 +32,7 @@ class Options:
     cost: float | None
     impact_note: str | None
     fmt: str
+    blocks: list[str] = field(default_factory=list)
 
 
 def default_department(cat: Catalogue, actor: str, cwd: Path) -> str | None:
@@ -70,7 +73,7 @@ def run(ctx: Context, opts: Options) -> None:
         info=parse_info(opts.info, allow_empty=True),
         justification=opts.justification,
         department=opts.department or default_department(cat, actor, ctx.cwd),
-        cost=opts.cost, impact_note=opts.impact_note,
+        cost=opts.cost, impact_note=opts.impact_note, blocks=list(opts.blocks),
     )
     if sys.stdin.isatty() and sys.stdout.isatty():
         if missing_items(draft, cat):
@@ -95,16 +98,29 @@ def run(ctx: Context, opts: Options) -> None:
     con.print(f"Created [bold]{request.id}[/bold] ({store.rel(path)}) for "
               f"{provider.name} / {request.service}, priority {request.priority}"
               + (" [yellow](rush)[/yellow]" if request.rush else ""))
+    from rich.markup import escape
+
+    for line in expectations(request, provider, data):
+        note = line.startswith("note:")
+        con.print("  " + ("[yellow]note:[/yellow]" if note else "")
+                  + escape(line[5:] if note else line))
+    con.print("  Commit the file and open a pull request to send it.")
+
+
+def expectations(request: Request, provider: Provider, data: dict[str, Any]) -> list[str]:
+    """What the requester can expect, as `icsvc new` (and an issue's intake comment) says it:
+    the due dates, whose hours they count in, and a need-by date the SLA does not meet."""
     sla = data["sla"]
-    tz = provider.calendar.timezone
-    con.print(f"  acknowledge by: {when(sla['acknowledge']['due'])}  "
-              f"({sla['acknowledge']['target']} of business time)")
-    con.print(f"  resolve by:     {when(sla['resolve']['due'])}  "
-              f"({sla['resolve']['target']} of business time)")
-    con.print(f"  in {provider.name}'s hours ({tz}); questions or exceptions: "
-              f"{provider.escalation}")
+    lines = [
+        f"acknowledge by: {when(sla['acknowledge']['due'])}  "
+        f"({sla['acknowledge']['target']} of business time)",
+        f"resolve by:     {when(sla['resolve']['due'])}  "
+        f"({sla['resolve']['target']} of business time)",
+        f"in {provider.name}'s hours ({provider.calendar.timezone}); questions or exceptions: "
+        f"{provider.escalation}",
+    ]
     if request.needed_by is not None and request.needed_by < datetime.fromisoformat(
             sla["resolve"]["due"]):
-        con.print(f"  [yellow]note:[/yellow] you need it by {when(data['needed_by'])}, before "
-                  "the SLA resolve date; the provider agrees the priority when triaging")
-    con.print("  Commit the file and open a pull request to send it.")
+        lines.append(f"note: you need it by {when(data['needed_by'])}, before the SLA resolve "
+                     "date; the provider agrees the priority when triaging")
+    return lines

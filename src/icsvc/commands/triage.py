@@ -28,6 +28,8 @@ def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
     if change.moved_from is not None and request.path is not None:
         con.print(f"  moved requests/{change.moved_from}/{request.id}.yaml -> "
                   f"{store.rel(request.path)}")
+    for notice in change.notices:
+        con.print(f"  [yellow]note:[/yellow] {escape(notice)}")
 
 
 def run(ctx: Context, request_id: str, opts: TriageOptions, fmt: str) -> None:
