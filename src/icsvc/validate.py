@@ -44,10 +44,13 @@ CONFLICT_MARKERS_MESSAGE = (
 
 
 def conflict_marker_line(path: Path) -> int | None:
-    """The first line of a git conflict marker (<<<<<<<, =======, >>>>>>>), or None."""
+    """The first line of a git conflict marker (<<<<<<<, =======, >>>>>>>), or None (also
+    for a file icsvc will not read: too big, not a plain file)."""
+    from icsvc.schema import read_store_file
+
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        lines = read_store_file(path).splitlines()
+    except ValidationError:
         return None
     for number, line in enumerate(lines, 1):
         if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
