@@ -77,15 +77,17 @@ def test_weekly_report_to_escalation_contacts_and_managers(store: Store, mailbox
     subject = "Service report 2026-11-23 to 2026-11-29"
     mails = {m.to[0]: m for m in mailbox.take()}
     assert set(mails) == {"vp-eng@example.com", MANAGER}
+    assert mails["vp-eng@example.com"].subject == f"{subject}: engineering"
+    assert mails[MANAGER].subject == subject  # every provider
     for mail in mails.values():
-        assert mail.subject == subject and mail.content_type == "text/html"
+        assert mail.content_type == "text/html"
         assert "<h1>Service report 2026-11-23 to 2026-11-29</h1>" in mail.body
     assert "<td>engineering</td>" in mails["vp-eng@example.com"].body
     assert "<td>payroll</td>" not in mails["vp-eng@example.com"].body  # their providers
     assert "<td>payroll</td>" in mails[MANAGER].body  # a manager sees every provider
     # Payroll's escalation contact hears through Payroll's shared webhook
     [(request, _)] = httpserver.log
-    assert request.path == "/payroll" and request.get_json()["title"] == subject
+    assert request.path == "/payroll" and request.get_json()["title"] == f"{subject}: payroll"
     assert "The weekly digest: the week 2026-11-23 to 2026-11-29." in out
     assert "nothing to send" in store.ok("digest", "weekly", now=monday).out
 
@@ -98,5 +100,8 @@ def test_digest_dry_run_and_bad_kind(store: Store, mailbox: Mailbox) -> None:
                         "recorded\n")
     assert mailbox.take() == []
     out = store.ok("digest", "weekly", "--dry-run", now="2026-11-30T08:00:00-05:00").out
-    assert "(an HTML page of" in out
+    assert "(the report as an HTML page of" in out
+    # nobody hears on a weekend
+    assert "dry run: 0 message(s)" in store.ok("digest", "daily", "--dry-run",
+                                               now="2026-11-28T10:00:00-05:00").out
     assert "daily|weekly" in store.fails("digest", "monthly", code=2).err

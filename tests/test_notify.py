@@ -462,3 +462,28 @@ def test_the_workflow_notifies_on_push_and_on_a_schedule() -> None:
     for job in ("notify", "clocks", "digests"):
         assert data["jobs"][job]["env"]["SMTP_PASSWORD"] == "${{ secrets.SMTP_PASSWORD }}"
     assert "env" not in data["jobs"]["check"]  # no secrets where pull requests run
+
+
+def test_a_broken_file_never_stops_the_others(day: Day, mailbox: Mailbox) -> None:
+    store = day.store
+    a = day.new(MARIA, *PART, "-t", "Bore")
+    day.heard()
+    (store.root / "requests" / "engineering" / "ZZZZZZZZ.yaml").write_text("id: [unclosed\n")
+    store.ok("triage", a, "--ack", actor=ANA, now=day.now())
+    commit(store, "an ack and a broken file", ANA)
+    result = store.ok("notify", "--no-clocks", now=day.now())
+    assert "skipped requests/engineering/ZZZZZZZZ.yaml" in result.err
+    assert mailbox.heard() == {(MARIA, f"{a} acknowledged: Bore"),
+                               (MANAGER, f"{a} acknowledged: Bore")}
+
+
+def test_until_stops_at_a_commit(day: Day, mailbox: Mailbox) -> None:
+    store = day.store
+    start = store.git("rev-parse", "HEAD").strip()
+    a = day.new(MARIA, *PART, "-t", "Bore")
+    day.act(ANA, "triage", a, "--ack")
+    store.ok("notify", "--since", start, "--until", "HEAD~1", "--no-clocks", now=day.now())
+    assert mailbox.heard() == {(ANA, f"{a} new request: Bore"), (RAJ, f"{a} new request: Bore")}
+    store.ok("notify", "--since", "HEAD~1", "--no-clocks", now=day.now())
+    assert mailbox.heard() == {(MARIA, f"{a} acknowledged: Bore"),
+                               (MANAGER, f"{a} acknowledged: Bore")}

@@ -2,7 +2,8 @@
 
 - daily, per provider member: the requests of their queue (theirs, or nobody's yet) that are
   breached, at risk, or due today in the provider's calendar; a member with none of these
-  hears nothing. A shared channel of the provider gets the whole team's queue once.
+  hears nothing, and nobody hears on the provider's weekends and holidays. A shared channel
+  of the provider gets the whole team's queue once.
 - weekly, per escalation contact (the report of their providers) and per manager of a
   requesting department (the report of every provider): `icsvc report` for the last
   complete week, Monday to Sunday, as HTML.
@@ -25,7 +26,7 @@ from icsvc.queue import QueueItem
 from icsvc.ui import when
 
 ReportHtml = Callable[[tuple[str, ...]], tuple[str, str]]
-"""(subject, HTML) of the week's report for some providers (all of them when empty)."""
+"""(heading, HTML) of the week's report for some providers (all of them when empty)."""
 
 
 def daily(requests: Sequence[Request], cat: Catalogue, now: datetime,
@@ -35,6 +36,8 @@ def daily(requests: Sequence[Request], cat: Catalogue, now: datetime,
         items = queue.build(list(requests), cat, now, [pid])
         tz = provider.calendar.tz
         today = now.astimezone(tz).date()
+        if not provider.calendar.is_working_day(today):
+            continue  # a weekend or holiday of the provider: no digest
         groups: dict[tuple[Channel | None, str | None], list[str]] = {}
         sections: dict[str, Sections] = {}
         for member in provider.members:
@@ -131,7 +134,8 @@ def weekly(cat: Catalogue, monday: date, env_urls: Sequence[str], record: Record
             continue
         if scope not in reports:
             reports[scope] = report_html(scope)
-        subject, html = reports[scope]
+        heading, html = reports[scope]
+        subject = f"{heading}: {', '.join(scope)}" if scope else heading
         out.append(Message(channel, tuple(emails), subject, html, (key,) if channel else (),
                            html=True))
     return out

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from icsvc import gitutil, history, yamlio
@@ -230,12 +231,18 @@ class Record:
     def save(self, now: datetime) -> None:
         """Write it (atomically), forgetting deliveries older than `KEEP`."""
         cutoff = now - KEEP
-        self.sent = {k: v for k, v in self.sent.items()
-                     if datetime.fromisoformat(v) >= cutoff}
+        self.sent = {k: v for k, v in self.sent.items() if _recent(v, cutoff)}
         data = {"version": 1, "rev": self.rev,
                 "time": self.time.isoformat() if self.time else None, "sent": self.sent}
         _derived(self.path.parent)
         yamlio.write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def _recent(stamp: str, cutoff: datetime) -> bool:
+    try:
+        return datetime.fromisoformat(stamp) >= cutoff
+    except (ValueError, TypeError):
+        return False
 
 
 def _derived(folder: Path) -> None:
@@ -249,8 +256,11 @@ def _derived(folder: Path) -> None:
 @contextmanager
 def locked(root: Path) -> Iterator[None]:
     """One sending run at a time per store (two would both send what neither recorded)."""
-    import fcntl
-
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not a POSIX system: no lock to take
+        yield
+        return
     folder = root / DERIVED_DIR
     _derived(folder)
     with open(folder / "notify.lock", "w") as handle:
@@ -413,7 +423,7 @@ def entry_changes(store: Store, top: Path, span: Span, cat: Catalogue,
                 else:
                     fresh.add(i)
             if fresh:
-                out.extend(entry_events(new, fresh, cat))
+                out.extend(_safely(partial(entry_events, new, fresh, cat), candidates[0], warn))
     finally:
         blobs.close()
     return out
@@ -456,14 +466,29 @@ def open_requests(store: Store, top: Path, span: Span, warn: Warn) -> list[Reque
 
 
 def clock_changes(requests: Sequence[Request], cat: Catalogue, start: datetime,
-                  end: datetime) -> list[Event]:
+                  end: datetime, warn: Warn | None = None) -> list[Event]:
     out: list[Event] = []
     for request in requests:
         if request.provider not in cat.providers:
             continue
-        state = history.replay(request, cat)
-        out.extend(clock_events(state, cat, start, end))
+        out.extend(_safely(partial(_clocks_of, request, cat, start, end),
+                           f"{REQUESTS_DIR}/{request.provider}/{request.id}.yaml", warn))
     return out
+
+
+def _clocks_of(request: Request, cat: Catalogue, start: datetime, end: datetime) -> list[Event]:
+    return clock_events(history.replay(request, cat), cat, start, end)
+
+
+def _safely(events: Callable[[], list[Event]], path: str, warn: Warn | None) -> list[Event]:
+    """One request's events; a file the replay cannot follow is skipped with a warning, so
+    it never stops the others' (`icsvc check` says what is wrong with it)."""
+    try:
+        return events()
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+        if warn is not None:
+            warn(f"skipped {path}: its history cannot be replayed ({exc!r}); run icsvc check")
+        return []
 
 
 def ci_env(env: Mapping[str, str]) -> bool:

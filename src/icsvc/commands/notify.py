@@ -69,7 +69,7 @@ def _notify(store: Store, top: Any, ctx: Context, opts: Options, env: dict[str, 
     events = entry_changes(store, top, span, cat, warn)
     if span.start is not None and span.end is not None:
         events += clock_changes(open_requests(store, top, span, warn), cat, span.start,
-                                span.end)
+                                span.end, warn)
     env_urls = env_channels(env)
     messages = compose(events, cat, env_urls, record)
     if messages and not dry_run and not configured(cat, env_urls):
@@ -207,7 +207,7 @@ def _print(outcome: Outcome, dry_run: bool) -> None:
         print(f"\nTo {to} via {via or 'nothing: no channel is configured for them'}")
         print(f"Subject: {message.subject}")
         if message.html:
-            print(f"  (an HTML page of {len(message.body):,} characters)")
+            print(f"  (the report as an HTML page of {len(message.body):,} characters)")
         else:
             for line in message.body.rstrip("\n").splitlines():
                 print(f"  {line}" if line else "")
