@@ -58,6 +58,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 __all__ = [
     "WEEKDAYS",
     "BusinessCalendar",
+    "zone",
     "parse_days",
     "parse_hours",
     "public_holidays",
@@ -82,7 +83,16 @@ _MAX_SAFE = date.max.toordinal() - 3
 
 @cache
 def _zone(name: str) -> ZoneInfo:
+    from icsvc.tzrules import use_newest
+
+    use_newest()
     return ZoneInfo(name)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The zone `name` under the newest rules available (see tzrules); ZoneInfoNotFoundError
+    or ValueError for an unknown name."""
+    return _zone(name)
 
 
 #: Public holidays by (country, subdivision, year): date -> the library's name for it.

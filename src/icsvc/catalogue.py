@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
-from icsvc.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours
+from icsvc.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours, zone
 from icsvc.durations import Duration, parse_duration
 from icsvc.errors import ValidationError
 from icsvc.schema import NAME, NAME_ACCEPTED, FileChecker, Key, load_yaml_file
@@ -393,7 +393,7 @@ def _calendar(fc: FileChecker, name: str, spec: Any) -> BusinessCalendar:
                                "subdivision"])
     tz = fc.string(body["timezone"], [*keys, "timezone"])
     try:
-        ZoneInfo(tz)
+        zone(tz)
     except (ZoneInfoNotFoundError, ValueError):
         fc.fail([*keys, "timezone"],
                 f"unknown timezone {tz!r} (accepted: an IANA name such as America/New_York)")

@@ -68,7 +68,10 @@ def _context(store: str | None, actor: str | None) -> Context:
 
 def _version(value: bool) -> None:
     if value:
-        print(f"icsvc {__version__}")
+        from icsvc.tzrules import use_newest
+
+        version, source = use_newest()
+        print(f"icsvc {__version__} (time-zone rules {version}, from {source})")
         raise typer.Exit()
 
 

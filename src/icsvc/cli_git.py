@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli import StoreOpt, _context, app
+from icsvc.cli import ActorOpt, StoreOpt, _context, app
 
 
 @app.command("merge-driver")
@@ -31,12 +31,18 @@ def merge_driver(
 @app.command("git-setup")
 def git_setup(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    signing_key: Annotated[Path | None, typer.Option(
+        "--signing-key", metavar="FILE",
+        help="Sign your commits with this SSH key (one providers.yaml lists for you under "
+             "people:; default: the first such key in ~/.ssh).")] = None,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Register the request merge driver in this clone (.gitattributes + git config)."""
+    """Register the request merge driver in this clone (.gitattributes + git config), and
+    set up signed commits from the SSH keys people: lists in providers.yaml."""
     from icsvc.commands import git_setup as cmd
 
-    cmd.run(_context(store, None), quiet)
+    cmd.run(_context(store, actor), quiet, signing_key)
 
 
 @app.command()

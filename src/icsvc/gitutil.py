@@ -95,13 +95,6 @@ def show(cwd: Path, rev: str, path: str) -> str | None:
     return result.out if result.code == 0 else None
 
 
-def ls_tree(cwd: Path, rev: str, folder: str) -> list[str]:
-    """Every file path under `folder` at `rev` (relative to the repository root)."""
-    result = run(cwd, "ls-tree", "-r", "--name-only", "-z", rev, "--", folder,
-                 what=f"listing {folder} at {rev[:12]}")
-    return [p for p in result.out.split("\0") if p]
-
-
 def changed_paths(cwd: Path, base: str, folder: str) -> list[str]:
     """Files under `folder` that differ between `base` and the work tree (tracked or new)."""
     diff = run(cwd, "diff", "--name-only", "--no-renames", "-z", base, "--", folder,
@@ -110,27 +103,6 @@ def changed_paths(cwd: Path, base: str, folder: str) -> list[str]:
               what="listing untracked files")
     paths = {p for p in diff.out.split("\0") if p} | {p for p in new.out.split("\0") if p}
     return sorted(paths)
-
-
-@dataclass(frozen=True)
-class Commit:
-    sha: str
-    parents: tuple[str, ...]
-    email: str
-
-
-def commits_touching(cwd: Path, base: str, pathspecs: list[str]) -> list[Commit]:
-    """Commits in base..HEAD touching the pathspecs, oldest first, merges included."""
-    result = run(cwd, "log", "--full-history", "--reverse", "--topo-order",
-                 "--format=%H%x00%P%x00%ae", f"{base}..HEAD", "--", *pathspecs,
-                 what="git log")
-    commits = []
-    for line in result.out.splitlines():
-        if not line.strip():
-            continue
-        sha, parents, email = line.split("\0")
-        commits.append(Commit(sha, tuple(parents.split()), email.strip().lower()))
-    return commits
 
 
 @dataclass(frozen=True)
@@ -288,6 +260,11 @@ def unmerged_stages(cwd: Path) -> dict[str, dict[int, str]]:
 
 def blob_text(cwd: Path, blob: str) -> str:
     return run(cwd, "cat-file", "blob", blob, what=f"reading blob {blob[:12]}").out
+
+
+def parents(cwd: Path, rev: str) -> list[str]:
+    result = run(cwd, "rev-parse", f"{rev}^@", check=False)
+    return result.out.split() if result.code == 0 else []
 
 
 def head(cwd: Path) -> str | None:

@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from icsvc import gitutil, history, yamlio
+from icsvc import gitutil, history, signing, yamlio
 from icsvc.catalogue import Catalogue, parse_catalogue
 from icsvc.errors import IcsvcError
 from icsvc.history import MERGE_IDENTITY, Replay, RequestState
@@ -97,7 +97,10 @@ class _Branch:
     def run(self) -> list[Problem]:
         try:
             commits = gitutil.commits_between(self.top, self.mb, "HEAD")
-            changed = gitutil.changed_paths(self.top, self.mb, self.folder)
+            changed = set(gitutil.changed_paths(self.top, self.mb, self.folder))
+            # and what a commit changed and a later one changed back: history is
+            # append-only on the way too
+            changed |= gitutil.paths_touched(self.top, self.mb, [self.folder])
             rids = sorted({PurePosixPath(p).stem.upper() for p in changed
                            if p.endswith((".yaml", ".yml"))})
             folders = self._folders()
@@ -118,24 +121,57 @@ class _Branch:
 
     def _find(self, rev: str, rid: str, folders: list[str]) -> tuple[str, str] | None:
         """(path, text) of request `rid` at `rev`, wherever its provider folder."""
+        return self._one(self._copies(rev, rid, folders, self.blobs.text), rid, folders)
+
+    def _copies(self, rev: str, rid: str, folders: list[str],
+                read: Any) -> list[tuple[str, str]]:
+        found = []
         for folder in folders:
             for suffix in (".yaml", ".yml"):
                 path = f"{self.folder}/{folder}/{rid}{suffix}"
-                text = self.blobs.text(rev, path)
+                text = read(rev, path)
                 if text is not None:
-                    return path, text
-        return None
+                    found.append((path, text))
+        return found
+
+    def _one(self, copies: list[tuple[str, str]], rid: str, folders: list[str],
+             with_base: bool = True) -> tuple[str, str] | None:
+        """One version of a request: a request redirected to two providers on two branches
+        and merged by plain git sits in two folders until 'icsvc sync' merges the copies;
+        its version is then what that merge makes of them."""
+        if len(copies) < 2:
+            return copies[0] if copies else None
+        from icsvc.merge import MergeError, merge_requests
+
+        base = self._one(self._copies(self.mb, rid, folders, self.blobs.text), rid, folders,
+                         with_base=False) if with_base else None
+        docs = [_yaml(text) for _, text in copies]
+        base_doc = _yaml(base[1]) if base else None
+        if any(d is None for d in docs):
+            return copies[0]
+        try:
+            merged = docs[0]
+            for other in docs[1:]:
+                assert merged is not None and other is not None
+                merged = merge_requests(base_doc, merged, other, self.cat).merged
+        except MergeError:
+            return copies[0]  # two different requests: the plain check reports it
+        assert merged is not None
+        folder = f"{self.folder}/{merged.get('provider')}/"
+        path = next((p for p, _ in copies if p.startswith(folder)), copies[0][0])
+        return path, yamlio.dump(merged)
 
     def _worktree(self, rid: str, folders: list[str]) -> tuple[str, str] | None:
-        for folder in folders:
-            for suffix in (".yaml", ".yml"):
-                path = self.store.root / "requests" / folder / f"{rid}{suffix}"
-                if path.is_file():
-                    try:
-                        return path.relative_to(self.top).as_posix(), path.read_text("utf-8")
-                    except (OSError, UnicodeDecodeError):
-                        return None
-        return None
+        def read(_: str, path: str) -> str | None:
+            full = self.top / path
+            if not full.is_file():
+                return None
+            try:
+                return full.read_text("utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+
+        return self._one(self._copies("", rid, folders, read), rid, folders)
 
     def _request(self, rid: str, commits: list[gitutil.CommitInfo], folders: list[str]) -> None:
         versions: dict[str, tuple[str, str] | None] = {self.mb: self._find(self.mb, rid,
@@ -301,7 +337,8 @@ class _Branch:
             return ["not committed, so not signed (settings.require_signed)"]
         sha = step.commit.sha
         if sha not in self._signatures:
-            self._signatures[sha] = gitutil.signature(self.top, sha, _allowed_signers(self.cat))
+            self._signatures[sha] = gitutil.signature(self.top, sha,
+                                                      signing.allowed_signers(self.cat))
         status, signer = self._signatures[sha]
         if status != "G":
             return [f"{where} is not signed by a key providers.yaml lists (people: ... "
@@ -435,7 +472,7 @@ class _Branch:
             owners = set(admins) | ({provider.escalation} if provider is not None else set())
             if not self._is_any_author(owners, author):
                 who = " or ".join(
-                    [f"an admin ({', '.join(sorted(admins))})"] if admins else []
+                    ([f"an admin ({', '.join(sorted(admins))})"] if admins else [])
                     + ([f"its escalation contact ({provider.escalation})"]
                        if provider is not None else [])) or "an admin"
                 self._catalogue_problem(new_text or "", ["providers", str(pid)],
@@ -478,13 +515,6 @@ def _rush_reasons(provider: Any, state: RequestState) -> list[str]:
 
     return rush_reasons_at(provider, state.service, state.requested_priority, state.needed_by,
                            state.created_at)
-
-
-def _allowed_signers(cat: Catalogue) -> str:
-    """git's allowed-signers file for `people:`: one line per key, `email key`."""
-    lines = [f'{email} namespaces="git" {key}'
-             for email, person in cat.people.items() for key in person.signing_keys]
-    return "\n".join(lines) + "\n"
 
 
 def _catalogue_at(store: Store, top: Path, rev: str) -> Catalogue:

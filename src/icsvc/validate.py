@@ -61,7 +61,7 @@ def check_store(store: Store) -> list[Problem]:
         cat = store.catalogue
     except ValidationError as exc:
         return [_from_error(store, exc)]
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, dict[str, Any]]] = {}
     for path in store.request_files():
         rel = store.rel(path)
         try:
@@ -73,11 +73,16 @@ def check_store(store: Store) -> list[Problem]:
             continue
         problems.extend(_check_request(store, path, rel, request, cat))
         if request.id in seen:
+            first, created = seen[request.id]
+            same = created == request.history[0].to_dict()
+            advice = ("the same request is in two folders (redirected to different providers "
+                      "on two branches, then merged without icsvc): run 'icsvc sync' to merge "
+                      "the copies" if same else "give one of them a new ID")
             problems.append(Problem(rel, _line(path, ["id"]),
-                                    f"id: duplicate ID {request.id} (also in {seen[request.id]}); "
-                                    "give one of them a new ID"))
+                                    f"id: duplicate ID {request.id} (also in {first}); "
+                                    f"{advice}"))
         else:
-            seen[request.id] = rel
+            seen[request.id] = (rel, request.history[0].to_dict())
     for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
         problems.append(Problem(store.rel(path), 1,
                                 "request files belong in requests/<provider>/<ID>.yaml"))
