@@ -482,8 +482,50 @@ def test_until_stops_at_a_commit(day: Day, mailbox: Mailbox) -> None:
     start = store.git("rev-parse", "HEAD").strip()
     a = day.new(MARIA, *PART, "-t", "Bore")
     day.act(ANA, "triage", a, "--ack")
-    store.ok("notify", "--since", start, "--until", "HEAD~1", "--no-clocks", now=day.now())
+    # clocks too: read at that commit, between the two commits' times
+    out = store.ok("notify", "--since", start, "--until", "HEAD~1", now=day.now()).out
+    assert "clocks that turned between Mon 2026-11-02 08:00 -0500 and Tue 2026-11-24 09:05" in out
     assert mailbox.heard() == {(ANA, f"{a} new request: Bore"), (RAJ, f"{a} new request: Bore")}
     store.ok("notify", "--since", "HEAD~1", "--no-clocks", now=day.now())
     assert mailbox.heard() == {(MARIA, f"{a} acknowledged: Bore"),
                                (MANAGER, f"{a} acknowledged: Bore")}
+
+
+def test_the_rest_of_what_each_side_hears(day: Day) -> None:
+    title = "Bore"
+    a = day.new(MARIA, *PART, "-t", title, "--priority", "high")
+    day.act(ANA, "triage", a, "--priority", "normal", "--note", "No line is stopped")
+    day.heard()
+    day.act(MARIA, "update", a, "--accept-priority")
+    assert day.heard() == {(ANA, f"{a} update from {MARIA}: {title}"),
+                           (RAJ, f"{a} update from {MARIA}: {title}")}
+    day.act(MARIA, "update", a, "--priority", "urgent", "--note", "The line stopped after all")
+    assert day.heard() == {(ANA, f"{a} update from {MARIA}: {title}"),
+                           (RAJ, f"{a} update from {MARIA}: {title}")}
+    day.act(ANA, "triage", a, "--priority", "urgent", "--assign", RAJ)
+    assert day.heard() == {(MARIA, f"{a} progress: {title}"),  # a priority raised
+                           (MANAGER, f"{a} progress: {title}"),
+                           (RAJ, f"{a} assigned to you: {title}")}
+    day.act(RAJ, "triage", a, "--promise", "2026-11-25T12:00")  # a first promise, no ack
+    assert day.heard() == {(MARIA, f"{a} progress: {title}"), (MANAGER, f"{a} progress: {title}")}
+    day.act(MARIA, "update", a, "--cost", "1200", "--note", "A day of line 3")
+    assert day.heard() == {(RAJ, f"{a} update from {MARIA}: {title}")}
+    day.act(RAJ, "update", a, "--status", "cancelled", "--note", "Ordered from the supplier")
+    assert day.heard() == {(MARIA, f"{a} cancelled: {title}"),
+                           (MANAGER, f"{a} cancelled: {title}")}
+
+
+def test_the_need_by_date_at_risk_then_missed(day: Day, mailbox: Mailbox) -> None:
+    store = day.store
+    n = store.new(*PART, "-t", "For the 12:00 truck", "--needed-by", "2026-11-24T12:00",
+                  "--justification", "The truck leaves at noon", now=at("10:00").isoformat())
+    commit(store, "new", MARIA)
+    store.ok("notify", "--no-clocks", now=at("10:01").isoformat())
+    mailbox.take()
+    # wall-clock time: at risk with a quarter of the two hours left (11:30)
+    store.ok("notify", "--since-time", at("10:01").isoformat(), now=at("11:45").isoformat())
+    assert mailbox.heard() == {(ANA, f"{n} need-by date at risk: For the 12:00 truck"),
+                               (RAJ, f"{n} need-by date at risk: For the 12:00 truck")}
+    store.ok("notify", "--since-time", at("11:45").isoformat(), now=at("12:30").isoformat())
+    assert mailbox.heard() == {(ANA, f"{n} need-by date breached: For the 12:00 truck"),
+                               (RAJ, f"{n} need-by date breached: For the 12:00 truck")}

@@ -336,5 +336,12 @@ def diff_paths(cwd: Path, a: str, b: str, folder: str) -> list[str]:
     return sorted(p for p in result.out.split("\0") if p)
 
 
+def ls_tree(cwd: Path, rev: str, folder: str) -> list[str]:
+    """Every file path under `folder` at `rev` (relative to the repository root)."""
+    result = run(cwd, "ls-tree", "-r", "--name-only", "-z", rev, "--", folder,
+                 what=f"listing {folder} at {rev[:12]}")
+    return [p for p in result.out.split("\0") if p]
+
+
 NULL_COMMIT = "0" * 40
 """What GitHub gives as the commit before the first push of a branch."""
