@@ -3,6 +3,7 @@ receives, a free port, and a store whose providers.yaml routes notifications to 
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import re
@@ -54,8 +55,20 @@ class Mailbox:
         self.mails: list[Mail] = []
         self._lock = threading.Lock()
         self.port = 0
+        self.hold_after: int | None = None
+        """Hold every mail after this many, without accepting it, until `release()`."""
+        self.holding = threading.Event()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.hold_after is not None and len(self.mails) >= self.hold_after:
+            self.holding.set()
+            while not self._released.is_set():
+                await asyncio.sleep(0.05)
+            return "451 not now"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         part = message.get_body(("html", "plain"))  # type: ignore[attr-defined]
         mail = Mail(envelope.mail_from, tuple(envelope.rcpt_tos), str(message["subject"]),

@@ -529,3 +529,36 @@ def test_the_need_by_date_at_risk_then_missed(day: Day, mailbox: Mailbox) -> Non
     store.ok("notify", "--since-time", at("11:45").isoformat(), now=at("12:30").isoformat())
     assert mailbox.heard() == {(ANA, f"{n} need-by date breached: For the 12:00 truck"),
                                (RAJ, f"{n} need-by date breached: For the 12:00 truck")}
+
+
+def test_a_crash_mid_run_loses_nothing_and_sends_nothing_twice(day: Day,
+                                                               mailbox: Mailbox) -> None:
+    import subprocess
+
+    from conftest import ICSVC
+
+    store = day.store
+    a = day.new(MARIA, *PART, "-t", "Bore")
+    day.act(ANA, "triage", a, "--ack")
+    mailbox.hold_after = 1  # the first mail goes through; the second hangs
+    env = dict(store.env, ICSVC_NOW=day.now())
+    assert ICSVC
+    run = subprocess.Popen([ICSVC, "notify", "--no-clocks"], cwd=store.root, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert mailbox.holding.wait(60)
+        # meanwhile another run is refused: it would send what neither has recorded
+        err = store.fails("notify", "--no-clocks", now=day.now()).err
+        assert "another 'icsvc notify' or 'icsvc digest' is sending from this store" in err
+    finally:
+        run.kill()  # kill -9, mid-run
+        run.wait()
+        mailbox.release()
+    [first] = mailbox.take()
+    mailbox.hold_after = None
+    store.ok("notify", "--no-clocks", now=day.now())
+    rest = mailbox.take()
+    assert len(rest) == 3 and first.to[0] not in {m.to[0] for m in rest}
+    assert {(m.to[0], m.subject) for m in [first, *rest]} == {
+        (ANA, f"{a} new request: Bore"), (RAJ, f"{a} new request: Bore"),
+        (MARIA, f"{a} acknowledged: Bore"), (MANAGER, f"{a} acknowledged: Bore")}

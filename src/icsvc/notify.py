@@ -20,6 +20,7 @@ turned meanwhile, told to the people concerned through the channels `providers.y
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -42,6 +43,7 @@ from icsvc.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR, Store
 ENV_URL = "ICSVC_NOTIFY_URL"
 """Channel URLs (separated by spaces) that replace `notify.default`."""
 RECORD_FILE = "notify.json"
+JOURNAL_FILE = "notify.journal"
 KEEP = timedelta(days=90)
 """How long the record remembers a delivery."""
 SERVER_SCHEMES = frozenset({"mailto", "mailtos", "json", "jsons", "xml", "xmls", "form",
@@ -198,51 +200,75 @@ def render(events: Sequence[Event], fors: Mapping[str, Sequence[str]]) -> tuple[
 
 @dataclass
 class Record:
-    """`.icsvc/notify.json`: how far the last run went, and what was delivered when."""
+    """`.icsvc/notify.json`: how far the last run went, and what was delivered when (a hash
+    of each delivery's key, with its date). A delivery is first appended to a journal
+    (`notify.journal`), so one made just before a crash is not made again; `save` folds the
+    journal in."""
 
     path: Path
     rev: str | None = None
     time: datetime | None = None
     sent: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def journal(self) -> Path:
+        return self.path.with_name(JOURNAL_FILE)
+
     @classmethod
     def load(cls, root: Path) -> Record:
         path = root / DERIVED_DIR / RECORD_FILE
+        record = cls(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             time = data.get("time")
-            return cls(path, data.get("rev") or None,
-                       datetime.fromisoformat(time) if time else None,
-                       {str(k): str(v) for k, v in (data.get("sent") or {}).items()})
+            record.rev = data.get("rev") or None
+            record.time = datetime.fromisoformat(time) if time else None
+            record.sent = {str(k): str(v) for k, v in (data.get("sent") or {}).items()}
         except FileNotFoundError:
-            return cls(path)
+            pass
         except (OSError, ValueError, TypeError, AttributeError) as exc:
             raise IcsvcError(f"{path}: cannot read the record of notifications sent ({exc}); "
                              "fix or delete it (deleting it may send recent events again)"
                              ) from None
+        try:
+            lines = record.journal.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        for line in lines:
+            digest, _, day = line.partition(" ")
+            if digest and day:
+                record.sent[digest] = day
+        return record
+
+    @staticmethod
+    def _hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()[:24]
 
     def has(self, key: str) -> bool:
-        return key in self.sent
+        return self._hash(key) in self.sent
 
     def add(self, keys: Sequence[str], now: datetime) -> None:
+        """Remember deliveries at once (in the journal)."""
+        day = now.date().isoformat()
+        lines = []
         for key in keys:
-            self.sent[key] = now.isoformat()
+            digest = self._hash(key)
+            self.sent[digest] = day
+            lines.append(f"{digest} {day}\n")
+        _derived(self.path.parent)
+        with open(self.journal, "a", encoding="utf-8") as journal:
+            journal.write("".join(lines))
 
     def save(self, now: datetime) -> None:
-        """Write it (atomically), forgetting deliveries older than `KEEP`."""
-        cutoff = now - KEEP
-        self.sent = {k: v for k, v in self.sent.items() if _recent(v, cutoff)}
+        """Write it (atomically) with the journal folded in, forgetting deliveries older
+        than `KEEP`."""
+        cutoff = (now - KEEP).date().isoformat()
+        self.sent = {k: v for k, v in self.sent.items() if v >= cutoff}
         data = {"version": 1, "rev": self.rev,
                 "time": self.time.isoformat() if self.time else None, "sent": self.sent}
         _derived(self.path.parent)
-        yamlio.write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
-
-
-def _recent(stamp: str, cutoff: datetime) -> bool:
-    try:
-        return datetime.fromisoformat(stamp) >= cutoff
-    except (ValueError, TypeError):
-        return False
+        yamlio.write_atomic(self.path, json.dumps(data, indent=0, sort_keys=True) + "\n")
+        self.journal.unlink(missing_ok=True)
 
 
 def _derived(folder: Path) -> None:

@@ -126,7 +126,6 @@ def deliver(messages: Sequence[Message], env: Mapping[str, str], record: Record,
             outcome = Outcome(message, "failed" if error else "sent", error)
             if error is None:
                 record.add(message.keys, now)
-                record.save(now)
         out.append(outcome)
         if fmt == "text":
             _print(outcome, dry_run)
