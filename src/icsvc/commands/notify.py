@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from icsvc import gitutil
@@ -61,7 +62,7 @@ def run(ctx: Context, opts: Options, dry_run: bool, fmt: str) -> None:
         _notify(store, top, ctx, opts, env, dry_run, fmt)
 
 
-def _notify(store: Store, top: Any, ctx: Context, opts: Options, env: dict[str, str],
+def _notify(store: Store, top: Path, ctx: Context, opts: Options, env: dict[str, str],
             dry_run: bool, fmt: str) -> None:
     record = Record.load(store.root)
     span = plan(top, opts, ctx.now, record)
