@@ -562,3 +562,20 @@ def test_a_crash_mid_run_loses_nothing_and_sends_nothing_twice(day: Day,
     assert {(m.to[0], m.subject) for m in [first, *rest]} == {
         (ANA, f"{a} new request: Bore"), (RAJ, f"{a} new request: Bore"),
         (MARIA, f"{a} acknowledged: Bore"), (MANAGER, f"{a} acknowledged: Bore")}
+
+
+def test_the_readme_configuration_loads() -> None:
+    from icsvc import yamlio
+    from icsvc.catalogue import parse_catalogue
+    from issue_helpers import REPO
+
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("### Channels: `notify:` in `providers.yaml`", 1)[1] \
+        .split("```yaml\n", 1)[1].split("```", 1)[0]
+    example = (REPO / "providers.yaml").read_text()
+    start = example.index("notify:\n")
+    end = example.index("\nproviders:", start)
+    text = example[:start] + block + example[end:]
+    cat = parse_catalogue(REPO / "providers.yaml", text, yamlio.load(text))
+    assert cat.notify.departments["sales"][0] == "msteams://${TEAMS_SALES}"
+    assert cat.notify.providers["engineering"] == ("slack://${SLACK_TOKEN}/#engineering",)
