@@ -327,6 +327,10 @@ def test_the_first_run_says_where_to_start(store: Store) -> None:
                    " pass --since REV the first time (e.g. --since HEAD~1), or --since-time "
                    "WHEN for clock changes only\n")
     assert "names no commit" in store.fails("notify", "--since", "nope").err
+    # the first push of a branch: GitHub's `before` is all zeros
+    out = store.ok("notify", "--since", "0" * 40, env={"CI": "true"}).out
+    assert out == ("Covers --since is the null commit (the first push of a branch): no earlier "
+                   "version to compare with.\nnothing to send\n")
     assert "not a time" in store.fails("notify", "--since-time", "soon", code=2).err
 
 
