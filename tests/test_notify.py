@@ -518,6 +518,15 @@ def test_the_rest_of_what_each_side_hears(day: Day) -> None:
     assert day.heard() == {(MARIA, f"{a} cancelled: {title}"),
                            (MANAGER, f"{a} cancelled: {title}")}
 
+    # a contested proposal the escalation contact decides to keep
+    e = day.new(MARIA, *PART, "-t", "Slot", "--priority", "high")
+    day.act(ANA, "triage", e, "--priority", "normal", "--note", "No line is stopped")
+    day.act(MARIA, "escalate", e, "--reason", "The customer is a key account")
+    day.heard()
+    day.act(VP, "triage", e, "--priority", "normal", "--note", "Normal is right")
+    assert day.heard() == {(MARIA, f"{e} priority decided: Slot"),
+                           (MANAGER, f"{e} priority decided: Slot")}
+
 
 def test_the_need_by_date_at_risk_then_missed(day: Day, mailbox: Mailbox) -> None:
     store = day.store

@@ -126,10 +126,12 @@ class Before:
     status: str
     acknowledged: bool
     promised_by: datetime | None
+    proposal: str | None
 
     @classmethod
     def of(cls, state: RequestState) -> Before:
-        return cls(state.status, state.acknowledged_at is not None, state.promised_by)
+        return cls(state.status, state.acknowledged_at is not None, state.promised_by,
+                   state.proposal)
 
 
 def entry_events(request: Request, new: Collection[int], cat: Catalogue) -> list[Event]:
@@ -286,7 +288,7 @@ def _priority(t: _Teller, entry: Entry, before: Before, batch: Sequence[Entry]) 
     state, cat = t.state, t.cat
     to = str(entry.get("to"))
     customer = _customer(state, cat)
-    if rank(to) < rank(state.requested_priority) and state.proposal == "decided":
+    if before.proposal == "contested":  # the escalation contact's decision
         t.tell("priority-decided", customer, "priority decided", [
             f"{entry.by} decided {to} priority after your escalation (you asked for "
             f"{state.requested_priority}).", _note(entry, "Why: ")])
