@@ -216,10 +216,11 @@ def check(
 
 def _register_groups() -> None:
     """Command groups live in their own modules and register on `app` when imported; the
-    order here is the order of `icsvc --help`: requester, provider, reports, git."""
+    order here is the order of `icsvc --help`: requester, provider, reports, notifications,
+    git."""
     import importlib
 
-    for module in ("cli_workflow", "cli_reports", "cli_git", "cli_github"):
+    for module in ("cli_workflow", "cli_reports", "cli_notify", "cli_git", "cli_github"):
         importlib.import_module(f"icsvc.{module}")
 
 
