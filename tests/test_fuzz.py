@@ -37,7 +37,7 @@ SKIPPED_COMMANDS = {"init", "merge-driver", "git-setup", "sync"}
 """Commands about the repository rather than requests (tested in test_git_workflow)."""
 CASES = int(os.environ.get("ICSVC_FUZZ_CASES", "2000"))
 SEED = int(os.environ.get("ICSVC_FUZZ_SEED", "20261124"))  # read before the tests clear ICSVC_*
-TIME_BUDGET = 75.0
+TIME_BUDGET = 60.0
 COMMAND_TIMEOUT = 20.0
 
 HOSTILE_TEXT = [
