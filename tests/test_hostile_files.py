@@ -183,8 +183,9 @@ def test_a_file_in_another_providers_folder_is_never_written_through(store: Stor
     assert "move it to requests/engineering/" in store.fails("check").out
 
 
-def interrupted_redirect(store: Store) -> tuple[str, Path, Path]:
-    """A redirect stopped after writing the new file, before removing the old one."""
+def interrupted_redirect(store: Store, journal: bool = True) -> tuple[str, Path, Path]:
+    """A redirect stopped after writing the new file, before removing the old one (and its
+    journal, which the redirect writes first)."""
     rid = store.new(*PART)
     old = store.request_file(rid)
     kept = old.read_text()
@@ -192,6 +193,9 @@ def interrupted_redirect(store: Store) -> tuple[str, Path, Path]:
              actor=MEMBER)
     new = store.request_file(rid)
     old.write_text(kept)
+    if journal:
+        (store.root / ".icsvc" / "redirect.journal").write_text(
+            f'{{"to": "requests/payroll/{rid}.yaml", "from": "requests/engineering/{rid}.yaml"}}')
     return rid, old, new
 
 
@@ -210,6 +214,13 @@ def test_an_interrupted_redirect_is_finished_by_the_next_writer(store: Store) ->
     r = store.ok("update", other, "--note", "hello", actor=MEMBER)
     assert "finished the interrupted redirect" in r.err and rid2 in r.err
     assert not old2.exists() and new2.exists()
+    store.ok("check")
+    # without its journal (copied in by hand, say), the next writer of that request does it
+    rid3, old3, new3 = interrupted_redirect(store, journal=False)
+    store.ok("update", other, "--note", "again", actor=MEMBER)
+    assert old3.exists()
+    r = store.ok("update", rid3, "--note", "hello", actor="pat@example.com")
+    assert "finished the interrupted redirect" in r.err and not old3.exists()
     store.ok("check")
 
 

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from icsvc import ids, yamlio
 from icsvc.catalogue import Catalogue, load_catalogue
@@ -33,6 +34,8 @@ DERIVED_DIR = ".icsvc"
 LOCK_FILE = "write.lock"
 HOLDER_FILE = "write.lock.holder"
 """Who holds the write lock (pid, command, since), for the message of a writer that waits."""
+MOVING_FILE = "redirect.journal"
+"""A redirect in progress: written before the new file, removed after the old one."""
 LOCK_TIMEOUT = 10.0
 """Seconds a writer waits for the lock (ICSVC_LOCK_TIMEOUT overrides)."""
 
@@ -431,8 +434,10 @@ class Store:
             pass  # only the waiting writer's message needs it
 
     def _repair(self) -> None:
-        """What killed writers can leave, now that no writer is live: temp files, and a
-        request in two folders because a redirect stopped halfway."""
+        """What killed writers can leave, now that no writer is live: temp files (found by
+        the pass over file names a command makes anyway), and a request in two folders
+        because a redirect stopped halfway (named by the redirect's journal, so no pass
+        over every file is needed to find it)."""
         listing = self.listing()
         for temp in listing.temps:
             try:
@@ -440,21 +445,36 @@ class Store:
             except OSError:
                 continue
             self._warn(f"removed {self.rel(temp)}, left by an interrupted write")
-        by_id: dict[str, list[Path]] = {}
-        twins: set[str] = set()
-        for _, name, full in listing.files:
-            stem = name.rsplit(".", 1)[0].upper()
-            if stem in by_id:
-                twins.add(stem)
-                by_id[stem].append(Path(full))
-            else:
-                by_id[stem] = [Path(full)]
-        for stem in sorted(twins):
-            pair = interrupted_redirect(by_id[stem])
+        moved = self._journal_entry()
+        if moved is not None:
+            pair = interrupted_redirect(list(moved))
             if pair is not None:
                 self._finish_redirect(*pair)
-        if listing.temps or twins:
+            (self.root / DERIVED_DIR / MOVING_FILE).unlink(missing_ok=True)
+        if listing.temps or moved is not None:
             self._listing = None
+
+    def _journal_entry(self) -> tuple[Path, Path] | None:
+        """(new, old) file of the redirect the journal names, when it names two request
+        files of one ID; None when there is no journal or it is not one icsvc wrote."""
+        path = self.root / DERIVED_DIR / MOVING_FILE
+        if not path.is_file() or path.is_symlink():
+            return None
+        import json
+
+        try:
+            data = json.loads(path.read_text(encoding="utf-8")[:4096])
+            new, old = (self.root / _request_path(data[key]) for key in ("to", "from"))
+        except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
+            return None
+        return (new, old) if new.name == old.name and new != old else None
+
+    def _write_journal(self, new: Path, old: Path) -> None:
+        import json
+
+        folder = self._derived_folder(for_lock=True)
+        yamlio.write_atomic(folder / MOVING_FILE, json.dumps(
+            {"to": self.rel(new), "from": self.rel(old)}) + "\n")
 
     def _finish_redirect(self, new: Path, old: Path) -> None:
         yamlio.remove_durably(old)
@@ -493,9 +513,14 @@ class Store:
             except ValidationError:
                 old_text = ""
         self._listing = None
+        moving = (not new and source is not None
+                  and os.path.abspath(source) != os.path.abspath(path))
+        if moving and source is not None:
+            self._write_journal(path, source)  # so a kill between the two steps is finished
         yamlio.write_atomic(path, yamlio.dump_preserving(old_text, request.to_dict()))
-        if not new and source is not None and os.path.abspath(source) != os.path.abspath(path):
+        if moving and source is not None:
             yamlio.remove_durably(source)
+            (self.root / DERIVED_DIR / MOVING_FILE).unlink(missing_ok=True)
         request.path = path
         return path
 
@@ -559,6 +584,16 @@ class Store:
             return problem is None
 
         return Index.open(folder, may_create)
+
+
+def _request_path(text: Any) -> str:
+    """`requests/<folder>/<ID>.yaml` from the journal, refusing anything else."""
+    parts = str(text).split("/")
+    if (type(text) is not str or len(parts) != 3 or parts[0] != REQUESTS_DIR
+            or not ids.is_valid(parts[2].removesuffix(".yaml"))
+            or parts[1] in ("", ".", "..")):
+        raise ValueError(text)
+    return text
 
 
 def path_problem(request: Request, path: Path) -> str | None:
