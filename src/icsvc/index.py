@@ -18,14 +18,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from icsvc.model import Entry, Request
+
+if TYPE_CHECKING:
+    import sqlite3  # imported when an index is opened: commands that list nothing skip it
 
 INDEX_FILE = "index.sqlite"
 
@@ -77,6 +79,8 @@ class Index:
         """Open the index in `folder`, discarding one that fails the checks, and create one
         when there is none and `may_create()` agrees; None when there is no usable index
         (SQLite cannot write there, or creating was refused)."""
+        import sqlite3
+
         path = folder / INDEX_FILE
         allowed: bool | None = None
 
@@ -118,6 +122,8 @@ class Index:
 
     def rows(self) -> dict[str, Row]:
         """path -> (mtime_ns, size, summary) for every row of the right shape."""
+        import sqlite3
+
         out: dict[str, Row] = {}
         try:
             cursor = self.conn.execute(
@@ -134,6 +140,8 @@ class Index:
 
     def bodies(self, paths: list[str]) -> Iterator[tuple[str, Any]]:
         """(path, body) for these paths; a body is whatever the row holds (check it)."""
+        import sqlite3
+
         try:
             if len(paths) > 5000:
                 wanted = set(paths)
@@ -153,6 +161,8 @@ class Index:
                gone: Iterable[str]) -> None:
         """Store fresh rows and forget the files that are gone, in one transaction; a
         busy or read-only index is left as it is."""
+        import sqlite3
+
         try:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -187,6 +197,8 @@ def _empty(conn: sqlite3.Connection) -> bool:
 
 
 def _create(conn: sqlite3.Connection, path: Path) -> None:
+    import sqlite3
+
     try:
         conn.execute("PRAGMA journal_mode = WAL")
     except sqlite3.Error:
@@ -218,28 +230,76 @@ class Uncacheable(ValueError):
     """A request holding a value the JSON form does not carry (kept out of the index)."""
 
 
-def _check_list_of_texts(value: Any) -> list[str]:
-    for item in _list(value):
-        _str(item)
+def _bad(what: str) -> Any:
+    raise TypeError(f"expected {what}")
+
+
+def _str(value: Any) -> str:
+    return value if type(value) is str else _bad("text")
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if value is None or type(value) is str else _bad("text")
+
+
+def _bool(value: Any) -> bool:
+    return value if type(value) is bool else _bad("true/false")
+
+
+def _opt_int(value: Any) -> int | None:
+    return value if value is None or type(value) is int else _bad("a number")
+
+
+def _time(value: Any) -> datetime:
+    moment = value if type(value) is datetime else datetime.fromisoformat(_str(value))
+    return moment if moment.tzinfo is not None else _bad("a time with an offset")
+
+
+def _opt_time(value: Any) -> datetime | None:
+    return None if value is None else _time(value)
+
+
+def _texts(value: Any) -> dict[str, str]:
+    if type(value) is not dict or not all(type(v) is str for v in value.values()):
+        _bad("a mapping of texts")
     return value  # type: ignore[no-any-return]
 
 
+def _opt_dict(value: Any) -> dict[str, Any] | None:
+    return value if value is None or type(value) is dict else _bad("a mapping")
+
+
+def _text_list(value: Any) -> list[str]:
+    if type(value) is not list or not all(type(v) is str for v in value):
+        _bad("a list of texts")
+    return value  # type: ignore[no-any-return]
+
+
+def _history(value: Any) -> list[Entry]:
+    if type(value) is not list or not value:
+        _bad("a history")
+    out = []
+    for at, by, kind, data in value:
+        if type(data) is not dict:
+            _bad("a mapping")
+        out.append(Entry(_time(at), _str(by), _str(kind), data))
+    return out
+
+
+def _unknown(value: Any) -> Any:
+    raise TypeError("a field of a type the index does not know")
+
+
 _CHECKS: dict[str, Callable[[Any], Any]] = {
-    "str": lambda v: _str(v),
-    "str | None": lambda v: _opt(v, _str),
-    "bool": lambda v: _bool(v),
-    "int | None": lambda v: _opt(v, _int),
-    "datetime": lambda v: _time(v),
-    "datetime | None": lambda v: _opt(v, _time),
-    "dict[str, str]": lambda v: _texts(v),
-    "dict[str, Any] | None": lambda v: _opt(v, _dict),
-    "list[str]": _check_list_of_texts,
-    "list[Entry]": lambda v: [_entry(e) for e in _list(v)] or _fail("history"),
+    "str": _str, "str | None": _opt_str, "bool": _bool, "int | None": _opt_int,
+    "datetime": _time, "datetime | None": _opt_time, "dict[str, str]": _texts,
+    "dict[str, Any] | None": _opt_dict, "list[str]": _text_list, "list[Entry]": _history,
 }
 """How each field type of `Request` is checked on the way back from JSON. A field of a type
 not listed here makes every row fail its check (and a test fail), never pass unchecked."""
 
 _FIELDS = tuple((f.name, str(f.type)) for f in dataclasses.fields(Request) if f.name != "path")
+_CHECKERS = tuple(_CHECKS.get(kind, _unknown) for _, kind in _FIELDS)
 FORMAT = 1
 """Bump when the JSON form changes; a change of `Request`'s fields changes VERSION itself."""
 VERSION = zlib.crc32(repr((FORMAT, _FIELDS)).encode()) & 0x7FFFFFFF
@@ -263,17 +323,13 @@ def encode(request: Request) -> str:
 
 
 def decode(body: Any, path: Path) -> Request:
-    """A request from `encode`'s JSON; ValueError, TypeError or KeyError for anything else."""
+    """A request from `encode`'s JSON; ValueError or TypeError for anything else."""
     values = json.loads(_str(body), object_hook=_untag)
-    if type(values) is not list or len(values) != len(_FIELDS):
+    if type(values) is not list or len(values) != len(_CHECKERS):
         raise ValueError("a row of another shape")
-    return Request(**{name: _CHECKS[kind](value)
-                      for (name, kind), value in zip(_FIELDS, values, strict=True)}, path=path)
-
-
-def _entry(raw: Any) -> Entry:
-    at, by, kind, data = _list(raw)
-    return Entry(_time(at), _str(by), _str(kind), _dict(data))
+    request = Request(*[check(v) for check, v in zip(_CHECKERS, values, strict=True)])
+    request.path = path
+    return request
 
 
 def _tag(value: Any) -> Any:
@@ -301,54 +357,3 @@ def _untag(obj: dict[str, Any]) -> Any:
         if _DAY in obj:
             return date.fromisoformat(_str(obj[_DAY]))
     return obj
-
-
-def _fail(what: str) -> Any:
-    raise ValueError(what)
-
-
-def _str(value: Any) -> str:
-    if type(value) is not str:
-        raise TypeError("text")
-    return value
-
-
-def _int(value: Any) -> int:
-    if type(value) is not int:
-        raise TypeError("whole number")
-    return value
-
-
-def _bool(value: Any) -> bool:
-    if type(value) is not bool:
-        raise TypeError("true/false")
-    return value
-
-
-def _list(value: Any) -> list[Any]:
-    if type(value) is not list:
-        raise TypeError("list")
-    return value
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    if type(value) is not dict:
-        raise TypeError("mapping")
-    return value
-
-
-def _texts(value: Any) -> dict[str, str]:
-    for v in _dict(value).values():
-        _str(v)
-    return value  # type: ignore[no-any-return]
-
-
-def _time(value: Any) -> datetime:
-    moment = value if type(value) is datetime else datetime.fromisoformat(_str(value))
-    if moment.tzinfo is None:
-        raise ValueError("a time without offset")
-    return moment
-
-
-def _opt(value: Any, check: Callable[[Any], Any]) -> Any:
-    return None if value is None else check(value)
