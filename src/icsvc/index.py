@@ -129,11 +129,13 @@ class Index:
             cursor = self.conn.execute(
                 "SELECT path, mtime_ns, size, id, provider, status, priority, department, "
                 "created, updated FROM files")
-            for path, mtime, size, *summary in cursor:
+            for path, mtime, size, rid, provider, status, priority, dept, made, last in cursor:
                 if (type(path) is str and type(mtime) is int and type(size) is int
-                        and all(type(v) is str for v in summary[:5])
-                        and all(type(v) is float for v in summary[5:])):
-                    out[path] = Row(mtime, size, Summary(*summary))
+                        and type(rid) is str and type(provider) is str and type(status) is str
+                        and type(priority) is str and type(dept) is str
+                        and type(made) is float and type(last) is float):
+                    out[path] = Row(mtime, size, Summary(rid, provider, status, priority, dept,
+                                                         made, last))
         except sqlite3.Error:
             return {}
         return out
@@ -324,7 +326,8 @@ def encode(request: Request) -> str:
 
 def decode(body: Any, path: Path) -> Request:
     """A request from `encode`'s JSON; ValueError or TypeError for anything else."""
-    values = json.loads(_str(body), object_hook=_untag)
+    text = _str(body)  # dates in free-form values are tagged (and escaped as \u0000)
+    values = json.loads(text, object_hook=_untag) if "\\u0000" in text else json.loads(text)
     if type(values) is not list or len(values) != len(_CHECKERS):
         raise ValueError("a row of another shape")
     request = Request(*[check(v) for check, v in zip(_CHECKERS, values, strict=True)])
