@@ -6,38 +6,60 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli import ActorOpt, ShowFormat, StoreOpt, TableFormat, _context, app
+from icsvc import completion
+from icsvc.cli import (
+    ActorOpt,
+    IdArg,
+    NoPagerOpt,
+    ProvidersOpt,
+    ShowFmtOpt,
+    ShowFormat,
+    StoreOpt,
+    TableFormat,
+    _context,
+    app,
+    date_help,
+    examples,
+    paged,
+)
 
-IdArg = Annotated[str, typer.Argument(metavar="ID", help="A request ID or prefix.")]
-ShowFmtOpt = Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")]
 
-
-@app.command()
+@app.command(epilog=examples(
+    "icsvc triage 09KRRP64 --ack --assign wei --promise 'tomorrow noon'",
+    "icsvc triage 173P --priority normal --note 'The bid closes next week, not today'",
+    "icsvc triage P0N6PVGN --redirect legal --service nda --note \"An NDA is Legal's\"",
+))
 def triage(
     request_id: IdArg,
     ack: Annotated[bool, typer.Option(
         "--ack", help="Acknowledge, with a timeframe: --promise DATE, else the resolve due "
                       "date.")] = False,
     priority: Annotated[str | None, typer.Option(
-        help="The agreed priority (differing from the requested one needs --note).")] = None,
+        metavar="PRIORITY", help="The agreed priority (differing from the requested one "
+                                 "needs --note).", autocompletion=completion.priorities)]
+    = None,
     promise: Annotated[str | None, typer.Option(
-        help="Promise a date: a date, today, tomorrow, fri, +3d...")] = None,
+        metavar="DATE", help=date_help("Promise a date."))] = None,
     assign: Annotated[str | None, typer.Option(
-        metavar="EMAIL", help="Assign to a member of the provider.")] = None,
+        metavar="EMAIL", help="Assign to a member of the provider (the part before @ will "
+                              "do when it is unique).", autocompletion=completion.members)]
+    = None,
     need_info: Annotated[str | None, typer.Option(
         "--need-info", metavar="TEXT",
         help="Ask the requester for information (waiting-on-customer: the clock pauses).")]
     = None,
     redirect: Annotated[str | None, typer.Option(
-        metavar="PROVIDER", help="Send to another provider (needs --note: who can help).")]
-    = None,
+        metavar="PROVIDER", help="Send to another provider (needs --note: who can help).",
+        autocompletion=completion.providers)] = None,
     service: Annotated[str | None, typer.Option(
-        help="With --redirect: the new provider's service, when it has none of the same "
-             "name.")] = None,
+        metavar="SERVICE", help="With --redirect: the new provider's service, when it has "
+                                "none of the same name.", autocompletion=completion.services)]
+    = None,
     decline: Annotated[str | None, typer.Option(
         metavar="REASON", help="Decline, saying why.")] = None,
     note: Annotated[str | None, typer.Option(
-        help="Why (a priority change, a redirect), shown to the requester.")] = None,
+        metavar="TEXT", help="Why (a priority change, a redirect), shown to the requester.")]
+    = None,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -53,17 +75,27 @@ def triage(
     ), fmt.value)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "icsvc update 173PQBK7 --status resolved --note 'Slot and bore are fine'",
+    "icsvc update 5AWRC4QD --promise 'Nov 30' --note 'Routing done for 600 of 800'",
+    "icsvc update 36N7S0QH --reply 'Yes: ship them, the customer agreed' "
+    "--as maria@example.com",
+))
 def update(
     request_id: IdArg,
     status: Annotated[str | None, typer.Option(
-        help="New status (provider members; the requester may cancel).")] = None,
+        metavar="STATUS", help="New status (provider members; the requester may cancel).",
+        autocompletion=completion.statuses)] = None,
     note: Annotated[str | None, typer.Option(
-        help="A progress note or comment (anyone involved).")] = None,
+        metavar="TEXT", help="A progress note or comment (anyone involved).")] = None,
+    reply: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="The requester's answer to a request waiting on them: recorded "
+                             "as a note, and the request goes back to the provider.")] = None,
     progress: Annotated[int | None, typer.Option(
         metavar="PCT", help="Percent done, 0-100.")] = None,
     promise: Annotated[str | None, typer.Option(
-        help="A new promised date (moving a passed promise records it as broken).")] = None,
+        metavar="DATE", help=date_help("A new promised date (moving a passed promise records "
+                                       "it as broken)."))] = None,
     info: Annotated[list[str] | None, typer.Option(
         "--info", metavar="KEY=VALUE",
         help="Information the provider asked for (repeatable); a request waiting on you "
@@ -72,19 +104,24 @@ def update(
     actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Update a request: status, progress notes, progress, promise, information."""
+    """Update a request: status, progress notes, replies, progress, promise, information."""
     from icsvc.commands import update as cmd
     from icsvc.workflow import UpdateOptions
 
     cmd.run(_context(store, actor), request_id, UpdateOptions(
         status=status, note=note, progress=progress, promise=promise, info=info or [],
+        reply=reply,
     ), fmt.value)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "icsvc escalate 5AWRC4QD --reason \"Kestrel's bid closes Friday\"",
+    "icsvc escalate 5AWR --reason 'A week late' --as lee@example.com --format json",
+))
 def escalate(
     request_id: IdArg,
-    reason: Annotated[str, typer.Option(help="Why this needs the escalation contact.")],
+    reason: Annotated[str, typer.Option(
+        metavar="TEXT", help="Why this needs the escalation contact.")],
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -95,29 +132,44 @@ def escalate(
     cmd.run(_context(store, actor), request_id, reason, fmt.value)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "icsvc explain 36N7S0QH",
+    "icsvc explain 36n7 --format json",
+))
 def explain(
     request_id: IdArg,
     fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """How each due date was computed: targets, business hours counted, what was skipped."""
     from icsvc.commands import explain as cmd
 
-    cmd.run(_context(store, None), request_id, fmt.value)
+    with paged(no_pager):
+        cmd.run(_context(store, actor), request_id, fmt.value)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "icsvc queue",
+    "icsvc queue -p engineering -p it --mine",
+    "icsvc queue payroll --format json",
+))
 def queue(
-    providers: Annotated[list[str] | None, typer.Argument(
-        metavar="[PROVIDER]...", help="Providers (default: yours; if none, all).")] = None,
+    provider_args: Annotated[list[str] | None, typer.Argument(
+        metavar="[PROVIDER]...", help="Providers (same as -p; default: yours; if none, all).",
+        autocompletion=completion.providers)] = None,
+    provider: ProvidersOpt = None,
     mine: Annotated[bool, typer.Option("--mine", help="Only requests assigned to me.")] = False,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] =
     TableFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """Open requests, most urgent first: breached, at risk, then least business time left."""
     from icsvc.commands import queue as cmd
 
-    cmd.run(_context(store, actor), providers or [], mine, fmt.value)
+    with paged(no_pager):
+        cmd.run(_context(store, actor), [*(provider_args or []), *(provider or [])], mine,
+                fmt.value)

@@ -115,6 +115,9 @@ class UpdateOptions:
     promise: str | None = None
     info: list[str] = field(default_factory=list)
     """KEY=VALUE pairs, as typed."""
+    reply: str | None = None
+    """The requester's answer to a request waiting on them: a note, then the request goes
+    back to the provider (as with `info`)."""
 
 
 @dataclass
@@ -346,12 +349,23 @@ def update(request: Request, cat: Catalogue, now: datetime, actor: str,
     """`icsvc update`: status, progress notes, progress, promises, information."""
     s = _Session(request, cat, now, actor)
     if (opts.status is None and opts.note is None and opts.progress is None
-            and opts.promise is None and not opts.info):
-        raise UsageError("update: nothing to do (pass --status, --note, --progress, --promise "
-                         "or --info)")
+            and opts.promise is None and not opts.info and opts.reply is None):
+        raise UsageError("update: nothing to do (pass --status, --note, --reply, --progress, "
+                         "--promise or --info)")
     if opts.note is not None and not opts.note.strip():
         raise UsageError("--note needs a text")
     note = opts.note.strip() if opts.note else None
+    if opts.reply is not None:
+        if not opts.reply.strip():
+            raise UsageError("--reply needs a text")
+        if opts.status is not None:
+            raise UsageError("update: --reply hands the request back to the provider; it "
+                             "cannot be combined with --status")
+        if request.status != "waiting-on-customer":
+            raise IcsvcError(f"refused: {request.id} is {request.status}, not waiting on the "
+                             "customer; add a comment with --note")
+        s.require("status", "reply to {id}", status_before_wait(request), request.status)
+        s.add("note", note=opts.reply.strip())
     info = parse_info(opts.info)
     if info:
         s.require("info", "supply information for {id}")
@@ -364,6 +378,8 @@ def update(request: Request, cat: Catalogue, now: datetime, actor: str,
             s.add("info", info=changed)
         if request.status == "waiting-on-customer" and opts.status is None:
             s.status(status_before_wait(request), check=False)
+    if opts.reply is not None and request.status == "waiting-on-customer":
+        s.status(status_before_wait(request), check=False)
     status: Entry | None = None
     if opts.status is not None:
         to = opts.status.strip().lower()

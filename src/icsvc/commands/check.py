@@ -7,7 +7,7 @@ import typer
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.store import Store
-from icsvc.ui import console, print_json
+from icsvc.ui import console, print_json, progress
 from icsvc.validate import Problem, check_store
 
 
@@ -37,7 +37,8 @@ def codeowners_problems(store: Store) -> list[Problem]:
 
 def run(ctx: Context, fmt: str, base: str | None = None) -> None:
     store = open_store(ctx)
-    problems = check_store(store)
+    with progress(lambda: sum(1 for _ in store.request_files())) as step:
+        problems = check_store(store, progress=step("Checking requests"))
     problems.extend(codeowners_problems(store))
     if base is not None:
         from icsvc.prcheck import check_branch

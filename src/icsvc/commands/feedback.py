@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from icsvc.commands import open_store
+from icsvc.commands import next_step, open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.report import RESOLVED, rating
@@ -35,4 +35,6 @@ def run(ctx: Context, request_id: str, stars: int, comment: str | None, fmt: str
     con = console()
     again = f" (replaces your earlier {earlier}/5)" if earlier is not None else ""
     con.print(f"Rated {request.id} {stars}/5 {'★' * stars}{'☆' * (5 - stars)}{again}.")
-    con.print(f"  Commit {store.rel(path)} to share it with {request.provider}.")
+    con.print(f"  {store.rel(path)}: commit it to share it with {request.provider}.",
+              markup=False)
+    next_step(store)

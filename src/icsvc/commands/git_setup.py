@@ -5,12 +5,15 @@ from __future__ import annotations
 from icsvc import gitutil
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.ui import console
+from icsvc.ui import console, print_json
 
 
-def run(ctx: Context, quiet: bool = False) -> None:
+def run(ctx: Context, quiet: bool = False, fmt: str = "table") -> None:
     store = open_store(ctx)
     changed = gitutil.register_merge_driver(store.root)
+    if fmt == "json":
+        print_json({"changed": changed})
+        return
     if quiet:
         return
     con = console()

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from icsvc.catalogue import PRIORITIES
+from icsvc import names
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.errors import UsageError
-from icsvc.lifecycle import STATUSES, is_open
+from icsvc.lifecycle import is_open
 from icsvc.sla import clocks
 from icsvc.store import Summary
-from icsvc.ui import PRIORITY_STYLE, SEVERITY, STATE_STYLE, print_json, print_rows, warn
+from icsvc.ui import (
+    PRIORITY_STYLE,
+    SEVERITY,
+    STATE_STYLE,
+    print_json,
+    print_rows,
+    progress,
+    warn,
+)
 from icsvc.views import request_json
 
 
@@ -22,13 +29,6 @@ class Filters:
     departments: list[str]
     priorities: list[str]
     open_only: bool
-
-
-def _validate(values: list[str], accepted: tuple[str, ...] | list[str], option: str) -> None:
-    for value in values:
-        if value not in accepted:
-            raise UsageError(f"{option}: {value!r} is not valid "
-                             f"(accepted: {', '.join(accepted)})")
 
 
 def matches(s: Summary, f: Filters) -> bool:
@@ -44,10 +44,13 @@ def matches(s: Summary, f: Filters) -> bool:
 def run(ctx: Context, f: Filters, fmt: str) -> None:
     store = open_store(ctx)
     cat = store.catalogue
-    _validate(f.providers, list(cat.providers), "--provider")
-    _validate(f.statuses, STATUSES, "--status")
-    _validate(f.priorities, PRIORITIES, "--priority")
-    chosen = store.load_all(warn, where=lambda s: matches(s, f))
+    f.providers = names.providers(cat, f.providers)
+    f.statuses = names.statuses(f.statuses)
+    f.priorities = names.priorities(f.priorities)
+    f.departments = [names.department(cat, d) for d in f.departments]
+    with progress(lambda: sum(1 for _ in store.request_files())) as step:
+        chosen = store.load_all(warn, progress=step("Loading requests"),
+                                where=lambda s: matches(s, f))
     chosen.sort(key=lambda r: r.created_at, reverse=True)
     if fmt == "json":
         print_json([request_json(r, cat, ctx.now) for r in chosen])
