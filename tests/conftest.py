@@ -21,6 +21,8 @@ import pytest
 
 ICSVC = shutil.which("icsvc", path=str(Path(sys.executable).parent)) or shutil.which("icsvc")
 NOW = "2026-11-24T10:00:00-05:00"  # a Tuesday, two days before Thanksgiving (a holiday below)
+STORE_MADE = "2026-11-02T08:00:00-05:00"
+"""When the test store's first commit is dated: before any entry the tests write."""
 
 PROVIDERS = """\
 calendars:
@@ -132,8 +134,12 @@ class Store:
         assert "Traceback" not in result.err, result.err
         return result
 
-    def git(self, *args: str, cwd: Path | None = None) -> str:
-        proc = subprocess.run(["git", *args], cwd=cwd or self.root, env=self.env,
+    def git(self, *args: str, cwd: Path | None = None, date: str | None = None) -> str:
+        """Run git; `date` (ISO 8601) dates a commit (author and committer)."""
+        env = dict(self.env)
+        if date is not None:
+            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+        proc = subprocess.run(["git", *args], cwd=cwd or self.root, env=env,
                               capture_output=True, text=True, check=True)
         return proc.stdout
 
@@ -233,7 +239,8 @@ def make_store(root: Path, providers: str = PROVIDERS) -> Store:
     (root / "requests").mkdir()
     (root / ".gitignore").write_text(".icsvc/\n")
     subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
-    subprocess.run(["git", "commit", "-qm", "store"], cwd=root, env=env, check=True)
+    dated = {**env, "GIT_AUTHOR_DATE": STORE_MADE, "GIT_COMMITTER_DATE": STORE_MADE}
+    subprocess.run(["git", "commit", "-qm", "store"], cwd=root, env=dated, check=True)
     return Store(root, env)
 
 

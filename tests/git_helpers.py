@@ -39,6 +39,8 @@ def change(store: Store, rid: str, when: str, by: str, type_: str,
             doc[key] = value
     item: dict[str, Any] = {"at": at(when), "by": by, "type": type_}
     item.update({k.rstrip("_"): v for k, v in entry.items()})
+    if type_ == "status" and item.get("from") == "new" and item.get("to") == "acknowledged":
+        item.setdefault("timeframe", datetime.fromisoformat("2026-11-30T17:00:00-05:00"))
     doc["history"].append(item)
     save(path, doc)
 
@@ -61,11 +63,13 @@ def redirect(store: Store, rid: str, when: str, by: str, to: str, note: str,
 
 
 def git(store: Store, *args: str, cwd: Path | None = None, author: str | None = None,
-        check: bool = True) -> subprocess.CompletedProcess[str]:
+        check: bool = True, date: datetime | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(store.env)
     if author:
         env["GIT_AUTHOR_EMAIL"] = author
         env["GIT_COMMITTER_EMAIL"] = author
+    if date is not None:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date.isoformat()
     proc = subprocess.run(["git", *args], cwd=cwd or store.root, env=env,
                           capture_output=True, text=True)
     if check:
@@ -73,9 +77,28 @@ def git(store: Store, *args: str, cwd: Path | None = None, author: str | None = 
     return proc
 
 
-def commit(store: Store, message: str, author: str, cwd: Path | None = None) -> None:
+def newest_entry(root: Path) -> datetime | None:
+    """The time of the newest history entry in the work tree's request files."""
+    newest: datetime | None = None
+    for path in (root / "requests").rglob("*.yaml"):
+        try:
+            data = yamlio.load(path.read_text(encoding="utf-8"))
+        except Exception:  # noqa: BLE001 - a broken file has no time to offer
+            continue
+        for entry in (data or {}).get("history") or [] if isinstance(data, dict) else []:
+            at = entry.get("at") if isinstance(entry, dict) else None
+            if isinstance(at, datetime) and (newest is None or at > newest):
+                newest = at
+    return newest
+
+
+def commit(store: Store, message: str, author: str, cwd: Path | None = None,
+           date: datetime | None = None) -> None:
+    """Commit everything as `author`, dated when the newest entry was written (the test
+    clock), so `check --base` finds the times plausible."""
     git(store, "add", "-A", cwd=cwd)
-    git(store, "commit", "-qm", message, cwd=cwd, author=author)
+    git(store, "commit", "-qm", message, cwd=cwd, author=author,
+        date=date or newest_entry(cwd or store.root) or at("08:00"))
 
 
 def conflict_markers(root: Path) -> list[str]:
@@ -92,3 +115,12 @@ def clone(store: Store, source: str, dest: Path) -> Store:
     subprocess.run(["git", "clone", "-q", source, str(dest)], env=store.env, check=True,
                    capture_output=True)
     return Store(dest, dict(store.env))
+
+
+def base_commit(store: Store, message: str, author: str = "test@example.com") -> None:
+    """Commit everything, dated before the entries the tests write (like the store's first
+    commit), so a branch started here passes `check --base`'s dating rule."""
+    from conftest import STORE_MADE
+
+    store.git("add", "-A")
+    store.git("commit", "-qm", message, f"--author=Someone <{author}>", date=STORE_MADE)

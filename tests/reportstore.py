@@ -72,6 +72,9 @@ def request(rid: str, provider: str, service: str, by: str, created: str,
         out["info"] = {"order_number": "SO-1", "part_number": "P-1"}
     elif service == "pay-correction":
         out["info"] = {"employee_id": "E-1", "pay_period": "2026-11"}
+    for entry in history:
+        if entry["type"] == "info":
+            out.setdefault("info", {}).update(entry["info"])
     if impact:
         out["impact"] = impact
     out["targets"] = dict(targets)
@@ -181,8 +184,15 @@ EXPECTED_PROVIDERS: dict[str, dict[str, Any]] = {
         "acknowledge_median_minutes": 1 * H, "acknowledge_p90_minutes": 3 * H,
         # resolve times 6h, 6h, 11h, 25h, 49h -> median 11h, p90 49h
         "resolve_median_minutes": 11 * H, "resolve_p90_minutes": 49 * H,
-        "promises_made": 4, "promises_known": 3, "promises_kept": 1,
-        "promises_kept_pct": 33.3,
+        # ENG2's promise kept; ENG3's moved after its date (one promise, broken); ENG4's
+        # (Dec 4) pending
+        "promises_made": 3, "promises_kept": 1, "promises_moved": 0, "promises_broken": 1,
+        "promises_pending": 1, "promises_withdrawn": 0, "promises_kept_pct": 33.3,
+        "needed_by_count": 0, "needed_by_met": 0, "needed_by_met_pct": None,
+        # ENG2 was sent back for information an hour after its acknowledgement
+        "late_info_requests": 1,
+        # first resolved in the period: ENG0, 1, 2, 3, 6; none reopened
+        "reopened": 0, "reopened_pct": 0.0,
         "escalations": 1, "redirects": 0,
         "csat_avg": 3.33, "csat_count": 3, "csat_response_rate_pct": 60.0,
         "lapse_cost": 1500,
@@ -194,8 +204,10 @@ EXPECTED_PROVIDERS: dict[str, dict[str, Any]] = {
         "resolve_measured": 1, "resolve_met": 1, "resolve_met_pct": 100.0,
         "acknowledge_median_minutes": 4 * H, "acknowledge_p90_minutes": 4 * H,
         "resolve_median_minutes": 18 * H, "resolve_p90_minutes": 18 * H,
-        "promises_made": 0, "promises_known": 0, "promises_kept": 0,
-        "promises_kept_pct": None,
+        "promises_made": 0, "promises_kept": 0, "promises_moved": 0, "promises_broken": 0,
+        "promises_pending": 0, "promises_withdrawn": 0, "promises_kept_pct": None,
+        "needed_by_count": 0, "needed_by_met": 0, "needed_by_met_pct": None,
+        "late_info_requests": 0, "reopened": 0, "reopened_pct": 0.0,
         "escalations": 0, "redirects": 1,
         "csat_avg": 4.0, "csat_count": 1, "csat_response_rate_pct": 100.0,
         "lapse_cost": 0,
@@ -203,11 +215,15 @@ EXPECTED_PROVIDERS: dict[str, dict[str, Any]] = {
 }
 
 EXPECTED_DEPARTMENTS = [
+    # ENG2's request for information came after the acknowledgement: late, the provider's,
+    # not counted against customer-service
     {"department": "customer-service", "requests": 5, "urgent": 1, "urgent_pct": 20.0,
-     "rush": 1, "rush_pct": 20.0, "info_requested": 1, "info_requested_pct": 20.0,
+     "rush": 1, "rush_pct": 20.0, "info_requested": 0, "info_requested_pct": 0.0,
+     "needed_by_count": 0, "needed_by_met": 0, "needed_by_met_pct": None,
      "rating_avg": 3.33, "rating_count": 3},
     {"department": "sales", "requests": 3, "urgent": 1, "urgent_pct": 33.3,
      "rush": 1, "rush_pct": 33.3, "info_requested": 0, "info_requested_pct": 0.0,
+     "needed_by_count": 0, "needed_by_met": 0, "needed_by_met_pct": None,
      "rating_avg": 4.0, "rating_count": 1},
 ]
 

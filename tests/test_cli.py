@@ -40,13 +40,17 @@ def test_every_command_takes_as_store_and_format() -> None:
 
 
 def test_metavars_read_as_words() -> None:
+    group: Any = typer.main.get_command(app)
     for name, command in commands().items():
-        ctx = typer.main.get_command(app).make_context("icsvc", [name, "--help"],
-                                                       resilient_parsing=True)
-        text = command.get_help(ctx)
-        for python_type in ("INTEGER", "FLOAT", "PATH", "BOOLEAN", "<str>", "<int>",
-                            "<float>", "<path>", "DIRECTORY", "<text>"):
-            assert python_type not in text, (name, python_type)
+        parent = group.make_context("icsvc", [name], resilient_parsing=True)
+        ctx = command.make_context(name, ["--help"], parent=parent, resilient_parsing=True)
+        shown = [record[0] for p in command.params
+                 if (record := p.get_help_record(ctx)) is not None]
+        shown.append(command.get_usage(ctx))
+        for text in shown:
+            for python_type in ("INTEGER", "FLOAT", "PATH", "BOOLEAN", "<str>", "<int>",
+                                "<float>", "<path>", "DIRECTORY", "<text>"):
+                assert python_type not in text, (name, python_type, text)
 
 
 def test_every_help_ends_with_real_examples() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Store
-from git_helpers import git
+from git_helpers import base_commit, git
 
 MARIA, ANA, RAJ = "maria@example.com", "ana@example.com", "raj@example.com"
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "Bore diameter",
@@ -58,8 +58,7 @@ echo "https://github.com/acme/services/pull/7"
 def test_commits_only_my_request_files_as_me(store: Store) -> None:
     mine = store.new(*PART)
     theirs = store.new(*PAY, actor="lee@example.com")
-    git(store, "add", "-A")
-    git(store, "commit", "-qm", "two requests")
+    base_commit(store, "two requests")
     store.ok("triage", mine, "--ack", actor=ANA)
     store.ok("update", theirs, "--note", "Looking", actor="pat@example.com")
     (store.root / "notes.txt").write_text("not a request\n")
@@ -82,13 +81,12 @@ def test_commits_only_my_request_files_as_me(store: Store) -> None:
 def test_the_default_message_names_each_change(store: Store) -> None:
     a = store.new(*PART)
     b = store.new(*PART)
-    git(store, "add", "-A")
-    git(store, "commit", "-qm", "base")
+    base_commit(store, "base")
     store.ok("triage", a, "--ack", "--assign", "raj", "--promise", "fri", actor=ANA)
     store.ok("update", b, "--note", "On it", actor=ANA)
     store.ok("commit", actor=ANA)
     subject = log(store, "-1")[0].split("|")[2]
-    parts = sorted([f"ack, assign, promise {a}", f"note {b}"], key=lambda p: p.split()[-1])
+    parts = sorted([f"ack, assign {a}", f"note {b}"], key=lambda p: p.split()[-1])
     assert subject == "icsvc: " + "; ".join(parts)  # in path order
 
 
@@ -116,8 +114,7 @@ def test_name_from_git_config_and_a_message(store: Store) -> None:
 
 def test_mixed_and_hand_edited_files_are_left_out(store: Store) -> None:
     rid = store.new(*PART)
-    git(store, "add", "-A")
-    git(store, "commit", "-qm", "base")
+    base_commit(store, "base")
     store.ok("triage", rid, "--ack", actor=ANA)
     store.ok("update", rid, "--note", "Thanks", actor=MARIA)
     r = store.fails("commit", actor=ANA)
@@ -134,8 +131,7 @@ def test_mixed_and_hand_edited_files_are_left_out(store: Store) -> None:
 def test_a_redirect_commits_the_move(store: Store) -> None:
     rid = store.new("-p", "engineering", "-s", "drawing-review", "-t", "x", "--needed-by",
                     "2026-12-20")
-    git(store, "add", "-A")
-    git(store, "commit", "-qm", "base")
+    base_commit(store, "base")
     store.ok("triage", rid, "--redirect", "payroll", "--service", "pay-correction",
              "--note", "Payroll's", actor=ANA)
     r = store.ok("commit", actor=ANA)

@@ -220,7 +220,7 @@ def test_needed_by_on_a_holiday_is_kept_and_said(thanksgiving: Store) -> None:
     rid = r.out.split()[1]
     data = yaml.safe_load(thanksgiving.request_file(rid).read_text())
     assert data["needed_by"].isoformat() == "2026-11-27T15:00:00-05:00"
-    assert "note: Friday 27 Nov is a holiday" in r.err
+    assert "  note: Friday 27 Nov is a holiday" in r.out and r.err == ""
 
 
 def test_promises_take_the_same_forms(thanksgiving: Store) -> None:
@@ -228,14 +228,23 @@ def test_promises_take_the_same_forms(thanksgiving: Store) -> None:
     r = thanksgiving.ok("triage", rid, "--ack", "--promise", "next friday noon",
                         actor="ana@example.com", now=ISSUE_NOW)
     assert "promised Fri 2026-11-27 12:00 -0500" in r.out
-    assert "note: Friday 27 Nov is a holiday in Engineering's calendar" in r.err
-    r = thanksgiving.ok("update", rid, "--promise", "Dec 2 3pm Europe/London",
-                        actor="ana@example.com", now=ISSUE_NOW)
+    assert "note: Friday 27 Nov is a holiday in Engineering's calendar" in r.out
+    r = thanksgiving.ok("update", rid, "--promise", "Dec 2 3pm Europe/London", "--note",
+                        "CNC time moved", actor="ana@example.com", now=ISSUE_NOW)
     assert "promised Wed 2026-12-02 10:00 -0500" in r.out and r.err == ""
     r = thanksgiving.fails("update", rid, "--promise", "07/12/2026", code=2,
                            actor="ana@example.com", now=ISSUE_NOW)
     assert r.err.startswith("icsvc: error: --promise: '07/12/2026' reads two ways")
     assert r.err.count("\n") == 1
+
+
+def test_a_new_need_by_date_takes_the_same_forms(thanksgiving: Store) -> None:
+    rid = thanksgiving.new(*DRAWING, "--needed-by", "Dec 14", now=ISSUE_NOW)
+    r = thanksgiving.ok("update", rid, "--needed-by", "friday 4pm", "--note", "The line moved",
+                        actor="maria@example.com", now=ISSUE_NOW)
+    assert "note: Friday 27 Nov is a holiday in Engineering's calendar" in r.out
+    data = thanksgiving.ok("show", rid, "-f", "json").json()
+    assert data["needed_by"] == "2026-11-27T16:00:00-05:00"
 
 
 def test_report_days_use_the_parser(store: Store) -> None:

@@ -61,10 +61,10 @@ def test_json_output_is_the_request(rstore: Store) -> None:
 
 
 @pytest.mark.parametrize("rid, actor, message", [
-    ("PAY00001", rs.MARIA, "only the requester (lee@example.com) can give feedback"),
+    ("PAY00001", rs.MARIA, "only the requester (lee@example.com) may rate PAY00001"),
     ("PAY00001", rs.PAT, "only the requester"),
-    ("ENG00004", rs.SAM, "feedback is for resolved or closed requests; this one is "
-                         "in-progress"),
+    ("ENG00004", rs.SAM, "feedback is for resolved, closed or declined requests (or cancelled "
+                         "by the provider); this one is in-progress"),
     ("ENG00007", rs.MARIA, "this one is cancelled"),
 ])
 def test_refusals_change_nothing(rstore: Store, rid: str, actor: str, message: str) -> None:
@@ -78,7 +78,7 @@ def test_refusals_change_nothing(rstore: Store, rid: str, actor: str, message: s
 @pytest.mark.parametrize("args, message", [
     (["--rating", "0"], "--rating: 0 is not a rating (accepted: 1 to 5)"),
     (["--rating", "6"], "--rating: 6 is not a rating (accepted: 1 to 5)"),
-    (["--rating", "4", "--comment", "  "], "--comment: empty"),
+    (["--rating", "4", "--comment", "  "], "--comment needs a text"),
 ])
 def test_bad_ratings_are_usage_errors(rstore: Store, args: list[str], message: str) -> None:
     before = rstore.snapshot()

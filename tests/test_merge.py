@@ -88,16 +88,22 @@ def test_histories_union_dedupes_and_never_loses_an_entry() -> None:
     theirs = request(entry("10:05", "raj@example.com", "note", note="old"), note,
                      entry("10:30", "ana@example.com", "note", note="same time"))
     history = merge_requests(base, ours, theirs).merged["history"]
-    assert [e.get("note") for e in history] == [None, "old", "same", "same time"]
+    assert sorted(e.get("note") or "" for e in history) == ["", "old", "same", "same time"]
+    # entries of the same instant from the two sides: the same order whichever is "ours"
+    assert merge_requests(base, theirs, ours).merged["history"] == history
 
 
 def test_unset_on_one_side_and_changed_on_the_other() -> None:
     base = request(owner="raj@example.com")
     ours = request(entry("10:30", "raj@example.com", "assigned", from_="raj@example.com"),
                    owner=None)
-    theirs = request(owner="raj@example.com", progress=10)
+    theirs = request(entry("10:40", "raj@example.com", "progress", to=10),
+                     owner="raj@example.com", progress=10)
     merged = merge_requests(base, ours, theirs).merged
     assert "owner" not in merged and merged["progress"] == 10
+    # a field changed without an entry is not a change: the fields are what the history says
+    hand = request(owner="raj@example.com", progress=50)
+    assert "progress" not in merge_requests(base, base, hand).merged
 
 
 def test_both_added_the_same_path() -> None:

@@ -62,7 +62,8 @@ def test_edited_and_removed_entries(pr: tuple[Store, str]) -> None:
     rel = f"requests/engineering/{rid}.yaml"
     assert f"{rel}:" in result.out
     assert "the entry 1 of" in result.out and "(note at 2026-11-24T10:30:00-05:00 by " \
-        "raj@example.com) was edited or removed; history is append-only" in result.out
+        "raj@example.com) was edited, removed or had entries inserted before it in commit" \
+        in result.out and "history is append-only" in result.out
 
 
 def test_who_may_and_commit_authors(pr: tuple[Store, str]) -> None:
@@ -76,19 +77,22 @@ def test_who_may_and_commit_authors(pr: tuple[Store, str]) -> None:
     lines = result.out.strip().splitlines()
     assert len(lines) == 2
     assert lines[0].startswith(f"::error file=requests/engineering/{rid}.yaml,line=")
-    assert "history[1].by: maria@example.com may not add a 'status' entry" in lines[0]
-    assert "only members of engineering (ana@example.com, raj@example.com)" in lines[0]
-    assert "history[2].by: raj@example.com is not the author of commit" in lines[1]
+    assert "history[1] (status by maria@example.com, commit " in lines[0]
+    assert "maria@example.com may not add a 'status' entry here" in lines[0]
+    assert "only a member of engineering (ana@example.com, raj@example.com)" in lines[0]
+    assert "history[2] (note by raj@example.com): raj@example.com is not the author of " \
+        "commit" in lines[1]
     assert "(ana@example.com)" in lines[1]
 
 
 def test_uncommitted_entries_are_checked_against_the_next_author(pr: tuple[Store, str]) -> None:
     store, rid = pr
     change(store, rid, "10:40", RAJ, "note", note="not committed")
-    result = store.fails("check", "--base", "main")
+    result = store.fails("check", "--base", "main", now="2026-11-24T10:45:00-05:00")
     assert "is not the author of the next commit (not committed yet) that adds this entry " \
            "(test@example.com)" in result.out
-    store.ok("check", "--base", "main", env={"GIT_AUTHOR_EMAIL": RAJ})
+    store.ok("check", "--base", "main", env={"GIT_AUTHOR_EMAIL": RAJ},
+             now="2026-11-24T10:45:00-05:00")
 
 
 def test_fields_changed_without_history_and_deleted_files(pr: tuple[Store, str]) -> None:
@@ -100,8 +104,8 @@ def test_fields_changed_without_history_and_deleted_files(pr: tuple[Store, str])
     save(path, doc)
     commit(store, "sneaky", RAJ)
     result = store.fails("check", "--base", "main")
-    assert "status: changed from new to resolved without a history entry (status or " \
-           "redirect)" in result.out
+    assert "status: is 'resolved' in commit " in result.out
+    assert "but the history says 'new'; make changes with icsvc" in result.out
     path.unlink()
     commit(store, "delete", RAJ)
     result = store.fails("check", "--base", "main")

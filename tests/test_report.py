@@ -59,8 +59,10 @@ def test_departments_matrix_trend_and_lapses(rstore: Store) -> None:
     assert data["matrix"] == rs.EXPECTED_MATRIX
     assert data["trend"] == rs.EXPECTED_TREND
     assert data["lapse_cost"] == 1500
-    assert [(x["id"], x["clocks"], x["cost"]) for x in data["lapses"]] == [
-        ("ENG00003", ["acknowledge", "resolve"], 1200), ("ENG00004", ["resolve"], 300)]
+    # the cost of a lapse counts when the resolve target (not the acknowledge) was breached
+    assert [(x["id"], x["reasons"], x["cost"], x["kind"]) for x in data["lapses"]] == [
+        ("ENG00003", ["resolve"], 1200, "estimate"), ("ENG00004", ["resolve"], 300, "estimate")]
+    assert (data["lapse_cost_actual"], data["lapse_cost_estimated"]) == (0, 1500)
 
 
 def test_paused_time_does_not_count(rstore: Store) -> None:
@@ -129,8 +131,10 @@ def test_bad_options_are_one_line_usage_errors(rstore: Store, args: list[str],
 def test_terminal_table_shows_every_section(rstore: Store) -> None:
     out = rstore.ok("report", *rs.PERIOD, now=rs.NOW, env={"COLUMNS": "200"}).out
     for text in ("Service report 2026-11-02 to 2026-11-29", "Providers: SLA met", "Open 3-7d",
-                 "Providers: promises, escalations, satisfaction", "Requesting departments",
-                 "Who depends on whom", "SLA compliance per week", "Cost of lapses: 1,500",
+                 "Providers: need-by dates met, promises", "Providers: escalations, satisfaction",
+                 "Requesting departments",
+                 "Who depends on whom", "SLA compliance per week",
+                 "Cost of lapses: 1,500 (0 recorded, 1,500 estimated)",
                  "66.7%", "33.3%", "1h", "1d 3h", "6d 1h", "3.33", "ENG00003"):
         assert text in out, text
     trend = [line for line in out.splitlines() if line.startswith("  2026-11-")]
@@ -144,7 +148,7 @@ def test_markdown_is_pasteable(rstore: Store) -> None:
     assert "### Requesting departments" in out
     assert "| customer-service |" in out.replace("  ", " ")
     lines = [line for line in out.splitlines() if line.startswith("| engineering")]
-    assert len(lines) == 3
+    assert len(lines) == 4  # flow, SLA, outcomes, care
     assert "66.7%" in lines[1] and "60%" in lines[1] and "1d 3h" in lines[1]
 
 

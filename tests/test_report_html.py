@@ -100,9 +100,10 @@ def test_a_reader_sees_the_figures_and_charts(chromium: str, html_report: Path,
     text = visible_text(dom)
     for expected in (
         "Service report 2026-11-02 to 2026-11-29",
-        "SLA compliance per provider", "Satisfaction (average stars)",
+        "SLA and need-by dates met per provider", "Satisfaction (average stars)",
         "SLA compliance per week", "Who depends on whom (requests made)",
-        "Cost of lapses: 1,500", "Requesting departments",
+        "Cost of lapses: 1,500 (0 recorded, 1,500 estimated)", "Requesting departments",
+        "Need-by dates met", "Promises kept", "33.3%", "need-by -",
         # summary cards: each request once, even when redirected between providers
         f"{sum(d['requests'] for d in rs.EXPECTED_DEPARTMENTS)} Requests made",
         # chart labels (inline SVG)
@@ -112,7 +113,7 @@ def test_a_reader_sees_the_figures_and_charts(chromium: str, html_report: Path,
     ):
         assert expected in text, expected
     assert dom.count("<svg") == 3
-    assert dom.count("<table") == 7
+    assert dom.count("<table") == 8
 
 
 def test_screenshot(chromium: str, html_report: Path, tmp_path: Path) -> None:

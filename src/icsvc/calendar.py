@@ -58,6 +58,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 __all__ = [
     "WEEKDAYS",
     "BusinessCalendar",
+    "zone",
     "parse_days",
     "parse_hours",
     "public_holidays",
@@ -82,7 +83,16 @@ _MAX_SAFE = date.max.toordinal() - 3
 
 @cache
 def _zone(name: str) -> ZoneInfo:
+    from icsvc.tzrules import use_newest
+
+    use_newest()
     return ZoneInfo(name)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The zone `name` under the newest rules available (see tzrules); ZoneInfoNotFoundError
+    or ValueError for an unknown name."""
+    return _zone(name)
 
 
 #: Public holidays by (country, subdivision, year): date -> the library's name for it.
@@ -182,6 +192,17 @@ class BusinessCalendar:
         if memo.day_length is None:
             memo.day_length = sum((_time_offset(e) - _time_offset(s) for s, e in self.hours), _ZERO)
         return memo.day_length
+
+    def describe(self, public_holidays: bool = True) -> str:
+        """Its working time as people read it: `mon, tue, wed, thu, fri 09:00-17:00
+        America/New_York, off on public holidays of US (NY)`."""
+        days = ", ".join(WEEKDAYS[d] for d in sorted(self.days))
+        spans = ", ".join(f"{_fmt_time(a)}-{_fmt_time(b)}" for a, b in self.hours)
+        public = ""
+        if self.country is not None and public_holidays:
+            public = f", off on public holidays of {self.country}" + (
+                f" ({self.subdivision})" if self.subdivision else "")
+        return f"{days} {spans} {self.timezone}{public}"
 
     def is_working_day(self, d: date) -> bool:
         """Whether ``d`` is a working weekday and not a holiday (explicit or public)."""

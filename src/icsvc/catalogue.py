@@ -2,19 +2,60 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
-from icsvc.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours
+from icsvc.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours, zone
 from icsvc.durations import Duration, parse_duration
 from icsvc.errors import ValidationError
 from icsvc.schema import NAME, NAME_ACCEPTED, FileChecker, Key, load_yaml_file
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_AT_RISK = 0.25
+GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$")
+"""A GitHub login: letters, digits and single hyphens inside, at most 39 characters."""
+GITHUB_LOGIN_ACCEPTED = "a GitHub login: letters, digits and single hyphens, at most 39"
+SIGNING_KEY_TYPES = ("ssh-", "sk-ssh-", "ecdsa-", "sk-ecdsa-")
+"""How an SSH public key line starts (`ssh-ed25519 AAAA... comment`); git signs with these."""
+NOREPLY_DOMAIN = "users.noreply.github.com"
+
+
+def rank(priority: str) -> int:
+    """A priority's rank: low 0 ... urgent 3 (unknown: -1)."""
+    return PRIORITIES.index(priority) if priority in PRIORITIES else -1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`settings:` in providers.yaml, with their defaults."""
+
+    at_risk: float = DEFAULT_AT_RISK
+    """A clock with less than this share of its target left is at risk."""
+    clock_tolerance: timedelta = timedelta(minutes=15)
+    """How far a computer's clock may be off: an entry is stamped no earlier than the newest
+    one when the clock is behind by less, and `check --base` accepts entries dated up to this
+    much after their commit."""
+    pause_on_late_info: bool = True
+    """Whether asking for information after acknowledging pauses the resolve clock."""
+    reopen_within: Duration = field(default_factory=lambda: parse_duration("5d"))
+    """How long after a resolution the requester may reopen it (provider business time)."""
+    require_signed: bool = False
+    """`check --base` requires each commit adding history entries to be signed by its
+    author's key (`people:`)."""
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A standing agreement: requests from `department` get `priority` at least."""
+
+    department: str
+    priority: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,6 +79,8 @@ class Service:
     description: str
     requires: tuple[str, ...] = ()
     lead_time: Duration | None = None
+    min_priority: str | None = None
+    """Requests for this service get this priority at least."""
 
 
 @dataclass(frozen=True)
@@ -51,9 +94,40 @@ class Provider:
     services: dict[str, Service]
     team: str | None = None
     description: str = ""
+    agreements: dict[str, Agreement] = field(default_factory=dict)
+    """Requesting department -> its standing agreement with this provider."""
 
     def is_member(self, email: str) -> bool:
         return email.lower() in self.members
+
+    def floor(self, service: str, department: str) -> tuple[str, str] | None:
+        """The lowest priority this provider may agree for a request from `department` for
+        `service`, and why; None when nothing sets one."""
+        found: list[tuple[str, str]] = []
+        agreement = self.agreements.get(department)
+        if agreement is not None:
+            found.append((agreement.priority,
+                          f"the agreement of {self.id} with {department}"
+                          + (f" ({agreement.note})" if agreement.note else "")))
+        svc = self.services.get(service)
+        if svc is not None and svc.min_priority is not None:
+            found.append((svc.min_priority, f"the minimum priority of {self.id}/{service}"))
+        return max(found, key=lambda f: rank(f[0])) if found else None
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone the store knows beyond an email: a GitHub login (issue forms say who asked by
+    login, not email) and the SSH keys their commits are signed with."""
+
+    email: str
+    github: str | None = None
+    signing_keys: tuple[str, ...] = ()
+
+
+def noreply_email(login: str) -> str:
+    """The address GitHub gives a login for commits made on their behalf."""
+    return f"{login}@{NOREPLY_DOMAIN}"
 
 
 @dataclass
@@ -62,7 +136,17 @@ class Catalogue:
     calendars: dict[str, BusinessCalendar]
     providers: dict[str, Provider]
     departments: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    at_risk: float = DEFAULT_AT_RISK
+    """Department -> its members."""
+    settings: Settings = field(default_factory=Settings)
+    managers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Department -> its managers (they may act for the department's requests)."""
+    admins: tuple[str, ...] = ()
+    """Who may change the calendars, settings, departments and admins of providers.yaml."""
+
+    @property
+    def at_risk(self) -> float:
+        return self.settings.at_risk
+    people: dict[str, Person] = field(default_factory=dict)
 
     def provider(self, name: str) -> Provider:
         try:
@@ -74,9 +158,24 @@ class Catalogue:
             ) from None
 
     def department_of(self, email: str) -> str | None:
-        for dept, members in self.departments.items():
-            if email.lower() in members:
-                return dept
+        found = self.departments_of(email)
+        return found[0] if found else None
+
+    def departments_of(self, email: str) -> list[str]:
+        """The departments that list `email` as a member or manager."""
+        email = email.lower()
+        return [d for d in dict.fromkeys([*self.departments, *self.managers])
+                if email in self.departments.get(d, ()) or email in self.managers.get(d, ())]
+
+    def is_manager(self, email: str, department: str) -> bool:
+        return email.lower() in self.managers.get(department, ())
+
+    def person_by_github(self, login: str) -> Person | None:
+        """The person whose `github:` is this login (GitHub logins ignore case)."""
+        wanted = login.lower()
+        for person in self.people.values():
+            if person.github is not None and person.github.lower() == wanted:
+                return person
         return None
 
 
@@ -91,7 +190,8 @@ def parse_catalogue(path: Path, text: str, data: Any) -> Catalogue:
         fc.fail([], "the file is empty (expected 'calendars' and 'providers')")
     root = fc.mapping(
         data, [], required=["calendars", "providers"],
-        allowed=["calendars", "providers", "departments", "settings"],
+        allowed=["calendars", "providers", "departments", "settings", "admins",
+                 "people"],
     )
     calendars = {
         name: _calendar(fc, str(name), spec)
@@ -101,19 +201,93 @@ def parse_catalogue(path: Path, text: str, data: Any) -> Catalogue:
     for pid, spec in fc.mapping(root["providers"], ["providers"]).items():
         providers[str(pid)] = _provider(fc, str(pid), spec, calendars)
     departments: dict[str, tuple[str, ...]] = {}
+    managers: dict[str, tuple[str, ...]] = {}
     if root.get("departments") is not None:
         for dept, spec in fc.mapping(root["departments"], ["departments"]).items():
             keys = ["departments", str(dept)]
             fc.string(dept, keys, pattern=NAME, accepted=NAME_ACCEPTED)
-            body = fc.mapping(spec, keys, allowed=["name", "members"])
+            body = fc.mapping(spec, keys, allowed=["name", "members", "manager"])
             members = fc.string_list(body.get("members") or [], [*keys, "members"], fc.email)
             departments[str(dept)] = tuple(members)
-    at_risk = DEFAULT_AT_RISK
-    if root.get("settings") is not None:
-        settings = fc.mapping(root["settings"], ["settings"], allowed=["at_risk"])
-        if "at_risk" in settings:
-            at_risk = fc.integer(settings["at_risk"], ["settings", "at_risk"], 1, 99) / 100
-    return Catalogue(path, calendars, providers, departments, at_risk)
+            manager = body.get("manager")
+            if manager is not None:
+                listed = manager if isinstance(manager, list) else [manager]
+                managers[str(dept)] = tuple(
+                    fc.email(m, [*keys, "manager", i] if isinstance(manager, list)
+                             else [*keys, "manager"]) for i, m in enumerate(listed))
+    for pid, provider in providers.items():
+        for dept in provider.agreements:
+            if departments and dept not in departments:
+                fc.fail(["providers", pid, "agreements", dept],
+                        f"unknown department {dept!r} (accepted: {', '.join(departments)})")
+    admins: tuple[str, ...] = ()
+    if root.get("admins") is not None:
+        admins = tuple(fc.string_list(root["admins"], ["admins"], fc.email))
+    settings = _settings(fc, root.get("settings"))
+    people = _people(fc, root["people"]) if root.get("people") is not None else {}
+    return Catalogue(path, calendars, providers, departments, settings, managers, admins,
+                     people)
+
+
+def _settings(fc: FileChecker, raw: Any) -> Settings:
+    if raw is None:
+        return Settings()
+    keys = ["settings"]
+    body = fc.mapping(raw, keys, allowed=["at_risk", "clock_tolerance", "pause_on_late_info",
+                                          "reopen_within", "require_signed"])
+    defaults = Settings()
+    at_risk = (fc.integer(body["at_risk"], [*keys, "at_risk"], 1, 99) / 100
+               if body.get("at_risk") is not None else defaults.at_risk)
+    tolerance = defaults.clock_tolerance
+    if body.get("clock_tolerance") is not None:
+        duration = fc.convert(body["clock_tolerance"], [*keys, "clock_tolerance"],
+                              parse_duration)
+        if duration.days or duration.weeks:
+            fc.fail([*keys, "clock_tolerance"], f"{duration.text!r} is too long (accepted: "
+                                               "minutes or hours of wall-clock time, e.g. 15m)")
+        tolerance = timedelta(hours=duration.hours, minutes=duration.minutes)
+    reopen = (fc.convert(body["reopen_within"], [*keys, "reopen_within"], parse_duration)
+              if body.get("reopen_within") is not None else defaults.reopen_within)
+    return Settings(
+        at_risk=at_risk,
+        clock_tolerance=tolerance,
+        pause_on_late_info=(fc.boolean(body["pause_on_late_info"],
+                                       [*keys, "pause_on_late_info"])
+                            if body.get("pause_on_late_info") is not None
+                            else defaults.pause_on_late_info),
+        reopen_within=reopen,
+        require_signed=(fc.boolean(body["require_signed"], [*keys, "require_signed"])
+                        if body.get("require_signed") is not None else False),
+    )
+
+
+def _people(fc: FileChecker, spec: Any) -> dict[str, Person]:
+    """`people:` email -> {github: LOGIN, signing_keys: [SSH public key lines]}."""
+    people: dict[str, Person] = {}
+    logins: dict[str, str] = {}
+    for raw_email, body_raw in fc.mapping(spec, ["people"]).items():
+        keys: list[Key] = ["people", str(raw_email)]
+        email = fc.email(raw_email, keys)
+        if email in people:
+            fc.fail(keys, f"{email} is listed twice (emails ignore case)")
+        body = fc.mapping(body_raw if body_raw is not None else {}, keys,
+                          allowed=["github", "signing_keys"])
+        login = None
+        if body.get("github") is not None:
+            login = fc.string(body["github"], [*keys, "github"], pattern=GITHUB_LOGIN,
+                              accepted=GITHUB_LOGIN_ACCEPTED)
+            if login.lower() in logins:
+                fc.fail([*keys, "github"], f"{login} is already the login of "
+                                           f"{logins[login.lower()]} (logins ignore case)")
+            logins[login.lower()] = email
+        signing_keys = fc.string_list(body.get("signing_keys") or [], [*keys, "signing_keys"])
+        for i, line in enumerate(signing_keys):
+            if not line.strip().startswith(SIGNING_KEY_TYPES):
+                fc.fail([*keys, "signing_keys", i],
+                        f"{line[:30]!r} is not an SSH public key (accepted: a line starting "
+                        f"{', '.join(SIGNING_KEY_TYPES)}, as in ~/.ssh/id_ed25519.pub)")
+        people[email] = Person(email, login, tuple(k.strip() for k in signing_keys))
+    return people
 
 
 def _calendar(fc: FileChecker, name: str, spec: Any) -> BusinessCalendar:
@@ -124,7 +298,7 @@ def _calendar(fc: FileChecker, name: str, spec: Any) -> BusinessCalendar:
                                "subdivision"])
     tz = fc.string(body["timezone"], [*keys, "timezone"])
     try:
-        ZoneInfo(tz)
+        zone(tz)
     except (ZoneInfoNotFoundError, ValueError):
         fc.fail([*keys, "timezone"],
                 f"unknown timezone {tz!r} (accepted: an IANA name such as America/New_York)")
@@ -187,7 +361,7 @@ def _provider(
     body = fc.mapping(
         spec, keys,
         required=["name", "calendar", "members", "escalation", "sla", "services"],
-        allowed=["description", "team"],
+        allowed=["description", "team", "agreements"],
     )
     cal_name = fc.string(body["calendar"], [*keys, "calendar"])
     if cal_name not in calendars:
@@ -213,7 +387,7 @@ def _provider(
         sk = [*keys, "services", str(sid)]
         fc.string(sid, sk, pattern=NAME, accepted=NAME_ACCEPTED)
         sbody = fc.mapping(sspec, sk, required=["description"],
-                           allowed=["requires", "lead_time"])
+                           allowed=["requires", "lead_time", "min_priority"])
         requires = fc.string_list(sbody.get("requires") or [], [*sk, "requires"])
         for i, item in enumerate(requires):
             fc.string(item, [*sk, "requires", i], pattern=NAME, accepted=NAME_ACCEPTED)
@@ -223,10 +397,20 @@ def _provider(
             requires=tuple(requires),
             lead_time=(fc.convert(sbody["lead_time"], [*sk, "lead_time"], parse_duration)
                        if sbody.get("lead_time") is not None else None),
+            min_priority=(fc.choice(sbody["min_priority"], [*sk, "min_priority"], PRIORITIES)
+                          if sbody.get("min_priority") is not None else None),
         )
     if not services:
         fc.fail([*keys, "services"], "needs at least one service")
     team = body.get("team")
+    agreements: dict[str, Agreement] = {}
+    for dept, aspec in fc.mapping(body.get("agreements") or {}, [*keys, "agreements"]).items():
+        ak = [*keys, "agreements", str(dept)]
+        fc.string(dept, ak, pattern=NAME, accepted=NAME_ACCEPTED)
+        abody = fc.mapping(aspec, ak, required=["priority"], allowed=["priority", "note"])
+        agreements[str(dept)] = Agreement(
+            str(dept), fc.choice(abody["priority"], [*ak, "priority"], PRIORITIES),
+            fc.string(abody["note"], [*ak, "note"]) if abody.get("note") is not None else "")
     return Provider(
         id=pid,
         name=fc.string(body["name"], [*keys, "name"]),
@@ -238,4 +422,5 @@ def _provider(
         team=fc.string(team, [*keys, "team"]) if team is not None else None,
         description=(fc.string(body["description"], [*keys, "description"])
                      if body.get("description") else ""),
+        agreements=agreements,
     )

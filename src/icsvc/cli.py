@@ -112,7 +112,10 @@ def paged(no_pager: bool) -> Any:
 
 def _version(value: bool) -> None:
     if value:
-        print(f"icsvc {__version__}")
+        from icsvc.tzrules import use_newest
+
+        version, source = use_newest()
+        print(f"icsvc {__version__} (time-zone rules {version}, from {source})")
         raise typer.Exit()
 
 
@@ -291,6 +294,11 @@ def check(
     base: Annotated[str | None, typer.Option(
         "--base", metavar="REV",
         help="Also check what this branch changes since REV (pull requests).")] = None,
+    require_signed: Annotated[bool | None, typer.Option(
+        "--require-signed/--no-require-signed",
+        help="With --base: every commit adding history entries must be signed by its "
+             "author's key (people: in providers.yaml); default: settings.require_signed.")]
+    = None,
     actor: ActorOpt = None,
     store: StoreOpt = None,
     no_pager: NoPagerOpt = False,
@@ -299,15 +307,16 @@ def check(
     from icsvc.commands import check as cmd
 
     with paged(no_pager):
-        cmd.run(_context(store, actor), fmt.value, base)
+        cmd.run(_context(store, actor), fmt.value, base, require_signed)
 
 
 def _register_groups() -> None:
     """Command groups live in their own modules and register on `app` when imported; the
-    order here is the order of `icsvc --help`: requester, provider, reports, git, tools."""
+    order here is the order of `icsvc --help`: requester, provider, reports, git, GitHub,
+    tools."""
     import importlib
 
-    for module in ("cli_workflow", "cli_reports", "cli_git", "cli_tools"):
+    for module in ("cli_workflow", "cli_reports", "cli_git", "cli_github", "cli_tools"):
         importlib.import_module(f"icsvc.{module}")
 
 

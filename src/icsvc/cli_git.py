@@ -72,18 +72,24 @@ def sync(
 
 @app.command("git-setup", epilog=examples(
     "icsvc git-setup",
+    "icsvc git-setup --signing-key ~/.ssh/id_ed25519.pub",
     "icsvc git-setup --quiet",
 ))
 def git_setup(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    signing_key: Annotated[Path | None, typer.Option(
+        "--signing-key", metavar="FILE",
+        help="Sign your commits with this SSH key (one providers.yaml lists for you under "
+             "people:; default: the first such key in ~/.ssh).")] = None,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Register the request merge driver in this clone (.gitattributes + git config)."""
+    """Register the request merge driver in this clone (.gitattributes + git config), and
+    set up signed commits from the SSH keys people: lists in providers.yaml."""
     from icsvc.commands import git_setup as cmd
 
-    cmd.run(_context(store, actor), quiet, fmt.value)
+    cmd.run(_context(store, actor), quiet, signing_key, fmt.value)
 
 
 @app.command(epilog=examples(

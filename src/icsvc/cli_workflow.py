@@ -56,7 +56,10 @@ def triage(
                                 "none of the same name.", autocompletion=completion.services)]
     = None,
     decline: Annotated[str | None, typer.Option(
-        metavar="REASON", help="Decline, saying why.")] = None,
+        metavar="REASON", help="Decline, saying why (needs --alternate).")] = None,
+    alternate: Annotated[str | None, typer.Option(
+        metavar="WHO", help="With --decline: who can help instead (a provider, an email or "
+                            "a name), shown to the requester.")] = None,
     note: Annotated[str | None, typer.Option(
         metavar="TEXT", help="Why (a priority change, a redirect), shown to the requester.")]
     = None,
@@ -71,7 +74,7 @@ def triage(
 
     cmd.run(_context(store, actor), request_id, TriageOptions(
         ack=ack, priority=priority, promise=promise, assign=assign, need_info=need_info,
-        redirect=redirect, service=service, decline=decline, note=note,
+        redirect=redirect, service=service, decline=decline, alternate=alternate, note=note,
     ), fmt.value)
 
 
@@ -100,17 +103,40 @@ def update(
         "--info", metavar="KEY=VALUE",
         help="Information the provider asked for (repeatable); a request waiting on you "
              "goes back to the provider.")] = None,
+    reopen: Annotated[bool, typer.Option(
+        "--reopen", help="Requester: reopen a resolved request that is not done (with --note "
+                         "saying what is wrong; within settings.reopen_within).")] = False,
+    alternate: Annotated[str | None, typer.Option(
+        metavar="WHO", help="With --status declined: who can help instead.")] = None,
+    cost: Annotated[float | None, typer.Option(
+        metavar="N", help="Requester: record what a lapse really cost (with --note).")] = None,
+    needed_by: Annotated[str | None, typer.Option(
+        "--needed-by", metavar="DATE",
+        help=date_help("Requester: you need it by another date now (with --note)."))] = None,
+    priority: Annotated[str | None, typer.Option(
+        metavar="PRIORITY", help="Requester: ask for another priority (with --note); provider: "
+                                 "agree a priority, like triage --priority.",
+        autocompletion=completion.priorities)] = None,
+    accept_priority: Annotated[bool, typer.Option(
+        "--accept-priority", help="Requester: accept the lower priority the provider "
+                                  "proposed (or contest it with icsvc escalate).")] = False,
+    blocks: Annotated[list[str] | None, typer.Option(
+        "--blocks", metavar="ID", help="This request must be done before request ID "
+                                       "(repeatable).", autocompletion=completion.request_ids)]
+    = None,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Update a request: status, progress notes, replies, progress, promise, information."""
+    """Update a request: status, progress notes, progress, promise, information; for the
+    requester also a reply, a reopen, the cost of a lapse, a new need-by date or priority."""
     from icsvc.commands import update as cmd
     from icsvc.workflow import UpdateOptions
 
     cmd.run(_context(store, actor), request_id, UpdateOptions(
         status=status, note=note, progress=progress, promise=promise, info=info or [],
-        reply=reply,
+        reply=reply, reopen=reopen, alternate=alternate, cost=cost, needed_by=needed_by,
+        priority=priority, accept_priority=accept_priority, blocks=blocks or [],
     ), fmt.value)
 
 

@@ -1,4 +1,5 @@
-"""CODEOWNERS lines giving each provider's `requests/<provider>/` folder to its members.
+"""CODEOWNERS lines giving each provider's `requests/<provider>/` folder to its members, and
+`providers.yaml` to the store's admins.
 
 The lines live in a delimited block, so hand-written lines outside it survive a rewrite.
 """
@@ -42,6 +43,8 @@ def block(cat: Catalogue, store_root: Path) -> list[str]:
         prefix = "."
     base = "/" if prefix == "." else f"/{prefix}/"
     lines = [BEGIN]
+    if cat.admins:  # the catalogue: its calendars, settings, departments and admins
+        lines.append(f"{base}providers.yaml {' '.join(cat.admins)}")
     for pid, provider in cat.providers.items():
         owners = [_owner(provider.team)] if provider.team else list(provider.members)
         lines.append(f"{base}requests/{pid}/ {' '.join(owners)}")

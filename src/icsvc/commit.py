@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from icsvc import gitutil, ids, yamlio
+from icsvc.history import MERGE_IDENTITY
 from icsvc.store import REQUESTS_DIR
 
 VERBS = {
@@ -75,10 +76,14 @@ def _history(doc: dict[str, Any] | None) -> list[Any]:
 
 def _verbs(entries: list[Any]) -> list[str]:
     out: list[str] = []
+    timeframes = {str(e.get("timeframe")) for e in entries
+                  if isinstance(e, dict) and e.get("type") == "status" and e.get("timeframe")}
     for entry in entries:
         if not isinstance(entry, dict):
             continue
         kind = entry.get("type")
+        if kind == "promise" and str(entry.get("to")) in timeframes:
+            continue  # the timeframe an acknowledgement promises goes without saying
         if kind == "status":
             frm, to = entry.get("from"), entry.get("to")
             verb = "reply" if frm == "waiting-on-customer" else STATUS_VERBS.get(str(to))
@@ -127,7 +132,7 @@ def plan(top: Path, store_root: Path, actor: str) -> Plan:
         before = _history(_load(old_text))
         fresh = [e for e in _history(new) if e not in before]
         people = {str(e.get("by", "")).strip().lower() for e in fresh if isinstance(e, dict)}
-        people.discard(gitutil.MERGE_IDENTITY)
+        people.discard(MERGE_IDENTITY)
         if not fresh:
             skipped.append((path, "changed without a new history entry (commit it with git "
                                   "if you meant to)"))

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from icsvc import history
 from icsvc.calendar import BusinessCalendar
 from icsvc.catalogue import Catalogue, Provider
+from icsvc.history import RequestState
 from icsvc.model import Request
-from icsvc.sla import Clock, Span, clocks, timeline
+from icsvc.sla import Clock, Span, clocks
 
 
 @dataclass
@@ -38,6 +40,8 @@ class ClockExplanation:
     skipped: dict[str, int]
     """`nights`, `weekend_days`, `holidays` skipped while the clock ran, up to its due date."""
     holidays: list[date] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
+    """Rules that shaped this clock beyond the calendar (late requests for information...)."""
 
 
 @dataclass
@@ -66,16 +70,19 @@ def _targets_source(request: Request) -> str:
     return f"recorded at creation ({request.created_at.isoformat()})"
 
 
-def _pause_note(request: Request, start: datetime) -> str:
+def _pause_note(state: RequestState, start: datetime) -> str:
     status = "waiting-on-customer"
-    for at, s in timeline(request).statuses:
+    for at, s in state.stint.statuses:
         if at <= start:
             status = s
-    return "waiting on the customer" if status == "waiting-on-customer" else "resolved, reopened"
+    if status != "waiting-on-customer":
+        return "resolved, reopened"
+    late = any(w.late and w.at == start for w in state.waits)
+    return "waiting on the customer" + (" (a late request for information)" if late else "")
 
 
 def _steps(cal: BusinessCalendar, spans: list[Span], pauses: list[Span], due: datetime,
-           now: datetime, running: bool, request: Request) -> list[Step]:
+           now: datetime, running: bool, state: RequestState) -> list[Step]:
     steps: list[Step] = []
     for a, b in spans:
         if a >= due:
@@ -90,7 +97,7 @@ def _steps(cal: BusinessCalendar, spans: list[Span], pauses: list[Span], due: da
                 steps.append(Step(kind, s, e, e - s))
     for ps, pe in pauses:
         if ps < due:
-            steps.append(Step("paused", ps, pe, note=_pause_note(request, ps)))
+            steps.append(Step("paused", ps, pe, note=_pause_note(state, ps)))
     steps.sort(key=lambda st: st.start)
     return steps
 
@@ -118,27 +125,42 @@ def _holidays(cal: BusinessCalendar, spans: list[Span], due: datetime) -> list[d
 
 
 def explain(request: Request, cat: Catalogue, now: datetime) -> Explanation:
-    provider = cat.providers[request.provider]
+    state = history.replay(request, cat)
+    provider = cat.providers[state.provider]
     cal = provider.calendar
-    tl = timeline(request)
-    if tl.redirect is not None:
-        start_reason = f"redirected from {tl.redirect.get('from')} by {tl.redirect.by}"
+    stint = state.stint
+    if len(state.stints) > 1:
+        redirect = state.history[stint.start_index]
+        start_reason = f"redirected from {redirect.get('from')} by {redirect.by}"
     else:
         start_reason = "created"
     out: dict[str, ClockExplanation] = {}
-    for name, clock in clocks(request, cal, now, cat.at_risk).items():
+    for name, clock in clocks(state, cat, now).items():
+        if name == "needed_by":
+            continue  # wall-clock time: nothing to explain beyond its date
         end = clock.met_at or clock.stopped_at
         running = end is None
         if name == "update":
             spans: list[Span] = clock.windows
-            reason = "the last progress update" if clock.start != tl.start else start_reason
+            reason = "the last progress update" if clock.start != stint.start else start_reason
             pauses: list[Span] = []
             if clock.state == "paused":
                 pauses = [(clock.start, now)]
         else:
             spans, pauses, reason = clock.windows, clock.pauses, start_reason
         steps = _steps(cal, spans, pauses, clock.due, now if running else clock.due, running,
-                       request)
+                       state)
+        remarks = []
+        late = [w for w in state.waits if w.late and w.provider == stint.provider]
+        if name == "resolve" and late:
+            if cat.settings.pause_on_late_info:
+                remarks.append(f"{len(late)} late request(s) for information (asked after the "
+                               "acknowledgement) paused this clock (settings.pause_on_late_info"
+                               " is true)")
+            else:
+                remarks.append(f"{len(late)} late request(s) for information (asked after the "
+                               "acknowledgement) did not pause this clock "
+                               "(settings.pause_on_late_info is false)")
         out[name] = ClockExplanation(
             clock=clock,
             target_text=request.targets[name],
@@ -146,11 +168,12 @@ def explain(request: Request, cat: Catalogue, now: datetime) -> Explanation:
             steps=steps,
             skipped=_skipped(cal, spans, clock.due),
             holidays=_holidays(cal, spans, clock.due),
+            remarks=remarks,
         )
     return Explanation(
         request=request,
         provider=provider,
         targets_source=_targets_source(request),
-        current_targets=provider.sla[request.priority].to_dict(),
+        current_targets=provider.sla[state.priority].to_dict(),
         clocks=out,
     )

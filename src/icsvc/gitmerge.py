@@ -89,10 +89,11 @@ def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
         rel_new = new_path.relative_to(top).as_posix()
         try:
             moved_doc = _load(new_path.read_text(encoding="utf-8"), rel_new)
+            cat = _catalogue(top / requests_prefix)
             if edited[0] == 2:
-                result = merge_requests(docs[1], docs[2], moved_doc)
+                result = merge_requests(docs[1], docs[2], moved_doc, cat)
             else:
-                result = merge_requests(docs[1], moved_doc, docs[3])
+                result = merge_requests(docs[1], moved_doc, docs[3], cat)
         except (MergeError, OSError):
             continue
         yamlio.write_atomic(new_path, yamlio.dump_preserving(
@@ -109,6 +110,61 @@ def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
     return done
 
 
+def settle_duplicates(top: Path, requests_prefix: str, base_rev: str | None) -> list[str]:
+    """A request redirected to different providers on the two sides arrives in two folders
+    (git saw two deletions of the old file and two new files, not a conflict). Merge the
+    copies by ID, as the driver merges a file, into the folder of the provider the merged
+    history ends with, and remove the others. Returns what it did ('a, b -> c')."""
+    root = top / requests_prefix
+    by_id: dict[str, list[Path]] = {}
+    for path in sorted(root.glob("*/*.y*ml")):
+        by_id.setdefault(path.stem.upper(), []).append(path)
+    done: list[str] = []
+    cat = _catalogue(root)
+    reader = gitutil.BlobReader(top)
+    try:
+        for rid, paths in by_id.items():
+            if len(paths) < 2:
+                continue
+            try:
+                docs = [_load(p.read_text(encoding="utf-8"), p.name) for p in paths]
+                base_doc = None
+                if base_rev is not None:
+                    for folder in sorted({p.parent.name for p in root.iterdir() if p.is_dir()}):
+                        text = reader.text(base_rev, f"{requests_prefix}{folder}/{rid}.yaml")
+                        if text is not None:
+                            base_doc = _load(text, f"{rid} at the merge base")
+                            break
+                merged = docs[0]
+                for other in docs[1:]:
+                    merged = merge_requests(base_doc, merged, other, cat).merged
+            except (MergeError, OSError, UnicodeDecodeError):
+                continue
+            target = root / str(merged.get("provider")) / f"{rid}.yaml"
+            old_text = target.read_text(encoding="utf-8") if target.exists() else ""
+            yamlio.write_atomic(target, yamlio.dump_preserving(old_text, merged))
+            for path in paths:
+                if path != target:
+                    gitutil.rm(top, path.relative_to(top).as_posix())
+                    path.unlink(missing_ok=True)
+            gitutil.add(top, target.relative_to(top).as_posix())
+            done.append(", ".join(p.relative_to(top).as_posix() for p in paths) + " -> "
+                        + target.relative_to(top).as_posix())
+    finally:
+        reader.close()
+    return done
+
+
+def _catalogue(requests_dir: Path) -> Any:
+    from icsvc.errors import ValidationError
+    from icsvc.store import Store
+
+    try:
+        return Store(requests_dir.parent).catalogue
+    except (IcsvcError, ValidationError, OSError):
+        return None
+
+
 def merge_branch(top: Path, store_root: Path, remote: str, branch: str,
                  rebase: bool) -> Outcome:
     """Merge (or rebase onto) `remote/branch` with the driver active, finishing moved request
@@ -117,14 +173,23 @@ def merge_branch(top: Path, store_root: Path, remote: str, branch: str,
     outcome = Outcome(target, "rebase" if rebase else "merge")
     prefix = (store_root / "requests").relative_to(top).as_posix() + "/"
     before = gitutil.head(top)
+    base_rev = gitutil.merge_base(top, "HEAD", target)
     if rebase:
         result = gitutil.run(top, "rebase", target, check=False)
     else:
         result = gitutil.run(top, "merge", "--no-edit", target, check=False)
     outcome.driver_notes.extend(_driver_lines(result))
-    _drive(top, prefix, outcome)
+    _drive(top, prefix, outcome, base_rev)
     if outcome.conflicts:
         return outcome
+    fixed = settle_duplicates(top, prefix, base_rev)
+    if fixed:
+        outcome.moved.extend(fixed)
+        merged_now = gitutil.head(top) != before and not rebase and \
+            len(gitutil.parents(top, "HEAD")) > 1
+        args = ["commit", "--amend", "--no-edit"] if merged_now else \
+            ["commit", "-m", "icsvc sync: one file per request"]
+        gitutil.run(top, *args, env={"GIT_EDITOR": "true"}, what="git commit")
     if result.code != 0 and not outcome.moved and gitutil.head(top) == before:
         detail = gitutil.first_line(result.err) or gitutil.first_line(result.out)
         raise IcsvcError(f"git {outcome.mode} {target} failed: {detail}")
@@ -139,12 +204,13 @@ def finish_in_progress(top: Path, store_root: Path) -> Outcome:
     outcome = Outcome("the merge in progress", state or "merge")
     prefix = (store_root / "requests").relative_to(top).as_posix() + "/"
     before = gitutil.head(top)
-    _drive(top, prefix, outcome)
+    base_rev = gitutil.merge_base(top, "HEAD", "MERGE_HEAD") if state == "merge" else None
+    _drive(top, prefix, outcome, base_rev)
     outcome.changed = gitutil.head(top) != before or not outcome.conflicts
     return outcome
 
 
-def _drive(top: Path, prefix: str, outcome: Outcome) -> None:
+def _drive(top: Path, prefix: str, outcome: Outcome, base_rev: str | None) -> None:
     """While a merge or rebase is stopped: settle moved requests, then continue it; stop
     with `outcome.conflicts` set when something is left for the user."""
     while (state := gitutil.in_progress(top)) is not None:
@@ -153,6 +219,8 @@ def _drive(top: Path, prefix: str, outcome: Outcome) -> None:
         if remaining:
             outcome.conflicts = remaining
             return
+        if state == "merge":
+            outcome.moved.extend(settle_duplicates(top, prefix, base_rev))
         env = {"GIT_EDITOR": "true"}
         if state == "merge":
             step = gitutil.run(top, "commit", "--no-edit", check=False, env=env)

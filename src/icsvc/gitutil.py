@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from icsvc.errors import IcsvcError
@@ -12,8 +13,6 @@ from icsvc.errors import IcsvcError
 DRIVER_NAME = "icsvc request merge"
 DRIVER_COMMAND = "icsvc merge-driver %O %A %B %P"
 ATTRIBUTES_LINE = "requests/**/*.yaml merge=icsvc"
-MERGE_IDENTITY = "merge@icsvc"
-"""The `by` of the `conflict` entries the merge driver writes (not a person: the tool)."""
 
 
 @dataclass(frozen=True)
@@ -96,13 +95,6 @@ def show(cwd: Path, rev: str, path: str) -> str | None:
     return result.out if result.code == 0 else None
 
 
-def ls_tree(cwd: Path, rev: str, folder: str) -> list[str]:
-    """Every file path under `folder` at `rev` (relative to the repository root)."""
-    result = run(cwd, "ls-tree", "-r", "--name-only", "-z", rev, "--", folder,
-                 what=f"listing {folder} at {rev[:12]}")
-    return [p for p in result.out.split("\0") if p]
-
-
 def changed_paths(cwd: Path, base: str, folder: str) -> list[str]:
     """Files under `folder` that differ between `base` and the work tree (tracked or new)."""
     diff = run(cwd, "diff", "--name-only", "--no-renames", "-z", base, "--", folder,
@@ -114,24 +106,91 @@ def changed_paths(cwd: Path, base: str, folder: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Commit:
+class CommitInfo:
     sha: str
     parents: tuple[str, ...]
-    email: str
+    author: str
+    """The author's email, lower-case."""
+    committed: datetime
+    """The committer date."""
 
 
-def commits_touching(cwd: Path, base: str, pathspecs: list[str]) -> list[Commit]:
-    """Commits in base..HEAD touching the pathspecs, oldest first, merges included."""
-    result = run(cwd, "log", "--full-history", "--reverse", "--topo-order",
-                 "--format=%H%x00%P%x00%ae", f"{base}..HEAD", "--", *pathspecs,
-                 what="git log")
-    commits = []
+def commits_between(cwd: Path, base: str, head: str) -> list[CommitInfo]:
+    """Every commit in base..head, parents before children."""
+    result = run(cwd, "log", "--topo-order", "--reverse", "--format=%H%x00%P%x00%ae%x00%cI",
+                 f"{base}..{head}", what="git log")
+    out = []
     for line in result.out.splitlines():
         if not line.strip():
             continue
-        sha, parents, email = line.split("\0")
-        commits.append(Commit(sha, tuple(parents.split()), email.strip().lower()))
-    return commits
+        sha, parents, email, date = line.split("\0")
+        out.append(CommitInfo(sha, tuple(parents.split()), email.strip().lower(),
+                              datetime.fromisoformat(date.strip())))
+    return out
+
+
+def commit_date(cwd: Path, rev: str) -> datetime:
+    result = run(cwd, "log", "-1", "--format=%cI", rev, what=f"git log {rev[:12]}")
+    return datetime.fromisoformat(result.out.strip())
+
+
+def signature(cwd: Path, rev: str, allowed_signers: str) -> tuple[str, str]:
+    """(git's signature status letter, the signer) of a commit, verified against an
+    allowed-signers file's text (SSH signatures): `G` is a good signature by a listed key."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".allowed_signers", delete=False) as f:
+        f.write(allowed_signers)
+        name = f.name
+    try:
+        result = run(cwd, "-c", f"gpg.ssh.allowedSignersFile={name}", "log", "-1",
+                     "--format=%G?%x00%GS", rev, check=False)
+    finally:
+        Path(name).unlink(missing_ok=True)
+    status, _, signer = result.out.strip().partition("\0")
+    return (status or "N"), signer.strip()
+
+
+class BlobReader:
+    """Reads many `rev:path` texts through one `git cat-file --batch` process."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._cache: dict[tuple[str, str], str | None] = {}
+
+    def text(self, rev: str, path: str) -> str | None:
+        key = (rev, path)
+        if key not in self._cache:
+            self._cache[key] = self._read(f"{rev}:{path}")
+        return self._cache[key]
+
+    def _read(self, spec: str) -> str | None:
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.cwd,
+                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            except FileNotFoundError:
+                raise IcsvcError("git is not installed or not on PATH") from None
+        proc = self._proc
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(spec.encode() + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline().decode().split()
+        if len(header) != 3 or header[1] != "blob":
+            return None
+        data = proc.stdout.read(int(header[2]) + 1)[:-1]
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def close(self) -> None:
+        if self._proc is not None:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+            self._proc.wait(timeout=10)
+            self._proc = None
 
 
 def author_email(cwd: Path) -> str | None:
@@ -201,6 +260,11 @@ def unmerged_stages(cwd: Path) -> dict[str, dict[int, str]]:
 
 def blob_text(cwd: Path, blob: str) -> str:
     return run(cwd, "cat-file", "blob", blob, what=f"reading blob {blob[:12]}").out
+
+
+def parents(cwd: Path, rev: str) -> list[str]:
+    result = run(cwd, "rev-parse", f"{rev}^@", check=False)
+    return result.out.split() if result.code == 0 else []
 
 
 def head(cwd: Path) -> str | None:
@@ -289,11 +353,14 @@ def status_paths(cwd: Path, pathspec: str) -> list[tuple[str, str]]:
 
 
 def commit_paths(cwd: Path, paths: list[str], message: str, author_name: str,
-                 author_email: str) -> str:
+                 author_email: str, date: str | None = None) -> str:
     """Stage exactly `paths` (additions, changes, deletions) and commit only them, with this
-    author, leaving anything else staged as it was. Returns the new commit's hash."""
+    author (and `date`, ISO 8601, when given), leaving anything else staged as it was.
+    Returns the new commit's hash."""
     run(cwd, "add", "--all", "--", *paths, what="git add")
     env = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email}
+    if date is not None:
+        env.update({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
     if config_get(cwd, "user.email") is None and not os.environ.get("GIT_COMMITTER_EMAIL"):
         env.update({"GIT_COMMITTER_NAME": author_name, "GIT_COMMITTER_EMAIL": author_email})
     run(cwd, "commit", "--quiet", "--no-edit", "-m", message,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from icsvc import ids
+from icsvc import history, ids
 from icsvc.catalogue import PRIORITIES, Catalogue, Provider
 from icsvc.dates import parse_when
 from icsvc.errors import IcsvcError, UsageError
+from icsvc.history import expected_priority
 from icsvc.model import Request
 from icsvc.schema import EMAIL, NAME
 
@@ -28,6 +30,27 @@ class Draft:
     department: str | None = None
     cost: float | None = None
     impact_note: str | None = None
+    blocks: list[str] = field(default_factory=list)
+    """IDs of requests this one exists to fulfil (`--for`)."""
+
+
+OPTION_NAMES = {
+    "provider": "--provider", "service": "--service", "title": "--title",
+    "priority": "--priority", "needed_by": "--needed-by",
+    "justification": "--justification TEXT", "department": "--department", "cost": "--cost",
+    "impact_note": "--impact-note", "actor": "--as", "blocks": "--for",
+}
+
+Names = Callable[[str], str]
+"""How a channel names a draft field in messages: `icsvc new` says `--needed-by`, an issue
+form says 'Needed by'. Fields: the keys of OPTION_NAMES, and `info.KEY`."""
+
+
+def option_name(field_: str) -> str:
+    """The `icsvc new` option for a draft field (`info.KEY` -> `--info KEY=...`)."""
+    if field_.startswith("info."):
+        return f"--info {field_[5:]}=..."
+    return OPTION_NAMES[field_]
 
 
 def parse_info(pairs: list[str], *, allow_empty: bool = False) -> dict[str, str]:
@@ -48,21 +71,23 @@ def parse_info(pairs: list[str], *, allow_empty: bool = False) -> dict[str, str]
     return out
 
 
-def missing_items(draft: Draft, cat: Catalogue) -> list[str]:
-    """Everything still needed, as option names a user can act on."""
+def missing_items(draft: Draft, cat: Catalogue, names: Names = option_name) -> list[str]:
+    """Everything still needed, named as the user can act on it (options by default)."""
     out = []
     if not draft.provider:
-        out.append(f"--provider (one of: {', '.join(cat.providers)})")
+        out.append(f"{names('provider')} (one of: {', '.join(cat.providers)})")
     elif draft.provider in cat.providers and not draft.service:
-        out.append(f"--service (one of: {', '.join(cat.providers[draft.provider].services)})")
-    if not draft.title:
-        out.append("--title")
+        out.append(f"{names('service')} (one of: "
+                   f"{', '.join(cat.providers[draft.provider].services)})")
+    if not (draft.title or "").strip():
+        out.append(names("title"))
     if not draft.department:
-        out.append("--department (or list your email under 'departments' in providers.yaml)")
+        out.append(f"{names('department')} (or list your email under 'departments' in "
+                   "providers.yaml)")
     if draft.provider in cat.providers and draft.service:
         service = cat.providers[draft.provider].services.get(draft.service)
         if service is not None:
-            out.extend(f"--info {key}=..." for key in service.requires
+            out.extend(names(f"info.{key}") for key in service.requires
                        if not draft.info.get(key, "").strip())
     return out
 
@@ -77,8 +102,9 @@ def is_rush_needed(provider: Provider, service_id: str, needed_by: datetime | No
     return needed_by < cal.add(now, service.lead_time.in_calendar(cal))
 
 
-def _rush_reasons(provider: Provider, service_id: str, priority: str,
-                  needed_by: datetime | None, now: datetime) -> list[str]:
+def rush_reasons_at(provider: Provider, service_id: str, priority: str,
+                    needed_by: datetime | None, now: datetime) -> list[str]:
+    """Why a request made at `now` is a rush: urgent, or needed inside the lead time."""
     reasons = []
     if priority == "urgent":
         reasons.append("you asked for urgent priority")
@@ -101,72 +127,88 @@ def rush_reasons(draft: Draft, cat: Catalogue, now: datetime) -> list[str]:
             needed_by = parse_when(draft.needed_by, now, provider.calendar)
         except ValueError:
             return []
-    return _rush_reasons(provider, draft.service, draft.priority, needed_by, now)
+    return rush_reasons_at(provider, draft.service, draft.priority, needed_by, now)
 
 
 def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
-                  taken: set[str]) -> Request:
-    """Validate the draft and make the request; IcsvcError lists every problem at once."""
-    missing = missing_items(draft, cat)
+                  taken: set[str], names: Names = option_name) -> Request:
+    """Validate the draft and make the request: the rules of every way of asking (`icsvc
+    new`, an issue form), which differ only in how they name a field (`names`). Everything
+    missing is listed at once; any other problem raises IcsvcError (UsageError for a
+    malformed value)."""
+    missing = missing_items(draft, cat, names)
     if missing:
         raise IcsvcError("missing: " + "; ".join(missing))
     assert draft.provider and draft.service and draft.title and draft.department
     if draft.provider not in cat.providers:
-        raise UsageError(f"--provider: unknown provider {draft.provider!r} "
+        raise UsageError(f"{names('provider')}: unknown provider {draft.provider!r} "
                          f"(accepted: {', '.join(cat.providers)})")
     provider = cat.providers[draft.provider]
     if draft.service not in provider.services:
         raise UsageError(
-            f"--service: {provider.id} has no service {draft.service!r} "
+            f"{names('service')}: {provider.id} has no service {draft.service!r} "
             f"(accepted: {', '.join(provider.services)})"
         )
     service = provider.services[draft.service]
     if draft.priority not in PRIORITIES:
-        raise UsageError(f"--priority: {draft.priority!r} is not a priority "
+        raise UsageError(f"{names('priority')}: {draft.priority!r} is not a priority "
                          f"(accepted: {', '.join(PRIORITIES)})")
     if not NAME.match(draft.department):
-        raise UsageError(f"--department: {draft.department!r} is not valid (accepted: "
+        raise UsageError(f"{names('department')}: {draft.department!r} is not valid (accepted: "
                          "lowercase letters, digits, '-' and '_', e.g. customer-service)")
+    departments = cat.departments_of(actor)
+    if departments and draft.department not in departments:
+        raise IcsvcError(f"refused: {names('department')} {draft.department}: {actor} belongs to "
+                         f"{', '.join(departments)} (providers.yaml departments); requests "
+                         "name their requester's own department")
+    blocks = []
+    for other in draft.blocks:
+        rid = ids.normalize(other)
+        if not ids.is_valid(rid):
+            raise UsageError(f"{names('blocks')}: {other!r} is not a request ID (accepted: "
+                             f"the full {ids.LENGTH}-character ID)")
+        blocks.append(rid)
     if not EMAIL.match(actor):
-        raise UsageError(f"--as: {actor!r} is not an email address")
+        raise UsageError(f"{names('actor')}: {actor!r} is not an email address")
     needed_by = None
     if draft.needed_by:
         try:
             needed_by = parse_when(draft.needed_by, now, provider.calendar)
         except ValueError as exc:
-            raise UsageError(f"--needed-by: {exc}") from None
+            raise UsageError(f"{names('needed_by')}: {exc}") from None
         if needed_by <= now:
-            raise UsageError(f"--needed-by: {needed_by.isoformat()} is in the past")
-    reasons = _rush_reasons(provider, service.id, draft.priority, needed_by, now)
+            raise UsageError(f"{names('needed_by')}: {needed_by.isoformat()} is in the past")
+    reasons = rush_reasons_at(provider, service.id, draft.priority, needed_by, now)
     justification = (draft.justification or "").strip() or None
     if reasons and not justification:
         raise IcsvcError(
-            f"refused: {' and '.join(reasons)}; a rush needs --justification TEXT saying "
-            "why (rushes are counted per requesting department)"
+            f"refused: {' and '.join(reasons)}; a rush needs {names('justification')} "
+            "saying why (rushes are counted per requesting department)"
         )
     if draft.cost is not None and draft.cost < 0:
-        raise UsageError(f"--cost: {draft.cost} is negative (accepted: 0 or more)")
+        raise UsageError(f"{names('cost')}: {draft.cost} is negative (accepted: 0 or more)")
     impact: dict[str, float | str] | None = None
     if draft.cost is not None:
         impact = {"cost": draft.cost if draft.cost % 1 else int(draft.cost)}
         if draft.impact_note:
             impact["note"] = draft.impact_note
     elif draft.impact_note:
-        raise UsageError("--impact-note needs --cost N (the cost of a lapse)")
+        raise UsageError(f"{names('impact_note')} needs {names('cost')} (the cost of a lapse)")
     rid = ids.new_id(taken)
     local_now = now.astimezone(provider.calendar.tz).replace(microsecond=0)
+    priority = expected_priority(provider, service.id, draft.department, draft.priority)
     request = Request(
         id=rid,
         title=draft.title.strip(),
         provider=provider.id,
         service=service.id,
         status="new",
-        priority=draft.priority,
+        priority=priority,
         requested_priority=draft.priority,
         customer_email=actor,
         customer_department=draft.department,
         created_at=local_now,
-        targets=provider.sla[draft.priority].to_dict(),
+        targets=provider.sla[priority].to_dict(),
         history=[],
         needed_by=needed_by,
         rush=bool(reasons),
@@ -174,6 +216,12 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
         info={k: v.strip() for k, v in draft.info.items()},
         details=(draft.details or "").strip() or None,
         impact=impact,
+        blocks=blocks,
     )
     request.add(local_now, actor, "created", note=justification if reasons else None)
+    state = history.initial_state(request)
+    found = history.creation_problems(state, cat, lambda p, s: rush_reasons_at(
+        p, s.service, s.requested_priority, s.needed_by, s.created_at))
+    if found:  # the rules above and the check of a new request must agree
+        raise IcsvcError(f"refused: {found[0]}")
     return request

@@ -1,10 +1,18 @@
-"""Three-way merge of request files, field by field, with the histories unioned.
+"""Three-way merge of request files: the histories unioned, the fields replayed.
 
-Pure: three parsed request mappings in, the merged mapping and the field conflicts out.
-Nothing is ever lost: every history entry of either side survives (deduplicated by its full
-content, in time order), and where both sides set a field to different values, the side
-whose latest history entry changing that field is later wins, and a `conflict` entry by
-`merge@icsvc` records both values.
+Pure: three parsed request mappings in (and the catalogue, to judge owners), the merged
+mapping and the conflicts out. Nothing is ever lost: every history entry of either side
+survives, in time order, the entries one command wrote together kept together, and the
+order does not depend on which side is "ours". The fields are then what the merged history
+tells (`history.replay`), so the file always agrees with its history and ends in a state the
+lifecycle allows: a status move that the other side's moves made impossible (a decline
+after a resolve) simply does not happen. Where both sides set a field to different values,
+a `conflict` entry by `merge@icsvc` records both and the value kept; an owner who is not a
+member of the provider the request ended with (one side assigned it, the other redirected
+it) is cleared by such an entry.
+
+Fields no entry changes (title, customer...) merge three-way; if both sides changed one
+differently, the value that sorts last wins and a conflict entry records it.
 """
 
 from __future__ import annotations
@@ -12,11 +20,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from icsvc.history import MERGE_IDENTITY
+from icsvc.history import write_fields as history_write_fields
 from icsvc.model import ENTRY_KEYS, FIELD_ENTRIES, REQUEST_KEYS
 
-MERGE_IDENTITY = "merge@icsvc"
+GOVERNED = tuple(FIELD_ENTRIES)
+"""Fields the history changes: the merge takes them from the replay."""
 
 
 class MergeError(Exception):
@@ -80,10 +92,11 @@ def _history(doc: dict[str, Any] | None, side: str) -> list[dict[str, Any]]:
     return raw
 
 
-def merge_requests(
-    base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, Any]
-) -> MergeResult:
-    """Merge `ours` and `theirs` against their common ancestor `base` (None: both added)."""
+def merge_requests(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, Any],
+                   cat: Any = None) -> MergeResult:
+    """Merge `ours` and `theirs` against their common ancestor `base` (None: both added).
+    `cat` (a Catalogue) lets the merge clear an owner who is not a member of the merged
+    provider; without it owners are kept as the history gives them."""
     for name, doc in (("base", base), ("ours", ours), ("theirs", theirs)):
         if doc is not None and not isinstance(doc, dict):
             raise MergeError(f"{name}: not a request (expected a mapping)")
@@ -94,70 +107,137 @@ def merge_requests(
             f"both sides created a different request with ID {ours.get('id')!r}; "
             "give one of them a new ID"
         )
-    base_keys = {entry_key(e) for e in base_h}
-    ours_new = [e for e in ours_h if entry_key(e) not in base_keys]
-    theirs_new = [e for e in theirs_h if entry_key(e) not in base_keys]
-
-    history = _union(ours_h, theirs_h, base_h)
+    history = union(base_h, ours_h, theirs_h)
     conflicts: list[FieldConflict] = []
 
     def decide(path: str, o: Any, t: Any) -> Any:
-        types = FIELD_ENTRIES.get(path.split(".")[0], ())
-        o_at = _latest(ours_new, types)
-        t_at = _latest(theirs_new, types)
-        if o_at == t_at:  # neither (or both at once) recorded it: the later side overall
-            o_at, t_at = _latest(ours_new, None), _latest(theirs_new, None)
-        if o_at == t_at:  # still a tie: stable and the same whichever way one merges
-            kept = o if entry_key(_value(o)) >= entry_key(_value(t)) else t
-        else:
-            kept = o if (o_at or _EPOCH) > (t_at or _EPOCH) else t
-        conflicts.append(FieldConflict(path, o, t, kept))
+        kept = o if entry_key(_value(o)) >= entry_key(_value(t)) else t
+        if path.split(".")[0] not in GOVERNED:
+            conflicts.append(FieldConflict(path, o, t, kept))
         return kept
 
     body = _merge_maps(base or {}, ours, theirs, "", decide)
     body.pop("history", None)
-    if conflicts:
-        # at the latest time of the history, so the time order holds
-        at = history[-1]["at"] if history else body.get("created_at")
-        keys = {entry_key(e) for e in history}
-        for c in conflicts:
-            entry: dict[str, Any] = {"at": at, "by": MERGE_IDENTITY, "type": "conflict",
-                                     "field": c.field}
-            for name, value in (("ours", c.ours), ("theirs", c.theirs), ("kept", c.kept)):
-                if value is not MISSING:
-                    entry[name] = value
-            if entry_key(entry) not in keys:
-                history.append(entry)
-                keys.add(entry_key(entry))
+    body["history"] = history
+    replayed = _replay(body, cat)
+    if replayed is not None:
+        state, request = replayed
+        sides = [_replay(doc, None) for doc in (base, ours, theirs)]
+        values = [_governed(s[0]) if s is not None else {} for s in sides]
+        merged = _governed(state)
+        for path in sorted(set(values[1]) | set(values[2])):
+            b, o, t = (v.get(path, MISSING) for v in values)
+            if not _same(o, t) and not _same(o, b) and not _same(t, b):
+                conflicts.append(FieldConflict(path, o, t, merged.get(path, MISSING)))
+        owner = merged.get("owner")
+        if cat is not None and owner is not None:
+            provider = cat.providers.get(state.provider)
+            if provider is not None and not provider.is_member(str(owner)):
+                o, t = values[1].get("owner", MISSING), values[2].get("owner", MISSING)
+                conflicts = [c for c in conflicts if c.field != "owner"]
+                conflicts.append(FieldConflict("owner", o, t, MISSING))
+    at = history[-1]["at"] if history else body.get("created_at")
+    keys = {entry_key(e) for e in history}
+    for c in conflicts:
+        entry: dict[str, Any] = {"at": at, "by": MERGE_IDENTITY, "type": "conflict",
+                                 "field": c.field}
+        for name, value in (("ours", c.ours), ("theirs", c.theirs), ("kept", c.kept)):
+            if value is not MISSING:
+                entry[name] = value
+        if entry_key(entry) not in keys:
+            history.append(entry)
+            keys.add(entry_key(entry))
     body["history"] = [_ordered(e, ENTRY_KEYS) for e in history]
+    final = _replay(body, cat)
+    if final is not None:
+        state, request = final
+        history_write_fields(state, request)
+        data = request.to_dict()
+        for key in GOVERNED + ("customer",):
+            if key in data:
+                body[key] = data[key]
+            else:
+                body.pop(key, None)
     return MergeResult(_ordered(body, REQUEST_KEYS), conflicts)
 
 
-_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+def union(base: list[dict[str, Any]], ours: list[dict[str, Any]],
+          theirs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every entry of the base and either side, once, in time order. The entries one command
+    wrote (consecutive, same time and author) stay together in their order, and entries at
+    the same instant from the two sides are ordered by content, so the result is the same
+    whichever side is "ours"."""
+    seen: set[str] = set()
+    items: list[tuple[datetime, int, str, int, list[dict[str, Any]]]] = []
+    for i, entry in enumerate(base):
+        key = entry_key(entry)
+        if key not in seen:
+            seen.add(key)
+            items.append((entry_time(entry), 0, "", i, [entry]))
+    for side in (ours, theirs):
+        batch: list[dict[str, Any]] = []
+        for entry in [e for e in side if entry_key(e) not in seen]:
+            if batch and (entry_time(entry), entry.get("by")) != (entry_time(batch[-1]),
+                                                                  batch[-1].get("by")):
+                items.append(_batch(batch))
+                batch = []
+            batch.append(entry)
+        if batch:
+            items.append(_batch(batch))
+        seen |= {entry_key(e) for e in side}
+    unique: dict[str, tuple[datetime, int, str, int, list[dict[str, Any]]]] = {}
+    for item in items:
+        unique.setdefault(item[2] or f"base:{item[3]}", item)
+    out: list[dict[str, Any]] = []
+    done: set[str] = set()
+    for item in sorted(unique.values(), key=lambda it: it[:4]):
+        for entry in item[4]:
+            key = entry_key(entry)
+            if key not in done:
+                done.add(key)
+                out.append(entry)
+    return out
+
+
+def _batch(entries: list[dict[str, Any]]) -> tuple[datetime, int, str, int,
+                                                   list[dict[str, Any]]]:
+    return (entry_time(entries[0]), 1, "".join(entry_key(e) for e in entries), 0,
+            list(entries))
+
+
+def _replay(doc: dict[str, Any] | None, cat: Any) -> tuple[Any, Any] | None:
+    """The replayed state of a request mapping, or None when it is not a valid request
+    (then the merge falls back to field-by-field values)."""
+    if doc is None:
+        return None
+    from icsvc import history
+    from icsvc.errors import ValidationError
+    from icsvc.model import parse_request
+
+    try:
+        request = parse_request(Path("merge"), "", doc)
+    except (ValidationError, MergeError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return history.replay(request, cat), request
+
+
+def _governed(state: Any) -> dict[str, Any]:
+    """The history-governed fields of a state, by dotted path (info per key)."""
+    out: dict[str, Any] = {}
+    for name in ("status", "owner", "priority", "requested_priority", "promised_by",
+                 "progress", "provider", "service", "needed_by", "targets", "blocks"):
+        value = getattr(state, name)
+        if value is not None and value != [] and value != {}:
+            out[name] = value
+    for key, value in (state.info or {}).items():
+        out[f"info.{key}"] = value
+    if state.cost is not None:
+        out["impact.cost"] = state.impact["cost"]
+    return out
 
 
 def _value(v: Any) -> Any:
     return None if v is MISSING else v
-
-
-def _latest(entries: list[dict[str, Any]], types: tuple[str, ...] | None) -> datetime | None:
-    times = [entry_time(e) for e in entries if types is None or e.get("type") in types]
-    return max(times) if times else None
-
-
-def _union(ours: list[dict[str, Any]], theirs: list[dict[str, Any]],
-           base: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every entry of either side (and the base: nothing is ever lost), once, in time order;
-    entries at the same instant keep their order in the file."""
-    seen: set[str] = set()
-    out: list[dict[str, Any]] = []
-    for entry in (*ours, *theirs, *base):
-        key = entry_key(entry)
-        if key not in seen:
-            seen.add(key)
-            out.append(entry)
-    out.sort(key=entry_time)  # stable
-    return out
 
 
 def _merge_maps(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any],

@@ -26,35 +26,49 @@ ENTRY_TYPES = (
     "feedback",
     "targets",
     "conflict",
+    "cost",
+    "needed-by",
+    "requested-priority",
+    "accepted",
+    "link",
 )
-"""History entry types. `status` covers acknowledge, need-info, decline, resolve, cancel."""
+"""History entry types (each defined once, in `history.KINDS`). `status` covers acknowledge,
+need-info, decline, resolve, reopen, cancel."""
 
 ENTRY_KEYS = (
-    "at", "by", "type", "from", "to", "note", "timeframe", "service", "broken", "info",
-    "rating", "comment", "field", "ours", "theirs", "kept",
+    "at", "by", "type", "from", "to", "note", "timeframe", "service", "alternate", "late",
+    "reply", "contest", "blocks", "broken", "info", "rating", "comment", "field", "ours",
+    "theirs", "kept",
 )
 """Key order of a history entry in the file (the first three are required)."""
 
 FIELD_ENTRIES: dict[str, tuple[str, ...]] = {
     "status": ("status", "redirect"),
-    "owner": ("assigned",),
-    "promised_by": ("promise",),
+    "owner": ("assigned", "redirect"),
+    "promised_by": ("promise", "redirect"),
     "priority": ("priority",),
+    "requested_priority": ("requested-priority",),
+    "needed_by": ("needed-by",),
     "progress": ("progress",),
     "provider": ("redirect",),
     "service": ("redirect",),
-    "targets": ("targets", "priority", "redirect"),
+    "targets": ("targets",),
     "info": ("info",),
+    "impact": ("cost",),
+    "blocks": ("link",),
 }
-"""Which history entry types change a request field. A change of the field must come with
-such an entry (`check --base`), and when two branches set a field differently the side with
-the later such entry wins (the merge driver)."""
+"""Which history entry types change a request field; every other field never changes after
+`created` (id, title, customer, created_at, rush, justification, details, source). A
+change of a field must come with such an entry (`check`, `check --base`), and a `conflict`
+entry of the merge driver may set any of them."""
 
 REQUEST_KEYS = (
     "id", "title", "provider", "service", "status", "priority", "requested_priority",
     "customer", "owner", "created_at", "needed_by", "rush", "justification", "promised_by",
-    "progress", "info", "details", "impact", "targets", "history",
+    "progress", "info", "details", "impact", "blocks", "source", "targets", "history",
 )
+IMMUTABLE_KEYS = tuple(k for k in REQUEST_KEYS if k not in FIELD_ENTRIES and k != "history")
+"""Fields no entry changes."""
 
 
 @dataclass
@@ -99,6 +113,10 @@ class Request:
     info: dict[str, str] = field(default_factory=dict)
     details: str | None = None
     impact: dict[str, Any] | None = None
+    blocks: list[str] = field(default_factory=list)
+    """IDs of the requests this one exists to fulfil (they wait for it)."""
+    source: dict[str, Any] | None = None
+    """Where the request came from when not `icsvc new`: {github_issue: N, url: URL}."""
     path: Path | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -128,6 +146,8 @@ class Request:
             "info": dict(self.info) or None,
             "details": self.details,
             "impact": self.impact,
+            "blocks": list(self.blocks) or None,
+            "source": self.source,
             "targets": dict(self.targets),
             "history": [e.to_dict() for e in self.history],
         }
@@ -183,10 +203,27 @@ def parse_request(path: Path, text: str, data: Any) -> Request:
         impact = fc.mapping(body["impact"], ["impact"], required=["cost"],
                             allowed=["cost", "note"])
         fc.number(impact["cost"], ["impact", "cost"])
+    source = None
+    if body.get("source") is not None:
+        source = fc.mapping(body["source"], ["source"], required=["github_issue"],
+                            allowed=["github_issue", "url"])
+        if fc.integer(source["github_issue"], ["source", "github_issue"]) < 1:
+            fc.fail(["source", "github_issue"], "expected an issue number (1 or more)")
+        if source.get("url") is not None:
+            fc.string(source["url"], ["source", "url"])
     history_raw = body["history"]
     if not isinstance(history_raw, list) or not history_raw:
         fc.fail(["history"], "expected a non-empty list of entries (the first is 'created')")
     history = [_entry(fc, i, raw) for i, raw in enumerate(history_raw)]
+    blocks_raw = body.get("blocks") or []
+    if not isinstance(blocks_raw, list):
+        fc.fail(["blocks"], "expected a list of request IDs")
+    blocks = []
+    for i, value in enumerate(blocks_raw):
+        other = ids.normalize(fc.string(value, ["blocks", i]))
+        if not ids.is_valid(other):
+            fc.fail(["blocks", i], f"{value!r} is not a request ID")
+        blocks.append(other)
     if history[0].type != "created":
         fc.fail(["history", 0, "type"], "the first history entry must be 'created'")
     progress = body.get("progress")
@@ -218,6 +255,8 @@ def parse_request(path: Path, text: str, data: Any) -> Request:
         details=(fc.string(body["details"], ["details"])
                  if body.get("details") is not None else None),
         impact=impact,
+        blocks=blocks,
+        source=source,
         path=path,
     )
 
@@ -229,11 +268,10 @@ def _entry(fc: FileChecker, i: int, raw: Any) -> Entry:
     by = fc.string(body["by"], [*keys, "by"])
     type_ = fc.choice(body["type"], [*keys, "type"], ENTRY_TYPES)
     data = {k: v for k, v in body.items() if k not in ("at", "by", "type") and v is not None}
-    for key in ("timeframe",):
-        if key in data:
-            data[key] = fc.timestamp(data[key], [*keys, key])
-    if "rating" in data:
-        fc.integer(data["rating"], [*keys, "rating"], 1, 5)
-    if type_ == "status":
-        fc.choice(body.get("to"), [*keys, "to"], STATUSES)
+    from icsvc.history import parse_entry
+
+    def fail(key: str, problem: str) -> None:
+        fc.fail([*keys, key], problem)
+
+    data = parse_entry(type_, data, fail)
     return Entry(at, by.lower() if "@" in by else by, type_, data)

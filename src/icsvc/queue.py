@@ -1,9 +1,9 @@
 """A provider's work queue: open requests, most urgent first.
 
-Order: breached before at-risk before the rest (paused last), then the least business time
-left to the next due date, then priority (urgent first), then age (oldest first). The next
-due date is the acknowledge due while the request is not acknowledged, else the earlier of
-the resolve due and the promise.
+Order: breached before at-risk before the rest (paused last), then the least time left to
+the next due date, then priority (urgent first), then age (oldest first). The next due date
+is the earliest of the acknowledge due (while the request is not acknowledged), the resolve
+due, the promise and the requester's need-by date.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from icsvc import history
 from icsvc.catalogue import PRIORITIES, Catalogue
+from icsvc.history import RequestState
 from icsvc.lifecycle import is_open
 from icsvc.model import Request
 from icsvc.sla import Clock, clocks, update_overdue
@@ -22,59 +24,68 @@ STATE_RANK = {"breached": 0, "at-risk": 1, "ok": 2, "paused": 3}
 @dataclass
 class QueueItem:
     request: Request
+    state_of: RequestState
     clocks: dict[str, Clock]
     next_due: datetime
     next_due_kind: str
-    """`acknowledge`, `resolve` or `promise`."""
+    """`acknowledge`, `resolve`, `promise` or `needed_by`."""
     left: timedelta
     """Business time from now to the next due date (negative when past it)."""
     state: str
     reasons: list[str] = field(default_factory=list)
-    """What is breached or at risk: `acknowledge`, `resolve`, `update overdue`, `promise`."""
+    """What is breached or at risk: `acknowledge`, `resolve`, `update overdue`, `promise`,
+    `need-by`."""
 
     @property
     def sort_key(self) -> tuple[int, timedelta, int, datetime, str]:
         return (STATE_RANK.get(self.state, 2), self.left,
-                -PRIORITIES.index(self.request.priority), self.request.created_at,
-                self.request.id)
+                -PRIORITIES.index(self.state_of.priority), self.state_of.created_at,
+                self.state_of.id)
 
 
-def business_left(request: Request, cat: Catalogue, now: datetime, due: datetime) -> timedelta:
-    cal = cat.providers[request.provider].calendar
+def business_left(cat: Catalogue, provider: str, now: datetime, due: datetime) -> timedelta:
+    cal = cat.providers[provider].calendar
     return cal.between(now, due) if due >= now else -cal.between(due, now)
 
 
-def item(request: Request, cat: Catalogue, now: datetime) -> QueueItem:
-    cal = cat.providers[request.provider].calendar
-    sla = clocks(request, cal, now, cat.at_risk)
+def item(request: Request, cat: Catalogue, now: datetime,
+         state: RequestState | None = None) -> QueueItem:
+    state = state or history.replay(request, cat)
+    sla = clocks(state, cat, now)
     ack, resolve = sla["acknowledge"], sla["resolve"]
     reasons: list[tuple[str, str]] = []
+    candidates: list[tuple[datetime, str]] = []
     if ack.met_at is None:
-        next_due, kind = ack.due, "acknowledge"
+        candidates.append((ack.due, "acknowledge"))
         reasons.append(("acknowledge", ack.state))
     else:
-        next_due, kind = resolve.due, "resolve"
-        if request.promised_by is not None and request.promised_by < next_due:
-            next_due, kind = request.promised_by, "promise"
+        candidates.append((resolve.due, "resolve"))
+    if state.promised_by is not None:
+        candidates.append((state.promised_by, "promise"))
+    need = sla.get("needed_by")
+    if need is not None:
+        candidates.append((need.due, "needed_by"))
+        reasons.append(("need-by", need.state))
+    next_due, kind = min(candidates, key=lambda c: c[0])
     reasons.append(("resolve", resolve.state))
     if update_overdue(sla):
         reasons.append(("update overdue", "breached"))
     elif "update" in sla and sla["update"].state == "at-risk":
         reasons.append(("update", "at-risk"))
-    if request.promised_by is not None and request.promised_by < now:
+    if state.promised_by is not None and state.promised_by < now:
         reasons.append(("promise", "breached"))
-    states = [state for _, state in reasons]
+    states = [s for _, s in reasons]
     if "breached" in states:
-        state = "breached"
+        overall = "breached"
     elif "at-risk" in states:
-        state = "at-risk"
-    elif request.status == "waiting-on-customer":
-        state = "paused"
+        overall = "at-risk"
+    elif state.status == "waiting-on-customer":
+        overall = "paused"
     else:
-        state = "ok"
-    named = [name for name, s in reasons if s == state and state in ("breached", "at-risk")]
-    return QueueItem(request, sla, next_due, kind, business_left(request, cat, now, next_due),
-                     state, named)
+        overall = "ok"
+    named = [name for name, s in reasons if s == overall and overall in ("breached", "at-risk")]
+    return QueueItem(request, state, sla, next_due, kind,
+                     business_left(cat, state.provider, now, next_due), overall, named)
 
 
 def build(requests: list[Request], cat: Catalogue, now: datetime, providers: list[str],
@@ -91,7 +102,9 @@ def build(requests: list[Request], cat: Catalogue, now: datetime, providers: lis
 
 
 def default_providers(cat: Catalogue, actor: str | None) -> list[str]:
-    """The providers the actor is a member of; empty (meaning all) if none."""
+    """The providers the actor is a member of (or the escalation contact of); empty (meaning
+    all) if none."""
     if actor is None:
         return []
-    return [pid for pid, p in cat.providers.items() if p.is_member(actor)]
+    return [pid for pid, p in cat.providers.items()
+            if p.is_member(actor) or p.escalation == actor.lower()]

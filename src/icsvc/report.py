@@ -24,10 +24,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from icsvc import history
 from icsvc.catalogue import Catalogue, Provider
+from icsvc.history import DELIVERED, PromiseRecord, RequestState, provider_at, status_at
 from icsvc.lifecycle import OPEN
 from icsvc.model import Request
-from icsvc.sla import Clock, clocks, resolved_since
+from icsvc.sla import Clock, clocks
 
 DEFAULT_WEEKS = 13
 BUCKETS = ("<1d", "1-3d", "3-7d", "7d+")
@@ -136,6 +138,9 @@ def minutes(value: timedelta | None) -> float | None:
     return None if value is None else round(value.total_seconds() / 60, 1)
 
 
+PROMISE_OUTCOMES = ("kept", "moved", "broken", "pending", "withdrawn")
+
+
 @dataclass
 class ProviderStats:
     provider: str
@@ -150,16 +155,35 @@ class ProviderStats:
     met: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLOCKS, 0))
     times: dict[str, list[timedelta]] = field(
         default_factory=lambda: {name: [] for name in CLOCKS})
-    promises_made: int = 0
-    promises_kept: int = 0
-    promises_known: int = 0
+    needed_by_count: int = 0
+    needed_by_met: int = 0
+    promises: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROMISE_OUTCOMES, 0))
     escalations: int = 0
     redirects: int = 0
+    late_info_requests: int = 0
+    first_resolved: int = 0
+    reopened: int = 0
     ratings: list[int] = field(default_factory=list)
     lapse_cost: float = 0
 
     def met_pct(self, clock: str) -> float | None:
         return pct(self.met[clock], self.measured[clock])
+
+    @property
+    def promises_made(self) -> int:
+        return sum(self.promises.values())
+
+    @property
+    def promises_kept_pct(self) -> float | None:
+        return pct(self.promises["kept"], self.promises_made)
+
+    @property
+    def needed_by_met_pct(self) -> float | None:
+        return pct(self.needed_by_met, self.needed_by_count)
+
+    @property
+    def reopened_pct(self) -> float | None:
+        return pct(self.reopened, self.first_resolved)
 
     @property
     def csat_avg(self) -> float | None:
@@ -187,12 +211,21 @@ class ProviderStats:
             "acknowledge_p90_minutes": minutes(percentile(self.times["acknowledge"], 90)),
             "resolve_median_minutes": minutes(median(self.times["resolve"])),
             "resolve_p90_minutes": minutes(percentile(self.times["resolve"], 90)),
+            "needed_by_count": self.needed_by_count,
+            "needed_by_met": self.needed_by_met,
+            "needed_by_met_pct": self.needed_by_met_pct,
             "promises_made": self.promises_made,
-            "promises_known": self.promises_known,
-            "promises_kept": self.promises_kept,
-            "promises_kept_pct": pct(self.promises_kept, self.promises_known),
+            "promises_kept": self.promises["kept"],
+            "promises_moved": self.promises["moved"],
+            "promises_broken": self.promises["broken"],
+            "promises_pending": self.promises["pending"],
+            "promises_withdrawn": self.promises["withdrawn"],
+            "promises_kept_pct": self.promises_kept_pct,
             "escalations": self.escalations,
             "redirects": self.redirects,
+            "late_info_requests": self.late_info_requests,
+            "reopened": self.reopened,
+            "reopened_pct": self.reopened_pct,
             "csat_avg": self.csat_avg,
             "csat_count": len(self.ratings),
             "csat_response_rate_pct": self.response_rate_pct,
@@ -207,6 +240,8 @@ class DepartmentStats:
     urgent: int = 0
     rush: int = 0
     info_requested: int = 0
+    needed_by_count: int = 0
+    needed_by_met: int = 0
     ratings: list[int] = field(default_factory=list)
 
     @property
@@ -223,6 +258,9 @@ class DepartmentStats:
             "rush_pct": pct(self.rush, self.requests),
             "info_requested": self.info_requested,
             "info_requested_pct": pct(self.info_requested, self.requests),
+            "needed_by_count": self.needed_by_count,
+            "needed_by_met": self.needed_by_met,
+            "needed_by_met_pct": pct(self.needed_by_met, self.needed_by_count),
             "rating_avg": self.rating_avg,
             "rating_count": len(self.ratings),
         }
@@ -247,13 +285,22 @@ class Week:
 class Lapse:
     id: str
     provider: str
-    clocks: list[str]
+    department: str
+    reasons: list[str]
+    """What lapsed: `resolve` (its target breached), `needed_by` (missed), `cancelled after
+    need-by` / `declined after need-by` (the customer had to act without an answer)."""
     cost: float
+    kind: str
+    """`actual` (recorded after the fact with `update --cost`) or `estimate` (given up
+    front)."""
     note: str | None
+    at: datetime
+    """When the lapse became known."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "provider": self.provider, "clocks": self.clocks,
-                "cost": _number(self.cost), "note": self.note}
+        return {"id": self.id, "provider": self.provider, "department": self.department,
+                "reasons": self.reasons, "cost": _number(self.cost), "kind": self.kind,
+                "note": self.note, "at": self.at.isoformat()}
 
 
 @dataclass
@@ -272,6 +319,9 @@ class Report:
     def lapse_cost(self) -> float:
         return sum(lapse.cost for lapse in self.lapses)
 
+    def lapse_cost_of(self, kind: str) -> float:
+        return sum(lapse.cost for lapse in self.lapses if lapse.kind == kind)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "period": self.period.to_dict(),
@@ -281,6 +331,8 @@ class Report:
             "matrix": self.matrix,
             "trend": [w.to_dict() for w in self.trend],
             "lapse_cost": _number(self.lapse_cost),
+            "lapse_cost_actual": _number(self.lapse_cost_of("actual")),
+            "lapse_cost_estimated": _number(self.lapse_cost_of("estimate")),
             "lapses": [lapse.to_dict() for lapse in self.lapses],
         }
 
@@ -289,50 +341,15 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-# -- history helpers -------------------------------------------------------------------------
-
-
-def provider_at(request: Request, at: datetime) -> str:
-    """The provider holding the request at `at` (redirects move it)."""
-    for entry in request.history:
-        if entry.type == "redirect" and entry.at > at and entry.get("from"):
-            return str(entry.get("from"))
-    return request.provider
-
-
-def status_at(request: Request, at: datetime) -> tuple[str, datetime] | None:
-    """(status, when it reached its provider) at `at`; None before it was created."""
-    if request.created_at > at:
-        return None
-    status, arrived = "new", request.created_at
-    for entry in request.history:
-        if entry.at > at:
-            break
-        if entry.type == "redirect":
-            status, arrived = "new", entry.at
-        elif entry.type == "status" and entry.get("to"):
-            status = str(entry.get("to"))
-    return status, arrived
-
-
-def rating(request: Request) -> int | None:
-    """The latest feedback's rating: giving feedback again replaces the earlier one."""
-    entry = request.last("feedback")
-    return int(entry.get("rating")) if entry is not None and entry.get("rating") else None
-
-
-def resolved_at(request: Request, resolve: Clock) -> datetime | None:
-    """When a resolved or closed request was (last) resolved (resolved then closed counts
-    from `resolved`)."""
-    return resolve.met_at if request.status in RESOLVED else None
+# -- outcomes --------------------------------------------------------------------------------
 
 
 def outcome(clock: Clock, as_of: datetime) -> tuple[datetime, bool] | None:
     """(when the outcome became known, met?), or None while unknown.
 
     Met: stopped by the provider (`met_at`) by its due time. Breached: its due time passed
-    without that; the breach is known at the due time. A clock a cancellation stopped
-    before its due time is not measured."""
+    without that; the breach is known at the due time. A clock a cancellation (or, for the
+    need-by, a decline) stopped before its due time is not measured."""
     if clock.met_at is not None and clock.met_at <= clock.due:
         return clock.met_at, True
     if clock.stopped_at is not None and clock.stopped_at <= clock.due:
@@ -342,40 +359,48 @@ def outcome(clock: Clock, as_of: datetime) -> tuple[datetime, bool] | None:
     return None
 
 
-def promise_outcomes(request: Request, now: datetime) -> list[tuple[datetime, str, bool | None]]:
-    """(when made, provider, kept?) for every `promise` entry; kept is None while unknown.
-
-    A promise moved before its date passed is superseded (unknown); moved after it passed
-    (`broken: true`) it is broken; the last one is kept when the request was resolved by
-    the promised date, broken when resolved later or when the date passed unresolved."""
-    entries = [e for e in request.history if e.type == "promise"]
-    done_at = resolved_since(request)
-    out: list[tuple[datetime, str, bool | None]] = []
-    for i, entry in enumerate(entries):
-        promised = _to_datetime(entry.get("to"))
-        kept: bool | None = None
-        if i + 1 < len(entries):
-            later = entries[i + 1]
-            if later.get("broken") or (promised is not None and later.at > promised):
-                kept = False
-        elif promised is not None:
-            if done_at is not None:
-                kept = done_at <= promised
-            elif request.status != "cancelled" and now > promised:
-                kept = False
-        out.append((entry.at, provider_at(request, entry.at), kept))
-    return out
+def promise_outcome(record: PromiseRecord, state: RequestState, now: datetime) -> str:
+    """How a promise turned out: `kept` (delivered by the first date promised), `broken`
+    (moved after its date passed, or not delivered by the last date), `moved` (moved before
+    its date and delivered by the new one, or still pending), `withdrawn` (the request left
+    the provider before the date) or `pending`."""
+    delivered = state.resolved_at if state.status in DELIVERED else None
+    if record.withdrawn_at is not None:
+        delivered = None if delivered is None or delivered > record.withdrawn_at else delivered
+    if record.moved_after_date:
+        return "broken"
+    if delivered is not None:
+        if delivered <= record.first:
+            return "kept"
+        return "moved" if delivered <= record.date else "broken"
+    end = record.withdrawn_at or (state.stint.statuses[-1][0]
+                                  if state.status in ("cancelled", "declined") else None)
+    if end is not None:
+        return "broken" if end > record.date else "withdrawn"
+    if now > record.date:
+        return "broken"
+    return "moved" if record.moves else "pending"
 
 
-def _to_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+def lapse(state: RequestState, sla: dict[str, Clock], as_of: datetime) -> \
+        tuple[datetime, list[str]] | None:
+    """When the request lapsed for its customer, and how: its resolve target breached, its
+    need-by date missed, or cancelled or declined after its need-by passed unresolved.
+    None while nothing has lapsed (as of `as_of`)."""
+    found: list[tuple[datetime, str]] = []
+    resolve = outcome(sla["resolve"], as_of)
+    if resolve is not None and not resolve[1]:
+        found.append((resolve[0], "resolve"))
+    need = sla.get("needed_by")
+    if need is not None:
+        result = outcome(need, as_of)
+        if result is not None and not result[1]:
+            found.append((result[0], "needed_by"))
+        elif need.stopped_at is not None and need.stopped_at > need.due:
+            found.append((need.stopped_at, f"{state.status} after need-by"))
+    if not found:
+        return None
+    return min(at for at, _ in found), [why for _, why in found]
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -397,36 +422,57 @@ def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: date
     lapses: list[Lapse] = []
 
     def inside(p: str, at: datetime) -> bool:
+        if p not in bounds:
+            return False
         start, end = bounds[p]
         return start <= at < end and at <= now
+
+    def dept(name: str) -> DepartmentStats:
+        return departments.setdefault(name, DepartmentStats(name))
 
     for request in requests:
         if progress is not None:
             progress()
         if request.provider not in cat.providers:
             continue
-        touches = {request.provider} | {
-            str(e.get("from")) for e in request.history if e.type == "redirect"}
-        if not touches & stats.keys():
+        state = history.replay(request, cat)
+        if not {s.provider for s in state.stints} & stats.keys():
             continue
-        _events(request, stats, inside, now)
-        if request.provider not in stats:
+        _events(state, stats, inside, now)
+        p = state.provider
+        sla = clocks(state, cat, now)
+        need = sla.get("needed_by")
+        if need is not None:
+            result = outcome(need, as_of.get(p, now))
+            holder = provider_at(state, result[0]) if result is not None else p
+            if result is not None and holder in stats and inside(holder, result[0]):
+                stats[holder].needed_by_count += 1
+                stats[holder].needed_by_met += result[1]
+                ds = dept(state.customer_department)
+                ds.needed_by_count += 1
+                ds.needed_by_met += result[1]
+        lapsed = lapse(state, sla, as_of.get(p, now))
+        if lapsed is not None and state.cost:
+            at, reasons = lapsed
+            holder = provider_at(state, at)
+            if holder in stats and inside(holder, at):
+                stats[holder].lapse_cost += state.cost
+                note = (state.cost_revisions[-1].get("note") if state.cost_revisions
+                        else (state.impact or {}).get("note"))
+                lapses.append(Lapse(state.id, holder, state.customer_department, reasons,
+                                    state.cost, "actual" if state.cost_is_actual
+                                    else "estimate", note, at))
+        if p not in stats:
             continue
-        p = request.provider
         ps = stats[p]
         cal = cat.providers[p].calendar
-        sla = clocks(request, cal, now, cat.at_risk)
-        _backlog(request, ps, as_of[p])
-        breached: list[str] = []
+        _backlog(state, ps, as_of[p])
         for name in CLOCKS:
             result = outcome(sla[name], as_of[p])
             if result is None or not inside(p, result[0]):
                 continue
             ps.measured[name] += 1
-            if result[1]:
-                ps.met[name] += 1
-            else:
-                breached.append(name)
+            ps.met[name] += result[1]
             week = result[0].astimezone(cal.tz).date()
             week -= timedelta(days=week.weekday())
             if week in weeks:
@@ -436,28 +482,24 @@ def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: date
             clock = sla[name]
             if clock.met_at is not None and inside(p, clock.met_at):
                 ps.times[name].append(clock.elapsed)
-        if breached and request.impact:
-            cost = float(request.impact.get("cost") or 0)
-            ps.lapse_cost += cost
-            lapses.append(Lapse(request.id, p, breached, cost, request.impact.get("note")))
-        done = resolved_at(request, sla["resolve"])
+        done = state.resolved_at if state.status in DELIVERED else None
         if done is not None and inside(p, done):
             ps.resolved += 1
-            stars = rating(request)
-            if stars is not None:
-                ps.ratings.append(stars)
-        if inside(p, request.created_at):
-            dept = request.customer_department
-            ds = departments.setdefault(dept, DepartmentStats(dept))
+            if state.rating is not None:
+                ps.ratings.append(state.rating)
+        first = _first_resolution(state)
+        if first is not None and inside(p, first):
+            ps.first_resolved += 1
+            ps.reopened += bool(state.reopens)
+        if inside(p, state.created_at):
+            ds = dept(state.customer_department)
             ds.requests += 1
-            ds.urgent += request.requested_priority == "urgent"
-            ds.rush += request.rush
-            ds.info_requested += any(e.type == "status" and e.get("to") == "waiting-on-customer"
-                                     for e in request.history)
-            stars = rating(request)
-            if stars is not None:
-                ds.ratings.append(stars)
-            row = matrix.setdefault(dept, dict.fromkeys(chosen, 0))
+            ds.urgent += "urgent" in asked_priorities(state)
+            ds.rush += state.rush
+            ds.info_requested += any(not w.late for w in state.waits)
+            if state.rating is not None:
+                ds.ratings.append(state.rating)
+            row = matrix.setdefault(state.customer_department, dict.fromkeys(chosen, 0))
             row[p] += 1
     lapses.sort(key=lambda lapse: (-lapse.cost, lapse.id))
     return Report(
@@ -470,41 +512,49 @@ def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: date
     )
 
 
-def _events(request: Request, stats: dict[str, ProviderStats],
+def asked_priorities(state: RequestState) -> list[str]:
+    """Every priority the customer asked for: at creation, then each change."""
+    changes = [e for e in state.history if e.type == "requested-priority"]
+    first = str(changes[0].get("from")) if changes else state.requested_priority
+    return [first, *(str(e.get("to")) for e in changes)]
+
+
+def _first_resolution(state: RequestState) -> datetime | None:
+    """When the current provider first resolved the request (declines excluded)."""
+    for at, status in state.stint.statuses:
+        if status in DELIVERED:
+            return at
+    return None
+
+
+def _events(state: RequestState, stats: dict[str, ProviderStats],
             inside: Callable[[str, datetime], bool], now: datetime) -> None:
-    """Arrivals, redirects, escalations and promises: each for the provider of the moment."""
-    first = provider_at(request, request.created_at)
-    arrivals = [(request.created_at, first)] + [
-        (e.at, str(e.get("to"))) for e in request.history if e.type == "redirect"]
-    for at, p in arrivals:
-        if p in stats and inside(p, at):
-            stats[p].received += 1
-    for entry in request.history:
-        if entry.type == "redirect":
-            p = str(entry.get("from"))
-        elif entry.type == "escalation":
-            p = provider_at(request, entry.at)
-        else:
-            continue
+    """Arrivals, redirects, escalations, late requests for information and promises: each
+    for the provider responsible at that moment."""
+    for i, stint in enumerate(state.stints):
+        if stint.provider in stats and inside(stint.provider, stint.start):
+            stats[stint.provider].received += 1
+        if i and state.stints[i - 1].provider in stats and \
+                inside(state.stints[i - 1].provider, stint.start):
+            stats[state.stints[i - 1].provider].redirects += 1
+    for entry in state.escalations:
+        p = provider_at(state, entry.at)
         if p in stats and inside(p, entry.at):
-            if entry.type == "redirect":
-                stats[p].redirects += 1
-            else:
-                stats[p].escalations += 1
-    for made, p, kept in promise_outcomes(request, now):
-        if p in stats and inside(p, made):
-            stats[p].promises_made += 1
-            if kept is not None:
-                stats[p].promises_known += 1
-                stats[p].promises_kept += kept
+            stats[p].escalations += 1
+    for wait in state.waits:
+        if wait.late and wait.provider in stats and inside(wait.provider, wait.at):
+            stats[wait.provider].late_info_requests += 1
+    for record in state.promises:
+        if record.provider in stats and inside(record.provider, record.made_at):
+            stats[record.provider].promises[promise_outcome(record, state, now)] += 1
 
 
-def _backlog(request: Request, ps: ProviderStats, as_of: datetime) -> None:
-    state = status_at(request, as_of)
-    if state is None or state[0] not in OPEN or provider_at(request, as_of) != ps.provider:
+def _backlog(state: RequestState, ps: ProviderStats, as_of: datetime) -> None:
+    found = status_at(state, as_of)
+    if found is None or found[0] not in OPEN or provider_at(state, as_of) != ps.provider:
         return
     ps.open += 1
-    age = as_of - state[1]
+    age = as_of - found[1]
     days = age / timedelta(days=1)
     bucket = BUCKETS[0] if days < 1 else BUCKETS[1] if days < 3 else (
         BUCKETS[2] if days < 7 else BUCKETS[3])

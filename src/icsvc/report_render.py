@@ -51,6 +51,7 @@ def tables(report: Report) -> list[Table]:
     flow: list[list[str]] = []
     sla: list[list[str]] = []
     care: list[list[str]] = []
+    outcomes: list[list[str]] = []
     for p in report.providers:
         d = p.day
         flow.append([p.provider, str(p.received), str(p.resolved), str(p.open),
@@ -62,40 +63,53 @@ def tables(report: Report) -> list[Table]:
             fmt_time(median(p.times["resolve"]), d),
             fmt_time(percentile(p.times["resolve"], 90), d),
         ])
+        outcomes.append([
+            p.provider, fmt_pct(p.needed_by_met_pct), str(p.needed_by_count),
+            str(p.promises_made), str(p.promises["kept"]), str(p.promises["moved"]),
+            str(p.promises["broken"]), fmt_pct(p.promises_kept_pct),
+            str(p.late_info_requests), fmt_pct(p.reopened_pct),
+        ])
         care.append([
-            p.provider, str(p.promises_made),
-            fmt_pct(None if not p.promises_known else
-                    round(100 * p.promises_kept / p.promises_known, 1)),
-            str(p.escalations), str(p.redirects), fmt_stars(p.csat_avg), str(len(p.ratings)),
-            fmt_pct(p.response_rate_pct), fmt_num(p.lapse_cost),
+            p.provider, str(p.escalations), str(p.redirects), fmt_stars(p.csat_avg),
+            str(len(p.ratings)), fmt_pct(p.response_rate_pct), fmt_num(p.lapse_cost),
         ])
     depts = [[d.department, str(d.requests), fmt_pct(_p(d.urgent, d.requests)),
               fmt_pct(_p(d.rush, d.requests)), fmt_pct(_p(d.info_requested, d.requests)),
+              fmt_pct(_p(d.needed_by_met, d.needed_by_count)), str(d.needed_by_count),
               fmt_stars(d.rating_avg)] for d in report.departments]
     providers = [p.provider for p in report.providers]
     matrix = [[dept, *(str(row.get(p, 0)) for p in providers), str(sum(row.values()))]
               for dept, row in report.matrix.items()]
     trend = [[w.start.isoformat(), str(w.measured), str(w.met), fmt_pct(w.met_pct)]
              for w in report.trend]
-    lapses = [[lapse.id, lapse.provider, ", ".join(lapse.clocks), fmt_num(lapse.cost),
-               lapse.note or ""] for lapse in report.lapses]
+    lapses = [[lapse.id, lapse.provider, lapse.department,
+               ", ".join(LAPSE_WORDS.get(r, r) for r in lapse.reasons), fmt_num(lapse.cost),
+               lapse.kind, lapse.note or ""] for lapse in report.lapses]
     return [
         ("Providers: requests and open backlog by age (calendar days)",
          ["Provider", "Received", "Resolved", "Open", *(f"Open {b}" for b in BUCKETS)], flow),
         ("Providers: SLA met and business time to acknowledge / resolve",
          ["Provider", "Ack met", "Resolve met", "Ack median", "Ack p90", "Resolve median",
           "Resolve p90"], sla),
-        ("Providers: promises, escalations, satisfaction",
-         ["Provider", "Promises", "Kept", "Escalated", "Redirected", "Stars",
-          "Ratings", "Rated", "Lapse cost"], care),
+        ("Providers: need-by dates met, promises, late requests for information, reopened",
+         ["Provider", "Need-by met", "Need-by dates", "Promises", "Kept", "Moved", "Broken",
+          "Kept %", "Late info asks", "Reopened"], outcomes),
+        ("Providers: escalations, satisfaction, cost of lapses",
+         ["Provider", "Escalated", "Redirected", "Stars", "Ratings", "Rated", "Lapse cost"],
+         care),
         ("Requesting departments",
-         ["Department", "Requests", "Urgent", "Rush", "Sent back for info",
-          "Avg rating given"], depts),
+         ["Department", "Requests", "Urgent", "Rush", "Sent back for info", "Need-by met",
+          "Need-by dates", "Avg rating given"], depts),
         ("Who depends on whom (requests made)", ["Department", *providers, "Total"], matrix),
         ("SLA compliance per week", ["Week of", "Clocks", "Met", "Compliance"], trend),
-        (f"Cost of lapses: {fmt_num(report.lapse_cost)}",
-         ["Request", "Provider", "Breached", "Cost", "Note"], lapses),
+        (f"Cost of lapses: {fmt_num(report.lapse_cost)} "
+         f"({fmt_num(report.lapse_cost_of('actual'))} recorded, "
+         f"{fmt_num(report.lapse_cost_of('estimate'))} estimated)",
+         ["Request", "Provider", "From", "What lapsed", "Cost", "Figure", "Note"], lapses),
     ]
+
+
+LAPSE_WORDS = {"resolve": "resolve target", "needed_by": "need-by date"}
 
 
 def numeric(rows: list[list[str]], column: int) -> bool:
@@ -166,7 +180,8 @@ def render_csv(report: Report) -> str:
     for w in data["trend"]:
         for key in ("measured", "met", "met_pct"):
             writer.writerow(["trend", w["week"], key, _csv(w[key])])
-    writer.writerow(["total", "all", "lapse_cost", data["lapse_cost"]])
+    for key in ("lapse_cost", "lapse_cost_actual", "lapse_cost_estimated"):
+        writer.writerow(["total", "all", key, data[key]])
     return buf.getvalue()
 
 
@@ -197,6 +212,7 @@ svg text{font:12px system-ui,sans-serif;fill:#1f2933}
 .none{color:#7b8794;font-style:italic}
 """
 _ACK, _RES, _TREND, _STAR = "#2f80ed", "#27ae60", "#8e44ad", "#f2a900"
+_NEED = "#e8590c"
 
 
 def render_html(report: Report) -> str:
@@ -210,7 +226,7 @@ def render_html(report: Report) -> str:
         f'<p class="sub">{escape(subtitle(report))}</p>',
         _cards(data),
         '<div class="grid">',
-        _figure("SLA compliance per provider", _sla_chart(data)),
+        _figure("SLA and need-by dates met per provider", _sla_chart(data)),
         _figure("Satisfaction (average stars)", _stars_chart(data)),
         "</div>",
         _figure("SLA compliance per week", _trend_chart(data)),
@@ -233,9 +249,17 @@ def _cards(data: dict[str, Any]) -> str:
     measured = sum(p["acknowledge_measured"] + p["resolve_measured"] for p in providers)
     met = sum(p["acknowledge_met"] + p["resolve_met"] for p in providers)
     compliance = fmt_pct(_p(met, measured))
+    needed = sum(p["needed_by_count"] for p in providers)
+    needed_met = sum(p["needed_by_met"] for p in providers)
+    made_promises = sum(p["promises_made"] for p in providers)
+    kept = sum(p["promises_kept"] for p in providers)
+    cost = (f"{fmt_num(data['lapse_cost'])} ({fmt_num(data['lapse_cost_actual'])} recorded, "
+            f"{fmt_num(data['lapse_cost_estimated'])} estimated)")
     cards = [("Requests made", str(made)), ("Resolved", str(resolved)),
              ("Open backlog", str(backlog)), ("SLA met", compliance),
-             ("Cost of lapses", fmt_num(data["lapse_cost"]))]
+             ("Need-by dates met", fmt_pct(_p(needed_met, needed))),
+             ("Promises kept", fmt_pct(_p(kept, made_promises))),
+             ("Cost of lapses", cost)]
     inner = "".join(f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
                     for k, v in cards)
     return f'<div class="cards">{inner}</div>'
@@ -303,6 +327,7 @@ def _sla_chart(data: dict[str, Any]) -> str:
     rows = [(p["provider"], [
         (p["acknowledge_met_pct"], f"ack {fmt_pct(p['acknowledge_met_pct'])}", _ACK),
         (p["resolve_met_pct"], f"resolve {fmt_pct(p['resolve_met_pct'])}", _RES),
+        (p["needed_by_met_pct"], f"need-by {fmt_pct(p['needed_by_met_pct'])}", _NEED),
     ]) for p in data["providers"]]
     return _hbar_chart(rows, 100, "SLA compliance per provider")
 

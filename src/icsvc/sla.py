@@ -1,10 +1,12 @@
-"""The SLA clocks of a request, worked out from its history and its provider's calendar.
+"""The clocks of a request, worked out from its replayed history and its provider's calendar.
 
 Rules (see the README's "Provider's day" section):
-- Clocks start when the request was created, or at its latest redirect (the new provider's
-  clocks start then), and run only in the provider's business hours.
-- They pause while the request is `waiting-on-customer`, and while it sat `resolved` before
-  being reopened. A paused clock's `due` is projected as if it resumed now.
+- SLA clocks start when the request was created, or at its latest redirect (the new
+  provider's clocks start then), and run only in the provider's business hours.
+- They pause while the request is `waiting-on-customer` (a *late* request for information,
+  made after the acknowledgement, pauses the resolve clock only when
+  `settings.pause_on_late_info` is true), and while it sat `resolved` before being reopened.
+  A paused clock's `due` is projected as if it resumed now.
 - `acknowledge` is met by the first provider response: a status change to anything but
   `new`/`cancelled` (acknowledge, need-info, decline, resolve...). A redirect meets the old
   provider's clock and starts the new one.
@@ -13,9 +15,14 @@ Rules (see the README's "Provider's day" section):
   else `ok` (`stopped_at` says when), never `met`.
 - `update` (where the SLA has an update interval) applies to open, acknowledged requests:
   it is due one interval after the last status change or provider progress note (a `note`,
-  a `progress` change, or any change the provider explains with a note; a requester's
-  comment does not count). A finished request's update clock is `met`,
-  or `breached` if any such gap was longer than the interval.
+  a `progress` change, or any change the provider explains with a note; a customer's
+  comment does not count). A finished request's update clock is `met`, or `breached` if any
+  such gap was longer than the interval.
+- `needed_by` (when the requester gave a need-by date) is the customer's own deadline, in
+  wall-clock time: met when the request is resolved (or closed) by then, `breached` when it
+  passes unresolved, `at-risk` when less than the at-risk share of the time from creation to
+  the need-by is left. A decline or cancellation before the date stops it (`ok`), after it
+  counts as missed.
 """
 
 from __future__ import annotations
@@ -24,11 +31,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from icsvc.calendar import BusinessCalendar
+from icsvc.catalogue import Catalogue
 from icsvc.durations import parse_duration
-from icsvc.model import Entry, Request
+from icsvc.history import DELIVERED, RESOLVING, RequestState, Stint
 
 STATES = ("ok", "at-risk", "breached", "met", "paused")
-RESOLVING = frozenset({"resolved", "closed", "declined"})
 PAUSING = frozenset({"waiting-on-customer", "resolved"})
 UPDATE_ACTIVE = frozenset({"acknowledged", "in-progress"})
 """Statuses in which the provider owes the customer progress updates."""
@@ -50,51 +57,36 @@ class Clock:
     windows: list[Span] = field(default_factory=list)
     """When the clock runs: from `start`, minus the pauses (a pause still open is taken to
     end now); the last window is open-ended. `due` is where `target` of business time inside
-    these windows runs out."""
+    these windows runs out (wall-clock time for `needed_by`)."""
     stopped_at: datetime | None = None
-    """When a cancellation stopped the clock."""
+    """When a cancellation (or, for `needed_by`, a decline) stopped the clock."""
+    late_pauses_skipped: int = 0
+    """Late requests for information that did not pause this clock (settings)."""
 
     @property
     def left(self) -> timedelta:
         return self.target - self.elapsed
 
 
-@dataclass
-class Timeline:
-    start: datetime
-    statuses: list[tuple[datetime, str]]
-    """(when, status) from the clock start, in history order."""
-    start_index: int = 0
-    """Index in the history of the entry that started the clocks (created or redirect)."""
-    redirect: Entry | None = None
-    """The latest redirect, when the clocks started there."""
-
-
-def timeline(request: Request) -> Timeline:
-    tl = Timeline(request.created_at, [(request.created_at, "new")])
-    for i, entry in enumerate(request.history):
-        if entry.type == "redirect":
-            tl = Timeline(entry.at, [(entry.at, "new")], i, entry)
-        elif entry.type == "status" and entry.get("to"):
-            tl.statuses.append((entry.at, str(entry.get("to"))))
-    return tl
-
-
-def _pauses(tl: Timeline) -> list[Span]:
-    """Intervals that do not count: waiting on the customer, or resolved then reopened."""
+def _pauses(stint: Stint, state: RequestState, count_late: bool) -> list[Span]:
+    """Intervals that do not count: waiting on the customer (late requests only when
+    `count_late`), or resolved then reopened."""
     out: list[Span] = []
+    late = {w.at for w in state.waits if w.late and w.provider == stint.provider}
     paused_at: datetime | None = None
-    last = len(tl.statuses) - 1
-    for i, (at, status) in enumerate(tl.statuses):
-        reopened = status == "resolved" and i < last and tl.statuses[i + 1][1] not in RESOLVING
-        pausing = status == "waiting-on-customer" or reopened
+    statuses = stint.statuses
+    last = len(statuses) - 1
+    for i, (at, status) in enumerate(statuses):
+        reopened = status == "resolved" and i < last and statuses[i + 1][1] not in RESOLVING
+        waiting = status == "waiting-on-customer" and (count_late or at not in late)
+        pausing = waiting or reopened
         if pausing and paused_at is None:
             paused_at = at
         elif not pausing and paused_at is not None:
             out.append((paused_at, at))
             paused_at = None
     if paused_at is not None:
-        out.append((paused_at, None))
+        out.append((paused_at, stint.end))
     return out
 
 
@@ -143,22 +135,6 @@ def measure(cal: BusinessCalendar, spans: list[Span], target: timedelta,
     return elapsed, due
 
 
-def _resolved_since(statuses: list[tuple[datetime, str]]) -> datetime | None:
-    """When the current run of resolving statuses began (resolved then closed: resolved)."""
-    since: datetime | None = None
-    for at, status in statuses:
-        if status not in RESOLVING:
-            since = None
-        elif since is None:
-            since = at
-    return since
-
-
-def resolved_since(request: Request) -> datetime | None:
-    """When the request was (last) resolved, or None if it is not resolved now."""
-    return _resolved_since(timeline(request).statuses)
-
-
 def _state(due: datetime, met_at: datetime | None, stopped_at: datetime | None,
            now: datetime, paused: bool, left: timedelta, target: timedelta,
            at_risk: float) -> str:
@@ -175,72 +151,102 @@ def _state(due: datetime, met_at: datetime | None, stopped_at: datetime | None,
     return "ok"
 
 
-def clocks(request: Request, cal: BusinessCalendar, now: datetime,
-           at_risk: float = 0.25) -> dict[str, Clock]:
-    """The `acknowledge`, `resolve` and (when the SLA sets one) `update` clocks."""
-    tl = timeline(request)
-    pauses = _pauses(tl)
-    paused_now = request.status == "waiting-on-customer"
-    ack_at = next((at for at, s in tl.statuses[1:] if s not in ("new", "cancelled")), None)
-    resolved_at = _resolved_since(tl.statuses)
-    cancelled_at = tl.statuses[-1][0] if request.status == "cancelled" else None
+def clocks(state: RequestState, cat: Catalogue, now: datetime) -> dict[str, Clock]:
+    """The `acknowledge`, `resolve`, `update` (when the SLA sets an interval) and
+    `needed_by` (when the requester gave one) clocks of a request."""
+    cal = cat.providers[state.provider].calendar
+    at_risk = cat.at_risk
+    stint = state.stint
+    statuses = stint.statuses
+    paused_now = state.status == "waiting-on-customer"
+    ack_at = state.responded_at
+    resolved_at = state.resolved_at
+    cancelled_at = statuses[-1][0] if state.status == "cancelled" else None
+    all_pauses = _pauses(stint, state, True)
     out: dict[str, Clock] = {}
     for name, met_at in (("acknowledge", ack_at), ("resolve", resolved_at)):
-        target = parse_duration(request.targets[name]).in_calendar(cal)
+        pauses = all_pauses
+        skipped = 0
+        if name == "resolve" and not cat.settings.pause_on_late_info:
+            pauses = _pauses(stint, state, False)
+            skipped = sum(1 for w in state.waits if w.late and w.provider == stint.provider
+                          and w.at >= stint.start)
+        target = parse_duration(state.targets[name]).in_calendar(cal)
         stopped_at = cancelled_at if met_at is None else None
         end = met_at or stopped_at
         own_pauses = _truncate(pauses, end) if end is not None else pauses
-        spans = windows(tl.start, own_pauses, now)
-        elapsed, due = measure(cal, spans, target, end or max(now, tl.start))
-        state = _state(due, met_at, stopped_at, now, paused_now and end is None,
-                       target - elapsed, target, at_risk)
-        out[name] = Clock(name, target, tl.start, due, state, elapsed, met_at, own_pauses,
-                          spans, stopped_at)
-    if request.targets.get("update"):
-        out["update"] = _update_clock(request, cal, now, at_risk, tl)
+        spans = windows(stint.start, own_pauses, now)
+        elapsed, due = measure(cal, spans, target, end or max(now, stint.start))
+        waiting = paused_now and end is None and any(pe is None for _, pe in own_pauses)
+        clock_state = _state(due, met_at, stopped_at, now, waiting, target - elapsed, target,
+                             at_risk)
+        out[name] = Clock(name, target, stint.start, due, clock_state, elapsed, met_at,
+                          own_pauses, spans, stopped_at, skipped)
+    if state.targets.get("update"):
+        out["update"] = _update_clock(state, cal, now, at_risk)
+    if state.needed_by is not None:
+        out["needed_by"] = needed_by_clock(state, now, at_risk)
     return out
 
 
-def is_update(entry: Entry, request: Request) -> bool:
-    """Whether an entry keeps the customer informed (resets the update clock): a status
-    change, or the provider's progress note, progress change or any change with a note."""
-    if entry.type == "status":
-        return True
-    if entry.by == request.customer_email:
-        return False
-    return entry.type in ("note", "progress") or (
-        bool(entry.get("note")) and entry.type not in ("escalation", "feedback", "conflict"))
-
-
-def _update_clock(request: Request, cal: BusinessCalendar, now: datetime, at_risk: float,
-                  tl: Timeline) -> Clock:
-    target = parse_duration(request.targets["update"]).in_calendar(cal)
+def _update_clock(state: RequestState, cal: BusinessCalendar, now: datetime,
+                  at_risk: float) -> Clock:
+    target = parse_duration(state.targets["update"]).in_calendar(cal)
+    stint = state.stint
     status = "new"
-    last = tl.start
+    last = stint.start
     late_before = False
-    for entry in request.history[tl.start_index + 1:]:
-        if not is_update(entry, request):
+    statuses = iter(stint.statuses[1:])
+    pending = next(statuses, None)
+    for at in state.informed:
+        if at < stint.start or (at == stint.start and stint.start_index):
             continue
-        if status in UPDATE_ACTIVE and cal.between(last, entry.at) > target:
+        while pending is not None and pending[0] <= at:
+            if status in UPDATE_ACTIVE and cal.between(last, pending[0]) > target:
+                late_before = True
+            last = max(last, pending[0])
+            status = pending[1]
+            pending = next(statuses, None)
+        if status in UPDATE_ACTIVE and cal.between(last, at) > target:
             late_before = True
-        last = max(last, entry.at)
-        if entry.type == "status" and entry.get("to"):
-            status = str(entry.get("to"))
-    if request.status in UPDATE_ACTIVE:
+        last = max(last, at)
+    while pending is not None:
+        last = max(last, pending[0])
+        status = pending[1]
+        pending = next(statuses, None)
+    if state.status in UPDATE_ACTIVE:
         due = cal.add(last, target)
         elapsed = cal.between(last, max(now, last))
-        state = _state(due, None, None, now, False, target - elapsed, target, at_risk)
-        return Clock("update", target, last, due, state, elapsed, windows=[(last, None)])
-    if request.status == "waiting-on-customer":
+        clock_state = _state(due, None, None, now, False, target - elapsed, target, at_risk)
+        return Clock("update", target, last, due, clock_state, elapsed, windows=[(last, None)])
+    if state.status == "waiting-on-customer":
         resume = max(now, last)
         return Clock("update", target, last, cal.add(resume, target), "paused", timedelta(0),
                      windows=[(resume, None)])
-    if request.status == "new":
+    if state.status == "new":
         return Clock("update", target, last, cal.add(last, target), "ok", timedelta(0),
                      windows=[(last, None)])
-    state = "breached" if late_before else "met"
-    return Clock("update", target, last, cal.add(last, target), state, timedelta(0),
+    clock_state = "breached" if late_before else "met"
+    return Clock("update", target, last, cal.add(last, target), clock_state, timedelta(0),
                  met_at=last, windows=[(last, None)])
+
+
+def needed_by_clock(state: RequestState, now: datetime, at_risk: float) -> Clock:
+    """The customer's need-by date as a wall-clock commitment."""
+    assert state.needed_by is not None
+    due = state.needed_by
+    start = state.created_at
+    target = max(due - start, timedelta(0))
+    met_at = state.resolved_at if state.status in DELIVERED else None
+    stopped_at = None
+    if met_at is None and state.status in ("declined", "cancelled"):
+        stopped_at = state.stint.statuses[-1][0]
+    end = met_at or stopped_at or now
+    elapsed = max(min(end, now) - start, timedelta(0)) if end >= start else timedelta(0)
+    clock_state = _state(due, met_at, stopped_at, now, False, target - elapsed, target,
+                         at_risk)
+    return Clock("needed_by", target, start, due, clock_state, elapsed, met_at,
+                 windows=[(start, None)], stopped_at=stopped_at)
 
 
 def update_overdue(all_clocks: dict[str, Clock]) -> bool:
@@ -249,13 +255,18 @@ def update_overdue(all_clocks: dict[str, Clock]) -> bool:
     return clock is not None and clock.met_at is None and clock.state == "breached"
 
 
-def promise_state(request: Request, now: datetime) -> str | None:
+def promise_state(state: RequestState, now: datetime) -> str | None:
     """`kept`, `broken` or `pending` for the current promise; None when nothing is promised."""
-    if request.promised_by is None:
+    if state.promised_by is None:
         return None
-    resolved_at = resolved_since(request)
-    if request.status in RESOLVING and resolved_at is not None:
-        return "kept" if resolved_at <= request.promised_by else "broken"
-    if request.status == "cancelled":
+    if state.status in RESOLVING and state.resolved_at is not None:
+        return "kept" if state.resolved_at <= state.promised_by else "broken"
+    if state.status == "cancelled":
         return None
-    return "broken" if now > request.promised_by else "pending"
+    return "broken" if now > state.promised_by else "pending"
+
+
+def worst(clock_states: list[str]) -> str:
+    """The most severe of several clock states."""
+    order = ("breached", "at-risk", "paused", "ok", "met")
+    return min(clock_states, key=order.index) if clock_states else "ok"

@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from icsvc import ids, yamlio
-from icsvc.catalogue import Provider
+from icsvc import history, ids, yamlio
+from icsvc.catalogue import Catalogue
 from icsvc.errors import ValidationError
 from icsvc.model import Request, load_request
 from icsvc.store import PROVIDERS_FILE, Store
@@ -63,7 +63,7 @@ def check_store(store: Store, progress: Callable[[], None] | None = None) -> lis
         cat = store.catalogue
     except ValidationError as exc:
         return [_from_error(store, exc)]
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, dict[str, Any]]] = {}
     for path in store.request_files():
         if progress is not None:
             progress()
@@ -75,13 +75,18 @@ def check_store(store: Store, progress: Callable[[], None] | None = None) -> lis
             problems.append(_from_error(store, exc) if markers is None else Problem(
                 rel, markers, CONFLICT_MARKERS_MESSAGE))
             continue
-        problems.extend(_check_request(store, path, rel, request, cat.providers))
+        problems.extend(_check_request(store, path, rel, request, cat))
         if request.id in seen:
+            first, created = seen[request.id]
+            same = created == request.history[0].to_dict()
+            advice = ("the same request is in two folders (redirected to different providers "
+                      "on two branches, then merged without icsvc): run 'icsvc sync' to merge "
+                      "the copies" if same else "give one of them a new ID")
             problems.append(Problem(rel, _line(path, ["id"]),
-                                    f"id: duplicate ID {request.id} (also in {seen[request.id]}); "
-                                    "give one of them a new ID"))
+                                    f"id: duplicate ID {request.id} (also in {first}); "
+                                    f"{advice}"))
         else:
-            seen[request.id] = rel
+            seen[request.id] = (rel, request.history[0].to_dict())
     for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
         problems.append(Problem(store.rel(path), 1,
                                 "request files belong in requests/<provider>/<ID>.yaml"))
@@ -89,12 +94,13 @@ def check_store(store: Store, progress: Callable[[], None] | None = None) -> lis
 
 
 def _check_request(store: Store, path: Path, rel: str, r: Request,
-                   providers: dict[str, Provider]) -> list[Problem]:
+                   cat: Catalogue) -> list[Problem]:
     out: list[Problem] = []
 
     def add(keys: list[str | int], message: str) -> None:
         out.append(Problem(rel, _line(path, keys), message))
 
+    providers = cat.providers
     folder = path.parent.name
     if path.stem.upper() != r.id or not ids.is_valid(path.stem.upper()):
         add(["id"], f"id: {r.id} does not match the file name {path.name} "
@@ -121,45 +127,17 @@ def _check_request(store: Store, path: Path, rel: str, r: Request,
             break
     if r.history and r.history[0].at != r.created_at:
         add(["created_at"], "created_at: differs from the 'created' history entry")
-    for name, (current, recorded) in _history_disagreements(r).items():
-        add([name], f"{name}: is {_show(current)} but its history says {_show(recorded)}; "
-                    "change it with icsvc (triage, update) so the change is recorded")
-    return out
-
-
-def history_values(r: Request) -> dict[str, Any]:
-    """The current fields as the history tells them: the `to` of the last entry that sets
-    each (see model.FIELD_ENTRIES); a redirect resets the status to `new`."""
-    values: dict[str, Any] = {"status": "new", "priority": r.requested_priority,
-                              "owner": None, "promised_by": None, "progress": None}
-    for entry in r.history:
-        if entry.type == "redirect":
-            values["status"] = "new"
-            values["provider"] = entry.get("to")
-        elif entry.type == "status":
-            values["status"] = entry.get("to")
-        elif entry.type == "priority":
-            values["priority"] = entry.get("to")
-        elif entry.type == "assigned":
-            values["owner"] = entry.get("to")
-        elif entry.type == "promise":
-            values["promised_by"] = entry.get("to")
-        elif entry.type == "progress":
-            values["progress"] = entry.get("to")
-    return values
-
-
-def _history_disagreements(r: Request) -> dict[str, tuple[Any, Any]]:
-    told = history_values(r)
-    current = {"status": r.status, "priority": r.priority, "owner": r.owner,
-               "promised_by": r.promised_by, "progress": r.progress, "provider": r.provider}
-    out = {}
-    for name, value in told.items():
-        now = current[name]
-        if isinstance(value, str) and name in ("owner",):
-            value = value.lower()
-        if now != value:
-            out[name] = (now, value)
+    departments = cat.departments_of(r.customer_email)
+    if departments and r.customer_department not in departments:
+        add(["customer", "department"],
+            f"customer.department: {r.customer_department!r} is not a department of "
+            f"{r.customer_email} (accepted: {', '.join(departments)}; providers.yaml "
+            "departments)")
+    state = history.replay(r, cat)
+    for name, (current, recorded) in history.differences(state, r).items():
+        key = {"customer_email": "customer", "customer_department": "customer"}.get(name, name)
+        add([key], f"{key}: is {_show(current)} but its history says {_show(recorded)}; "
+                   "change it with icsvc (triage, update) so the change is recorded")
     return out
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from icsvc import history
 from icsvc.catalogue import Catalogue
 from icsvc.durations import format_timedelta
+from icsvc.history import RequestState
 from icsvc.model import Request
 from icsvc.sla import Clock, clocks, promise_state, update_overdue
 
@@ -22,6 +24,13 @@ def iso(value: Any) -> Any:
 
 
 def clock_json(clock: Clock, day: Any) -> dict[str, Any]:
+    if clock.name == "needed_by":  # wall-clock time: days are calendar days
+        return {
+            "due": clock.due.isoformat(),
+            "state": clock.state,
+            "left": format_timedelta(clock.due - clock.start - clock.elapsed),
+            "met_at": clock.met_at.isoformat() if clock.met_at else None,
+        }
     return {
         "due": clock.due.isoformat(),
         "state": clock.state,
@@ -31,35 +40,56 @@ def clock_json(clock: Clock, day: Any) -> dict[str, Any]:
     }
 
 
-def request_json(request: Request, cat: Catalogue, now: datetime) -> dict[str, Any]:
-    provider = cat.providers[request.provider]
+def alternate(state: RequestState) -> str | None:
+    """Who can help instead, as the provider said when declining (or redirecting)."""
+    for entry in reversed(state.history):
+        if entry.type == "status" and entry.get("to") == "declined":
+            return str(entry.get("alternate")) if entry.get("alternate") else None
+        if entry.type == "redirect":
+            return None
+    return None
+
+
+def request_json(request: Request, cat: Catalogue, now: datetime,
+                 state: RequestState | None = None) -> dict[str, Any]:
+    state = state or history.replay(request, cat)
+    provider = cat.providers[state.provider]
     cal = provider.calendar
-    sla = clocks(request, cal, now, cat.at_risk)
+    sla = clocks(state, cat, now)
     return {
-        "id": request.id,
-        "title": request.title,
-        "provider": request.provider,
-        "service": request.service,
-        "status": request.status,
-        "priority": request.priority,
-        "requested_priority": request.requested_priority,
-        "customer": {"email": request.customer_email,
-                     "department": request.customer_department},
-        "owner": request.owner,
-        "needed_by": iso(request.needed_by),
-        "rush": request.rush,
-        "justification": request.justification,
-        "created_at": request.created_at.isoformat(),
-        "promised_by": iso(request.promised_by),
-        "promise": promise_state(request, now),
-        "progress": request.progress,
-        "info": dict(request.info),
-        "details": request.details,
-        "impact": request.impact,
-        "targets": dict(request.targets),
+        "id": state.id,
+        "title": state.title,
+        "provider": state.provider,
+        "service": state.service,
+        "status": state.status,
+        "priority": state.priority,
+        "requested_priority": state.requested_priority,
+        "proposal": state.proposal,
+        "customer": {"email": state.customer_email,
+                     "department": state.customer_department},
+        "owner": state.owner,
+        "needed_by": iso(state.needed_by),
+        "rush": state.rush,
+        "justification": state.justification,
+        "created_at": state.created_at.isoformat(),
+        "promised_by": iso(state.promised_by),
+        "promise": promise_state(state, now),
+        "progress": state.progress,
+        "info": dict(state.info),
+        "details": state.details,
+        "impact": state.impact,
+        "cost": {"amount": state.cost, "kind": "actual" if state.cost_is_actual
+                 else "estimate"} if state.cost is not None else None,
+        "alternate": alternate(state),
+        "blocks": list(state.blocks),
+        "targets": dict(state.targets),
         "sla": {name: clock_json(clock, cal.day_length) for name, clock in sla.items()},
         "update_overdue": update_overdue(sla),
-        "escalations": sum(1 for e in request.history if e.type == "escalation"),
-        "history": [iso(e.to_dict()) for e in request.history],
-        "path": f"requests/{request.provider}/{request.id}.yaml",
+        "escalations": len(state.escalations),
+        "escalation_pending": state.escalation_pending,
+        "late_info_requests": sum(1 for w in state.waits if w.late),
+        "reopened": len(state.reopens),
+        "rating": state.rating,
+        "history": [iso(e.to_dict()) for e in state.history],
+        "path": f"requests/{state.provider}/{state.id}.yaml",
     }

@@ -1,95 +1,30 @@
-"""The provider workflow: triage, update, escalate, and who may make which change.
+"""The provider and customer workflow: triage, update, escalate, feedback.
 
-Pure functions over a loaded `Request`, the `Catalogue`, the time and the actor: they check
-everything, change the request in memory and append its history entries, or raise
-`IcsvcError` (a refusal, exit 1) / `UsageError` (bad option combination, exit 2) before the
-caller saves anything.
-
-Who may do what (`who_may` is the one table, also used by the git checks):
-- provider members triage, change statuses, progress, promises, owners and priorities;
-- the requester may cancel their own request, supply information (which returns a request
-  waiting on them to the provider), comment, escalate and give feedback;
-- anyone involved (requester, members, the escalation contact) may add a note.
+Each operation turns options into history entries and runs them through the history's
+rules (`history.Replay`: who may write each entry, what it requires, what it changes), the
+same rules `check --base` applies to a branch. The functions here add what a command line
+needs on top: reading options, friendly refusals that name the option, the entries a
+change implies (an acknowledgement's promise, new targets after a priority change), and the
+time stamp. They change the request in memory, or raise `IcsvcError` (a refusal, exit 1) /
+`UsageError` (a bad option, exit 2) before the caller saves anything.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from icsvc.catalogue import PRIORITIES, Catalogue, Provider
+from icsvc import history, ids
+from icsvc.catalogue import PRIORITIES, Catalogue, rank
 from icsvc.dates import parse_when
 from icsvc.errors import IcsvcError, UsageError
+from icsvc.history import CUSTOMER, PROVIDER, RequestState
 from icsvc.intake import parse_info
-from icsvc.lifecycle import FINAL, OPEN, STATUSES, allowed, allowed_from
+from icsvc.lifecycle import FINAL, OPEN, STATUSES, allowed_from
 from icsvc.model import Entry, Request
-from icsvc.sla import clocks, timeline
-
-MEMBER_TYPES = frozenset({"priority", "targets", "assigned", "promise", "progress", "redirect"})
-"""Entry types only provider members write."""
-
-
-# -- who may ---------------------------------------------------------------------------------
-
-
-def who_may(entry_type: str, to_status: str | None, provider: Provider, request: Request,
-            from_status: str | None = None) -> frozenset[str] | None:
-    """The emails allowed to write a history entry of `entry_type` on `request`.
-
-    `provider` is the provider the request belonged to when the entry was written (for a
-    `redirect`, the one it left). For `status` entries pass the new status as `to_status`
-    and, when known, the old one as `from_status`: leaving `waiting-on-customer` for an open
-    status is also the requester's (supplying information returns the request to the
-    provider). Returns None when anyone may (`conflict`, written by the merge driver).
-    """
-    members = frozenset(provider.members)
-    requester = frozenset({request.customer_email})
-    if entry_type == "conflict":
-        return None
-    if entry_type in ("created", "feedback"):
-        return requester
-    if entry_type == "status":
-        if to_status == "cancelled":
-            return requester
-        if from_status == "waiting-on-customer" and to_status in OPEN:
-            return members | requester
-        return members
-    if entry_type in ("info", "escalation"):
-        return members | requester
-    if entry_type == "note":
-        return members | requester | {provider.escalation}
-    return members  # MEMBER_TYPES and anything unknown
-
-
-def describe_who(emails: frozenset[str] | None, provider: Provider, request: Request) -> str:
-    """Name who may, in words: 'members of engineering (a@x, b@x)', 'the requester (m@x)'."""
-    if emails is None:
-        return "anyone"
-    parts = []
-    rest = set(emails)
-    if set(provider.members) <= rest:
-        parts.append(f"members of {provider.id} ({', '.join(provider.members)})")
-        rest -= set(provider.members)
-    if request.customer_email in rest:
-        parts.append(f"the requester ({request.customer_email})")
-        rest.discard(request.customer_email)
-    if provider.escalation in rest:
-        parts.append(f"the escalation contact ({provider.escalation})")
-        rest.discard(provider.escalation)
-    parts.extend(sorted(rest))
-    return " or ".join(parts) if parts else "nobody"
-
-
-def _require(actor: str, emails: frozenset[str] | None, what: str, provider: Provider,
-             request: Request) -> None:
-    if emails is None or actor in emails:
-        return
-    raise IcsvcError(
-        f"refused: only {describe_who(emails, provider, request)} may "
-        f"{what.format(id=request.id)}; you are {actor}"
-    )
-
+from icsvc.sla import clocks
 
 # -- options and results ---------------------------------------------------------------------
 
@@ -104,6 +39,7 @@ class TriageOptions:
     redirect: str | None = None
     service: str | None = None
     decline: str | None = None
+    alternate: str | None = None
     note: str | None = None
 
 
@@ -116,41 +52,96 @@ class UpdateOptions:
     info: list[str] = field(default_factory=list)
     """KEY=VALUE pairs, as typed."""
     reply: str | None = None
-    """The requester's answer to a request waiting on them: a note, then the request goes
-    back to the provider (as with `info`)."""
+    reopen: bool = False
+    alternate: str | None = None
+    cost: float | None = None
+    needed_by: str | None = None
+    priority: str | None = None
+    accept_priority: bool = False
+    blocks: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Change:
-    """What an operation did: the entries it appended and, for a redirect, the old file."""
+    """What an operation did: the entries it appended, what the user should know, and, for a
+    redirect, the provider the request left (its file moves)."""
 
     request: Request
     entries: list[Entry]
     moved_from: str | None = None
-    """The provider the request left (its file moves)."""
+    notices: list[str] = field(default_factory=list)
+    state: RequestState | None = None
 
 
-class _Session:
-    """Appends entries at one instant, by one actor, in the provider's timezone."""
+def stamp(now: datetime, newest: datetime, cat: Catalogue, tz: Any,
+          notices: list[str]) -> datetime:
+    """The time for new entries: now, to the second, in the provider's zone. A clock a little
+    behind the newest entry (within `settings.clock_tolerance`) is stamped with that entry's
+    time, so entries stay in order; further behind, the command refuses."""
+    at = now.astimezone(tz).replace(microsecond=0)
+    if at >= newest:
+        return at
+    tolerance = cat.settings.clock_tolerance
+    if newest - at <= tolerance:
+        notices.append(f"your clock ({at.isoformat()}) is behind the newest entry "
+                       f"({newest.isoformat()}); stamped the change with that entry's time")
+        return newest.astimezone(tz)
+    raise IcsvcError(
+        f"refused: the newest history entry is dated {newest.isoformat()}, after now "
+        f"({at.isoformat()}): this computer's clock (or ICSVC_NOW) is behind by more than the "
+        f"clock tolerance ({int(tolerance.total_seconds() // 60)}m); fix the clock and retry")
+
+
+class Session:
+    """Adds entries at one instant, by one actor, through the history's rules."""
 
     def __init__(self, request: Request, cat: Catalogue, now: datetime, actor: str) -> None:
         self.request = request
         self.cat = cat
         self.now = now
         self.actor = actor
+        self.state = history.replay(request, cat)
+        disagree = history.differences(self.state, request)
+        if disagree:
+            name, (mine, told) = next(iter(disagree.items()))
+            raise IcsvcError(
+                f"refused: {request.id}: the file's {name} is {_text(mine)} but its history "
+                f"says {_text(told)}; the file was edited by hand: fix it first (icsvc check)")
+        self.replay = history.Replay(self.state, cat)
         self.provider = cat.provider(request.provider)
-        self.at = now.astimezone(self.provider.calendar.tz).replace(microsecond=0)
+        self.roles = history.roles_of(actor, self.state, cat)
+        self.notices: list[str] = []
+        self._clock_error: IcsvcError | None = None
+        try:
+            self.at = stamp(now, self.state.last_at, cat, self.provider.calendar.tz,
+                            self.notices)
+        except IcsvcError as exc:  # raised when something is written: bad options first
+            self._clock_error = exc
+            self.at = now.replace(microsecond=0)
         self.entries: list[Entry] = []
+        self.moved_from: str | None = None
 
     def add(self, type_: str, **data: Any) -> Entry:
-        entry = self.request.add(self.at, self.actor, type_, **data)
+        if self._clock_error is not None:
+            raise self._clock_error
+        entry = Entry(self.at, self.actor, type_,
+                      {k: v for k, v in data.items() if v is not None and v is not False})
+        found = self.replay.check(entry)
+        if found:
+            raise IcsvcError(f"refused: {self.request.id}: {found[0]}")
+        history.apply(self.state, entry)
         self.entries.append(entry)
         return entry
 
-    def require(self, entry_type: str, what: str, to_status: str | None = None,
-                from_status: str | None = None) -> None:
-        emails = who_may(entry_type, to_status, self.provider, self.request, from_status)
-        _require(self.actor, emails, what, self.provider, self.request)
+    def require(self, type_: str, what: str, **data: Any) -> None:
+        """Refuse early, naming the command's action, when the actor may not write it."""
+        probe = Entry(self.at, self.actor, type_, data)
+        allowed = history.KINDS[type_].allowed(self.state, probe, self.roles)
+        if allowed & self.roles:
+            return
+        raise IcsvcError(
+            f"refused: only {history.who_words(allowed, self.state, self.cat)} may "
+            f"{what.format(id=self.request.id)}; you are {self.actor}")
 
     def when(self, option: str, text: str) -> datetime:
         try:
@@ -162,88 +153,124 @@ class _Session:
                              "future date)")
         return value.replace(microsecond=0)
 
+    def done(self) -> Change:
+        if not self.entries:
+            raise IcsvcError(f"nothing changed: {self.request.id} already has those values")
+        found = history.consequences(self.state, self.cat, self.entries)
+        if found:  # pragma: no cover - the operations below always record their targets
+            raise IcsvcError(f"refused: {self.request.id}: {found[0]}")
+        history.write_fields(self.state, self.request)
+        self.request.history = list(self.state.history)
+        return Change(self.request, self.entries, self.moved_from, self.notices, self.state)
+
     # -- the changes ---------------------------------------------------------------------
 
-    def status(self, to: str, *, note: str | None = None, timeframe: datetime | None = None,
-               check: bool = True) -> Entry:
-        current = self.request.status
-        if check and not allowed(current, to):
+    def status(self, to: str, note: str | None = None, **extra: Any) -> Entry:
+        current = self.state.status
+        if to == current or not _allowed(current, to):
             moves = allowed_from(current)
             accepted = (f"allowed from {current}: {', '.join(moves)}" if moves
                         else f"{current} is final")
             raise IcsvcError(f"refused: {self.request.id} is {current} and cannot become {to} "
                              f"({accepted})")
-        self.request.status = to
-        return self.add("status", **{"from": current, "to": to, "note": note,
-                                     "timeframe": timeframe})
+        late = to == "waiting-on-customer" and self.state.acknowledged_at is not None
+        return self.add("status", **{"from": current, "to": to, "note": note, "late": late,
+                                     **extra})
 
-    def acknowledge(self) -> Entry:
-        """An acknowledgement carries a timeframe: the promise, else the resolve due date."""
-        timeframe = self.request.promised_by
-        if timeframe is None:
-            sla = clocks(self.request, self.provider.calendar, self.now, self.cat.at_risk)
-            timeframe = sla["resolve"].due.replace(microsecond=0)
-        return self.status("acknowledged", timeframe=timeframe)
+    def acknowledge(self, note: str | None = None) -> Entry:
+        """An acknowledgement carries a timeframe, which is a promise: the promised date,
+        else the resolve due date."""
+        if self.state.promised_by is None:
+            due = clocks(self.state, self.cat, self.now)["resolve"].due
+            self.promise_date(due.replace(microsecond=0), None)
+        return self.status("acknowledged", note, timeframe=self.state.promised_by)
 
     def priority(self, value: str, note: str | None) -> Entry | None:
-        request = self.request
-        if value not in PRIORITIES:
-            raise UsageError(f"--priority: {value!r} is not a priority "
-                             f"(accepted: {', '.join(PRIORITIES)})")
-        if value == request.priority:
+        value = _choice(value, PRIORITIES, "--priority", "a priority")
+        if value == self.state.priority:
             return None
-        if value != request.requested_priority and not note:
+        if value != self.state.requested_priority and not note:
             raise IcsvcError(
-                f"refused: the requester asked for {request.requested_priority}; agreeing "
-                f"{value} needs --note saying why"
-            )
-        old = request.priority
-        request.priority = value
-        entry = self.add("priority", **{"from": old, "to": value})
-        self.targets(self.provider.sla[value].to_dict())
+                f"refused: the requester asked for {self.state.requested_priority}; agreeing "
+                f"{value} needs --note saying why")
+        floor = self.provider.floor(self.state.service, self.state.customer_department)
+        if floor is not None and rank(value) < rank(floor[0]) and \
+                history.ESCALATION not in self.roles:
+            raise IcsvcError(
+                f"refused: {floor[1]} sets {floor[0]} at least; only the escalation contact "
+                f"({self.provider.escalation}) may agree {value}, with --note")
+        entry = self.add("priority", **{"from": self.state.priority, "to": value,
+                                         "note": note})
+        self.targets()
         return entry
 
-    def targets(self, new: dict[str, str]) -> None:
-        old = dict(self.request.targets)
-        if old != new:
-            self.request.targets = dict(new)
-            self.add("targets", **{"from": old, "to": new})
+    def targets(self) -> None:
+        provider = self.cat.providers[self.state.provider]
+        new = provider.sla[self.state.priority].to_dict()
+        if new != self.state.targets:
+            self.add("targets", **{"from": dict(self.state.targets), "to": new})
 
-    def assign(self, email: str) -> Entry | None:
+    def assign(self, email: str, note: str | None = None) -> Entry | None:
         email = email.strip().lower()
         if not self.provider.is_member(email):
             raise IcsvcError(f"--assign: {email} is not a member of {self.provider.id} "
                              f"(accepted: {', '.join(self.provider.members)})")
-        if email == self.request.owner:
+        if email == self.state.owner:
             return None
-        old = self.request.owner
-        self.request.owner = email
-        return self.add("assigned", **{"from": old, "to": email})
+        return self.add("assigned", **{"from": self.state.owner, "to": email, "note": note})
 
-    def promise(self, text: str) -> Entry | None:
-        value = self.when("--promise", text)
-        old = self.request.promised_by
+    def promise(self, text: str, note: str | None) -> Entry | None:
+        return self.promise_date(self.when("--promise", text), note)
+
+    def promise_date(self, value: datetime, note: str | None) -> Entry | None:
+        old = self.state.promised_by
         if old == value:
             return None
-        broken = old is not None and old < self.now
-        self.request.promised_by = value
-        return self.add("promise", **{"from": old, "to": value, "broken": broken or None})
+        if old is not None and not note:
+            raise UsageError("--promise: moving a promise needs --note saying why (the move "
+                             "is recorded and counted)")
+        entry = self.add("promise", **{"from": old, "to": value, "note": note,
+                                       "broken": old is not None and old < self.at})
+        sla = clocks(self.state, self.cat, self.now)
+        if self.state.needed_by is not None and value > self.state.needed_by:
+            self.notices.append(f"the promise ({value.isoformat()}) is after the requester's "
+                                f"need-by date ({self.state.needed_by.isoformat()})")
+        if self.state.resolved_at is None and value > sla["resolve"].due:
+            self.notices.append(f"the promise ({value.isoformat()}) is after the SLA resolve "
+                                f"due date ({sla['resolve'].due.isoformat()})")
+        return entry
 
 
-def _attach(note: str | None, entries: list[Entry | None], session: _Session) -> None:
-    """Put a note on the first entry that has none, else on a `note` entry of its own."""
-    if not note:
-        return
-    for entry in entries:
-        if entry is not None and not entry.get("note"):
-            entry.data["note"] = note
-            return
-    session.add("note", note=note)
+def _allowed(current: str, to: str) -> bool:
+    return to in allowed_from(current)
 
 
-def _check_open(request: Request, what: str) -> None:
-    if request.status not in OPEN:
-        raise IcsvcError(f"refused: {request.id} is {request.status}; only open requests "
+def _choice(value: str, accepted: tuple[str, ...], option: str, what: str) -> str:
+    text = value.strip().lower()
+    if text not in accepted:
+        raise UsageError(f"{option}: {value!r} is not {what} (accepted: {', '.join(accepted)})")
+    return text
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return repr(value)
+
+
+def _note(text: str | None, option: str = "--note") -> str | None:
+    if text is None:
+        return None
+    if not text.strip():
+        raise UsageError(f"{option} needs a text")
+    return text.strip()
+
+
+def _check_open(state: RequestState, what: str) -> None:
+    if state.status not in OPEN:
+        raise IcsvcError(f"refused: {state.id} is {state.status}; only open requests "
                          f"({', '.join(s for s in STATUSES if s in OPEN)}) can be {what}")
 
 
@@ -253,7 +280,6 @@ def _check_open(request: Request, what: str) -> None:
 def triage(request: Request, cat: Catalogue, now: datetime, actor: str,
            opts: TriageOptions) -> Change:
     """`icsvc triage`: the provider's first response and its agreements."""
-    s = _Session(request, cat, now, actor)
     actions = [name for name, on in (("--ack", opts.ack), ("--need-info", opts.need_info),
                                      ("--decline", opts.decline),
                                      ("--redirect", opts.redirect)) if on]
@@ -269,167 +295,255 @@ def triage(request: Request, cat: Catalogue, now: datetime, actor: str,
                          "(the new provider triages it)")
     if opts.service and not opts.redirect:
         raise UsageError("triage: --service only goes with --redirect")
+    if opts.alternate is not None and not opts.decline:
+        raise UsageError("triage: --alternate goes with --decline (who can help instead)")
+    note = _note(opts.note)
+    need_info = _note(opts.need_info, "--need-info")
+    decline = _note(opts.decline, "--decline")
+    s = Session(request, cat, now, actor)
     s.require("priority", "triage {id}")
     if opts.redirect:
-        return _redirect(s, opts.redirect, opts.service, opts.note)
-    _check_open(request, "triaged")
-    for option, text in (("--need-info", opts.need_info), ("--decline", opts.decline)):
-        if text is not None and not text.strip():
-            raise UsageError(f"{option} needs a text")
-    prio = s.priority(opts.priority, opts.note) if opts.priority else None
-    owner = s.assign(opts.assign) if opts.assign else None
-    promise = s.promise(opts.promise) if opts.promise else None
-    status: Entry | None = None
+        return _redirect(s, opts.redirect, opts.service, note)
+    _check_open(s.state, "triaged")
+    if decline and not (opts.alternate or "").strip():
+        raise IcsvcError("refused: a decline names an alternate: pass --alternate \"who can "
+                         "help\" (a provider, an email or a name), shown to the requester")
+    # the note goes with the first change that has none of its own
+    wanted = [name for name, on in (
+        ("priority", opts.priority and opts.priority.strip().lower() != s.state.priority),
+        ("status", opts.ack), ("promise", opts.promise),
+        ("assign", opts.assign and opts.assign.strip().lower() != s.state.owner)) if on]
+    carrier = wanted[0] if wanted else None
+    if opts.priority:
+        s.priority(opts.priority, note)
+    if opts.assign:
+        s.assign(opts.assign, note if carrier == "assign" else None)
+    if opts.promise:
+        moving = s.state.promised_by is not None
+        s.promise(opts.promise, note if carrier == "promise" or moving else None)
     if opts.ack:
-        status = s.acknowledge()
-    elif opts.need_info:
-        status = s.status("waiting-on-customer", note=opts.need_info.strip())
-    elif opts.decline:
-        status = s.status("declined", note=opts.decline.strip())
-    _attach(opts.note, [prio, status, promise, owner], s)
-    if not s.entries:
-        raise IcsvcError(f"nothing changed: {request.id} already has those values")
-    return Change(request, s.entries)
+        s.acknowledge(note if carrier == "status" else None)
+    elif need_info:
+        s.status("waiting-on-customer", need_info)
+    elif decline:
+        s.status("declined", decline, alternate=(opts.alternate or "").strip())
+    if note and not any(e.get("note") == note for e in s.entries):
+        s.add("note", note=note)
+    return s.done()
 
 
-def _redirect(s: _Session, target: str, service: str | None, note: str | None) -> Change:
-    request, cat = s.request, s.cat
-    if not note or not note.strip():
+def _redirect(s: Session, target: str, service: str | None, note: str | None) -> Change:
+    state, cat = s.state, s.cat
+    if not note:
         raise UsageError("--redirect needs --note TEXT telling the requester who can help")
-    _check_open(request, "redirected")
+    _check_open(state, "redirected")
+    target = target.strip().lower()
     if target not in cat.providers:
         raise UsageError(f"--redirect: unknown provider {target!r} "
                          f"(accepted: {', '.join(cat.providers)})")
-    if target == request.provider:
-        raise IcsvcError(f"--redirect: {request.id} is already with {target}")
+    if target == state.provider:
+        raise IcsvcError(f"--redirect: {state.id} is already with {target}")
     new = cat.providers[target]
     if service is not None and service not in new.services:
         raise IcsvcError(f"--service: {target} has no service {service!r} "
                          f"(accepted: {', '.join(new.services)})")
     if service is None:
-        if request.service not in new.services:
+        if state.service not in new.services:
             raise IcsvcError(
-                f"--redirect: {target} has no service {request.service!r}; pass --service "
-                f"(accepted: {', '.join(new.services)})"
-            )
-        service = request.service
-    old = request.provider
-    request.provider = target
-    request.service = service
-    request.status = "new"
-    s.add("redirect", **{"from": old, "to": target, "service": service, "note": note.strip()})
-    s.targets(new.sla[request.priority].to_dict())
-    if request.owner is not None:
-        s.add("assigned", **{"from": request.owner})
-        request.owner = None
-    if request.promised_by is not None:
-        s.add("promise", **{"from": request.promised_by,
-                            "note": f"withdrawn: redirected to {target}"})
-        request.promised_by = None
-    return Change(request, s.entries, moved_from=old)
+                f"--redirect: {target} has no service {state.service!r}; pass --service "
+                f"(accepted: {', '.join(new.services)})")
+        service = state.service
+    old = state.provider
+    s.add("redirect", **{"from": old, "to": target, "service": service, "note": note})
+    s.targets()
+    s.moved_from = old
+    return s.done()
 
 
 # -- update ----------------------------------------------------------------------------------
 
 
-def status_before_wait(request: Request) -> str:
-    """The status a request waiting on the customer returns to when the customer answers."""
-    start = timeline(request).start_index
-    for entry in reversed(request.history[start:]):
-        if entry.type == "status" and entry.get("to") == "waiting-on-customer":
-            previous = entry.get("from")
-            if previous in OPEN and previous != "waiting-on-customer":
-                return str(previous)
-            break
-    return "acknowledged"
-
-
 def update(request: Request, cat: Catalogue, now: datetime, actor: str,
            opts: UpdateOptions) -> Change:
-    """`icsvc update`: status, progress notes, progress, promises, information."""
-    s = _Session(request, cat, now, actor)
-    if (opts.status is None and opts.note is None and opts.progress is None
-            and opts.promise is None and not opts.info and opts.reply is None):
-        raise UsageError("update: nothing to do (pass --status, --note, --reply, --progress, "
-                         "--promise or --info)")
-    if opts.note is not None and not opts.note.strip():
-        raise UsageError("--note needs a text")
-    note = opts.note.strip() if opts.note else None
-    if opts.reply is not None:
-        if not opts.reply.strip():
-            raise UsageError("--reply needs a text")
-        if opts.status is not None:
-            raise UsageError("update: --reply hands the request back to the provider; it "
-                             "cannot be combined with --status")
-        if request.status != "waiting-on-customer":
-            raise IcsvcError(f"refused: {request.id} is {request.status}, not waiting on the "
-                             "customer; add a comment with --note")
-        s.require("status", "reply to {id}", status_before_wait(request), request.status)
-        s.add("note", note=opts.reply.strip())
+    """`icsvc update`: status, progress notes, progress, promises, information, and the
+    customer's side of the negotiation (reply, reopen, cost, need-by, priority, links)."""
+    asked = [opts.status, opts.note, opts.progress, opts.promise, opts.reply, opts.cost,
+             opts.needed_by, opts.priority]
+    if all(v is None for v in asked) and not (opts.info or opts.reopen or opts.accept_priority
+                                              or opts.blocks):
+        raise UsageError("update: nothing to do (pass --status, --note, --progress, --promise, "
+                         "--info, --reply, --reopen, --cost, --needed-by, --priority, "
+                         "--accept-priority or --blocks)")
+    note = _note(opts.note)
+    reply = _note(opts.reply, "--reply")
     info = parse_info(opts.info)
+    cost = _cost(opts.cost)
+    if opts.reopen and opts.status is not None:
+        raise UsageError("update: --reopen sets the status; leave out --status")
+    s = Session(request, cat, now, actor)
+    state = s.state
+    customer = bool(s.roles & CUSTOMER)
+    # the customer's answers first: they hand a waiting request back
     if info:
         s.require("info", "supply information for {id}")
-        if request.status in FINAL:
-            raise IcsvcError(f"refused: {request.id} is {request.status}; information can "
-                             "only be added to an open or resolved request")
-        changed = {k: v for k, v in info.items() if request.info.get(k) != v}
+        changed = {k: v for k, v in info.items() if state.info.get(k) != v}
         if changed:
-            request.info.update(changed)
             s.add("info", info=changed)
-        if request.status == "waiting-on-customer" and opts.status is None:
-            s.status(status_before_wait(request), check=False)
-    if opts.reply is not None and request.status == "waiting-on-customer":
-        s.status(status_before_wait(request), check=False)
+    if reply:
+        s.require("note", "reply to {id}")
+        if state.status != "waiting-on-customer":
+            raise IcsvcError(f"refused: {state.id} is {state.status}; --reply answers a request "
+                             "waiting on you (use --note for a comment)")
+        s.add("note", note=reply, reply=True)
+    if state.status == "waiting-on-customer" and state.answered and opts.status is None:
+        s.status(state.wait_return)
     status: Entry | None = None
-    if opts.status is not None:
-        to = opts.status.strip().lower()
-        if to not in STATUSES:
-            raise UsageError(f"--status: {opts.status!r} is not a status "
-                             f"(accepted: {', '.join(STATUSES)})")
-        s.require("status", "set the status of {id} to " + to, to, request.status)
+    if opts.reopen:
+        s.require("status", "reopen {id}", to="in-progress")
+        if state.status != "resolved":
+            raise IcsvcError(f"refused: {state.id} is {state.status}; only a resolved request "
+                             "can be reopened")
+        if not note:
+            raise UsageError("--reopen needs --note saying what is wrong")
+        status = s.status("in-progress", note)
+    elif opts.status is not None:
+        to = _choice(opts.status, STATUSES, "--status", "a status")
+        s.require("status", "set the status of {id} to " + to, to=to)
         if to in ("waiting-on-customer", "declined") and not note:
             what = "what you need from the customer" if to != "declined" else "why"
             raise UsageError(f"--status {to} needs --note saying {what}")
-        status = s.acknowledge() if to == "acknowledged" and request.status == "new" else \
-            s.status(to)
+        if to == "declined" and not (opts.alternate or "").strip():
+            raise IcsvcError("refused: a decline names an alternate: pass --alternate \"who "
+                             "can help\"")
+        if to == "acknowledged" and state.status == "new":
+            status = s.acknowledge(note)
+        else:
+            extra = {"alternate": opts.alternate.strip()} if to == "declined" and \
+                opts.alternate else {}
+            status = s.status(to, note, **extra)
+    elif opts.alternate is not None:
+        raise UsageError("update: --alternate goes with --status declined")
     progress: Entry | None = None
     if opts.progress is not None:
         s.require("progress", "set the progress of {id}")
         if not 0 <= opts.progress <= 100:
             raise UsageError(f"--progress: {opts.progress} is not a percentage "
                              "(accepted: 0 to 100)")
-        if request.status in FINAL:
-            raise IcsvcError(f"refused: {request.id} is {request.status}; its progress is final")
-        if opts.progress != request.progress:
-            old = request.progress
-            request.progress = opts.progress
-            progress = s.add("progress", **{"from": old, "to": opts.progress})
+        if state.status in FINAL:
+            raise IcsvcError(f"refused: {state.id} is {state.status}; its progress is final")
+        if opts.progress != state.progress:
+            progress = s.add("progress", **{"from": state.progress, "to": opts.progress,
+                                            "note": note if status is None else None})
     promise: Entry | None = None
     if opts.promise is not None:
         s.require("promise", "promise a date for {id}")
-        _check_open(request, "promised")
-        promise = s.promise(opts.promise)
-    if note:
-        if status is None and progress is None and promise is None:
-            s.require("note", "add a note to {id}")
-        _attach(note, [status, progress, promise], s)
-    if not s.entries:
-        raise IcsvcError(f"nothing changed: {request.id} already has those values")
-    return Change(request, s.entries)
+        _check_open(state, "promised")
+        promise = s.promise(opts.promise, note)
+    negotiated = _negotiate(s, opts, note, cost, customer)
+    if note and status is None and progress is None and promise is None and not negotiated:
+        s.require("note", "add a note to {id}")
+        s.add("note", note=note)
+    return s.done()
 
 
-# -- escalate --------------------------------------------------------------------------------
+def _cost(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    if not math.isfinite(value) or value < 0:
+        raise UsageError(f"--cost: {value} is not a cost (accepted: a number, 0 or more)")
+    return int(value) if float(value).is_integer() else value
+
+
+def _negotiate(s: Session, opts: UpdateOptions, note: str | None, cost: float | int | None,
+               customer: bool) -> bool:
+    """The customer's side: record a cost, change the need-by date or the priority asked
+    for, accept a proposed priority; either side: link requests. True if anything carried
+    the note."""
+    state = s.state
+    carried = False
+    if cost is not None:
+        s.require("cost", "record the cost of a lapse of {id}")
+        if not note:
+            raise UsageError("--cost needs --note saying what happened (or what it would cost)")
+        if cost == state.cost:
+            raise IcsvcError(f"nothing changed: {state.id} already records a cost of {cost}")
+        s.add("cost", **{"from": state.cost, "to": cost, "note": note})
+        carried = True
+    if opts.needed_by is not None:
+        s.require("needed-by", "change the need-by date of {id}")
+        if not note:
+            raise UsageError("--needed-by needs --note saying why it changed")
+        _check_open(state, "given a new need-by date")
+        when = s.when("--needed-by", opts.needed_by)
+        s.add("needed-by", **{"from": state.needed_by, "to": when, "note": note})
+        carried = True
+    if opts.priority is not None:
+        value = _choice(opts.priority, PRIORITIES, "--priority", "a priority")
+        if not note:
+            raise UsageError("--priority needs --note saying why")
+        _check_open(state, "given a new priority")
+        if customer:
+            if value == state.requested_priority:
+                raise IcsvcError(f"nothing changed: {state.id} already asks for {value}")
+            s.add("requested-priority", **{"from": state.requested_priority, "to": value,
+                                           "note": note})
+        else:
+            s.require("priority", "agree the priority of {id}")
+            if s.priority(value, note) is None:
+                raise IcsvcError(f"nothing changed: {state.id} is already {value}")
+        carried = True
+    if opts.accept_priority:
+        s.require("accepted", "accept the proposed priority of {id}")
+        if state.proposal not in ("proposed", "contested"):
+            raise IcsvcError(f"refused: {state.id} has no priority proposal to accept (its "
+                             f"priority {state.priority} is what was asked for or agreed)")
+        s.add("accepted", to=state.priority, note=note)
+        carried = carried or bool(note)
+    for other in opts.blocks:
+        rid = ids.normalize(other)
+        if not ids.is_valid(rid):
+            raise UsageError(f"--blocks: {other!r} is not a request ID (accepted: the full "
+                             f"{ids.LENGTH}-character ID)")
+        s.require("link", "link {id} to other requests")
+        s.add("link", blocks=rid)
+    return carried
+
+
+# -- escalate and feedback -------------------------------------------------------------------
 
 
 def escalate(request: Request, cat: Catalogue, now: datetime, actor: str,
              reason: str) -> Change:
-    """`icsvc escalate`: raise the request to the provider's escalation contact."""
-    s = _Session(request, cat, now, actor)
-    if not reason.strip():
-        raise UsageError("--reason needs a text")
+    """`icsvc escalate`: raise the request to the provider's escalation contact; from the
+    customer, while a lower priority is proposed, it contests the proposal."""
+    text = _note(reason, "--reason")
+    s = Session(request, cat, now, actor)
     s.require("escalation", "escalate {id}")
-    if request.status in ("closed", "cancelled"):
-        raise IcsvcError(f"refused: {request.id} is {request.status}; there is nothing left "
+    if s.state.status in ("closed", "cancelled"):
+        raise IcsvcError(f"refused: {request.id} is {s.state.status}; there is nothing left "
                          "to escalate")
-    s.add("escalation", to=s.provider.escalation, note=reason.strip())
-    return Change(request, s.entries)
+    contest = bool(s.roles & CUSTOMER) and s.state.proposal in ("proposed", "accepted")
+    s.add("escalation", to=s.provider.escalation, note=text, contest=contest)
+    if contest:
+        s.notices.append(f"contested the proposed priority {s.state.priority} (you asked for "
+                         f"{s.state.requested_priority}); {s.provider.escalation} decides")
+    return s.done()
+
+
+def feedback(request: Request, cat: Catalogue, now: datetime, actor: str, rating: int,
+             comment: str | None) -> Change:
+    """`icsvc feedback`: the customer rates an outcome; rating again replaces the rating."""
+    if not 1 <= rating <= 5:
+        raise UsageError(f"--rating: {rating} is not a rating (accepted: 1 to 5)")
+    text = _note(comment, "--comment") if comment is not None else None
+    s = Session(request, cat, now, actor)
+    s.require("feedback", "rate {id}")
+    earlier = s.state.rating
+    s.add("feedback", rating=rating, comment=text)
+    if earlier is not None:
+        s.notices.append(f"replaces your earlier {earlier}/5")
+    return s.done()
+
+
+def provider_side(state: RequestState, cat: Catalogue, actor: str) -> bool:
+    return bool(history.roles_of(actor, state, cat) & PROVIDER)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import time
 from typing import Any
 
 from icsvc.catalogue import PRIORITIES, Provider
@@ -12,26 +11,14 @@ from icsvc.names import providers as provider_names
 from icsvc.ui import console, print_json
 
 
-def _clock(t: time) -> str:
-    return "24:00" if t == time.max else t.strftime("%H:%M")
-
-
 def _hours(provider: Provider) -> str:
-    cal = provider.calendar
-    from icsvc.calendar import WEEKDAYS
-
-    days = ", ".join(WEEKDAYS[d] for d in sorted(cal.days))
-    spans = ", ".join(f"{a.strftime('%H:%M')}-{_clock(b)}" for a, b in cal.hours)
-    return f"{days} {spans} {cal.timezone}"
+    return provider.calendar.describe(public_holidays=False)
 
 
 def _public(provider: Provider) -> str:
     """``, off on public holidays of US (NY)`` when the calendar names a country."""
     cal = provider.calendar
-    if cal.country is None:
-        return ""
-    return f", off on public holidays of {cal.country}" + (
-        f" ({cal.subdivision})" if cal.subdivision else "")
+    return cal.describe()[len(cal.describe(public_holidays=False)):]
 
 
 def provider_json(p: Provider) -> dict[str, Any]:

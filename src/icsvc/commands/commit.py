@@ -99,7 +99,8 @@ def send(ctx: Context, store: Store, opts: Options, *, first_ids: list[str] | No
     if plan.mine:
         out.author, out.email = commit.author_name(top, actor), actor
         out.message = opts.message or commit.message(plan.mine)
-        out.sha = gitutil.commit_paths(top, plan.paths, out.message, out.author, actor)
+        out.sha = gitutil.commit_paths(top, plan.paths, out.message, out.author, actor,
+                                       date=_pinned_clock(ctx))
         out.files = plan.paths
     if opts.push and remote is not None and branch is not None:
         gitutil.push(top, remote, branch)
@@ -107,6 +108,13 @@ def send(ctx: Context, store: Store, opts: Options, *, first_ids: list[str] | No
         if opts.pr:
             _pull_request(top, remote, branch, default_branch(top, remote), out)
     return out
+
+
+def _pinned_clock(ctx: Context) -> str | None:
+    """ICSVC_NOW replaces the clock everywhere, commits included (demos and tests)."""
+    import os
+
+    return ctx.now.isoformat() if os.environ.get("ICSVC_NOW") else None
 
 
 def _pull_request(top: Path, remote: str, branch: str, base: str | None, out: Outcome) -> None:

@@ -110,6 +110,7 @@ def to_json(ex: Explanation) -> dict[str, Any]:
                            **({"note": s.note} if s.note else {})} for s in c.steps],
                 "skipped": dict(c.skipped),
                 "holidays": dates(c.holidays),
+                "remarks": list(c.remarks),
             }
             for name, c in ex.clocks.items()
         },
@@ -162,3 +163,5 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
             con.print(f"  used     {format_timedelta(clock.elapsed, day)}, left "
                       f"{format_timedelta(clock.left, day)}")
         con.print("  state    " + styled(clock.state, STATE_STYLE.get(clock.state, "")))
+        for remark in c.remarks:
+            con.print(f"  note     {escape(remark)}")

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from icsvc import names
+from icsvc import history, names
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.lifecycle import is_open
-from icsvc.sla import clocks
+from icsvc.sla import Clock, clocks, worst
 from icsvc.store import Summary
-from icsvc.ui import (
-    PRIORITY_STYLE,
-    SEVERITY,
-    STATE_STYLE,
-    print_json,
-    print_rows,
-    progress,
-    warn,
-)
+from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
 from icsvc.views import request_json
 
 
@@ -41,6 +33,20 @@ def matches(s: Summary, f: Filters) -> bool:
     )
 
 
+CLOCK_WORDS = {"acknowledge": "ack", "resolve": "resolve", "update": "update",
+               "needed_by": "need-by"}
+
+
+def sla_text(all_clocks: dict[str, Clock]) -> str:
+    """The worst state of a request's clocks, naming the clocks in it when it is a breach or
+    a risk: `breached: need-by`, `at-risk: ack, resolve`, `ok`."""
+    state = worst([c.state for c in all_clocks.values()])
+    if state not in ("breached", "at-risk"):
+        return state
+    names = [CLOCK_WORDS.get(n, n) for n, c in all_clocks.items() if c.state == state]
+    return f"{state}: {', '.join(names)}"
+
+
 def run(ctx: Context, f: Filters, fmt: str) -> None:
     store = open_store(ctx)
     cat = store.catalogue
@@ -58,15 +64,16 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
     rows = []
     for r in chosen:  # the table needs the clocks' states only, not the whole JSON
         cal = cat.providers[r.provider].calendar
-        states = [c.state for c in clocks(r, cal, ctx.now, cat.at_risk).values()]
+        state = history.replay(r, cat)
         rows.append({
             "id": r.id, "provider": r.provider, "priority": r.priority, "status": r.status,
             "department": r.customer_department, "title": r.title,
             "created": r.created_at.astimezone(cal.tz).date().isoformat(),
-            "sla": min(states, key=SEVERITY.index), "rush": "rush" if r.rush else "",
+            "sla": sla_text(clocks(state, cat, ctx.now)), "rush": "rush" if r.rush else "",
         })
     columns = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
                ("status", "Status"), ("department", "From"), ("title", "Title"),
                ("created", "Created"), ("sla", "SLA"), ("rush", "Rush")]
-    print_rows(rows, columns, fmt, styles={"sla": STATE_STYLE, "priority": PRIORITY_STYLE},
+    sla_styles = {row["sla"]: STATE_STYLE.get(row["sla"].split(":")[0], "") for row in rows}
+    print_rows(rows, columns, fmt, styles={"sla": sla_styles, "priority": PRIORITY_STYLE},
                empty="no requests match", droppable=("created", "provider", "department"))

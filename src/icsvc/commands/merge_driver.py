@@ -50,7 +50,7 @@ def run(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
             _mispaired(label, ours, theirs, ours_doc, theirs_doc)
         if base_doc is not None and _id(base_doc) != _id(ours_doc):
             base_doc = None  # a different request: merge as if both sides added the file
-        result = merge_requests(base_doc, ours_doc, theirs_doc)
+        result = merge_requests(base_doc, ours_doc, theirs_doc, _catalogue())
     except MergeError as exc:
         gitutil.merge_file(ours, base, theirs, label)
         raise IcsvcError(
@@ -63,6 +63,18 @@ def run(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
         print(f"icsvc: {label}: both sides changed {c.field} ({_show(c.ours)} and "
               f"{_show(c.theirs)}); kept {_show(c.kept)}, recorded in the history",
               file=sys.stderr)
+
+
+def _catalogue() -> Any:
+    """The store's catalogue (git runs the driver at the top of the work tree), to judge
+    owners; None when it cannot be read (the merge still keeps every entry)."""
+    from icsvc.errors import ValidationError
+    from icsvc.store import Store, find_store
+
+    try:
+        return Store(find_store(Path.cwd())).catalogue
+    except (IcsvcError, ValidationError, OSError):
+        return None
 
 
 def _mispaired(label: str, ours: Path, theirs: Path, ours_doc: dict[str, Any],

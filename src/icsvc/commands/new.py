@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from icsvc import names, prompts, ui
 from icsvc.catalogue import PRIORITIES, Catalogue, Provider
@@ -21,6 +22,7 @@ from icsvc.context import Context, git_config
 from icsvc.dates import day_off_note, parse_when
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.intake import Draft, build_request, missing_items, parse_info, rush_reasons
+from icsvc.model import Request
 from icsvc.ui import console, print_json, when
 from icsvc.views import request_json
 
@@ -206,10 +208,7 @@ def run(ctx: Context, opts: Options) -> None:
             ui.note(said)
         return
     if opts.fmt != "json":
-        _expectations(request.id, store.rel(path), data, provider, request.rush,
-                      request.needed_by)
-        if said:
-            ui.note(said)
+        _created(request, store.rel(path), provider, data, said)
     if not opts.pr:
         next_step(store, "icsvc commit --pr (commit as you, push, open the pull request)")
         return
@@ -231,20 +230,37 @@ def run(ctx: Context, opts: Options) -> None:
     commit.report(out, opts.fmt, commit.Options(push=True, pr=True))
 
 
-def _expectations(rid: str, rel: str, data: dict[str, object], provider: Provider, rush: bool,
-                  needed_by: datetime | None) -> None:
-    sla = data["sla"]
-    assert isinstance(sla, dict)
+def _created(request: Request, rel: str, provider: Provider, data: dict[str, Any],
+             day_off: str | None) -> None:
+    from rich.markup import escape
+
     con = console()
-    con.print(f"Created [bold]{rid}[/bold] ({rel}) for {provider.name} / {data['service']}, "
-              f"priority {data['priority']}" + (" [yellow](rush)[/yellow]" if rush else ""))
-    tz = provider.calendar.timezone
-    con.print(f"  acknowledge by: {when(sla['acknowledge']['due'])}  "
-              f"({sla['acknowledge']['target']} of business time)")
-    con.print(f"  resolve by:     {when(sla['resolve']['due'])}  "
-              f"({sla['resolve']['target']} of business time)")
-    con.print(f"  in {provider.name}'s hours ({tz}); questions or exceptions: "
-              f"{provider.escalation}")
-    if needed_by is not None and needed_by < datetime.fromisoformat(sla["resolve"]["due"]):
-        con.print(f"  [yellow]note:[/yellow] you need it by {when(needed_by)}, before "
-                  "the SLA resolve date; the provider agrees the priority when triaging")
+    con.print(f"Created [bold]{request.id}[/bold] ({rel}) for "
+              f"{provider.name} / {request.service}, priority {request.priority}"
+              + (" [yellow](rush)[/yellow]" if request.rush else ""))
+    lines = expectations(request, provider, data)
+    if day_off:
+        lines.append(f"note: {day_off}")
+    for line in lines:
+        note = line.startswith("note:")
+        con.print("  " + ("[yellow]note:[/yellow]" if note else "")
+                  + escape(line[5:] if note else line))
+
+
+def expectations(request: Request, provider: Provider, data: dict[str, Any]) -> list[str]:
+    """What the requester can expect, as `icsvc new` (and an issue's intake comment) says it:
+    the due dates, whose hours they count in, and a need-by date the SLA does not meet."""
+    sla = data["sla"]
+    lines = [
+        f"acknowledge by: {when(sla['acknowledge']['due'])}  "
+        f"({sla['acknowledge']['target']} of business time)",
+        f"resolve by:     {when(sla['resolve']['due'])}  "
+        f"({sla['resolve']['target']} of business time)",
+        f"in {provider.name}'s hours ({provider.calendar.timezone}); questions or exceptions: "
+        f"{provider.escalation}",
+    ]
+    if request.needed_by is not None and request.needed_by < datetime.fromisoformat(
+            sla["resolve"]["due"]):
+        lines.append(f"note: you need it by {when(data['needed_by'])}, before the SLA resolve "
+                     "date; the provider agrees the priority when triaging")
+    return lines

@@ -17,7 +17,8 @@ from icsvc.views import request_json
 COLUMNS = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"), ("title", "Title"),
            ("department", "From"), ("status", "Status"), ("owner", "Owner"),
            ("next_due", "Next due"), ("left", "Left"), ("sla", "SLA")]
-KIND = {"acknowledge": "ack", "resolve": "resolve", "promise": "promise"}
+KIND = {"acknowledge": "ack", "resolve": "resolve", "promise": "promise",
+        "needed_by": "need-by"}
 SHORT = {"acknowledge": "ack"}
 
 
@@ -48,7 +49,7 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
     if fmt == "json":
         out = []
         for it in items:
-            data = request_json(it.request, cat, ctx.now)
+            data = request_json(it.request, cat, ctx.now, it.state_of)
             data["queue"] = {
                 "next_due": it.next_due.isoformat(), "next_due_kind": it.next_due_kind,
                 "left": format_timedelta(it.left, cat.providers[it.request.provider]

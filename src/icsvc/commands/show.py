@@ -20,6 +20,10 @@ def describe(entry: dict[str, Any]) -> str:
         parts.append(f"status {entry.get('from', '?')} -> {entry.get('to')}")
         if entry.get("timeframe"):
             parts.append(f"(expect it by {when(entry['timeframe'])})")
+        if entry.get("late"):
+            parts.append("(a late request for information)")
+        if entry.get("alternate"):
+            parts.append(f"(who can help instead: {entry['alternate']})")
     elif kind in ("priority", "assigned", "progress"):
         label = {"assigned": "owner", "progress": "progress"}.get(kind, kind)
         parts.append(f"{label} {entry.get('from') or '-'} -> {entry.get('to') or '-'}")
@@ -40,6 +44,21 @@ def describe(entry: dict[str, Any]) -> str:
                                             (entry.get("info") or {}).items()))
     elif kind == "escalation":
         parts.append(f"escalated to {entry.get('to')}")
+        if entry.get("contest"):
+            parts.append("(contests the proposed priority)")
+    elif kind == "cost":
+        parts.append(f"recorded the cost of the lapse: {entry.get('from') or '-'} -> "
+                     f"{entry.get('to')}")
+    elif kind == "needed-by":
+        parts.append(f"needed by {when(entry.get('to'))} (was {when(entry.get('from'))})")
+    elif kind == "requested-priority":
+        parts.append(f"asked for {entry.get('to')} priority (was {entry.get('from')})")
+    elif kind == "accepted":
+        parts.append(f"accepted the proposed priority {entry.get('to')}")
+    elif kind == "link":
+        parts.append(f"blocks {entry.get('blocks')}")
+    elif kind == "note" and entry.get("reply"):
+        parts.append("replied")
     elif kind == "feedback":
         parts.append(f"rated {entry.get('rating')}/5")
         if entry.get("comment"):
@@ -72,11 +91,17 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     provider = cat.providers[request.provider]
     con = console()
     con.print(f"[bold]{request.id}[/bold]  {escape(request.title)}")
+    proposal = {"proposed": "proposed by the provider: accept it (icsvc update "
+                            f"{request.id} --accept-priority) or contest it (icsvc escalate)",
+                "accepted": "accepted", "contested": "contested: the escalation contact "
+                                                     "decides",
+                "decided": "decided by the escalation contact"}.get(data["proposal"] or "")
     rows = [
         ("provider", f"{provider.name} ({request.provider}) / {request.service}"),
         ("status", request.status + (f", {request.progress}% done"
                                      if request.progress is not None else "")),
-        ("priority", request.priority + (f" (asked for {request.requested_priority})"
+        ("priority", request.priority + (f" (asked for {request.requested_priority}"
+                                         + (f"; {proposal}" if proposal else "") + ")"
                                          if request.requested_priority != request.priority
                                          else "")),
         ("requester", f"{request.customer_email} ({request.customer_department})"),
@@ -84,7 +109,12 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
         ("created", when(data["created_at"])),
     ]
     if request.needed_by:
-        rows.append(("needed by", when(data["needed_by"])))
+        need = data["sla"].get("needed_by", {})
+        state = need.get("state", "")
+        flag = {"breached": "MISSED", "at-risk": "at risk"}.get(state, "")
+        rows.append(("needed by", when(data["needed_by"]) + (f"  [{flag}]" if flag else "")))
+    if data["alternate"]:
+        rows.append(("alternate", f"who can help instead: {data['alternate']}"))
     if request.rush:
         rows.append(("rush", f"yes - {request.justification or ''}"))
     if request.promised_by:
@@ -97,8 +127,11 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
         rows.append(("escalated", f"{len(escalations)}x to {last.get('to')}, last "
                                   f"{when(iso(last.at))} by {last.by}: {last.get('note', '')}"))
     if request.impact:
-        rows.append(("impact", f"{request.impact.get('cost')} "
+        kind = (data["cost"] or {}).get("kind", "estimate")
+        rows.append(("impact", f"{request.impact.get('cost')} ({kind}) "
                                f"{request.impact.get('note', '')}".strip()))
+    if data["blocks"]:
+        rows.append(("blocks", ", ".join(data["blocks"]) + " (waiting for this one)"))
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column(overflow="fold")
@@ -116,7 +149,9 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     for name, c in data["sla"].items():
         state = c["state"] + (" (update overdue)" if name == "update" and
                               c["state"] == "breached" and not c["met_at"] else "")
-        clocks.add_row(name, c["target"], when(c["due"]),
+        if name == "needed_by":
+            state = {"breached": "MISSED", "met": "met"}.get(c["state"], c["state"])
+        clocks.add_row(name.replace("_", "-"), c.get("target", "your date"), when(c["due"]),
                        "-" if c["met_at"] else c["left"],
                        styled(state, STATE_STYLE.get(c["state"], "")))
     con.print(clocks)

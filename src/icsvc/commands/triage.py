@@ -10,8 +10,9 @@ from icsvc.workflow import Change, TriageOptions, triage
 
 
 def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
-    """What changed, one line per new history entry (or the request as JSON); a note for a
-    promise on a day off; then the next step."""
+    """What changed, one line per new history entry (or the request as JSON), the notices
+    (a promise or need-by date on one of the provider's days off among them), then the next
+    step."""
     from rich.markup import escape
 
     from icsvc.commands.show import describe
@@ -21,11 +22,12 @@ def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
 
     request = change.request
     provider = store.catalogue.providers[request.provider]
-    notes = [day_off_note(e.get("to"), provider.calendar, provider.name)
-             for e in change.entries if e.type == "promise" and e.get("to") is not None]
+    days_off = [day_off_note(e.get("to"), provider.calendar, provider.name)
+                for e in change.entries
+                if e.type in ("promise", "needed-by") and e.get("to") is not None]
     if fmt == "json":
         print_json(request_json(request, store.catalogue, ctx.now))
-        for said in filter(None, notes):
+        for said in filter(None, days_off):
             note(said)
         return
     con = console()
@@ -36,8 +38,8 @@ def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
     if change.moved_from is not None and request.path is not None:
         con.print(f"  moved requests/{change.moved_from}/{request.id}.yaml -> "
                   f"{store.rel(request.path)}")
-    for said in filter(None, notes):
-        note(said)
+    for notice in [*change.notices, *filter(None, days_off)]:
+        con.print(f"  [yellow]note:[/yellow] {escape(notice)}")
     next_step(store)
 
 

@@ -1,0 +1,136 @@
+"""`icsvc intake`: an issue opened from an icsvc form becomes a request file, by the rules of
+`icsvc new`; the intake workflow commits it, opens a pull request and posts the comment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NoReturn
+
+from icsvc import forms, issueform
+from icsvc.catalogue import noreply_email
+from icsvc.commands import open_store
+from icsvc.commands.new import expectations
+from icsvc.context import Context
+from icsvc.errors import IcsvcError
+from icsvc.intake import build_request
+from icsvc.issueform import Issue
+from icsvc.ui import print_json
+from icsvc.views import request_json
+
+
+def _emit(fmt: str, data: dict[str, Any]) -> None:
+    if fmt == "json":
+        print_json(data)
+    else:
+        print(data["comment"] if data["comment"] else data["message"])
+
+
+def _refuse(fmt: str, base: dict[str, Any], reason: str, comment: str) -> NoReturn:
+    """Say why on stdout (the comment to post) and exit 1, having written nothing."""
+    _emit(fmt, {**base, "status": "refused", "message": reason, "comment": comment})
+    raise IcsvcError(f"issue #{base['issue']}: {reason}")
+
+
+def refusal_comment(issue: Issue, what: str, reason: str) -> str:
+    return "\n".join([
+        f"@{issue.login}, icsvc could not turn this issue into a request{what}:",
+        "",
+        f"> {reason}",
+        "",
+        "Nothing was filed. Edit the issue to fix it (each answer is a `### ` section of its "
+        f"description), or comment `{forms.RETRY}` once it is fixed elsewhere; icsvc then "
+        "reads it again.",
+    ])
+
+
+def unknown_person_comment(issue: Issue) -> str:
+    return "\n".join([
+        f"@{issue.login}, icsvc does not know who you are yet: no one under `people:` in "
+        f"providers.yaml has the GitHub login `{issue.login}`, and a request records its "
+        "requester by email. Ask the maintainers of this repository to add you (a pull "
+        "request to providers.yaml), with the email your requests should be recorded under:",
+        "",
+        "```yaml",
+        "people:",
+        "  you@example.com:",
+        f"    github: {issue.login}",
+        "```",
+        "",
+        f"Then comment `{forms.RETRY}` here. Nothing was filed.",
+    ])
+
+
+def run(ctx: Context, event_path: Path, fmt: str) -> None:
+    store = open_store(ctx)
+    event = issueform.load_event(event_path)
+    issue = event.issue
+    base: dict[str, Any] = {"issue": issue.number, "url": issue.url or None,
+                            "login": issue.login, "branch": f"icsvc/issue-{issue.number}"}
+    ignored = event.asks_for_intake()
+    if ignored is not None:
+        _emit(fmt, {**base, "status": "ignored", "message": f"nothing to do: {ignored}",
+                    "comment": None})
+        return
+    existing = issueform.request_for_issue(store, issue.number)
+    if existing is not None:
+        _emit(fmt, {**base, "status": "exists", "id": existing.stem,
+                    "path": store.rel(existing), "comment": None,
+                    "message": f"nothing to do: issue #{issue.number} is already request "
+                               f"{existing.stem} ({store.rel(existing)})"})
+        return
+    ref = issueform.service_of(issue.body)
+    if ref is None:
+        if forms.LABEL not in issue.labels:
+            _emit(fmt, {**base, "status": "ignored", "comment": None,
+                        "message": f"nothing to do: issue #{issue.number} was not opened from "
+                                   f"an icsvc form (no '### {forms.SERVICE}' section)"})
+            return
+        reason = (f"it has no '### {forms.SERVICE}' section; open the issue with one of the "
+                  "request forms (New issue, then the service)")
+        _refuse(fmt, base, reason, refusal_comment(issue, "", reason))
+    provider_id, service_id = ref
+    what = f" for {provider_id}/{service_id}" if provider_id else ""
+    base.update(provider=provider_id or None, service=service_id or None)
+    cat = store.catalogue
+    person = cat.person_by_github(issue.login)
+    if person is None:
+        _refuse(fmt, base, f"the GitHub login {issue.login} is not under 'people:' in "
+                           "providers.yaml", unknown_person_comment(issue))
+    fields = issueform.fields_for(cat, provider_id, service_id)
+    names = issueform.form_names(fields, forms.title_prefix(provider_id, service_id))
+    try:
+        draft = issueform.draft(issue, cat, person, fields, provider_id, service_id)
+        taken = {p.stem for p in store.request_files()}
+        request = build_request(draft, cat, person.email, event.when, taken, names)
+    except IcsvcError as exc:
+        _refuse(fmt, base, exc.message, refusal_comment(issue, what, exc.message))
+    request.source = {"github_issue": issue.number, "url": issue.url or None}
+    if request.source["url"] is None:
+        del request.source["url"]
+    path = store.save(request)
+    provider = cat.providers[request.provider]
+    data = request_json(request, cat, event.when)
+    rel = store.rel(path)
+    rush = " (rush)" if request.rush else ""
+    comment = "\n".join([
+        f"@{issue.login}, this is now request **{request.id}** for {provider.name} / "
+        f"{request.service}, priority {request.priority}{rush}:",
+        "",
+        *(f"- {line}" for line in expectations(request, provider, data)),
+        "",
+        f"Its file is `{rel}`, added by the pull request linked to this issue; once that is "
+        f"merged, the request is in {provider.name}'s queue (`icsvc show {request.id}`).",
+    ])
+    _emit(fmt, {
+        **base, "status": "created", "id": request.id, "path": rel,
+        "provider": request.provider, "service": request.service, "title": request.title,
+        "email": person.email, "author": f"{issue.login} <{noreply_email(issue.login)}>",
+        "label": request.provider,
+        "commit_message": f"{request.id}: {request.title} (from #{issue.number})",
+        "pr_title": f"{request.title} ({request.provider}/{request.service}, "
+                    f"#{issue.number})",
+        "pr_body": f"Request {request.id} from #{issue.number}, asked by @{issue.login} "
+                   f"({person.email}).\n\n{comment}",
+        "message": f"created {request.id} ({rel}) from issue #{issue.number}",
+        "comment": comment,
+    })

@@ -1,0 +1,61 @@
+"""Which time-zone rules icsvc uses: the newer of the system's tz database and the `tzdata`
+package's.
+
+Zone rules change every year (a country moves its clocks, abolishes DST); a machine that is
+not updated keeps old rules and would compute wrong business hours. The `tzdata` package is
+a dependency, so icsvc always has a recent copy; `zoneinfo` prefers the system's copy when
+it exists, so `use_newest()` points it at the package when the package is newer. It runs
+before the first zone is built (`calendar.zone`), once per process.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+_VERSION = re.compile(r"^#\s*version\s+(\d{4})([a-z]*)", re.IGNORECASE)
+
+
+def _parse(version: str) -> tuple[int, str] | None:
+    match = re.match(r"^(\d{4})([a-z]*)$", version.strip().lower())
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def system_version() -> str | None:
+    """The version of the system's tz database (`# version 2025b` in tzdata.zi), if any."""
+    import zoneinfo
+
+    for folder in zoneinfo.TZPATH:
+        try:
+            with open(Path(folder) / "tzdata.zi", encoding="utf-8") as f:
+                match = _VERSION.match(f.readline())
+        except OSError:
+            continue
+        if match:
+            return match.group(1) + match.group(2).lower()
+    return None
+
+
+def package_version() -> str | None:
+    try:
+        import tzdata  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return str(tzdata.IANA_VERSION)
+
+
+@cache
+def use_newest() -> tuple[str, str]:
+    """Point `zoneinfo` at the newer rules; returns (version, where they come from)."""
+    import zoneinfo
+
+    system, package = system_version(), package_version()
+    newer = package is not None and (
+        system is None or (_parse(package) or (0, "")) > (_parse(system) or (0, "")))
+    if newer and package is not None:
+        zoneinfo.reset_tzpath(to=[])  # only the tzdata package
+        return package, "the tzdata package"
+    if system is not None:
+        return system, "the system"
+    return "unknown", "the system"
