@@ -14,8 +14,6 @@ This module is imported by `cli.py` for the option declarations: keep its import
 from __future__ import annotations
 
 import os
-import shlex
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +72,8 @@ def script(shell: str) -> str:
 
 def run(command: Any) -> int:
     """Print the candidates for the command line in the environment; always exit 0."""
+    import sys
+
     shell = os.environ.get(COMPLETE_VAR, "")
     if shell not in SHELLS:
         print(f"icsvc: error: {COMPLETE_VAR}: {shell!r} is not a shell (accepted: "
@@ -103,6 +103,8 @@ unset when the last option still waits for its value (`triage ID --assign <TAB>`
 
 
 def _candidates(command: Any, line: str) -> list[tuple[str, str]]:
+    import shlex
+
     try:
         words = shlex.split(line)
     except ValueError:  # an open quote: complete the word as typed

@@ -374,8 +374,8 @@ def remotes(cwd: Path) -> list[str]:
 
 
 def remote_url(cwd: Path, remote: str) -> str | None:
-    result = run(cwd, "remote", "get-url", remote, check=False)
-    return result.out.strip() or None if result.code == 0 else None
+    """The remote's URL as configured (before any `insteadOf` rewriting)."""
+    return config_get(cwd, f"remote.{remote}.url")
 
 
 def push(cwd: Path, remote: str, branch: str) -> None:

@@ -5,6 +5,11 @@ Editors that speak the YAML language server complete and check the catalogue fro
 `icsvc init` also copies the schemas into the store's `schemas/` folder, so the line works in
 every clone without the package on the web. `icsvc check` stays the authority: the schemas
 describe the same files, and a test keeps the two in agreement.
+
+Where to change them: a request field or a providers.yaml key is one entry in the JSON file
+(`properties`, or the `$defs` it belongs to); a history entry type is defined once in
+`history.KINDS`, and `python -m icsvc.schemafiles` rewrites `$defs.entry` of the shipped
+request schema from it (tests/test_schema.py fails until it is rerun).
 """
 
 from __future__ import annotations

@@ -74,6 +74,7 @@ class _Intake:
             self.needed_by_text = None
         self.ask_needed_by = self.draft.needed_by is None
         self.ask_details = opts.details is None
+        self.day_off_said = False
         if opts.department is not None:
             self.draft.department = self._try(opts.department, self.read_department,
                                               "--department")
@@ -153,7 +154,8 @@ class _Intake:
             d.needed_by = self._try(self.needed_by_text, self.read_needed_by, "--needed-by")
             self.ask_needed_by = d.needed_by is None
         if self.ask_priority:
-            d.priority = prompts.ask(f"Priority ({', '.join(PRIORITIES)})", names.priority,
+            d.priority = prompts.ask(f"Priority ({', '.join(PRIORITIES)})",
+                                     lambda text: names.priority(text, ""),
                                      default="normal") or "normal"
         if self.ask_needed_by:
             d.needed_by = prompts.ask("Needed by (a date such as 'next friday', '12 Dec "
@@ -165,6 +167,7 @@ class _Intake:
                                     provider.name)
                 if said:
                     con.print(f"  note: {said}", markup=False)
+                    self.day_off_said = True
         if self.ask_details:
             d.details = prompts.ask("Details", _text, skippable=True)
 
@@ -201,7 +204,7 @@ def run(ctx: Context, opts: Options) -> None:
     provider = cat.providers[request.provider]
     data = request_json(request, cat, ctx.now)
     said = (day_off_note(request.needed_by, provider.calendar, provider.name)
-            if request.needed_by is not None else None)
+            if request.needed_by is not None and not intake.day_off_said else None)
     if opts.fmt == "json" and not opts.pr:
         print_json(data)
         if said:
