@@ -212,6 +212,10 @@ def new(
         metavar="N", help="The cost to the business if the SLA lapses.")] = None,
     impact_note: Annotated[str | None, typer.Option(
         "--impact-note", metavar="TEXT", help="What a lapse would cost, in words.")] = None,
+    for_: Annotated[list[str] | None, typer.Option(
+        "--for", metavar="ID", help="This request exists to fulfil request ID (which then "
+                                    "waits for it; repeatable).",
+        autocompletion=completion.request_ids)] = None,
     pr: Annotated[bool, typer.Option(
         "--pr", help="Then send it: branch (when on the default branch), commit as you, "
                      "push and open the pull request.")] = False,
@@ -227,6 +231,7 @@ def new(
         provider=provider, service=service, title=title, details=details, priority=priority,
         needed_by=needed_by, info=info or [], justification=justification,
         department=department, cost=cost, impact_note=impact_note, fmt=fmt.value, pr=pr,
+        blocks=for_ or [],
     ))
 
 
@@ -267,6 +272,9 @@ def list_(
         autocompletion=completion.priorities)] = None,
     open_: Annotated[bool, typer.Option(
         "--open/--all", help="Open requests only (default), or all.")] = True,
+    mine: Annotated[bool, typer.Option(
+        "--mine", help="The requests I asked for (for a department's manager, also the "
+                       "department's).")] = False,
     fmt: FormatOpt = TableFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -278,7 +286,7 @@ def list_(
     with paged(no_pager):
         cmd.run(_context(store, actor), cmd.Filters(
             providers=provider or [], statuses=status or [], departments=department or [],
-            priorities=priority or [], open_only=open_,
+            priorities=priority or [], open_only=open_, mine=mine,
         ), fmt.value)
 
 
@@ -312,11 +320,12 @@ def check(
 
 def _register_groups() -> None:
     """Command groups live in their own modules and register on `app` when imported; the
-    order here is the order of `icsvc --help`: requester, provider, reports, git, GitHub,
-    tools."""
+    order here is the order of `icsvc --help`: requester, provider, reports, notifications,
+    git, GitHub, tools."""
     import importlib
 
-    for module in ("cli_workflow", "cli_reports", "cli_git", "cli_github", "cli_tools"):
+    for module in ("cli_workflow", "cli_reports", "cli_notify", "cli_git", "cli_github",
+                   "cli_tools"):
         importlib.import_module(f"icsvc.{module}")
 
 

@@ -187,6 +187,9 @@ def queue(
         autocompletion=completion.providers)] = None,
     provider: ProvidersOpt = None,
     mine: Annotated[bool, typer.Option("--mine", help="Only requests assigned to me.")] = False,
+    escalated: Annotated[bool, typer.Option(
+        "--escalated", help="The escalated requests waiting on me as the escalation contact "
+                            "(of every provider I am the contact of).")] = False,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] =
     TableFormat.table,
     actor: ActorOpt = None,
@@ -198,4 +201,4 @@ def queue(
 
     with paged(no_pager):
         cmd.run(_context(store, actor), [*(provider_args or []), *(provider or [])], mine,
-                fmt.value)
+                fmt.value, escalated)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ class Options:
     impact_note: str | None
     fmt: str
     pr: bool = False
+    blocks: list[str] = field(default_factory=list)
 
 
 def default_department(cat: Catalogue, actor: str, cwd: Path) -> str | None:
@@ -60,6 +61,7 @@ class _Intake:
         self.draft = Draft(
             title=opts.title, details=opts.details, info=parse_info(opts.info, allow_empty=True),
             justification=opts.justification, cost=opts.cost, impact_note=opts.impact_note,
+            blocks=list(opts.blocks),
         )
         self.draft.provider = self._try(opts.provider, self.read_provider, "--provider")
         if self.draft.provider and opts.service:
