@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from icsvc.commands import open_store
@@ -77,6 +79,7 @@ def run(ctx: Context, fmt: str, base: str | None = None,
         since = f" (and the changes since {base})" if base else ""
         summary = ((f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")) if problems
                    else f"ok: providers.yaml and {count} request file(s) are valid{since}")
+        sys.stdout.flush()  # the problems before the summary, also when both go to one pipe
         console(stderr=True).print(summary, markup=False)
     if problems:
         raise typer.Exit(1)
