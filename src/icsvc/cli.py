@@ -210,7 +210,7 @@ def _register_groups() -> None:
     order here is the order of `icsvc --help`: requester, provider, reports, git."""
     import importlib
 
-    for module in ("cli_workflow", "cli_reports", "cli_git", "cli_github"):
+    for module in ("cli_workflow", "cli_reports", "cli_survey", "cli_git", "cli_github"):
         importlib.import_module(f"icsvc.{module}")
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from icsvc import report_render as render
+from icsvc import survey
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError, UsageError
@@ -60,11 +61,17 @@ def run(ctx: Context, opts: Options) -> None:
     if opts.output is not None and opts.output.is_dir():
         raise UsageError(f"--output: {opts.output} is a folder (accepted: a file path)")
     providers = list(dict.fromkeys(opts.providers))
+    quarters = survey.quarters_of(period)
+    relevant, surveyed = relevant_to(period, ctx.now), survey.created_within(quarters)
     with _progress(sum(1 for _ in store.request_files())) as step:
         requests = store.load_all(warn, progress=step("Loading requests"),
-                                  where=relevant_to(period, ctx.now))
+                                  where=lambda s: relevant(s) or surveyed(s))
         report = build(requests, cat, period, ctx.now, providers,
                        progress=step("Computing figures", len(requests)))
+    # the quarterly survey: answers of the period's quarters and of the trend before them;
+    # who was asked comes from the requests made in the period's quarters
+    answers = survey.load_answers(store.root, survey.trend_quarters(quarters[-1]), warn)
+    report.surveys = survey.results(answers, cat, period, providers, requests)
     if opts.fmt == "table" and opts.output is None:
         show(report)
         return
