@@ -161,12 +161,12 @@ def test_payroll_answers_are_stamped_in_london(sv: tuple[Store, dict[str, str]])
 
 @pytest.mark.parametrize(("args", "who", "code", "message"), [
     (["payroll", "-q", "2026Q4", "-r", "4"], MARIA, 1,
-     "refused: only people who made a request to payroll in 2026Q4 answer its survey about "
-     "2026Q4, and maria@example.com made none"),
+     "refused: only people who made a request to payroll in 2026Q4 may answer its 2026Q4 "
+     "survey; maria@example.com made none"),
     # G was made in 2026Q4 but reached Payroll only in 2027Q1
-    (["payroll", "-q", "2026Q4", "-r", "4"], SAM, 1, "and sam@example.com made none"),
+    (["payroll", "-q", "2026Q4", "-r", "4"], SAM, 1, "survey; sam@example.com made none"),
     # C was made at 04:30 on Jan 1 in London: 2027Q1 for Payroll
-    (["payroll", "-q", "2027Q1", "-r", "4"], SAM, 1, "and sam@example.com made none"),
+    (["payroll", "-q", "2027Q1", "-r", "4"], SAM, 1, "survey; sam@example.com made none"),
     (["engineering", "-q", "2027Q2", "-r", "4"], MARIA, 1,
      "refused: 2027Q2 has not started yet (it starts Thu 2027-04-01 00:00 -0400 in "
      "engineering's timezone, America/New_York)"),
@@ -298,8 +298,8 @@ T = datetime.fromisoformat(AFTER_BASE)
     ("surveys/2026Q4/legal/maria@example.com.yaml", _edit(provider="legal"),
      "provider: unknown provider 'legal' (accepted: engineering, payroll)"),
     ("surveys/2026Q4/payroll/maria@example.com.yaml", _edit(provider="payroll"),
-     "person: only people who made a request to payroll in 2026Q4 answer its survey about "
-     "2026Q4, and maria@example.com made none"),
+     "person: only people who made a request to payroll in 2026Q4 may answer its 2026Q4 "
+     "survey; maria@example.com made none"),
     (MARIA_FILE, _edit(department="sales"),
      "department: 'sales' is not the department of maria@example.com's requests to "
      "engineering in 2026Q4 (accepted: customer-service)"),

@@ -18,6 +18,8 @@ its own, against the version of each request its parent had:
   `conflict` entries (by merge@icsvc), each either recording the value the merge kept or
   clearing an owner who is not a member of the request's provider;
 - request files are not deleted (a redirect moves one; cancel, decline or close instead);
+- survey answers (`surveycheck.py`): each new answer is its person's, judged by the same
+  provenance rules; an answer's history only grows, and answer files are not deleted;
 - `providers.yaml`: calendars, settings, departments, people and admins change only by an
   admin; a provider's section by an admin or that provider's escalation contact.
 """

@@ -131,12 +131,12 @@ def survey_tables(report: Report) -> list[Table]:
     trend = [[p, *(_rated(q.providers.get(p, [])) for q in results.trend)] for p in providers]
     trend.append(["all", *(_rated(q.ratings) for q in results.trend)])
     return [
-        (f"Quarterly survey {quarters}: answers per provider (stars 1-5)",
-         ["Provider", "Asked", "Answers", "Answered", "Average", "1★", "2★", "3★", "4★", "5★",
+        (f"Survey {quarters}: answers per provider (stars 1-5)",
+         ["Provider", "Asked", "Answers", "Response", "Average", "1★", "2★", "3★", "4★", "5★",
           "Request stars"], per_provider),
-        (f"Quarterly survey {quarters}: average per requesting department (answers)",
+        (f"Survey {quarters}: by department, average (answers)",
          ["Department", *providers], pairs),
-        ("Quarterly survey trend: average (answers)",
+        ("Survey trend: average (answers)",
          ["Provider", *(q.quarter.label for q in results.trend)], trend),
     ]
 
@@ -153,7 +153,7 @@ def numeric(rows: list[list[str]], column: int) -> bool:
     return all(_FIGURE.match(row[column]) for row in rows)
 
 
-_FIGURE = re.compile(r"^[-\d.,% hdm]*$")
+_FIGURE = re.compile(r"^[-\d.,% hdm()]*$")
 
 
 def _p(part: int, whole: int) -> float | None:

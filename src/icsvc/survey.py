@@ -421,8 +421,8 @@ def may_answer(asked: Asked | None, person: str, provider: str, quarter: Quarter
     quarter (None: they may answer)."""
     if asked is not None:
         return None
-    return (f"only people who made a request to {provider} in {quarter} answer its survey "
-            f"about {quarter}, and {person} made none")
+    return (f"only people who made a request to {provider} in {quarter} may answer its "
+            f"{quarter} survey; {person} made none")
 
 
 # -- answering ---------------------------------------------------------------------------------

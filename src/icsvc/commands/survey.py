@@ -55,15 +55,16 @@ def send(ctx: Context, quarter_text: str, providers: list[str], fmt: str) -> Non
     print_rows(rows, [("provider", "Provider"), ("person", "Person"),
                       ("department", "Department"), ("requests", "Requests"),
                       ("answered", "Answered")], fmt,
-               title=f"Who to ask about {quarter}", flex=(),
+               title=f"Who to ask about {quarter}", flex=("person",),
                empty=f"nobody made a request in {quarter}"
                      + (f" to {', '.join(chosen)}" if chosen else ""))
     if asked:
         answered = sum(1 for a in asked if a.answer is not None)
         people = _count(len({a.person for a in asked}), "person", "people")
         held = _count(len({a.provider for a in asked}), "provider", "providers")
-        con.print(f"{len(asked)} to ask ({people}, {held}); {answered} answered. Each "
-                  f"answers with: icsvc survey answer PROVIDER --quarter {quarter} "
+        con.print(f"{len(asked)} to ask ({people}, {held}); {answered} answered.",
+                  markup=False)
+        con.print(f"Each answers with: icsvc survey answer PROVIDER --quarter {quarter} "
                   "--rating 1-5 [--comment TEXT]", markup=False)
 
 
@@ -101,8 +102,8 @@ def answer(ctx: Context, provider: str, quarter_text: str, rating: int, comment:
     stars = "★" * rating + "☆" * (5 - rating)
     con.print(f"Recorded {actor}'s answer about {cat.providers[provider].name} ({provider}) "
               f"for {quarter}: {rating}/5 {stars}{again}.", markup=False)
-    con.print(f"  Commit {store.rel(path)} yourself (only {actor} may commit it) and open a "
-              "pull request.", markup=False)
+    con.print(f"  Commit {store.rel(path)} and open a pull request;\n"
+              f"  only you ({actor}) may commit your answer.", markup=False)
 
 
 def _existing(store: Store, path: Path) -> Answer | None:
