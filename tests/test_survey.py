@@ -169,7 +169,7 @@ def test_payroll_answers_are_stamped_in_london(sv: tuple[Store, dict[str, str]])
     (["payroll", "-q", "2027Q1", "-r", "4"], SAM, 1, "survey; sam@example.com made none"),
     (["engineering", "-q", "2027Q2", "-r", "4"], MARIA, 1,
      "refused: 2027Q2 has not started yet (it starts Thu 2027-04-01 00:00 -0400 in "
-     "engineering's timezone, America/New_York)"),
+     "Engineering's timezone, America/New_York)"),
     (["engineering", "-q", "2026Q4", "-r", "0"], MARIA, 2,
      "--rating: 0 is not a rating (accepted: 1 to 5)"),
     (["engineering", "-q", "2026Q4", "-r", "6"], MARIA, 2, "(accepted: 1 to 5)"),

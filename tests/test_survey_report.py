@@ -142,7 +142,7 @@ def test_markdown_survey_tables(answered: Store) -> None:
             if line.startswith("| engineering") or line.startswith("| payroll")][:2]
     # tabulate reads figures as numbers: 4.00 is written 4
     assert rows == [[c if c != "4.00" else "4" for c in row] for row in PROVIDER_ROWS]
-    pairs = _section(out, "### Survey 2026Q4: by department")
+    pairs = _section(out, "### Survey 2026Q4 by department: avg (answers)")
     assert "| Department       | engineering   | payroll   |" in pairs
     assert [_cells(line, "|") for line in pairs.splitlines()
             if line.startswith(("| customer-service", "| sales"))][:2] == PAIR_ROWS

@@ -134,7 +134,7 @@ def survey_tables(report: Report) -> list[Table]:
         (f"Survey {quarters}: answers per provider (stars 1-5)",
          ["Provider", "Asked", "Answers", "Response", "Average", "1★", "2★", "3★", "4★", "5★",
           "Request stars"], per_provider),
-        (f"Survey {quarters}: by department, average (answers)",
+        (f"Survey {quarters} by department: avg (answers)",
          ["Department", *providers], pairs),
         ("Survey trend: average (answers)",
          ["Provider", *(q.quarter.label for q in results.trend)], trend),

@@ -110,12 +110,13 @@ def parse_quarter(text: str, option: str = "--quarter") -> Quarter:
 
 def not_started(quarter: Quarter, cat: Catalogue, provider: str, now: datetime) -> str | None:
     """Why nobody can answer about `quarter` yet, if it has not started for the provider."""
-    tz = cat.providers[provider].calendar.tz
+    held = cat.providers[provider]
+    tz = held.calendar.tz
     start, _ = quarter.bounds(tz)
     if now >= start:
         return None
     return (f"{quarter} has not started yet (it starts {start.strftime('%a %Y-%m-%d %H:%M %z')} "
-            f"in {provider}'s timezone, {tz.key}); a quarter is answered about once it has "
+            f"in {held.name}'s timezone, {tz.key}); a quarter is answered about once it has "
             "begun")
 
 
