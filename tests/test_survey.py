@@ -5,11 +5,15 @@ on a branch (by the person, by someone else, edited, deleted, forged)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import surveystore as ss
 from conftest import Store
@@ -230,6 +234,15 @@ def test_file_names_are_safe_and_stable() -> None:
     assert file_stem("a/b@x") == "a%2Fb@x"
     assert file_stem(".hidden@x") == "%2Ehidden@x"
     assert file_stem("zoë@x") == "zo%C3%AB@x"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=40).filter(lambda t: t.strip() == t and t))
+def test_a_file_name_is_safe_and_gives_the_email_back(email: str) -> None:
+    stem = file_stem(email)
+    assert re.fullmatch(r"[a-z0-9._+@%A-F-]+", stem) and not stem.startswith(".")
+    assert "/" not in stem and stem not in (".", "..")
+    assert unquote(stem, errors="strict") == email.lower()
 
 
 def test_quarters() -> None:

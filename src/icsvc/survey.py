@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -31,7 +31,7 @@ from icsvc.schema import EMAIL, NAME, NAME_ACCEPTED, FileChecker, load_yaml_file
 
 if TYPE_CHECKING:
     from icsvc.model import Request
-    from icsvc.store import Store
+    from icsvc.store import Store, Summary
 
 SURVEYS_DIR = "surveys"
 RATINGS = (1, 2, 3, 4, 5)
@@ -364,24 +364,32 @@ def requesters(requests: Iterable[Request], cat: Catalogue, quarter: Quarter,
     for request in requests:
         if not earliest <= request.created_at < latest:
             continue
-        state = history.replay(request, cat)
-        for stint in state.stints:
-            if stint.provider not in bounds:
+        if any(e.type in _MOVES for e in request.history):
+            state = history.replay(request, cat)
+            held = [(s.provider, s.start) for s in state.stints]
+        else:  # never moved: its provider held it from its creation (no replay needed)
+            held = [(request.provider, request.created_at)]
+        for provider, since in held:
+            if provider not in bounds:
                 continue
-            start, end = bounds[stint.provider]
-            if not (start <= state.created_at < end and stint.start < end):
+            start, end = bounds[provider]
+            if not (start <= request.created_at < end and since < end):
                 continue
-            key = (stint.provider, state.customer_email)
-            asked = out.setdefault(key, Asked(quarter, stint.provider, state.customer_email,
-                                              state.customer_department))
-            if state.id in asked.requests:
+            key = (provider, request.customer_email)
+            asked = out.setdefault(key, Asked(quarter, provider, request.customer_email,
+                                              request.customer_department))
+            if request.id in asked.requests:
                 continue
-            asked.requests.append(state.id)
-            asked.departments.add(state.customer_department)
-            if asked._latest is None or state.created_at >= asked._latest:
-                asked._latest = state.created_at
-                asked.department = state.customer_department
+            asked.requests.append(request.id)
+            asked.departments.add(request.customer_department)
+            if asked._latest is None or request.created_at >= asked._latest:
+                asked._latest = request.created_at
+                asked.department = request.customer_department
     return out
+
+
+_MOVES = frozenset({"redirect", "conflict"})
+"""Entries that can change which provider holds a request."""
 
 
 def who_to_ask(requests: Iterable[Request], answers: Iterable[Answer], cat: Catalogue,
@@ -407,7 +415,7 @@ def load_who_to_ask(store: Store, quarter: Quarter, providers: Sequence[str] | N
     return who_to_ask(requests, answers, store.catalogue, quarter, providers)
 
 
-def created_within(quarters: Sequence[Quarter]) -> Any:
+def created_within(quarters: Sequence[Quarter]) -> Callable[[Summary], bool]:
     """A `Store.load_all` filter: requests created in those quarters (a day's margin each
     side covers every provider's timezone)."""
     utc = ZoneInfo("UTC")
@@ -506,7 +514,8 @@ class ProviderSurvey:
     name: str
     ratings: list[int] = field(default_factory=list)
     asked: int | None = None
-    """How many people were asked (None when the requests were not given)."""
+    """How many people were asked (None when the requests were not given: the report gives
+    them only when someone answered in the trend's quarters)."""
 
     @property
     def average(self) -> float | None:
