@@ -191,6 +191,10 @@ EXPECTED_PROVIDERS: dict[str, dict[str, Any]] = {
         "needed_by_count": 0, "needed_by_met": 0, "needed_by_met_pct": None,
         # ENG2 was sent back for information an hour after its acknowledgement
         "late_info_requests": 1,
+        # ENG2 (asked urgent, agreed normal) and ENG3 (asked urgent, agreed high): neither
+        # accepted nor contested yet
+        "downgrades": 2, "downgrades_accepted": 0, "downgrades_contested": 0,
+        "downgrades_pending": 2,
         # first resolved in the period: ENG0, 1, 2, 3, 6; none reopened
         "reopened": 0, "reopened_pct": 0.0,
         "escalations": 1, "redirects": 0,
@@ -208,6 +212,8 @@ EXPECTED_PROVIDERS: dict[str, dict[str, Any]] = {
         "promises_pending": 0, "promises_withdrawn": 0, "promises_kept_pct": None,
         "needed_by_count": 0, "needed_by_met": 0, "needed_by_met_pct": None,
         "late_info_requests": 0, "reopened": 0, "reopened_pct": 0.0,
+        "downgrades": 0, "downgrades_accepted": 0, "downgrades_contested": 0,
+        "downgrades_pending": 0,
         "escalations": 0, "redirects": 1,
         "csat_avg": 4.0, "csat_count": 1, "csat_response_rate_pct": 100.0,
         "lapse_cost": 0,
@@ -220,10 +226,14 @@ EXPECTED_DEPARTMENTS = [
     {"department": "customer-service", "requests": 5, "urgent": 1, "urgent_pct": 20.0,
      "rush": 1, "rush_pct": 20.0, "info_requested": 0, "info_requested_pct": 0.0,
      "needed_by_count": 0, "needed_by_met": 0, "needed_by_met_pct": None,
+     # ENG2 asked for urgent and got normal
+     "upgrades_asked": 1, "upgrades_granted": 0, "upgrades_granted_pct": 0.0,
      "rating_avg": 3.33, "rating_count": 3},
     {"department": "sales", "requests": 3, "urgent": 1, "urgent_pct": 33.3,
      "rush": 1, "rush_pct": 33.3, "info_requested": 0, "info_requested_pct": 0.0,
      "needed_by_count": 0, "needed_by_met": 0, "needed_by_met_pct": None,
+     # ENG3 asked for urgent and got high
+     "upgrades_asked": 1, "upgrades_granted": 0, "upgrades_granted_pct": 0.0,
      "rating_avg": 4.0, "rating_count": 1},
 ]
 

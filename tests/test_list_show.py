@@ -94,6 +94,7 @@ def test_sla_catalogue(store: Store) -> None:
     assert data[0]["sla"]["low"] == {"acknowledge": "2d", "resolve": "2w"}
     assert data[0]["services"][0] == {
         "service": "pay-correction", "description": "Correct an employee's pay",
-        "requires": ["employee_id", "pay_period"], "lead_time": "2d"}
+        "requires": ["employee_id", "pay_period"], "lead_time": "2d",
+        "min_priority": None}
     r = store.fails("sla", "legal", code=2)
     assert "unknown provider 'legal'" in r.err

@@ -146,7 +146,7 @@ def test_markdown_is_pasteable(rstore: Store) -> None:
     assert "### Requesting departments" in out
     assert "| customer-service |" in out.replace("  ", " ")
     lines = [line for line in out.splitlines() if line.startswith("| engineering")]
-    assert len(lines) == 4  # flow, SLA, outcomes, care
+    assert len(lines) == 5  # flow, SLA, outcomes, care, negotiation
     assert "66.7%" in lines[1] and "60%" in lines[1] and "1d 3h" in lines[1]
 
 

@@ -133,6 +133,9 @@ def new(
         help="The cost to the business if the SLA lapses.")] = None,
     impact_note: Annotated[str | None, typer.Option(
         "--impact-note", help="What a lapse would cost, in words.")] = None,
+    for_: Annotated[list[str] | None, typer.Option(
+        "--for", metavar="ID", help="This request exists to fulfil request ID (which then "
+                                    "waits for it; repeatable).")] = None,
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] =
     ShowFormat.table,
     actor: ActorOpt = None,
@@ -145,6 +148,7 @@ def new(
         provider=provider, service=service, title=title, details=details, priority=priority,
         needed_by=needed_by, info=info or [], justification=justification,
         department=department, cost=cost, impact_note=impact_note, fmt=fmt.value,
+        blocks=for_ or [],
     ))
 
 
@@ -173,15 +177,19 @@ def list_(
         help="Only these agreed priorities (repeatable).")] = None,
     open_: Annotated[bool, typer.Option(
         "--open/--all", help="Open requests only (default), or all.")] = True,
+    mine: Annotated[bool, typer.Option(
+        "--mine", help="The requests I asked for (for a department's manager, also the "
+                       "department's).")] = False,
     fmt: FormatOpt = TableFormat.table,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """List requests, newest first."""
     from icsvc.commands import listing as cmd
 
-    cmd.run(_context(store, None), cmd.Filters(
+    cmd.run(_context(store, actor), cmd.Filters(
         providers=provider or [], statuses=status or [], departments=department or [],
-        priorities=priority or [], open_only=open_,
+        priorities=priority or [], open_only=open_, mine=mine,
     ), fmt.value)
 
 

@@ -140,6 +140,9 @@ def queue(
     providers: Annotated[list[str] | None, typer.Argument(
         metavar="[PROVIDER]...", help="Providers (default: yours; if none, all).")] = None,
     mine: Annotated[bool, typer.Option("--mine", help="Only requests assigned to me.")] = False,
+    escalated: Annotated[bool, typer.Option(
+        "--escalated", help="The escalated requests waiting on me as the escalation contact "
+                            "(of every provider I am the contact of).")] = False,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] =
     TableFormat.table,
     actor: ActorOpt = None,
@@ -148,4 +151,4 @@ def queue(
     """Open requests, most urgent first: breached, at risk, then least business time left."""
     from icsvc.commands import queue as cmd
 
-    cmd.run(_context(store, actor), providers or [], mine, fmt.value)
+    cmd.run(_context(store, actor), providers or [], mine, fmt.value, escalated)

@@ -52,6 +52,9 @@ class Explanation:
     current_targets: dict[str, str]
     """What providers.yaml says now for the agreed priority (may differ from the recorded)."""
     clocks: dict[str, ClockExplanation]
+    changes: list[tuple[datetime, str, str]] = field(default_factory=list)
+    """(when, who, what) of each change to what the clocks measure: the priority asked for
+    and agreed, the targets, the need-by date."""
 
 
 def _targets_source(request: Request) -> str:
@@ -176,4 +179,28 @@ def explain(request: Request, cat: Catalogue, now: datetime) -> Explanation:
         targets_source=_targets_source(request),
         current_targets=provider.sla[state.priority].to_dict(),
         clocks=out,
+        changes=_changes(state),
     )
+
+
+def _changes(state: RequestState) -> list[tuple[datetime, str, str]]:
+    out: list[tuple[datetime, str, str]] = []
+    for e in state.history:
+        note = f" ({e.get('note')})" if e.get("note") else ""
+        if e.type == "priority":
+            out.append((e.at, e.by, f"agreed priority {e.get('from')} -> {e.get('to')}{note}"))
+        elif e.type == "requested-priority":
+            out.append((e.at, e.by, f"asked for {e.get('to')} instead of {e.get('from')}"
+                                    f"{note}"))
+        elif e.type == "accepted":
+            out.append((e.at, e.by, f"accepted the proposed priority {e.get('to')}"))
+        elif e.type == "escalation" and e.get("contest"):
+            out.append((e.at, e.by, f"contested the proposed priority{note}"))
+        elif e.type == "needed-by":
+            was = e.get("from").isoformat() if e.get("from") else "none"
+            out.append((e.at, e.by, f"needed by {e.get('to').isoformat()} (was {was}){note}"))
+        elif e.type == "targets":
+            to = e.get("to") or {}
+            out.append((e.at, e.by, "targets now " + ", ".join(f"{k} {v}" for k, v in
+                                                                 to.items())))
+    return out

@@ -275,7 +275,7 @@ Problem = str
 
 
 @dataclass(frozen=True)
-class Context:
+class Judging:
     """What checking an entry needs beyond the state: the catalogue (rights, SLAs) and the
     actor's roles at the start of the command that writes the entry (a redirect and the
     entries written with it belong to the provider it left)."""
@@ -300,7 +300,7 @@ class EntryKind:
         """The roles that may write this entry here (default: `who`)."""
         return self.who
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         """What this entry requires of the request at this point (rights apart)."""
         return []
 
@@ -315,7 +315,7 @@ def _from_matches(entry: Entry, current: Any, what: str) -> list[Problem]:
     given = entry.get("from")
     if _same(_norm(given), _norm(current)):
         return []
-    return [f"'from' is {_words(given)} but {what} was {_words(current)} at that point"]
+    return [f"'from' is {words(given)} but {what} was {words(current)} at that point"]
 
 
 def _norm(value: Any) -> Any:
@@ -327,7 +327,8 @@ def _norm(value: Any) -> Any:
     return value
 
 
-def _words(value: Any) -> str:
+def words(value: Any) -> str:
+    """A field's value as messages show it: `unset`, an ISO instant, 'text', 12."""
     if value is None:
         return "unset"
     if isinstance(value, datetime):
@@ -361,7 +362,7 @@ class Created(EntryKind):
     who = frozenset({REQUESTER})
     keys = ("note",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         return ["only the first entry may be 'created'"] if state.history else []
 
 
@@ -381,7 +382,7 @@ class Status(EntryKind):
             return CUSTOMER | PROVIDER  # a reopen (the customer's within reopen_within)
         return PROVIDER
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         to, current = str(entry.get("to")), state.status
         out = _from_matches(entry, current, "the status")
         if to == current:
@@ -464,12 +465,13 @@ class Priority(EntryKind):
     keys = ("from", "note")
     required = ("to",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         to = str(entry.get("to"))
         out = _from_matches(entry, state.priority, "the priority")
         if to not in PRIORITIES:
             return [*out, f"{to!r} is not a priority (accepted: {', '.join(PRIORITIES)})"]
-        if to == state.priority:
+        deciding = state.proposal == "contested" and ESCALATION in ctx.roles
+        if to == state.priority and not deciding:
             out.append(f"the priority is already {to}")
         out += _open(state, "change priority")
         if to != state.requested_priority:
@@ -487,12 +489,17 @@ class Priority(EntryKind):
         if to not in PRIORITIES:
             return
         state.priority = str(to)
-        if rank(state.priority) < rank(state.requested_priority):
-            state.proposal = "decided" if state.proposal == "contested" else "proposed"
+        below = rank(state.priority) < rank(state.requested_priority)
+        if state.proposal == "contested":  # the decision on a contested downgrade
+            if state.downgrades:
+                at, provider, _ = state.downgrades[-1]
+                state.downgrades[-1] = (at, provider, "decided")
+            state.proposal = "decided" if below else None
+        elif below:
+            state.proposal = "proposed"
             state.downgrades.append((entry.at, state.provider, state.proposal))
         else:
             state.proposal = None
-        _settle_negotiation(state)
 
 
 def _settle_negotiation(state: RequestState) -> None:
@@ -508,7 +515,7 @@ class Targets(EntryKind):
     keys = ("from",)
     required = ("to",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = _from_matches(entry, state.targets, "the targets")
         provider = ctx.cat.providers.get(state.provider)
         if provider is not None:
@@ -534,7 +541,7 @@ class Assigned(EntryKind):
     who = PROVIDER
     keys = ("from", "to", "note")
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = _from_matches(entry, state.owner, "the owner")
         to = entry.get("to")
         provider = ctx.cat.providers.get(state.provider)
@@ -542,7 +549,7 @@ class Assigned(EntryKind):
             out.append(f"{to} is not a member of {provider.id} "
                        f"(accepted: {', '.join(provider.members)})")
         if to == state.owner:
-            out.append(f"the owner is already {_words(to)}")
+            out.append(f"the owner is already {words(to)}")
         return out + _open(state, "be assigned")
 
     def apply(self, state: RequestState, entry: Entry) -> None:
@@ -555,7 +562,7 @@ class Promise(EntryKind):
     who = PROVIDER
     keys = ("from", "to", "note", "broken")
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = _from_matches(entry, state.promised_by, "the promise")
         out += _open(state, "get a promise")
         to = _as_datetime(entry.get("to"))
@@ -598,7 +605,7 @@ class Info(EntryKind):
     keys = ("note",)
     required = ("info",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = []
         if state.status in FINAL:
             out.append(f"the request is {state.status}; information can only be added to an "
@@ -624,11 +631,11 @@ class Redirect(EntryKind):
     keys = ("service", "note")
     required = ("from", "to")
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = _open(state, "be redirected")
         target = str(entry.get("to"))
         if entry.get("from") != state.provider:
-            out.append(f"'from' is {_words(entry.get('from'))} but the request was with "
+            out.append(f"'from' is {words(entry.get('from'))} but the request was with "
                        f"{state.provider}")
         if target == state.provider:
             out.append(f"the request is already with {target}")
@@ -672,7 +679,7 @@ class Note(EntryKind):
     keys = ("reply",)
     required = ("note",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = [] if str(entry.get("note") or "").strip() else ["a note needs a text"]
         if entry.get("reply"):
             if not ctx.roles & CUSTOMER:
@@ -693,7 +700,7 @@ class Progress(EntryKind):
     keys = ("from", "note")
     required = ("to",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = _from_matches(entry, state.progress, "the progress")
         to = entry.get("to")
         if isinstance(to, bool) or not isinstance(to, int) or not 0 <= to <= 100:
@@ -714,7 +721,7 @@ class Escalation(EntryKind):
     keys = ("to", "note", "contest")
     required = ("note",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = []
         if state.status in ("closed", "cancelled"):
             out.append(f"the request is {state.status}; there is nothing left to escalate")
@@ -743,7 +750,7 @@ class Feedback(EntryKind):
     keys = ("comment",)
     required = ("rating",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = []
         rated = state.status in RESOLVING or (state.status == "cancelled"
                                               and state.cancelled_by_provider)
@@ -772,7 +779,7 @@ class Conflict(EntryKind):
     keys = ("ours", "theirs", "kept", "note")
     required = ("field",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         path = str(entry.get("field"))
         current = get_field(state, path)
         kept = entry.get("kept")
@@ -782,8 +789,8 @@ class Conflict(EntryKind):
                 return []
         if _same(_norm(kept), _norm(current)):
             return []
-        return [f"a conflict entry records the value the merge kept ({_words(current)} for "
-                f"{path}); it cannot set another ({_words(kept)})"]
+        return [f"a conflict entry records the value the merge kept ({words(current)} for "
+                f"{path}); it cannot set another ({words(kept)})"]
 
     def apply(self, state: RequestState, entry: Entry) -> None:
         state.conflicts.append(entry)
@@ -796,7 +803,7 @@ class Cost(EntryKind):
     keys = ("from", "note")
     required = ("to",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = _from_matches(entry, state.cost, "the cost")
         to = entry.get("to")
         if isinstance(to, bool) or not isinstance(to, int | float) or not math.isfinite(to) \
@@ -820,7 +827,7 @@ class NeededBy(EntryKind):
     keys = ("from", "note")
     required = ("to",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = _from_matches(entry, state.needed_by, "the need-by date")
         to = _as_datetime(entry.get("to"))
         if to is None:
@@ -841,7 +848,7 @@ class RequestedPriority(EntryKind):
     keys = ("from", "note")
     required = ("to",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = _from_matches(entry, state.requested_priority, "the requested priority")
         to = entry.get("to")
         if to not in PRIORITIES:
@@ -857,8 +864,9 @@ class RequestedPriority(EntryKind):
         state.requested_priority = str(to)
         if rank(state.requested_priority) > rank(state.priority):
             state.upgrades_asked.append((entry.at, state.requested_priority))
-        elif state.proposal is not None:
-            state.proposal = None
+        elif state.proposal in ("proposed", "contested"):
+            state.proposal = "accepted"  # asking no more than was agreed accepts it
+            _settle_negotiation(state)
 
 
 class Accepted(EntryKind):
@@ -867,7 +875,7 @@ class Accepted(EntryKind):
     keys = ("note",)
     required = ("to",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         out = []
         if state.proposal not in ("proposed", "contested"):
             out.append("there is no priority proposal to accept")
@@ -887,7 +895,7 @@ class Link(EntryKind):
     keys = ("note",)
     required = ("blocks",)
 
-    def check(self, state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+    def check(self, state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
         other = ids.normalize(str(entry.get("blocks") or ""))
         if not ids.is_valid(other):
             return [f"{entry.get('blocks')!r} is not a request ID"]
@@ -1146,7 +1154,7 @@ def who_words(allowed: frozenset[str], state: RequestState, cat: Catalogue) -> s
     return " or ".join(parts) or "nobody"
 
 
-def problems(state: RequestState, entry: Entry, ctx: Context) -> list[Problem]:
+def problems(state: RequestState, entry: Entry, ctx: Judging) -> list[Problem]:
     """Every rule the entry breaks at this point of the history, rights included."""
     kind = KINDS.get(entry.type)
     if kind is None:
@@ -1182,7 +1190,7 @@ class Replay:
         if self._batch != (entry.at, entry.by):
             self._batch = (entry.at, entry.by)
             self._roles = roles_of(entry.by, self.state, self.cat)
-        return problems(self.state, entry, Context(self.cat, self._roles))
+        return problems(self.state, entry, Judging(self.cat, self._roles))
 
     def add(self, entry: Entry) -> list[Problem]:
         """Check then apply; the problems are returned (the entry is applied regardless, so
@@ -1303,7 +1311,7 @@ def immutable_changes(old: Request, new: Request) -> list[str]:
 
 
 __all__ = [
-    "KINDS", "MERGE_IDENTITY", "Context", "EntryKind", "Replay", "RequestState", "apply",
+    "KINDS", "MERGE_IDENTITY", "Judging", "EntryKind", "Replay", "RequestState", "apply",
     "creation_problems", "differences", "from_file", "initial_state", "problems", "replay",
     "roles_of", "write_fields",
 ]

@@ -35,7 +35,7 @@ from typing import Any
 from icsvc import gitutil, history, signing, yamlio
 from icsvc.catalogue import Catalogue, parse_catalogue
 from icsvc.errors import IcsvcError
-from icsvc.history import MERGE_IDENTITY, Replay, RequestState
+from icsvc.history import MERGE_IDENTITY, Replay, RequestState, words
 from icsvc.merge import entry_key
 from icsvc.model import Entry, Request, parse_request
 from icsvc.store import PROVIDERS_FILE, Store
@@ -308,8 +308,8 @@ class _Branch:
             found.append((["targets"], f"targets: {problem}"))
         for name, (mine, told) in history.differences(state, new).items():
             key = "customer" if name.startswith("customer_") else name
-            found.append(([key], f"{key}: is {_words(mine)} in {where} but the history says "
-                                 f"{_words(told)}; make changes with icsvc so they are recorded "
+            found.append(([key], f"{key}: is {words(mine)} in {where} but the history says "
+                                 f"{words(told)}; make changes with icsvc so they are recorded "
                                  "with who and when"))
         self._report(path, text, found)
 
@@ -412,7 +412,7 @@ class _Branch:
         for i, entry in enumerate(new.history):
             if entry.type == "conflict" and entry_key(entry.to_dict()) not in theirs:
                 for problem in history.KINDS["conflict"].check(
-                        state, entry, history.Context(self.cat, frozenset({history.MERGE}))):
+                        state, entry, history.Judging(self.cat, frozenset({history.MERGE}))):
                     found.append((["history", i], f"history[{i}] (conflict, {where}): "
                                                   f"{problem}"))
             history.apply(state, entry)
@@ -422,8 +422,8 @@ class _Branch:
                 found.append(([name], f"{name}: changed in {where}; no entry may change it"))
         for name, (value, told) in history.differences(state, new).items():
             key = "customer" if name.startswith("customer_") else name
-            found.append(([key], f"{key}: is {_words(value)} after {where} but the merged "
-                                 f"history says {_words(told)} (run 'icsvc sync')"))
+            found.append(([key], f"{key}: is {words(value)} after {where} but the merged "
+                                 f"history says {words(told)} (run 'icsvc sync')"))
         self._report(path, text, found)
 
     # -- providers.yaml ------------------------------------------------------------------
@@ -565,12 +565,6 @@ def _text(version: tuple[str, str] | None) -> str | None:
     return None if version is None else version[1]
 
 
-def _words(value: Any) -> str:
-    if value is None:
-        return "unset"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 __all__ = ["check_branch"]

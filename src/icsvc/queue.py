@@ -8,6 +8,7 @@ due, the promise and the requester's need-by date.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -34,12 +35,18 @@ class QueueItem:
     state: str
     reasons: list[str] = field(default_factory=list)
     """What is breached or at risk: `acknowledge`, `resolve`, `update overdue`, `promise`,
-    `need-by`."""
+    `need-by`, `blocks ID`."""
+    urgency: tuple[int, timedelta, int] | None = None
+    """(state rank, time left, -priority rank) when a request it blocks is more urgent."""
+
+    @property
+    def own_urgency(self) -> tuple[int, timedelta, int]:
+        return (STATE_RANK.get(self.state, 2), self.left,
+                -PRIORITIES.index(self.state_of.priority))
 
     @property
     def sort_key(self) -> tuple[int, timedelta, int, datetime, str]:
-        return (STATE_RANK.get(self.state, 2), self.left,
-                -PRIORITIES.index(self.state_of.priority), self.state_of.created_at,
+        return (*(self.urgency or self.own_urgency), self.state_of.created_at,
                 self.state_of.id)
 
 
@@ -89,16 +96,42 @@ def item(request: Request, cat: Catalogue, now: datetime,
 
 
 def build(requests: list[Request], cat: Catalogue, now: datetime, providers: list[str],
-          owner: str | None = None) -> list[QueueItem]:
-    """The open requests of `providers` (all when empty), optionally only `owner`'s, sorted."""
+          owner: str | None = None, lookup: Callable[[str], Request | None] | None = None,
+          escalated_to: str | None = None) -> list[QueueItem]:
+    """The open requests of `providers` (all when empty), optionally only `owner`'s, or only
+    the escalated ones waiting on `escalated_to`, sorted. A request is at least as urgent as
+    the most urgent open request it blocks (`lookup` finds those by ID)."""
     chosen = [
         r for r in requests
         if is_open(r.status) and (not providers or r.provider in providers)
         and (owner is None or r.owner == owner)
     ]
     items = [item(r, cat, now) for r in chosen]
+    if escalated_to is not None:
+        items = [it for it in items if it.state_of.escalation_pending
+                 and cat.providers[it.state_of.provider].escalation == escalated_to]
+    if lookup is not None:
+        for it in items:
+            _inherit(it, cat, now, lookup)
     items.sort(key=lambda it: it.sort_key)
     return items
+
+
+def _inherit(it: QueueItem, cat: Catalogue, now: datetime,
+             lookup: Callable[[str], Request | None]) -> None:
+    """Raise an item to the urgency of the most urgent open request it blocks."""
+    best: tuple[tuple[int, timedelta, int], str, str] | None = None
+    for rid in it.state_of.blocks:
+        other = lookup(rid)
+        if other is None or not is_open(other.status) or other.provider not in cat.providers:
+            continue
+        theirs = item(other, cat, now)
+        urgency = theirs.own_urgency
+        if urgency < (best[0] if best else it.own_urgency):
+            best = (urgency, rid, theirs.state)
+    if best is not None:
+        it.urgency = best[0]
+        it.reasons.append(f"blocks {best[1]} ({best[2]})")
 
 
 def default_providers(cat: Catalogue, actor: str | None) -> list[str]:

@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from icsvc import history
-from icsvc.catalogue import Catalogue, Provider
+from icsvc.catalogue import Catalogue, Provider, rank
 from icsvc.history import DELIVERED, PromiseRecord, RequestState, provider_at, status_at
 from icsvc.lifecycle import OPEN
 from icsvc.model import Request
@@ -154,6 +154,9 @@ class ProviderStats:
     escalations: int = 0
     redirects: int = 0
     late_info_requests: int = 0
+    downgrades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("proposed", "accepted", "contested", "decided"), 0))
+    """Priorities agreed below the requested one, by how the negotiation ended."""
     first_resolved: int = 0
     reopened: int = 0
     ratings: list[int] = field(default_factory=list)
@@ -217,6 +220,10 @@ class ProviderStats:
             "escalations": self.escalations,
             "redirects": self.redirects,
             "late_info_requests": self.late_info_requests,
+            "downgrades": sum(self.downgrades.values()),
+            "downgrades_accepted": self.downgrades["accepted"],
+            "downgrades_contested": self.downgrades["contested"] + self.downgrades["decided"],
+            "downgrades_pending": self.downgrades["proposed"],
             "reopened": self.reopened,
             "reopened_pct": self.reopened_pct,
             "csat_avg": self.csat_avg,
@@ -235,6 +242,8 @@ class DepartmentStats:
     info_requested: int = 0
     needed_by_count: int = 0
     needed_by_met: int = 0
+    upgrades_asked: int = 0
+    upgrades_granted: int = 0
     ratings: list[int] = field(default_factory=list)
 
     @property
@@ -254,6 +263,9 @@ class DepartmentStats:
             "needed_by_count": self.needed_by_count,
             "needed_by_met": self.needed_by_met,
             "needed_by_met_pct": pct(self.needed_by_met, self.needed_by_count),
+            "upgrades_asked": self.upgrades_asked,
+            "upgrades_granted": self.upgrades_granted,
+            "upgrades_granted_pct": pct(self.upgrades_granted, self.upgrades_asked),
             "rating_avg": self.rating_avg,
             "rating_count": len(self.ratings),
         }
@@ -289,11 +301,14 @@ class Lapse:
     note: str | None
     at: datetime
     """When the lapse became known."""
+    shared_with: str | None = None
+    """The request of the same chain (linked by `blocks`) whose lapse carries the shared
+    cost: this one's is not counted again."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "provider": self.provider, "department": self.department,
                 "reasons": self.reasons, "cost": _number(self.cost), "kind": self.kind,
-                "note": self.note, "at": self.at.isoformat()}
+                "note": self.note, "at": self.at.isoformat(), "shared_with": self.shared_with}
 
 
 @dataclass
@@ -307,15 +322,18 @@ class Report:
     """requesting department -> provider -> requests made in the period."""
     trend: list[Week]
     lapses: list[Lapse]
+    links: dict[str, dict[str, int]] = field(default_factory=dict)
+    """provider of a request made for another one -> provider of that one -> links."""
     surveys: SurveyResults | None = None
     """The quarterly survey's figures (`survey.results`), set by the report command."""
 
     @property
     def lapse_cost(self) -> float:
-        return sum(lapse.cost for lapse in self.lapses)
+        return sum(lapse.cost for lapse in self.lapses if lapse.shared_with is None)
 
     def lapse_cost_of(self, kind: str) -> float:
-        return sum(lapse.cost for lapse in self.lapses if lapse.kind == kind)
+        return sum(lapse.cost for lapse in self.lapses
+                   if lapse.kind == kind and lapse.shared_with is None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -329,6 +347,7 @@ class Report:
             "lapse_cost_actual": _number(self.lapse_cost_of("actual")),
             "lapse_cost_estimated": _number(self.lapse_cost_of("estimate")),
             "lapses": [lapse.to_dict() for lapse in self.lapses],
+            "links": self.links,
             "survey": self.surveys.to_dict() if self.surveys is not None else None,
         }
 
@@ -392,7 +411,7 @@ def lapse(state: RequestState, sla: dict[str, Clock], as_of: datetime) -> \
         result = outcome(need, as_of)
         if result is not None and not result[1]:
             found.append((result[0], "needed_by"))
-        elif need.stopped_at is not None and need.stopped_at > need.due:
+        if need.stopped_at is not None and need.due < need.stopped_at <= as_of:
             found.append((need.stopped_at, f"{state.status} after need-by"))
     if not found:
         return None
@@ -416,6 +435,8 @@ def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: date
     matrix: dict[str, dict[str, int]] = {}
     weeks = {w: Week(w) for w in _weeks(period, [cat.providers[p] for p in chosen], now)}
     lapses: list[Lapse] = []
+    chains = _Chains()
+    providers_of: dict[str, str] = {}
 
     def inside(p: str, at: datetime) -> bool:
         if p not in bounds:
@@ -432,6 +453,11 @@ def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: date
         if request.provider not in cat.providers:
             continue
         state = history.replay(request, cat)
+        providers_of[state.id] = state.provider
+        for other in state.blocks:
+            chains.join(state.id, other)
+            if inside(state.provider, state.created_at):
+                chains.links.append((state.id, state.provider, other))
         if not {s.provider for s in state.stints} & stats.keys():
             continue
         _events(state, stats, inside, now)
@@ -452,7 +478,6 @@ def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: date
             at, reasons = lapsed
             holder = provider_at(state, at)
             if holder in stats and inside(holder, at):
-                stats[holder].lapse_cost += state.cost
                 note = (state.cost_revisions[-1].get("note") if state.cost_revisions
                         else (state.impact or {}).get("note"))
                 lapses.append(Lapse(state.id, holder, state.customer_department, reasons,
@@ -490,6 +515,10 @@ def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: date
         if inside(p, state.created_at):
             ds = dept(state.customer_department)
             ds.requests += 1
+            asked = asked_priorities(state)
+            if state.rush or "urgent" in asked:
+                ds.upgrades_asked += 1
+                ds.upgrades_granted += rank(state.priority) >= max(rank(a) for a in asked)
             ds.urgent += "urgent" in asked_priorities(state)
             ds.rush += state.rush
             ds.info_requested += any(not w.late for w in state.waits)
@@ -497,7 +526,17 @@ def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: date
                 ds.ratings.append(state.rating)
             row = matrix.setdefault(state.customer_department, dict.fromkeys(chosen, 0))
             row[p] += 1
-    lapses.sort(key=lambda lapse: (-lapse.cost, lapse.id))
+    chains.share(lapses)
+    for item in lapses:
+        if item.shared_with is None and item.provider in stats:
+            stats[item.provider].lapse_cost += item.cost
+    lapses.sort(key=lambda lapse: (lapse.shared_with is not None, -lapse.cost, lapse.id))
+    links: dict[str, dict[str, int]] = {}
+    for _, provider, other in chains.links:
+        target = providers_of.get(other)
+        if target is not None and (provider in stats or target in stats):
+            row = links.setdefault(provider, {})
+            row[target] = row.get(target, 0) + 1
     return Report(
         period=period, now=now, as_of=min(as_of.values()) if as_of else now,
         providers=[stats[p] for p in chosen],
@@ -505,7 +544,39 @@ def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: date
         matrix={d: matrix[d] for d in sorted(matrix)},
         trend=[weeks[w] for w in sorted(weeks)],
         lapses=lapses,
+        links={p: dict(sorted(row.items())) for p, row in sorted(links.items())},
     )
+
+
+class _Chains:
+    """Requests linked by `blocks` (one made to fulfil another): a chain shares one cost."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.links: list[tuple[str, str, str]] = []
+
+    def find(self, rid: str) -> str:
+        root = rid
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        self.parent[rid] = root
+        return root
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def share(self, lapses: list[Lapse]) -> None:
+        """In each chain, count one cost: the largest, carried by its request; the others
+        name it in `shared_with`."""
+        groups: dict[str, list[Lapse]] = {}
+        for item in lapses:
+            groups.setdefault(self.find(item.id), []).append(item)
+        for group in groups.values():
+            group.sort(key=lambda x: (-x.cost, x.at, x.id))
+            for other in group[1:]:
+                other.shared_with = group[0].id
 
 
 def asked_priorities(state: RequestState) -> list[str]:
@@ -543,6 +614,9 @@ def _events(state: RequestState, stats: dict[str, ProviderStats],
     for record in state.promises:
         if record.provider in stats and inside(record.provider, record.made_at):
             stats[record.provider].promises[promise_outcome(record, state, now)] += 1
+    for at, provider, how in state.downgrades:
+        if provider in stats and inside(provider, at):
+            stats[provider].downgrades[how] += 1
 
 
 def _backlog(state: RequestState, ps: ProviderStats, as_of: datetime) -> None:

@@ -53,6 +53,7 @@ def tables(report: Report) -> list[Table]:
     sla: list[list[str]] = []
     care: list[list[str]] = []
     outcomes: list[list[str]] = []
+    negotiation: list[list[str]] = []
     for p in report.providers:
         d = p.day
         flow.append([p.provider, str(p.received), str(p.resolved), str(p.open),
@@ -74,9 +75,15 @@ def tables(report: Report) -> list[Table]:
             p.provider, str(p.escalations), str(p.redirects), fmt_stars(p.csat_avg),
             str(len(p.ratings)), fmt_pct(p.response_rate_pct), fmt_num(p.lapse_cost),
         ])
+        downgraded = p.to_dict()
+        negotiation.append([
+            p.provider, str(downgraded["downgrades"]), str(downgraded["downgrades_accepted"]),
+            str(downgraded["downgrades_contested"]), str(downgraded["downgrades_pending"]),
+        ])
     depts = [[d.department, str(d.requests), fmt_pct(_p(d.urgent, d.requests)),
               fmt_pct(_p(d.rush, d.requests)), fmt_pct(_p(d.info_requested, d.requests)),
               fmt_pct(_p(d.needed_by_met, d.needed_by_count)), str(d.needed_by_count),
+              str(d.upgrades_asked), str(d.upgrades_granted),
               fmt_stars(d.rating_avg)] for d in report.departments]
     providers = [p.provider for p in report.providers]
     matrix = [[dept, *(str(row.get(p, 0)) for p in providers), str(sum(row.values()))]
@@ -84,8 +91,13 @@ def tables(report: Report) -> list[Table]:
     trend = [[w.start.isoformat(), str(w.measured), str(w.met), fmt_pct(w.met_pct)]
              for w in report.trend]
     lapses = [[lapse.id, lapse.provider, lapse.department,
-               ", ".join(LAPSE_WORDS.get(r, r) for r in lapse.reasons), fmt_num(lapse.cost),
+               ", ".join(LAPSE_WORDS.get(r, r) for r in lapse.reasons),
+               fmt_num(lapse.cost) if lapse.shared_with is None
+               else f"shared with {lapse.shared_with}",
                lapse.kind, lapse.note or ""] for lapse in report.lapses]
+    link_cols = sorted({t for row in report.links.values() for t in row})
+    links = [[p, *(str(row.get(t, 0)) for t in link_cols), str(sum(row.values()))]
+             for p, row in report.links.items()]
     out: list[Table] = [
         ("Providers: requests and open backlog by age (calendar days)",
          ["Provider", "Received", "Resolved", "Open", *(f"Open {b}" for b in BUCKETS)], flow),
@@ -98,10 +110,14 @@ def tables(report: Report) -> list[Table]:
         ("Providers: escalations, satisfaction, cost of lapses",
          ["Provider", "Escalated", "Redirected", "Stars", "Ratings", "Rated", "Lapse cost"],
          care),
+        ("Providers: priorities agreed below the requested one (downgrades)",
+         ["Provider", "Downgrades", "Accepted", "Contested", "Pending"], negotiation),
         ("Requesting departments",
          ["Department", "Requests", "Urgent", "Rush", "Sent back for info", "Need-by met",
-          "Need-by dates", "Avg rating given"], depts),
+          "Need-by dates", "Upgrades asked", "Granted", "Avg rating given"], depts),
         ("Who depends on whom (requests made)", ["Department", *providers, "Total"], matrix),
+        ("Requests made for other requests (provider doing the work x provider whose request "
+         "waits)", ["Provider", *link_cols, "Total"], links),
         ("SLA compliance per week", ["Week of", "Clocks", "Met", "Compliance"], trend),
         (f"Cost of lapses: {fmt_num(report.lapse_cost)} "
          f"({fmt_num(report.lapse_cost_of('actual'))} recorded, "
@@ -216,6 +232,9 @@ def render_csv(report: Report) -> str:
     for w in data["trend"]:
         for key in ("measured", "met", "met_pct"):
             writer.writerow(["trend", w["week"], key, _csv(w[key])])
+    for provider, row in data["links"].items():
+        for target, n in row.items():
+            writer.writerow(["links", provider, target, n])
     for key in ("lapse_cost", "lapse_cost_actual", "lapse_cost_estimated"):
         writer.writerow(["total", "all", key, data[key]])
     _survey_csv(writer, data["survey"])

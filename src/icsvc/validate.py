@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from icsvc import history, ids, yamlio
 from icsvc.catalogue import Catalogue
 from icsvc.errors import ValidationError
+from icsvc.history import words
 from icsvc.model import Request, load_request
 from icsvc.store import PROVIDERS_FILE, Store
 
@@ -132,17 +132,11 @@ def _check_request(store: Store, path: Path, rel: str, r: Request,
     state = history.replay(r, cat)
     for name, (current, recorded) in history.differences(state, r).items():
         key = {"customer_email": "customer", "customer_department": "customer"}.get(name, name)
-        add([key], f"{key}: is {_show(current)} but its history says {_show(recorded)}; "
+        add([key], f"{key}: is {words(current)} but its history says {words(recorded)}; "
                    "change it with icsvc (triage, update) so the change is recorded")
     return out
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "unset"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return repr(value)
 
 
 __all__ = ["PROVIDERS_FILE", "Problem", "check_store"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from icsvc import history
@@ -28,7 +28,8 @@ def clock_json(clock: Clock, day: Any) -> dict[str, Any]:
         return {
             "due": clock.due.isoformat(),
             "state": clock.state,
-            "left": format_timedelta(clock.due - clock.start - clock.elapsed),
+            "left": format_timedelta(clock.due - clock.start - clock.elapsed,
+                                     timedelta(days=1)),
             "met_at": clock.met_at.isoformat() if clock.met_at else None,
         }
     return {

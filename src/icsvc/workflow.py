@@ -20,7 +20,7 @@ from icsvc import history, ids
 from icsvc.catalogue import PRIORITIES, Catalogue, rank
 from icsvc.dates import parse_when
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.history import CUSTOMER, PROVIDER, RequestState
+from icsvc.history import CUSTOMER, PROVIDER, RequestState, words
 from icsvc.intake import parse_info
 from icsvc.lifecycle import FINAL, OPEN, STATUSES, allowed_from
 from icsvc.model import Entry, Request
@@ -105,8 +105,8 @@ class Session:
         if disagree:
             name, (mine, told) = next(iter(disagree.items()))
             raise IcsvcError(
-                f"refused: {request.id}: the file's {name} is {_text(mine)} but its history "
-                f"says {_text(told)}; the file was edited by hand: fix it first (icsvc check)")
+                f"refused: {request.id}: the file's {name} is {words(mine)} but its history "
+                f"says {words(told)}; the file was edited by hand: fix it first (icsvc check)")
         self.replay = history.Replay(self.state, cat)
         self.provider = cat.provider(request.provider)
         self.roles = history.roles_of(actor, self.state, cat)
@@ -187,7 +187,8 @@ class Session:
 
     def priority(self, value: str, note: str | None) -> Entry | None:
         value = _choice(value, PRIORITIES, "--priority", "a priority")
-        if value == self.state.priority:
+        deciding = self.state.proposal == "contested" and history.ESCALATION in self.roles
+        if value == self.state.priority and not deciding:
             return None
         if value != self.state.requested_priority and not note:
             raise IcsvcError(
@@ -252,12 +253,6 @@ def _choice(value: str, accepted: tuple[str, ...], option: str, what: str) -> st
     return text
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return "unset"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return repr(value)
 
 
 def _note(text: str | None, option: str = "--note") -> str | None:

@@ -39,9 +39,12 @@ def provider_json(p: Provider) -> dict[str, Any]:
         "sla": {prio: p.sla[prio].to_dict() for prio in PRIORITIES},
         "services": [
             {"service": s.id, "description": s.description, "requires": list(s.requires),
-             "lead_time": s.lead_time.text if s.lead_time else None}
+             "lead_time": s.lead_time.text if s.lead_time else None,
+             "min_priority": s.min_priority}
             for s in p.services.values()
         ],
+        "agreements": [{"department": a.department, "priority": a.priority,
+                        "note": a.note or None} for a in p.agreements.values()],
     }
 
 
@@ -70,6 +73,13 @@ def run(ctx: Context, provider: str | None, fmt: str) -> None:
             services.add_row(s.id, escape(s.description), ", ".join(s.requires) or "-",
                              s.lead_time.text if s.lead_time else "-")
         con.print(services)
+        floors = [f"{s.id} is {s.min_priority} at least" for s in p.services.values()
+                  if s.min_priority]
+        for a in p.agreements.values():
+            floors.append(f"requests from {a.department} are {a.priority} at least"
+                          + (f" ({a.note})" if a.note else ""))
+        if floors:
+            con.print(f"  agreements: {escape('; '.join(floors))}")
         targets = Table(header_style="bold", box=None, padding=(0, 2, 0, 2))
         for col in ("priority", "acknowledge within", "resolve within", "progress note every"):
             targets.add_column(col)

@@ -93,6 +93,7 @@ def to_json(ex: Explanation) -> dict[str, Any]:
         "targets": dict(ex.request.targets),
         "targets_source": ex.targets_source,
         "providers_yaml_targets": ex.current_targets,
+        "changes": [{"at": d(at), "by": who, "what": what} for at, who, what in ex.changes],
         "clocks": {
             name: {
                 "target": c.target_text,
@@ -140,6 +141,10 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
         con.print(f"  (providers.yaml now says {now_says}; edits apply to new requests and "
                   "priority changes only)")
     con.print(f"Now: {_t(ctx.now, cal)}")
+    if ex.changes:
+        con.print("Changes:")
+        for at, who, what in ex.changes:
+            con.print(f"  {_t(at, cal)}  {who}  {escape(what)}")
     for name, c in ex.clocks.items():
         clock = c.clock
         con.print()

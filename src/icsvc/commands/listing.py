@@ -23,6 +23,7 @@ class Filters:
     departments: list[str]
     priorities: list[str]
     open_only: bool
+    mine: bool = False
 
 
 def _validate(values: list[str], accepted: tuple[str, ...] | list[str], option: str) -> None:
@@ -63,6 +64,11 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
     _validate(f.statuses, STATUSES, "--status")
     _validate(f.priorities, PRIORITIES, "--priority")
     chosen = store.load_all(warn, where=lambda s: matches(s, f))
+    if f.mine:
+        actor = ctx.actor()
+        managed = {d for d in cat.managers if cat.is_manager(actor, d)}
+        chosen = [r for r in chosen if r.customer_email == actor
+                  or r.customer_department in managed]
     chosen.sort(key=lambda r: r.created_at, reverse=True)
     if fmt == "json":
         print_json([request_json(r, cat, ctx.now) for r in chosen])
@@ -72,7 +78,10 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
         cal = cat.providers[r.provider].calendar
         state = history.replay(r, cat)
         rows.append({
-            "id": r.id, "provider": r.provider, "priority": r.priority, "status": r.status,
+            "id": r.id, "provider": r.provider,
+            "priority": r.priority + (f" ({state.proposal}; asked {r.requested_priority})"
+                                      if state.proposal in ("proposed", "contested") else ""),
+            "status": r.status,
             "department": r.customer_department, "title": r.title,
             "created": r.created_at.astimezone(cal.tz).date().isoformat(),
             "sla": sla_text(clocks(state, cat, ctx.now)), "rush": "rush" if r.rush else "",

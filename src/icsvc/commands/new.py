@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ class Options:
     cost: float | None
     impact_note: str | None
     fmt: str
+    blocks: list[str] = field(default_factory=list)
 
 
 def default_department(cat: Catalogue, actor: str, cwd: Path) -> str | None:
@@ -72,7 +73,7 @@ def run(ctx: Context, opts: Options) -> None:
         info=parse_info(opts.info, allow_empty=True),
         justification=opts.justification,
         department=opts.department or default_department(cat, actor, ctx.cwd),
-        cost=opts.cost, impact_note=opts.impact_note,
+        cost=opts.cost, impact_note=opts.impact_note, blocks=list(opts.blocks),
     )
     if sys.stdin.isatty() and sys.stdout.isatty():
         if missing_items(draft, cat):

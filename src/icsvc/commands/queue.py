@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from icsvc.commands import open_store
@@ -9,7 +10,9 @@ from icsvc.context import Context
 from icsvc.durations import format_timedelta
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.lifecycle import is_open
+from icsvc.model import Request
 from icsvc.queue import QueueItem, build, default_providers
+from icsvc.store import Store
 from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, warn
 from icsvc.views import request_json
 
@@ -28,14 +31,31 @@ def _sla_text(it: QueueItem, short: bool) -> str:
     return f"{it.state}: {', '.join(reasons)}"
 
 
-def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
+def _lookup(store: Store) -> Callable[[str], Request | None]:
+    """Find a blocked request by ID (another provider's, maybe), or None."""
+    def find(rid: str) -> Request | None:
+        try:
+            return store.load(rid)
+        except (IcsvcError, OSError):
+            return None
+
+    return find
+
+
+def run(ctx: Context, providers: list[str], mine: bool, fmt: str,
+        escalated: bool = False) -> None:
     store = open_store(ctx)
     cat = store.catalogue
     for pid in providers:
         if pid not in cat.providers:
             raise UsageError(f"queue: unknown provider {pid!r} "
                              f"(accepted: {', '.join(cat.providers)})")
-    actor: str | None = ctx.actor() if mine else None
+    actor: str | None = ctx.actor() if mine or escalated else None
+    if escalated and not providers:
+        providers = [pid for pid, p in cat.providers.items() if p.escalation == actor]
+        if not providers:
+            raise IcsvcError(f"queue --escalated: {actor} is the escalation contact of no "
+                             "provider")
     if not providers and not mine:
         try:
             actor = ctx.actor()
@@ -45,7 +65,8 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
     wanted = set(chosen)
     requests = store.load_all(warn, where=lambda s: is_open(s.status) and (
         not wanted or s.provider in wanted))
-    items = build(requests, cat, ctx.now, chosen, actor if mine else None)
+    items = build(requests, cat, ctx.now, chosen, actor if mine else None,
+                  lookup=_lookup(store), escalated_to=actor if escalated else None)
     if fmt == "json":
         out = []
         for it in items:
@@ -77,7 +98,8 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str) -> None:
               "sla": {row["sla"]: STATE_STYLE.get(row["sla"].split(":")[0], "")
                       for row in rows}}
     scope = ", ".join(chosen) if chosen else "all providers"
-    title = f"Queue: {scope}" + (f" (assigned to {actor})" if mine else "")
+    title = f"Queue: {scope}" + (f" (assigned to {actor})" if mine else "") + (
+        f" (escalated to {actor})" if escalated else "")
     print_rows(rows, COLUMNS, fmt, title=title if fmt != "csv" else None, styles=styles,
                empty=f"{title}: nothing open", flex=("title", "sla"),
                droppable=("department", "owner", "status"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from icsvc.commands import open_store
 from icsvc.context import Context
+from icsvc.store import Store
 from icsvc.ui import STATE_STYLE, console, print_json, styled, when
 from icsvc.views import iso, request_json
 
@@ -77,11 +78,18 @@ def describe(entry: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def waits_for(store: Store, rid: str) -> list[dict[str, str]]:
+    """The requests that exist to fulfil this one (their `blocks` names it)."""
+    return [{"id": r.id, "provider": r.provider, "status": r.status}
+            for r in store.load_all() if rid in r.blocks]
+
+
 def run(ctx: Context, request_id: str, fmt: str) -> None:
     store = open_store(ctx)
     request = store.load(request_id)
     cat = store.catalogue
     data = request_json(request, cat, ctx.now)
+    data["waits_for"] = waits_for(store, request.id)
     if fmt == "json":
         print_json(data)
         return
@@ -131,7 +139,10 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
         rows.append(("impact", f"{request.impact.get('cost')} ({kind}) "
                                f"{request.impact.get('note', '')}".strip()))
     if data["blocks"]:
-        rows.append(("blocks", ", ".join(data["blocks"]) + " (waiting for this one)"))
+        rows.append(("blocks", ", ".join(data["blocks"]) + " (they wait for this one)"))
+    if data["waits_for"]:
+        rows.append(("waits for", ", ".join(f"{w['id']} ({w['status']})"
+                                             for w in data["waits_for"])))
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column(overflow="fold")
