@@ -532,3 +532,29 @@ def test_json_answer_contract(sv: tuple[Store, dict[str, str]]) -> None:
     assert list(data) == ["quarter", "provider", "person", "department", "rating", "comment",
                           "answered_at", "history", "path"]
     assert json.loads(json.dumps(data)) == data
+
+
+def test_hostile_answer_files_are_one_line_each_and_stop_nothing(
+        sv: tuple[Store, dict[str, str]]) -> None:
+    store, _ = sv
+    answer(store, "engineering", MARIA, 4)
+    folder = store.root / "surveys" / "2026Q4" / "engineering"
+    (folder / "sam@example.com.yaml").write_bytes(b"quarter: \xff\xfe\n")
+    (folder / "lee@example.com.yaml").write_text("- a list\n- not a mapping\n")
+    (folder / "dir.yaml").mkdir()
+    (folder / "ana@example.com.yaml").write_text("<<<<<<< ours\nrating: 4\n=======\n")
+    out = store.fails("check", now=NOW).out
+    lines = sorted(out.strip().splitlines())
+    assert len(lines) == 3, out
+    assert lines[0].startswith("surveys/2026Q4/engineering/ana@example.com.yaml:1: git conflict")
+    assert lines[1].startswith("surveys/2026Q4/engineering/lee@example.com.yaml:1: expected a "
+                               "mapping")
+    assert lines[2] == "surveys/2026Q4/engineering/sam@example.com.yaml:1: not UTF-8 text"
+    # the other commands skip them with a warning and go on
+    result = store.ok("survey", "send", "-q", "2026Q4", "-f", "json", now=NOW)
+    assert result.err.count("warning: skipped surveys/2026Q4/engineering/") == 3
+    assert [p["person"] for p in result.json()["people"] if p["answered"]] == [MARIA]
+    report = store.ok("report", "--quarter", "2026Q4", "-f", "json", now=NOW)
+    assert report.json()["survey"]["providers"][0]["answers"] == 1
+    assert store.ok("survey", "answer", "engineering", "-q", "2026Q4", "-r", "5",
+                    actor=MARIA, now=NOW)
