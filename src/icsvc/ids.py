@@ -18,9 +18,14 @@ ID_PATTERN = re.compile(f"^[{ALPHABET}]{{{LENGTH}}}$")
 _READ = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
-def new_id(taken: set[str] | None = None) -> str:
+def new_id(taken: set[str] | None = None, seed: str | None = None) -> str:
+    """A random ID not in `taken`. With a `seed` (ICSVC_ID_SEED and the request's content,
+    for demos and tests) the same request always gets the same ID."""
+    import random
+
+    choice = random.Random(seed).choice if seed else secrets.choice
     while True:
-        value = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        value = "".join(choice(ALPHABET) for _ in range(LENGTH))
         if not taken or value not in taken:
             return value
 

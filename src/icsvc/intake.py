@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -194,7 +195,8 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
             impact["note"] = draft.impact_note
     elif draft.impact_note:
         raise UsageError(f"{names('impact_note')} needs {names('cost')} (the cost of a lapse)")
-    rid = ids.new_id(taken)
+    seed = os.environ.get("ICSVC_ID_SEED")
+    rid = ids.new_id(taken, f"{seed}:{actor}:{now.isoformat()}:{draft.title}" if seed else None)
     local_now = now.astimezone(provider.calendar.tz).replace(microsecond=0)
     priority = expected_priority(provider, service.id, draft.department, draft.priority)
     request = Request(

@@ -1,0 +1,165 @@
+"""Keep the README's examples true: run every `$ ...` command of its console blocks in a
+copy of the example store and put what it prints under it.
+
+    python scripts/readme_tour.py            # report blocks whose output is out of date
+    python scripts/readme_tour.py --write    # rewrite them in README.md
+
+Each README section (`<!-- section:NAME -->`) runs in a fresh copy of the example store (a
+git repository with one commit), in a folder shown as `~/acme`; its blocks run in order, so
+a later block sees what an earlier one did. An HTML comment before a block sets the
+environment of the section from there on, e.g.
+`<!-- tour: ICSVC_NOW=2026-11-24T15:00:00-05:00 ICSVC_USER=ana@example.com COLUMNS=100 -->`;
+`<!-- tour: skip -->` leaves the next block alone (output that cannot be reproduced here).
+Time (`ICSVC_NOW`), new IDs (`ICSVC_ID_SEED`) and commit dates are pinned, so the output is
+the same on every machine. Exit 1 when a block is out of date (without --write).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+SHOWN_AS = "~/acme"
+SECTION = re.compile(r"^<!-- section:([\w-]+) -->$")
+DIRECTIVE = re.compile(r"^<!-- tour: (.*) -->$")
+DEFAULTS = {
+    "ICSVC_NOW": "2026-11-24T15:00:00-05:00",
+    "ICSVC_ID_SEED": "readme",
+    "COLUMNS": "100",
+    "GIT_AUTHOR_DATE": "2026-11-24T15:00:00-05:00",
+    "GIT_COMMITTER_DATE": "2026-11-24T15:00:00-05:00",
+}
+
+
+def _icsvc_bin() -> str:
+    found = shutil.which("icsvc", path=str(Path(sys.executable).parent)) or shutil.which("icsvc")
+    if not found:
+        raise SystemExit("icsvc is not installed (pip install -e .)")
+    return str(Path(found).parent)
+
+
+class Tour:
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.store: Path | None = None
+        self.env: dict[str, str] = {}
+
+    def section(self, name: str) -> None:
+        self.store = self.work / name / "acme"
+        if self.store.parent.exists():
+            shutil.rmtree(self.store.parent)
+        self.store.mkdir(parents=True)
+        shutil.copy(ROOT / "providers.yaml", self.store / "providers.yaml")
+        shutil.copytree(ROOT / "requests", self.store / "requests")
+        (self.store / ".gitignore").write_text(".icsvc/\n")
+        home = self.store.parent / "home"
+        home.mkdir()
+        self.env = {
+            "PATH": f"{_icsvc_bin()}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "HOME": str(home), "LANG": "C.UTF-8", "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Acme", "GIT_COMMITTER_NAME": "Acme",
+            "GIT_AUTHOR_EMAIL": "admin@example.com", "GIT_COMMITTER_EMAIL": "admin@example.com",
+            **DEFAULTS,
+        }
+        for args in (["init", "-q", "-b", "main"], ["add", "-A"],
+                     ["commit", "-qm", "The example organisation"]):
+            subprocess.run(["git", *args], cwd=self.store, env=self.env, check=True)
+        self.run("icsvc git-setup --quiet")
+
+    def set(self, text: str) -> None:
+        for pair in shlex.split(text):
+            key, _, value = pair.partition("=")
+            self.env[key] = value
+
+    def run(self, command: str) -> str:
+        assert self.store is not None
+        proc = subprocess.run(["bash", "-c", command + " 2>&1"], cwd=self.store, env=self.env,
+                              capture_output=True, text=True, timeout=120)
+        out = proc.stdout.replace(str(self.store), SHOWN_AS)
+        return "\n".join(line.rstrip() for line in out.splitlines())
+
+
+def refresh(text: str, tour: Tour) -> str:
+    lines = text.split("\n")
+    out: list[str] = []
+    skip = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        out.append(line)
+        i += 1
+        if (m := SECTION.match(line)) is not None:
+            tour.section(m.group(1))
+        elif (m := DIRECTIVE.match(line)) is not None:
+            if m.group(1).strip() == "skip":
+                skip = True
+            else:
+                tour.set(m.group(1))
+        elif line == "```console":
+            block: list[str] = []
+            while i < len(lines) and lines[i] != "```":
+                block.append(lines[i])
+                i += 1
+            out.extend(block if skip or tour.store is None else _rerun(block, tour))
+            skip = False
+    return "\n".join(out)
+
+
+def _rerun(block: list[str], tour: Tour) -> list[str]:
+    """The block with each command's output replaced by what it prints now."""
+    out: list[str] = []
+    i = 0
+    while i < len(block):
+        if not block[i].startswith("$ "):
+            i += 1  # old output
+            continue
+        shown = [block[i]]
+        while shown[-1].endswith("\\") and i + 1 < len(block):
+            i += 1
+            shown.append(block[i])
+        i += 1
+        command = "\n".join(shown)[2:]
+        out.extend(shown)
+        printed = tour.run(command.replace("\\\n", " "))
+        if printed:
+            out.extend(printed.split("\n"))
+        while i < len(block) and not block[i].startswith("$ ") and block[i] == "":
+            i += 1
+        if i < len(block) and block[i - 1] == "" and out[-1] != "":
+            out.append("")
+    while out and out[-1] == "":
+        out.pop()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help="rewrite README.md in place")
+    args = parser.parse_args()
+    text = README.read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="icsvc-tour-") as work:
+        fresh = refresh(text, Tour(Path(work)))
+    if fresh == text:
+        print("README.md: every example is up to date")
+        return 0
+    if args.write:
+        README.write_text(fresh, encoding="utf-8")
+        print("README.md: examples rewritten")
+        return 0
+    sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), fresh.splitlines(True),
+                                               "README.md", "README.md (now)"))
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
