@@ -24,13 +24,17 @@ def _providers(store: Store, names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _started_somewhere(store: Store, quarter: Quarter, now: datetime) -> None:
-    """Refuse a quarter that has begun for no provider yet."""
+def _started_somewhere(store: Store, quarter: Quarter, now: datetime,
+                       providers: list[str]) -> None:
+    """Refuse a quarter that has begun for none of the providers yet."""
     cat = store.catalogue
-    reasons = [survey.not_started(quarter, cat, p, now) for p in cat.providers]
-    if reasons and all(reasons):
-        first = min(cat.providers, key=lambda p: quarter.bounds(cat.providers[p].calendar.tz)[0])
-        raise IcsvcError(f"refused: {reasons[list(cat.providers).index(first)]}")
+    names = providers or list(cat.providers)
+    if not names:
+        return
+    first = min(names, key=lambda p: quarter.bounds(cat.providers[p].calendar.tz)[0])
+    why = survey.not_started(quarter, cat, first, now)
+    if why is not None:
+        raise IcsvcError(f"refused: {why}")
 
 
 def send(ctx: Context, quarter_text: str, providers: list[str], fmt: str) -> None:
@@ -38,7 +42,7 @@ def send(ctx: Context, quarter_text: str, providers: list[str], fmt: str) -> Non
     quarter = survey.parse_quarter(quarter_text)
     store = open_store(ctx)
     chosen = _providers(store, providers)
-    _started_somewhere(store, quarter, ctx.now)
+    _started_somewhere(store, quarter, ctx.now, chosen)
     asked = survey.load_who_to_ask(store, quarter, chosen or None, warn)
     if fmt == "json":
         print_json({"quarter": quarter.label, "people": [a.to_dict() for a in asked]})
