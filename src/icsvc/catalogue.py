@@ -125,6 +125,47 @@ class Person:
     signing_keys: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class NotifyConfig:
+    """`notify:` in providers.yaml: where notifications and digests go. Each channel is an
+    apprise URL as written (`${VAR}` references are expanded when sending; `{email}` is the
+    recipient's address, making the channel personal)."""
+
+    default: tuple[str, ...] = ()
+    providers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Provider -> the channels of its members and escalation contact."""
+    departments: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Requesting department -> the channels of its members and managers."""
+    link: str | None = None
+    """A URL template for a request (`{path}`, `{id}`), shown in every message."""
+
+
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+"""An environment variable reference in a channel URL: `${SMTP_PASSWORD}`."""
+RECIPIENT = "{email}"
+"""The placeholder for the recipient's email address in a personal channel's URL."""
+SECRET_PARAMS = ("pass", "password", "pwd", "secret", "token", "apikey", "api_key", "key")
+"""Query parameters whose value is a secret (it must be an environment variable reference)."""
+
+
+def literal_secret(url: str) -> str | None:
+    """What in a channel URL is a secret written out instead of referenced from the
+    environment (`the password`, `the 'token' parameter`), or None."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    userinfo = netloc.rpartition("@")[0]
+    if ":" in userinfo:
+        password = userinfo.split(":", 1)[1]
+        if password and not ENV_REF.fullmatch(password):
+            return "the password"
+    query = rest.partition("?")[2].partition("#")[0]
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if name.lower() in SECRET_PARAMS and value and not ENV_REF.fullmatch(value):
+            return f"the {name!r} parameter"
+    return None
+
+
 def noreply_email(login: str) -> str:
     """The address GitHub gives a login for commits made on their behalf."""
     return f"{login}@{NOREPLY_DOMAIN}"
@@ -147,6 +188,7 @@ class Catalogue:
     def at_risk(self) -> float:
         return self.settings.at_risk
     people: dict[str, Person] = field(default_factory=dict)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def provider(self, name: str) -> Provider:
         try:
@@ -191,7 +233,7 @@ def parse_catalogue(path: Path, text: str, data: Any) -> Catalogue:
     root = fc.mapping(
         data, [], required=["calendars", "providers"],
         allowed=["calendars", "providers", "departments", "settings", "admins",
-                 "people"],
+                 "people", "notify"],
     )
     calendars = {
         name: _calendar(fc, str(name), spec)
@@ -225,8 +267,61 @@ def parse_catalogue(path: Path, text: str, data: Any) -> Catalogue:
         admins = tuple(fc.string_list(root["admins"], ["admins"], fc.email))
     settings = _settings(fc, root.get("settings"))
     people = _people(fc, root["people"]) if root.get("people") is not None else {}
+    notify = (_notify(fc, root["notify"], providers, [*departments, *managers])
+              if root.get("notify") is not None else NotifyConfig())
     return Catalogue(path, calendars, providers, departments, settings, managers, admins,
-                     people)
+                     people, notify)
+
+
+def _notify(fc: FileChecker, raw: Any, providers: dict[str, Provider],
+            departments: list[str]) -> NotifyConfig:
+    """`notify:` {default, providers, departments: channel URL or list of them; link}."""
+    keys = ["notify"]
+    body = fc.mapping(raw, keys, allowed=["default", "providers", "departments", "link"])
+
+    def urls(value: Any, where: list[Key]) -> tuple[str, ...]:
+        listed = value if isinstance(value, list) else [value]
+        out = []
+        for i, item in enumerate(listed):
+            at = [*where, i] if isinstance(value, list) else where
+            url = fc.string(item, at).strip()
+            if not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", url, re.IGNORECASE):
+                fc.fail(at, f"{url!r} is not a channel URL (accepted: an apprise URL such as "
+                            "mailtos://user:${SMTP_PASSWORD}@smtp.example.com?to={email}, "
+                            "slack://..., msteams://..., json://host/path)")
+            leftover = ENV_REF.sub("", url).replace(RECIPIENT, "")
+            if "{" in leftover or "}" in leftover:
+                fc.fail(at, f"{url!r}: unknown placeholder (accepted: {RECIPIENT} for the "
+                            "recipient's address, ${VARIABLE} for an environment variable)")
+            secret = literal_secret(url)
+            if secret is not None:
+                fc.fail(at, f"{secret} is written in the URL: secrets never go in the "
+                            "repository; reference an environment variable instead, e.g. "
+                            "${SMTP_PASSWORD}, set where icsvc notify runs")
+            out.append(url)
+        return tuple(out)
+
+    def grouped(name: str, known: list[str]) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for group, value in fc.mapping(body.get(name) or {}, [*keys, name]).items():
+            if str(group) not in known:
+                fc.fail([*keys, name, str(group)],
+                        f"unknown {name[:-1]} {group!r} (accepted: {', '.join(known) or 'none'})")
+            out[str(group)] = urls(value, [*keys, name, str(group)])
+        return out
+
+    link = None
+    if body.get("link") is not None:
+        link = fc.string(body["link"], [*keys, "link"]).strip()
+        if not re.match(r"^https?://", link):
+            fc.fail([*keys, "link"], f"{link!r} is not a web address (accepted: https://..., "
+                                     "with {path} or {id} for the request)")
+    return NotifyConfig(
+        default=urls(body["default"], [*keys, "default"]) if body.get("default") else (),
+        providers=grouped("providers", list(providers)),
+        departments=grouped("departments", list(dict.fromkeys(departments))),
+        link=link,
+    )
 
 
 def _settings(fc: FileChecker, raw: Any) -> Settings:

@@ -53,7 +53,9 @@ def send(
     each provider that held it then), with their department, how many requests, and
     whether they already answered.
 
-    It lists; sending by email or chat arrives with notifications."""
+    It lists only, as a --dry-run would: sending the invitations through the channels of
+    'icsvc notify' (notify: in providers.yaml) arrives with the notifications; until then,
+    --format csv or json feeds a mail merge."""
     from icsvc.commands import survey as cmd
 
     cmd.send(_context(store, None), quarter, provider or [], fmt.value)

@@ -326,3 +326,22 @@ def paths_touched(cwd: Path, base: str, pathspecs: list[str]) -> set[str]:
     result = run(cwd, "log", "--full-history", "--format=", "--name-only", "--no-renames",
                  f"{base}..HEAD", "--", *pathspecs, what="git log")
     return {line.strip() for line in result.out.splitlines() if line.strip()}
+
+
+def diff_paths(cwd: Path, a: str, b: str, folder: str) -> list[str]:
+    """Files under `folder` that differ between commits `a` and `b` (a move is its two
+    paths: the file removed and the file added)."""
+    result = run(cwd, "diff", "--name-only", "--no-renames", "-z", a, b, "--", folder,
+                 what=f"git diff {a[:12]} {b[:12]}")
+    return sorted(p for p in result.out.split("\0") if p)
+
+
+def ls_tree(cwd: Path, rev: str, folder: str) -> list[str]:
+    """Every file path under `folder` at `rev` (relative to the repository root)."""
+    result = run(cwd, "ls-tree", "-r", "--name-only", "-z", rev, "--", folder,
+                 what=f"listing {folder} at {rev[:12]}")
+    return [p for p in result.out.split("\0") if p]
+
+
+NULL_COMMIT = "0" * 40
+"""What GitHub gives as the commit before the first push of a branch."""

@@ -1,0 +1,64 @@
+"""`icsvc digest daily|weekly`: each provider member's day, each manager's week."""
+
+from __future__ import annotations
+
+from icsvc import digest
+from icsvc.commands import open_store
+from icsvc.commands.notify import deliver, report
+from icsvc.context import Context
+from icsvc.errors import IcsvcError, UsageError
+from icsvc.lifecycle import is_open
+from icsvc.notify import Message, Record, configured, env_channels, environment, locked
+from icsvc.store import Store
+from icsvc.ui import warn
+
+KINDS = ("daily", "weekly")
+
+
+def run(ctx: Context, kind: str, dry_run: bool, fmt: str) -> None:
+    if kind not in KINDS:
+        raise UsageError(f"digest: {kind!r} is not a digest (accepted: {', '.join(KINDS)})")
+    store = open_store(ctx)
+    env = environment()
+    if dry_run:
+        _digest(ctx, store, kind, env, dry_run, fmt)
+        return
+    with locked(store.root):
+        _digest(ctx, store, kind, env, dry_run, fmt)
+
+
+def _digest(ctx: Context, store: Store, kind: str, env: dict[str, str], dry_run: bool,
+            fmt: str) -> None:
+    cat = store.catalogue
+    record = Record.load(store.root)
+    env_urls = env_channels(env)
+    messages: list[Message]
+    if kind == "daily":
+        requests = store.load_all(warn, where=lambda s: is_open(s.status))
+        messages = digest.daily(requests, cat, ctx.now, env_urls, record)
+        covers = f"the queues at {ctx.now.isoformat()}"
+    else:
+        monday, sunday = digest.last_week(ctx.now)
+        covers = f"the week {monday.isoformat()} to {sunday.isoformat()}"
+
+        def report_html(scope: tuple[str, ...]) -> tuple[str, str]:
+            from icsvc import report_render
+            from icsvc.commands.report import relevant_to
+            from icsvc.report import build, make_period
+
+            period = make_period(ctx.now, monday.isoformat(), sunday.isoformat())
+            requests = store.load_all(warn, where=relevant_to(period, ctx.now))
+            built = build(requests, cat, period, ctx.now, list(scope))
+            return report_render.heading(built), report_render.render_html(built)
+
+        messages = digest.weekly(cat, monday, env_urls, record, report_html)
+    if messages and not dry_run and not configured(cat, env_urls):
+        raise IcsvcError("no notification channel is configured: add 'notify:' to "
+                         "providers.yaml or set ICSVC_NOTIFY_URL")
+    if fmt == "text":
+        print(f"The {kind} digest: {covers}.")
+    outcomes = deliver(messages, env, record, ctx.now, dry_run, fmt)
+    if not dry_run:
+        record.save(ctx.now)
+    report(outcomes, fmt, dry_run, {"digest": kind, "covers": covers})
+
