@@ -78,9 +78,10 @@ def git(store: Store, *args: str, cwd: Path | None = None, author: str | None = 
 
 
 def newest_entry(root: Path) -> datetime | None:
-    """The time of the newest history entry in the work tree's request files."""
+    """The time of the newest history entry in the work tree's request files and survey
+    answers."""
     newest: datetime | None = None
-    for path in (root / "requests").rglob("*.yaml"):
+    for path in [*(root / "requests").rglob("*.yaml"), *(root / "surveys").rglob("*.yaml")]:
         try:
             data = yamlio.load(path.read_text(encoding="utf-8"))
         except Exception:  # noqa: BLE001 - a broken file has no time to offer

@@ -27,22 +27,31 @@ RUN_BY_MACHINES = {"merge-driver", "completion"}
 """Run by git and by shells with fixed arguments: no --as/--store/--format."""
 
 
-def options(name: str) -> set[str]:
-    return {opt for p in commands()[name].params for opt in p.opts}
+def leaves() -> dict[str, Any]:
+    """Every command people run, groups' subcommands included (`survey send`)."""
+    out: dict[str, Any] = {}
+    for name, command in commands().items():
+        subs = getattr(command, "commands", None)
+        if subs:
+            out.update({f"{name} {sub}": c for sub, c in subs.items()})
+        else:
+            out[name] = command
+    return out
 
 
 def test_every_command_takes_as_store_and_format() -> None:
-    for name in commands():
+    for name, command in leaves().items():
         if name in RUN_BY_MACHINES:
             continue
         wanted = {"--format"} if name == "schema" else {"--as", "--store", "--format"}
-        assert wanted <= options(name), (name, wanted - options(name))
+        options = {opt for p in command.params for opt in p.opts}
+        assert wanted <= options, (name, wanted - options)
 
 
 def test_metavars_read_as_words() -> None:
     group: Any = typer.main.get_command(app)
-    for name, command in commands().items():
-        parent = group.make_context("icsvc", [name], resilient_parsing=True)
+    for name, command in leaves().items():
+        parent = group.make_context("icsvc", name.split(), resilient_parsing=True)
         ctx = command.make_context(name, ["--help"], parent=parent, resilient_parsing=True)
         shown = [record[0] for p in command.params
                  if (record := p.get_help_record(ctx)) is not None]
@@ -55,7 +64,7 @@ def test_metavars_read_as_words() -> None:
 
 def test_every_help_ends_with_real_examples() -> None:
     group: Any = typer.main.get_command(app)
-    for name, command in commands().items():
+    for name, command in leaves().items():
         epilog = command.epilog or ""
         assert epilog.startswith("Examples:"), name
         lines = [ln.strip() for ln in epilog.splitlines()[1:] if ln.strip() not in ("", "\b")]
@@ -67,22 +76,23 @@ def test_every_help_ends_with_real_examples() -> None:
             args = shlex.split(line.split("  #")[0].split(" > ")[0])[1:]
             # the example parses: no unknown option, no missing argument, no bad choice
             ctx = group.make_context("icsvc", list(args), resilient_parsing=False)
-            sub = group.get_command(ctx, args[0])
-            sub.make_context(args[0], args[1:], parent=ctx)
+            depth = len(name.split())
+            command.make_context(" ".join(args[:depth]), args[depth:], parent=ctx)
 
 
-@pytest.mark.parametrize("name", sorted(commands()))
+@pytest.mark.parametrize("name", sorted(leaves()))
 def test_usage_errors_are_one_line(store: Store, name: str) -> None:
-    for args in ([name, "--no-such-option"], [name, "--format", "nope"]):
+    words = name.split()
+    for args in ([*words, "--no-such-option"], [*words, "--format", "nope"]):
         if name in RUN_BY_MACHINES and "--format" in args:
             continue
         r = store.fails(*args, code=2)
         assert r.err.startswith("icsvc: error: "), r.err
         assert r.err.count("\n") == 1, r.err
         assert r.out == ""
-    required = [p for p in commands()[name].params if p.required]
+    required = [p for p in leaves()[name].params if p.required]
     if required:
-        r = store.fails(name, code=2)
+        r = store.fails(*words, code=2)
         assert r.err.startswith(f"icsvc: error: {name}: missing ") and r.err.count("\n") == 1
 
 

@@ -320,12 +320,12 @@ def check(
 
 def _register_groups() -> None:
     """Command groups live in their own modules and register on `app` when imported; the
-    order here is the order of `icsvc --help`: requester, provider, reports, notifications,
-    git, GitHub, tools."""
+    order here is the order of `icsvc --help`: requester, provider, reports, survey,
+    notifications, git, GitHub, tools."""
     import importlib
 
-    for module in ("cli_workflow", "cli_reports", "cli_notify", "cli_git", "cli_github",
-                   "cli_tools"):
+    for module in ("cli_workflow", "cli_reports", "cli_survey", "cli_notify", "cli_git",
+                   "cli_github", "cli_tools"):
         importlib.import_module(f"icsvc.{module}")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icsvc import names
+from icsvc import names, survey
 from icsvc import report_render as render
 from icsvc.catalogue import Catalogue
 from icsvc.commands import open_store
@@ -19,7 +19,7 @@ from icsvc.dates import DateError, parse_day
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.lifecycle import is_open
 from icsvc.report import Period, Report, build, make_period
-from icsvc.store import Summary
+from icsvc.store import Store, Summary, summarize
 from icsvc.ui import console, progress, warn
 
 if TYPE_CHECKING:
@@ -92,11 +92,20 @@ def run(ctx: Context, opts: Options) -> None:
         raise UsageError(str(exc)) from None
     if opts.output is not None and opts.output.is_dir():
         raise UsageError(f"--output: {opts.output} is a folder (accepted: a file path)")
+    # the quarterly survey: the answers of the trend's quarters; when there are any, the
+    # requests made in the period's quarters are loaded too (who was asked)
+    answers, surveyed = _survey_inputs(store, period)
+    relevant = relevant_to(period, ctx.now)
     with progress(lambda: sum(1 for _ in store.request_files())) as step:
-        requests = store.load_all(warn, progress=step("Loading requests"),
-                                  where=relevant_to(period, ctx.now))
+        loaded = store.load_all(warn, progress=step("Loading requests"),
+                                where=relevant if surveyed is None
+                                else lambda s: relevant(s) or surveyed(s))
+        requests = loaded if surveyed is None else [r for r in loaded
+                                                    if relevant(summarize(r))]
         report = build(requests, cat, period, ctx.now, providers,
                        progress=step("Computing figures", len(requests)))
+    report.surveys = survey.results(answers, cat, period, providers,
+                                    loaded if surveyed is not None else None)
     if fmt == "table" and opts.output is None:
         show(report)
         return
@@ -115,6 +124,15 @@ def run(ctx: Context, opts: Options) -> None:
     except OSError as exc:
         raise IcsvcError(f"--output: cannot write {opts.output}: {exc.strerror}") from None
     console(stderr=True).print(f"Wrote {opts.output} ({fmt})", markup=False)
+
+
+def _survey_inputs(store: Store, period: Period) -> \
+        tuple[list[survey.Answer], Callable[[Summary], bool] | None]:
+    """The survey answers of the report's trend quarters, and a load filter for the requests
+    made in the period's quarters (None when nobody answered: nothing more to load)."""
+    quarters = survey.quarters_of(period)
+    answers = survey.load_answers(store.root, survey.trend_quarters(quarters[-1]), warn)
+    return answers, (survey.created_within(quarters) if answers else None)
 
 
 def show(report: Report) -> None:
