@@ -9,6 +9,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import ICSVC, Store
@@ -63,20 +64,14 @@ def test_no_pager_off_a_terminal(store: Store, tmp_path: Path) -> None:
     assert proc.stdout == plain and not record.exists()
 
 
-def test_the_default_pager(monkeypatch: object) -> None:
-    import pytest
-
-    mp = pytest.MonkeyPatch()
-    try:
-        mp.delenv("ICSVC_PAGER", raising=False)
-        mp.delenv("PAGER", raising=False)
-        assert pager.pager_command() in ("less -R", None)  # None where less is not installed
-        mp.setenv("PAGER", "more")
-        assert pager.pager_command() == "more"
-        mp.setenv("ICSVC_PAGER", "cat")
-        assert pager.pager_command() is None
-    finally:
-        mp.undo()
+def test_the_default_pager(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ICSVC_PAGER", raising=False)
+    monkeypatch.delenv("PAGER", raising=False)
+    assert pager.pager_command() in ("less -R", None)  # None where less is not installed
+    monkeypatch.setenv("PAGER", "more")
+    assert pager.pager_command() == "more"
+    monkeypatch.setenv("ICSVC_PAGER", "cat")
+    assert pager.pager_command() is None
 
 
 def big_store(store: Store, count: int = 2001) -> None:
