@@ -116,3 +116,12 @@ def clone(store: Store, source: str, dest: Path) -> Store:
     subprocess.run(["git", "clone", "-q", source, str(dest)], env=store.env, check=True,
                    capture_output=True)
     return Store(dest, dict(store.env))
+
+
+def base_commit(store: Store, message: str, author: str = "test@example.com") -> None:
+    """Commit everything, dated before the entries the tests write (like the store's first
+    commit), so a branch started here passes `check --base`'s dating rule."""
+    from conftest import STORE_MADE
+
+    store.git("add", "-A")
+    store.git("commit", "-qm", message, f"--author=Someone <{author}>", date=STORE_MADE)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli import ActorOpt, ShowFormat, StoreOpt, _context, app
+from icsvc.cli import ActorOpt, ShowFormat, StoreOpt, _context, app, examples
 
 survey_app = typer.Typer(
     name="survey",
@@ -29,11 +29,6 @@ QuarterOpt = Annotated[str, typer.Option(
     "--quarter", "-q", metavar="QUARTER", help="The quarter, e.g. 2026Q4.")]
 
 
-def examples(*lines: str) -> str:
-    """A command's help epilog: real examples, one command a line, kept as typed."""
-    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
-
-
 @survey_app.command("send", epilog=examples(
     "icsvc survey send --quarter 2026Q4",
     "icsvc survey send --quarter 2026Q4 --provider engineering --format csv",
@@ -46,6 +41,7 @@ def send(
     = None,
     fmt: Annotated[SendFormat, typer.Option("--format", "-f", help="Output format.")] =
     SendFormat.table,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Who each provider should ask about a quarter: everyone who made a request to it in
@@ -58,7 +54,7 @@ def send(
     --format csv or json feeds a mail merge."""
     from icsvc.commands import survey as cmd
 
-    cmd.send(_context(store, None), quarter, provider or [], fmt.value)
+    cmd.send(_context(store, actor), quarter, provider or [], fmt.value)
 
 
 @survey_app.command("answer", epilog=examples(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -70,16 +71,33 @@ def dump(data: Any) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder and rename, so a file is never half-written."""
+    """Write via a temp file in the same folder and rename, so a file is never half-written.
+    The file gets the mode it had, or a new file's usual mode (0666 less the umask), not the
+    temp file's 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it, and back)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def line_of(text: str, keys: Sequence[str | int]) -> int | None:

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from icsvc.context import Context
 from icsvc.store import Store, find_store
 
 
 def open_store(ctx: Context) -> Store:
     return Store(find_store(ctx.cwd, ctx.store_override))
+
+
+def in_git(root: Path) -> bool:
+    """Whether the store is inside a git work tree (looked up on disk, no git process)."""
+    return any((folder / ".git").exists() for folder in (root, *root.parents))
+
+
+def next_step(store: Store, step: str = "icsvc commit") -> None:
+    """The one line that ends a command that changed a request: what to run next."""
+    if in_git(store.root):
+        from icsvc.ui import console
+
+        console().print(f"Next: {step}", markup=False, soft_wrap=True)

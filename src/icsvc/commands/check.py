@@ -9,7 +9,7 @@ import typer
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.store import Store
-from icsvc.ui import console, print_json
+from icsvc.ui import console, print_json, progress
 from icsvc.validate import Problem, check_store
 
 
@@ -73,7 +73,8 @@ def survey_problems(store: Store, problems: list[Problem]) -> int:
 def run(ctx: Context, fmt: str, base: str | None = None,
         require_signed: bool | None = None) -> None:
     store = open_store(ctx)
-    problems = check_store(store)
+    with progress(lambda: sum(1 for _ in store.request_files())) as step:
+        problems = check_store(store, progress=step("Checking requests"))
     problems.extend(codeowners_problems(store))
     problems.extend(forms_problems(store))
     answers = survey_problems(store, problems)
