@@ -248,4 +248,22 @@ def make_store(root: Path, providers: str = PROVIDERS) -> Store:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    yield make_store(tmp_path / "store")
+    made = make_store(tmp_path / "store")
+    yield made
+    assert_schema_accepts_valid_files(made.root)
+
+
+def assert_schema_accepts_valid_files(root: Path) -> None:
+    """Every request file a test leaves that `icsvc check` reads as a request is valid for
+    the shipped JSON Schema too (files a test broke on purpose are not asked)."""
+    from icsvc.errors import ValidationError
+    from icsvc.model import load_request
+    from schemacheck import file_problems
+
+    for path in sorted((root / "requests").glob("*/*.yaml")):
+        try:
+            load_request(path)
+        except ValidationError:
+            continue
+        found = file_problems("request", path)
+        assert not found, f"{path.name}: icsvc reads it, the JSON Schema refuses it: {found}"

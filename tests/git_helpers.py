@@ -78,9 +78,10 @@ def git(store: Store, *args: str, cwd: Path | None = None, author: str | None = 
 
 
 def newest_entry(root: Path) -> datetime | None:
-    """The time of the newest history entry in the work tree's request files."""
+    """The time of the newest history entry in the work tree's request files and survey
+    answers."""
     newest: datetime | None = None
-    for path in (root / "requests").rglob("*.yaml"):
+    for path in [*(root / "requests").rglob("*.yaml"), *(root / "surveys").rglob("*.yaml")]:
         try:
             data = yamlio.load(path.read_text(encoding="utf-8"))
         except Exception:  # noqa: BLE001 - a broken file has no time to offer
@@ -115,3 +116,12 @@ def clone(store: Store, source: str, dest: Path) -> Store:
     subprocess.run(["git", "clone", "-q", source, str(dest)], env=store.env, check=True,
                    capture_output=True)
     return Store(dest, dict(store.env))
+
+
+def base_commit(store: Store, message: str, author: str = "test@example.com") -> None:
+    """Commit everything, dated before the entries the tests write (like the store's first
+    commit), so a branch started here passes `check --base`'s dating rule."""
+    from conftest import STORE_MADE
+
+    store.git("add", "-A")
+    store.git("commit", "-qm", message, f"--author=Someone <{author}>", date=STORE_MADE)

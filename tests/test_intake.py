@@ -166,7 +166,7 @@ REFUSALS = [
      "refused: it is needed inside the 1d lead time of engineering/part-clarification; a rush "
      "needs 'Justification for a rush' saying why"),
     ("typed a date icsvc cannot read", {"needed_by": "when the moon is blue"},
-     "'Needed by': 'when the moon is blue' is not a date (accepted: YYYY-MM-DD"),
+     "'Needed by': 'when the moon is blue' is not a date (accepted: 2026-12-07"),
     ("gave a date in the past", {"needed_by": "2026-11-20"},
      "'Needed by': 2026-11-20T17:00:00-05:00 is in the past"),
     ("typed words as the cost", {"cost": "lots"},

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import pty
 import subprocess
-import time
 from datetime import datetime
 from pathlib import Path
 
 import yaml
 
 from conftest import ICSVC, Store
+from terminal import on_terminal
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "Bore diameter",
         "--info", "order_number=SO-1", "--info", "part_number=P-2"]
@@ -127,8 +125,8 @@ def test_needed_by_forms(store: Store) -> None:
     assert needed("fri") == "2026-11-27T17:00:00-05:00"
     assert needed("monday") == "2026-11-30T17:00:00-05:00"
     assert needed("+3d") == "2026-11-27T17:00:00-05:00"
-    # a non-working day means the end of the last working day before it
-    assert needed("2026-11-29") == "2026-11-27T17:00:00-05:00"
+    # a typed date is that day, even a day off (the command says so, see test_dates.py)
+    assert needed("2026-11-29") == "2026-11-29T17:00:00-05:00"
 
 
 def test_bad_inputs_are_refused_cleanly(store: Store) -> None:
@@ -180,41 +178,16 @@ def test_impact_is_recorded(store: Store) -> None:
 def on_a_terminal(store: Store, args: list[str], answers: list[tuple[str, str]]) -> str:
     """Run `icsvc` under a real pseudo-terminal, answer its prompts, return what it showed."""
     env = dict(store.env, ICSVC_USER="maria@example.com", COLUMNS="100")
-    pid, fd = pty.fork()
-    if pid == 0:  # child
-        os.chdir(store.root)
-        os.execve(ICSVC or "icsvc", ["icsvc", *args], env)
-    seen = b""
-    shown = b""
-    deadline = time.monotonic() + 60
-    for prompt, answer in answers:
-        while prompt.encode() not in seen and time.monotonic() < deadline:
-            try:
-                seen += os.read(fd, 4096)
-            except OSError:
-                break
-        assert prompt.encode() in seen, seen.decode(errors="replace")
-        shown += seen
-        seen = b""
-        os.write(fd, answer.encode() + b"\r")
-    while time.monotonic() < deadline:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    _, status = os.waitpid(pid, 0)
-    shown += seen
-    assert os.waitstatus_to_exitcode(status) == 0, shown.decode(errors="replace")
-    return shown.decode(errors="replace")
+    screen = on_terminal(args, env, store.root, answers)
+    assert screen.code == 0, screen.text
+    return screen.text
 
 
 def test_prompts_for_what_is_missing_on_a_terminal(store: Store) -> None:
     on_a_terminal(store, ["new", "-p", "engineering"],
                   [("Service", "part-clarification"), ("Title", "Prompted title"),
-                   ("order_number", "SO-9"), ("part_number", "P-9")])
+                   ("order_number", "SO-9"), ("part_number", "P-9"), ("Priority", ""),
+                   ("Needed by", ""), ("Details", "")])
     files = list((store.root / "requests" / "engineering").glob("*.yaml"))
     data = yaml.safe_load(files[0].read_text())
     assert data["title"] == "Prompted title"

@@ -120,7 +120,7 @@ def test_table_csv_markdown(store: Store) -> None:
         assert header in table
     lines = [line for line in table.splitlines() if ids["at-risk"] in line]
     assert len(lines) == 1
-    assert "raj" in lines[0] and "ack Tue 24 10:30" in lines[0] and "at-risk" in lines[0]
+    assert "raj" in lines[0] and "ack Tue 24 Nov 10:30" in lines[0] and "at-risk" in lines[0]
     rows = list(csv.DictReader(io.StringIO(store.ok("queue", "-f", "csv", actor=ANA).out)))
     assert list(rows[0]) == ["id", "priority", "title", "department", "status", "owner",
                              "next_due", "left", "sla"]

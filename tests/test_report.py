@@ -115,9 +115,11 @@ def test_nothing_measured_gives_null_percentages(rstore: Store) -> None:
 @pytest.mark.parametrize("args, message", [
     (["--quarter", "2026Q5"], "--quarter: '2026Q5' is not a quarter"),
     (["--quarter", "2026Q4", "--since", "2026-10-01"], "cannot be combined"),
-    (["--since", "yesterday"], "--since: 'yesterday' is not a date"),
+    (["--since", "someday"], "--since: 'someday' is not a date"),
+    (["--since", "3pm"], "--since: '3pm': a report period is made of whole days"),
+    (["--since", "07/12/2026"], "--since: '07/12/2026' reads two ways"),
     (["--since", "2026-11-10", "--until", "2026-11-01"], "is after --until"),
-    (["--provider", "legal"], "--provider: 'legal' is not a provider"),
+    (["--provider", "legal"], "--provider: unknown provider 'legal'"),
 ])
 def test_bad_options_are_one_line_usage_errors(rstore: Store, args: list[str],
                                                message: str) -> None:

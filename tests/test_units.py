@@ -1,15 +1,14 @@
-"""Durations and typed dates: small pure functions with exact expectations."""
+"""Durations: small pure functions with exact expectations (typed dates: test_dates.py)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from icsvc.calendar import BusinessCalendar
-from icsvc.dates import parse_when
 from icsvc.durations import Duration, format_timedelta, parse_duration
 
 NY = BusinessCalendar("ny", "America/New_York", frozenset(range(5)),
@@ -49,35 +48,3 @@ def test_format_timedelta() -> None:
     assert format_timedelta(timedelta(minutes=45), day) == "45m"
     assert format_timedelta(timedelta(minutes=-130), day) == "-2h 10m"
     assert format_timedelta(timedelta(0), day) == "0m"
-
-
-NOW = datetime.fromisoformat("2026-11-24T10:00:00-05:00")  # Tuesday
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("today", "2026-11-24T17:00:00-05:00"),
-    ("tomorrow", "2026-11-25T17:00:00-05:00"),
-    ("thu", "2026-11-25T17:00:00-05:00"),  # Thanksgiving: end of the working day before
-    ("tuesday", "2026-12-01T17:00:00-05:00"),  # a weekday name is the next one, not today
-    ("+1w", "2026-12-01T17:00:00-05:00"),
-    ("+2h", "2026-11-24T12:00:00-05:00"),
-    ("2026-12-07", "2026-12-07T17:00:00-05:00"),
-    ("2026-12-07T08:15", "2026-12-07T08:15:00-05:00"),
-    ("2026-12-07T08:15:00Z", "2026-12-07T03:15:00-05:00"),
-    ("Dec 7", "2026-12-07T17:00:00-05:00"),
-    ("7 December 2026 3pm", "2026-12-07T15:00:00-05:00"),
-    ("2026/12/07", "2026-12-07T17:00:00-05:00"),
-])
-def test_parse_when(text: str, expected: str) -> None:
-    assert parse_when(text, NOW, NY).isoformat() == expected
-
-
-def test_parse_when_in_another_calendar() -> None:
-    # Friday and Saturday are the weekend in this calendar
-    assert parse_when("fri", NOW, SUN_THU).isoformat() == "2026-11-26T16:00:00+04:00"
-
-
-@pytest.mark.parametrize("bad", ["someday", "2026-13-01", "+3x", "next week", "", "Dec 7 EST"])
-def test_parse_when_rejects(bad: str) -> None:
-    with pytest.raises(ValueError, match="accepted: YYYY-MM-DD"):
-        parse_when(bad, NOW, NY)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli import StoreOpt, _context, app
+from icsvc.cli import ActorOpt, StoreOpt, _context, app, examples
 
 
 class TextFormat(StrEnum):
@@ -19,7 +19,11 @@ class TextFormat(StrEnum):
 FormatOpt = Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
-@app.command()
+@app.command(epilog=examples(
+    "icsvc forms",
+    "icsvc forms --check",
+    "icsvc forms --repo-url https://github.com/acme/requests",
+))
 def forms(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FOLDER",
@@ -33,6 +37,7 @@ def forms(
         help="The repository the chooser's links point to (default: the one config.yml "
              "already links to, else the origin remote).")] = None,
     fmt: FormatOpt = TextFormat.text,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Write a GitHub issue form per provider service, and the chooser's config.yml.
@@ -41,25 +46,23 @@ def forms(
     targets per priority in the provider's hours); 'icsvc intake' turns an issue opened
     from one into a request file. Forms no longer matching providers.yaml are rewritten,
     those of removed services deleted; 'icsvc check' reports them until then.
-
-    \b
-    Examples:
-      icsvc forms
-      icsvc forms --check
-      icsvc forms --repo-url https://github.com/acme/requests
     """
     from icsvc.commands import forms as cmd
 
-    cmd.run(_context(store, None), output, check_only, repo_url, fmt.value)
+    cmd.run(_context(store, actor), output, check_only, repo_url, fmt.value)
 
 
-@app.command()
+@app.command(epilog=examples(
+    'icsvc intake --event "$GITHUB_EVENT_PATH"',
+    "icsvc intake --event event.json --format json",
+))
 def intake(
     event: Annotated[Path, typer.Option(
         "--event", metavar="FILE",
         help="The event JSON GitHub gives the workflow ($GITHUB_EVENT_PATH): an issue "
              "opened or edited, or a '/icsvc retry' comment.")],
     fmt: FormatOpt = TextFormat.text,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Turn an issue opened from an icsvc form into a request file, by the rules of new.
@@ -69,12 +72,7 @@ def intake(
     issue as its source. Prints the comment to post: the ID and the dates to expect, or
     (exit 1, nothing written) what is missing. An issue already made into a request, or
     not opened from a form, is left alone (exit 0).
-
-    \b
-    Examples:
-      icsvc intake --event "$GITHUB_EVENT_PATH"
-      icsvc intake --event event.json --format json
     """
     from icsvc.commands import intake as cmd
 
-    cmd.run(_context(store, None), event, fmt.value)
+    cmd.run(_context(store, actor), event, fmt.value)

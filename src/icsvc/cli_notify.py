@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli import StoreOpt, _context, app
+from icsvc.cli import ActorOpt, StoreOpt, _context, app, examples
 
 
 class TextFormat(StrEnum):
@@ -25,7 +25,11 @@ DryRunOpt = Annotated[bool, typer.Option(
     "--dry-run", help="Print the messages instead of sending them; record nothing.")]
 
 
-@app.command()
+@app.command(epilog=examples(
+    "icsvc notify --since HEAD~1 --dry-run",
+    "icsvc notify",
+    'icsvc notify --since "$BEFORE" --no-clocks',
+))
 def notify(
     since: Annotated[str | None, typer.Option(
         "--since", metavar="REV",
@@ -43,6 +47,7 @@ def notify(
     = True,
     dry_run: DryRunOpt = False,
     fmt: FormatOpt = TextFormat.text,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Tell requesters, providers and escalation contacts what changed, one message each.
@@ -52,21 +57,18 @@ def notify(
     'notify:' in providers.yaml (or ICSVC_NOTIFY_URL). What was sent is recorded in
     .icsvc/notify.json, so nothing is sent twice; a failed delivery is tried again next
     time (exit 1).
-
-    \b
-    Examples:
-      icsvc notify --since HEAD~1 --dry-run
-      icsvc notify
-      icsvc notify --since "$BEFORE" --no-clocks
     """
     from icsvc.commands import notify as cmd
     from icsvc.notify import Options
 
-    cmd.run(_context(store, None), Options(since, until, since_time, clocks), dry_run,
+    cmd.run(_context(store, actor), Options(since, until, since_time, clocks), dry_run,
             fmt.value)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "icsvc digest daily --dry-run",
+    "icsvc digest weekly",
+))
 def digest(
     kind: Annotated[DigestKind, typer.Argument(
         metavar="daily|weekly",
@@ -74,15 +76,10 @@ def digest(
              "last week's report to escalation contacts and department managers.")],
     dry_run: DryRunOpt = False,
     fmt: FormatOpt = TextFormat.text,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Send the daily or weekly digest, once per day (week) and recipient.
-
-    \b
-    Examples:
-      icsvc digest daily --dry-run
-      icsvc digest weekly
-    """
+    """Send the daily or weekly digest, once per day (week) and recipient."""
     from icsvc.commands import digest as cmd
 
-    cmd.run(_context(store, None), kind.value, dry_run, fmt.value)
+    cmd.run(_context(store, actor), kind.value, dry_run, fmt.value)

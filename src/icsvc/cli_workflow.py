@@ -6,41 +6,63 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli import ActorOpt, ShowFormat, StoreOpt, TableFormat, _context, app
+from icsvc import completion
+from icsvc.cli import (
+    ActorOpt,
+    IdArg,
+    NoPagerOpt,
+    ProvidersOpt,
+    ShowFmtOpt,
+    ShowFormat,
+    StoreOpt,
+    TableFormat,
+    _context,
+    app,
+    date_help,
+    examples,
+    paged,
+)
 
-IdArg = Annotated[str, typer.Argument(metavar="ID", help="A request ID or prefix.")]
-ShowFmtOpt = Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")]
 
-
-@app.command()
+@app.command(epilog=examples(
+    "icsvc triage 09KRRP64 --ack --assign wei --promise 'tomorrow noon'",
+    "icsvc triage 173P --priority normal --note 'The bid closes next week, not today'",
+    "icsvc triage P0N6PVGN --redirect legal --service nda --note \"An NDA is Legal's\"",
+))
 def triage(
     request_id: IdArg,
     ack: Annotated[bool, typer.Option(
         "--ack", help="Acknowledge, with a timeframe: --promise DATE, else the resolve due "
                       "date.")] = False,
     priority: Annotated[str | None, typer.Option(
-        help="The agreed priority (differing from the requested one needs --note).")] = None,
+        metavar="PRIORITY", help="The agreed priority (differing from the requested one "
+                                 "needs --note).", autocompletion=completion.priorities)]
+    = None,
     promise: Annotated[str | None, typer.Option(
-        help="Promise a date: a date, today, tomorrow, fri, +3d...")] = None,
+        metavar="DATE", help=date_help("Promise a date."))] = None,
     assign: Annotated[str | None, typer.Option(
-        metavar="EMAIL", help="Assign to a member of the provider.")] = None,
+        metavar="EMAIL", help="Assign to a member of the provider (the part before @ will "
+                              "do when it is unique).", autocompletion=completion.members)]
+    = None,
     need_info: Annotated[str | None, typer.Option(
         "--need-info", metavar="TEXT",
         help="Ask the requester for information (waiting-on-customer: the clock pauses).")]
     = None,
     redirect: Annotated[str | None, typer.Option(
-        metavar="PROVIDER", help="Send to another provider (needs --note: who can help).")]
-    = None,
+        metavar="PROVIDER", help="Send to another provider (needs --note: who can help).",
+        autocompletion=completion.providers)] = None,
     service: Annotated[str | None, typer.Option(
-        help="With --redirect: the new provider's service, when it has none of the same "
-             "name.")] = None,
+        metavar="SERVICE", help="With --redirect: the new provider's service, when it has "
+                                "none of the same name.", autocompletion=completion.services)]
+    = None,
     decline: Annotated[str | None, typer.Option(
         metavar="REASON", help="Decline, saying why (needs --alternate).")] = None,
     alternate: Annotated[str | None, typer.Option(
         metavar="WHO", help="With --decline: who can help instead (a provider, an email or "
                             "a name), shown to the requester.")] = None,
     note: Annotated[str | None, typer.Option(
-        help="Why (a priority change, a redirect), shown to the requester.")] = None,
+        metavar="TEXT", help="Why (a priority change, a redirect), shown to the requester.")]
+    = None,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -56,24 +78,31 @@ def triage(
     ), fmt.value)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "icsvc update 173PQBK7 --status resolved --note 'Slot and bore are fine'",
+    "icsvc update 5AWRC4QD --promise 'Nov 30' --note 'Routing done for 600 of 800'",
+    "icsvc update 36N7S0QH --reply 'Yes: ship them, the customer agreed' "
+    "--as maria@example.com",
+))
 def update(
     request_id: IdArg,
     status: Annotated[str | None, typer.Option(
-        help="New status (provider members; the requester may cancel).")] = None,
+        metavar="STATUS", help="New status (provider members; the requester may cancel).",
+        autocompletion=completion.statuses)] = None,
     note: Annotated[str | None, typer.Option(
-        help="A progress note or comment (anyone involved).")] = None,
+        metavar="TEXT", help="A progress note or comment (anyone involved).")] = None,
+    reply: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="The requester's answer to a request waiting on them: recorded "
+                             "as a note, and the request goes back to the provider.")] = None,
     progress: Annotated[int | None, typer.Option(
         metavar="PCT", help="Percent done, 0-100.")] = None,
     promise: Annotated[str | None, typer.Option(
-        help="A new promised date (moving a passed promise records it as broken).")] = None,
+        metavar="DATE", help=date_help("A new promised date (moving a passed promise records "
+                                       "it as broken)."))] = None,
     info: Annotated[list[str] | None, typer.Option(
         "--info", metavar="KEY=VALUE",
         help="Information the provider asked for (repeatable); a request waiting on you "
              "goes back to the provider.")] = None,
-    reply: Annotated[str | None, typer.Option(
-        metavar="TEXT", help="Answer the provider's question (a request waiting on you goes "
-                             "back to the provider).")] = None,
     reopen: Annotated[bool, typer.Option(
         "--reopen", help="Requester: reopen a resolved request that is not done (with --note "
                          "saying what is wrong; within settings.reopen_within).")] = False,
@@ -83,16 +112,18 @@ def update(
         metavar="N", help="Requester: record what a lapse really cost (with --note).")] = None,
     needed_by: Annotated[str | None, typer.Option(
         "--needed-by", metavar="DATE",
-        help="Requester: you need it by another date now (with --note).")] = None,
+        help=date_help("Requester: you need it by another date now (with --note)."))] = None,
     priority: Annotated[str | None, typer.Option(
         metavar="PRIORITY", help="Requester: ask for another priority (with --note); provider: "
-                                 "agree a priority, like triage --priority.")] = None,
+                                 "agree a priority, like triage --priority.",
+        autocompletion=completion.priorities)] = None,
     accept_priority: Annotated[bool, typer.Option(
         "--accept-priority", help="Requester: accept the lower priority the provider "
                                   "proposed (or contest it with icsvc escalate).")] = False,
     blocks: Annotated[list[str] | None, typer.Option(
         "--blocks", metavar="ID", help="This request must be done before request ID "
-                                       "(repeatable).")] = None,
+                                       "(repeatable).", autocompletion=completion.request_ids)]
+    = None,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -109,10 +140,14 @@ def update(
     ), fmt.value)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "icsvc escalate 5AWRC4QD --reason \"Kestrel's bid closes Friday\"",
+    "icsvc escalate 5AWR --reason 'A week late' --as lee@example.com --format json",
+))
 def escalate(
     request_id: IdArg,
-    reason: Annotated[str, typer.Option(help="Why this needs the escalation contact.")],
+    reason: Annotated[str, typer.Option(
+        metavar="TEXT", help="Why this needs the escalation contact.")],
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -123,22 +158,34 @@ def escalate(
     cmd.run(_context(store, actor), request_id, reason, fmt.value)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "icsvc explain 36N7S0QH",
+    "icsvc explain 36n7 --format json",
+))
 def explain(
     request_id: IdArg,
     fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """How each due date was computed: targets, business hours counted, what was skipped."""
     from icsvc.commands import explain as cmd
 
-    cmd.run(_context(store, None), request_id, fmt.value)
+    with paged(no_pager):
+        cmd.run(_context(store, actor), request_id, fmt.value)
 
 
-@app.command()
+@app.command(epilog=examples(
+    "icsvc queue",
+    "icsvc queue -p engineering -p it --mine",
+    "icsvc queue payroll --format json",
+))
 def queue(
-    providers: Annotated[list[str] | None, typer.Argument(
-        metavar="[PROVIDER]...", help="Providers (default: yours; if none, all).")] = None,
+    provider_args: Annotated[list[str] | None, typer.Argument(
+        metavar="[PROVIDER]...", help="Providers (same as -p; default: yours; if none, all).",
+        autocompletion=completion.providers)] = None,
+    provider: ProvidersOpt = None,
     mine: Annotated[bool, typer.Option("--mine", help="Only requests assigned to me.")] = False,
     escalated: Annotated[bool, typer.Option(
         "--escalated", help="The escalated requests waiting on me as the escalation contact "
@@ -147,8 +194,11 @@ def queue(
     TableFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
+    no_pager: NoPagerOpt = False,
 ) -> None:
     """Open requests, most urgent first: breached, at risk, then least business time left."""
     from icsvc.commands import queue as cmd
 
-    cmd.run(_context(store, actor), providers or [], mine, fmt.value, escalated)
+    with paged(no_pager):
+        cmd.run(_context(store, actor), [*(provider_args or []), *(provider or [])], mine,
+                fmt.value, escalated)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from icsvc import yamlio
 from icsvc.catalogue import PRIORITIES, Catalogue, Provider, Service
-from icsvc.dates import ACCEPTED as DATES_ACCEPTED
+from icsvc.dates import FORMS as DATES_ACCEPTED
 
 FORMS_DIR = ".github/ISSUE_TEMPLATE"
 """Where GitHub reads issue forms, relative to the repository's root."""

@@ -357,3 +357,69 @@ def ls_tree(cwd: Path, rev: str, folder: str) -> list[str]:
 
 NULL_COMMIT = "0" * 40
 """What GitHub gives as the commit before the first push of a branch."""
+
+
+# -- committing as the acting person (icsvc commit) -----------------------------------------
+
+
+def status_paths(cwd: Path, pathspec: str) -> list[tuple[str, str]]:
+    """(two-letter status, path relative to the repository root) of every file under
+    `pathspec` that differs from HEAD in the index or the work tree, untracked files
+    included (`??`). A staged rename is reported as its two sides, `D ` and `A `."""
+    result = run(cwd, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                 "--no-renames", "--", pathspec, what="git status")
+    records = result.out.split("\0")
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(records):
+        record = records[i]
+        i += 1
+        if len(record) < 4:
+            continue
+        code, path = record[:2], record[3:]
+        if code[0] in "RC":  # not expected with --no-renames; skip the source path
+            i += 1
+        out.append((code, path))
+    return out
+
+
+def commit_paths(cwd: Path, paths: list[str], message: str, author_name: str,
+                 author_email: str, date: str | None = None) -> str:
+    """Stage exactly `paths` (additions, changes, deletions) and commit only them, with this
+    author (and `date`, ISO 8601, when given), leaving anything else staged as it was.
+    Returns the new commit's hash."""
+    run(cwd, "add", "--all", "--", *paths, what="git add")
+    env = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email}
+    if date is not None:
+        env.update({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+    if config_get(cwd, "user.email") is None and not os.environ.get("GIT_COMMITTER_EMAIL"):
+        env.update({"GIT_COMMITTER_NAME": author_name, "GIT_COMMITTER_EMAIL": author_email})
+    run(cwd, "commit", "--quiet", "--no-edit", "-m", message,
+        f"--author={author_name} <{author_email}>", "--only", "--", *paths,
+        what="git commit", env=env)
+    return run(cwd, "rev-parse", "HEAD", what="git rev-parse").out.strip()
+
+
+def remotes(cwd: Path) -> list[str]:
+    return run(cwd, "remote", check=False).out.split()
+
+
+def remote_url(cwd: Path, remote: str) -> str | None:
+    """The remote's URL as configured (before any `insteadOf` rewriting)."""
+    return config_get(cwd, f"remote.{remote}.url")
+
+
+def push(cwd: Path, remote: str, branch: str) -> None:
+    """Push `branch` to `remote` under the same name and make it the branch's upstream."""
+    run(cwd, "push", "--quiet", "--set-upstream", remote, f"{branch}:{branch}",
+        what=f"git push {remote} {branch}")
+
+
+def branch_exists(cwd: Path, name: str) -> bool:
+    return run(cwd, "rev-parse", "--verify", "--quiet", f"refs/heads/{name}",
+               check=False).code == 0
+
+
+def switch_new_branch(cwd: Path, name: str) -> None:
+    """Start branch `name` here, carrying the work tree's changes along."""
+    run(cwd, "switch", "--quiet", "-c", name, what=f"git switch -c {name}")

@@ -18,6 +18,8 @@ its own, against the version of each request its parent had:
   `conflict` entries (by merge@icsvc), each either recording the value the merge kept or
   clearing an owner who is not a member of the request's provider;
 - request files are not deleted (a redirect moves one; cancel, decline or close instead);
+- survey answers (`surveycheck.py`): each new answer is its person's, judged by the same
+  provenance rules; an answer's history only grows, and answer files are not deleted;
 - `providers.yaml`: calendars, settings, departments, people and admins change only by an
   admin; a provider's section by an admin or that provider's escalation contact.
 """
@@ -107,6 +109,7 @@ class _Branch:
             for rid in rids:
                 self._request(rid, commits, folders)
             self._catalogue(commits)
+            self._surveys(commits)
             return self.problems
         finally:
             self.blobs.close()
@@ -208,6 +211,22 @@ class _Branch:
             mb = gitutil.merge_base(self.top, self.base, rev) or self.mb
             self._forks[rev] = gitutil.commit_date(self.top, mb)
         return self._forks[rev]
+
+    def _surveys(self, commits: list[gitutil.CommitInfo]) -> None:
+        """Survey answers (`surveycheck.py`): each new answer is judged by the provenance
+        rules of request entries (the commit's author, its date, its signature)."""
+        from icsvc import surveycheck
+
+        def provenance(by: str, at: datetime, commit: gitutil.CommitInfo | None,
+                       where: str) -> list[str]:
+            step = (Step(commit, commit.author, commit.committed, self._fork(commit))
+                    if commit is not None else
+                    Step(None, gitutil.author_email(self.top) or "", self.now,
+                         self._fork_of("HEAD")))
+            return self._provenance(Entry(at, by, "survey"), step, where)
+
+        self.problems.extend(surveycheck.check_branch(self.store, self.top, self.mb, self.base,
+                                                      commits, self.blobs, provenance))
 
     # -- one step ------------------------------------------------------------------------
 

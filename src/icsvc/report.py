@@ -16,7 +16,6 @@ feedback"); the short version:
 from __future__ import annotations
 
 import math
-import re
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,13 +29,13 @@ from icsvc.history import DELIVERED, PromiseRecord, RequestState, provider_at, s
 from icsvc.lifecycle import OPEN
 from icsvc.model import Request
 from icsvc.sla import Clock, clocks
+from icsvc.survey import Quarter, SurveyResults
 
 DEFAULT_WEEKS = 13
 BUCKETS = ("<1d", "1-3d", "3-7d", "7d+")
 """Backlog age in calendar days since the request reached its provider."""
 CLOCKS = ("acknowledge", "resolve")
 RESOLVED = frozenset({"resolved", "closed"})
-_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 
 
 # -- the period ---------------------------------------------------------------------------
@@ -81,14 +80,8 @@ def make_period(now: datetime, since: str | None = None, until: str | None = Non
     if quarter is not None:
         if since or until:
             raise ValueError("--quarter cannot be combined with --since/--until")
-        match = _QUARTER.match(quarter.strip())
-        if not match:
-            raise ValueError(f"--quarter: {quarter!r} is not a quarter (accepted: YYYYQ1..YYYYQ4, "
-                             "e.g. 2026Q4)")
-        year, q = int(match.group(1)), int(match.group(2))
-        start = date(year, 3 * q - 2, 1)
-        end = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
-        return Period(start, end, f"{year}Q{q}")
+        q = Quarter.parse(quarter)
+        return Period(q.first_day, q.end_day, q.label)
     through_now = now + timedelta(microseconds=1)  # `[start, end)` that includes now itself
     if since is None and until is None:
         return Period(now - timedelta(weeks=DEFAULT_WEEKS), through_now,
@@ -331,6 +324,8 @@ class Report:
     lapses: list[Lapse]
     links: dict[str, dict[str, int]] = field(default_factory=dict)
     """provider of a request made for another one -> provider of that one -> links."""
+    surveys: SurveyResults | None = None
+    """The quarterly survey's figures (`survey.results`), set by the report command."""
 
     @property
     def lapse_cost(self) -> float:
@@ -353,6 +348,7 @@ class Report:
             "lapse_cost_estimated": _number(self.lapse_cost_of("estimate")),
             "lapses": [lapse.to_dict() for lapse in self.lapses],
             "links": self.links,
+            "survey": self.surveys.to_dict() if self.surveys is not None else None,
         }
 
 

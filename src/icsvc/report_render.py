@@ -14,6 +14,7 @@ from typing import Any
 
 from icsvc.durations import format_timedelta
 from icsvc.report import BUCKETS, Report, median, percentile
+from icsvc.survey import average
 
 Table = tuple[str, list[str], list[list[str]]]
 """(title, headers, rows) of display strings."""
@@ -97,7 +98,7 @@ def tables(report: Report) -> list[Table]:
     link_cols = sorted({t for row in report.links.values() for t in row})
     links = [[p, *(str(row.get(t, 0)) for t in link_cols), str(sum(row.values()))]
              for p, row in report.links.items()]
-    return [
+    out: list[Table] = [
         ("Providers: requests and open backlog by age (calendar days)",
          ["Provider", "Received", "Resolved", "Open", *(f"Open {b}" for b in BUCKETS)], flow),
         ("Providers: SLA met and business time to acknowledge / resolve",
@@ -123,6 +124,41 @@ def tables(report: Report) -> list[Table]:
          f"{fmt_num(report.lapse_cost_of('estimate'))} estimated)",
          ["Request", "Provider", "From", "What lapsed", "Cost", "Figure", "Note"], lapses),
     ]
+    return out + survey_tables(report)
+
+
+def survey_tables(report: Report) -> list[Table]:
+    """The quarterly survey's tables; none when the trend's quarters hold no answer (the
+    store does not run the survey)."""
+    results = report.surveys
+    if results is None or not results.any_answers:
+        return []
+    quarters = " + ".join(q.label for q in results.quarters)
+    stars = {p.provider: p.csat_avg for p in report.providers}
+    per_provider = [[p.provider, "-" if p.asked is None else str(p.asked), str(len(p.ratings)),
+                     fmt_pct(p.response_rate_pct), fmt_stars(p.average),
+                     *(str(n) for n in p.distribution.values()),
+                     fmt_stars(stars.get(p.provider))] for p in results.providers]
+    providers = [p.provider for p in results.providers]
+    cells: dict[str, dict[str, str]] = {}
+    for pair in results.pairs:
+        cells.setdefault(pair.department, {})[pair.provider] = _rated(pair.ratings)
+    pairs = [[dept, *(row.get(p, "-") for p in providers)] for dept, row in cells.items()]
+    trend = [[p, *(_rated(q.providers.get(p, [])) for q in results.trend)] for p in providers]
+    trend.append(["all", *(_rated(q.ratings) for q in results.trend)])
+    return [
+        (f"Survey {quarters}: answers per provider (stars 1-5)",
+         ["Provider", "Asked", "Answers", "Response", "Average", "1★", "2★", "3★", "4★", "5★",
+          "Request stars"], per_provider),
+        (f"Survey {quarters} by department: avg (answers)",
+         ["Department", *providers], pairs),
+        ("Survey trend: average (answers)",
+         ["Provider", *(q.quarter.label for q in results.trend)], trend),
+    ]
+
+
+def _rated(ratings: list[int]) -> str:
+    return "-" if not ratings else f"{fmt_stars(average(ratings))} ({len(ratings)})"
 
 
 LAPSE_WORDS = {"resolve": "resolve target", "needed_by": "need-by date"}
@@ -133,7 +169,7 @@ def numeric(rows: list[list[str]], column: int) -> bool:
     return all(_FIGURE.match(row[column]) for row in rows)
 
 
-_FIGURE = re.compile(r"^[-\d.,% hdm]*$")
+_FIGURE = re.compile(r"^[-\d.,% hdm()]*$")
 
 
 def _p(part: int, whole: int) -> float | None:
@@ -201,7 +237,32 @@ def render_csv(report: Report) -> str:
             writer.writerow(["links", provider, target, n])
     for key in ("lapse_cost", "lapse_cost_actual", "lapse_cost_estimated"):
         writer.writerow(["total", "all", key, data[key]])
+    _survey_csv(writer, data["survey"])
     return buf.getvalue()
+
+
+def _survey_csv(writer: Any, survey: dict[str, Any] | None) -> None:
+    """The quarterly survey's figures: `survey` per provider, `survey_pair` per requesting
+    department (metric `<provider>_answers`/`_average`), `survey_trend` per quarter."""
+    if survey is None:
+        return
+    writer.writerow(["survey", "all", "quarters", " ".join(survey["quarters"])])
+    for p in survey["providers"]:
+        for key in ("asked", "answers", "response_rate_pct", "average"):
+            writer.writerow(["survey", p["provider"], key, _csv(p[key])])
+        for stars, n in p["distribution"].items():
+            writer.writerow(["survey", p["provider"], f"stars_{stars}", n])
+    for pair in survey["pairs"]:
+        for key in ("answers", "average"):
+            writer.writerow(["survey_pair", pair["department"], f"{pair['provider']}_{key}",
+                             _csv(pair[key])])
+    for q in survey["trend"]:
+        for key in ("answers", "average"):
+            writer.writerow(["survey_trend", q["quarter"], key, _csv(q[key])])
+        for provider, figures in q["providers"].items():
+            for key in ("answers", "average"):
+                writer.writerow(["survey_trend", q["quarter"], f"{provider}_{key}",
+                                 _csv(figures[key])])
 
 
 def _csv(value: Any) -> Any:

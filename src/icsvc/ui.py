@@ -7,7 +7,8 @@ import io
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -166,3 +167,50 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else ""
     return str(value)
+
+
+# -- progress --------------------------------------------------------------------------------
+
+PROGRESS_THRESHOLD = 2000
+"""Show a progress bar (on a terminal) when a command goes through more request files than
+this: parsing them after a clone, checking them, a report over a big store."""
+
+Step = Callable[..., Callable[[], None] | None]
+
+
+def _no_step(*args: Any) -> None:
+    return None
+
+
+@contextmanager
+def progress(count: Callable[[], int]) -> Iterator[Step]:
+    """Yields `step(label, total=files)`, which starts a bar and returns its advance
+    callback: a transient Rich progress bar on stderr when stderr is a terminal and `count()`
+    (called only then) exceeds PROGRESS_THRESHOLD; otherwise steps that do nothing, so
+    output off a terminal is unchanged."""
+    if not sys.stderr.isatty():
+        yield _no_step
+        return
+    files = count()
+    if files <= PROGRESS_THRESHOLD:
+        yield _no_step
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console(stderr=True), transient=True) as bar:
+        def step(label: str, total: int = files) -> Callable[[], None]:
+            task = bar.add_task(label, total=total)
+            return lambda: bar.advance(task)
+
+        yield step
+
+
+def note(message: str) -> None:
+    """A one-line remark on stderr (a date on a day off, a hint), out of the way of output."""
+    print(f"note: {message}", file=sys.stderr)
+
+
+def interactive() -> bool:
+    """Whether a person is at the keyboard: questions are asked only then."""
+    return sys.stdin.isatty() and sys.stdout.isatty()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,8 @@ def conflict_marker_line(path: Path) -> int | None:
     return None
 
 
-def check_store(store: Store) -> list[Problem]:
+def check_store(store: Store, progress: Callable[[], None] | None = None) -> list[Problem]:
+    """Every problem in the store; `progress` (optional) is called once per request file."""
     problems: list[Problem] = []
     try:
         cat = store.catalogue
@@ -66,6 +68,8 @@ def check_store(store: Store) -> list[Problem]:
         return [_from_error(store, exc)]
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
     for path in store.request_files():
+        if progress is not None:
+            progress()
         rel = store.rel(path)
         try:
             request = load_request(path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from icsvc.context import Context
 from icsvc.store import Store, find_store
 
@@ -10,3 +12,16 @@ def open_store(ctx: Context) -> Store:
     from icsvc.ui import warn
 
     return Store(find_store(ctx.cwd, ctx.store_override), warn=warn)
+
+
+def in_git(root: Path) -> bool:
+    """Whether the store is inside a git work tree (looked up on disk, no git process)."""
+    return any((folder / ".git").exists() for folder in (root, *root.parents))
+
+
+def next_step(store: Store, step: str = "icsvc commit") -> None:
+    """The one line that ends a command that changed a request: what to run next."""
+    if in_git(store.root):
+        from icsvc.ui import console
+
+        console().print(f"Next: {step}", markup=False, soft_wrap=True)

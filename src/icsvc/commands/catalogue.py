@@ -7,7 +7,7 @@ from typing import Any
 from icsvc.catalogue import PRIORITIES, Provider
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.errors import UsageError
+from icsvc.names import providers as provider_names
 from icsvc.ui import console, print_json
 
 
@@ -48,12 +48,11 @@ def provider_json(p: Provider) -> dict[str, Any]:
     }
 
 
-def run(ctx: Context, provider: str | None, fmt: str) -> None:
+def run(ctx: Context, providers: list[str], fmt: str) -> None:
     store = open_store(ctx)
     cat = store.catalogue
-    if provider is not None and provider not in cat.providers:
-        raise UsageError(f"unknown provider {provider!r} (accepted: {', '.join(cat.providers)})")
-    chosen = [cat.providers[provider]] if provider else list(cat.providers.values())
+    wanted = provider_names(cat, providers)
+    chosen = [cat.providers[p] for p in wanted] if wanted else list(cat.providers.values())
     if fmt == "json":
         print_json([provider_json(p) for p in chosen])
         return

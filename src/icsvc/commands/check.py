@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.store import Store
-from icsvc.ui import console, print_json
+from icsvc.ui import console, print_json, progress
 from icsvc.validate import Problem, check_store
 
 
@@ -56,12 +58,28 @@ def forms_problems(store: Store) -> list[Problem]:
     return [Problem(store.rel(folder / d.name), d.line, d.problem) for d in drift]
 
 
+def survey_problems(store: Store, problems: list[Problem]) -> int:
+    """Survey answer files (`surveycheck.py`); returns how many there are."""
+    from icsvc.errors import ValidationError
+    from icsvc.surveycheck import check_files
+
+    try:
+        cat = store.catalogue
+    except ValidationError:
+        return 0  # check_store reported it
+    found, count = check_files(store, cat)
+    problems.extend(found)
+    return count
+
+
 def run(ctx: Context, fmt: str, base: str | None = None,
         require_signed: bool | None = None) -> None:
     store = open_store(ctx)
-    problems = check_store(store)
+    with progress(lambda: sum(1 for _ in store.request_files())) as step:
+        problems = check_store(store, progress=step("Checking requests"))
     problems.extend(codeowners_problems(store))
     problems.extend(forms_problems(store))
+    answers = survey_problems(store, problems)
     if base is not None:
         from icsvc.prcheck import check_branch
 
@@ -77,8 +95,11 @@ def run(ctx: Context, fmt: str, base: str | None = None,
             print(p.format())
         count = sum(1 for _ in store.request_files())
         since = f" (and the changes since {base})" if base else ""
+        files = (f"providers.yaml, {count} request file(s) and {answers} survey answer(s)"
+                 if answers else f"providers.yaml and {count} request file(s)")
         summary = ((f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")) if problems
-                   else f"ok: providers.yaml and {count} request file(s) are valid{since}")
+                   else f"ok: {files} are valid{since}")
+        sys.stdout.flush()  # the problems before the summary, also when both go to one pipe
         console(stderr=True).print(summary, markup=False)
     if problems:
         raise typer.Exit(1)

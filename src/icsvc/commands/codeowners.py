@@ -10,11 +10,11 @@ from icsvc import codeowners
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.ui import console
+from icsvc.ui import console, print_json
 from icsvc.yamlio import write_atomic
 
 
-def run(ctx: Context, output: Path | None, check_only: bool) -> None:
+def run(ctx: Context, output: Path | None, check_only: bool, fmt: str = "table") -> None:
     store = open_store(ctx)
     lines = codeowners.block(store.catalogue, store.root)
     path = (ctx.cwd / output).resolve() if output else codeowners.default_path(store.root)
@@ -23,6 +23,15 @@ def run(ctx: Context, output: Path | None, check_only: bool) -> None:
         text = codeowners.render(existing, lines)
     except codeowners.UnclosedBlock as exc:
         raise IcsvcError(f"{path}: {exc}") from None
+    stale = text != existing
+    if fmt == "json":
+        if stale and not check_only:
+            write_atomic(path, text)
+        print_json({"path": str(path), "lines": lines[1:-1], "stale": stale,
+                    "written": stale and not check_only})
+        if stale and check_only:
+            raise typer.Exit(1)
+        return
     con = console()
     if text == existing:
         con.print(f"{path} is up to date ({len(lines) - 2} provider folder(s)).", markup=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from icsvc.commands import open_store
+from icsvc.commands import next_step, open_store
 from icsvc.context import Context
 from icsvc.ui import console, print_json
 from icsvc.views import request_json
@@ -23,4 +23,6 @@ def run(ctx: Context, request_id: str, stars: int, comment: str | None, fmt: str
     again = "".join(f" ({n})" for n in change.notices)
     con.print(f"Rated {request.id} {stars}/5 {'★' * stars}{'☆' * (5 - stars)}{again}.",
               markup=False)
-    con.print(f"  Commit {store.rel(path)} to share it with {request.provider}.", markup=False)
+    con.print(f"  {store.rel(path)}: commit it to share it with {request.provider}.",
+              markup=False)
+    next_step(store)

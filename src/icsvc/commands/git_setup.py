@@ -9,10 +9,11 @@ from icsvc import gitutil, signing
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.ui import console
+from icsvc.ui import console, print_json
 
 
-def run(ctx: Context, quiet: bool = False, signing_key: Path | None = None) -> None:
+def run(ctx: Context, quiet: bool = False, signing_key: Path | None = None,
+        fmt: str = "table") -> None:
     store = open_store(ctx)
     changed = gitutil.register_merge_driver(store.root)
     try:
@@ -21,6 +22,9 @@ def run(ctx: Context, quiet: bool = False, signing_key: Path | None = None) -> N
         actor = None
     key = (ctx.cwd / signing_key).expanduser() if signing_key is not None else None
     signed = signing.setup(store.root, store.catalogue, actor, key, Path.home())
+    if fmt == "json":
+        print_json({"changed": changed, "signing": signed})
+        return
     if quiet:
         return
     con = console()

@@ -1,13 +1,14 @@
-"""`icsvc init`: a new store with a commented providers.yaml template."""
+"""`icsvc init`: a new store with a commented providers.yaml template and its schemas."""
 
 from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
 
+from icsvc import schemafiles
 from icsvc.errors import IcsvcError
 from icsvc.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR
-from icsvc.ui import console
+from icsvc.ui import console, print_json
 from icsvc.yamlio import TEMP_SUFFIX, write_atomic
 
 GITIGNORE_LINE = f"{DERIVED_DIR}/"
@@ -29,6 +30,10 @@ def create_store(root: Path) -> list[Path]:
     written = []
     write_atomic(root / PROVIDERS_FILE, template)
     written.append(root / PROVIDERS_FILE)
+    for path, schema in schemafiles.store_copies(root).items():
+        if not path.exists():
+            write_atomic(path, schema)
+            written.append(path)
     keep = root / REQUESTS_DIR / ".gitkeep"
     if not keep.exists():
         write_atomic(keep, "")
@@ -61,17 +66,22 @@ def register_driver(root: Path) -> list[str]:
     return gitutil.register_merge_driver(root)
 
 
-def run(path: Path) -> None:
+def run(path: Path, fmt: str = "table") -> None:
     root = path.expanduser().resolve()
     written = create_store(root)
-    con = console()
-    con.print(f"Created an icsvc store in {root}:")
-    for p in written:
-        con.print(f"  {p.relative_to(root)}")
     from icsvc import gitutil
 
-    register_driver(root)
-    if gitutil.toplevel(root) is None:
+    registered = register_driver(root)
+    in_git = gitutil.toplevel(root) is not None
+    if fmt == "json":
+        print_json({"store": str(root), "written": [str(p.relative_to(root)) for p in written],
+                    "merge_driver": registered, "git": in_git})
+        return
+    con = console()
+    con.print(f"Created an icsvc store in {root}:", markup=False)
+    for p in written:
+        con.print(f"  {p.relative_to(root)}", markup=False)
+    if not in_git:
         con.print("  .gitattributes (request files merge field by field)")
         con.print("Not a git repository yet: run 'git init', then 'icsvc git-setup' to "
                   "register the request merge driver.")

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from icsvc import history
-from icsvc.catalogue import PRIORITIES
+from icsvc import history, names
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.errors import UsageError
-from icsvc.lifecycle import STATUSES, is_open
+from icsvc.lifecycle import is_open
 from icsvc.sla import Clock, clocks, worst
 from icsvc.store import Summary
-from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, warn
+from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
 from icsvc.views import request_json
 
 
@@ -24,13 +22,6 @@ class Filters:
     priorities: list[str]
     open_only: bool
     mine: bool = False
-
-
-def _validate(values: list[str], accepted: tuple[str, ...] | list[str], option: str) -> None:
-    for value in values:
-        if value not in accepted:
-            raise UsageError(f"{option}: {value!r} is not valid "
-                             f"(accepted: {', '.join(accepted)})")
 
 
 def matches(s: Summary, f: Filters) -> bool:
@@ -60,10 +51,13 @@ def sla_text(all_clocks: dict[str, Clock]) -> str:
 def run(ctx: Context, f: Filters, fmt: str) -> None:
     store = open_store(ctx)
     cat = store.catalogue
-    _validate(f.providers, list(cat.providers), "--provider")
-    _validate(f.statuses, STATUSES, "--status")
-    _validate(f.priorities, PRIORITIES, "--priority")
-    chosen = store.load_all(warn, where=lambda s: matches(s, f))
+    f.providers = names.providers(cat, f.providers)
+    f.statuses = names.statuses(f.statuses)
+    f.priorities = names.priorities(f.priorities)
+    f.departments = [names.department(cat, d) for d in f.departments]
+    with progress(lambda: sum(1 for _ in store.request_files())) as step:
+        chosen = store.load_all(warn, progress=step("Loading requests"),
+                                where=lambda s: matches(s, f))
     if f.mine:
         actor = ctx.actor()
         managed = {d for d in cat.managers if cat.is_manager(actor, d)}

@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from icsvc import names
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.durations import format_timedelta
-from icsvc.errors import IcsvcError, UsageError
+from icsvc.errors import IcsvcError
 from icsvc.lifecycle import is_open
 from icsvc.model import Request
 from icsvc.queue import QueueItem, build, default_providers
 from icsvc.store import Store
-from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, warn
+from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
 from icsvc.views import request_json
 
-COLUMNS = [("id", "ID"), ("priority", "Priority"), ("title", "Title"),
+COLUMNS = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"), ("title", "Title"),
            ("department", "From"), ("status", "Status"), ("owner", "Owner"),
            ("next_due", "Next due"), ("left", "Left"), ("sla", "SLA")]
 KIND = {"acknowledge": "ack", "resolve": "resolve", "promise": "promise",
@@ -46,10 +47,7 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str,
         escalated: bool = False) -> None:
     store = open_store(ctx)
     cat = store.catalogue
-    for pid in providers:
-        if pid not in cat.providers:
-            raise UsageError(f"queue: unknown provider {pid!r} "
-                             f"(accepted: {', '.join(cat.providers)})")
+    providers = names.providers(cat, providers)
     actor: str | None = ctx.actor() if mine or escalated else None
     if escalated and not providers:
         providers = [pid for pid, p in cat.providers.items() if p.escalation == actor]
@@ -63,8 +61,10 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str,
             actor = None  # nobody known: everyone's queue
     chosen = providers or default_providers(cat, actor)
     wanted = set(chosen)
-    requests = store.load_all(warn, where=lambda s: is_open(s.status) and (
-        not wanted or s.provider in wanted))
+    with progress(lambda: sum(1 for _ in store.request_files())) as step:
+        requests = store.load_all(warn, progress=step("Loading requests"),
+                                  where=lambda s: is_open(s.status) and (
+                                      not wanted or s.provider in wanted))
     items = build(requests, cat, ctx.now, chosen, actor if mine else None,
                   lookup=_lookup(store), escalated_to=actor if escalated else None)
     if fmt == "json":
@@ -85,11 +85,11 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str,
         r = it.request
         cal = cat.providers[r.provider].calendar
         rows.append({
-            "id": r.id, "priority": r.priority, "title": r.title,
+            "id": r.id, "provider": r.provider, "priority": r.priority, "title": r.title,
             "department": r.customer_department, "status": r.status,
             "owner": r.owner.split("@")[0] if r.owner and fmt == "table" else r.owner,
             "next_due": (f"{KIND[it.next_due_kind]} "
-                         f"{it.next_due.astimezone(cal.tz).strftime('%a %d %H:%M')}"
+                         f"{it.next_due.astimezone(cal.tz).strftime('%a %d %b %H:%M')}"
                          if fmt == "table" else it.next_due.isoformat()),
             "left": format_timedelta(it.left, cal.day_length),
             "sla": _sla_text(it, fmt == "table"),
@@ -100,6 +100,8 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str,
     scope = ", ".join(chosen) if chosen else "all providers"
     title = f"Queue: {scope}" + (f" (assigned to {actor})" if mine else "") + (
         f" (escalated to {actor})" if escalated else "")
-    print_rows(rows, COLUMNS, fmt, title=title if fmt != "csv" else None, styles=styles,
+    # the provider column whenever the queue can hold more than one provider
+    columns = [c for c in COLUMNS if c[0] != "provider" or len(chosen) != 1]
+    print_rows(rows, columns, fmt, title=title if fmt != "csv" else None, styles=styles,
                empty=f"{title}: nothing open", flex=("title", "sla"),
                droppable=("department", "owner", "status"))

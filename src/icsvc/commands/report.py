@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from icsvc import names, survey
 from icsvc import report_render as render
+from icsvc.catalogue import Catalogue
 from icsvc.commands import open_store
 from icsvc.context import Context
+from icsvc.dates import DateError, parse_day
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.lifecycle import is_open
 from icsvc.limits import DATE_RANGE, date_in_range
 from icsvc.report import Period, Report, build, make_period
-from icsvc.store import Summary
-from icsvc.ui import console, warn
+from icsvc.store import Store, Summary, summarize
+from icsvc.ui import console, progress, warn
 
 if TYPE_CHECKING:
     from rich.box import Box
 
-PROGRESS_THRESHOLD = 2000
-"""Show a progress bar (on a terminal) when the store holds more request files than this."""
+EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
+              ".csv": "csv", ".json": "json"}
+"""`--output FILE` picks its format from the extension (any other: the markdown tables)."""
 
 
 @dataclass
@@ -34,8 +37,37 @@ class Options:
     until: str | None
     quarter: str | None
     providers: list[str]
-    fmt: str
+    fmt: str | None
+    """None: the default (table), or the output file's extension."""
     output: Path | None
+
+
+def output_format(fmt: str | None, output: Path | None) -> str:
+    """The format to write: --format, else the --output file's extension, else table. A
+    --format that contradicts the extension is refused rather than written misnamed."""
+    inferred = EXTENSIONS.get(output.suffix.lower()) if output is not None else None
+    if fmt is not None and inferred is not None and fmt != inferred:
+        assert output is not None
+        raise UsageError(f"--format {fmt} conflicts with --output {output.name} (a "
+                         f"{output.suffix} file gets {inferred}); drop --format, or name the "
+                         "file for the format")
+    return fmt or inferred or "table"
+
+
+def period_zone(cat: Catalogue) -> tzinfo:
+    """The zone `today`, `monday` or `end of month` are read in for a report: the first
+    provider's calendar (UTC without providers), so a CI machine and a laptop agree."""
+    first = next(iter(cat.providers.values()), None)
+    return first.calendar.tz if first is not None else ZoneInfo("UTC")
+
+
+def _day(text: str | None, option: str, ctx: Context, zone: tzinfo) -> str | None:
+    if text is None:
+        return None
+    try:
+        return parse_day(text, ctx.now, zone).isoformat()
+    except DateError as exc:
+        raise UsageError(f"{option}: {exc}") from None
 
 
 def relevant_to(period: Period, now: datetime) -> Callable[[Summary], bool]:
@@ -48,14 +80,15 @@ def relevant_to(period: Period, now: datetime) -> Callable[[Summary], bool]:
 
 
 def run(ctx: Context, opts: Options) -> None:
+    fmt = output_format(opts.fmt, opts.output)
     store = open_store(ctx)
     cat = store.catalogue
-    for p in opts.providers:
-        if p not in cat.providers:
-            raise UsageError(f"--provider: {p!r} is not a provider "
-                             f"(accepted: {', '.join(cat.providers)})")
+    providers = names.providers(cat, opts.providers)
+    zone = period_zone(cat)
+    since = _day(opts.since, "--since", ctx, zone)
+    until = _day(opts.until, "--until", ctx, zone)
     try:
-        period = make_period(ctx.now, opts.since, opts.until, opts.quarter)
+        period = make_period(ctx.now, since, until, opts.quarter)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     except OverflowError:
@@ -66,20 +99,28 @@ def run(ctx: Context, opts: Options) -> None:
         raise UsageError(f"{option}: the period is out of range (accepted: {DATE_RANGE})")
     if opts.output is not None and opts.output.is_dir():
         raise UsageError(f"--output: {opts.output} is a folder (accepted: a file path)")
-    providers = list(dict.fromkeys(opts.providers))
-    with _progress(sum(1 for _ in store.request_files())) as step:
-        requests = store.load_all(warn, progress=step("Loading requests"),
-                                  where=relevant_to(period, ctx.now))
+    # the quarterly survey: the answers of the trend's quarters; when there are any, the
+    # requests made in the period's quarters are loaded too (who was asked)
+    answers, surveyed = _survey_inputs(store, period)
+    relevant = relevant_to(period, ctx.now)
+    with progress(lambda: sum(1 for _ in store.request_files())) as step:
+        loaded = store.load_all(warn, progress=step("Loading requests"),
+                                where=relevant if surveyed is None
+                                else lambda s: relevant(s) or surveyed(s))
+        requests = loaded if surveyed is None else [r for r in loaded
+                                                    if relevant(summarize(r))]
         report = build(requests, cat, period, ctx.now, providers,
                        progress=step("Computing figures", len(requests)))
-    if opts.fmt == "table" and opts.output is None:
+    report.surveys = survey.results(answers, cat, period, providers,
+                                    loaded if surveyed is not None else None)
+    if fmt == "table" and opts.output is None:
         show(report)
         return
     text = {
         "json": render.render_json, "markdown": render.render_markdown,
         "csv": render.render_csv, "html": render.render_html,
         "table": render.render_markdown,
-    }[opts.fmt](report)
+    }[fmt](report)
     if opts.output is None:
         sys.stdout.write(text)
         return
@@ -89,27 +130,16 @@ def run(ctx: Context, opts: Options) -> None:
         write_atomic(opts.output, text)
     except OSError as exc:
         raise IcsvcError(f"--output: cannot write {opts.output}: {exc.strerror}") from None
-    console(stderr=True).print(f"Wrote {opts.output}")
+    console(stderr=True).print(f"Wrote {opts.output} ({fmt})", markup=False)
 
 
-Step = Callable[..., Callable[[], None] | None]
-
-
-@contextmanager
-def _progress(files: int) -> Iterator[Step]:
-    """A Rich progress bar on stderr for big stores on a terminal; otherwise no-op steps."""
-    if files <= PROGRESS_THRESHOLD or not sys.stderr.isatty():
-        yield lambda *args: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=console(stderr=True), transient=True) as bar:
-        def step(label: str, total: int = files) -> Callable[[], None]:
-            task = bar.add_task(label, total=total)
-            return lambda: bar.advance(task)
-
-        yield step
+def _survey_inputs(store: Store, period: Period) -> \
+        tuple[list[survey.Answer], Callable[[Summary], bool] | None]:
+    """The survey answers of the report's trend quarters, and a load filter for the requests
+    made in the period's quarters (None when nobody answered: nothing more to load)."""
+    quarters = survey.quarters_of(period)
+    answers = survey.load_answers(store.root, survey.trend_quarters(quarters[-1]), warn)
+    return answers, (survey.created_within(quarters) if answers else None)
 
 
 def show(report: Report) -> None:

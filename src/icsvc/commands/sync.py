@@ -10,10 +10,11 @@ from icsvc import gitmerge, gitutil
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.ui import console
+from icsvc.ui import console, print_json
 
 
-def run(ctx: Context, remote: str | None, branch: str | None, rebase: bool) -> None:
+def run(ctx: Context, remote: str | None, branch: str | None, rebase: bool,
+        fmt: str = "table") -> None:
     store = open_store(ctx)
     top = gitutil.require_repo(store.root)
     gitutil.register_merge_driver(store.root)
@@ -40,6 +41,13 @@ def run(ctx: Context, remote: str | None, branch: str | None, rebase: bool) -> N
         else:
             assert remote is not None and branch is not None
             outcome = gitmerge.merge_branch(top, store.root, remote, branch, rebase)
+    if fmt == "json":
+        print_json({"mode": outcome.mode, "target": outcome.target, "changed": outcome.changed,
+                    "conflicts": list(outcome.conflicts), "merged": list(outcome.driver_notes),
+                    "moved": list(outcome.moved)})
+        if outcome.conflicts:
+            raise IcsvcError(f"{len(outcome.conflicts)} file(s) still in conflict")
+        return
     _report(outcome)
 
 

@@ -1,18 +1,44 @@
-"""`icsvc update`: status, progress notes, progress, promises and information."""
+"""`icsvc update`: status, progress notes, replies, progress, promises and information."""
 
 from __future__ import annotations
 
+from icsvc import names
 from icsvc.commands import open_store
 from icsvc.commands.triage import print_change
 from icsvc.context import Context
+from icsvc.model import Request
 from icsvc.workflow import UpdateOptions, update
+
+
+def _answers_the_question(request: Request, actor: str, opts: UpdateOptions) -> bool | None:
+    """The requester adding a note to a request that waits on them may be answering it.
+    On a terminal, ask (True: treat the note as a --reply); off one, None (print a hint)."""
+    from icsvc import prompts, ui
+
+    if not (opts.note and opts.reply is None and not opts.info and opts.status is None
+            and request.status == "waiting-on-customer" and actor == request.customer_email):
+        return False
+    if not ui.interactive():
+        return None
+    return prompts.confirm("Does this answer the question?")
 
 
 def run(ctx: Context, request_id: str, opts: UpdateOptions, fmt: str) -> None:
     store = open_store(ctx)
+    if opts.status is not None:
+        opts.status = names.status(opts.status)
     actor = ctx.actor()
+    # the question (a prompt on a terminal) comes before the write lock: nobody waits on it
+    answers = _answers_the_question(store.load(request_id), actor, opts)
+    if answers:
+        opts.reply, opts.note = opts.note, None
     with store.writing(f"icsvc update {request_id}"):
         request = store.load(request_id)
         change = update(request, store.catalogue, ctx.now, actor, opts)
         store.save(request)
     print_change(store, ctx, change, fmt)
+    if answers is None:
+        from icsvc.ui import note
+
+        note(f"{request.id} still waits on you; if your note answers the question, hand it "
+             f"back to {request.provider} with 'icsvc update {request.id} --reply TEXT'")
