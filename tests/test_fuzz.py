@@ -39,6 +39,9 @@ CASES = int(os.environ.get("ICSVC_FUZZ_CASES", "2000"))
 SEED = int(os.environ.get("ICSVC_FUZZ_SEED", "20261124"))  # read before the tests clear ICSVC_*
 TIME_BUDGET = 60.0
 COMMAND_TIMEOUT = 20.0
+TRACE = open(os.environ["ICSVC_FUZZ_TRACE"], "w") if os.environ.get(  # noqa: SIM115
+    "ICSVC_FUZZ_TRACE") else None
+"""ICSVC_FUZZ_TRACE=FILE writes each case before it runs (to find one that kills the run)."""
 
 HOSTILE_TEXT = [
     "", " ", "x", "\x00", "\x1b[31mred", "a\nb", "a\rb", "tab\there", "é漢字🙂", "\u2028",
@@ -233,6 +236,8 @@ def test_fuzz_commands_against_damaged_stores(store: Store, tmp_path: Path) -> N
                     if rng.random() < 0.1:
                         env["COLUMNS"] = rng.choice(["abc", "0", "-3", "5", "100000"])
                     before = store.snapshot()
+                    if TRACE:
+                        print(f"case {cases}: {damage}: {args!r}", file=TRACE, flush=True)
                     signal.setitimer(signal.ITIMER_REAL, COMMAND_TIMEOUT)
                     try:
                         result = run_in_process(args, env, store.root, "")
