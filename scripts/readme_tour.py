@@ -9,7 +9,10 @@ git repository with one commit), in a folder shown as `~/acme`; its blocks run i
 a later block sees what an earlier one did. An HTML comment before a block sets the
 environment of the section from there on, e.g.
 `<!-- tour: ICSVC_NOW=2026-11-24T15:00:00-05:00 ICSVC_USER=ana@example.com COLUMNS=100 -->`;
-`<!-- tour: skip -->` leaves the next block alone (output that cannot be reproduced here).
+`<!-- tour: run: COMMAND -->` runs a command there without showing it (a scene's set-up);
+`<!-- tour: skip -->` leaves the next block alone (output that cannot be reproduced here);
+`<!-- tour: continue -->` right after a section's marker goes on in the previous section's
+store.
 Time (`ICSVC_NOW`), new IDs (`ICSVC_ID_SEED`) and commit dates are pinned, so the output is
 the same on every machine. Exit 1 when a block is out of date (without --write).
 """
@@ -99,12 +102,18 @@ def refresh(text: str, tour: Tour) -> str:
         out.append(line)
         i += 1
         if (m := SECTION.match(line)) is not None:
-            tour.section(m.group(1))
+            if lines[i:i + 1] != ["<!-- tour: continue -->"]:
+                tour.section(m.group(1))
         elif (m := DIRECTIVE.match(line)) is not None:
-            if m.group(1).strip() == "skip":
+            directive = m.group(1).strip()
+            if directive == "skip":
                 skip = True
+            elif directive == "continue":
+                pass  # the section goes on in the previous section's store
+            elif directive.startswith("run:"):
+                tour.run(directive[4:].strip())
             else:
-                tour.set(m.group(1))
+                tour.set(directive)
         elif line == "```console":
             block: list[str] = []
             while i < len(lines) and lines[i] != "```":

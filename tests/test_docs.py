@@ -43,3 +43,15 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert len(commands_) == 2, commands_
     assert commands_[1] in ci, "the second Quick start command must be what .ci/run runs"
     assert "icsvc" in commands_[0]
+
+
+def test_every_readme_example_prints_what_the_command_prints() -> None:
+    """The README's console examples are rerun in a copy of the example store
+    (scripts/readme_tour.py): the output shown is what the commands print today."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "readme_tour.py")],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, "README.md is out of date; run 'python scripts/" \
+        "readme_tour.py --write' and read the diff:\n" + proc.stdout[-6000:]

@@ -111,9 +111,9 @@ def test_intake_prints_the_comment_and_the_file_is_the_request(example: Store) -
     path = example.request_file(rid.group(1))
     assert result.out == (
         f"@maria-acme, this is now request **{rid.group(1)}** for Engineering / "
-        "part-clarification, priority normal (rush):\n\n"
-        "- acknowledge by: Wed 2026-11-25 11:00 -0500  (4h of business time)\n"
-        "- resolve by:     Mon 2026-11-30 15:00 -0500  (2d of business time)\n"
+        "part-clarification, priority high (rush):\n\n"  # Engineering's agreement with CS
+        "- acknowledge by: Tue 2026-11-24 17:00 -0500  (2h of business time)\n"
+        "- resolve by:     Wed 2026-11-25 15:00 -0500  (1d of business time)\n"
         "- in Engineering's hours (America/New_York); questions or exceptions: "
         "vp-eng@example.com\n"
         "- note: you need it by Tue 2026-11-24 17:00 -0500, before the SLA resolve date; the "
