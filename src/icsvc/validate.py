@@ -103,9 +103,14 @@ def duplicate_problem(store: Store, path: Path, rid: str, first: str, same: bool
                        f"an interrupted redirect left this old copy of {rid} (the request is "
                        f"in {store.rel(pair[0])}); any icsvc command that changes a request "
                        "removes it, or delete it")
-    advice = ("the same request is in two folders (redirected to different providers on two "
-              "branches, then merged without icsvc): run 'icsvc sync' to merge the copies"
-              if same else "give one of them a new ID")
+    if same and Path(first).parent.name != path.parent.name:
+        advice = ("the same request is in two folders (redirected to different providers on "
+                  "two branches, then merged without icsvc): run 'icsvc sync' to merge the "
+                  "copies")
+    elif same:
+        advice = "a copy of the same request: keep the one named after its ID, delete the other"
+    else:
+        advice = "give one of them a new ID"
     return Problem(rel, _line(path, ["id"]), f"id: duplicate ID {rid} (also in {first}); "
                                               f"{advice}")
 
