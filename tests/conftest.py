@@ -215,6 +215,7 @@ def base_env(home: Path) -> dict[str, str]:
         "GIT_AUTHOR_NAME": "Test", "GIT_COMMITTER_NAME": "Test",
         "GIT_AUTHOR_EMAIL": "test@example.com", "GIT_COMMITTER_EMAIL": "test@example.com",
         "ICSVC_NOW": NOW,
+        "ICSVC_DEBUG": "1",  # a bug (exit 3) shows its traceback in the test's failure
     })
     return env
 
@@ -226,7 +227,8 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home.mkdir()
     for key, value in base_env(home).items():
         monkeypatch.setenv(key, value)
-    for key in [k for k in os.environ if k.startswith("ICSVC_") and k != "ICSVC_NOW"]:
+    for key in [k for k in os.environ if k.startswith("ICSVC_")
+                and k not in ("ICSVC_NOW", "ICSVC_DEBUG")]:
         monkeypatch.delenv(key)
 
 

@@ -172,7 +172,7 @@ REFUSALS = [
     ("typed words as the cost", {"cost": "lots"},
      "'Cost if it lapses': 'lots' is not a number (accepted: a number such as 1200"),
     ("gave a negative cost", {"cost": "-5"},
-     "'Cost if it lapses': -5.0 is negative (accepted: 0 or more)"),
+     "'Cost if it lapses': -5.0 is not an amount (accepted: a number from 0 to 1e+15)"),
     ("explained a cost without a number", {"impact_note": "A lot"},
      "'Cost note' needs 'Cost if it lapses' (the cost of a lapse)"),
     ("chose a department that is not one", {"department": "Sales Team"},

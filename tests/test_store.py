@@ -167,7 +167,7 @@ def test_a_damaged_cache_is_rebuilt(store: Store) -> None:
     a = store.new(*PART)
     b = store.new(*PART)
     assert len(store.ok("list", "-f", "json").json()) == 2  # writes the cache
-    cache = store.root / ".icsvc" / "requests.cache"
+    cache = store.root / ".icsvc" / "index.sqlite"
     cache.write_bytes(b"\x00garbage")
     assert {d["id"] for d in store.ok("list", "-f", "json").json()} == {a, b}
     store.ok("update", a, "--status", "cancelled", actor="maria@example.com")

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,3 +78,115 @@ def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:
 
 def test_impossible_dates_stay_strings_for_validation() -> None:
     assert yamlio.load("d: 2026-02-30\n") == {"d": "2026-02-30"}
+
+
+# -- the comment-keeping writer never changes data ------------------------------------------
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+LINES = st.lists(TEXT, min_size=2, max_size=3).map("\n".join)
+ZONES = st.sampled_from([timezone(timedelta(hours=h)) for h in (-8, -5, 0, 1, 5, 9)])
+WHEN = st.builds(lambda d, tz: datetime(2026, 1, 1, tzinfo=tz) + timedelta(minutes=d),
+                 st.integers(0, 500_000), ZONES)
+ENTRY = st.fixed_dictionaries(
+    {"at": WHEN, "by": st.sampled_from(["ana@example.com", "maria@example.com"]),
+     "type": st.sampled_from(["note", "status", "info"])},
+    optional={"note": st.one_of(TEXT, LINES), "to": st.sampled_from(["new", "resolved"]),
+              "info": st.dictionaries(st.sampled_from(["a", "b"]), TEXT, max_size=2)})
+REQUEST = st.fixed_dictionaries(
+    {"id": st.just("B1QD49VF"), "title": TEXT.filter(str.strip),
+     "status": st.sampled_from(["new", "acknowledged"]),
+     "priority": st.sampled_from(["normal", "high"]),
+     "requested_priority": st.sampled_from(["normal", "high"]),
+     "customer": st.fixed_dictionaries({"email": st.just("maria@example.com"),
+                                        "department": st.just("sales")}),
+     "created_at": WHEN,
+     "history": st.lists(ENTRY, min_size=1, max_size=4)},
+    optional={"details": st.one_of(TEXT, LINES), "progress": st.integers(0, 100),
+              "info": st.dictionaries(st.sampled_from(["order", "part"]), TEXT, min_size=1),
+              "rush": st.just(True)})
+
+
+def _decorate(data: dict[str, Any], draw: Any) -> str:
+    """A hand-edited rendering of `data`: comments above, beside and inside values, flow
+    style, anchors and aliases, document markers, a BOM, CRLF line ends, tabs in comments."""
+    parts: list[str] = []
+    anchored: dict[str, str] = {}
+    for key, value in data.items():
+        if draw(st.booleans()):
+            parts.append(f"#{draw(st.sampled_from([' ', chr(9)]))}about {key}\n")
+        flow = key in ("customer", "info") and draw(st.booleans())
+        text = (f"{key}: " + yaml.dump(value, Dumper=yamlio._BlockDumper, width=10_000,
+                                       default_flow_style=True, allow_unicode=True,
+                                       sort_keys=False) if flow
+                else yamlio.dump({key: value})).removesuffix("...\n")
+        same = next((k for k, v in anchored.items() if v == value), None)
+        if (same is not None and isinstance(value, str) and "\n" not in text.strip()
+                and draw(st.booleans())):
+            text = f"{key}: *{same}\n"
+        elif isinstance(value, str) and "\n" not in text.strip() and draw(st.booleans()):
+            text = text.replace(f"{key}: ", f"{key}: &{key.replace('_', '')} ", 1)
+            anchored[key.replace("_", "")] = value
+        if key == "history" and not flow and draw(st.booleans()):
+            text = text.replace("\n- ", "\n  # between entries\n- ")
+        if "\n" not in text.rstrip("\n") and "|" not in text and draw(st.booleans()):
+            text = text.rstrip("\n") + "  # inline\n"
+        parts.append(text)
+    out = "".join(parts)
+    if draw(st.booleans()):
+        out = "--- # start\n" + out + draw(st.sampled_from(["... # end\n", "...\n", ""]))
+    if draw(st.booleans()):
+        out = out.replace("\n", "\r\n")
+    if draw(st.booleans()):
+        out = "\ufeff" + out
+    return out
+
+
+def _changed(old: dict[str, Any], draw: Any) -> dict[str, Any]:
+    new = dict(old)
+    if draw(st.booleans()):
+        new["title"] = draw(TEXT.filter(str.strip))
+    if draw(st.booleans()):
+        new["status"] = "resolved"
+    if draw(st.booleans()):
+        new.pop("details", None)
+    if draw(st.booleans()):
+        new["owner"] = "raj@example.com"
+    new["history"] = old["history"] + draw(st.lists(ENTRY, max_size=3))
+    return new
+
+
+def canonical(data: Any) -> str:
+    """The data as a reader gets it, types and offsets included."""
+    return yamlio.dump(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_the_comment_keeping_writer_never_changes_the_data(data: st.DataObject) -> None:
+    old = data.draw(REQUEST)
+    old_text = _decorate(old, data.draw)
+    assert canonical(yamlio.load(old_text)) == canonical(old)  # a valid hand-edited file
+    new = _changed(old, data.draw)
+    result = yamlio.dump_preserving(old_text, new)
+    assert canonical(yamlio.load(result, aliases=False)) == canonical(new)
+    assert "\ufeff" not in result and "\r\n" not in result
+    assert not result.startswith(("---", "..."))
+
+
+def test_comments_survive_the_common_hand_edits() -> None:
+    start = datetime(2026, 11, 24, 9, tzinfo=TZ)
+    old = {"id": "B1QD49VF", "title": "T", "status": "new",
+           "history": [{"at": start, "by": "a@example.com", "type": "created"}]}
+    new = {**old, "status": "acknowledged",
+           "history": [*old["history"], {"at": start, "by": "b@example.com", "type": "note",
+                                         "note": "n"}]}
+    text = ("\ufeff--- # a request\r\n# asked by phone\r\nid: B1QD49VF\r\ntitle: T\t# short\r\n"
+            "status: new\r\nhistory:\r\n- at: 2026-11-24T09:00:00-05:00\r\n  by: a@example.com"
+            "\r\n  # the first entry\r\n  type: created\r\n... # end\r\n")
+    result = yamlio.dump_preserving(text, new)
+    assert result == (
+        "# a request\n# asked by phone\nid: B1QD49VF\ntitle: T\t# short\nstatus: acknowledged\n"
+        "history:\n- at: 2026-11-24T09:00:00-05:00\n  by: a@example.com\n  # the first entry\n"
+        "  type: created\n- at: 2026-11-24T09:00:00-05:00\n  by: b@example.com\n  type: note\n"
+        "  note: n\n# end\n")
+    assert yamlio.load(result) == yamlio.load(yamlio.dump(new))

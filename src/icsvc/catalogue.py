@@ -13,7 +13,14 @@ from zoneinfo import ZoneInfoNotFoundError
 from icsvc.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours, zone
 from icsvc.durations import Duration, parse_duration
 from icsvc.errors import ValidationError
-from icsvc.schema import NAME, NAME_ACCEPTED, FileChecker, Key, load_yaml_file
+from icsvc.schema import (
+    CATALOGUE_FILE,
+    NAME,
+    NAME_ACCEPTED,
+    FileChecker,
+    Key,
+    load_yaml_file,
+)
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_AT_RISK = 0.25
@@ -222,7 +229,7 @@ class Catalogue:
 
 
 def load_catalogue(path: Path) -> Catalogue:
-    data, text = load_yaml_file(path)
+    data, text = load_yaml_file(path, CATALOGUE_FILE)
     return parse_catalogue(path, text, data)
 
 

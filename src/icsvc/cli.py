@@ -7,6 +7,7 @@ examples (`examples()`), except `merge-driver` and `completion`, which git and s
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from enum import StrEnum
@@ -370,10 +371,10 @@ def _invoke() -> None:
     from icsvc.errors import IcsvcError, UsageError
 
     if os.environ.get(completion.COMPLETE_VAR):
-        sys.exit(completion.run(typer.main.get_command(app)))
+        sys.exit(completion.run(_command()))
     click = _click()
     try:
-        code = app(prog_name="icsvc", standalone_mode=False)
+        code = _command()(prog_name="icsvc", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
         print(exc.ctx.get_help())
         sys.exit(0)
@@ -388,10 +389,12 @@ def _invoke() -> None:
 
 
 def main() -> None:
-    """Console entry point: user mistakes become one line on stderr and an exit code."""
+    """Console entry point: user mistakes become one line on stderr and an exit code (see
+    `errors`); anything else is a bug, reported in one line with exit 3."""
     from icsvc.errors import IcsvcError
 
     try:
+        _check_text_arguments()
         _invoke()
     except IcsvcError as exc:
         from icsvc.ui import error
@@ -408,3 +411,53 @@ def main() -> None:
         where = f"{exc.filename}: " if exc.filename else ""
         error(f"{where}{exc.strerror or exc}")
         sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - a bug: one report, its own exit code
+        _internal_error(exc)
+
+
+@functools.cache
+def _command() -> Any:
+    """The Click command Typer builds from `app` (what `app()` runs), built once per process:
+    building it inspects every command's signature, which the tests, running many commands
+    in one process, would otherwise pay each time."""
+    return typer.main.get_command(app)
+
+
+def _check_text_arguments() -> None:
+    """Arguments and ICSVC_* settings must be UTF-8 text: one that is not (bytes Python
+    could only decode as surrogates) would fail later, when a file is written."""
+    from icsvc.errors import UsageError
+
+    named = [(f"argument {i}", arg) for i, arg in enumerate(sys.argv[1:], 1)]
+    named += [(k, v) for k, v in os.environ.items() if k.startswith("ICSVC_")]
+    for what, text in named:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                shown = text.encode("utf-8", "surrogateescape")[:60]
+            except UnicodeEncodeError:  # a surrogate no undecodable byte gives
+                shown = text.encode("utf-8", "backslashreplace")[:60]
+            raise UsageError(f"{what} is not UTF-8 text ({shown!r}); use a UTF-8 terminal "
+                             "or encoding") from None
+
+
+def _internal_error(exc: Exception) -> None:
+    """A bug: one line naming the exception, the version and the command, then exit 3;
+    ICSVC_DEBUG=1 adds the traceback."""
+    import shlex
+    import traceback
+
+    from icsvc.errors import INTERNAL_ERROR_EXIT
+
+    message = (str(exc).splitlines() or [""])[0][:200]
+    args = " ".join(shlex.quote(a) if a.isprintable() else repr(a) for a in sys.argv[1:])
+    if len(args) > 200:
+        args = args[:200] + "..."
+    if os.environ.get("ICSVC_DEBUG", "") not in ("", "0"):
+        traceback.print_exc()
+    print(f"icsvc: internal error: {type(exc).__name__}: {message} (icsvc {__version__}, "
+          f"command: icsvc {args})", file=sys.stderr)
+    print("This is a bug in icsvc, not in your input: please report it with the line above "
+          "(ICSVC_DEBUG=1 shows the traceback).", file=sys.stderr)
+    sys.exit(INTERNAL_ERROR_EXIT)

@@ -52,14 +52,27 @@ def block(cat: Catalogue, store_root: Path) -> list[str]:
     return lines
 
 
+class UnclosedBlock(ValueError):
+    """A `# BEGIN icsvc` line without its `# END icsvc`: rewriting would guess where the
+    block ends and could delete the lines after it, so icsvc refuses."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"'# BEGIN icsvc' on line {line} has no '{END}' line after it; add "
+                         "it where the generated lines end (or delete the block), then retry")
+        self.line = line
+
+
 def find_block(text: str) -> tuple[int, int] | None:
-    """The (first, last) line indexes of the icsvc block, or None."""
+    """The (first, last) line indexes of the icsvc block, or None; UnclosedBlock when it
+    has no end marker."""
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("# BEGIN icsvc")), None)
     if start is None:
         return None
     end = next((i for i in range(start + 1, len(lines)) if lines[i].strip() == END), None)
-    return (start, end if end is not None else len(lines) - 1)
+    if end is None:
+        raise UnclosedBlock(start + 1)
+    return (start, end)
 
 
 def render(existing: str, lines: list[str]) -> str:

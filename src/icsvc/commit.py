@@ -14,7 +14,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from icsvc import gitutil, ids, yamlio
+from icsvc.errors import ValidationError
 from icsvc.history import MERGE_IDENTITY
+from icsvc.schema import read_store_file
 from icsvc.store import REQUESTS_DIR
 
 VERBS = {
@@ -122,9 +124,9 @@ def plan(top: Path, store_root: Path, actor: str) -> Plan:
         if old_text is None and rid in deleted:
             old_path = deleted[rid]
             old_text = gitutil.show(top, "HEAD", old_path)
-        try:
-            new = _load(full.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
+        try:  # bounded: a FIFO or a symlink to /dev/zero must not hang or exhaust it
+            new = _load(read_store_file(full))
+        except ValidationError:
             new = None
         if new is None:
             skipped.append((path, "not a readable request file ('icsvc check' says why)"))

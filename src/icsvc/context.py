@@ -22,6 +22,10 @@ def now_from_env() -> datetime:
             f"ICSVC_NOW: {raw!r} is not a date-time (accepted: ISO 8601 such as "
             "2026-11-24T10:00:00-05:00)"
         ) from None
+    from icsvc.limits import DATE_RANGE, date_in_range
+
+    if not date_in_range(value):
+        raise UsageError(f"ICSVC_NOW: {raw!r} is out of range (accepted: {DATE_RANGE})")
     if value.tzinfo is None:
         value = value.astimezone()  # a bare local time: the machine's zone
     return value
@@ -45,9 +49,14 @@ def resolve_actor(option: str | None, cwd: Path) -> str:
             "who is acting? pass --as EMAIL, set ICSVC_USER, or run "
             "'git config user.email you@example.com'"
         )
-    if "@" not in email or " " in email.strip():
-        raise UsageError(f"--as: {email!r} is not an email address (accepted: name@domain)")
-    return email.strip().lower()
+    from icsvc.schema import EMAIL_ACCEPTED, is_email
+
+    if not is_email(email.strip(" ")):
+        where = "--as" if option else ("ICSVC_USER" if os.environ.get("ICSVC_USER")
+                                       else "git config user.email")
+        raise UsageError(f"{where}: {email!r} is not an email address "
+                         f"(accepted: {EMAIL_ACCEPTED})")
+    return email.strip(" ").lower()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from icsvc import limits
 from icsvc.calendar import WEEKDAYS, BusinessCalendar
 
 FORMS = (
@@ -37,7 +38,7 @@ DAY_FORMS = (
 )
 """The forms of a whole day (report periods)."""
 
-FIRST_YEAR, LAST_YEAR = 1970, 2200
+FIRST_YEAR, LAST_YEAR = limits.EARLIEST.year, limits.LATEST.year  # the one range
 """Dates outside these years are refused (the store's limits)."""
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from icsvc.calendar import BusinessCalendar
 
 ACCEPTED = "a number and unit such as 30m, 4h, 2d, 1w (or 1d4h)"
-_PART = re.compile(r"(\d+)([mhdw])")
+_PART = re.compile(r"(\d{1,9})([mhdw])")
 _UNITS = {"w": 0, "d": 1, "h": 2, "m": 3}
 
 
@@ -74,6 +74,11 @@ def _parse(value: object) -> Duration:
         pos = match.end()
     if pos != len(text) or not seen:
         raise ValueError(f"{value!r} is not a duration (accepted: {ACCEPTED})")
+    from icsvc.limits import MAX_DURATION, MAX_DURATION_TEXT
+
+    weeks, days, hours, minutes = amounts
+    if ((weeks * 7 + days) * 24 + hours) * 60 + minutes > MAX_DURATION // timedelta(minutes=1):
+        raise ValueError(f"{value!r} is too long (accepted: {MAX_DURATION_TEXT})")
     return Duration(text, *amounts)
 
 

@@ -1,4 +1,9 @@
-"""The one error type for user mistakes, and its exit codes."""
+"""The one error type for user mistakes, and its exit codes.
+
+Exit codes: 0 done; 1 a refusal or a failed check (`IcsvcError`); 2 bad usage (`UsageError`);
+3 an internal error (a bug: any other exception, reported by `cli.main()`), so CI can tell a
+crash from a rejected pull request.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,10 @@ class UsageError(IcsvcError):
     """Bad command-line usage (exit 2)."""
 
     exit_code = 2
+
+
+INTERNAL_ERROR_EXIT = 3
+"""The exit code of an unexpected exception (a bug)."""
 
 
 class ValidationError(IcsvcError):

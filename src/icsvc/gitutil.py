@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from icsvc.errors import IcsvcError
+from icsvc.errors import IcsvcError, UsageError
 
 DRIVER_NAME = "icsvc request merge"
 DRIVER_COMMAND = "icsvc merge-driver %O %A %B %P"
@@ -36,6 +36,9 @@ def run(cwd: Path, *args: str, check: bool = True, what: str = "",
         )
     except FileNotFoundError:
         raise IcsvcError("git is not installed or not on PATH (install git, then retry)") from None
+    except ValueError:  # a NUL character, which no git name or revision holds
+        raise UsageError(f"{what or 'git ' + ' '.join(args[:2])}: a name or revision "
+                         "contains a NUL character") from None
     except subprocess.TimeoutExpired:
         raise IcsvcError(f"git {' '.join(args[:2])} timed out after 10 minutes") from None
     result = GitResult(proc.returncode, proc.stdout, proc.stderr)
@@ -60,6 +63,15 @@ def toplevel(cwd: Path) -> Path | None:
     except IcsvcError:
         return None
     return Path(result.out.strip()).resolve() if result.code == 0 else None
+
+
+def is_tracked(cwd: Path, path: str) -> bool:
+    """Whether git tracks `path` (a file, or any file in a folder); False outside git."""
+    try:
+        result = run(cwd, "ls-files", "-z", "--", path, check=False)
+    except IcsvcError:
+        return False
+    return result.code == 0 and bool(result.out)
 
 
 def require_repo(cwd: Path) -> Path:

@@ -36,4 +36,4 @@ def normalize(text: str) -> str:
 
 
 def is_valid(text: str) -> bool:
-    return bool(ID_PATTERN.match(text))
+    return ID_PATTERN.fullmatch(text) is not None

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from icsvc import history, ids
+from icsvc import history, ids, limits
 from icsvc.catalogue import PRIORITIES, Catalogue, Provider
 from icsvc.dates import parse_when
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.history import expected_priority
 from icsvc.model import Request
-from icsvc.schema import EMAIL, NAME
+from icsvc.schema import NAME, is_email
 
 
 @dataclass
@@ -63,7 +64,7 @@ def parse_info(pairs: list[str], *, allow_empty: bool = False) -> dict[str, str]
         key, value = key.strip(), value.strip()
         if not sep or not key:
             raise UsageError(f"--info: {pair!r} is not KEY=VALUE (e.g. order_number=SO-1234)")
-        if not NAME.match(key):
+        if not NAME.fullmatch(key):
             raise UsageError(f"--info: {key!r} is not a valid key (accepted: lowercase "
                              "letters, digits, '-' and '_')")
         if not value and not allow_empty:
@@ -82,7 +83,7 @@ def missing_items(draft: Draft, cat: Catalogue, names: Names = option_name) -> l
                    f"{', '.join(cat.providers[draft.provider].services)})")
     if not (draft.title or "").strip():
         out.append(names("title"))
-    if not draft.department:
+    if not (draft.department or "").strip():
         out.append(f"{names('department')} (or list your email under 'departments' in "
                    "providers.yaml)")
     if draft.provider in cat.providers and draft.service:
@@ -137,13 +138,15 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
     new`, an issue form), which differ only in how they name a field (`names`). Everything
     missing is listed at once; any other problem raises IcsvcError (UsageError for a
     malformed value)."""
+    if draft.provider and draft.provider not in cat.providers:
+        raise UsageError(f"{names('provider')}: unknown provider {draft.provider!r} "
+                         f"(accepted: {', '.join(cat.providers)})")
     missing = missing_items(draft, cat, names)
     if missing:
         raise IcsvcError("missing: " + "; ".join(missing))
-    assert draft.provider and draft.service and draft.title and draft.department
-    if draft.provider not in cat.providers:
-        raise UsageError(f"{names('provider')}: unknown provider {draft.provider!r} "
-                         f"(accepted: {', '.join(cat.providers)})")
+    if not (draft.provider and draft.service and draft.title and draft.department):
+        raise IcsvcError(f"missing: {names('provider')}, {names('service')}, "
+                         f"{names('title')} and {names('department')}")
     provider = cat.providers[draft.provider]
     if draft.service not in provider.services:
         raise UsageError(
@@ -154,7 +157,7 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
     if draft.priority not in PRIORITIES:
         raise UsageError(f"{names('priority')}: {draft.priority!r} is not a priority "
                          f"(accepted: {', '.join(PRIORITIES)})")
-    if not NAME.match(draft.department):
+    if not NAME.fullmatch(draft.department):
         raise UsageError(f"{names('department')}: {draft.department!r} is not valid (accepted: "
                          "lowercase letters, digits, '-' and '_', e.g. customer-service)")
     departments = cat.departments_of(actor)
@@ -169,8 +172,11 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
             raise UsageError(f"{names('blocks')}: {other!r} is not a request ID (accepted: "
                              f"the full {ids.LENGTH}-character ID)")
         blocks.append(rid)
-    if not EMAIL.match(actor):
+    if not is_email(actor):
         raise UsageError(f"{names('actor')}: {actor!r} is not an email address")
+    for key, value in draft.info.items():
+        if not value.strip():
+            raise UsageError(f"{names('info.' + key)}: the value is empty")
     needed_by = None
     if draft.needed_by:
         try:
@@ -186,14 +192,20 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
             f"refused: {' and '.join(reasons)}; a rush needs {names('justification')} "
             "saying why (rushes are counted per requesting department)"
         )
-    if draft.cost is not None and draft.cost < 0:
-        raise UsageError(f"{names('cost')}: {draft.cost} is negative (accepted: 0 or more)")
+    if draft.cost is not None and not (math.isfinite(draft.cost)
+                                       and 0 <= draft.cost <= limits.MAX_COST):
+        raise UsageError(f"{names('cost')}: {draft.cost} is not an amount (accepted: a number "
+                         f"from 0 to {limits.MAX_COST:.0e})")
+    impact_note = draft.impact_note.strip() if draft.impact_note is not None else None
+    if impact_note == "":
+        raise UsageError(f"{names('impact_note')}: empty (say what a lapse would cost, or "
+                         "leave it out)")
     impact: dict[str, float | str] | None = None
     if draft.cost is not None:
         impact = {"cost": draft.cost if draft.cost % 1 else int(draft.cost)}
-        if draft.impact_note:
-            impact["note"] = draft.impact_note
-    elif draft.impact_note:
+        if impact_note:
+            impact["note"] = impact_note
+    elif impact_note:
         raise UsageError(f"{names('impact_note')} needs {names('cost')} (the cost of a lapse)")
     seed = os.environ.get("ICSVC_ID_SEED")
     rid = ids.new_id(taken, f"{seed}:{actor}:{now.isoformat()}:{draft.title}" if seed else None)

@@ -37,12 +37,21 @@ def console(stderr: bool = False) -> Console:
 
         stream = sys.stderr if stderr else sys.stdout
         tty = stream.isatty()
-        width = None if tty else int(os.environ.get("COLUMNS", "160"))
+        width = None if tty else columns()
         _consoles[stderr] = Console(
             file=stream, stderr=stderr, width=width, highlight=False,
             no_color=not tty or "NO_COLOR" in os.environ, soft_wrap=False,
         )
     return _consoles[stderr]
+
+
+def columns(default: int = 160) -> int:
+    """The width for plain output: `COLUMNS` when it is a sensible number, else `default`
+    (a bad value must not fail a command, least of all after it has written)."""
+    raw = os.environ.get("COLUMNS", "").strip()
+    if not raw.isdigit():
+        return default
+    return min(max(int(raw), 20), 1000)
 
 
 def reset() -> None:
@@ -61,7 +70,7 @@ def when(value: datetime | str | None) -> str:
 def warn(message: str) -> None:
     from rich.markup import escape
 
-    console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(message)}")
+    console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
 
 
 def error(message: str) -> None:
@@ -70,7 +79,9 @@ def error(message: str) -> None:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    """JSON as the contract: strict (no NaN or Infinity, which JSON does not have)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str,
+                                allow_nan=False) + "\n")
 
 
 def styled(value: str, style: str) -> str:

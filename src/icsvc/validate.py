@@ -12,7 +12,7 @@ from icsvc.catalogue import Catalogue
 from icsvc.errors import ValidationError
 from icsvc.history import words
 from icsvc.model import Request, load_request
-from icsvc.store import PROVIDERS_FILE, Store
+from icsvc.store import DERIVED_DIR, PROVIDERS_FILE, Store, interrupted_redirect
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,13 @@ CONFLICT_MARKERS_MESSAGE = (
 
 
 def conflict_marker_line(path: Path) -> int | None:
-    """The first line of a git conflict marker (<<<<<<<, =======, >>>>>>>), or None."""
+    """The first line of a git conflict marker (<<<<<<<, =======, >>>>>>>), or None (also
+    for a file icsvc will not read: too big, not a plain file)."""
+    from icsvc.schema import read_store_file
+
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        lines = read_store_file(path).splitlines()
+    except ValidationError:
         return None
     for number, line in enumerate(lines, 1):
         if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
@@ -79,17 +82,52 @@ def check_store(store: Store, progress: Callable[[], None] | None = None) -> lis
         if request.id in seen:
             first, created = seen[request.id]
             same = created == request.history[0].to_dict()
-            advice = ("the same request is in two folders (redirected to different providers "
-                      "on two branches, then merged without icsvc): run 'icsvc sync' to merge "
-                      "the copies" if same else "give one of them a new ID")
-            problems.append(Problem(rel, _line(path, ["id"]),
-                                    f"id: duplicate ID {request.id} (also in {first}); "
-                                    f"{advice}"))
+            problems.append(duplicate_problem(store, path, request.id, first, same))
         else:
             seen[request.id] = (rel, request.history[0].to_dict())
     for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
         problems.append(Problem(store.rel(path), 1,
                                 "request files belong in requests/<provider>/<ID>.yaml"))
+    problems.extend(store_file_problems(store))
+    return problems
+
+
+def duplicate_problem(store: Store, path: Path, rid: str, first: str, same: bool) -> Problem:
+    """A request ID in two files: an interrupted redirect (which the next writing command
+    finishes), one request redirected two ways on two branches (`same`: the copies share
+    their creation; `icsvc sync` merges them), or two requests given one ID."""
+    rel = store.rel(path)
+    pair = interrupted_redirect([store.root / first, path])
+    if pair is not None:
+        return Problem(store.rel(pair[1]), 1,
+                       f"an interrupted redirect left this old copy of {rid} (the request is "
+                       f"in {store.rel(pair[0])}); any icsvc command that changes a request "
+                       "removes it, or delete it")
+    if same and Path(first).parent.name != path.parent.name:
+        advice = ("the same request is in two folders (redirected to different providers on "
+                  "two branches, then merged without icsvc): run 'icsvc sync' to merge the "
+                  "copies")
+    elif same:
+        advice = "a copy of the same request: keep the one named after its ID, delete the other"
+    else:
+        advice = "give one of them a new ID"
+    return Problem(rel, _line(path, ["id"]), f"id: duplicate ID {rid} (also in {first}); "
+                                              f"{advice}")
+
+
+def store_file_problems(store: Store) -> list[Problem]:
+    """What is in the store's folders besides valid files: entries icsvc will not read
+    (FIFOs, devices, symlinks out of the store), temp files a killed write left, and a
+    derived folder icsvc will not use."""
+    listing = store.listing()
+    problems = [Problem(store.rel(full), 1, problem) for full, problem in listing.skipped]
+    problems.extend(Problem(store.rel(temp), 1, "a temp file left by an interrupted write; "
+                                                "the next icsvc command that changes a "
+                                                "request removes it (or delete it)")
+                    for temp in listing.temps)
+    derived = store.derived_problem()
+    if derived is not None:
+        problems.append(Problem(DERIVED_DIR, 1, derived))
     return problems
 
 

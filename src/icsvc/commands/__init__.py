@@ -9,7 +9,9 @@ from icsvc.store import Store, find_store
 
 
 def open_store(ctx: Context) -> Store:
-    return Store(find_store(ctx.cwd, ctx.store_override))
+    from icsvc.ui import warn
+
+    return Store(find_store(ctx.cwd, ctx.store_override), warn=warn)
 
 
 def in_git(root: Path) -> bool:

@@ -29,6 +29,8 @@ def codeowners_problems(store: Store) -> list[Problem]:
     try:
         lines = codeowners.block(store.catalogue, store.root)
         line = codeowners.stale_line(path.read_text(encoding="utf-8"), lines)
+    except codeowners.UnclosedBlock as exc:
+        return [Problem(store.rel(path), exc.line, f"CODEOWNERS: {exc}")]
     except (ValidationError, OSError, UnicodeDecodeError):
         return []
     if line is None:

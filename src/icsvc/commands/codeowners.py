@@ -9,6 +9,7 @@ import typer
 from icsvc import codeowners
 from icsvc.commands import open_store
 from icsvc.context import Context
+from icsvc.errors import IcsvcError
 from icsvc.ui import console, print_json
 from icsvc.yamlio import write_atomic
 
@@ -18,7 +19,10 @@ def run(ctx: Context, output: Path | None, check_only: bool, fmt: str = "table")
     lines = codeowners.block(store.catalogue, store.root)
     path = (ctx.cwd / output).resolve() if output else codeowners.default_path(store.root)
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    text = codeowners.render(existing, lines)
+    try:
+        text = codeowners.render(existing, lines)
+    except codeowners.UnclosedBlock as exc:
+        raise IcsvcError(f"{path}: {exc}") from None
     stale = text != existing
     if fmt == "json":
         if stale and not check_only:

@@ -10,7 +10,9 @@ from icsvc.workflow import escalate
 
 def run(ctx: Context, request_id: str, reason: str, fmt: str) -> None:
     store = open_store(ctx)
-    request = store.load(request_id)
-    change = escalate(request, store.catalogue, ctx.now, ctx.actor(), reason)
-    store.save(request)
+    actor = ctx.actor()
+    with store.writing(f"icsvc escalate {request_id}"):
+        request = store.load(request_id)
+        change = escalate(request, store.catalogue, ctx.now, actor, reason)
+        store.save(request)
     print_change(store, ctx, change, fmt)

@@ -11,9 +11,11 @@ from icsvc.workflow import feedback
 
 def run(ctx: Context, request_id: str, stars: int, comment: str | None, fmt: str) -> None:
     store = open_store(ctx)
-    request = store.load(request_id)
-    change = feedback(request, store.catalogue, ctx.now, ctx.actor(), stars, comment)
-    path = store.save(request)
+    actor = ctx.actor()
+    with store.writing(f"icsvc feedback {request_id}"):
+        request = store.load(request_id)
+        change = feedback(request, store.catalogue, ctx.now, actor, stars, comment)
+        path = store.save(request)
     if fmt == "json":
         print_json(request_json(request, store.catalogue, ctx.now))
         return

@@ -9,9 +9,15 @@ from icsvc import schemafiles
 from icsvc.errors import IcsvcError
 from icsvc.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR
 from icsvc.ui import console, print_json
-from icsvc.yamlio import write_atomic
+from icsvc.yamlio import TEMP_SUFFIX, write_atomic
 
 GITIGNORE_LINE = f"{DERIVED_DIR}/"
+IGNORE_RULES = (
+    ("# derived by icsvc (index, write lock); safe to delete", GITIGNORE_LINE),
+    ("# temp files of an interrupted write ('icsvc check' reports them)",
+     f"{REQUESTS_DIR}/**/.*{TEMP_SUFFIX}"),
+)
+"""The store's .gitignore rules: (comment, rule)."""
 
 
 def create_store(root: Path) -> list[Path]:
@@ -34,10 +40,11 @@ def create_store(root: Path) -> list[Path]:
         written.append(keep)
     ignore = root / ".gitignore"
     existing = ignore.read_text(encoding="utf-8") if ignore.exists() else ""
-    if GITIGNORE_LINE not in existing.splitlines():
+    missing = [f"{comment}\n{rule}\n" for comment, rule in IGNORE_RULES
+               if rule not in existing.splitlines()]
+    if missing:
         prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
-        write_atomic(ignore, prefix + "# derived by icsvc (cache); safe to delete\n"
-                     + GITIGNORE_LINE + "\n")
+        write_atomic(ignore, prefix + "".join(missing))
         written.append(ignore)
     return written
 

@@ -98,16 +98,17 @@ def run(ctx: Context, event_path: Path, fmt: str) -> None:
                            "providers.yaml", unknown_person_comment(issue))
     fields = issueform.fields_for(cat, provider_id, service_id)
     names = issueform.form_names(fields, forms.title_prefix(provider_id, service_id))
-    try:
-        draft = issueform.draft(issue, cat, person, fields, provider_id, service_id)
-        taken = {p.stem for p in store.request_files()}
-        request = build_request(draft, cat, person.email, event.when, taken, names)
-    except IcsvcError as exc:
-        _refuse(fmt, base, exc.message, refusal_comment(issue, what, exc.message))
-    request.source = {"github_issue": issue.number, "url": issue.url or None}
-    if request.source["url"] is None:
-        del request.source["url"]
-    path = store.save(request)
+    with store.writing(f"icsvc intake #{issue.number}"):
+        try:
+            draft = issueform.draft(issue, cat, person, fields, provider_id, service_id)
+            taken = {p.stem for p in store.request_files()}
+            request = build_request(draft, cat, person.email, event.when, taken, names)
+        except IcsvcError as exc:
+            _refuse(fmt, base, exc.message, refusal_comment(issue, what, exc.message))
+        request.source = {"github_issue": issue.number, "url": issue.url or None}
+        if request.source["url"] is None:
+            del request.source["url"]
+        path = store.save(request, new=True)
     provider = cat.providers[request.provider]
     data = request_json(request, cat, event.when)
     rel = store.rel(path)

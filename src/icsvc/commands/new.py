@@ -200,9 +200,10 @@ def run(ctx: Context, opts: Options) -> None:
                                               _text)
     if opts.pr and not in_git(store.root):
         raise UsageError("--pr: the store is not in a git repository")
-    taken = {p.stem for p in store.request_files()}
-    request = build_request(draft, cat, actor, ctx.now, taken)
-    path = store.save(request)
+    with store.writing("icsvc new"):
+        taken = {p.stem for p in store.request_files()}
+        request = build_request(draft, cat, actor, ctx.now, taken)
+        path = store.save(request, new=True)
     provider = cat.providers[request.provider]
     data = request_json(request, cat, ctx.now)
     said = (day_off_note(request.needed_by, provider.calendar, provider.name)

@@ -18,6 +18,7 @@ from icsvc.context import Context
 from icsvc.dates import DateError, parse_day
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.lifecycle import is_open
+from icsvc.limits import DATE_RANGE, date_in_range
 from icsvc.report import Period, Report, build, make_period
 from icsvc.store import Store, Summary, summarize
 from icsvc.ui import console, progress, warn
@@ -90,6 +91,12 @@ def run(ctx: Context, opts: Options) -> None:
         period = make_period(ctx.now, since, until, opts.quarter)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    except OverflowError:
+        period = None
+    if period is None or not (date_in_range(period.start)
+                              and date_in_range(period.end - timedelta(days=1))):
+        option = "--quarter" if opts.quarter else "--since/--until"
+        raise UsageError(f"{option}: the period is out of range (accepted: {DATE_RANGE})")
     if opts.output is not None and opts.output.is_dir():
         raise UsageError(f"--output: {opts.output} is a folder (accepted: a file path)")
     # the quarterly survey: the answers of the trend's quarters; when there are any, the

@@ -88,15 +88,16 @@ def answer(ctx: Context, provider: str, quarter_text: str, rating: int, comment:
                          f"(accepted: {', '.join(cat.providers)})")
     actor = ctx.actor()
     path = survey.answer_path(store.root, quarter, provider, actor)
-    existing = _existing(store, path)
     asked = survey.load_who_to_ask(store, quarter, [provider], warn)
     mine = next((a for a in asked if a.person == actor), None)
-    result, notices = survey.give_answer(existing, cat, quarter, provider, actor, ctx.now,
-                                         rating, comment, mine)
     from icsvc import yamlio
 
-    old_text = path.read_text(encoding="utf-8") if existing is not None else ""
-    yamlio.write_atomic(path, yamlio.dump_preserving(old_text, result.to_dict()))
+    with store.writing(f"icsvc survey answer {provider}"):  # read-modify-write of the answer
+        existing = _existing(store, path)
+        result, notices = survey.give_answer(existing, cat, quarter, provider, actor, ctx.now,
+                                             rating, comment, mine)
+        old_text = path.read_text(encoding="utf-8") if existing is not None else ""
+        yamlio.write_atomic(path, yamlio.dump_preserving(old_text, result.to_dict()))
     result.path = path
     if fmt == "json":
         print_json({**result.to_json(), "path": store.rel(path)})

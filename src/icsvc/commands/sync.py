@@ -18,9 +18,8 @@ def run(ctx: Context, remote: str | None, branch: str | None, rebase: bool,
     store = open_store(ctx)
     top = gitutil.require_repo(store.root)
     gitutil.register_merge_driver(store.root)
-    if gitutil.in_progress(top) is not None:
-        outcome = gitmerge.finish_in_progress(top, store.root)
-    else:
+    finishing = gitutil.in_progress(top) is not None
+    if not finishing:
         if not gitutil.head(top):
             raise IcsvcError("this repository has no commits yet; commit first, then sync")
         up = gitutil.upstream(top)
@@ -36,7 +35,12 @@ def run(ctx: Context, remote: str | None, branch: str | None, rebase: bool,
                 "--branch NAME (for a pull request, its base branch, e.g. --branch main)"
             )
         gitutil.fetch(top, remote, branch)
-        outcome = gitmerge.merge_branch(top, store.root, remote, branch, rebase)
+    with store.writing("icsvc sync"):  # the merge rewrites request files
+        if finishing:
+            outcome = gitmerge.finish_in_progress(top, store.root)
+        else:
+            assert remote is not None and branch is not None
+            outcome = gitmerge.merge_branch(top, store.root, remote, branch, rebase)
     if fmt == "json":
         print_json({"mode": outcome.mode, "target": outcome.target, "changed": outcome.changed,
                     "conflicts": list(outcome.conflicts), "merged": list(outcome.driver_notes),

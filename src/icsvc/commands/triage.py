@@ -58,9 +58,11 @@ def resolve_names(store: Store, provider_id: str, opts: TriageOptions) -> None:
 
 def run(ctx: Context, request_id: str, opts: TriageOptions, fmt: str) -> None:
     store = open_store(ctx)
-    request = store.load(request_id)
-    resolve_names(store, request.provider, opts)
-    old_path = request.path
-    change = triage(request, store.catalogue, ctx.now, ctx.actor(), opts)
-    store.save(request, old_path=old_path)
+    actor = ctx.actor()
+    with store.writing(f"icsvc triage {request_id}"):
+        request = store.load(request_id)
+        resolve_names(store, request.provider, opts)
+        old_path = request.path
+        change = triage(request, store.catalogue, ctx.now, actor, opts)
+        store.save(request, old_path=old_path)
     print_change(store, ctx, change, fmt)

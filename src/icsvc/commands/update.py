@@ -25,15 +25,22 @@ def _answers_the_question(request: Request, actor: str, opts: UpdateOptions) -> 
 
 def run(ctx: Context, request_id: str, opts: UpdateOptions, fmt: str) -> None:
     store = open_store(ctx)
-    request = store.load(request_id)
     if opts.status is not None:
         opts.status = names.status(opts.status)
     actor = ctx.actor()
-    answers = _answers_the_question(request, actor, opts)
-    if answers:
-        opts.reply, opts.note = opts.note, None
-    change = update(request, store.catalogue, ctx.now, actor, opts)
-    store.save(request)
+    from icsvc import ui
+
+    answers: bool | None = False
+    if opts.note and ui.interactive():  # a prompt comes before the write lock: none waits on it
+        answers = _answers_the_question(store.load(request_id), actor, opts)
+        if answers:
+            opts.reply, opts.note = opts.note, None
+    with store.writing(f"icsvc update {request_id}"):
+        request = store.load(request_id)
+        if opts.note and not ui.interactive():
+            answers = _answers_the_question(request, actor, opts)  # None: print the hint
+        change = update(request, store.catalogue, ctx.now, actor, opts)
+        store.save(request)
     print_change(store, ctx, change, fmt)
     if answers is None:
         from icsvc.ui import note

@@ -1,0 +1,266 @@
+"""One file must not break every command: bounded loading, non-regular files, symlinks,
+files whose id or folder disagree with their path, duplicates, and temp files.
+
+Each damaged file is refused by `check` with its path, and skipped with a one-line warning
+by every listing, which serves the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import PROVIDERS, Store
+
+PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
+        "--info", "order_number=1", "--info", "part_number=2"]
+MEMBER = "ana@example.com"
+LISTINGS = (["list", "--all", "-f", "json"], ["queue", "engineering", "-f", "json"],
+            ["report", "-f", "json"])
+
+
+def two_requests(store: Store) -> tuple[str, str]:
+    return store.new(*PART), store.new(*PART)
+
+
+def assert_served_without(store: Store, good: str, bad_path: str) -> None:
+    """Every listing serves `good` and warns, in one line, about `bad_path`."""
+    for args in LISTINGS:
+        r = store.ok(*args)
+        assert "Traceback" not in r.err
+        warnings = [ln for ln in r.err.splitlines() if bad_path in ln]
+        assert warnings and all(ln.startswith("warning: ") for ln in warnings), (args, r.err)
+        if args[0] != "report":
+            assert good in {d["id"] for d in r.json()}, args
+    r = store.fails("check")
+    assert bad_path in r.out
+
+
+BILLION_LAUGHS = """\
+  note: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+  g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+  h: [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+"""
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda t: t + "- at: 2026-11-24T10:00:00-05:00\n  by: a@example.com\n  type: note\n"
+     + BILLION_LAUGHS.replace("  note:", "  x:", 1), "anchors and aliases"),
+    (lambda t: t.replace("title: T\n", "title: &t T\ndetails: *t\n"), "anchors and aliases"),
+    (lambda t: t.replace("title: T\n", "title: !!binary aGVsbG8=\n"), "tag"),
+    (lambda t: t.replace("title: T\n", "title: T\ntitle: U\n"), "duplicate key 'title'"),
+    (lambda t: t.replace("  resolve: 2d", "  resolve: 99999999w"), "too long"),
+    (lambda t: t.replace("created_at: 2026-11-24T10:00:00-05:00",
+                         "created_at: 9999-11-24T10:00:00-05:00"), "out of range"),
+    (lambda t: t.replace("created_at: 2026-11-24T10:00:00-05:00",
+                         "created_at: '0001-11-24T10:00:00-05:00'"), "out of range"),
+    (lambda t: t + "# " + "x" * 300_000 + "\n", "too big"),
+    (lambda t: t.replace("title: T\n", "impact:\n  cost: .nan\ntitle: T\n"), "out of range"),
+    (lambda t: t.replace("title: T\n", "impact:\n  cost: -5\ntitle: T\n"), "out of range"),
+    (lambda t: t.replace("  email: maria@example.com", '  email: "maria@example.com\\n"'),
+     "not an email address"),
+])
+def test_a_bounded_file_is_refused_by_check_and_skipped_by_listings(
+        store: Store, damage: object, message: str) -> None:
+    good, bad = two_requests(store)
+    path = store.request_file(bad)
+    path.write_text(damage(path.read_text()))  # type: ignore[operator]
+    assert_served_without(store, good, f"requests/engineering/{bad}.yaml")
+    assert message in store.fails("check").out
+    r = store.fails("show", bad)
+    assert r.err.startswith("icsvc: error: requests/engineering/") and message in r.err
+    before = store.snapshot()
+    store.fails("update", bad, "--note", "x", actor=MEMBER)
+    assert store.snapshot() == before
+
+
+def test_a_billion_laughs_in_providers_yaml_is_refused_quickly(store: Store) -> None:
+    text = PROVIDERS + "settings:\n  at_risk: 25\n" + "x-bomb:\n" + BILLION_LAUGHS
+    (store.root / "providers.yaml").write_text(text)
+    r = store.fails("check")
+    assert "aliases expand this document" in r.out
+    store.fails("list")
+
+
+def test_providers_yaml_may_share_a_block_through_an_alias(store: Store) -> None:
+    text = PROVIDERS.replace("    sla:\n      urgent: {acknowledge: 1h, resolve: 1d}",
+                             "    sla: &uk_sla\n      urgent: {acknowledge: 1h, resolve: 1d}")
+    text = text.replace("    members: [pat@example.com]\n    escalation: cfo@example.com\n",
+                        "    members: [pat@example.com]\n    escalation: cfo@example.com\n", 1)
+    text += ("  hr:\n    name: HR\n    calendar: uk\n    members: [pat@example.com]\n"
+             "    escalation: cfo@example.com\n    sla: *uk_sla\n    services:\n"
+             "      letter:\n        description: A letter\n")
+    (store.root / "providers.yaml").write_text(text)
+    store.ok("check")
+    assert "HR" in store.ok("sla", "hr").out
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("        lead_time: 3d", "        lead_time: 300w", "too long"),
+    ("    holidays: [2026-11-26, 2026-12-25]", "    holidays: [2026-11-26, 9999-12-25]",
+     "out of range"),
+    ("    timezone: America/New_York", "    timezone: America/New_York\n    timezone: UTC",
+     "duplicate key 'timezone'"),
+])
+def test_providers_yaml_bounds(store: Store, old: str, new: str, message: str) -> None:
+    (store.root / "providers.yaml").write_text(PROVIDERS.replace(old, new))
+    assert message in store.fails("check").out
+    assert message in store.fails("sla").err
+
+
+def test_a_huge_providers_yaml_is_refused(store: Store) -> None:
+    (store.root / "providers.yaml").write_text(PROVIDERS + "#" + "x" * (2 * 1024 * 1024))
+    assert "too big" in store.fails("check").out
+
+
+def test_fifos_devices_and_symlinks_out_of_the_store_are_skipped_unopened(
+        store: Store, tmp_path: Path) -> None:
+    good = store.new(*PART)
+    folder = store.root / "requests" / "engineering"
+    os.mkfifo(folder / "F1F0F1F0.yaml")  # a reader that opened it would block forever
+    (folder / "2ER02ER0.yaml").symlink_to("/dev/zero")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(store.request_file(good).read_text())
+    (folder / "0VTS1DE0.yaml").symlink_to(outside)
+    for args in LISTINGS:
+        r = store.icsvc(*args)
+        assert r.code == 0, r.err
+        assert "F1F0F1F0" in r.err and "2ER02ER0" in r.err and "0VTS1DE0" in r.err
+    out = store.fails("check").out
+    assert "F1F0F1F0.yaml:1: not a regular file (a FIFO)" in out
+    assert "2ER02ER0.yaml:1: a symlink leading out of the store (to /dev/zero)" in out
+    assert "0VTS1DE0.yaml:1: a symlink leading out of the store" in out
+    assert "a FIFO" in store.fails("show", "F1F0F1F0").err
+    assert "out of the store" in store.fails("show", "0VTS1DE0").err
+    # a symlink to another file inside the store is read like a plain file
+    (folder / "0VTS1DE0.yaml").unlink()
+    r = store.ok("list", "-f", "json")
+    assert [d["id"] for d in r.json()] == [good]
+
+
+def test_a_symlinked_providers_yaml_leading_out_of_the_store_is_refused(
+        store: Store, tmp_path: Path) -> None:
+    outside = tmp_path / "catalogue.yaml"
+    shutil.copy(store.root / "providers.yaml", outside)
+    (store.root / "providers.yaml").unlink()
+    (store.root / "providers.yaml").symlink_to(outside)
+    assert "out of the store" in store.fails("check").out
+
+
+def test_a_file_whose_id_differs_from_its_name_is_never_written_through(store: Store) -> None:
+    victim, other = two_requests(store)
+    folder = store.root / "requests" / "engineering"
+    copy = "ZZZZ" + victim[4:] if not victim.startswith("ZZZZ") else "YYYY" + victim[4:]
+    shutil.copy(folder / f"{victim}.yaml", folder / f"{copy}.yaml")  # a hand copy
+    before = store.snapshot()
+    r = store.fails("update", copy, "--note", "x", actor=MEMBER)
+    assert f"its id {victim} differs from its file name {copy}.yaml" in r.err
+    assert store.snapshot() == before
+    out = store.fails("check").out
+    assert f"does not match the file name {copy}.yaml" in out
+    assert "duplicate ID" in out
+    store.ok("update", other, "--note", "other requests still work", actor=MEMBER)
+
+
+def test_a_file_in_another_providers_folder_is_never_written_through(store: Store) -> None:
+    rid = store.new(*PART)
+    path = store.request_file(rid)
+    wrong = store.root / "requests" / "payroll" / path.name
+    wrong.parent.mkdir()
+    path.rename(wrong)
+    before = store.snapshot()
+    r = store.fails("update", rid, "--note", "x", actor=MEMBER)
+    assert "it is in requests/payroll/ but its provider is 'engineering'" in r.err
+    assert store.snapshot() == before
+    assert "move it to requests/engineering/" in store.fails("check").out
+
+
+def interrupted_redirect(store: Store, journal: bool = True) -> tuple[str, Path, Path]:
+    """A redirect stopped after writing the new file, before removing the old one (and its
+    journal, which the redirect writes first)."""
+    rid = store.new(*PART)
+    old = store.request_file(rid)
+    kept = old.read_text()
+    store.ok("triage", rid, "--redirect", "payroll", "--note", "Pay is Payroll's",
+             actor=MEMBER)
+    new = store.request_file(rid)
+    old.write_text(kept)
+    if journal:
+        (store.root / ".icsvc" / "redirect.journal").write_text(
+            f'{{"to": "requests/payroll/{rid}.yaml", "from": "requests/engineering/{rid}.yaml"}}')
+    return rid, old, new
+
+
+def test_an_interrupted_redirect_is_finished_by_the_next_writer(store: Store) -> None:
+    rid, old, new = interrupted_redirect(store)
+    other = store.new(*PART)
+    assert not old.exists() and new.exists()
+    rid2, old2, new2 = interrupted_redirect(store)
+    # readers use the new copy and say the next writer finishes it
+    r = store.ok("show", rid2, "-f", "json")
+    assert r.json()["provider"] == "payroll"
+    listed = store.ok("list", "-f", "json")
+    assert [d["id"] for d in listed.json()].count(rid2) == 1
+    assert "interrupted redirect" in listed.err
+    assert "interrupted redirect" in store.fails("check").out
+    r = store.ok("update", other, "--note", "hello", actor=MEMBER)
+    assert "finished the interrupted redirect" in r.err and rid2 in r.err
+    assert not old2.exists() and new2.exists()
+    store.ok("check")
+    # without its journal (copied in by hand, say), the next writer of that request does it
+    rid3, old3, new3 = interrupted_redirect(store, journal=False)
+    store.ok("update", other, "--note", "again", actor=MEMBER)
+    assert old3.exists()
+    r = store.ok("update", rid3, "--note", "hello", actor="pat@example.com")
+    assert "finished the interrupted redirect" in r.err and not old3.exists()
+    store.ok("check")
+
+
+def test_the_same_id_in_two_places_otherwise_is_a_duplicate(store: Store) -> None:
+    rid = store.new(*PART)
+    path = store.request_file(rid)
+    twin = store.root / "requests" / "payroll" / path.name
+    twin.parent.mkdir()
+    twin.write_text(path.read_text().replace("provider: engineering", "provider: payroll")
+                    .replace("service: part-clarification", "service: pay-correction"))
+    assert "duplicate ID" in store.fails("check").out
+    assert "is in 2 places" in store.fails("show", rid).err
+    before = store.snapshot()
+    store.fails("update", rid, "--note", "x", actor=MEMBER)
+    assert store.snapshot() == before
+
+
+def test_stray_temp_files_are_reported_and_removed_by_the_next_writer(store: Store) -> None:
+    rid = store.new(*PART)
+    temp = store.request_file(rid).parent / f".{rid}.yaml.1a2b3c4d.tmp"
+    temp.write_text("half a fi")
+    out = store.fails("check").out
+    assert f".{rid}.yaml.1a2b3c4d.tmp:1: a temp file left by an interrupted write" in out
+    assert temp.name not in store.git("status", "--porcelain")  # ignored by .gitignore rules
+    store.ok("list")
+    assert temp.exists()  # readers leave it
+    r = store.ok("update", rid, "--note", "x", actor=MEMBER)
+    assert "removed" in r.err and not temp.exists()
+    store.ok("check")
+
+
+def test_a_symlinked_derived_folder_is_not_used(store: Store, tmp_path: Path) -> None:
+    rid = store.new(*PART)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(store.root / ".icsvc")
+    (store.root / ".icsvc").symlink_to(elsewhere)
+    r = store.ok("list", "-f", "json")
+    assert [d["id"] for d in r.json()] == [rid] and "not using the index" in r.err
+    r = store.fails("update", rid, "--note", "x", actor=MEMBER)
+    assert ".icsvc is a symlink" in r.err
+    assert list(elsewhere.iterdir()) == []
+    assert ".icsvc is a symlink" in store.fails("check").out
