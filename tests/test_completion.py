@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ICSVC, Store
-from icsvc.completion import SHELLS
+from icsvc.cli.completion import SHELLS
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "Bore diameter",
         "--info", "order_number=SO-1", "--info", "part_number=P-2"]
