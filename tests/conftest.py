@@ -170,12 +170,13 @@ class _Text(io.StringIO):
 
 
 def run_in_process(args: list[str], env: dict[str, str], cwd: Path, stdin: str) -> Result:
-    """`icsvc ARGS` through `icsvc.cli.main()` in this process, with its own environment,
+    """`icsvc ARGS` through `icsvc.cli.app.main()` in this process, with its own environment,
     folder and standard streams, as the console script would run it. A traceback (a bug)
     is kept in `err`, as the script would print it."""
     import traceback
 
-    from icsvc import cli, ui
+    from icsvc.cli import app as cli
+    from icsvc.cli import ui
 
     saved_env = dict(os.environ)
     saved_cwd = Path.cwd()
@@ -257,7 +258,7 @@ def assert_schema_accepts_valid_files(root: Path) -> None:
     """Every request file a test leaves that `icsvc check` reads as a request is valid for
     the shipped JSON Schema too (files a test broke on purpose are not asked)."""
     from icsvc.errors import ValidationError
-    from icsvc.model import load_request
+    from icsvc.store.model import load_request
     from schemacheck import file_problems
 
     for path in sorted((root / "requests").glob("*/*.yaml")):

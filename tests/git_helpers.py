@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import Store
-from icsvc import yamlio
+from icsvc.store import yamlio
 
 
 def at(clock: str) -> datetime:

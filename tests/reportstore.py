@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from icsvc import yamlio
+from icsvc.store import yamlio
 
 NOW = "2026-12-01T12:00:00-05:00"
 PERIOD = ("--since", "2026-11-02", "--until", "2026-11-29")

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from icsvc import schemafiles
+from icsvc.store import schemafiles
 
 
 class _EditorLoader(yaml.SafeLoader):

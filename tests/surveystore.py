@@ -16,7 +16,7 @@ from typing import Any
 
 from conftest import PROVIDERS, Store, make_store
 from git_helpers import git
-from icsvc import yamlio
+from icsvc.store import yamlio
 
 MARIA, SAM, LEE = "maria@example.com", "sam@example.com", "lee@example.com"
 ANA, PAT = "ana@example.com", "pat@example.com"

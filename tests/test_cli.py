@@ -15,7 +15,7 @@ import pytest
 import typer
 
 from conftest import Store
-from icsvc.cli import app
+from icsvc.cli.app import app
 from test_docs import commands
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "Bore diameter",

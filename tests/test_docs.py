@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from icsvc.cli import app
+from icsvc.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import Store
-from icsvc.forms import normalize_repo_url
+from icsvc.github.forms import normalize_repo_url
 from issue_helpers import REPO, REPO_URL, example_store, form_path, schema_check
 
 FORMS = Path(".github/ISSUE_TEMPLATE")

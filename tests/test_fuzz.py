@@ -201,7 +201,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
 
 
 def test_fuzz_commands_against_damaged_stores(store: Store, tmp_path: Path) -> None:
-    from icsvc.validate import check_store
+    from icsvc.store.validate import check_store
 
     rng = random.Random(SEED)
     ids = [store.new(*PART)]
@@ -269,7 +269,7 @@ def test_fuzz_commands_against_damaged_stores(store: Store, tmp_path: Path) -> N
 
 
 def _store(root: Path) -> Any:
-    from icsvc.store import Store as CoreStore
+    from icsvc.store.store import Store as CoreStore
 
     return CoreStore(root)
 

@@ -355,7 +355,7 @@ def test_sections_read_back_what_was_typed() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from icsvc.issueform import NO_RESPONSE, sections
+    from icsvc.github.issueform import NO_RESPONSE, sections
 
     labels = ["Service", "Order number", "Details", "Justification for a rush"]
     text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"),

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from conftest import ICSVC, Store
-from icsvc import yamlio
-from icsvc.merge import MERGE_IDENTITY, MergeError, merge_requests
+from icsvc.git.merge import MERGE_IDENTITY, MergeError, merge_requests
+from icsvc.store import yamlio
 
 
 def t(clock: str) -> datetime:

@@ -247,7 +247,7 @@ def test_clocks_turning_at_risk_or_breached(day: Day, mailbox: Mailbox) -> None:
 def test_a_schedule_covers_whole_periods() -> None:
     from datetime import datetime
 
-    from icsvc.notify import since_time
+    from icsvc.notify.notify import since_time
 
     now = datetime.fromisoformat("2026-11-24T10:40:00-05:00")
     start, end = since_time("1h", now)
@@ -578,8 +578,8 @@ def test_a_crash_mid_run_loses_nothing_and_sends_nothing_twice(day: Day,
 
 
 def test_the_readme_configuration_loads() -> None:
-    from icsvc import yamlio
-    from icsvc.catalogue import parse_catalogue
+    from icsvc.store import yamlio
+    from icsvc.store.catalogue import parse_catalogue
     from issue_helpers import REPO
 
     readme = (REPO / "README.md").read_text()

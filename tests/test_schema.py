@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import PROVIDERS, Store
-from icsvc import schemafiles
-from icsvc.catalogue import PRIORITIES
-from icsvc.lifecycle import STATUSES
-from icsvc.model import ENTRY_KEYS, ENTRY_TYPES, REQUEST_KEYS
+from icsvc.store import schemafiles
+from icsvc.store.catalogue import PRIORITIES
+from icsvc.store.model import ENTRY_KEYS, ENTRY_TYPES, REQUEST_KEYS
+from icsvc.workflow.lifecycle import STATUSES
 from schemacheck import file_problems, problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,11 +53,11 @@ def test_init_writes_the_schemas_and_the_modeline(store: Store, tmp_path: Path) 
 
 def test_the_schema_names_what_the_code_accepts() -> None:
     """A new status, priority or request field goes into request.schema.json too; history
-    entries are generated from history.KINDS (`python -m icsvc.schemafiles` rewrites the
+    entries are generated from history.KINDS (`python -m icsvc.store.schemafiles` rewrites the
     shipped file)."""
     shipped = json.loads(schemafiles.text("request"))
     assert shipped == schemafiles.generated("request"), (
-        "history.KINDS changed: run 'python -m icsvc.schemafiles' to update the schema")
+        "history.KINDS changed: run 'python -m icsvc.store.schemafiles' to update the schema")
     assert shipped["$defs"]["status"]["enum"] == list(STATUSES)
     assert shipped["$defs"]["priority"]["enum"] == list(PRIORITIES)
     assert list(shipped["properties"]) == list(REQUEST_KEYS)

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 import surveystore as ss
 from conftest import Store
 from git_helpers import commit, git
-from icsvc import yamlio
-from icsvc.survey import Quarter, file_stem
+from icsvc.reports.survey import Quarter, file_stem
+from icsvc.store import yamlio
 from surveystore import ANA, LEE, MARIA, NOW, SAM
 
 AFTER_BASE = "2027-01-05T09:00:00-05:00"

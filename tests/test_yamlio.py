@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icsvc import yamlio
+from icsvc.store import yamlio
 
 TZ = timezone(timedelta(hours=-5))
 WORDS = st.text("abcdefgh xyz-", min_size=1, max_size=12).map(str.strip).filter(bool)

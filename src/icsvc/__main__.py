@@ -1,3 +1,3 @@
-from icsvc.cli import main
+from icsvc.cli.app import main
 
 main()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from icsvc.context import Context
-from icsvc.store import Store, find_store
+from icsvc.store.store import Store, find_store
 
 
 def open_store(ctx: Context) -> Store:
-    from icsvc.ui import warn
+    from icsvc.cli.ui import warn
 
     return Store(find_store(ctx.cwd, ctx.store_override), warn=warn)
 
@@ -22,6 +22,6 @@ def in_git(root: Path) -> bool:
 def next_step(store: Store, step: str = "icsvc commit") -> None:
     """The one line that ends a command that changed a request: what to run next."""
     if in_git(store.root):
-        from icsvc.ui import console
+        from icsvc.cli.ui import console
 
         console().print(f"Next: {step}", markup=False, soft_wrap=True)

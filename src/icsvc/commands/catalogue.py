@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from icsvc.catalogue import PRIORITIES, Provider
+from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.names import providers as provider_names
-from icsvc.ui import console, print_json
+from icsvc.store.catalogue import PRIORITIES, Provider
+from icsvc.store.names import providers as provider_names
 
 
 def _hours(provider: Provider) -> str:

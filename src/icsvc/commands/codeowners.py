@@ -6,12 +6,12 @@ from pathlib import Path
 
 import typer
 
-from icsvc import codeowners
+from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.ui import console, print_json
-from icsvc.yamlio import write_atomic
+from icsvc.git import codeowners
+from icsvc.store.yamlio import write_atomic
 
 
 def run(ctx: Context, output: Path | None, check_only: bool, fmt: str = "table") -> None:

@@ -14,12 +14,12 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from icsvc import commit, gitutil
+from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.store import Store
-from icsvc.ui import console, print_json
+from icsvc.git import commit, gitutil
+from icsvc.store.store import Store
 
 
 @dataclass

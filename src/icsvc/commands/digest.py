@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from icsvc import digest
+from icsvc.cli.ui import warn
 from icsvc.commands import open_store
 from icsvc.commands.notify import deliver, report
 from icsvc.context import Context
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.lifecycle import is_open
-from icsvc.notify import Message, Record, configured, env_channels, environment, locked
-from icsvc.store import Store
-from icsvc.ui import warn
+from icsvc.notify import digest
+from icsvc.notify.notify import Message, Record, configured, env_channels, environment, locked
+from icsvc.store.store import Store
+from icsvc.workflow.lifecycle import is_open
 
 KINDS = ("daily", "weekly")
 
@@ -42,9 +42,9 @@ def _digest(ctx: Context, store: Store, kind: str, env: dict[str, str], dry_run:
         covers = f"the week {monday.isoformat()} to {sunday.isoformat()}"
 
         def report_html(scope: tuple[str, ...]) -> tuple[str, str]:
-            from icsvc import report_render
             from icsvc.commands.report import relevant_to
-            from icsvc.report import build, make_period
+            from icsvc.reports import report_render
+            from icsvc.reports.report import build, make_period
 
             period = make_period(ctx.now, monday.isoformat(), sunday.isoformat())
             requests = store.load_all(warn, where=relevant_to(period, ctx.now))

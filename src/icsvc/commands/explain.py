@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from icsvc.calendar import WEEKDAYS, BusinessCalendar
+from icsvc.cli.ui import STATE_STYLE, console, print_json, styled, when
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.durations import format_timedelta
-from icsvc.explain import ClockExplanation, Explanation, explain
-from icsvc.ui import STATE_STYLE, console, print_json, styled, when
+from icsvc.time.calendar import WEEKDAYS, BusinessCalendar
+from icsvc.time.durations import format_timedelta
+from icsvc.time.explain import ClockExplanation, Explanation, explain
 
 
 def _t(value: datetime | None, cal: BusinessCalendar) -> str:

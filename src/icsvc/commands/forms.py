@@ -6,12 +6,13 @@ from pathlib import Path
 
 import typer
 
-from icsvc import forms, gitutil
+from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.ui import console, print_json
-from icsvc.yamlio import write_atomic
+from icsvc.git import gitutil
+from icsvc.github import forms
+from icsvc.store.yamlio import write_atomic
 
 
 def repo_url(option: str | None, folder: Path, top: Path) -> str:

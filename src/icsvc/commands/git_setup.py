@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from icsvc import gitutil, signing
+from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.ui import console, print_json
+from icsvc.git import gitutil, signing
 
 
 def run(ctx: Context, quiet: bool = False, signing_key: Path | None = None,

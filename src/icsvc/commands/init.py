@@ -5,11 +5,11 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from icsvc import schemafiles
+from icsvc.cli.ui import console, print_json
 from icsvc.errors import IcsvcError
-from icsvc.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR
-from icsvc.ui import console, print_json
-from icsvc.yamlio import TEMP_SUFFIX, write_atomic
+from icsvc.store import schemafiles
+from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR
+from icsvc.store.yamlio import TEMP_SUFFIX, write_atomic
 
 GITIGNORE_LINE = f"{DERIVED_DIR}/"
 IGNORE_RULES = (
@@ -52,7 +52,7 @@ def create_store(root: Path) -> list[Path]:
 def register_driver(root: Path) -> list[str]:
     """Register the request merge driver: .gitattributes always, git config when `root` is in
     a git repository (else 'icsvc git-setup' does it after 'git init')."""
-    from icsvc import gitutil
+    from icsvc.git import gitutil
 
     if gitutil.toplevel(root) is None:
         attributes = root / ".gitattributes"
@@ -69,7 +69,7 @@ def register_driver(root: Path) -> list[str]:
 def run(path: Path, fmt: str = "table") -> None:
     root = path.expanduser().resolve()
     written = create_store(root)
-    from icsvc import gitutil
+    from icsvc.git import gitutil
 
     registered = register_driver(root)
     in_git = gitutil.toplevel(root) is not None

@@ -6,16 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NoReturn
 
-from icsvc import forms, issueform
-from icsvc.catalogue import noreply_email
+from icsvc.cli.ui import print_json
 from icsvc.commands import open_store
 from icsvc.commands.new import expectations
 from icsvc.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.intake import build_request
-from icsvc.issueform import Issue
-from icsvc.ui import print_json
-from icsvc.views import request_json
+from icsvc.github import forms, issueform
+from icsvc.github.issueform import Issue
+from icsvc.store.catalogue import noreply_email
+from icsvc.workflow.intake import build_request
+from icsvc.workflow.views import request_json
 
 
 def _emit(fmt: str, data: dict[str, Any]) -> None:

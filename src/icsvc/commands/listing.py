@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from icsvc import history, names
+from icsvc.cli.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.lifecycle import is_open
-from icsvc.sla import Clock, clocks, worst
-from icsvc.store import Summary
-from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
-from icsvc.views import request_json
+from icsvc.store import names
+from icsvc.store.store import Summary
+from icsvc.time.sla import Clock, clocks, worst
+from icsvc.workflow import history
+from icsvc.workflow.lifecycle import is_open
+from icsvc.workflow.views import request_json
 
 
 @dataclass

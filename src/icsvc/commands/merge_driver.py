@@ -11,9 +11,10 @@ import sys
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from icsvc import gitutil, yamlio
 from icsvc.errors import IcsvcError
-from icsvc.merge import MergeError, merge_requests
+from icsvc.git import gitutil
+from icsvc.git.merge import MergeError, merge_requests
+from icsvc.store import yamlio
 
 
 def _load(path: Path, role: str, allow_empty: bool) -> dict[str, Any] | None:
@@ -69,7 +70,7 @@ def _catalogue() -> Any:
     """The store's catalogue (git runs the driver at the top of the work tree), to judge
     owners; None when it cannot be read (the merge still keeps every entry)."""
     from icsvc.errors import ValidationError
-    from icsvc.store import Store, find_store
+    from icsvc.store.store import Store, find_store
 
     try:
         return Store(find_store(Path.cwd())).catalogue
@@ -92,7 +93,7 @@ def _mispaired(label: str, ours: Path, theirs: Path, ours_doc: dict[str, Any],
 
 
 def _show(value: Any) -> str:
-    from icsvc.merge import MISSING
+    from icsvc.git.merge import MISSING
 
     if value is MISSING:
         return "unset"

@@ -15,16 +15,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from icsvc import names, prompts, ui
-from icsvc.catalogue import PRIORITIES, Catalogue, Provider
+from icsvc.cli import prompts, ui
+from icsvc.cli.ui import console, print_json, when
 from icsvc.commands import in_git, next_step, open_store
 from icsvc.context import Context, git_config
-from icsvc.dates import day_off_note, parse_when
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.intake import Draft, build_request, missing_items, parse_info, rush_reasons
-from icsvc.model import Request
-from icsvc.ui import console, print_json, when
-from icsvc.views import request_json
+from icsvc.store import names
+from icsvc.store.catalogue import PRIORITIES, Catalogue, Provider
+from icsvc.store.model import Request
+from icsvc.time.dates import day_off_note, parse_when
+from icsvc.workflow.intake import Draft, build_request, missing_items, parse_info, rush_reasons
+from icsvc.workflow.views import request_json
 
 
 @dataclass

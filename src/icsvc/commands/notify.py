@@ -15,12 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from icsvc import gitutil
-from icsvc.catalogue import ENV_REF
+from icsvc.cli.ui import print_json, warn, when
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.notify import (
+from icsvc.git import gitutil
+from icsvc.notify.notify import (
     Message,
     Options,
     Record,
@@ -38,8 +38,8 @@ from icsvc.notify import (
     open_requests,
     plan,
 )
-from icsvc.store import Store
-from icsvc.ui import print_json, warn, when
+from icsvc.store.catalogue import ENV_REF
+from icsvc.store.store import Store
 
 
 @dataclass

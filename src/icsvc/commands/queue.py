@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from icsvc import names
+from icsvc.cli.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.durations import format_timedelta
 from icsvc.errors import IcsvcError
-from icsvc.lifecycle import is_open
-from icsvc.model import Request
-from icsvc.queue import QueueItem, build, default_providers
-from icsvc.store import Store
-from icsvc.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
-from icsvc.views import request_json
+from icsvc.store import names
+from icsvc.store.model import Request
+from icsvc.store.store import Store
+from icsvc.time.durations import format_timedelta
+from icsvc.workflow.lifecycle import is_open
+from icsvc.workflow.queue import QueueItem, build, default_providers
+from icsvc.workflow.views import request_json
 
 COLUMNS = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"), ("title", "Title"),
            ("department", "From"), ("status", "Status"), ("owner", "Owner"),

@@ -10,18 +10,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icsvc import names, survey
-from icsvc import report_render as render
-from icsvc.catalogue import Catalogue
+from icsvc.cli.ui import console, progress, warn
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.dates import DateError, parse_day
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.lifecycle import is_open
-from icsvc.limits import DATE_RANGE, date_in_range
-from icsvc.report import Period, Report, build, make_period
-from icsvc.store import Store, Summary, summarize
-from icsvc.ui import console, progress, warn
+from icsvc.reports import report_render as render
+from icsvc.reports import survey
+from icsvc.reports.report import Period, Report, build, make_period
+from icsvc.store import names
+from icsvc.store.catalogue import Catalogue
+from icsvc.store.limits import DATE_RANGE, date_in_range
+from icsvc.store.store import Store, Summary, summarize
+from icsvc.time.dates import DateError, parse_day
+from icsvc.workflow.lifecycle import is_open
 
 if TYPE_CHECKING:
     from rich.box import Box
@@ -124,7 +125,7 @@ def run(ctx: Context, opts: Options) -> None:
     if opts.output is None:
         sys.stdout.write(text)
         return
-    from icsvc.yamlio import write_atomic
+    from icsvc.store.yamlio import write_atomic
 
     try:
         write_atomic(opts.output, text)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from icsvc.cli.ui import STATE_STYLE, console, print_json, styled, when
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.store import Store
-from icsvc.ui import STATE_STYLE, console, print_json, styled, when
-from icsvc.views import iso, request_json
+from icsvc.store.store import Store
+from icsvc.workflow.views import iso, request_json
 
 
 def describe(entry: dict[str, Any]) -> str:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from icsvc import survey
+from icsvc.cli.ui import console, print_json, print_rows, warn
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.store import Store
-from icsvc.survey import Answer, Quarter
-from icsvc.ui import console, print_json, print_rows, warn
+from icsvc.reports import survey
+from icsvc.reports.survey import Answer, Quarter
+from icsvc.store.store import Store
 
 
 def _providers(store: Store, names: list[str]) -> list[str]:
@@ -90,7 +90,7 @@ def answer(ctx: Context, provider: str, quarter_text: str, rating: int, comment:
     path = survey.answer_path(store.root, quarter, provider, actor)
     asked = survey.load_who_to_ask(store, quarter, [provider], warn)
     mine = next((a for a in asked if a.person == actor), None)
-    from icsvc import yamlio
+    from icsvc.store import yamlio
 
     with store.writing(f"icsvc survey answer {provider}"):  # read-modify-write of the answer
         existing = _existing(store, path)

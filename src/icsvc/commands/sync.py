@@ -6,11 +6,11 @@ conflict in requests/, this is the one command to run in a clone; then push.
 
 from __future__ import annotations
 
-from icsvc import gitmerge, gitutil
+from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.ui import console, print_json
+from icsvc.git import gitmerge, gitutil
 
 
 def run(ctx: Context, remote: str | None, branch: str | None, rebase: bool,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from icsvc import names
 from icsvc.commands import next_step, open_store
 from icsvc.context import Context
-from icsvc.store import Store
-from icsvc.workflow import Change, TriageOptions, triage
+from icsvc.store import names
+from icsvc.store.store import Store
+from icsvc.workflow.workflow import Change, TriageOptions, triage
 
 
 def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
@@ -15,10 +15,10 @@ def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
     step."""
     from rich.markup import escape
 
+    from icsvc.cli.ui import console, note, print_json
     from icsvc.commands.show import describe
-    from icsvc.dates import day_off_note
-    from icsvc.ui import console, note, print_json
-    from icsvc.views import iso, request_json
+    from icsvc.time.dates import day_off_note
+    from icsvc.workflow.views import iso, request_json
 
     request = change.request
     provider = store.catalogue.providers[request.provider]

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from icsvc import names
 from icsvc.commands import open_store
 from icsvc.commands.triage import print_change
 from icsvc.context import Context
-from icsvc.model import Request
-from icsvc.workflow import UpdateOptions, update
+from icsvc.store import names
+from icsvc.store.model import Request
+from icsvc.workflow.workflow import UpdateOptions, update
 
 
 def _answers_the_question(request: Request, actor: str, opts: UpdateOptions) -> bool | None:
     """The requester adding a note to a request that waits on them may be answering it.
     On a terminal, ask (True: treat the note as a --reply); off one, None (print a hint)."""
-    from icsvc import prompts, ui
+    from icsvc.cli import prompts, ui
 
     if not (opts.note and opts.reply is None and not opts.info and opts.status is None
             and request.status == "waiting-on-customer" and actor == request.customer_email):
@@ -28,7 +28,7 @@ def run(ctx: Context, request_id: str, opts: UpdateOptions, fmt: str) -> None:
     if opts.status is not None:
         opts.status = names.status(opts.status)
     actor = ctx.actor()
-    from icsvc import ui
+    from icsvc.cli import ui
 
     answers: bool | None = False
     if opts.note and ui.interactive():  # a prompt comes before the write lock: none waits on it
@@ -43,7 +43,7 @@ def run(ctx: Context, request_id: str, opts: UpdateOptions, fmt: str) -> None:
         store.save(request)
     print_change(store, ctx, change, fmt)
     if answers is None:
-        from icsvc.ui import note
+        from icsvc.cli.ui import note
 
         note(f"{request.id} still waits on you; if your note answers the question, hand it "
              f"back to {request.provider} with 'icsvc update {request.id} --reply TEXT'")

@@ -1,0 +1,463 @@
+"""The command line: Typer parses options and hands them to one plain function per command.
+
+Heavy modules are imported inside the commands so `icsvc --help` starts quickly. Every
+command takes `--as EMAIL`, `--store FOLDER` and `--format`, and ends its help with real
+examples (`examples()`), except `merge-driver` and `completion`, which git and shells run.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from icsvc import __version__
+from icsvc.cli import completion
+
+if TYPE_CHECKING:
+    from icsvc.context import Context
+
+app = typer.Typer(
+    name="icsvc",
+    help="Internal customer service as code: requests between departments, as YAML in git.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+DATE_FORMS = (
+    "2026-12-07, 2026-12-07T15:00, Dec 7, 7 December 2026 3pm, 25/12, today, tomorrow noon, "
+    "fri, next friday, friday 3pm, in 3 days, +2w, +4h, eod, end of week, end of month, "
+    "noon, 3pm EST, 15:00 Europe/London"
+)
+"""dates.FORMS, for the help of every date option (importing dates here would slow
+`icsvc --help` by 40 ms; a test keeps the two equal)."""
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option("--store", envvar="ICSVC_STORE", show_envvar=True, metavar="FOLDER",
+                 help="Store folder (default: found from the current folder upwards).",
+                 autocompletion=completion.folders),
+]
+ActorOpt = Annotated[
+    str | None,
+    typer.Option("--as", metavar="EMAIL",
+                 help="Act as this email (default: ICSVC_USER, then git user.email).",
+                 autocompletion=completion.people),
+]
+NoPagerOpt = Annotated[
+    bool, typer.Option("--no-pager", help="Print long output straight to the terminal "
+                                          "(default: through $ICSVC_PAGER, $PAGER or less -R).")
+]
+ProvidersOpt = Annotated[
+    list[str] | None,
+    typer.Option("--provider", "-p", metavar="PROVIDER",
+                 help="Only this provider (repeatable; any case, or its name).",
+                 autocompletion=completion.providers),
+]
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="A request ID or a unique prefix.",
+                                      autocompletion=completion.request_ids)]
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class ShowFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    github = "github"
+    json = "json"
+
+
+FormatOpt = Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")]
+ShowFmtOpt = Annotated[ShowFormat, typer.Option(
+    "--format", "-f", help="Output format: table for people, json for scripts.")]
+
+
+def date_help(text: str) -> str:
+    """A date option's help: what it is for, then every accepted form."""
+    return f"{text} Accepted: {DATE_FORMS}."
+
+
+def examples(*lines: str) -> str:
+    """A command's help epilog: real examples, one command a line, kept as typed."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _context(store: str | None, actor: str | None) -> Context:
+    from icsvc.context import Context, now_from_env
+
+    return Context(cwd=Path.cwd(), store_override=store, now=now_from_env(), actor_option=actor)
+
+
+def paged(no_pager: bool) -> Any:
+    """Long output on a terminal goes through a pager (see `pager.paged`)."""
+    from icsvc.cli.pager import paged as pager
+
+    return pager(enabled=not no_pager)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from icsvc.time.tzrules import use_newest
+
+        version, source = use_newest()
+        print(f"icsvc {__version__} (time-zone rules {version}, from {source})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True,
+                           help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Internal customer service as code."""
+
+
+@app.command(epilog=examples(
+    "icsvc init acme-services",
+    "icsvc init --format json",
+))
+def init(
+    path: Annotated[Path | None, typer.Argument(
+        metavar="[FOLDER]", help="Folder for the new store (default: the current folder, "
+                                 "or --store).")] = None,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Create a new store: a commented providers.yaml, its JSON Schemas, requests/, ignore
+    rules."""
+    from icsvc.commands import init as cmd
+    from icsvc.errors import UsageError
+
+    if path is not None and store is not None and Path(store).resolve() != path.resolve():
+        raise UsageError(f"init: give the folder once (FOLDER {path} or --store {store})")
+    cmd.run(path or Path(store or "."), fmt.value)
+
+
+@app.command(epilog=examples(
+    "icsvc sla",
+    "icsvc sla -p payroll -p it",
+    "icsvc sla legal --format json",
+))
+def sla(
+    provider_args: Annotated[list[str] | None, typer.Argument(
+        metavar="[PROVIDER]...", help="Only these providers (same as -p).",
+        autocompletion=completion.providers)] = None,
+    provider: ProvidersOpt = None,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    no_pager: NoPagerOpt = False,
+) -> None:
+    """The service catalogue: services, what they need from you, lead times, SLA targets."""
+    from icsvc.commands import catalogue as cmd
+
+    with paged(no_pager):
+        cmd.run(_context(store, actor), [*(provider_args or []), *(provider or [])], fmt.value)
+
+
+@app.command(epilog=examples(
+    "icsvc new",
+    "icsvc new -p engineering -s part-clarification -t 'Thread spec on bracket 7730-C' "
+    "--info order_number=SO-88412 --info part_number=7730-C --needed-by 'next friday'",
+    "icsvc new -p it -s laptop -t 'Laptop for Jo' --info user=jo@example.com "
+    "--info reason='New starter' --needed-by 'Dec 14' --pr",
+))
+def new(
+    provider: Annotated[str | None, typer.Option(
+        "--provider", "-p", metavar="PROVIDER", help="The provider to ask (any case).",
+        autocompletion=completion.providers)] = None,
+    service: Annotated[str | None, typer.Option(
+        "--service", "-s", metavar="SERVICE", help="The provider's service.",
+        autocompletion=completion.services)] = None,
+    title: Annotated[str | None, typer.Option(
+        "--title", "-t", metavar="TEXT", help="A one-line summary.")] = None,
+    details: Annotated[str | None, typer.Option(
+        "--details", "-d", metavar="TEXT", help="More detail.")] = None,
+    priority: Annotated[str | None, typer.Option(
+        metavar="PRIORITY", help="What you ask for: low, normal (default), high, urgent.",
+        autocompletion=completion.priorities)] = None,
+    needed_by: Annotated[str | None, typer.Option(
+        "--needed-by", metavar="DATE",
+        help=date_help("When you need it; a date without a time is the end of that "
+                       "business day."))] = None,
+    info: Annotated[list[str] | None, typer.Option(
+        "--info", metavar="KEY=VALUE",
+        help="Information the service requires (repeatable).")] = None,
+    justification: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Why this is urgent or last-minute (required for a rush).")]
+    = None,
+    department: Annotated[str | None, typer.Option(
+        metavar="DEPT", help="Your department (default: from providers.yaml departments, "
+                             "ICSVC_DEPARTMENT or git config icsvc.department).",
+        autocompletion=completion.departments)] = None,
+    cost: Annotated[float | None, typer.Option(
+        metavar="N", help="The cost to the business if the SLA lapses.")] = None,
+    impact_note: Annotated[str | None, typer.Option(
+        "--impact-note", metavar="TEXT", help="What a lapse would cost, in words.")] = None,
+    for_: Annotated[list[str] | None, typer.Option(
+        "--for", metavar="ID", help="This request exists to fulfil request ID (which then "
+                                    "waits for it; repeatable).",
+        autocompletion=completion.request_ids)] = None,
+    pr: Annotated[bool, typer.Option(
+        "--pr", help="Then send it: branch (when on the default branch), commit as you, "
+                     "push and open the pull request.")] = False,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Ask a provider for something; prints the new ID and the dates to expect. On a
+    terminal, asks for whatever is missing."""
+    from icsvc.commands import new as cmd
+
+    cmd.run(_context(store, actor), cmd.Options(
+        provider=provider, service=service, title=title, details=details, priority=priority,
+        needed_by=needed_by, info=info or [], justification=justification,
+        department=department, cost=cost, impact_note=impact_note, fmt=fmt.value, pr=pr,
+        blocks=for_ or [],
+    ))
+
+
+@app.command(epilog=examples(
+    "icsvc show 09KRRP64",
+    "icsvc show 09kr",
+    "icsvc show 09KR --format json",
+))
+def show(
+    request_id: IdArg,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    no_pager: NoPagerOpt = False,
+) -> None:
+    """A request with its SLA clocks and its history as a timeline."""
+    from icsvc.commands import show as cmd
+
+    with paged(no_pager):
+        cmd.run(_context(store, actor), request_id, fmt.value)
+
+
+@app.command("list", epilog=examples(
+    "icsvc list",
+    "icsvc list --department customer-service --status new --status in-progress",
+    "icsvc list -p engineering --all --format csv",
+))
+def list_(
+    provider: ProvidersOpt = None,
+    status: Annotated[list[str] | None, typer.Option(
+        metavar="STATUS", help="Only these statuses (repeatable).",
+        autocompletion=completion.statuses)] = None,
+    department: Annotated[list[str] | None, typer.Option(
+        metavar="DEPT", help="Only requests from these departments (repeatable).",
+        autocompletion=completion.departments)] = None,
+    priority: Annotated[list[str] | None, typer.Option(
+        metavar="PRIORITY", help="Only these agreed priorities (repeatable).",
+        autocompletion=completion.priorities)] = None,
+    open_: Annotated[bool, typer.Option(
+        "--open/--all", help="Open requests only (default), or all.")] = True,
+    mine: Annotated[bool, typer.Option(
+        "--mine", help="The requests I asked for (for a department's manager, also the "
+                       "department's).")] = False,
+    fmt: FormatOpt = TableFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    no_pager: NoPagerOpt = False,
+) -> None:
+    """List requests, newest first."""
+    from icsvc.commands import listing as cmd
+
+    with paged(no_pager):
+        cmd.run(_context(store, actor), cmd.Filters(
+            providers=provider or [], statuses=status or [], departments=department or [],
+            priorities=priority or [], open_only=open_, mine=mine,
+        ), fmt.value)
+
+
+@app.command(epilog=examples(
+    "icsvc check",
+    "icsvc check --base origin/main --format github",
+    "icsvc check --format json",
+))
+def check(
+    fmt: Annotated[CheckFormat, typer.Option(
+        "--format", "-f", help="text, github (Actions annotations) or json.")] =
+    CheckFormat.text,
+    base: Annotated[str | None, typer.Option(
+        "--base", metavar="REV",
+        help="Also check what this branch changes since REV (pull requests).")] = None,
+    require_signed: Annotated[bool | None, typer.Option(
+        "--require-signed/--no-require-signed",
+        help="With --base: every commit adding history entries must be signed by its "
+             "author's key (people: in providers.yaml); default: settings.require_signed.")]
+    = None,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    no_pager: NoPagerOpt = False,
+) -> None:
+    """Validate the whole store; every problem as path:line: message, exit 1 if any."""
+    from icsvc.commands import check as cmd
+
+    with paged(no_pager):
+        cmd.run(_context(store, actor), fmt.value, base, require_signed)
+
+
+def _register_groups() -> None:
+    """Command groups live in their own modules and register on `app` when imported; the
+    order here is the order of `icsvc --help`: requester, provider, reports, survey,
+    notifications, git, GitHub, tools."""
+    import importlib
+
+    for module in ("workflow", "reports", "survey", "notify", "git", "github", "tools"):
+        importlib.import_module(f"icsvc.cli.{module}")
+
+
+_register_groups()
+
+
+def _click() -> Any:
+    """Click as Typer uses it: vendored in Typer 0.28 (`typer._click`), a dependency before."""
+    import importlib
+
+    try:
+        return importlib.import_module("typer._click")
+    except ImportError:  # pragma: no cover - Typer < 0.25
+        return importlib.import_module("click")
+
+
+def _usage_message(exc: Any) -> str:
+    """Click's usage error as one line: `list: no such option: --stauts; did you mean
+    --status? (see 'icsvc list --help')`."""
+    ctx = getattr(exc, "ctx", None)
+    option = getattr(exc, "option_name", None)
+    if option and getattr(exc, "possibilities", None) is not None and ctx is not None:
+        import difflib
+
+        known = [o for p in ctx.command.params for o in (*p.opts, *p.secondary_opts)
+                 if o.startswith("--")]
+        close = difflib.get_close_matches(option, known, n=2, cutoff=0.7)
+        text = f"no such option: {option}" + (f"; did you mean {' or '.join(close)}?"
+                                              if close else "")
+    else:
+        text = " ".join(str(exc.format_message()).split())
+        text = text[:1].lower() + text[1:]
+    path = ctx.command_path if ctx is not None else "icsvc"
+    where = path.split(" ", 1)[1] + ": " if " " in path else ""
+    return f"{where}{text.rstrip('.')} (see '{path} --help')"
+
+
+def _invoke() -> None:
+    """Run the app (or answer the shell's completion request). Click's usage errors (an
+    unknown option, a missing argument, a bad choice) become one line, like every other
+    error: `icsvc: error: ...`, exit 2."""
+    from icsvc.errors import IcsvcError, UsageError
+
+    if os.environ.get(completion.COMPLETE_VAR):
+        sys.exit(completion.run(_command()))
+    click = _click()
+    try:
+        code = _command()(prog_name="icsvc", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help())
+        sys.exit(0)
+    except click.exceptions.UsageError as exc:
+        raise UsageError(_usage_message(exc)) from None
+    except click.exceptions.ClickException as exc:
+        raise IcsvcError(" ".join(str(exc.format_message()).split())) from None
+    except typer.Abort:
+        raise KeyboardInterrupt from None
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+def main() -> None:
+    """Console entry point: user mistakes become one line on stderr and an exit code (see
+    `errors`); anything else is a bug, reported in one line with exit 3."""
+    from icsvc.errors import IcsvcError
+
+    try:
+        _check_text_arguments()
+        _invoke()
+    except IcsvcError as exc:
+        from icsvc.cli.ui import error
+
+        error(exc.message)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        os._exit(1)
+    except OSError as exc:  # a read-only store, a full disk: say what, not a traceback
+        from icsvc.cli.ui import error
+
+        where = f"{exc.filename}: " if exc.filename else ""
+        error(f"{where}{exc.strerror or exc}")
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - a bug: one report, its own exit code
+        _internal_error(exc)
+
+
+@functools.cache
+def _command() -> Any:
+    """The Click command Typer builds from `app` (what `app()` runs), built once per process:
+    building it inspects every command's signature, which the tests, running many commands
+    in one process, would otherwise pay each time."""
+    return typer.main.get_command(app)
+
+
+def _check_text_arguments() -> None:
+    """Arguments and ICSVC_* settings must be UTF-8 text: one that is not (bytes Python
+    could only decode as surrogates) would fail later, when a file is written."""
+    from icsvc.errors import UsageError
+
+    named = [(f"argument {i}", arg) for i, arg in enumerate(sys.argv[1:], 1)]
+    named += [(k, v) for k, v in os.environ.items() if k.startswith("ICSVC_")]
+    for what, text in named:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                shown = text.encode("utf-8", "surrogateescape")[:60]
+            except UnicodeEncodeError:  # a surrogate no undecodable byte gives
+                shown = text.encode("utf-8", "backslashreplace")[:60]
+            raise UsageError(f"{what} is not UTF-8 text ({shown!r}); use a UTF-8 terminal "
+                             "or encoding") from None
+
+
+def _internal_error(exc: Exception) -> None:
+    """A bug: one line naming the exception, the version and the command, then exit 3;
+    ICSVC_DEBUG=1 adds the traceback."""
+    import shlex
+    import traceback
+
+    from icsvc.errors import INTERNAL_ERROR_EXIT
+
+    message = (str(exc).splitlines() or [""])[0][:200]
+    args = " ".join(shlex.quote(a) if a.isprintable() else repr(a) for a in sys.argv[1:])
+    if len(args) > 200:
+        args = args[:200] + "..."
+    if os.environ.get("ICSVC_DEBUG", "") not in ("", "0"):
+        traceback.print_exc()
+    print(f"icsvc: internal error: {type(exc).__name__}: {message} (icsvc {__version__}, "
+          f"command: icsvc {args})", file=sys.stderr)
+    print("This is a bug in icsvc, not in your input: please report it with the line above "
+          "(ICSVC_DEBUG=1 shows the traceback).", file=sys.stderr)
+    sys.exit(INTERNAL_ERROR_EXIT)

@@ -1,0 +1,133 @@
+"""Git collaboration commands (commit, sync, git-setup, codeowners, merge-driver)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from icsvc.cli.app import ActorOpt, ShowFmtOpt, ShowFormat, StoreOpt, _context, app, examples
+
+
+@app.command(epilog=examples(
+    "icsvc commit",
+    "icsvc commit -m 'Triage of the morning queue' --push",
+    "icsvc commit --pr",
+))
+def commit(
+    message: Annotated[str | None, typer.Option(
+        "--message", "-m", metavar="TEXT",
+        help="The commit message (default: a summary, e.g. 'icsvc: ack 09KRRP64; note "
+             "B1QD49VF').")] = None,
+    push: Annotated[bool, typer.Option(
+        "--push", help="Then push the branch (setting its upstream).")] = False,
+    pr: Annotated[bool, typer.Option(
+        "--pr", help="Then push and open a pull request with gh (on the default branch, "
+                     "first move the work to a new branch).")] = False,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Commit the request files you changed, as you, so 'icsvc check --base' accepts them.
+
+    Stages exactly the request files whose new history entries are yours (not other
+    people's changes, not other files) and commits them with you as the author."""
+    from icsvc.commands import commit as cmd
+
+    cmd.run(_context(store, actor), cmd.Options(message=message, push=push or pr, pr=pr,
+                                                fmt=fmt.value))
+
+
+@app.command(epilog=examples(
+    "icsvc sync",
+    "icsvc sync --branch main",
+    "icsvc sync --remote . --branch raj/ack --rebase",
+))
+def sync(
+    remote: Annotated[str | None, typer.Option(
+        "--remote", metavar="REMOTE",
+        help="The remote (default: the branch's upstream remote, else origin; '.' merges a "
+             "local branch).")]
+    = None,
+    branch: Annotated[str | None, typer.Option(
+        "--branch", "-b", metavar="BRANCH",
+        help="The branch to merge, e.g. your pull request's base (main). Default: the "
+             "current branch's upstream.")] = None,
+    rebase: Annotated[bool, typer.Option(
+        "--rebase", help="Rebase onto it instead of merging.")] = False,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Fetch and merge (or rebase) a branch with the request merge driver active.
+
+    Run it when a pull request reports a conflict in requests/: hosted merge buttons
+    cannot run the driver, your clone can.
+    """
+    from icsvc.commands import sync as cmd
+
+    cmd.run(_context(store, actor), remote, branch, rebase, fmt.value)
+
+
+@app.command("git-setup", epilog=examples(
+    "icsvc git-setup",
+    "icsvc git-setup --signing-key ~/.ssh/id_ed25519.pub",
+    "icsvc git-setup --quiet",
+))
+def git_setup(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+    signing_key: Annotated[Path | None, typer.Option(
+        "--signing-key", metavar="FILE",
+        help="Sign your commits with this SSH key (one providers.yaml lists for you under "
+             "people:; default: the first such key in ~/.ssh).")] = None,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Register the request merge driver in this clone (.gitattributes + git config), and
+    set up signed commits from the SSH keys people: lists in providers.yaml."""
+    from icsvc.commands import git_setup as cmd
+
+    cmd.run(_context(store, actor), quiet, signing_key, fmt.value)
+
+
+@app.command(epilog=examples(
+    "icsvc codeowners",
+    "icsvc codeowners --check",
+    "icsvc codeowners -o docs/CODEOWNERS --format json",
+))
+def codeowners(
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE",
+        help="The CODEOWNERS file (default: .github/CODEOWNERS in the repository).")] = None,
+    check_only: Annotated[bool, typer.Option(
+        "--check", help="Write nothing; exit 1 when the file is stale.")] = False,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Give each provider's requests/ folder to its members (or team) in CODEOWNERS."""
+    from icsvc.commands import codeowners as cmd
+
+    cmd.run(_context(store, actor), output, check_only, fmt.value)
+
+
+@app.command("merge-driver", epilog=examples(
+    "git config merge.icsvc.driver 'icsvc merge-driver %O %A %B %P'",
+))
+def merge_driver(
+    base: Annotated[Path, typer.Argument(metavar="BASE", help="The common ancestor (%O).")],
+    ours: Annotated[Path, typer.Argument(
+        metavar="OURS", help="Our version (%A); the result is written here.")],
+    theirs: Annotated[Path, typer.Argument(metavar="THEIRS", help="Their version (%B).")],
+    path: Annotated[str | None, typer.Argument(
+        metavar="[FILE]", help="The file's path in the repository (%P).")] = None,
+) -> None:
+    """The git merge driver for request files: merges field by field, unions the histories.
+
+    Registered by 'icsvc init' and 'icsvc git-setup'; git runs it, not people.
+    """
+    from icsvc.commands import merge_driver as cmd
+
+    cmd.run(base, ours, theirs, path)

@@ -1,0 +1,85 @@
+"""Notification commands: tell people what changed (notify) and send digests (digest)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from icsvc.cli.app import ActorOpt, StoreOpt, _context, app, examples
+
+
+class TextFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class DigestKind(StrEnum):
+    daily = "daily"
+    weekly = "weekly"
+
+
+FormatOpt = Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")]
+DryRunOpt = Annotated[bool, typer.Option(
+    "--dry-run", help="Print the messages instead of sending them; record nothing.")]
+
+
+@app.command(epilog=examples(
+    "icsvc notify --since HEAD~1 --dry-run",
+    "icsvc notify",
+    'icsvc notify --since "$BEFORE" --no-clocks',
+))
+def notify(
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="REV",
+        help="Tell what the commits after REV added (default: since the last run recorded "
+             "in .icsvc/notify.json).")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="REV", help="Up to this commit (default: HEAD).")] = None,
+    since_time: Annotated[str | None, typer.Option(
+        "--since-time", metavar="WHEN",
+        help="Clock changes only, since WHEN: an ISO 8601 time, or a period such as 1h "
+             "meaning the last whole hour (for a schedule).")] = None,
+    clocks: Annotated[bool, typer.Option(
+        "--clocks/--no-clocks",
+        help="Also tell the clocks that turned at risk or breached meanwhile (default).")]
+    = True,
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = TextFormat.text,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Tell requesters, providers and escalation contacts what changed, one message each.
+
+    New history entries (acknowledged, need-info, resolved, escalated...) and SLA clocks
+    that turned at risk or breached go to the people concerned, through the channels under
+    'notify:' in providers.yaml (or ICSVC_NOTIFY_URL). What was sent is recorded in
+    .icsvc/notify.json, so nothing is sent twice; a failed delivery is tried again next
+    time (exit 1).
+    """
+    from icsvc.commands import notify as cmd
+    from icsvc.notify.notify import Options
+
+    cmd.run(_context(store, actor), Options(since, until, since_time, clocks), dry_run,
+            fmt.value)
+
+
+@app.command(epilog=examples(
+    "icsvc digest daily --dry-run",
+    "icsvc digest weekly",
+))
+def digest(
+    kind: Annotated[DigestKind, typer.Argument(
+        metavar="daily|weekly",
+        help="daily: each provider member's queue (breached, at risk, due today); weekly: "
+             "last week's report to escalation contacts and department managers.")],
+    dry_run: DryRunOpt = False,
+    fmt: FormatOpt = TextFormat.text,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Send the daily or weekly digest, once per day (week) and recipient."""
+    from icsvc.commands import digest as cmd
+
+    cmd.run(_context(store, actor), kind.value, dry_run, fmt.value)

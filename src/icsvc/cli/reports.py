@@ -1,0 +1,96 @@
+"""Report and feedback commands."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from icsvc.cli.app import (
+    ActorOpt,
+    IdArg,
+    NoPagerOpt,
+    ProvidersOpt,
+    ShowFmtOpt,
+    ShowFormat,
+    StoreOpt,
+    _context,
+    app,
+    examples,
+    paged,
+)
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    csv = "csv"
+    json = "json"
+    html = "html"
+
+
+DAY_FORMS = (
+    "2026-11-01, Nov 1, 1 November 2026, today, yesterday, monday, last monday, "
+    "3 weeks ago, -2w, end of month"
+)
+"""dates.DAY_FORMS (a test keeps the two equal)."""
+
+
+@app.command(epilog=examples(
+    "icsvc feedback 4DT5 --rating 5 --comment 'Clear answer, the customer signed'",
+    "icsvc feedback 4DT5ZT49 -r 4 --as maria@example.com --format json",
+))
+def feedback(
+    request_id: IdArg,
+    rating: Annotated[int, typer.Option("--rating", "-r", metavar="N",
+                                        help="1 (poor) to 5 (excellent) stars.")],
+    comment: Annotated[str | None, typer.Option("--comment", "-c", metavar="TEXT",
+                                                   help="What went well or not.")] = None,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Rate a resolved request (requester only); rating again replaces your earlier rating."""
+    from icsvc.commands import feedback as cmd
+
+    cmd.run(_context(store, actor), request_id, rating, comment, fmt.value)
+
+
+@app.command(epilog=examples(
+    "icsvc report --quarter 2026Q4",
+    "icsvc report --since 'Nov 1' --until today -p engineering -p it",
+    "icsvc report --since '4 weeks ago' -o weekly.html",
+))
+def report(
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="DATE",
+        help=f"First day; default: 13 weeks before --until. Accepted: {DAY_FORMS}.")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="DATE", help="Last day, included; default: now.")] = None,
+    quarter: Annotated[str | None, typer.Option(
+        "--quarter", metavar="QUARTER",
+        help="A calendar quarter such as 2026Q4 (instead of --since/--until).")] = None,
+    provider: ProvidersOpt = None,
+    fmt: Annotated[ReportFormat | None, typer.Option(
+        "--format", "-f", help="Output format (default: table; with --output, from the file's "
+                               "extension: .html, .md, .csv, .json).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE",
+        help="Write to this file instead of the terminal.")] = None,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    no_pager: NoPagerOpt = False,
+) -> None:
+    """SLA compliance, response times, backlog, promises, satisfaction and who depends on whom.
+
+    Default period: the 13 weeks ending now. Days are whole days in each provider's
+    timezone."""
+    from icsvc.commands import report as cmd
+
+    with paged(no_pager or output is not None):
+        cmd.run(_context(store, actor), cmd.Options(
+            since=since, until=until, quarter=quarter, providers=provider or [],
+            fmt=fmt.value if fmt is not None else None, output=output,
+        ))

@@ -1,0 +1,204 @@
+"""Provider workflow commands (triage, update, escalate, explain, queue)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from icsvc.cli import completion
+from icsvc.cli.app import (
+    ActorOpt,
+    IdArg,
+    NoPagerOpt,
+    ProvidersOpt,
+    ShowFmtOpt,
+    ShowFormat,
+    StoreOpt,
+    TableFormat,
+    _context,
+    app,
+    date_help,
+    examples,
+    paged,
+)
+
+
+@app.command(epilog=examples(
+    "icsvc triage 09KRRP64 --ack --assign wei --promise 'tomorrow noon'",
+    "icsvc triage 173P --priority normal --note 'The bid closes next week, not today'",
+    "icsvc triage P0N6PVGN --redirect legal --service nda --note \"An NDA is Legal's\"",
+))
+def triage(
+    request_id: IdArg,
+    ack: Annotated[bool, typer.Option(
+        "--ack", help="Acknowledge, with a timeframe: --promise DATE, else the resolve due "
+                      "date.")] = False,
+    priority: Annotated[str | None, typer.Option(
+        metavar="PRIORITY", help="The agreed priority (differing from the requested one "
+                                 "needs --note).", autocompletion=completion.priorities)]
+    = None,
+    promise: Annotated[str | None, typer.Option(
+        metavar="DATE", help=date_help("Promise a date."))] = None,
+    assign: Annotated[str | None, typer.Option(
+        metavar="EMAIL", help="Assign to a member of the provider (the part before @ will "
+                              "do when it is unique).", autocompletion=completion.members)]
+    = None,
+    need_info: Annotated[str | None, typer.Option(
+        "--need-info", metavar="TEXT",
+        help="Ask the requester for information (waiting-on-customer: the clock pauses).")]
+    = None,
+    redirect: Annotated[str | None, typer.Option(
+        metavar="PROVIDER", help="Send to another provider (needs --note: who can help).",
+        autocompletion=completion.providers)] = None,
+    service: Annotated[str | None, typer.Option(
+        metavar="SERVICE", help="With --redirect: the new provider's service, when it has "
+                                "none of the same name.", autocompletion=completion.services)]
+    = None,
+    decline: Annotated[str | None, typer.Option(
+        metavar="REASON", help="Decline, saying why (needs --alternate).")] = None,
+    alternate: Annotated[str | None, typer.Option(
+        metavar="WHO", help="With --decline: who can help instead (a provider, an email or "
+                            "a name), shown to the requester.")] = None,
+    note: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Why (a priority change, a redirect), shown to the requester.")]
+    = None,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Triage a request (provider members): acknowledge, prioritise, promise, assign,
+    ask for information, redirect or decline."""
+    from icsvc.commands import triage as cmd
+    from icsvc.workflow.workflow import TriageOptions
+
+    cmd.run(_context(store, actor), request_id, TriageOptions(
+        ack=ack, priority=priority, promise=promise, assign=assign, need_info=need_info,
+        redirect=redirect, service=service, decline=decline, alternate=alternate, note=note,
+    ), fmt.value)
+
+
+@app.command(epilog=examples(
+    "icsvc update 173PQBK7 --status resolved --note 'Slot and bore are fine'",
+    "icsvc update 5AWRC4QD --promise 'Nov 30' --note 'Routing done for 600 of 800'",
+    "icsvc update 36N7S0QH --reply 'Yes: ship them, the customer agreed' "
+    "--as maria@example.com",
+))
+def update(
+    request_id: IdArg,
+    status: Annotated[str | None, typer.Option(
+        metavar="STATUS", help="New status (provider members; the requester may cancel).",
+        autocompletion=completion.statuses)] = None,
+    note: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="A progress note or comment (anyone involved).")] = None,
+    reply: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="The requester's answer to a request waiting on them: recorded "
+                             "as a note, and the request goes back to the provider.")] = None,
+    progress: Annotated[int | None, typer.Option(
+        metavar="PCT", help="Percent done, 0-100.")] = None,
+    promise: Annotated[str | None, typer.Option(
+        metavar="DATE", help=date_help("A new promised date (moving a passed promise records "
+                                       "it as broken)."))] = None,
+    info: Annotated[list[str] | None, typer.Option(
+        "--info", metavar="KEY=VALUE",
+        help="Information the provider asked for (repeatable); a request waiting on you "
+             "goes back to the provider.")] = None,
+    reopen: Annotated[bool, typer.Option(
+        "--reopen", help="Requester: reopen a resolved request that is not done (with --note "
+                         "saying what is wrong; within settings.reopen_within).")] = False,
+    alternate: Annotated[str | None, typer.Option(
+        metavar="WHO", help="With --status declined: who can help instead.")] = None,
+    cost: Annotated[float | None, typer.Option(
+        metavar="N", help="Requester: record what a lapse really cost (with --note).")] = None,
+    needed_by: Annotated[str | None, typer.Option(
+        "--needed-by", metavar="DATE",
+        help=date_help("Requester: you need it by another date now (with --note)."))] = None,
+    priority: Annotated[str | None, typer.Option(
+        metavar="PRIORITY", help="Requester: ask for another priority (with --note); provider: "
+                                 "agree a priority, like triage --priority.",
+        autocompletion=completion.priorities)] = None,
+    accept_priority: Annotated[bool, typer.Option(
+        "--accept-priority", help="Requester: accept the lower priority the provider "
+                                  "proposed (or contest it with icsvc escalate).")] = False,
+    blocks: Annotated[list[str] | None, typer.Option(
+        "--blocks", metavar="ID", help="This request must be done before request ID "
+                                       "(repeatable).", autocompletion=completion.request_ids)]
+    = None,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Update a request: status, progress notes, progress, promise, information; for the
+    requester also a reply, a reopen, the cost of a lapse, a new need-by date or priority."""
+    from icsvc.commands import update as cmd
+    from icsvc.workflow.workflow import UpdateOptions
+
+    cmd.run(_context(store, actor), request_id, UpdateOptions(
+        status=status, note=note, progress=progress, promise=promise, info=info or [],
+        reply=reply, reopen=reopen, alternate=alternate, cost=cost, needed_by=needed_by,
+        priority=priority, accept_priority=accept_priority, blocks=blocks or [],
+    ), fmt.value)
+
+
+@app.command(epilog=examples(
+    "icsvc escalate 5AWRC4QD --reason \"Kestrel's bid closes Friday\"",
+    "icsvc escalate 5AWR --reason 'A week late' --as lee@example.com --format json",
+))
+def escalate(
+    request_id: IdArg,
+    reason: Annotated[str, typer.Option(
+        metavar="TEXT", help="Why this needs the escalation contact.")],
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Raise a request to the provider's escalation contact (requester or provider members)."""
+    from icsvc.commands import escalate as cmd
+
+    cmd.run(_context(store, actor), request_id, reason, fmt.value)
+
+
+@app.command(epilog=examples(
+    "icsvc explain 36N7S0QH",
+    "icsvc explain 36n7 --format json",
+))
+def explain(
+    request_id: IdArg,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    no_pager: NoPagerOpt = False,
+) -> None:
+    """How each due date was computed: targets, business hours counted, what was skipped."""
+    from icsvc.commands import explain as cmd
+
+    with paged(no_pager):
+        cmd.run(_context(store, actor), request_id, fmt.value)
+
+
+@app.command(epilog=examples(
+    "icsvc queue",
+    "icsvc queue -p engineering -p it --mine",
+    "icsvc queue payroll --format json",
+))
+def queue(
+    provider_args: Annotated[list[str] | None, typer.Argument(
+        metavar="[PROVIDER]...", help="Providers (same as -p; default: yours; if none, all).",
+        autocompletion=completion.providers)] = None,
+    provider: ProvidersOpt = None,
+    mine: Annotated[bool, typer.Option("--mine", help="Only requests assigned to me.")] = False,
+    escalated: Annotated[bool, typer.Option(
+        "--escalated", help="The escalated requests waiting on me as the escalation contact "
+                            "(of every provider I am the contact of).")] = False,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] =
+    TableFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+    no_pager: NoPagerOpt = False,
+) -> None:
+    """Open requests, most urgent first: breached, at risk, then least business time left."""
+    from icsvc.commands import queue as cmd
+
+    with paged(no_pager):
+        cmd.run(_context(store, actor), [*(provider_args or []), *(provider or [])], mine,
+                fmt.value, escalated)

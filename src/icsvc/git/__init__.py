@@ -1,0 +1,1 @@
+"""Git: the merge driver, pull-request checks, signing, commits, CODEOWNERS."""

@@ -1,0 +1,199 @@
+"""Which request files the acting person changed, and what to call the commit.
+
+`check --base` wants every new history entry committed by the person in its `by`. So
+`icsvc commit` takes the request files that differ from HEAD and keeps those whose new
+entries (entries HEAD's version does not have) are all the acting person's; the merge
+driver's `conflict` entries (by merge@icsvc) go with anyone's. Other people's changes,
+mixed files and other files are left alone, each with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from icsvc.errors import ValidationError
+from icsvc.git import gitutil
+from icsvc.store import ids, yamlio
+from icsvc.store.schema import read_store_file
+from icsvc.store.store import REQUESTS_DIR
+from icsvc.workflow.history import MERGE_IDENTITY
+
+VERBS = {
+    "created": "new", "priority": "priority", "assigned": "assign", "promise": "promise",
+    "info": "info", "note": "note", "progress": "progress", "escalation": "escalate",
+    "feedback": "rate", "redirect": "redirect",
+}
+"""How the commit message names each kind of history entry (`status` entries: STATUS_VERBS;
+`targets` and `conflict` entries go with another change and are not named)."""
+
+STATUS_VERBS = {
+    "acknowledged": "ack", "in-progress": "start", "waiting-on-customer": "ask",
+    "resolved": "resolve", "closed": "close", "declined": "decline", "cancelled": "cancel",
+}
+SUBJECT_WIDTH = 72
+
+
+@dataclass
+class Changed:
+    """A request file to commit: its path (from the repository root) and what changed."""
+
+    path: str
+    request_id: str
+    verbs: list[str] = field(default_factory=list)
+    moved_from: str | None = None
+    """The path it left (a redirect moves the file): its removal is committed too."""
+
+
+@dataclass
+class Plan:
+    mine: list[Changed]
+    skipped: list[tuple[str, str]]
+    """(path, why) of changed request files that are not the acting person's alone."""
+
+    @property
+    def paths(self) -> list[str]:
+        out: list[str] = []
+        for c in self.mine:
+            out.append(c.path)
+            if c.moved_from:
+                out.append(c.moved_from)
+        return out
+
+
+def _load(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        data = yamlio.load(text)
+    except Exception:  # noqa: BLE001 - any unreadable side is reported as such
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _history(doc: dict[str, Any] | None) -> list[Any]:
+    history = (doc or {}).get("history")
+    return history if isinstance(history, list) else []
+
+
+def _verbs(entries: list[Any]) -> list[str]:
+    out: list[str] = []
+    timeframes = {str(e.get("timeframe")) for e in entries
+                  if isinstance(e, dict) and e.get("type") == "status" and e.get("timeframe")}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        kind = entry.get("type")
+        if kind == "promise" and str(entry.get("to")) in timeframes:
+            continue  # the timeframe an acknowledgement promises goes without saying
+        if kind == "status":
+            frm, to = entry.get("from"), entry.get("to")
+            verb = "reply" if frm == "waiting-on-customer" else STATUS_VERBS.get(str(to))
+            if frm == "resolved" and to == "in-progress":
+                verb = "reopen"
+        elif kind == "redirect":
+            verb = f"redirect to {entry.get('to')}"
+        else:
+            verb = VERBS.get(str(kind))
+        if verb and verb not in out:
+            out.append(verb)
+    if "reply" in out and "note" in out:
+        out.remove("note")
+    statuses = [v for v in out if v in (*STATUS_VERBS.values(), "reply", "reopen")]
+    return statuses + [v for v in out if v not in statuses]  # "ack, assign, promise"
+
+
+def plan(top: Path, store_root: Path, actor: str) -> Plan:
+    """The acting person's changed request files under the store, and the others skipped."""
+    folder = store_root.resolve().relative_to(top.resolve()) / REQUESTS_DIR
+    spec = PurePosixPath(*folder.parts).as_posix()
+    changed = [(code, path) for code, path in gitutil.status_paths(top, spec)
+               if path.endswith((".yaml", ".yml"))]
+    deleted = {PurePosixPath(p).stem.upper(): p for code, p in changed
+               if not (top / p).exists()}
+    mine: list[Changed] = []
+    skipped: list[tuple[str, str]] = []
+    moved: set[str] = set()
+    for _code, path in changed:
+        full = top / path
+        if not full.exists():
+            continue
+        rid = ids.normalize(PurePosixPath(path).stem)
+        old_path = path
+        old_text = gitutil.show(top, "HEAD", path)
+        if old_text is None and rid in deleted:
+            old_path = deleted[rid]
+            old_text = gitutil.show(top, "HEAD", old_path)
+        try:  # bounded: a FIFO or a symlink to /dev/zero must not hang or exhaust it
+            new = _load(read_store_file(full))
+        except ValidationError:
+            new = None
+        if new is None:
+            skipped.append((path, "not a readable request file ('icsvc check' says why)"))
+            continue
+        before = _history(_load(old_text))
+        fresh = [e for e in _history(new) if e not in before]
+        people = {str(e.get("by", "")).strip().lower() for e in fresh if isinstance(e, dict)}
+        people.discard(MERGE_IDENTITY)
+        if not fresh:
+            skipped.append((path, "changed without a new history entry (commit it with git "
+                                  "if you meant to)"))
+        elif people == {actor}:
+            move = old_path if old_path != path else None
+            if move:
+                moved.add(move)
+            mine.append(Changed(path, rid, _verbs(fresh), move))
+        elif actor in people:
+            others = ", ".join(sorted(people - {actor}))
+            skipped.append((path, f"has new entries by you and by {others}: each person's "
+                                  "entries must be committed by them"))
+        elif people:
+            skipped.append((path, f"changed by {', '.join(sorted(people))}, not you"))
+        else:
+            skipped.append((path, "only merge entries; commit the merge with git"))
+    for rid, path in deleted.items():
+        if path not in moved and not any(c.request_id == rid for c in mine):
+            if not any(p == path for p, _ in skipped):
+                skipped.append((path, "deleted (request files are never deleted)"))
+    return Plan(mine, skipped)
+
+
+def message(changes: list[Changed]) -> str:
+    """`icsvc: ack 09KRRP64; note B1QD49VF`, or a count per change with one line per request
+    below it when that does not fit on one line."""
+    parts = [f"{', '.join(c.verbs) or 'update'} {c.request_id}" for c in changes]
+    subject = "icsvc: " + "; ".join(parts)
+    if len(subject) <= SUBJECT_WIDTH:
+        return subject
+    counts: dict[str, int] = {}
+    for c in changes:
+        for verb in c.verbs or ["update"]:
+            key = verb.split(" ", 1)[0]
+            counts[key] = counts.get(key, 0) + 1
+    summary = ", ".join(f"{verb} {n}" for verb, n in counts.items())
+    return (f"icsvc: {summary} ({len(changes)} requests)\n\n"
+            + "\n".join(f"- {part}" for part in parts))
+
+
+def author_name(top: Path, actor: str) -> str:
+    """git's user.name when user.email is the acting person, else the email itself."""
+    email = gitutil.config_get(top, "user.email")
+    name = gitutil.config_get(top, "user.name")
+    if name and email and email.strip().lower() == actor:
+        return name
+    return actor
+
+
+def branch_name(top: Path, actor: str, changes: list[Changed]) -> str:
+    """A new branch for a pull request: `maria/new-gs4yewy9`, made unique with `-2`, `-3`."""
+    who = actor.split("@", 1)[0] or "icsvc"
+    first = changes[0] if changes else None
+    what = (f"{(first.verbs or ['update'])[0].split(' ')[0]}-{first.request_id.lower()}"
+            if first else "requests")
+    base = f"{who}/{what}"
+    name, n = base, 1
+    while gitutil.branch_exists(top, name):
+        n += 1
+        name = f"{base}-{n}"
+    return name

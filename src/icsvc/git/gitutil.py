@@ -1,0 +1,425 @@
+"""Every git subprocess icsvc runs, in one place; each failure is a one-line IcsvcError."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from icsvc.errors import IcsvcError, UsageError
+
+DRIVER_NAME = "icsvc request merge"
+DRIVER_COMMAND = "icsvc merge-driver %O %A %B %P"
+ATTRIBUTES_LINE = "requests/**/*.yaml merge=icsvc"
+
+
+@dataclass(frozen=True)
+class GitResult:
+    code: int
+    out: str
+    err: str
+
+
+def run(cwd: Path, *args: str, check: bool = True, what: str = "",
+        env: dict[str, str] | None = None) -> GitResult:
+    """Run `git args` in `cwd`. With `check`, a failure raises naming `what` was being done."""
+    full_env = None
+    if env:
+        full_env = dict(os.environ)
+        full_env.update(env)
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False,
+            env=full_env, timeout=600,
+        )
+    except FileNotFoundError:
+        raise IcsvcError("git is not installed or not on PATH (install git, then retry)") from None
+    except ValueError:  # a NUL character, which no git name or revision holds
+        raise UsageError(f"{what or 'git ' + ' '.join(args[:2])}: a name or revision "
+                         "contains a NUL character") from None
+    except subprocess.TimeoutExpired:
+        raise IcsvcError(f"git {' '.join(args[:2])} timed out after 10 minutes") from None
+    result = GitResult(proc.returncode, proc.stdout, proc.stderr)
+    if check and proc.returncode != 0:
+        detail = first_line(proc.stderr) or first_line(proc.stdout) or f"exit {proc.returncode}"
+        raise IcsvcError(f"{what or 'git ' + ' '.join(args[:2])} failed: {detail}")
+    return result
+
+
+def first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("hint:"):
+            return line.removeprefix("fatal: ").removeprefix("error: ")
+    return ""
+
+
+def toplevel(cwd: Path) -> Path | None:
+    """The work tree root of the repository holding `cwd`, or None outside git."""
+    try:
+        result = run(cwd, "rev-parse", "--show-toplevel", check=False)
+    except IcsvcError:
+        return None
+    return Path(result.out.strip()).resolve() if result.code == 0 else None
+
+
+def is_tracked(cwd: Path, path: str) -> bool:
+    """Whether git tracks `path` (a file, or any file in a folder); False outside git."""
+    try:
+        result = run(cwd, "ls-files", "-z", "--", path, check=False)
+    except IcsvcError:
+        return False
+    return result.code == 0 and bool(result.out)
+
+
+def require_repo(cwd: Path) -> Path:
+    top = toplevel(cwd)
+    if top is None:
+        raise IcsvcError(f"{cwd} is not in a git repository (run 'git init' there first)")
+    return top
+
+
+def config_get(cwd: Path, key: str) -> str | None:
+    result = run(cwd, "config", "--get", key, check=False)
+    return result.out.strip() or None if result.code == 0 else None
+
+
+def config_set(cwd: Path, key: str, value: str) -> None:
+    run(cwd, "config", "--local", key, value, what=f"git config {key}")
+
+
+def resolve(cwd: Path, rev: str) -> str | None:
+    """The commit hash `rev` names, or None when it names no commit."""
+    result = run(cwd, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
+    return result.out.strip() or None if result.code == 0 else None
+
+
+def merge_base(cwd: Path, a: str, b: str) -> str | None:
+    result = run(cwd, "merge-base", a, b, check=False)
+    return result.out.strip() or None if result.code == 0 else None
+
+
+def show(cwd: Path, rev: str, path: str) -> str | None:
+    """The text of `path` (relative to the repository root) at `rev`, None if absent."""
+    result = run(cwd, "show", f"{rev}:{path}", check=False)
+    return result.out if result.code == 0 else None
+
+
+def changed_paths(cwd: Path, base: str, folder: str) -> list[str]:
+    """Files under `folder` that differ between `base` and the work tree (tracked or new)."""
+    diff = run(cwd, "diff", "--name-only", "--no-renames", "-z", base, "--", folder,
+               what=f"git diff {base[:12]}")
+    new = run(cwd, "ls-files", "--others", "--exclude-standard", "-z", "--", folder,
+              what="listing untracked files")
+    paths = {p for p in diff.out.split("\0") if p} | {p for p in new.out.split("\0") if p}
+    return sorted(paths)
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    """The author's email, lower-case."""
+    committed: datetime
+    """The committer date."""
+
+
+def commits_between(cwd: Path, base: str, head: str) -> list[CommitInfo]:
+    """Every commit in base..head, parents before children."""
+    result = run(cwd, "log", "--topo-order", "--reverse", "--format=%H%x00%P%x00%ae%x00%cI",
+                 f"{base}..{head}", what="git log")
+    out = []
+    for line in result.out.splitlines():
+        if not line.strip():
+            continue
+        sha, parents, email, date = line.split("\0")
+        out.append(CommitInfo(sha, tuple(parents.split()), email.strip().lower(),
+                              datetime.fromisoformat(date.strip())))
+    return out
+
+
+def commit_date(cwd: Path, rev: str) -> datetime:
+    result = run(cwd, "log", "-1", "--format=%cI", rev, what=f"git log {rev[:12]}")
+    return datetime.fromisoformat(result.out.strip())
+
+
+def signature(cwd: Path, rev: str, allowed_signers: str) -> tuple[str, str]:
+    """(git's signature status letter, the signer) of a commit, verified against an
+    allowed-signers file's text (SSH signatures): `G` is a good signature by a listed key."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".allowed_signers", delete=False) as f:
+        f.write(allowed_signers)
+        name = f.name
+    try:
+        result = run(cwd, "-c", f"gpg.ssh.allowedSignersFile={name}", "log", "-1",
+                     "--format=%G?%x00%GS", rev, check=False)
+    finally:
+        Path(name).unlink(missing_ok=True)
+    status, _, signer = result.out.strip().partition("\0")
+    return (status or "N"), signer.strip()
+
+
+class BlobReader:
+    """Reads many `rev:path` texts through one `git cat-file --batch` process."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._cache: dict[tuple[str, str], str | None] = {}
+
+    def text(self, rev: str, path: str) -> str | None:
+        key = (rev, path)
+        if key not in self._cache:
+            self._cache[key] = self._read(f"{rev}:{path}")
+        return self._cache[key]
+
+    def _read(self, spec: str) -> str | None:
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.cwd,
+                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            except FileNotFoundError:
+                raise IcsvcError("git is not installed or not on PATH") from None
+        proc = self._proc
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(spec.encode() + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline().decode().split()
+        if len(header) != 3 or header[1] != "blob":
+            return None
+        data = proc.stdout.read(int(header[2]) + 1)[:-1]
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def close(self) -> None:
+        if self._proc is not None:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+            self._proc.wait(timeout=10)
+            self._proc = None
+
+
+def author_email(cwd: Path) -> str | None:
+    """The email a commit made now would carry (GIT_AUTHOR_EMAIL, then user.email)."""
+    result = run(cwd, "var", "GIT_AUTHOR_IDENT", check=False)
+    line = result.out.strip()
+    if result.code != 0 or "<" not in line:
+        return None
+    return line.split("<", 1)[1].split(">", 1)[0].strip().lower() or None
+
+
+def current_branch(cwd: Path) -> str | None:
+    result = run(cwd, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    return result.out.strip() or None if result.code == 0 else None
+
+
+def upstream(cwd: Path) -> tuple[str, str] | None:
+    """The current branch's upstream as (remote, branch), or None."""
+    branch = current_branch(cwd)
+    if branch is None:
+        return None
+    remote = config_get(cwd, f"branch.{branch}.remote")
+    merge = config_get(cwd, f"branch.{branch}.merge")
+    if not remote or not merge:
+        return None
+    return remote, merge.removeprefix("refs/heads/")
+
+
+def remote_default_branch(cwd: Path, remote: str) -> str | None:
+    result = run(cwd, "symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD",
+                 check=False)
+    name = result.out.strip()
+    return name.split("/", 1)[1] if result.code == 0 and "/" in name else None
+
+
+def fetch(cwd: Path, remote: str, branch: str) -> None:
+    run(cwd, "fetch", "--quiet", remote, branch, what=f"git fetch {remote} {branch}")
+
+
+def in_progress(cwd: Path) -> str | None:
+    """'merge' or 'rebase' when one is stopped half-way, else None."""
+    git_dir = Path(run(cwd, "rev-parse", "--absolute-git-dir", what="git rev-parse").out.strip())
+    if (git_dir / "MERGE_HEAD").exists():
+        return "merge"
+    if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+        return "rebase"
+    return None
+
+
+def unmerged_paths(cwd: Path) -> list[str]:
+    result = run(cwd, "diff", "--name-only", "--diff-filter=U", "-z", what="listing conflicts")
+    return sorted({p for p in result.out.split("\0") if p})
+
+
+def unmerged_stages(cwd: Path) -> dict[str, dict[int, str]]:
+    """For each conflicted path, its index stages (1 base, 2 ours, 3 theirs) as blob ids."""
+    result = run(cwd, "ls-files", "--unmerged", "-z", what="listing conflicts")
+    stages: dict[str, dict[int, str]] = {}
+    for record in result.out.split("\0"):
+        if not record:
+            continue
+        meta, path = record.split("\t", 1)
+        _mode, blob, stage = meta.split()
+        stages.setdefault(path, {})[int(stage)] = blob
+    return stages
+
+
+def blob_text(cwd: Path, blob: str) -> str:
+    return run(cwd, "cat-file", "blob", blob, what=f"reading blob {blob[:12]}").out
+
+
+def parents(cwd: Path, rev: str) -> list[str]:
+    result = run(cwd, "rev-parse", f"{rev}^@", check=False)
+    return result.out.split() if result.code == 0 else []
+
+
+def head(cwd: Path) -> str | None:
+    return resolve(cwd, "HEAD")
+
+
+def merge_file(ours: Path, base: Path, theirs: Path, label: str) -> None:
+    """Write git's usual conflict markers into `ours` (what a failed driver leaves behind)."""
+    run(ours.parent, "merge-file", "-L", f"ours:{label}", "-L", "base", "-L",
+        f"theirs:{label}", str(ours), str(base), str(theirs), check=False)
+
+
+def add(cwd: Path, *paths: str) -> None:
+    run(cwd, "add", "--", *paths, what="git add")
+
+
+def rm(cwd: Path, *paths: str) -> None:
+    run(cwd, "rm", "--quiet", "--cached", "--", *paths, what="git rm")
+
+
+def driver_command() -> str:
+    """`icsvc merge-driver %O %A %B %P`, with the full path when icsvc is not on PATH."""
+    import shlex
+    import shutil
+    import sys
+
+    if shutil.which("icsvc"):
+        return DRIVER_COMMAND
+    script = Path(sys.argv[0]).resolve()
+    if script.name.startswith("icsvc") and script.is_file():
+        return f"{shlex.quote(str(script))} merge-driver %O %A %B %P"
+    return DRIVER_COMMAND
+
+
+def register_merge_driver(store_root: Path) -> list[str]:
+    """Make git merge request files with icsvc: `.gitattributes` in the store and the
+    repository's config (which git does not clone). Returns what changed, empty if nothing."""
+    changed: list[str] = []
+    attributes = store_root / ".gitattributes"
+    existing = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+    if ATTRIBUTES_LINE not in (line.strip() for line in existing.splitlines()):
+        from icsvc.store.yamlio import write_atomic
+
+        prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
+        write_atomic(attributes, prefix + "# request files merge field by field "
+                     "(icsvc git-setup)\n" + ATTRIBUTES_LINE + "\n")
+        changed.append(f"{attributes.name}: {ATTRIBUTES_LINE}")
+    top = require_repo(store_root)
+    command = driver_command()
+    for key, value in (("merge.icsvc.name", DRIVER_NAME), ("merge.icsvc.driver", command)):
+        if config_get(top, key) != value:
+            config_set(top, key, value)
+            changed.append(f"git config {key} {value!r}")
+    return changed
+
+
+def paths_touched(cwd: Path, base: str, pathspecs: list[str]) -> set[str]:
+    """Every path matching the pathspecs that a commit in base..HEAD touched."""
+    result = run(cwd, "log", "--full-history", "--format=", "--name-only", "--no-renames",
+                 f"{base}..HEAD", "--", *pathspecs, what="git log")
+    return {line.strip() for line in result.out.splitlines() if line.strip()}
+
+
+def diff_paths(cwd: Path, a: str, b: str, folder: str) -> list[str]:
+    """Files under `folder` that differ between commits `a` and `b` (a move is its two
+    paths: the file removed and the file added)."""
+    result = run(cwd, "diff", "--name-only", "--no-renames", "-z", a, b, "--", folder,
+                 what=f"git diff {a[:12]} {b[:12]}")
+    return sorted(p for p in result.out.split("\0") if p)
+
+
+def ls_tree(cwd: Path, rev: str, folder: str) -> list[str]:
+    """Every file path under `folder` at `rev` (relative to the repository root)."""
+    result = run(cwd, "ls-tree", "-r", "--name-only", "-z", rev, "--", folder,
+                 what=f"listing {folder} at {rev[:12]}")
+    return [p for p in result.out.split("\0") if p]
+
+
+NULL_COMMIT = "0" * 40
+"""What GitHub gives as the commit before the first push of a branch."""
+
+
+# -- committing as the acting person (icsvc commit) -----------------------------------------
+
+
+def status_paths(cwd: Path, pathspec: str) -> list[tuple[str, str]]:
+    """(two-letter status, path relative to the repository root) of every file under
+    `pathspec` that differs from HEAD in the index or the work tree, untracked files
+    included (`??`). A staged rename is reported as its two sides, `D ` and `A `."""
+    result = run(cwd, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                 "--no-renames", "--", pathspec, what="git status")
+    records = result.out.split("\0")
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(records):
+        record = records[i]
+        i += 1
+        if len(record) < 4:
+            continue
+        code, path = record[:2], record[3:]
+        if code[0] in "RC":  # not expected with --no-renames; skip the source path
+            i += 1
+        out.append((code, path))
+    return out
+
+
+def commit_paths(cwd: Path, paths: list[str], message: str, author_name: str,
+                 author_email: str, date: str | None = None) -> str:
+    """Stage exactly `paths` (additions, changes, deletions) and commit only them, with this
+    author (and `date`, ISO 8601, when given), leaving anything else staged as it was.
+    Returns the new commit's hash."""
+    run(cwd, "add", "--all", "--", *paths, what="git add")
+    env = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email}
+    if date is not None:
+        env.update({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+    if config_get(cwd, "user.email") is None and not os.environ.get("GIT_COMMITTER_EMAIL"):
+        env.update({"GIT_COMMITTER_NAME": author_name, "GIT_COMMITTER_EMAIL": author_email})
+    run(cwd, "commit", "--quiet", "--no-edit", "-m", message,
+        f"--author={author_name} <{author_email}>", "--only", "--", *paths,
+        what="git commit", env=env)
+    return run(cwd, "rev-parse", "HEAD", what="git rev-parse").out.strip()
+
+
+def remotes(cwd: Path) -> list[str]:
+    return run(cwd, "remote", check=False).out.split()
+
+
+def remote_url(cwd: Path, remote: str) -> str | None:
+    """The remote's URL as configured (before any `insteadOf` rewriting)."""
+    return config_get(cwd, f"remote.{remote}.url")
+
+
+def push(cwd: Path, remote: str, branch: str) -> None:
+    """Push `branch` to `remote` under the same name and make it the branch's upstream."""
+    run(cwd, "push", "--quiet", "--set-upstream", remote, f"{branch}:{branch}",
+        what=f"git push {remote} {branch}")
+
+
+def branch_exists(cwd: Path, name: str) -> bool:
+    return run(cwd, "rev-parse", "--verify", "--quiet", f"refs/heads/{name}",
+               check=False).code == 0
+
+
+def switch_new_branch(cwd: Path, name: str) -> None:
+    """Start branch `name` here, carrying the work tree's changes along."""
+    run(cwd, "switch", "--quiet", "-c", name, what=f"git switch -c {name}")

@@ -1,0 +1,1 @@
+"""GitHub issue forms and the requests they become."""

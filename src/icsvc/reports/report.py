@@ -1,0 +1,650 @@
+"""The figures of `icsvc report`, computed from requests, the catalogue, a period and `now`.
+
+Pure computation: no printing. Every figure is defined in the README ("Reports and
+feedback"); the short version:
+
+- a request belongs to the provider holding it (its folder); an event in its history
+  (promise, escalation) belongs to the provider that held it at that moment, and a redirect
+  to the provider it was sent away from;
+- period bounds are local dates in each provider's calendar timezone (or exact instants for
+  the default period: the 13 weeks ending now);
+- an SLA clock is *measured* in the period in which its outcome became known: when it was met
+  in time, or when its due time passed without it being met (breached);
+- business times are `sla.clocks()` elapsed time (working hours, pauses excluded).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from icsvc.reports.survey import Quarter, SurveyResults
+from icsvc.store.catalogue import Catalogue, Provider, rank
+from icsvc.store.model import Request
+from icsvc.time.sla import Clock, clocks
+from icsvc.workflow import history
+from icsvc.workflow.history import DELIVERED, PromiseRecord, RequestState, provider_at, status_at
+from icsvc.workflow.lifecycle import OPEN
+
+DEFAULT_WEEKS = 13
+BUCKETS = ("<1d", "1-3d", "3-7d", "7d+")
+"""Backlog age in calendar days since the request reached its provider."""
+CLOCKS = ("acknowledge", "resolve")
+RESOLVED = frozenset({"resolved", "closed"})
+
+
+# -- the period ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """`[start, end)`: dates are local midnights in each provider's timezone (`end` is the day
+    after the last day included); datetimes are exact instants."""
+
+    start: date | datetime
+    end: date | datetime
+    label: str
+
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        return _instant(self.start, tz), _instant(self.end, tz)
+
+    def to_dict(self) -> dict[str, str]:
+        last = (self.end - timedelta(microseconds=1) if isinstance(self.end, datetime)
+                else self.end - timedelta(days=1))
+        return {"label": self.label, "start": self.start.isoformat(),
+                "end": last.isoformat(), "end_exclusive": self.end.isoformat()}
+
+
+def _instant(value: date | datetime, tz: ZoneInfo) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(0), tzinfo=tz)
+
+
+def parse_day(text: str, option: str) -> date:
+    """ValueError naming the option and what is accepted."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{option}: {text!r} is not a date (accepted: YYYY-MM-DD)") from None
+
+
+def make_period(now: datetime, since: str | None = None, until: str | None = None,
+                quarter: str | None = None) -> Period:
+    """The report period from the options; ValueError with what is accepted."""
+    if quarter is not None:
+        if since or until:
+            raise ValueError("--quarter cannot be combined with --since/--until")
+        q = Quarter.parse(quarter)
+        return Period(q.first_day, q.end_day, q.label)
+    through_now = now + timedelta(microseconds=1)  # `[start, end)` that includes now itself
+    if since is None and until is None:
+        return Period(now - timedelta(weeks=DEFAULT_WEEKS), through_now,
+                      f"{DEFAULT_WEEKS} weeks to {now.date().isoformat()}")
+    last_day = parse_day(until, "--until") if until is not None else None
+    first_day = parse_day(since, "--since") if since is not None else None
+    if first_day is None:
+        assert last_day is not None
+        first_day = last_day + timedelta(days=1) - timedelta(weeks=DEFAULT_WEEKS)
+    if last_day is None:
+        if first_day > now.date():
+            raise ValueError(f"--since {first_day} is in the future")
+        return Period(first_day, through_now,
+                      f"{first_day.isoformat()} to {now.date().isoformat()}")
+    if last_day < first_day:
+        raise ValueError(f"--since {first_day} is after --until {last_day}")
+    return Period(first_day, last_day + timedelta(days=1),
+                  f"{first_day.isoformat()} to {last_day.isoformat()}")
+
+
+# -- figures ---------------------------------------------------------------------------------
+
+
+def pct(part: int, whole: int) -> float | None:
+    """0..100 rounded to one decimal; None when nothing was measured."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def median(values: list[timedelta]) -> timedelta | None:
+    """The middle value (the mean of the two middle ones for an even count)."""
+    if not values:
+        return None
+    seconds = statistics.median(v.total_seconds() for v in values)
+    return timedelta(seconds=seconds)
+
+
+def percentile(values: list[timedelta], p: float) -> timedelta | None:
+    """Nearest rank: the smallest value with at least p% of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def minutes(value: timedelta | None) -> float | None:
+    return None if value is None else round(value.total_seconds() / 60, 1)
+
+
+PROMISE_OUTCOMES = ("kept", "moved", "broken", "pending", "withdrawn")
+
+
+@dataclass
+class ProviderStats:
+    provider: str
+    name: str
+    day: timedelta
+    """The provider calendar's working day (to show business times in days)."""
+    received: int = 0
+    resolved: int = 0
+    open: int = 0
+    backlog: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
+    measured: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLOCKS, 0))
+    met: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLOCKS, 0))
+    times: dict[str, list[timedelta]] = field(
+        default_factory=lambda: {name: [] for name in CLOCKS})
+    needed_by_count: int = 0
+    needed_by_met: int = 0
+    promises: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROMISE_OUTCOMES, 0))
+    escalations: int = 0
+    redirects: int = 0
+    late_info_requests: int = 0
+    downgrades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("proposed", "accepted", "contested", "decided"), 0))
+    """Priorities agreed below the requested one, by how the negotiation ended."""
+    first_resolved: int = 0
+    reopened: int = 0
+    ratings: list[int] = field(default_factory=list)
+    lapse_cost: float = 0
+
+    def met_pct(self, clock: str) -> float | None:
+        return pct(self.met[clock], self.measured[clock])
+
+    @property
+    def promises_made(self) -> int:
+        return sum(self.promises.values())
+
+    @property
+    def promises_kept_pct(self) -> float | None:
+        return pct(self.promises["kept"], self.promises_made)
+
+    @property
+    def needed_by_met_pct(self) -> float | None:
+        return pct(self.needed_by_met, self.needed_by_count)
+
+    @property
+    def reopened_pct(self) -> float | None:
+        return pct(self.reopened, self.first_resolved)
+
+    @property
+    def csat_avg(self) -> float | None:
+        return round(statistics.fmean(self.ratings), 2) if self.ratings else None
+
+    @property
+    def response_rate_pct(self) -> float | None:
+        return pct(len(self.ratings), self.resolved)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "name": self.name,
+            "received": self.received,
+            "resolved": self.resolved,
+            "open": self.open,
+            "backlog_age": dict(self.backlog),
+            "acknowledge_measured": self.measured["acknowledge"],
+            "acknowledge_met": self.met["acknowledge"],
+            "acknowledge_met_pct": self.met_pct("acknowledge"),
+            "resolve_measured": self.measured["resolve"],
+            "resolve_met": self.met["resolve"],
+            "resolve_met_pct": self.met_pct("resolve"),
+            "acknowledge_median_minutes": minutes(median(self.times["acknowledge"])),
+            "acknowledge_p90_minutes": minutes(percentile(self.times["acknowledge"], 90)),
+            "resolve_median_minutes": minutes(median(self.times["resolve"])),
+            "resolve_p90_minutes": minutes(percentile(self.times["resolve"], 90)),
+            "needed_by_count": self.needed_by_count,
+            "needed_by_met": self.needed_by_met,
+            "needed_by_met_pct": self.needed_by_met_pct,
+            "promises_made": self.promises_made,
+            "promises_kept": self.promises["kept"],
+            "promises_moved": self.promises["moved"],
+            "promises_broken": self.promises["broken"],
+            "promises_pending": self.promises["pending"],
+            "promises_withdrawn": self.promises["withdrawn"],
+            "promises_kept_pct": self.promises_kept_pct,
+            "escalations": self.escalations,
+            "redirects": self.redirects,
+            "late_info_requests": self.late_info_requests,
+            "downgrades": sum(self.downgrades.values()),
+            "downgrades_accepted": self.downgrades["accepted"],
+            "downgrades_contested": self.downgrades["contested"] + self.downgrades["decided"],
+            "downgrades_pending": self.downgrades["proposed"],
+            "reopened": self.reopened,
+            "reopened_pct": self.reopened_pct,
+            "csat_avg": self.csat_avg,
+            "csat_count": len(self.ratings),
+            "csat_response_rate_pct": self.response_rate_pct,
+            "lapse_cost": _number(self.lapse_cost),
+        }
+
+
+@dataclass
+class DepartmentStats:
+    department: str
+    requests: int = 0
+    urgent: int = 0
+    rush: int = 0
+    info_requested: int = 0
+    needed_by_count: int = 0
+    needed_by_met: int = 0
+    upgrades_asked: int = 0
+    upgrades_granted: int = 0
+    ratings: list[int] = field(default_factory=list)
+
+    @property
+    def rating_avg(self) -> float | None:
+        return round(statistics.fmean(self.ratings), 2) if self.ratings else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "department": self.department,
+            "requests": self.requests,
+            "urgent": self.urgent,
+            "urgent_pct": pct(self.urgent, self.requests),
+            "rush": self.rush,
+            "rush_pct": pct(self.rush, self.requests),
+            "info_requested": self.info_requested,
+            "info_requested_pct": pct(self.info_requested, self.requests),
+            "needed_by_count": self.needed_by_count,
+            "needed_by_met": self.needed_by_met,
+            "needed_by_met_pct": pct(self.needed_by_met, self.needed_by_count),
+            "upgrades_asked": self.upgrades_asked,
+            "upgrades_granted": self.upgrades_granted,
+            "upgrades_granted_pct": pct(self.upgrades_granted, self.upgrades_asked),
+            "rating_avg": self.rating_avg,
+            "rating_count": len(self.ratings),
+        }
+
+
+@dataclass
+class Week:
+    start: date
+    measured: int = 0
+    met: int = 0
+
+    @property
+    def met_pct(self) -> float | None:
+        return pct(self.met, self.measured)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"week": self.start.isoformat(), "measured": self.measured, "met": self.met,
+                "met_pct": self.met_pct}
+
+
+@dataclass
+class Lapse:
+    id: str
+    provider: str
+    department: str
+    reasons: list[str]
+    """What lapsed: `resolve` (its target breached), `needed_by` (missed), `cancelled after
+    need-by` / `declined after need-by` (the customer had to act without an answer)."""
+    cost: float
+    kind: str
+    """`actual` (recorded after the fact with `update --cost`) or `estimate` (given up
+    front)."""
+    note: str | None
+    at: datetime
+    """When the lapse became known."""
+    shared_with: str | None = None
+    """The request of the same chain (linked by `blocks`) whose lapse carries the shared
+    cost: this one's is not counted again."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "provider": self.provider, "department": self.department,
+                "reasons": self.reasons, "cost": _number(self.cost), "kind": self.kind,
+                "note": self.note, "at": self.at.isoformat(), "shared_with": self.shared_with}
+
+
+@dataclass
+class Report:
+    period: Period
+    now: datetime
+    as_of: datetime
+    providers: list[ProviderStats]
+    departments: list[DepartmentStats]
+    matrix: dict[str, dict[str, int]]
+    """requesting department -> provider -> requests made in the period."""
+    trend: list[Week]
+    lapses: list[Lapse]
+    links: dict[str, dict[str, int]] = field(default_factory=dict)
+    """provider of a request made for another one -> provider of that one -> links."""
+    surveys: SurveyResults | None = None
+    """The quarterly survey's figures (`survey.results`), set by the report command."""
+
+    @property
+    def lapse_cost(self) -> float:
+        return sum(lapse.cost for lapse in self.lapses if lapse.shared_with is None)
+
+    def lapse_cost_of(self, kind: str) -> float:
+        return sum(lapse.cost for lapse in self.lapses
+                   if lapse.kind == kind and lapse.shared_with is None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.to_dict(),
+            "generated_at": self.now.isoformat(),
+            "providers": [p.to_dict() for p in self.providers],
+            "departments": [d.to_dict() for d in self.departments],
+            "matrix": self.matrix,
+            "trend": [w.to_dict() for w in self.trend],
+            "lapse_cost": _number(self.lapse_cost),
+            "lapse_cost_actual": _number(self.lapse_cost_of("actual")),
+            "lapse_cost_estimated": _number(self.lapse_cost_of("estimate")),
+            "lapses": [lapse.to_dict() for lapse in self.lapses],
+            "links": self.links,
+            "survey": self.surveys.to_dict() if self.surveys is not None else None,
+        }
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+# -- outcomes --------------------------------------------------------------------------------
+
+
+def outcome(clock: Clock, as_of: datetime) -> tuple[datetime, bool] | None:
+    """(when the outcome became known, met?), or None while unknown.
+
+    Met: stopped by the provider (`met_at`) by its due time. Breached: its due time passed
+    without that; the breach is known at the due time. A clock a cancellation (or, for the
+    need-by, a decline) stopped before its due time is not measured."""
+    if clock.met_at is not None and clock.met_at <= clock.due:
+        return clock.met_at, True
+    if clock.stopped_at is not None and clock.stopped_at <= clock.due:
+        return None
+    if clock.due <= as_of:
+        return clock.due, False
+    return None
+
+
+def promise_outcome(record: PromiseRecord, state: RequestState, now: datetime) -> str:
+    """How a promise turned out: `kept` (delivered by the first date promised), `broken`
+    (moved after its date passed, or not delivered by the last date), `moved` (moved before
+    its date and delivered by the new one, or still pending), `withdrawn` (the request left
+    the provider before the date) or `pending`."""
+    delivered = state.resolved_at if state.status in DELIVERED else None
+    if record.withdrawn_at is not None:
+        delivered = None if delivered is None or delivered > record.withdrawn_at else delivered
+    if record.moved_after_date:
+        return "broken"
+    if delivered is not None:
+        if delivered <= record.first:
+            return "kept"
+        return "moved" if delivered <= record.date else "broken"
+    end = record.withdrawn_at or (state.stint.statuses[-1][0]
+                                  if state.status in ("cancelled", "declined") else None)
+    if end is not None:
+        return "broken" if end > record.date else "withdrawn"
+    if now > record.date:
+        return "broken"
+    return "moved" if record.moves else "pending"
+
+
+def lapse(state: RequestState, sla: dict[str, Clock], as_of: datetime) -> \
+        tuple[datetime, list[str]] | None:
+    """When the request lapsed for its customer, and how: its resolve target breached, its
+    need-by date missed, or cancelled or declined after its need-by passed unresolved.
+    None while nothing has lapsed (as of `as_of`)."""
+    found: list[tuple[datetime, str]] = []
+    resolve = outcome(sla["resolve"], as_of)
+    if resolve is not None and not resolve[1]:
+        found.append((resolve[0], "resolve"))
+    need = sla.get("needed_by")
+    if need is not None:
+        result = outcome(need, as_of)
+        if result is not None and not result[1]:
+            found.append((result[0], "needed_by"))
+        if need.stopped_at is not None and need.due < need.stopped_at <= as_of:
+            found.append((need.stopped_at, f"{state.status} after need-by"))
+    if not found:
+        return None
+    return min(at for at, _ in found), [why for _, why in found]
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: datetime,
+          providers: list[str] | None = None,
+          progress: Callable[[], None] | None = None) -> Report:
+    """Every figure of the report. `providers` limits it to those providers (and to the
+    requests made to them); `progress` is called once per request processed."""
+    chosen = providers or list(cat.providers)
+    stats = {p: ProviderStats(p, cat.providers[p].name, cat.providers[p].calendar.day_length)
+             for p in chosen}
+    bounds = {p: period.bounds(cat.providers[p].calendar.tz) for p in cat.providers}
+    as_of = {p: min(end, now) for p, (_, end) in bounds.items()}
+    departments: dict[str, DepartmentStats] = {}
+    matrix: dict[str, dict[str, int]] = {}
+    weeks = {w: Week(w) for w in _weeks(period, [cat.providers[p] for p in chosen], now)}
+    lapses: list[Lapse] = []
+    chains = _Chains()
+    providers_of: dict[str, str] = {}
+
+    def inside(p: str, at: datetime) -> bool:
+        if p not in bounds:
+            return False
+        start, end = bounds[p]
+        return start <= at < end and at <= now
+
+    def dept(name: str) -> DepartmentStats:
+        return departments.setdefault(name, DepartmentStats(name))
+
+    for request in requests:
+        if progress is not None:
+            progress()
+        if request.provider not in cat.providers:
+            continue
+        state = history.replay(request, cat)
+        providers_of[state.id] = state.provider
+        for other in state.blocks:
+            chains.join(state.id, other)
+            if inside(state.provider, state.created_at):
+                chains.links.append((state.id, state.provider, other))
+        if not {s.provider for s in state.stints} & stats.keys():
+            continue
+        _events(state, stats, inside, now)
+        p = state.provider
+        sla = clocks(state, cat, now)
+        need = sla.get("needed_by")
+        if need is not None:
+            result = outcome(need, as_of.get(p, now))
+            holder = provider_at(state, result[0]) if result is not None else p
+            if result is not None and holder in stats and inside(holder, result[0]):
+                stats[holder].needed_by_count += 1
+                stats[holder].needed_by_met += result[1]
+                ds = dept(state.customer_department)
+                ds.needed_by_count += 1
+                ds.needed_by_met += result[1]
+        lapsed = lapse(state, sla, as_of.get(p, now))
+        if lapsed is not None and state.cost:
+            at, reasons = lapsed
+            holder = provider_at(state, at)
+            if holder in stats and inside(holder, at):
+                note = (state.cost_revisions[-1].get("note") if state.cost_revisions
+                        else (state.impact or {}).get("note"))
+                lapses.append(Lapse(state.id, holder, state.customer_department, reasons,
+                                    state.cost, "actual" if state.cost_is_actual
+                                    else "estimate", note, at))
+        if p not in stats:
+            continue
+        ps = stats[p]
+        cal = cat.providers[p].calendar
+        _backlog(state, ps, as_of[p])
+        for name in CLOCKS:
+            result = outcome(sla[name], as_of[p])
+            if result is None or not inside(p, result[0]):
+                continue
+            ps.measured[name] += 1
+            ps.met[name] += result[1]
+            week = result[0].astimezone(cal.tz).date()
+            week -= timedelta(days=week.weekday())
+            if week in weeks:
+                weeks[week].measured += 1
+                weeks[week].met += int(result[1])
+        for name in CLOCKS:
+            clock = sla[name]
+            if clock.met_at is not None and inside(p, clock.met_at):
+                ps.times[name].append(clock.elapsed)
+        done = state.resolved_at if state.status in DELIVERED else None
+        if done is not None and inside(p, done):
+            ps.resolved += 1
+            if state.rating is not None:
+                ps.ratings.append(state.rating)
+        first = _first_resolution(state)
+        if first is not None and inside(p, first):
+            ps.first_resolved += 1
+            ps.reopened += bool(state.reopens)
+        if inside(p, state.created_at):
+            ds = dept(state.customer_department)
+            ds.requests += 1
+            asked = asked_priorities(state)
+            if state.rush or "urgent" in asked:
+                ds.upgrades_asked += 1
+                ds.upgrades_granted += rank(state.priority) >= max(rank(a) for a in asked)
+            ds.urgent += "urgent" in asked_priorities(state)
+            ds.rush += state.rush
+            ds.info_requested += any(not w.late for w in state.waits)
+            if state.rating is not None:
+                ds.ratings.append(state.rating)
+            row = matrix.setdefault(state.customer_department, dict.fromkeys(chosen, 0))
+            row[p] += 1
+    chains.share(lapses)
+    for item in lapses:
+        if item.shared_with is None and item.provider in stats:
+            stats[item.provider].lapse_cost += item.cost
+    lapses.sort(key=lambda lapse: (lapse.shared_with is not None, -lapse.cost, lapse.id))
+    links: dict[str, dict[str, int]] = {}
+    for _, provider, other in chains.links:
+        target = providers_of.get(other)
+        if target is not None and (provider in stats or target in stats):
+            row = links.setdefault(provider, {})
+            row[target] = row.get(target, 0) + 1
+    return Report(
+        period=period, now=now, as_of=min(as_of.values()) if as_of else now,
+        providers=[stats[p] for p in chosen],
+        departments=[departments[d] for d in sorted(departments)],
+        matrix={d: matrix[d] for d in sorted(matrix)},
+        trend=[weeks[w] for w in sorted(weeks)],
+        lapses=lapses,
+        links={p: dict(sorted(row.items())) for p, row in sorted(links.items())},
+    )
+
+
+class _Chains:
+    """Requests linked by `blocks` (one made to fulfil another): a chain shares one cost."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.links: list[tuple[str, str, str]] = []
+
+    def find(self, rid: str) -> str:
+        root = rid
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        self.parent[rid] = root
+        return root
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def share(self, lapses: list[Lapse]) -> None:
+        """In each chain, count one cost: the largest, carried by its request; the others
+        name it in `shared_with`."""
+        groups: dict[str, list[Lapse]] = {}
+        for item in lapses:
+            groups.setdefault(self.find(item.id), []).append(item)
+        for group in groups.values():
+            group.sort(key=lambda x: (-x.cost, x.at, x.id))
+            for other in group[1:]:
+                other.shared_with = group[0].id
+
+
+def asked_priorities(state: RequestState) -> list[str]:
+    """Every priority the customer asked for: at creation, then each change."""
+    changes = [e for e in state.history if e.type == "requested-priority"]
+    first = str(changes[0].get("from")) if changes else state.requested_priority
+    return [first, *(str(e.get("to")) for e in changes)]
+
+
+def _first_resolution(state: RequestState) -> datetime | None:
+    """When the current provider first resolved the request (declines excluded)."""
+    for at, status in state.stint.statuses:
+        if status in DELIVERED:
+            return at
+    return None
+
+
+def _events(state: RequestState, stats: dict[str, ProviderStats],
+            inside: Callable[[str, datetime], bool], now: datetime) -> None:
+    """Arrivals, redirects, escalations, late requests for information and promises: each
+    for the provider responsible at that moment."""
+    for i, stint in enumerate(state.stints):
+        if stint.provider in stats and inside(stint.provider, stint.start):
+            stats[stint.provider].received += 1
+        if i and state.stints[i - 1].provider in stats and \
+                inside(state.stints[i - 1].provider, stint.start):
+            stats[state.stints[i - 1].provider].redirects += 1
+    for entry in state.escalations:
+        p = provider_at(state, entry.at)
+        if p in stats and inside(p, entry.at):
+            stats[p].escalations += 1
+    for wait in state.waits:
+        if wait.late and wait.provider in stats and inside(wait.provider, wait.at):
+            stats[wait.provider].late_info_requests += 1
+    for record in state.promises:
+        if record.provider in stats and inside(record.provider, record.made_at):
+            stats[record.provider].promises[promise_outcome(record, state, now)] += 1
+    for at, provider, how in state.downgrades:
+        if provider in stats and inside(provider, at):
+            stats[provider].downgrades[how] += 1
+
+
+def _backlog(state: RequestState, ps: ProviderStats, as_of: datetime) -> None:
+    found = status_at(state, as_of)
+    if found is None or found[0] not in OPEN or provider_at(state, as_of) != ps.provider:
+        return
+    ps.open += 1
+    age = as_of - found[1]
+    days = age / timedelta(days=1)
+    bucket = BUCKETS[0] if days < 1 else BUCKETS[1] if days < 3 else (
+        BUCKETS[2] if days < 7 else BUCKETS[3])
+    ps.backlog[bucket] += 1
+
+
+def _weeks(period: Period, providers: list[Provider], now: datetime) -> list[date]:
+    """The Mondays of the weeks the period touches (in the providers' timezones)."""
+    if not providers:
+        return []
+    firsts, lasts = [], []
+    for provider in providers:
+        start, end = period.bounds(provider.calendar.tz)
+        end = min(end, now)
+        firsts.append(start.astimezone(provider.calendar.tz).date())
+        lasts.append((end - timedelta(microseconds=1)).astimezone(provider.calendar.tz).date())
+    first, last = min(firsts), max(lasts)
+    monday = first - timedelta(days=first.weekday())
+    out = []
+    while monday <= last:
+        out.append(monday)
+        monday += timedelta(weeks=1)
+    return out

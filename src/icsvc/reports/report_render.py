@@ -1,0 +1,446 @@
+"""Rendering a :class:`~icsvc.reports.report.Report` as text: tables of display strings (shared with
+the terminal view), Markdown (tabulate), CSV, JSON and one self-contained HTML page with
+inline CSS and inline SVG charts (no scripts, no network). Nothing here prints."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import timedelta
+from html import escape
+from typing import Any
+
+from icsvc.reports.report import BUCKETS, Report, median, percentile
+from icsvc.reports.survey import average
+from icsvc.time.durations import format_timedelta
+
+Table = tuple[str, list[str], list[list[str]]]
+"""(title, headers, rows) of display strings."""
+
+
+def fmt_pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}%"
+
+
+def fmt_time(value: timedelta | None, day: timedelta) -> str:
+    return "-" if value is None else format_timedelta(value, day)
+
+
+def fmt_num(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def fmt_stars(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def bar(value: float | None, width: int = 20) -> str:
+    """A text bar for 0..100 with eighth-block resolution."""
+    if value is None:
+        return ""
+    eighths = round(value / 100 * width * 8)
+    full, part = divmod(eighths, 8)
+    return "█" * full + ("▏▎▍▌▋▊▉"[part - 1] if part else "")
+
+
+def tables(report: Report) -> list[Table]:
+    """Every table of the report, in reading order."""
+    flow: list[list[str]] = []
+    sla: list[list[str]] = []
+    care: list[list[str]] = []
+    outcomes: list[list[str]] = []
+    negotiation: list[list[str]] = []
+    for p in report.providers:
+        d = p.day
+        flow.append([p.provider, str(p.received), str(p.resolved), str(p.open),
+                     *(str(p.backlog[b]) for b in BUCKETS)])
+        sla.append([
+            p.provider, fmt_pct(p.met_pct("acknowledge")), fmt_pct(p.met_pct("resolve")),
+            fmt_time(median(p.times["acknowledge"]), d),
+            fmt_time(percentile(p.times["acknowledge"], 90), d),
+            fmt_time(median(p.times["resolve"]), d),
+            fmt_time(percentile(p.times["resolve"], 90), d),
+        ])
+        outcomes.append([
+            p.provider, fmt_pct(p.needed_by_met_pct), str(p.needed_by_count),
+            str(p.promises_made), str(p.promises["kept"]), str(p.promises["moved"]),
+            str(p.promises["broken"]), fmt_pct(p.promises_kept_pct),
+            str(p.late_info_requests), fmt_pct(p.reopened_pct),
+        ])
+        care.append([
+            p.provider, str(p.escalations), str(p.redirects), fmt_stars(p.csat_avg),
+            str(len(p.ratings)), fmt_pct(p.response_rate_pct), fmt_num(p.lapse_cost),
+        ])
+        downgraded = p.to_dict()
+        negotiation.append([
+            p.provider, str(downgraded["downgrades"]), str(downgraded["downgrades_accepted"]),
+            str(downgraded["downgrades_contested"]), str(downgraded["downgrades_pending"]),
+        ])
+    depts = [[d.department, str(d.requests), fmt_pct(_p(d.urgent, d.requests)),
+              fmt_pct(_p(d.rush, d.requests)), fmt_pct(_p(d.info_requested, d.requests)),
+              fmt_pct(_p(d.needed_by_met, d.needed_by_count)), str(d.needed_by_count),
+              str(d.upgrades_asked), str(d.upgrades_granted),
+              fmt_stars(d.rating_avg)] for d in report.departments]
+    providers = [p.provider for p in report.providers]
+    matrix = [[dept, *(str(row.get(p, 0)) for p in providers), str(sum(row.values()))]
+              for dept, row in report.matrix.items()]
+    trend = [[w.start.isoformat(), str(w.measured), str(w.met), fmt_pct(w.met_pct)]
+             for w in report.trend]
+    lapses = [[lapse.id, lapse.provider, lapse.department,
+               ", ".join(LAPSE_WORDS.get(r, r) for r in lapse.reasons),
+               fmt_num(lapse.cost) if lapse.shared_with is None
+               else f"shared with {lapse.shared_with}",
+               lapse.kind, lapse.note or ""] for lapse in report.lapses]
+    link_cols = sorted({t for row in report.links.values() for t in row})
+    links = [[p, *(str(row.get(t, 0)) for t in link_cols), str(sum(row.values()))]
+             for p, row in report.links.items()]
+    out: list[Table] = [
+        ("Providers: requests and open backlog by age (calendar days)",
+         ["Provider", "Received", "Resolved", "Open", *(f"Open {b}" for b in BUCKETS)], flow),
+        ("Providers: SLA met and business time to acknowledge / resolve",
+         ["Provider", "Ack met", "Resolve met", "Ack median", "Ack p90", "Resolve median",
+          "Resolve p90"], sla),
+        ("Providers: need-by dates met, promises, late requests for information, reopened",
+         ["Provider", "Need-by met", "Need-by dates", "Promises", "Kept", "Moved", "Broken",
+          "Kept %", "Late info asks", "Reopened"], outcomes),
+        ("Providers: escalations, satisfaction, cost of lapses",
+         ["Provider", "Escalated", "Redirected", "Stars", "Ratings", "Rated", "Lapse cost"],
+         care),
+        ("Providers: priorities agreed below the requested one (downgrades)",
+         ["Provider", "Downgrades", "Accepted", "Contested", "Pending"], negotiation),
+        ("Requesting departments",
+         ["Department", "Requests", "Urgent", "Rush", "Sent back for info", "Need-by met",
+          "Need-by dates", "Upgrades asked", "Granted", "Avg rating given"], depts),
+        ("Who depends on whom (requests made)", ["Department", *providers, "Total"], matrix),
+        ("Requests made for other requests (provider doing the work x provider whose request "
+         "waits)", ["Provider", *link_cols, "Total"], links),
+        ("SLA compliance per week", ["Week of", "Clocks", "Met", "Compliance"], trend),
+        (f"Cost of lapses: {fmt_num(report.lapse_cost)} "
+         f"({fmt_num(report.lapse_cost_of('actual'))} recorded, "
+         f"{fmt_num(report.lapse_cost_of('estimate'))} estimated)",
+         ["Request", "Provider", "From", "What lapsed", "Cost", "Figure", "Note"], lapses),
+    ]
+    return out + survey_tables(report)
+
+
+def survey_tables(report: Report) -> list[Table]:
+    """The quarterly survey's tables; none when the trend's quarters hold no answer (the
+    store does not run the survey)."""
+    results = report.surveys
+    if results is None or not results.any_answers:
+        return []
+    quarters = " + ".join(q.label for q in results.quarters)
+    stars = {p.provider: p.csat_avg for p in report.providers}
+    per_provider = [[p.provider, "-" if p.asked is None else str(p.asked), str(len(p.ratings)),
+                     fmt_pct(p.response_rate_pct), fmt_stars(p.average),
+                     *(str(n) for n in p.distribution.values()),
+                     fmt_stars(stars.get(p.provider))] for p in results.providers]
+    providers = [p.provider for p in results.providers]
+    cells: dict[str, dict[str, str]] = {}
+    for pair in results.pairs:
+        cells.setdefault(pair.department, {})[pair.provider] = _rated(pair.ratings)
+    pairs = [[dept, *(row.get(p, "-") for p in providers)] for dept, row in cells.items()]
+    trend = [[p, *(_rated(q.providers.get(p, [])) for q in results.trend)] for p in providers]
+    trend.append(["all", *(_rated(q.ratings) for q in results.trend)])
+    return [
+        (f"Survey {quarters}: answers per provider (stars 1-5)",
+         ["Provider", "Asked", "Answers", "Response", "Average", "1★", "2★", "3★", "4★", "5★",
+          "Request stars"], per_provider),
+        (f"Survey {quarters} by department: avg (answers)",
+         ["Department", *providers], pairs),
+        ("Survey trend: average (answers)",
+         ["Provider", *(q.quarter.label for q in results.trend)], trend),
+    ]
+
+
+def _rated(ratings: list[int]) -> str:
+    return "-" if not ratings else f"{fmt_stars(average(ratings))} ({len(ratings)})"
+
+
+LAPSE_WORDS = {"resolve": "resolve target", "needed_by": "need-by date"}
+
+
+def numeric(rows: list[list[str]], column: int) -> bool:
+    """Whether a column holds figures (right-aligned)."""
+    return all(_FIGURE.match(row[column]) for row in rows)
+
+
+_FIGURE = re.compile(r"^[-\d.,% hdm()]*$")
+
+
+def _p(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def heading(report: Report) -> str:
+    return f"Service report {report.period.label}"
+
+
+def subtitle(report: Report) -> str:
+    period = report.period.to_dict()
+    return (f"{period['start'][:10]} to {period['end'][:10]}; generated "
+            f"{report.now.replace(microsecond=0).isoformat()}; times are business time")
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def render_markdown(report: Report) -> str:
+    from tabulate import tabulate
+
+    out = [f"## {heading(report)}", "", f"_{subtitle(report)}_", ""]
+    for title, headers, rows in tables(report):
+        out.append(f"### {title}")
+        out.append("")
+        if title.startswith("SLA compliance"):
+            headers = [*headers, ""]
+            rows = [[*row, bar(w.met_pct, 10)] for row, w in zip(rows, report.trend, strict=True)]
+        if rows:
+            cells = [[c.replace("|", "\\|") for c in row] for row in rows]
+            out.append(tabulate(cells, headers=headers, tablefmt="github"))
+        else:
+            out.append("_none_")
+        out.append("")
+    return "\n".join(out)
+
+
+def render_csv(report: Report) -> str:
+    """Long format, one figure per row: section, name, metric, value."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["section", "name", "metric", "value"])
+    data = report.to_dict()
+    for p in data["providers"]:
+        for key, value in p.items():
+            if key == "backlog_age":
+                for bucket, n in value.items():
+                    writer.writerow(["provider", p["provider"], f"open_{bucket}", n])
+            elif key not in ("provider",):
+                writer.writerow(["provider", p["provider"], key, _csv(value)])
+    for d in data["departments"]:
+        for key, value in d.items():
+            if key != "department":
+                writer.writerow(["department", d["department"], key, _csv(value)])
+    for dept, row in data["matrix"].items():
+        for provider, n in row.items():
+            writer.writerow(["matrix", dept, provider, n])
+    for w in data["trend"]:
+        for key in ("measured", "met", "met_pct"):
+            writer.writerow(["trend", w["week"], key, _csv(w[key])])
+    for provider, row in data["links"].items():
+        for target, n in row.items():
+            writer.writerow(["links", provider, target, n])
+    for key in ("lapse_cost", "lapse_cost_actual", "lapse_cost_estimated"):
+        writer.writerow(["total", "all", key, data[key]])
+    _survey_csv(writer, data["survey"])
+    return buf.getvalue()
+
+
+def _survey_csv(writer: Any, survey: dict[str, Any] | None) -> None:
+    """The quarterly survey's figures: `survey` per provider, `survey_pair` per requesting
+    department (metric `<provider>_answers`/`_average`), `survey_trend` per quarter."""
+    if survey is None:
+        return
+    writer.writerow(["survey", "all", "quarters", " ".join(survey["quarters"])])
+    for p in survey["providers"]:
+        for key in ("asked", "answers", "response_rate_pct", "average"):
+            writer.writerow(["survey", p["provider"], key, _csv(p[key])])
+        for stars, n in p["distribution"].items():
+            writer.writerow(["survey", p["provider"], f"stars_{stars}", n])
+    for pair in survey["pairs"]:
+        for key in ("answers", "average"):
+            writer.writerow(["survey_pair", pair["department"], f"{pair['provider']}_{key}",
+                             _csv(pair[key])])
+    for q in survey["trend"]:
+        for key in ("answers", "average"):
+            writer.writerow(["survey_trend", q["quarter"], key, _csv(q[key])])
+        for provider, figures in q["providers"].items():
+            for key in ("answers", "average"):
+                writer.writerow(["survey_trend", q["quarter"], f"{provider}_{key}",
+                                 _csv(figures[key])])
+
+
+def _csv(value: Any) -> Any:
+    return "" if value is None else value
+
+
+# -- HTML ------------------------------------------------------------------------------------
+
+_CSS = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2933;
+ margin:0;background:#f5f7fa}
+main{max-width:1120px;margin:0 auto;padding:24px 28px 48px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 10px}
+.sub{color:#52606d;margin:0 0 20px}
+.cards{display:flex;gap:12px;flex-wrap:wrap}
+.card{background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:12px 16px;
+ min-width:150px}
+.card b{display:block;font-size:24px}.card span{color:#52606d;font-size:13px}
+table{border-collapse:collapse;background:#fff;border:1px solid #d9e2ec;margin:6px 0 4px}
+th,td{padding:6px 10px;border-bottom:1px solid #e4e7eb;text-align:right;white-space:nowrap}
+th{background:#eef2f7;font-weight:600}
+td:first-child,th:first-child{text-align:left}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:20px;margin:20px 0}
+figure{margin:0;background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:12px}
+figcaption{font-weight:600;margin-bottom:6px}
+svg text{font:12px system-ui,sans-serif;fill:#1f2933}
+.none{color:#7b8794;font-style:italic}
+"""
+_ACK, _RES, _TREND, _STAR = "#2f80ed", "#27ae60", "#8e44ad", "#f2a900"
+_NEED = "#e8590c"
+
+
+def render_html(report: Report) -> str:
+    data = report.to_dict()
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(heading(report))}</title>",
+        f"<style>{_CSS}</style></head><body><main>",
+        f"<h1>{escape(heading(report))}</h1>",
+        f'<p class="sub">{escape(subtitle(report))}</p>',
+        _cards(data),
+        '<div class="grid">',
+        _figure("SLA and need-by dates met per provider", _sla_chart(data)),
+        _figure("Satisfaction (average stars)", _stars_chart(data)),
+        "</div>",
+        _figure("SLA compliance per week", _trend_chart(data)),
+    ]
+    for title, headers, rows in tables(report):
+        parts.append(f"<h2>{escape(title)}</h2>")
+        if title.startswith("Who depends"):
+            parts.append(_heat_table(headers, rows))
+        else:
+            parts.append(_table(headers, rows))
+    parts.append("</main></body></html>\n")
+    return "\n".join(parts)
+
+
+def _cards(data: dict[str, Any]) -> str:
+    providers = data["providers"]
+    made = sum(d["requests"] for d in data["departments"])  # each request once, redirected or not
+    resolved = sum(p["resolved"] for p in providers)
+    backlog = sum(p["open"] for p in providers)
+    measured = sum(p["acknowledge_measured"] + p["resolve_measured"] for p in providers)
+    met = sum(p["acknowledge_met"] + p["resolve_met"] for p in providers)
+    compliance = fmt_pct(_p(met, measured))
+    needed = sum(p["needed_by_count"] for p in providers)
+    needed_met = sum(p["needed_by_met"] for p in providers)
+    made_promises = sum(p["promises_made"] for p in providers)
+    kept = sum(p["promises_kept"] for p in providers)
+    cost = (f"{fmt_num(data['lapse_cost'])} ({fmt_num(data['lapse_cost_actual'])} recorded, "
+            f"{fmt_num(data['lapse_cost_estimated'])} estimated)")
+    cards = [("Requests made", str(made)), ("Resolved", str(resolved)),
+             ("Open backlog", str(backlog)), ("SLA met", compliance),
+             ("Need-by dates met", fmt_pct(_p(needed_met, needed))),
+             ("Promises kept", fmt_pct(_p(kept, made_promises))),
+             ("Cost of lapses", cost)]
+    inner = "".join(f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
+                    for k, v in cards)
+    return f'<div class="cards">{inner}</div>'
+
+
+def _figure(caption: str, body: str) -> str:
+    return f"<figure><figcaption>{escape(caption)}</figcaption>{body}</figure>"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    if not rows:
+        return '<p class="none">none</p>'
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _heat_table(headers: list[str], rows: list[list[str]]) -> str:
+    if not rows:
+        return '<p class="none">none</p>'
+    top = max((int(c) for row in rows for c in row[1:-1]), default=0) or 1
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = []
+    for row in rows:
+        cells = [f"<td>{escape(row[0])}</td>"]
+        for c in row[1:-1]:
+            alpha = int(c) / top * 0.75
+            cells.append(f'<td style="background:rgba(47,128,237,{alpha:.2f})">{escape(c)}</td>')
+        cells.append(f"<td><b>{escape(row[-1])}</b></td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _svg(width: int, height: int, body: list[str], label: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" role="img" '
+            f'aria-label="{escape(label)}">{"".join(body)}</svg>')
+
+
+def _hbar_chart(rows: list[tuple[str, list[tuple[float | None, str, str]]]], top: float,
+                label: str) -> str:
+    """Horizontal bars: per row a label and (value, text, colour) bars, scaled to `top`."""
+    if not rows:
+        return '<p class="none">nothing measured</p>'
+    left, width, bar_h = 110, 300, 14
+    body: list[str] = []
+    y = 8
+    for name, bars in rows:
+        body.append(f'<text x="0" y="{y + bar_h * len(bars) / 2 + 4:.0f}">'
+                    f"{escape(name)}</text>")
+        for value, text, colour in bars:
+            length = 0 if value is None else value / top * width
+            body.append(f'<rect x="{left}" y="{y}" width="{width}" height="{bar_h - 2}" '
+                        'fill="#eef2f7"/>')
+            body.append(f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar_h - 2}" '
+                        f'fill="{colour}"/>')
+            body.append(f'<text x="{left + width + 6}" y="{y + bar_h - 3}">{escape(text)}</text>')
+            y += bar_h
+        y += 10
+    return _svg(left + width + 110, y, body, label)
+
+
+def _sla_chart(data: dict[str, Any]) -> str:
+    rows = [(p["provider"], [
+        (p["acknowledge_met_pct"], f"ack {fmt_pct(p['acknowledge_met_pct'])}", _ACK),
+        (p["resolve_met_pct"], f"resolve {fmt_pct(p['resolve_met_pct'])}", _RES),
+        (p["needed_by_met_pct"], f"need-by {fmt_pct(p['needed_by_met_pct'])}", _NEED),
+    ]) for p in data["providers"]]
+    return _hbar_chart(rows, 100, "SLA compliance per provider")
+
+
+def _stars_chart(data: dict[str, Any]) -> str:
+    rows = []
+    for p in data["providers"]:
+        n = p["csat_count"]
+        text = f"{fmt_stars(p['csat_avg'])} ({n} rating{'' if n == 1 else 's'})"
+        rows.append((p["provider"], [(p["csat_avg"], text, _STAR)]))
+    return _hbar_chart(rows, 5, "Satisfaction per provider")
+
+
+def _trend_chart(data: dict[str, Any]) -> str:
+    weeks = data["trend"]
+    if not weeks:
+        return '<p class="none">nothing measured</p>'
+    left, top, plot_h, step = 40, 10, 160, 64
+    body: list[str] = []
+    for tick in (0, 50, 100):
+        y = top + plot_h - tick / 100 * plot_h
+        body.append(f'<line x1="{left}" y1="{y:.0f}" x2="{left + step * len(weeks)}" '
+                    f'y2="{y:.0f}" stroke="#d9e2ec"/>')
+        body.append(f'<text x="0" y="{y + 4:.0f}">{tick}%</text>')
+    for i, w in enumerate(weeks):
+        x = left + i * step + 8
+        value = w["met_pct"]
+        if value is not None:
+            h = value / 100 * plot_h
+            body.append(f'<rect x="{x}" y="{top + plot_h - h:.1f}" width="{step - 16}" '
+                        f'height="{h:.1f}" fill="{_TREND}"/>')
+        label = fmt_pct(value) if value is not None else "-"
+        body.append(f'<text x="{x}" y="{top + plot_h + 16}">{escape(w["week"][5:])}</text>')
+        body.append(f'<text x="{x}" y="{top + plot_h + 30}">{escape(label)}</text>')
+    return _svg(left + step * len(weeks) + 10, top + plot_h + 40, body,
+                "SLA compliance per week")

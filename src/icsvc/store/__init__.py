@@ -1,0 +1,1 @@
+"""The store: providers.yaml, request files, the derived index, validation."""

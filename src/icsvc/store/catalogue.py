@@ -1,0 +1,528 @@
+"""`providers.yaml`: calendars, providers, their SLAs and services, loaded into typed records."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
+
+from icsvc.errors import ValidationError
+from icsvc.store.schema import (
+    CATALOGUE_FILE,
+    NAME,
+    NAME_ACCEPTED,
+    FileChecker,
+    Key,
+    load_yaml_file,
+)
+from icsvc.time.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours, zone
+from icsvc.time.durations import Duration, parse_duration
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+DEFAULT_AT_RISK = 0.25
+GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$")
+"""A GitHub login: letters, digits and single hyphens inside, at most 39 characters."""
+GITHUB_LOGIN_ACCEPTED = "a GitHub login: letters, digits and single hyphens, at most 39"
+SIGNING_KEY_TYPES = ("ssh-", "sk-ssh-", "ecdsa-", "sk-ecdsa-")
+"""How an SSH public key line starts (`ssh-ed25519 AAAA... comment`); git signs with these."""
+NOREPLY_DOMAIN = "users.noreply.github.com"
+
+
+def rank(priority: str) -> int:
+    """A priority's rank: low 0 ... urgent 3 (unknown: -1)."""
+    return PRIORITIES.index(priority) if priority in PRIORITIES else -1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`settings:` in providers.yaml, with their defaults."""
+
+    at_risk: float = DEFAULT_AT_RISK
+    """A clock with less than this share of its target left is at risk."""
+    clock_tolerance: timedelta = timedelta(minutes=15)
+    """How far a computer's clock may be off: an entry is stamped no earlier than the newest
+    one when the clock is behind by less, and `check --base` accepts entries dated up to this
+    much after their commit."""
+    pause_on_late_info: bool = True
+    """Whether asking for information after acknowledging pauses the resolve clock."""
+    reopen_within: Duration = field(default_factory=lambda: parse_duration("5d"))
+    """How long after a resolution the requester may reopen it (provider business time)."""
+    require_signed: bool = False
+    """`check --base` requires each commit adding history entries to be signed by its
+    author's key (`people:`)."""
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A standing agreement: requests from `department` get `priority` at least."""
+
+    department: str
+    priority: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Targets:
+    """SLA targets for one priority, in the provider's business time."""
+
+    acknowledge: Duration
+    resolve: Duration
+    update: Duration | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"acknowledge": self.acknowledge.text, "resolve": self.resolve.text}
+        if self.update is not None:
+            out["update"] = self.update.text
+        return out
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    description: str
+    requires: tuple[str, ...] = ()
+    lead_time: Duration | None = None
+    min_priority: str | None = None
+    """Requests for this service get this priority at least."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    calendar: BusinessCalendar
+    members: tuple[str, ...]
+    escalation: str
+    sla: dict[str, Targets]
+    services: dict[str, Service]
+    team: str | None = None
+    description: str = ""
+    agreements: dict[str, Agreement] = field(default_factory=dict)
+    """Requesting department -> its standing agreement with this provider."""
+
+    def is_member(self, email: str) -> bool:
+        return email.lower() in self.members
+
+    def floor(self, service: str, department: str) -> tuple[str, str] | None:
+        """The lowest priority this provider may agree for a request from `department` for
+        `service`, and why; None when nothing sets one."""
+        found: list[tuple[str, str]] = []
+        agreement = self.agreements.get(department)
+        if agreement is not None:
+            found.append((agreement.priority,
+                          f"the agreement of {self.id} with {department}"
+                          + (f" ({agreement.note})" if agreement.note else "")))
+        svc = self.services.get(service)
+        if svc is not None and svc.min_priority is not None:
+            found.append((svc.min_priority, f"the minimum priority of {self.id}/{service}"))
+        return max(found, key=lambda f: rank(f[0])) if found else None
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone the store knows beyond an email: a GitHub login (issue forms say who asked by
+    login, not email) and the SSH keys their commits are signed with."""
+
+    email: str
+    github: str | None = None
+    signing_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """`notify:` in providers.yaml: where notifications and digests go. Each channel is an
+    apprise URL as written (`${VAR}` references are expanded when sending; `{email}` is the
+    recipient's address, making the channel personal)."""
+
+    default: tuple[str, ...] = ()
+    providers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Provider -> the channels of its members and escalation contact."""
+    departments: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Requesting department -> the channels of its members and managers."""
+    link: str | None = None
+    """A URL template for a request (`{path}`, `{id}`), shown in every message."""
+
+
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+"""An environment variable reference in a channel URL: `${SMTP_PASSWORD}`."""
+RECIPIENT = "{email}"
+"""The placeholder for the recipient's email address in a personal channel's URL."""
+SECRET_PARAMS = ("pass", "password", "pwd", "secret", "token", "apikey", "api_key", "key")
+"""Query parameters whose value is a secret (it must be an environment variable reference)."""
+
+
+def literal_secret(url: str) -> str | None:
+    """What in a channel URL is a secret written out instead of referenced from the
+    environment (`the password`, `the 'token' parameter`), or None."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    userinfo = netloc.rpartition("@")[0]
+    if ":" in userinfo:
+        password = userinfo.split(":", 1)[1]
+        if password and not ENV_REF.fullmatch(password):
+            return "the password"
+    query = rest.partition("?")[2].partition("#")[0]
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if name.lower() in SECRET_PARAMS and value and not ENV_REF.fullmatch(value):
+            return f"the {name!r} parameter"
+    return None
+
+
+def noreply_email(login: str) -> str:
+    """The address GitHub gives a login for commits made on their behalf."""
+    return f"{login}@{NOREPLY_DOMAIN}"
+
+
+@dataclass
+class Catalogue:
+    path: Path
+    calendars: dict[str, BusinessCalendar]
+    providers: dict[str, Provider]
+    departments: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Department -> its members."""
+    settings: Settings = field(default_factory=Settings)
+    managers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Department -> its managers (they may act for the department's requests)."""
+    admins: tuple[str, ...] = ()
+    """Who may change the calendars, settings, departments and admins of providers.yaml."""
+
+    @property
+    def at_risk(self) -> float:
+        return self.settings.at_risk
+    people: dict[str, Person] = field(default_factory=dict)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
+
+    def provider(self, name: str) -> Provider:
+        try:
+            return self.providers[name]
+        except KeyError:
+            known = ", ".join(self.providers) or "none defined"
+            raise ValidationError(
+                self.path, f"unknown provider {name!r} (accepted: {known})"
+            ) from None
+
+    def department_of(self, email: str) -> str | None:
+        found = self.departments_of(email)
+        return found[0] if found else None
+
+    def departments_of(self, email: str) -> list[str]:
+        """The departments that list `email` as a member or manager."""
+        email = email.lower()
+        return [d for d in dict.fromkeys([*self.departments, *self.managers])
+                if email in self.departments.get(d, ()) or email in self.managers.get(d, ())]
+
+    def is_manager(self, email: str, department: str) -> bool:
+        return email.lower() in self.managers.get(department, ())
+
+    def person_by_github(self, login: str) -> Person | None:
+        """The person whose `github:` is this login (GitHub logins ignore case)."""
+        wanted = login.lower()
+        for person in self.people.values():
+            if person.github is not None and person.github.lower() == wanted:
+                return person
+        return None
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    data, text = load_yaml_file(path, CATALOGUE_FILE)
+    return parse_catalogue(path, text, data)
+
+
+def parse_catalogue(path: Path, text: str, data: Any) -> Catalogue:
+    fc = FileChecker(path, text)
+    if data is None:
+        fc.fail([], "the file is empty (expected 'calendars' and 'providers')")
+    root = fc.mapping(
+        data, [], required=["calendars", "providers"],
+        allowed=["calendars", "providers", "departments", "settings", "admins",
+                 "people", "notify"],
+    )
+    calendars = {
+        name: _calendar(fc, str(name), spec)
+        for name, spec in fc.mapping(root["calendars"], ["calendars"]).items()
+    }
+    providers = {}
+    for pid, spec in fc.mapping(root["providers"], ["providers"]).items():
+        providers[str(pid)] = _provider(fc, str(pid), spec, calendars)
+    departments: dict[str, tuple[str, ...]] = {}
+    managers: dict[str, tuple[str, ...]] = {}
+    if root.get("departments") is not None:
+        for dept, spec in fc.mapping(root["departments"], ["departments"]).items():
+            keys = ["departments", str(dept)]
+            fc.string(dept, keys, pattern=NAME, accepted=NAME_ACCEPTED)
+            body = fc.mapping(spec, keys, allowed=["name", "members", "manager"])
+            members = fc.string_list(body.get("members") or [], [*keys, "members"], fc.email)
+            departments[str(dept)] = tuple(members)
+            manager = body.get("manager")
+            if manager is not None:
+                listed = manager if isinstance(manager, list) else [manager]
+                managers[str(dept)] = tuple(
+                    fc.email(m, [*keys, "manager", i] if isinstance(manager, list)
+                             else [*keys, "manager"]) for i, m in enumerate(listed))
+    for pid, provider in providers.items():
+        for dept in provider.agreements:
+            if departments and dept not in departments:
+                fc.fail(["providers", pid, "agreements", dept],
+                        f"unknown department {dept!r} (accepted: {', '.join(departments)})")
+    admins: tuple[str, ...] = ()
+    if root.get("admins") is not None:
+        admins = tuple(fc.string_list(root["admins"], ["admins"], fc.email))
+    settings = _settings(fc, root.get("settings"))
+    people = _people(fc, root["people"]) if root.get("people") is not None else {}
+    notify = (_notify(fc, root["notify"], providers, [*departments, *managers])
+              if root.get("notify") is not None else NotifyConfig())
+    return Catalogue(path, calendars, providers, departments, settings, managers, admins,
+                     people, notify)
+
+
+def _notify(fc: FileChecker, raw: Any, providers: dict[str, Provider],
+            departments: list[str]) -> NotifyConfig:
+    """`notify:` {default, providers, departments: channel URL or list of them; link}."""
+    keys = ["notify"]
+    body = fc.mapping(raw, keys, allowed=["default", "providers", "departments", "link"])
+
+    def urls(value: Any, where: list[Key]) -> tuple[str, ...]:
+        listed = value if isinstance(value, list) else [value]
+        out = []
+        for i, item in enumerate(listed):
+            at = [*where, i] if isinstance(value, list) else where
+            url = fc.string(item, at).strip()
+            if not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", url, re.IGNORECASE):
+                fc.fail(at, f"{url!r} is not a channel URL (accepted: an apprise URL such as "
+                            "mailtos://user:${SMTP_PASSWORD}@smtp.example.com?to={email}, "
+                            "slack://..., msteams://..., json://host/path)")
+            leftover = ENV_REF.sub("", url).replace(RECIPIENT, "")
+            if "{" in leftover or "}" in leftover:
+                fc.fail(at, f"{url!r}: unknown placeholder (accepted: {RECIPIENT} for the "
+                            "recipient's address, ${VARIABLE} for an environment variable)")
+            secret = literal_secret(url)
+            if secret is not None:
+                fc.fail(at, f"{secret} is written in the URL: secrets never go in the "
+                            "repository; reference an environment variable instead, e.g. "
+                            "${SMTP_PASSWORD}, set where icsvc notify runs")
+            out.append(url)
+        return tuple(out)
+
+    def grouped(name: str, known: list[str]) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for group, value in fc.mapping(body.get(name) or {}, [*keys, name]).items():
+            if str(group) not in known:
+                fc.fail([*keys, name, str(group)],
+                        f"unknown {name[:-1]} {group!r} (accepted: {', '.join(known) or 'none'})")
+            out[str(group)] = urls(value, [*keys, name, str(group)])
+        return out
+
+    link = None
+    if body.get("link") is not None:
+        link = fc.string(body["link"], [*keys, "link"]).strip()
+        if not re.match(r"^https?://", link):
+            fc.fail([*keys, "link"], f"{link!r} is not a web address (accepted: https://..., "
+                                     "with {path} or {id} for the request)")
+    return NotifyConfig(
+        default=urls(body["default"], [*keys, "default"]) if body.get("default") else (),
+        providers=grouped("providers", list(providers)),
+        departments=grouped("departments", list(dict.fromkeys(departments))),
+        link=link,
+    )
+
+
+def _settings(fc: FileChecker, raw: Any) -> Settings:
+    if raw is None:
+        return Settings()
+    keys = ["settings"]
+    body = fc.mapping(raw, keys, allowed=["at_risk", "clock_tolerance", "pause_on_late_info",
+                                          "reopen_within", "require_signed"])
+    defaults = Settings()
+    at_risk = (fc.integer(body["at_risk"], [*keys, "at_risk"], 1, 99) / 100
+               if body.get("at_risk") is not None else defaults.at_risk)
+    tolerance = defaults.clock_tolerance
+    if body.get("clock_tolerance") is not None:
+        duration = fc.convert(body["clock_tolerance"], [*keys, "clock_tolerance"],
+                              parse_duration)
+        if duration.days or duration.weeks:
+            fc.fail([*keys, "clock_tolerance"], f"{duration.text!r} is too long (accepted: "
+                                               "minutes or hours of wall-clock time, e.g. 15m)")
+        tolerance = timedelta(hours=duration.hours, minutes=duration.minutes)
+    reopen = (fc.convert(body["reopen_within"], [*keys, "reopen_within"], parse_duration)
+              if body.get("reopen_within") is not None else defaults.reopen_within)
+    return Settings(
+        at_risk=at_risk,
+        clock_tolerance=tolerance,
+        pause_on_late_info=(fc.boolean(body["pause_on_late_info"],
+                                       [*keys, "pause_on_late_info"])
+                            if body.get("pause_on_late_info") is not None
+                            else defaults.pause_on_late_info),
+        reopen_within=reopen,
+        require_signed=(fc.boolean(body["require_signed"], [*keys, "require_signed"])
+                        if body.get("require_signed") is not None else False),
+    )
+
+
+def _people(fc: FileChecker, spec: Any) -> dict[str, Person]:
+    """`people:` email -> {github: LOGIN, signing_keys: [SSH public key lines]}."""
+    people: dict[str, Person] = {}
+    logins: dict[str, str] = {}
+    for raw_email, body_raw in fc.mapping(spec, ["people"]).items():
+        keys: list[Key] = ["people", str(raw_email)]
+        email = fc.email(raw_email, keys)
+        if email in people:
+            fc.fail(keys, f"{email} is listed twice (emails ignore case)")
+        body = fc.mapping(body_raw if body_raw is not None else {}, keys,
+                          allowed=["github", "signing_keys"])
+        login = None
+        if body.get("github") is not None:
+            login = fc.string(body["github"], [*keys, "github"], pattern=GITHUB_LOGIN,
+                              accepted=GITHUB_LOGIN_ACCEPTED)
+            if login.lower() in logins:
+                fc.fail([*keys, "github"], f"{login} is already the login of "
+                                           f"{logins[login.lower()]} (logins ignore case)")
+            logins[login.lower()] = email
+        signing_keys = fc.string_list(body.get("signing_keys") or [], [*keys, "signing_keys"])
+        for i, line in enumerate(signing_keys):
+            if not line.strip().startswith(SIGNING_KEY_TYPES):
+                fc.fail([*keys, "signing_keys", i],
+                        f"{line[:30]!r} is not an SSH public key (accepted: a line starting "
+                        f"{', '.join(SIGNING_KEY_TYPES)}, as in ~/.ssh/id_ed25519.pub)")
+        people[email] = Person(email, login, tuple(k.strip() for k in signing_keys))
+    return people
+
+
+def _calendar(fc: FileChecker, name: str, spec: Any) -> BusinessCalendar:
+    keys = ["calendars", name]
+    fc.string(name, keys, pattern=NAME, accepted=NAME_ACCEPTED)
+    body = fc.mapping(spec, keys, required=["timezone", "days", "hours"],
+                      allowed=["timezone", "days", "hours", "holidays", "country",
+                               "subdivision"])
+    tz = fc.string(body["timezone"], [*keys, "timezone"])
+    try:
+        zone(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        fc.fail([*keys, "timezone"],
+                f"unknown timezone {tz!r} (accepted: an IANA name such as America/New_York)")
+    days_raw = body["days"]
+    if not isinstance(days_raw, list):
+        fc.fail([*keys, "days"], f"expected a list of weekdays (accepted: {', '.join(WEEKDAYS)})")
+    days = fc.convert(days_raw, [*keys, "days"], parse_days)
+    if not days:
+        fc.fail([*keys, "days"], "needs at least one working day")
+    hours = fc.convert(body["hours"], [*keys, "hours"], parse_hours)
+    holidays = frozenset(
+        fc.date(v, [*keys, "holidays", i]) for i, v in enumerate(body.get("holidays") or [])
+    )
+    country, subdivision = _public_holidays_region(fc, keys, body)
+    return BusinessCalendar(name=name, timezone=tz, days=days, hours=hours, holidays=holidays,
+                            country=country, subdivision=subdivision)
+
+
+def _region_code(fc: FileChecker, value: Any, keys: Sequence[Key], example: str) -> str:
+    if isinstance(value, bool):  # YAML reads NO (Norway) or ON (Ontario) as a boolean
+        fc.fail(keys, f"got {str(value).lower()}, not a code: quote it (e.g. {example})")
+    return fc.string(value, keys)
+
+
+def _public_holidays_region(
+    fc: FileChecker, keys: Sequence[Key], body: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    """The calendar's ``country`` and ``subdivision``, checked against the ``holidays``
+    library (imported only when a calendar names a country)."""
+    if body.get("country") is None:
+        if body.get("subdivision") is not None:
+            fc.fail([*keys, "subdivision"], "needs a 'country' (e.g. country: US)")
+        return None, None
+    country = _region_code(fc, body["country"], [*keys, "country"], "country: 'NO'")
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        hint = f"; did you mean {country.upper()}?" if country.upper() in supported else ""
+        fc.fail([*keys, "country"],
+                f"{country!r} is not a country the holidays library knows "
+                f"(accepted: ISO 3166 codes such as US, GB, DE){hint}")
+    if body.get("subdivision") is None:
+        return country, None
+    subdivision = _region_code(fc, body["subdivision"], [*keys, "subdivision"],
+                               "subdivision: 'ON'")
+    accepted = supported[country]
+    if subdivision not in accepted:
+        fc.fail([*keys, "subdivision"],
+                f"{subdivision!r} is not a subdivision of {country} the holidays library knows "
+                f"(accepted: {', '.join(accepted) or f'none, {country} has no subdivisions'})")
+    return country, subdivision
+
+
+def _provider(
+    fc: FileChecker, pid: str, spec: Any, calendars: dict[str, BusinessCalendar]
+) -> Provider:
+    keys = ["providers", pid]
+    fc.string(pid, keys, pattern=NAME, accepted=NAME_ACCEPTED)
+    body = fc.mapping(
+        spec, keys,
+        required=["name", "calendar", "members", "escalation", "sla", "services"],
+        allowed=["description", "team", "agreements"],
+    )
+    cal_name = fc.string(body["calendar"], [*keys, "calendar"])
+    if cal_name not in calendars:
+        fc.fail([*keys, "calendar"],
+                f"unknown calendar {cal_name!r} (accepted: {', '.join(calendars) or 'none'})")
+    members = fc.string_list(body["members"], [*keys, "members"], fc.email)
+    if not members:
+        fc.fail([*keys, "members"], "needs at least one member email")
+    sla_body = fc.mapping(body["sla"], [*keys, "sla"], required=PRIORITIES, allowed=PRIORITIES)
+    sla = {}
+    for prio in PRIORITIES:
+        pk = [*keys, "sla", prio]
+        t = fc.mapping(sla_body[prio], pk, required=["acknowledge", "resolve"],
+                       allowed=["acknowledge", "resolve", "update"])
+        sla[prio] = Targets(
+            acknowledge=fc.convert(t["acknowledge"], [*pk, "acknowledge"], parse_duration),
+            resolve=fc.convert(t["resolve"], [*pk, "resolve"], parse_duration),
+            update=(fc.convert(t["update"], [*pk, "update"], parse_duration)
+                    if t.get("update") is not None else None),
+        )
+    services = {}
+    for sid, sspec in fc.mapping(body["services"], [*keys, "services"]).items():
+        sk = [*keys, "services", str(sid)]
+        fc.string(sid, sk, pattern=NAME, accepted=NAME_ACCEPTED)
+        sbody = fc.mapping(sspec, sk, required=["description"],
+                           allowed=["requires", "lead_time", "min_priority"])
+        requires = fc.string_list(sbody.get("requires") or [], [*sk, "requires"])
+        for i, item in enumerate(requires):
+            fc.string(item, [*sk, "requires", i], pattern=NAME, accepted=NAME_ACCEPTED)
+        services[str(sid)] = Service(
+            id=str(sid),
+            description=fc.string(sbody["description"], [*sk, "description"]),
+            requires=tuple(requires),
+            lead_time=(fc.convert(sbody["lead_time"], [*sk, "lead_time"], parse_duration)
+                       if sbody.get("lead_time") is not None else None),
+            min_priority=(fc.choice(sbody["min_priority"], [*sk, "min_priority"], PRIORITIES)
+                          if sbody.get("min_priority") is not None else None),
+        )
+    if not services:
+        fc.fail([*keys, "services"], "needs at least one service")
+    team = body.get("team")
+    agreements: dict[str, Agreement] = {}
+    for dept, aspec in fc.mapping(body.get("agreements") or {}, [*keys, "agreements"]).items():
+        ak = [*keys, "agreements", str(dept)]
+        fc.string(dept, ak, pattern=NAME, accepted=NAME_ACCEPTED)
+        abody = fc.mapping(aspec, ak, required=["priority"], allowed=["priority", "note"])
+        agreements[str(dept)] = Agreement(
+            str(dept), fc.choice(abody["priority"], [*ak, "priority"], PRIORITIES),
+            fc.string(abody["note"], [*ak, "note"]) if abody.get("note") is not None else "")
+    return Provider(
+        id=pid,
+        name=fc.string(body["name"], [*keys, "name"]),
+        calendar=calendars[cal_name],
+        members=tuple(members),
+        escalation=fc.email(body["escalation"], [*keys, "escalation"]),
+        sla=sla,
+        services=services,
+        team=fc.string(team, [*keys, "team"]) if team is not None else None,
+        description=(fc.string(body["description"], [*keys, "description"])
+                     if body.get("description") else ""),
+        agreements=agreements,
+    )

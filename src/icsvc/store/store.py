@@ -1,0 +1,644 @@
+"""The store: a folder (normally a git repository) with `providers.yaml` and `requests/`.
+
+Derived data lives in `.icsvc/` (git-ignored, safe to delete at any time): the write lock and
+the index of parsed requests (`index.py`). Finding a request by ID only lists file names;
+listings reuse the index for files whose size and modification time have not changed, so a
+store of 100,000 requests stays usable.
+
+Every command that changes the store does it inside `with store.writing():`, one store-wide
+lock held across read-modify-write, so concurrent commands never lose each other's changes.
+Holding it, a command may also repair what a killed writer left: stale temp files, and a
+redirect stopped between writing the new file and removing the old one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from icsvc.errors import IcsvcError, UsageError, ValidationError
+from icsvc.store import ids, yamlio
+from icsvc.store.catalogue import Catalogue, load_catalogue
+from icsvc.store.index import Index, Summary, Uncacheable, decode, encode, summarize
+from icsvc.store.model import Request, load_request
+from icsvc.store.schema import file_type
+
+PROVIDERS_FILE = "providers.yaml"
+REQUESTS_DIR = "requests"
+DERIVED_DIR = ".icsvc"
+LOCK_FILE = "write.lock"
+HOLDER_FILE = "write.lock.holder"
+"""Who holds the write lock (pid, command, since), for the message of a writer that waits."""
+MOVING_FILE = "redirect.journal"
+"""A redirect in progress: written before the new file, removed after the old one."""
+LOCK_TIMEOUT = 10.0
+"""Seconds a writer waits for the lock (ICSVC_LOCK_TIMEOUT overrides)."""
+
+Warn = Callable[[str], None]
+
+__all__ = ["DERIVED_DIR", "PROVIDERS_FILE", "REQUESTS_DIR", "Store", "Summary", "find_store",
+           "summarize"]
+
+
+def find_store(start: Path, override: str | None = None) -> Path:
+    """The store root: `override` (from --store / ICSVC_STORE), else the nearest folder
+    upwards from `start` holding providers.yaml."""
+    if override:
+        root = Path(override).expanduser().resolve()
+        if not (root / PROVIDERS_FILE).is_file():
+            raise IcsvcError(
+                f"{root}: not an icsvc store (no {PROVIDERS_FILE}); "
+                f"create one with 'icsvc init {override}'"
+            )
+        return root
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROVIDERS_FILE).is_file():
+            return folder
+    raise IcsvcError(
+        f"no icsvc store in {here} or any folder above it (looked for {PROVIDERS_FILE}); "
+        "create one with 'icsvc init', or point at one with --store PATH or ICSVC_STORE"
+    )
+
+
+@dataclass
+class Listing:
+    """The request folders' entries, from one pass over file names (no file is opened)."""
+
+    files: list[tuple[str, str, str]] = field(default_factory=list)
+    """(provider folder, file name, full path) of each request file, in a stable order."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(full path, why) of entries that are not request files icsvc may read: FIFOs,
+    devices, folders, symlinks leading out of the store."""
+    temps: list[str] = field(default_factory=list)
+    """Full paths of temp files (`.<name>.<random>.tmp`) a killed write left behind."""
+
+
+@dataclass
+class Store:
+    root: Path
+    warn: Warn | None = field(default=None, repr=False)
+    """Where the store reports what it repaired or skipped (the command line's warnings)."""
+    _catalogue: Catalogue | None = field(default=None, repr=False)
+    _lock_depth: int = field(default=0, repr=False)
+    _listing: Listing | None = field(default=None, repr=False)
+    _derived_problem: str | None = field(default=None, repr=False)
+
+    @property
+    def requests_dir(self) -> Path:
+        return self.root / REQUESTS_DIR
+
+    @property
+    def catalogue(self) -> Catalogue:
+        if self._catalogue is None:
+            path = self.root / PROVIDERS_FILE
+            problem = self._outside(str(path))
+            if problem is not None:
+                raise ValidationError(path, problem)
+            self._catalogue = load_catalogue(path)
+        return self._catalogue
+
+    def rel(self, path: Path | str) -> str:
+        try:
+            return str(Path(path).relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def path_for(self, request: Request) -> Path:
+        return self.requests_dir / request.provider / f"{request.id}.yaml"
+
+    def _warn(self, message: str) -> None:
+        if self.warn is not None:
+            self.warn(message)
+
+    # -- listing files ---------------------------------------------------------------------
+
+    def request_files(self) -> Iterator[Path]:
+        """Every `requests/<provider>/<ID>.yaml`, in a stable order."""
+        for _, _, full in self.listing().files:
+            yield Path(full)
+
+    def listing(self) -> Listing:
+        """One pass over the request folders (plain strings: listing 100,000 files through
+        pathlib costs seconds), kept for the rest of the command: until it takes the write
+        lock (then again, as nobody else writes meanwhile) or writes."""
+        if self._listing is not None:
+            return self._listing
+        listing = Listing()
+        top_dir = str(self.requests_dir)
+        try:
+            with os.scandir(top_dir) as top:
+                entries = sorted((e for e in top if not e.name.startswith(".")),
+                                 key=lambda e: e.name)
+                folders = []
+                for e in entries:
+                    if e.is_dir(follow_symlinks=False):
+                        folders.append(e.name)
+                    elif e.is_symlink() and e.is_dir():
+                        listing.skipped.append((e.path, "a symlink where a provider folder "
+                                                        "should be (provider folders must be "
+                                                        "real folders)"))
+        except OSError:
+            return listing
+        for folder in folders:
+            base = os.path.join(top_dir, folder)
+            try:
+                with os.scandir(base) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                listing.skipped.append((base, f"cannot read: {exc.strerror}"))
+                continue
+            for e in entries:
+                name = e.name
+                if name.startswith("."):
+                    if yamlio.is_temp_name(name):
+                        listing.temps.append(e.path)
+                    continue
+                if not name.endswith((".yaml", ".yml")):
+                    continue
+                if e.is_file(follow_symlinks=False):
+                    listing.files.append((folder, name, e.path))
+                    continue
+                problem = self._entry_problem(e)
+                if problem is None:
+                    listing.files.append((folder, name, e.path))
+                else:
+                    listing.skipped.append((e.path, problem))
+        self._listing = listing
+        return listing
+
+    def _entry_problem(self, e: os.DirEntry[str]) -> str | None:
+        """Why a folder entry that is not a plain file cannot be read as a request (None: a
+        symlink to a regular file inside the store, which is read like one)."""
+        if e.is_symlink():
+            problem = self._outside(e.path)
+            if problem is not None:
+                return problem
+        try:
+            st = os.stat(e.path)
+        except OSError as exc:
+            return f"cannot read: {exc.strerror}"
+        import stat
+
+        if stat.S_ISREG(st.st_mode):
+            return None
+        return f"not a regular file ({file_type(st.st_mode)}); a request must be a plain file"
+
+    def _outside(self, path: str) -> str | None:
+        """A problem when `path` is a symlink leading out of the store."""
+        if not os.path.islink(path):
+            return None
+        target = os.path.realpath(path)
+        root = os.path.realpath(self.root)
+        if target == root or target.startswith(root + os.sep):
+            return None
+        return f"a symlink leading out of the store (to {target}); icsvc does not follow it"
+
+    def find(self, text: str) -> Path:
+        """The file of the request whose ID starts with `text` (4+ characters)."""
+        prefix = ids.normalize(text)
+        if len(prefix) < ids.MIN_PREFIX:
+            raise IcsvcError(
+                f"request ID {text!r} is too short (accepted: {ids.MIN_PREFIX} or more "
+                "characters of an ID)"
+            )
+        listing = self.listing()
+        matches = [Path(full) for _, name, full in listing.files
+                   if name.upper().startswith(prefix)]
+        if not matches:
+            for full, problem in listing.skipped:
+                if ids.normalize(os.path.basename(full)).startswith(prefix):
+                    raise ValidationError(self.rel(full), problem)
+            raise IcsvcError(f"no request with an ID starting {prefix!r} in {self.root}")
+        stems = {p.stem.upper() for p in matches}
+        if len(matches) > 1 and len(stems) == 1:
+            return self._one_of(matches)
+        if len(matches) > 1:
+            listed = ", ".join(f"{p.stem} ({p.parent.name})" for p in matches[:10])
+            more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+            raise IcsvcError(
+                f"request ID {prefix!r} is ambiguous: {listed}{more}; type more characters"
+            )
+        return matches[0]
+
+    def _one_of(self, paths: list[Path]) -> Path:
+        """The copy to use of a request found in several folders: the new copy of an
+        interrupted redirect (whose old copy the next writer removes); any other duplicate
+        is refused."""
+        pair = interrupted_redirect(paths)
+        if pair is None:
+            listed = ", ".join(self.rel(p) for p in paths)
+            raise IcsvcError(f"request {paths[0].stem} is in {len(paths)} places ({listed}); "
+                             "keep one, with the whole history ('icsvc check' reports "
+                             "duplicate IDs)")
+        if self._lock_depth:
+            self._finish_redirect(*pair)
+        return pair[0]
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def load(self, text: str) -> Request:
+        """The request whose ID starts with `text`. While writing, a file whose `id` or
+        `provider` disagrees with its path is refused: writing through it would replace
+        another request's file, or leave a second copy."""
+        path = self.find(text)
+        request = load_request(path)
+        problem = path_problem(request, path)
+        if problem is not None and self._lock_depth:
+            raise ValidationError(self.rel(path), f"{problem}; icsvc will not write "
+                                                  "through it ('icsvc check' says the same)")
+        if problem is not None:
+            self._warn(f"{self.rel(path)}: {problem} ('icsvc check' reports it)")
+        self._check_refs(request, path)
+        return request
+
+    def _check_refs(self, request: Request, path: Path) -> None:
+        cat = self.catalogue
+        if request.provider not in cat.providers:
+            raise ValidationError(
+                self.rel(path), f"unknown provider {request.provider!r} "
+                f"(accepted: {', '.join(cat.providers)})", field="provider")
+        if request.service not in cat.providers[request.provider].services:
+            raise ValidationError(
+                self.rel(path), f"unknown service {request.service!r} of {request.provider} "
+                f"(accepted: {', '.join(cat.providers[request.provider].services)})",
+                field="service")
+
+    def load_all(self, warn: Warn | None = None,
+                 progress: Callable[[], None] | None = None,
+                 where: Callable[[Summary], bool] | None = None) -> list[Request]:
+        """Every readable request (those whose `Summary` passes `where`, when given); a broken
+        file is skipped with a one-line warning. `progress` (optional) is called once per
+        file, for a progress bar.
+
+        The index keeps a summary and the parsed request of every file, so a filter on the
+        summary (open requests of one provider, say) decodes only what it keeps."""
+        warn = warn or self.warn
+        listing = self.listing()
+        for full, problem in listing.skipped:
+            if warn is not None:
+                warn(f"skipped {self.rel(full)}: {problem}")
+        index = self._open_index(warn)
+        rows = index.rows() if index is not None else {}
+        fresh: list[tuple[str, int, int, Summary, str]] = []
+        wanted: list[tuple[str, str]] = []
+        out: dict[str, Request] = {}
+        seen: dict[str, str] = {}
+        twins: list[tuple[str, str]] = []
+        present = 0
+        root = len(str(self.root)) + 1
+        for _, _, full in listing.files:
+            if progress is not None:
+                progress()
+            rel = full[root:]
+            try:
+                st = os.stat(full)
+                hit = rows.get(rel)
+                if hit is not None:
+                    present += 1
+                if hit is not None and hit.mtime_ns == st.st_mtime_ns and hit.size == st.st_size:
+                    summary = hit.summary
+                    if summary.id in seen:
+                        twins.append((seen[summary.id], rel))
+                    seen[summary.id] = rel
+                    if where is None or where(summary):
+                        wanted.append((rel, full))
+                    continue
+                path = Path(full)  # only here: 100,000 Paths cost a third of a second
+                request = load_request(path)
+                summary = summarize(request)
+                if summary.id in seen:
+                    twins.append((seen[summary.id], rel))
+                seen[summary.id] = rel
+                try:
+                    fresh.append((rel, st.st_mtime_ns, st.st_size, summary, encode(request)))
+                except Uncacheable:
+                    pass
+                if where is not None and not where(summary):
+                    continue
+                self._check_refs(request, path)
+                out[rel] = request
+            except ValidationError as exc:
+                if warn is not None:
+                    warn(f"skipped {exc.format()}")
+            except OSError as exc:
+                if warn is not None:
+                    warn(f"skipped {rel}: {exc.strerror}")
+        if index is not None and wanted:
+            bodies = dict(index.bodies([rel for rel, _ in wanted]))
+            for rel, full in wanted:
+                path = Path(full)
+                try:
+                    try:
+                        request = decode(bodies.get(rel), path)
+                        if request.id != rows[rel].summary.id:
+                            raise ValueError("a row of another request")
+                    except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
+                            RecursionError):
+                        request = load_request(path)  # an odd row: parse the file instead
+                        st = os.stat(path)
+                        summary = summarize(request)
+                        fresh.append((rel, st.st_mtime_ns, st.st_size, summary,
+                                      encode(request)))
+                        if where is not None and not where(summary):
+                            continue
+                    self._check_refs(request, path)
+                    out[rel] = request
+                except ValidationError as exc:
+                    if warn is not None:
+                        warn(f"skipped {exc.format()}")
+                except (OSError, Uncacheable):
+                    continue
+        for first, second in twins:
+            self._drop_twin(out, first, second, warn)
+        if index is not None:
+            gone = (rows.keys() - {full[root:] for _, _, full in listing.files}
+                    if present < len(rows) else set())
+            if fresh or gone:
+                index.update(fresh, gone)
+            index.close()
+        return [out[rel] for _, _, full in listing.files if (rel := full[root:]) in out]
+
+    def _drop_twin(self, out: dict[str, Request], first: str, second: str,
+                   warn: Warn | None) -> None:
+        """Two files with one ID: an interrupted redirect shows only its new copy."""
+        pair = interrupted_redirect([self.root / first, self.root / second])
+        if pair is None:
+            if warn is not None:
+                warn(f"{first} and {second} hold the same request ID; 'icsvc check' "
+                     "reports it")
+            return
+        out.pop(self.rel(pair[1]), None)
+        if warn is not None:
+            warn(f"{self.rel(pair[1])}: an interrupted redirect left this old copy of "
+                 f"{pair[0].stem}; the next command that changes a request removes it")
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self, command: str = "") -> Iterator[None]:
+        """Hold the store's write lock: every command that changes a request reads, changes
+        and writes it inside this block, so concurrent writers queue instead of losing each
+        other's changes. Waits up to ICSVC_LOCK_TIMEOUT seconds (10 by default), then fails
+        naming the lock and its holder. Holding it, nobody else writes, so it first removes
+        what killed writers left (temp files, an interrupted redirect's old copy)."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        from filelock import FileLock, Timeout
+
+        folder = self._derived_folder(for_lock=True)
+        timeout = lock_timeout()
+        lock_path = folder / LOCK_FILE
+        lock = FileLock(str(lock_path), timeout=timeout)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise IcsvcError(
+                f"the store is busy: {self.rel(lock_path)} is held by another icsvc command "
+                f"({self._holder(folder)}); waited {timeout:g}s: retry when it has finished "
+                "(ICSVC_LOCK_TIMEOUT sets how long to wait)") from None
+        try:
+            self._lock_depth = 1
+            self._listing = None
+            self._set_holder(folder, command)
+            self._repair()
+            yield
+        finally:
+            self._lock_depth = 0
+            self._listing = None
+            lock.release()
+
+    def _holder(self, folder: Path) -> str:
+        try:
+            text = (folder / HOLDER_FILE).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "holder unknown"
+        return " ".join(text.split())[:200] or "holder unknown"
+
+    def _set_holder(self, folder: Path, command: str) -> None:
+        since = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+        what = f"pid {os.getpid()}" + (f", {command}" if command else "") + f", since {since}"
+        try:
+            (folder / HOLDER_FILE).write_text(what + "\n", encoding="utf-8")
+        except OSError:
+            pass  # only the waiting writer's message needs it
+
+    def _repair(self) -> None:
+        """What killed writers can leave, now that no writer is live: temp files (found by
+        the pass over file names a command makes anyway), and a request in two folders
+        because a redirect stopped halfway (named by the redirect's journal, so no pass
+        over every file is needed to find it)."""
+        listing = self.listing()
+        for temp in listing.temps:
+            try:
+                os.unlink(temp)
+            except OSError:
+                continue
+            self._warn(f"removed {self.rel(temp)}, left by an interrupted write")
+        moved = self._journal_entry()
+        if moved is not None:
+            pair = interrupted_redirect(list(moved))
+            if pair is not None:
+                self._finish_redirect(*pair)
+            (self.root / DERIVED_DIR / MOVING_FILE).unlink(missing_ok=True)
+        if listing.temps or moved is not None:
+            self._listing = None
+
+    def _journal_entry(self) -> tuple[Path, Path] | None:
+        """(new, old) file of the redirect the journal names, when it names two request
+        files of one ID; None when there is no journal or it is not one icsvc wrote."""
+        path = self.root / DERIVED_DIR / MOVING_FILE
+        if not path.is_file() or path.is_symlink():
+            return None
+        import json
+
+        try:
+            data = json.loads(path.read_text(encoding="utf-8")[:4096])
+            new, old = (self.root / _request_path(data[key]) for key in ("to", "from"))
+        except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
+            return None
+        return (new, old) if new.name == old.name and new != old else None
+
+    def _write_journal(self, new: Path, old: Path) -> None:
+        import json
+
+        folder = self._derived_folder(for_lock=True)
+        yamlio.write_atomic(folder / MOVING_FILE, json.dumps(
+            {"to": self.rel(new), "from": self.rel(old)}) + "\n")
+
+    def _finish_redirect(self, new: Path, old: Path) -> None:
+        yamlio.remove_durably(old)
+        self._listing = None
+        self._warn(f"finished the interrupted redirect of {new.stem}: removed the old copy "
+                   f"{self.rel(old)} (the request is in {self.rel(new)})")
+
+    def save(self, request: Request, *, old_path: Path | None = None, new: bool = False
+             ) -> Path:
+        """Write the request atomically, only to the file it was read from (`new`: to a new
+        file; a redirect, `old_path` given and the provider changed: to the new provider's
+        folder, then the old file is removed). Must be called inside `writing()`."""
+        if not self._lock_depth:
+            raise RuntimeError("Store.save() outside Store.writing()")
+        path = self.path_for(request)
+        source = old_path if old_path is not None else request.path
+        if new:
+            if os.path.lexists(path):
+                raise IcsvcError(f"{self.rel(path)} already exists; refusing to overwrite it")
+            old_text = ""
+        else:
+            if source is None:
+                raise RuntimeError("Store.save() of a request that was not read from a file")
+            moving = os.path.abspath(source) != os.path.abspath(path)
+            if moving and (source.parent.name == request.provider
+                           or source.stem.upper() != request.id):
+                raise IcsvcError(f"refusing to write {self.rel(path)}: the request was read "
+                                 f"from {self.rel(source)}")
+            if moving and os.path.lexists(path):
+                raise IcsvcError(f"cannot move {request.id} to {self.rel(path.parent)}: "
+                                 f"{self.rel(path)} already exists ('icsvc check' reports it)")
+            from icsvc.store.schema import read_store_file
+
+            try:
+                old_text = read_store_file(source)
+            except ValidationError:
+                old_text = ""
+        self._listing = None
+        moving = (not new and source is not None
+                  and os.path.abspath(source) != os.path.abspath(path))
+        if moving and source is not None:
+            self._write_journal(path, source)  # so a kill between the two steps is finished
+        yamlio.write_atomic(path, yamlio.dump_preserving(old_text, request.to_dict()))
+        if moving and source is not None:
+            yamlio.remove_durably(source)
+            (self.root / DERIVED_DIR / MOVING_FILE).unlink(missing_ok=True)
+        request.path = path
+        return path
+
+    # -- derived data ------------------------------------------------------------------------
+
+    def _derived_folder(self, *, for_lock: bool = False) -> Path:
+        """`.icsvc/`, created when missing (with a `.gitignore` of its own). A symlink or a
+        file in its place is refused: icsvc never follows derived data out of the store."""
+        folder = self.root / DERIVED_DIR
+        if folder.is_symlink() or (os.path.lexists(folder) and not folder.is_dir()):
+            kind = "a symlink" if folder.is_symlink() else "not a folder"
+            raise IcsvcError(
+                f"{self.rel(folder)} is {kind}; icsvc keeps its lock and index there and "
+                "will not use it: delete it (it holds only derived data) and retry")
+        if not folder.is_dir():
+            folder.mkdir()
+            try:
+                (folder / ".gitignore").write_text("# derived by icsvc; safe to delete\n*\n",
+                                                   encoding="utf-8")
+            except OSError:
+                pass
+        return folder
+
+    def derived_problem(self) -> str | None:
+        """Why `.icsvc/` must not be used, if it must not: a symlink, not a folder, or
+        tracked by git (then a commit could supply its contents)."""
+        if self._derived_problem is None:
+            folder = self.root / DERIVED_DIR
+            problem = ""
+            if folder.is_symlink():
+                problem = f"{DERIVED_DIR} is a symlink"
+            elif os.path.lexists(folder) and not folder.is_dir():
+                problem = f"{DERIVED_DIR} is not a folder"
+            elif folder.is_dir():
+                from icsvc.git import gitutil
+
+                if gitutil.is_tracked(self.root, DERIVED_DIR):
+                    problem = (f"{DERIVED_DIR} is tracked by git (derived data must never come "
+                               f"from a commit: git rm -r --cached {DERIVED_DIR})")
+            self._derived_problem = problem
+        return self._derived_problem or None
+
+    def _open_index(self, warn: Warn | None) -> Index | None:
+        """The index, when `.icsvc/` may hold one; None means: parse every file."""
+        folder = self.root / DERIVED_DIR
+        if folder.is_symlink() or (os.path.lexists(folder) and not folder.is_dir()):
+            if warn is not None:
+                warn(f"not using the index in {DERIVED_DIR}/: {self.derived_problem()}; "
+                     "parsing every file")
+            return None
+        try:
+            folder = self._derived_folder()
+            (folder / "requests.cache").unlink(missing_ok=True)  # the pickle it replaces
+        except (IcsvcError, OSError):
+            return None  # a read-only store
+
+        def may_create() -> bool:
+            problem = self.derived_problem()  # asks git: only when a new index is made
+            if problem is not None and warn is not None:
+                warn(f"not using the index in {DERIVED_DIR}/: {problem}; parsing every file")
+            return problem is None
+
+        return Index.open(folder, may_create)
+
+
+def _request_path(text: Any) -> str:
+    """`requests/<folder>/<ID>.yaml` from the journal, refusing anything else."""
+    parts = str(text).split("/")
+    if (type(text) is not str or len(parts) != 3 or parts[0] != REQUESTS_DIR
+            or not ids.is_valid(parts[2].removesuffix(".yaml"))
+            or parts[1] in ("", ".", "..")):
+        raise ValueError(text)
+    return text
+
+
+def path_problem(request: Request, path: Path) -> str | None:
+    """How a request file's content disagrees with its path, if it does."""
+    if path.stem.upper() != request.id:
+        return f"its id {request.id} differs from its file name {path.name}"
+    if path.parent.name != request.provider:
+        return (f"it is in requests/{path.parent.name}/ but its provider is "
+                f"{request.provider!r}")
+    return None
+
+
+def interrupted_redirect(paths: list[Path]) -> tuple[Path, Path] | None:
+    """(new copy, old copy) when two files of one request are a redirect stopped halfway:
+    the new copy's last redirect went from the old copy's folder to its own, and the old
+    copy's history is the start of the new one's (so removing the old copy loses nothing)."""
+    if len(paths) != 2:
+        return None
+    try:
+        first, second = (load_request(p) for p in paths)
+    except ValidationError:
+        return None
+    for (new_path, new), (old_path, old) in (((paths[0], first), (paths[1], second)),
+                                             ((paths[1], second), (paths[0], first))):
+        last = new.last("redirect")
+        if (last is not None and new.id == old.id
+                and path_problem(new, new_path) is None and path_problem(old, old_path) is None
+                and last.get("from") == old_path.parent.name
+                and last.get("to") == new_path.parent.name
+                and len(old.history) < len(new.history)
+                and [e.to_dict() for e in old.history]
+                == [e.to_dict() for e in new.history[:len(old.history)]]):
+            return new_path, old_path
+    return None
+
+
+def lock_timeout() -> float:
+    raw = os.environ.get("ICSVC_LOCK_TIMEOUT", "").strip()
+    if not raw:
+        return LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise UsageError(f"ICSVC_LOCK_TIMEOUT: {raw!r} is not a number of seconds "
+                         "(accepted: 0 to 3600)")
+    return value

@@ -1,0 +1,185 @@
+"""Whole-store validation for `icsvc check`: every problem, located as path:line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from icsvc.errors import ValidationError
+from icsvc.store import ids, yamlio
+from icsvc.store.catalogue import Catalogue
+from icsvc.store.model import Request, load_request
+from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, Store, interrupted_redirect
+from icsvc.workflow import history
+from icsvc.workflow.history import words
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line or 1}: {self.message}"
+
+
+def _from_error(store: Store, exc: ValidationError) -> Problem:
+    field = f"{exc.field}: " if exc.field else ""
+    return Problem(store.rel(exc.path), exc.line, f"{field}{exc.problem}")
+
+
+def _line(path: Path, keys: list[str | int]) -> int | None:
+    try:
+        return yamlio.line_of(path.read_text(encoding="utf-8"), keys)
+    except OSError:
+        return None
+
+
+CONFLICT_MARKERS_MESSAGE = (
+    "unresolved git conflict markers: the request merge driver was not active for this merge "
+    "(hosted merge buttons cannot run it); undo the merge ('git merge --abort' or reset to "
+    "before it) and run 'icsvc sync', or fix the file by hand keeping every history entry"
+)
+
+
+def conflict_marker_line(path: Path) -> int | None:
+    """The first line of a git conflict marker (<<<<<<<, =======, >>>>>>>), or None (also
+    for a file icsvc will not read: too big, not a plain file)."""
+    from icsvc.store.schema import read_store_file
+
+    try:
+        lines = read_store_file(path).splitlines()
+    except ValidationError:
+        return None
+    for number, line in enumerate(lines, 1):
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
+            return number
+    return None
+
+
+def check_store(store: Store, progress: Callable[[], None] | None = None) -> list[Problem]:
+    """Every problem in the store; `progress` (optional) is called once per request file."""
+    problems: list[Problem] = []
+    try:
+        cat = store.catalogue
+    except ValidationError as exc:
+        return [_from_error(store, exc)]
+    seen: dict[str, tuple[str, dict[str, Any]]] = {}
+    for path in store.request_files():
+        if progress is not None:
+            progress()
+        rel = store.rel(path)
+        try:
+            request = load_request(path)
+        except ValidationError as exc:
+            markers = conflict_marker_line(path)
+            problems.append(_from_error(store, exc) if markers is None else Problem(
+                rel, markers, CONFLICT_MARKERS_MESSAGE))
+            continue
+        problems.extend(_check_request(store, path, rel, request, cat))
+        if request.id in seen:
+            first, created = seen[request.id]
+            same = created == request.history[0].to_dict()
+            problems.append(duplicate_problem(store, path, request.id, first, same))
+        else:
+            seen[request.id] = (rel, request.history[0].to_dict())
+    for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
+        problems.append(Problem(store.rel(path), 1,
+                                "request files belong in requests/<provider>/<ID>.yaml"))
+    problems.extend(store_file_problems(store))
+    return problems
+
+
+def duplicate_problem(store: Store, path: Path, rid: str, first: str, same: bool) -> Problem:
+    """A request ID in two files: an interrupted redirect (which the next writing command
+    finishes), one request redirected two ways on two branches (`same`: the copies share
+    their creation; `icsvc sync` merges them), or two requests given one ID."""
+    rel = store.rel(path)
+    pair = interrupted_redirect([store.root / first, path])
+    if pair is not None:
+        return Problem(store.rel(pair[1]), 1,
+                       f"an interrupted redirect left this old copy of {rid} (the request is "
+                       f"in {store.rel(pair[0])}); any icsvc command that changes a request "
+                       "removes it, or delete it")
+    if same and Path(first).parent.name != path.parent.name:
+        advice = ("the same request is in two folders (redirected to different providers on "
+                  "two branches, then merged without icsvc): run 'icsvc sync' to merge the "
+                  "copies")
+    elif same:
+        advice = "a copy of the same request: keep the one named after its ID, delete the other"
+    else:
+        advice = "give one of them a new ID"
+    return Problem(rel, _line(path, ["id"]), f"id: duplicate ID {rid} (also in {first}); "
+                                              f"{advice}")
+
+
+def store_file_problems(store: Store) -> list[Problem]:
+    """What is in the store's folders besides valid files: entries icsvc will not read
+    (FIFOs, devices, symlinks out of the store), temp files a killed write left, and a
+    derived folder icsvc will not use."""
+    listing = store.listing()
+    problems = [Problem(store.rel(full), 1, problem) for full, problem in listing.skipped]
+    problems.extend(Problem(store.rel(temp), 1, "a temp file left by an interrupted write; "
+                                                "the next icsvc command that changes a "
+                                                "request removes it (or delete it)")
+                    for temp in listing.temps)
+    derived = store.derived_problem()
+    if derived is not None:
+        problems.append(Problem(DERIVED_DIR, 1, derived))
+    return problems
+
+
+def _check_request(store: Store, path: Path, rel: str, r: Request,
+                   cat: Catalogue) -> list[Problem]:
+    out: list[Problem] = []
+
+    def add(keys: list[str | int], message: str) -> None:
+        out.append(Problem(rel, _line(path, keys), message))
+
+    providers = cat.providers
+    folder = path.parent.name
+    if path.stem.upper() != r.id or not ids.is_valid(path.stem.upper()):
+        add(["id"], f"id: {r.id} does not match the file name {path.name} "
+                    f"(expected requests/{r.provider}/{r.id}.yaml)")
+    provider = providers.get(r.provider)
+    if provider is None:
+        add(["provider"], f"provider: unknown provider {r.provider!r} "
+                          f"(accepted: {', '.join(providers)})")
+        return out
+    if folder != r.provider:
+        add(["provider"], f"provider: the file is in requests/{folder}/ but the request is for "
+                          f"{r.provider!r} (move it to requests/{r.provider}/)")
+    if r.service not in provider.services:
+        add(["service"], f"service: {provider.id} has no service {r.service!r} "
+                         f"(accepted: {', '.join(provider.services)})")
+    if r.owner is not None and not provider.is_member(r.owner):
+        add(["owner"], f"owner: {r.owner} is not a member of {provider.id} "
+                       f"(accepted: {', '.join(provider.members)})")
+    for i in range(1, len(r.history)):
+        if r.history[i].at < r.history[i - 1].at:
+            add(["history", i, "at"],
+                f"history[{i}].at: {r.history[i].at.isoformat()} is earlier than the entry "
+                "before it (history is kept in time order)")
+            break
+    if r.history and r.history[0].at != r.created_at:
+        add(["created_at"], "created_at: differs from the 'created' history entry")
+    departments = cat.departments_of(r.customer_email)
+    if departments and r.customer_department not in departments:
+        add(["customer", "department"],
+            f"customer.department: {r.customer_department!r} is not a department of "
+            f"{r.customer_email} (accepted: {', '.join(departments)}; providers.yaml "
+            "departments)")
+    state = history.replay(r, cat)
+    for name, (current, recorded) in history.differences(state, r).items():
+        key = {"customer_email": "customer", "customer_department": "customer"}.get(name, name)
+        add([key], f"{key}: is {words(current)} but its history says {words(recorded)}; "
+                   "change it with icsvc (triage, update) so the change is recorded")
+    return out
+
+
+
+
+__all__ = ["PROVIDERS_FILE", "Problem", "check_store"]

@@ -1,0 +1,1 @@
+"""Business time: calendars, durations, dates people type, SLA clocks."""

@@ -1,0 +1,1 @@
+"""The request lifecycle: the history replay, intake, the provider workflow, queues."""

@@ -1,0 +1,143 @@
+"""A provider's work queue: open requests, most urgent first.
+
+Order: breached before at-risk before the rest (paused last), then the least time left to
+the next due date, then priority (urgent first), then age (oldest first). The next due date
+is the earliest of the acknowledge due (while the request is not acknowledged), the resolve
+due, the promise and the requester's need-by date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from icsvc.store.catalogue import PRIORITIES, Catalogue
+from icsvc.store.model import Request
+from icsvc.time.sla import Clock, clocks, update_overdue
+from icsvc.workflow import history
+from icsvc.workflow.history import RequestState
+from icsvc.workflow.lifecycle import is_open
+
+STATE_RANK = {"breached": 0, "at-risk": 1, "ok": 2, "paused": 3}
+
+
+@dataclass
+class QueueItem:
+    request: Request
+    state_of: RequestState
+    clocks: dict[str, Clock]
+    next_due: datetime
+    next_due_kind: str
+    """`acknowledge`, `resolve`, `promise` or `needed_by`."""
+    left: timedelta
+    """Business time from now to the next due date (negative when past it)."""
+    state: str
+    reasons: list[str] = field(default_factory=list)
+    """What is breached or at risk: `acknowledge`, `resolve`, `update overdue`, `promise`,
+    `need-by`, `blocks ID`."""
+    urgency: tuple[int, timedelta, int] | None = None
+    """(state rank, time left, -priority rank) when a request it blocks is more urgent."""
+
+    @property
+    def own_urgency(self) -> tuple[int, timedelta, int]:
+        return (STATE_RANK.get(self.state, 2), self.left,
+                -PRIORITIES.index(self.state_of.priority))
+
+    @property
+    def sort_key(self) -> tuple[int, timedelta, int, datetime, str]:
+        return (*(self.urgency or self.own_urgency), self.state_of.created_at,
+                self.state_of.id)
+
+
+def business_left(cat: Catalogue, provider: str, now: datetime, due: datetime) -> timedelta:
+    cal = cat.providers[provider].calendar
+    return cal.between(now, due) if due >= now else -cal.between(due, now)
+
+
+def item(request: Request, cat: Catalogue, now: datetime,
+         state: RequestState | None = None) -> QueueItem:
+    state = state or history.replay(request, cat)
+    sla = clocks(state, cat, now)
+    ack, resolve = sla["acknowledge"], sla["resolve"]
+    reasons: list[tuple[str, str]] = []
+    candidates: list[tuple[datetime, str]] = []
+    if ack.met_at is None:
+        candidates.append((ack.due, "acknowledge"))
+        reasons.append(("acknowledge", ack.state))
+    else:
+        candidates.append((resolve.due, "resolve"))
+    if state.promised_by is not None:
+        candidates.append((state.promised_by, "promise"))
+    need = sla.get("needed_by")
+    if need is not None:
+        candidates.append((need.due, "needed_by"))
+        reasons.append(("need-by", need.state))
+    next_due, kind = min(candidates, key=lambda c: c[0])
+    reasons.append(("resolve", resolve.state))
+    if update_overdue(sla):
+        reasons.append(("update overdue", "breached"))
+    elif "update" in sla and sla["update"].state == "at-risk":
+        reasons.append(("update", "at-risk"))
+    if state.promised_by is not None and state.promised_by < now:
+        reasons.append(("promise", "breached"))
+    states = [s for _, s in reasons]
+    if "breached" in states:
+        overall = "breached"
+    elif "at-risk" in states:
+        overall = "at-risk"
+    elif state.status == "waiting-on-customer":
+        overall = "paused"
+    else:
+        overall = "ok"
+    named = [name for name, s in reasons if s == overall and overall in ("breached", "at-risk")]
+    return QueueItem(request, state, sla, next_due, kind,
+                     business_left(cat, state.provider, now, next_due), overall, named)
+
+
+def build(requests: list[Request], cat: Catalogue, now: datetime, providers: list[str],
+          owner: str | None = None, lookup: Callable[[str], Request | None] | None = None,
+          escalated_to: str | None = None) -> list[QueueItem]:
+    """The open requests of `providers` (all when empty), optionally only `owner`'s, or only
+    the escalated ones waiting on `escalated_to`, sorted. A request is at least as urgent as
+    the most urgent open request it blocks (`lookup` finds those by ID)."""
+    chosen = [
+        r for r in requests
+        if is_open(r.status) and (not providers or r.provider in providers)
+        and (owner is None or r.owner == owner)
+    ]
+    items = [item(r, cat, now) for r in chosen]
+    if escalated_to is not None:
+        items = [it for it in items if it.state_of.escalation_pending
+                 and cat.providers[it.state_of.provider].escalation == escalated_to]
+    if lookup is not None:
+        for it in items:
+            _inherit(it, cat, now, lookup)
+    items.sort(key=lambda it: it.sort_key)
+    return items
+
+
+def _inherit(it: QueueItem, cat: Catalogue, now: datetime,
+             lookup: Callable[[str], Request | None]) -> None:
+    """Raise an item to the urgency of the most urgent open request it blocks."""
+    best: tuple[tuple[int, timedelta, int], str, str] | None = None
+    for rid in it.state_of.blocks:
+        other = lookup(rid)
+        if other is None or not is_open(other.status) or other.provider not in cat.providers:
+            continue
+        theirs = item(other, cat, now)
+        urgency = theirs.own_urgency
+        if urgency < (best[0] if best else it.own_urgency):
+            best = (urgency, rid, theirs.state)
+    if best is not None:
+        it.urgency = best[0]
+        it.reasons.append(f"blocks {best[1]} ({best[2]})")
+
+
+def default_providers(cat: Catalogue, actor: str | None) -> list[str]:
+    """The providers the actor is a member of (or the escalation contact of); empty (meaning
+    all) if none."""
+    if actor is None:
+        return []
+    return [pid for pid, p in cat.providers.items()
+            if p.is_member(actor) or p.escalation == actor.lower()]

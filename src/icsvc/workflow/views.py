@@ -1,0 +1,96 @@
+"""The JSON contract for a request (`new`, `show`, `list`, `queue` with `--format json`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from icsvc.store.catalogue import Catalogue
+from icsvc.store.model import Request
+from icsvc.time.durations import format_timedelta
+from icsvc.time.sla import Clock, clocks, promise_state, update_overdue
+from icsvc.workflow import history
+from icsvc.workflow.history import RequestState
+
+
+def iso(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [iso(v) for v in value]
+    return value
+
+
+def clock_json(clock: Clock, day: Any) -> dict[str, Any]:
+    if clock.name == "needed_by":  # wall-clock time: days are calendar days
+        return {
+            "due": clock.due.isoformat(),
+            "state": clock.state,
+            "left": format_timedelta(clock.due - clock.start - clock.elapsed,
+                                     timedelta(days=1)),
+            "met_at": clock.met_at.isoformat() if clock.met_at else None,
+        }
+    return {
+        "due": clock.due.isoformat(),
+        "state": clock.state,
+        "target": format_timedelta(clock.target, day),
+        "left": format_timedelta(clock.left, day),
+        "met_at": clock.met_at.isoformat() if clock.met_at else None,
+    }
+
+
+def alternate(state: RequestState) -> str | None:
+    """Who can help instead, as the provider said when declining (or redirecting)."""
+    for entry in reversed(state.history):
+        if entry.type == "status" and entry.get("to") == "declined":
+            return str(entry.get("alternate")) if entry.get("alternate") else None
+        if entry.type == "redirect":
+            return None
+    return None
+
+
+def request_json(request: Request, cat: Catalogue, now: datetime,
+                 state: RequestState | None = None) -> dict[str, Any]:
+    state = state or history.replay(request, cat)
+    provider = cat.providers[state.provider]
+    cal = provider.calendar
+    sla = clocks(state, cat, now)
+    return {
+        "id": state.id,
+        "title": state.title,
+        "provider": state.provider,
+        "service": state.service,
+        "status": state.status,
+        "priority": state.priority,
+        "requested_priority": state.requested_priority,
+        "proposal": state.proposal,
+        "customer": {"email": state.customer_email,
+                     "department": state.customer_department},
+        "owner": state.owner,
+        "needed_by": iso(state.needed_by),
+        "rush": state.rush,
+        "justification": state.justification,
+        "created_at": state.created_at.isoformat(),
+        "promised_by": iso(state.promised_by),
+        "promise": promise_state(state, now),
+        "progress": state.progress,
+        "info": dict(state.info),
+        "details": state.details,
+        "impact": state.impact,
+        "cost": {"amount": state.cost, "kind": "actual" if state.cost_is_actual
+                 else "estimate"} if state.cost is not None else None,
+        "alternate": alternate(state),
+        "blocks": list(state.blocks),
+        "targets": dict(state.targets),
+        "sla": {name: clock_json(clock, cal.day_length) for name, clock in sla.items()},
+        "update_overdue": update_overdue(sla),
+        "escalations": len(state.escalations),
+        "escalation_pending": state.escalation_pending,
+        "late_info_requests": sum(1 for w in state.waits if w.late),
+        "reopened": len(state.reopens),
+        "rating": state.rating,
+        "history": [iso(e.to_dict()) for e in state.history],
+        "path": f"requests/{state.provider}/{state.id}.yaml",
+    }

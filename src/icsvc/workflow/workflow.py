@@ -1,0 +1,545 @@
+"""The provider and customer workflow: triage, update, escalate, feedback.
+
+Each operation turns options into history entries and runs them through the history's
+rules (`history.Replay`: who may write each entry, what it requires, what it changes), the
+same rules `check --base` applies to a branch. The functions here add what a command line
+needs on top: reading options, friendly refusals that name the option, the entries a
+change implies (an acknowledgement's promise, new targets after a priority change), and the
+time stamp. They change the request in memory, or raise `IcsvcError` (a refusal, exit 1) /
+`UsageError` (a bad option, exit 2) before the caller saves anything.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from icsvc.errors import IcsvcError, UsageError
+from icsvc.store import ids
+from icsvc.store.catalogue import PRIORITIES, Catalogue, rank
+from icsvc.store.model import Entry, Request
+from icsvc.time.dates import parse_when
+from icsvc.time.sla import clocks
+from icsvc.workflow import history
+from icsvc.workflow.history import CUSTOMER, PROVIDER, RequestState, words
+from icsvc.workflow.intake import parse_info
+from icsvc.workflow.lifecycle import FINAL, OPEN, STATUSES, allowed_from
+
+# -- options and results ---------------------------------------------------------------------
+
+
+@dataclass
+class TriageOptions:
+    ack: bool = False
+    priority: str | None = None
+    promise: str | None = None
+    assign: str | None = None
+    need_info: str | None = None
+    redirect: str | None = None
+    service: str | None = None
+    decline: str | None = None
+    alternate: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class UpdateOptions:
+    status: str | None = None
+    note: str | None = None
+    progress: int | None = None
+    promise: str | None = None
+    info: list[str] = field(default_factory=list)
+    """KEY=VALUE pairs, as typed."""
+    reply: str | None = None
+    reopen: bool = False
+    alternate: str | None = None
+    cost: float | None = None
+    needed_by: str | None = None
+    priority: str | None = None
+    accept_priority: bool = False
+    blocks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Change:
+    """What an operation did: the entries it appended, what the user should know, and, for a
+    redirect, the provider the request left (its file moves)."""
+
+    request: Request
+    entries: list[Entry]
+    moved_from: str | None = None
+    notices: list[str] = field(default_factory=list)
+    state: RequestState | None = None
+
+
+def stamp(now: datetime, newest: datetime, cat: Catalogue, tz: Any,
+          notices: list[str]) -> datetime:
+    """The time for new entries: now, to the second, in the provider's zone. A clock a little
+    behind the newest entry (within `settings.clock_tolerance`) is stamped with that entry's
+    time, so entries stay in order; further behind, the command refuses."""
+    at = now.astimezone(tz).replace(microsecond=0)
+    if at >= newest:
+        return at
+    tolerance = cat.settings.clock_tolerance
+    if newest - at <= tolerance:
+        notices.append(f"your clock ({at.isoformat()}) is behind the newest entry "
+                       f"({newest.isoformat()}); stamped the change with that entry's time")
+        return newest.astimezone(tz)
+    raise IcsvcError(
+        f"refused: the newest history entry is dated {newest.isoformat()}, after now "
+        f"({at.isoformat()}): this computer's clock (or ICSVC_NOW) is behind by more than the "
+        f"clock tolerance ({int(tolerance.total_seconds() // 60)}m); fix the clock and retry")
+
+
+class Session:
+    """Adds entries at one instant, by one actor, through the history's rules."""
+
+    def __init__(self, request: Request, cat: Catalogue, now: datetime, actor: str) -> None:
+        self.request = request
+        self.cat = cat
+        self.now = now
+        self.actor = actor
+        self.state = history.replay(request, cat)
+        disagree = history.differences(self.state, request)
+        if disagree:
+            name, (mine, told) = next(iter(disagree.items()))
+            raise IcsvcError(
+                f"refused: {request.id}: the file's {name} is {words(mine)} but its history "
+                f"says {words(told)}; the file was edited by hand: fix it first (icsvc check)")
+        self.replay = history.Replay(self.state, cat)
+        self.provider = cat.provider(request.provider)
+        self.roles = history.roles_of(actor, self.state, cat)
+        self.notices: list[str] = []
+        self._clock_error: IcsvcError | None = None
+        try:
+            self.at = stamp(now, self.state.last_at, cat, self.provider.calendar.tz,
+                            self.notices)
+        except IcsvcError as exc:  # raised when something is written: bad options first
+            self._clock_error = exc
+            self.at = now.replace(microsecond=0)
+        self.entries: list[Entry] = []
+        self.moved_from: str | None = None
+
+    def add(self, type_: str, **data: Any) -> Entry:
+        if self._clock_error is not None:
+            raise self._clock_error
+        entry = Entry(self.at, self.actor, type_,
+                      {k: v for k, v in data.items() if v is not None and v is not False})
+        found = self.replay.check(entry)
+        if found:
+            raise IcsvcError(f"refused: {self.request.id}: {found[0]}")
+        history.apply(self.state, entry)
+        self.entries.append(entry)
+        return entry
+
+    def require(self, type_: str, what: str, **data: Any) -> None:
+        """Refuse early, naming the command's action, when the actor may not write it."""
+        probe = Entry(self.at, self.actor, type_, data)
+        allowed = history.KINDS[type_].allowed(self.state, probe, self.roles)
+        if allowed & self.roles:
+            return
+        raise IcsvcError(
+            f"refused: only {history.who_words(allowed, self.state, self.cat)} may "
+            f"{what.format(id=self.request.id)}; you are {self.actor}")
+
+    def when(self, option: str, text: str) -> datetime:
+        try:
+            value = parse_when(text, self.now, self.provider.calendar)
+        except ValueError as exc:
+            raise UsageError(f"{option}: {exc}") from None
+        if value <= self.now:
+            raise UsageError(f"{option}: {value.isoformat()} is in the past (accepted: a "
+                             "future date)")
+        return value.replace(microsecond=0)
+
+    def done(self) -> Change:
+        if not self.entries:
+            raise IcsvcError(f"nothing changed: {self.request.id} already has those values")
+        found = history.consequences(self.state, self.cat, self.entries)
+        if found:  # pragma: no cover - the operations below always record their targets
+            raise IcsvcError(f"refused: {self.request.id}: {found[0]}")
+        history.write_fields(self.state, self.request)
+        self.request.history = list(self.state.history)
+        return Change(self.request, self.entries, self.moved_from, self.notices, self.state)
+
+    # -- the changes ---------------------------------------------------------------------
+
+    def status(self, to: str, note: str | None = None, **extra: Any) -> Entry:
+        current = self.state.status
+        if to == current or not _allowed(current, to):
+            moves = allowed_from(current)
+            accepted = (f"allowed from {current}: {', '.join(moves)}" if moves
+                        else f"{current} is final")
+            raise IcsvcError(f"refused: {self.request.id} is {current} and cannot become {to} "
+                             f"({accepted})")
+        late = to == "waiting-on-customer" and self.state.acknowledged_at is not None
+        return self.add("status", **{"from": current, "to": to, "note": note, "late": late,
+                                     **extra})
+
+    def acknowledge(self, note: str | None = None) -> Entry:
+        """An acknowledgement carries a timeframe, which is a promise: the promised date,
+        else the resolve due date."""
+        if self.state.promised_by is None:
+            due = clocks(self.state, self.cat, self.now)["resolve"].due
+            self.promise_date(due.replace(microsecond=0), None)
+        return self.status("acknowledged", note, timeframe=self.state.promised_by)
+
+    def priority(self, value: str, note: str | None) -> Entry | None:
+        value = _choice(value, PRIORITIES, "--priority", "a priority")
+        deciding = self.state.proposal == "contested" and history.ESCALATION in self.roles
+        if value == self.state.priority and not deciding:
+            return None
+        if value != self.state.requested_priority and not note:
+            raise IcsvcError(
+                f"refused: the requester asked for {self.state.requested_priority}; agreeing "
+                f"{value} needs --note saying why")
+        floor = self.provider.floor(self.state.service, self.state.customer_department)
+        if floor is not None and rank(value) < rank(floor[0]) and \
+                history.ESCALATION not in self.roles:
+            raise IcsvcError(
+                f"refused: {floor[1]} sets {floor[0]} at least; only the escalation contact "
+                f"({self.provider.escalation}) may agree {value}, with --note")
+        entry = self.add("priority", **{"from": self.state.priority, "to": value,
+                                         "note": note})
+        self.targets()
+        return entry
+
+    def targets(self) -> None:
+        provider = self.cat.providers[self.state.provider]
+        new = provider.sla[self.state.priority].to_dict()
+        if new != self.state.targets:
+            self.add("targets", **{"from": dict(self.state.targets), "to": new})
+
+    def assign(self, email: str, note: str | None = None) -> Entry | None:
+        email = email.strip().lower()
+        if not self.provider.is_member(email):
+            raise IcsvcError(f"--assign: {email} is not a member of {self.provider.id} "
+                             f"(accepted: {', '.join(self.provider.members)})")
+        if email == self.state.owner:
+            return None
+        return self.add("assigned", **{"from": self.state.owner, "to": email, "note": note})
+
+    def promise(self, text: str, note: str | None) -> Entry | None:
+        return self.promise_date(self.when("--promise", text), note)
+
+    def promise_date(self, value: datetime, note: str | None) -> Entry | None:
+        old = self.state.promised_by
+        if old == value:
+            return None
+        if old is not None and not note:
+            raise UsageError("--promise: moving a promise needs --note saying why (the move "
+                             "is recorded and counted)")
+        entry = self.add("promise", **{"from": old, "to": value, "note": note,
+                                       "broken": old is not None and old < self.at})
+        sla = clocks(self.state, self.cat, self.now)
+        if self.state.needed_by is not None and value > self.state.needed_by:
+            self.notices.append(f"the promise ({value.isoformat()}) is after the requester's "
+                                f"need-by date ({self.state.needed_by.isoformat()})")
+        if self.state.resolved_at is None and value > sla["resolve"].due:
+            self.notices.append(f"the promise ({value.isoformat()}) is after the SLA resolve "
+                                f"due date ({sla['resolve'].due.isoformat()})")
+        return entry
+
+
+def _allowed(current: str, to: str) -> bool:
+    return to in allowed_from(current)
+
+
+def _choice(value: str, accepted: tuple[str, ...], option: str, what: str) -> str:
+    text = value.strip().lower()
+    if text not in accepted:
+        raise UsageError(f"{option}: {value!r} is not {what} (accepted: {', '.join(accepted)})")
+    return text
+
+
+
+
+def _note(text: str | None, option: str = "--note") -> str | None:
+    if text is None:
+        return None
+    if not text.strip():
+        raise UsageError(f"{option} needs a text")
+    return text.strip()
+
+
+def _check_open(state: RequestState, what: str) -> None:
+    if state.status not in OPEN:
+        raise IcsvcError(f"refused: {state.id} is {state.status}; only open requests "
+                         f"({', '.join(s for s in STATUSES if s in OPEN)}) can be {what}")
+
+
+# -- triage ----------------------------------------------------------------------------------
+
+
+def triage(request: Request, cat: Catalogue, now: datetime, actor: str,
+           opts: TriageOptions) -> Change:
+    """`icsvc triage`: the provider's first response and its agreements."""
+    actions = [name for name, on in (("--ack", opts.ack), ("--need-info", opts.need_info),
+                                     ("--decline", opts.decline),
+                                     ("--redirect", opts.redirect)) if on]
+    others = [name for name, on in (("--priority", opts.priority), ("--promise", opts.promise),
+                                    ("--assign", opts.assign)) if on]
+    if not actions and not others:
+        raise UsageError("triage: nothing to do (pass --ack, --priority, --promise, --assign, "
+                         "--need-info, --redirect or --decline)")
+    if len(actions) > 1:
+        raise UsageError(f"triage: {' and '.join(actions)} cannot be combined (choose one)")
+    if opts.redirect and others:
+        raise UsageError(f"triage: --redirect cannot be combined with {', '.join(others)} "
+                         "(the new provider triages it)")
+    if opts.service and not opts.redirect:
+        raise UsageError("triage: --service only goes with --redirect")
+    if opts.alternate is not None and not opts.decline:
+        raise UsageError("triage: --alternate goes with --decline (who can help instead)")
+    note = _note(opts.note)
+    need_info = _note(opts.need_info, "--need-info")
+    decline = _note(opts.decline, "--decline")
+    s = Session(request, cat, now, actor)
+    s.require("priority", "triage {id}")
+    if opts.redirect:
+        return _redirect(s, opts.redirect, opts.service, note)
+    _check_open(s.state, "triaged")
+    if decline and not (opts.alternate or "").strip():
+        raise IcsvcError("refused: a decline names an alternate: pass --alternate \"who can "
+                         "help\" (a provider, an email or a name), shown to the requester")
+    # the note goes with the first change that has none of its own
+    wanted = [name for name, on in (
+        ("priority", opts.priority and opts.priority.strip().lower() != s.state.priority),
+        ("status", opts.ack), ("promise", opts.promise),
+        ("assign", opts.assign and opts.assign.strip().lower() != s.state.owner)) if on]
+    carrier = wanted[0] if wanted else None
+    if opts.priority:
+        s.priority(opts.priority, note)
+    if opts.assign:
+        s.assign(opts.assign, note if carrier == "assign" else None)
+    if opts.promise:
+        moving = s.state.promised_by is not None
+        s.promise(opts.promise, note if carrier == "promise" or moving else None)
+    if opts.ack:
+        s.acknowledge(note if carrier == "status" else None)
+    elif need_info:
+        s.status("waiting-on-customer", need_info)
+    elif decline:
+        s.status("declined", decline, alternate=(opts.alternate or "").strip())
+    if note and not any(e.get("note") == note for e in s.entries):
+        s.add("note", note=note)
+    return s.done()
+
+
+def _redirect(s: Session, target: str, service: str | None, note: str | None) -> Change:
+    state, cat = s.state, s.cat
+    if not note:
+        raise UsageError("--redirect needs --note TEXT telling the requester who can help")
+    _check_open(state, "redirected")
+    target = target.strip().lower()
+    if target not in cat.providers:
+        raise UsageError(f"--redirect: unknown provider {target!r} "
+                         f"(accepted: {', '.join(cat.providers)})")
+    if target == state.provider:
+        raise IcsvcError(f"--redirect: {state.id} is already with {target}")
+    new = cat.providers[target]
+    if service is not None and service not in new.services:
+        raise IcsvcError(f"--service: {target} has no service {service!r} "
+                         f"(accepted: {', '.join(new.services)})")
+    if service is None:
+        if state.service not in new.services:
+            raise IcsvcError(
+                f"--redirect: {target} has no service {state.service!r}; pass --service "
+                f"(accepted: {', '.join(new.services)})")
+        service = state.service
+    old = state.provider
+    s.add("redirect", **{"from": old, "to": target, "service": service, "note": note})
+    s.targets()
+    s.moved_from = old
+    return s.done()
+
+
+# -- update ----------------------------------------------------------------------------------
+
+
+def update(request: Request, cat: Catalogue, now: datetime, actor: str,
+           opts: UpdateOptions) -> Change:
+    """`icsvc update`: status, progress notes, progress, promises, information, and the
+    customer's side of the negotiation (reply, reopen, cost, need-by, priority, links)."""
+    asked = [opts.status, opts.note, opts.progress, opts.promise, opts.reply, opts.cost,
+             opts.needed_by, opts.priority]
+    if all(v is None for v in asked) and not (opts.info or opts.reopen or opts.accept_priority
+                                              or opts.blocks):
+        raise UsageError("update: nothing to do (pass --status, --note, --progress, --promise, "
+                         "--info, --reply, --reopen, --cost, --needed-by, --priority, "
+                         "--accept-priority or --blocks)")
+    note = _note(opts.note)
+    reply = _note(opts.reply, "--reply")
+    info = parse_info(opts.info)
+    cost = _cost(opts.cost)
+    if opts.reopen and opts.status is not None:
+        raise UsageError("update: --reopen sets the status; leave out --status")
+    s = Session(request, cat, now, actor)
+    state = s.state
+    customer = bool(s.roles & CUSTOMER)
+    # the customer's answers first: they hand a waiting request back
+    if info:
+        s.require("info", "supply information for {id}")
+        changed = {k: v for k, v in info.items() if state.info.get(k) != v}
+        if changed:
+            s.add("info", info=changed)
+    if reply:
+        s.require("note", "reply to {id}")
+        if state.status != "waiting-on-customer":
+            raise IcsvcError(f"refused: {state.id} is {state.status}; --reply answers a request "
+                             "waiting on you (use --note for a comment)")
+        s.add("note", note=reply, reply=True)
+    if state.status == "waiting-on-customer" and state.answered and opts.status is None:
+        s.status(state.wait_return)
+    status: Entry | None = None
+    if opts.reopen:
+        s.require("status", "reopen {id}", to="in-progress")
+        if state.status != "resolved":
+            raise IcsvcError(f"refused: {state.id} is {state.status}; only a resolved request "
+                             "can be reopened")
+        if not note:
+            raise UsageError("--reopen needs --note saying what is wrong")
+        status = s.status("in-progress", note)
+    elif opts.status is not None:
+        to = _choice(opts.status, STATUSES, "--status", "a status")
+        s.require("status", "set the status of {id} to " + to, to=to)
+        if to in ("waiting-on-customer", "declined") and not note:
+            what = "what you need from the customer" if to != "declined" else "why"
+            raise UsageError(f"--status {to} needs --note saying {what}")
+        if to == "declined" and not (opts.alternate or "").strip():
+            raise IcsvcError("refused: a decline names an alternate: pass --alternate \"who "
+                             "can help\"")
+        if to == "acknowledged" and state.status == "new":
+            status = s.acknowledge(note)
+        else:
+            extra = {"alternate": opts.alternate.strip()} if to == "declined" and \
+                opts.alternate else {}
+            status = s.status(to, note, **extra)
+    elif opts.alternate is not None:
+        raise UsageError("update: --alternate goes with --status declined")
+    progress: Entry | None = None
+    if opts.progress is not None:
+        s.require("progress", "set the progress of {id}")
+        if not 0 <= opts.progress <= 100:
+            raise UsageError(f"--progress: {opts.progress} is not a percentage "
+                             "(accepted: 0 to 100)")
+        if state.status in FINAL:
+            raise IcsvcError(f"refused: {state.id} is {state.status}; its progress is final")
+        if opts.progress != state.progress:
+            progress = s.add("progress", **{"from": state.progress, "to": opts.progress,
+                                            "note": note if status is None else None})
+    promise: Entry | None = None
+    if opts.promise is not None:
+        s.require("promise", "promise a date for {id}")
+        _check_open(state, "promised")
+        promise = s.promise(opts.promise, note)
+    negotiated = _negotiate(s, opts, note, cost, customer)
+    if note and status is None and progress is None and promise is None and not negotiated:
+        s.require("note", "add a note to {id}")
+        s.add("note", note=note)
+    return s.done()
+
+
+def _cost(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    if not math.isfinite(value) or value < 0:
+        raise UsageError(f"--cost: {value} is not a cost (accepted: a number, 0 or more)")
+    return int(value) if float(value).is_integer() else value
+
+
+def _negotiate(s: Session, opts: UpdateOptions, note: str | None, cost: float | int | None,
+               customer: bool) -> bool:
+    """The customer's side: record a cost, change the need-by date or the priority asked
+    for, accept a proposed priority; either side: link requests. True if anything carried
+    the note."""
+    state = s.state
+    carried = False
+    if cost is not None:
+        s.require("cost", "record the cost of a lapse of {id}")
+        if not note:
+            raise UsageError("--cost needs --note saying what happened (or what it would cost)")
+        if cost == state.cost:
+            raise IcsvcError(f"nothing changed: {state.id} already records a cost of {cost}")
+        s.add("cost", **{"from": state.cost, "to": cost, "note": note})
+        carried = True
+    if opts.needed_by is not None:
+        s.require("needed-by", "change the need-by date of {id}")
+        if not note:
+            raise UsageError("--needed-by needs --note saying why it changed")
+        _check_open(state, "given a new need-by date")
+        when = s.when("--needed-by", opts.needed_by)
+        s.add("needed-by", **{"from": state.needed_by, "to": when, "note": note})
+        carried = True
+    if opts.priority is not None:
+        value = _choice(opts.priority, PRIORITIES, "--priority", "a priority")
+        if not note:
+            raise UsageError("--priority needs --note saying why")
+        _check_open(state, "given a new priority")
+        if customer:
+            if value == state.requested_priority:
+                raise IcsvcError(f"nothing changed: {state.id} already asks for {value}")
+            s.add("requested-priority", **{"from": state.requested_priority, "to": value,
+                                           "note": note})
+        else:
+            s.require("priority", "agree the priority of {id}")
+            if s.priority(value, note) is None:
+                raise IcsvcError(f"nothing changed: {state.id} is already {value}")
+        carried = True
+    if opts.accept_priority:
+        s.require("accepted", "accept the proposed priority of {id}")
+        if state.proposal not in ("proposed", "contested"):
+            raise IcsvcError(f"refused: {state.id} has no priority proposal to accept (its "
+                             f"priority {state.priority} is what was asked for or agreed)")
+        s.add("accepted", to=state.priority, note=note)
+        carried = carried or bool(note)
+    for other in opts.blocks:
+        rid = ids.normalize(other)
+        if not ids.is_valid(rid):
+            raise UsageError(f"--blocks: {other!r} is not a request ID (accepted: the full "
+                             f"{ids.LENGTH}-character ID)")
+        s.require("link", "link {id} to other requests")
+        s.add("link", blocks=rid)
+    return carried
+
+
+# -- escalate and feedback -------------------------------------------------------------------
+
+
+def escalate(request: Request, cat: Catalogue, now: datetime, actor: str,
+             reason: str) -> Change:
+    """`icsvc escalate`: raise the request to the provider's escalation contact; from the
+    customer, while a lower priority is proposed, it contests the proposal."""
+    text = _note(reason, "--reason")
+    s = Session(request, cat, now, actor)
+    s.require("escalation", "escalate {id}")
+    if s.state.status in ("closed", "cancelled"):
+        raise IcsvcError(f"refused: {request.id} is {s.state.status}; there is nothing left "
+                         "to escalate")
+    contest = bool(s.roles & CUSTOMER) and s.state.proposal in ("proposed", "accepted")
+    s.add("escalation", to=s.provider.escalation, note=text, contest=contest)
+    if contest:
+        s.notices.append(f"contested the proposed priority {s.state.priority} (you asked for "
+                         f"{s.state.requested_priority}); {s.provider.escalation} decides")
+    return s.done()
+
+
+def feedback(request: Request, cat: Catalogue, now: datetime, actor: str, rating: int,
+             comment: str | None) -> Change:
+    """`icsvc feedback`: the customer rates an outcome; rating again replaces the rating."""
+    if not 1 <= rating <= 5:
+        raise UsageError(f"--rating: {rating} is not a rating (accepted: 1 to 5)")
+    text = _note(comment, "--comment") if comment is not None else None
+    s = Session(request, cat, now, actor)
+    s.require("feedback", "rate {id}")
+    earlier = s.state.rating
+    s.add("feedback", rating=rating, comment=text)
+    if earlier is not None:
+        s.notices.append(f"replaces your earlier {earlier}/5")
+    return s.done()
+
+
+def provider_side(state: RequestState, cat: Catalogue, actor: str) -> bool:
+    return bool(history.roles_of(actor, state, cat) & PROVIDER)
