@@ -11,7 +11,7 @@ from icsvc.store import names
 from icsvc.store.store import Summary
 from icsvc.time.sla import Clock, clocks, worst
 from icsvc.workflow import history
-from icsvc.workflow.lifecycle import is_open
+from icsvc.workflow.lifecycle import OPEN, is_open
 from icsvc.workflow.views import request_json
 
 
@@ -58,7 +58,9 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
     f.departments = [names.department(cat, d) for d in f.departments]
     with progress(lambda: sum(1 for _ in store.request_files())) as step:
         chosen = store.load_all(warn, progress=step("Loading requests"),
-                                where=lambda s: matches(s, f))
+                                where=lambda s: matches(s, f),
+                                statuses=f.statuses or (OPEN if f.open_only else None),
+                                providers=f.providers or None)
     if f.mine:
         actor = ctx.actor()
         managed = {d for d in cat.managers if cat.is_manager(actor, d)}

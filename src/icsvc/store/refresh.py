@@ -1,0 +1,218 @@
+"""Keeping the index in step with the request files before a command answers.
+
+Two depths, by what the command needs:
+- `full` (listings, reports): one `scandir` and one `stat` per file, compared folder by
+  folder with a digest of the keys the index holds; only folders whose digest changed are
+  compared row by row, and only changed files are parsed (in parallel across cores when
+  there are many, as in a fresh clone).
+- otherwise (commands about one request): only folders whose own key changed (a file added,
+  removed or renamed: what git, icsvc and most editors do) are looked at; the command
+  checks the key of each file it reads (`Store.load`).
+Both see every change before the command answers, except one: a file edited in place (not
+renamed) is seen by the next listing, or by a command that reads that very file; a command
+about one request does not see that another file was edited in place to name it
+(`show`'s "waits for" line).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from icsvc.errors import ValidationError
+from icsvc.store import yamlio
+from icsvc.store.index import (
+    NEVER,
+    Folder,
+    Fresh,
+    Index,
+    Key,
+    Uncacheable,
+    digest,
+    encode,
+    key_of,
+    summarize,
+)
+
+PARALLEL_FROM = 2000
+"""Files to parse before it pays to start worker processes (about 0.1 s)."""
+BATCH = 5000
+"""Rows written per transaction while parsing many files (bounds memory)."""
+
+
+@dataclass
+class Scan:
+    """One folder's entries, from one `scandir` (keys from one `stat` each)."""
+
+    files: list[tuple[str, str, Key]] = field(default_factory=list)
+    """(name, full path, key) of each request file, sorted by name."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(full path, why) of entries that are not request files icsvc may read."""
+    temps: list[str] = field(default_factory=list)
+    """Temp files (`.<name>.<random>.tmp`) a killed write left."""
+
+
+def scan_folder(base: str, entry_problem: Callable[[os.DirEntry[str]], str | None],
+                with_keys: bool = True) -> Scan:
+    scan = Scan()
+    with os.scandir(base) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for e in entries:
+        name = e.name
+        if name.startswith("."):
+            if yamlio.is_temp_name(name):
+                scan.temps.append(e.path)
+            continue
+        if not name.endswith((".yaml", ".yml")):
+            continue
+        try:
+            if e.is_file(follow_symlinks=False):
+                scan.files.append((name, e.path, key_of(e.stat(follow_symlinks=False))
+                                   if with_keys else (0, 0, 0, 0)))
+                continue
+            problem = entry_problem(e)
+            if problem is None:
+                scan.files.append((name, e.path, key_of(os.stat(e.path))
+                                   if with_keys else (0, 0, 0, 0)))
+            else:
+                scan.skipped.append((e.path, problem))
+        except OSError as exc:
+            scan.skipped.append((e.path, f"cannot read: {exc.strerror}"))
+    return scan
+
+
+def parse_one(item: tuple[str, str, Key]) -> Fresh:
+    """A file's row: its summary and JSON form, or the warning that skips it."""
+    from icsvc.store.model import load_request
+
+    rel, full, key = item
+    try:
+        request = load_request(Path(full))
+    except ValidationError as exc:
+        return Fresh(rel, key, None, "", f"skipped {exc.format()}")
+    except OSError as exc:
+        return Fresh(rel, key, None, "", f"skipped {rel}: {exc.strerror}")
+    try:
+        body = encode(request)
+    except Uncacheable:
+        body = ""  # read from the file each time
+    return Fresh(rel, key, summarize(request), body, None)
+
+
+def parse_many(items: list[tuple[str, str, Key]], progress: Callable[[], None] | None
+               ) -> Iterator[Fresh]:
+    """Rows for these files, parsed across cores when there are many (a fresh clone: YAML
+    parsing is the cold start's cost); in order, streamed (memory stays bounded)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_FROM or workers < 2:
+        for item in items:
+            if progress is not None:
+                progress()
+            yield parse_one(item)
+        return
+    import multiprocessing
+
+    # fork: the workers start with the modules this process has imported (no re-import)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for fresh in pool.imap(parse_one, items, chunksize=64):
+            if progress is not None:
+                progress()
+            yield fresh
+
+
+@dataclass
+class Outcome:
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(full path, why) of entries no command reads (found by this refresh's scans)."""
+    folders: list[str] = field(default_factory=list)
+    """Every provider folder, sorted."""
+
+
+def refresh(index: Index, root: Path, requests_dir: Path, full: bool,
+            entry_problem: Callable[[os.DirEntry[str]], str | None],
+            progress: Callable[[], None] | None = None) -> Outcome:
+    """Bring the index in step with the files (see the module's docstring). Entries no
+    command reads (a FIFO, a symlink out of the store) get a row holding their warning."""
+    out = Outcome()
+    top = str(requests_dir)
+    start = len(str(root)) + 1
+    recorded = index.folders()
+    names: list[str] = []
+    try:
+        with os.scandir(top) as it:
+            for e in sorted(it, key=lambda e: e.name):
+                if e.name.startswith("."):
+                    continue
+                if e.is_dir(follow_symlinks=False):
+                    names.append(e.name)
+                elif e.is_symlink() and e.is_dir():
+                    out.skipped.append((e.path, "a symlink where a provider folder should "
+                                                "be (provider folders must be real folders)"))
+    except OSError:
+        names = []
+    out.folders = names
+    gone_folders = [n for n in recorded if n not in names]
+    changed: dict[str, Folder] = {}
+    to_parse: list[tuple[str, str, Key]] = []
+    direct: list[Fresh] = []
+    gone: list[str] = [p for n in gone_folders for p in index.paths(f"{top[start:]}/{n}")]
+    for name in names:
+        base = os.path.join(top, name)
+        rel_folder = base[start:]
+        try:
+            dkey = _folder_key(os.lstat(base))
+        except OSError:
+            continue
+        rec = recorded.get(name)
+        if not full and rec is not None and rec.key == dkey:
+            continue
+        try:
+            scan = scan_folder(base, entry_problem)
+        except OSError as exc:
+            out.skipped.append((base, f"cannot read: {exc.strerror}"))
+            continue
+        dg = digest([(n, k) for n, _, k in scan.files]
+                    + [(os.path.basename(p) + "\0" + why, (0, 0, 0, 0))
+                       for p, why in scan.skipped])
+        if rec is not None and rec.digest == dg:
+            if rec.key != dkey or rec.temps != len(scan.temps):
+                changed[name] = Folder(dkey, dg, len(scan.temps))
+            continue
+        keys = index.keys(rel_folder)
+        present = set()
+        for _, full_path, key in scan.files:
+            rel = full_path[start:]
+            present.add(rel)
+            if keys.get(rel) != key:
+                to_parse.append((rel, full_path, key))
+        for full_path, why in scan.skipped:
+            rel = full_path[start:]
+            present.add(rel)
+            direct.append(Fresh(rel, (NEVER, 0, 0, 0), None, "", f"skipped {rel}: {why}"))
+        gone.extend(p for p in keys if p not in present)
+        changed[name] = Folder(dkey, dg, len(scan.temps))
+    if not (changed or to_parse or gone or gone_folders or direct):
+        return out
+    batch: list[Fresh] = direct
+    parsed_in: dict[str, int] = {}
+    """folder -> the latest change time of a file parsed in it"""
+    for fresh in parse_many(to_parse, progress):
+        batch.append(fresh)
+        folder = fresh.path.rsplit("/", 2)[1]
+        parsed_in[folder] = max(parsed_in.get(folder, 0), fresh.key[1])
+        if len(batch) >= BATCH:
+            index.update(batch, (), racy_after=index.now_ns())
+            batch = []
+    now = index.now_ns()
+    for name, latest in parsed_in.items():
+        if name in changed and (now is None or latest >= now):
+            f = changed[name]  # a racy file: compare this folder's rows next time
+            changed[name] = Folder(f.key, "", f.temps)
+    index.update(batch, gone, changed, gone_folders, racy_after=now)
+    return out
+
+
+def _folder_key(st: os.stat_result) -> Key:
+    return (st.st_mtime_ns, st.st_ctime_ns, 0, st.st_ino)
