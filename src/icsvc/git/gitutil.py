@@ -423,3 +423,48 @@ def branch_exists(cwd: Path, name: str) -> bool:
 def switch_new_branch(cwd: Path, name: str) -> None:
     """Start branch `name` here, carrying the work tree's changes along."""
     run(cwd, "switch", "--quiet", "-c", name, what=f"git switch -c {name}")
+
+
+# -- what changed in the work tree (the store's index) --------------------------------------
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def folder_tree(cwd: Path, folder: str) -> tuple[str, str] | None:
+    """(where `cwd` is in its repository, as a prefix; the id of `folder`'s tree at HEAD,
+    the empty tree when HEAD has none), or None outside git (or without git)."""
+    try:
+        result = run(cwd, "rev-parse", "--show-prefix", f"HEAD:./{folder}", check=False)
+        lines = result.out.split("\n")
+        if result.code == 0 and len(lines) >= 2 and lines[1]:
+            return lines[0], lines[1]
+        result = run(cwd, "rev-parse", "--show-prefix", check=False)
+    except IcsvcError:
+        return None
+    return (result.out.split("\n")[0], EMPTY_TREE) if result.code == 0 else None
+
+
+def work_tree_changes(cwd: Path, folder: str) -> set[str] | None:
+    """Every path under `folder` (relative to the repository root) that differs from HEAD
+    in git's index or the work tree: changed, deleted, untracked or ignored files. None
+    when git cannot tell. Takes no lock (a `git commit` run meanwhile is not disturbed)."""
+    try:
+        result = run(cwd, "--no-optional-locks", "status", "--porcelain=v1", "-z",
+                     "--untracked-files=all", "--ignored=matching", "--no-renames",
+                     "--ignore-submodules=all", "--", folder, check=False)
+    except IcsvcError:
+        return None
+    if result.code != 0:
+        return None
+    return {record[3:] for record in result.out.split("\0") if len(record) > 3}
+
+
+def tree_changes(cwd: Path, a: str, b: str) -> set[str] | None:
+    """Paths (relative to the trees) that differ between trees `a` and `b`; None when git
+    cannot tell (a tree it no longer has)."""
+    try:
+        result = run(cwd, "diff-tree", "-r", "-z", "--name-only", "--no-renames", a, b,
+                     check=False)
+    except IcsvcError:
+        return None
+    return {p for p in result.out.split("\0") if p} if result.code == 0 else None

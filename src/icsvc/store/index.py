@@ -52,7 +52,8 @@ _FILES = (
     "ino INTEGER NOT NULL, problem TEXT, id TEXT NOT NULL, provider TEXT NOT NULL, "
     "status TEXT NOT NULL, priority TEXT NOT NULL, department TEXT NOT NULL, "
     "email TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL, "
-    "blocks TEXT NOT NULL, service TEXT NOT NULL, body TEXT NOT NULL, final TEXT)"
+    "blocks TEXT NOT NULL, service TEXT NOT NULL, body TEXT NOT NULL, final TEXT, "
+    "recheck INTEGER NOT NULL)"
 )
 _FOLDERS = (
     "CREATE TABLE folders (name TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, "
@@ -73,6 +74,8 @@ _OBJECTS = {
 }
 """Everything `sqlite_master` may hold: a trigger or view someone added means discard."""
 
+GONE_LIMIT = 1000
+"""Paths forgotten other than through git that git's next look checks (more: every file)."""
 NEVER = -1
 """The modification time of a key that must not match (a racy file, see above)."""
 
@@ -142,8 +145,20 @@ def _summary(row: tuple[Any, ...]) -> Summary | None:
     return None
 
 
+class IndexBroken(Exception):
+    """The index file is damaged (SQLite found a malformed page): discard it and rebuild."""
+
+
+def _broken(exc: Exception) -> bool:
+    import sqlite3
+
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+
+
 class Index:
-    """An open index; every method swallows SQLite errors (the caller then parses files)."""
+    """An open index. A busy or read-only index is used as it is (a write that cannot be
+    made is skipped: rows are checked before use anyway); a damaged one raises
+    `IndexBroken`."""
 
     def __init__(self, conn: sqlite3.Connection, folder: Path) -> None:
         self.conn = conn
@@ -175,7 +190,7 @@ class Index:
                 conn = sqlite3.connect(path, timeout=2.0, isolation_level=None,
                                        check_same_thread=False)
             except (sqlite3.Error, OSError):
-                if attempt == 1 and may_replace() and _discard(path):
+                if attempt == 1 and may_replace() and discard(path):
                     continue
                 return None
             try:
@@ -183,12 +198,17 @@ class Index:
                 if _valid(conn, path):
                     return cls(conn, folder)
                 if _empty(conn) and may_replace():
+                    conn.close()  # a new file, without what an old one left (its WAL)
+                    discard(path)
+                    conn = sqlite3.connect(path, timeout=2.0, isolation_level=None,
+                                           check_same_thread=False)
+                    conn.execute("PRAGMA trusted_schema = OFF")
                     _create(conn, path)
                     return cls(conn, folder)
                 raise sqlite3.DatabaseError("not an index this clone made")
             except sqlite3.Error:
                 conn.close()
-                if attempt == 1 and may_replace() and _discard(path):
+                if attempt == 1 and may_replace() and discard(path):
                     continue
                 return None
         return None
@@ -201,7 +221,9 @@ class Index:
 
         try:
             return self.conn.execute(sql, tuple(args)).fetchall()
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
             return []
 
     # -- folders and keys ----------------------------------------------------------------
@@ -217,14 +239,8 @@ class Index:
 
     def keys(self, folder: str) -> dict[str, Key]:
         """path -> key of every row in one folder."""
-        out: dict[str, Key] = {}
-        for path, mtime, ctime, size, ino in self._select(
-                "SELECT path, mtime_ns, ctime_ns, size, ino FROM files WHERE folder = ?",
-                (folder,)):
-            if (type(path) is str and type(mtime) is int and type(ctime) is int
-                    and type(size) is int and type(ino) is int):
-                out[path] = (mtime, ctime, size, ino)
-        return out
+        return self._keys("SELECT path, mtime_ns, ctime_ns, size, ino FROM files "
+                          "WHERE folder = ?", (folder,))
 
     def paths(self, folder: str) -> list[str]:
         return [p for (p,) in self._select("SELECT path FROM files WHERE folder = ?",
@@ -237,7 +253,8 @@ class Index:
                   ) -> Iterator[tuple[str, Summary | None]]:
         """(path, summary) of every parsed file (of these statuses and providers); None for
         a row of the wrong shape (read its file instead)."""
-        where, args = ["problem IS NULL"], []
+        where: list[str] = ["problem IS NULL"]
+        args: list[str] = []
         for column, values in (("status", statuses), ("provider", providers)):
             if values is not None:
                 where.append(f"{column} IN ({','.join('?' * len(values))})")
@@ -302,8 +319,9 @@ class Index:
                 marks = ",".join("?" * len(chunk))
                 yield from self.conn.execute(
                     f"SELECT path, body FROM files WHERE path IN ({marks})", chunk)
-        except sqlite3.Error:
-            return
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
 
     def finals(self, paths: list[str], stamp: str) -> dict[str, str]:
         """path -> the final figures stored for it (see `set_finals`), when `stamp` (what
@@ -334,8 +352,54 @@ class Index:
                                       (stamp,))
                 self.conn.executemany("UPDATE files SET final = ? WHERE path = ?",
                                       ((v, k) for k, v in finals.items()))
-        except sqlite3.Error:
-            pass
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
+
+    def _set(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def set_meta(self, values: dict[str, str], *, recheck_all: bool = False,
+                 confirmed: Iterable[str] = ()) -> None:
+        """Record values (the tree git's look started from, the paths to check again) and
+        which rows git's look confirmed; `recheck_all`: every row is checked next time."""
+        import sqlite3
+
+        try:
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                for key, value in values.items():
+                    self._set(key, value)
+                if recheck_all:
+                    self.conn.execute("UPDATE files SET recheck = 1")
+                self.conn.executemany("UPDATE files SET recheck = 0 WHERE path = ?",
+                                      ((p,) for p in confirmed))
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
+
+    def rechecks(self) -> dict[str, Key]:
+        """path -> key of the rows to check again."""
+        return self._keys("SELECT path, mtime_ns, ctime_ns, size, ino FROM files "
+                          "WHERE recheck != 0")
+
+    def keys_of(self, paths: Collection[str]) -> dict[str, Key]:
+        """path -> key of these rows."""
+        out: dict[str, Key] = {}
+        listed = list(paths)
+        for start in range(0, len(listed), 500):
+            chunk = listed[start:start + 500]
+            out.update(self._keys("SELECT path, mtime_ns, ctime_ns, size, ino FROM files "
+                                  f"WHERE path IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def _keys(self, sql: str, args: Iterable[Any] = ()) -> dict[str, Key]:
+        out: dict[str, Key] = {}
+        for path, mtime, ctime, size, ino in self._select(sql, args):
+            if (type(path) is str and type(mtime) is int and type(ctime) is int
+                    and type(size) is int and type(ino) is int):
+                out[path] = (mtime, ctime, size, ino)
+        return out
 
     def meta(self, key: str) -> str | None:
         found = self._select("SELECT value FROM meta WHERE key = ?", (key,))
@@ -360,11 +424,16 @@ class Index:
 
     def update(self, rows: Iterable[Fresh], gone: Iterable[str],
                folders: dict[str, Folder] | None = None, gone_folders: Iterable[str] = (),
-               racy_after: int | None = None) -> None:
+               racy_after: int | None = None, from_git: bool = False) -> None:
         """Store fresh rows and folder keys and forget what is gone, in one transaction;
         a busy or read-only index is left as it is. Keys changed at or after `racy_after`
-        (None: always) are stored as never matching."""
+        (None: always) are stored as never matching. Every row written is to be checked
+        again (`recheck`) until a look through git confirms it; a file forgotten other than
+        through git is noted, so that git's look checks its path too (it may come back
+        unchanged, from a checkout)."""
         import sqlite3
+
+        gone = list(gone)
 
         def key(k: Key) -> Key:
             return k if racy_after is not None and k[1] < racy_after else (NEVER, *k[1:])
@@ -375,19 +444,25 @@ class Index:
             s = f.summary
             if s is None:
                 return (f.path, folder, stem, *key(f.key), f.problem, "", "", "", "", "", "",
-                        0.0, 0.0, "", "", "", None)
+                        0.0, 0.0, "", "", "", None, 1)
             return (f.path, folder, stem, *key(f.key), None, s.id, s.provider, s.status,
                     s.priority, s.department, s.email, s.created, s.updated,
-                    " ".join(s.blocks), s.service, f.body, None)
+                    " ".join(s.blocks), s.service, f.body, None, 1)
 
         try:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self.conn.executemany("DELETE FROM files WHERE path = ?",
                                       ((p,) for p in gone))
+                if gone and not from_git and self.meta("tree"):
+                    noted = json.loads(self.meta("gone") or "[]")
+                    noted = sorted({*noted, *gone}) if len(noted) < GONE_LIMIT else []
+                    self._set("gone", json.dumps(noted))
+                    if not noted:
+                        self._set("tree", "")  # too many: look at every file next time
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO files VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (values(f) for f in rows))
                 self.conn.executemany("DELETE FROM folders WHERE name = ?",
                                       ((n,) for n in gone_folders))
@@ -395,8 +470,9 @@ class Index:
                     "INSERT OR REPLACE INTO folders VALUES (?, ?, ?, ?, ?, ?)",
                     ((name, *key(f.key)[:2], f.key[3], f.digest, f.temps)
                      for name, f in (folders or {}).items()))
-        except sqlite3.Error:
-            pass
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
 
 
 def digest(entries: list[tuple[str, Key]]) -> str:
@@ -442,7 +518,7 @@ def _create(conn: sqlite3.Connection, path: Path) -> None:
         conn.execute(f"PRAGMA application_id = {_fingerprint(path)}")
 
 
-def _discard(path: Path) -> bool:
+def discard(path: Path) -> bool:
     """Delete an index that failed its checks (and its journal files)."""
     try:
         for suffix in ("", "-wal", "-shm", "-journal"):

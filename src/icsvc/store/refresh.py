@@ -17,6 +17,7 @@ about one request does not see that another file was edited in place to name it
 from __future__ import annotations
 
 import os
+import stat as stat_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,3 +217,133 @@ def refresh(index: Index, root: Path, requests_dir: Path, full: bool,
 
 def _folder_key(st: os.stat_result) -> Key:
     return (st.st_mtime_ns, st.st_ctime_ns, 0, st.st_ino)
+
+
+def refresh_listing(index: Index, root: Path, requests_dir: Path,
+                    entry_problem: Callable[[os.DirEntry[str]], str | None],
+                    progress: Callable[[], None] | None = None) -> Outcome:
+    """Bring every row up to date for a listing: through git when the store is in a git
+    work tree and the index knows where git's last look started (`_through_git`), else by
+    looking at every file (`refresh`), after which git's next look can start."""
+    from icsvc.git import gitutil
+
+    folder = requests_dir.name
+    head = gitutil.folder_tree(root, folder)
+    recorded = index.meta("tree")
+    if head is not None and recorded:
+        outcome = _through_git(index, root, requests_dir, head, recorded, entry_problem,
+                               progress)
+        if outcome is not None:
+            return outcome
+    outcome = refresh(index, root, requests_dir, True, entry_problem, progress)
+    if head is not None:
+        # every row is checked by git's next look: a row is trusted without looking at its
+        # file only once git said the file is as committed and its key had not changed
+        index.set_meta({"tree": head[1], "gone": "[]"}, recheck_all=True)
+    return outcome
+
+
+def _through_git(index: Index, root: Path, requests_dir: Path, head: tuple[str, str],
+                 recorded: str, entry_problem: Callable[[os.DirEntry[str]], str | None],
+                 progress: Callable[[], None] | None) -> Outcome | None:
+    """The rows' files that may have changed since git's last look, found without looking
+    at the others: files that differ between the tree then and HEAD's now; files that
+    differ from HEAD now (`git status`); rows written since (by icsvc, or by a command
+    that looked at folders) and files forgotten since. Each is checked by its key and
+    parsed if it changed. A row git says is as committed, whose key is unchanged since
+    before `git status` ran, is confirmed: later looks trust it until git names it.
+    None when git cannot tell (then every file is looked at)."""
+    import json
+
+    from icsvc.git import gitutil
+
+    prefix, tree = head
+    folder = requests_dir.name
+    try:
+        noted = set(json.loads(index.meta("gone") or "[]"))
+    except ValueError:
+        return None
+    before = index.rechecks()  # read before git looks: only these rows can be confirmed
+    dirty = gitutil.work_tree_changes(root, folder)
+    if dirty is None:
+        return None
+    after = gitutil.folder_tree(root, folder)
+    moved = recorded != tree
+    changed = gitutil.tree_changes(root, recorded, tree) if moved else set()
+    if changed is None:
+        return None
+    dirty = {p[len(prefix):] for p in dirty if p.startswith(prefix)}
+    candidates = {f"{folder}/{p}" for p in changed} | dirty
+    rows = dict(before)
+    rows.update(index.keys_of((candidates | noted) - before.keys()))
+    candidates |= noted | rows.keys()
+    out = Outcome()
+    out.skipped = _top_level_skipped(requests_dir)
+    to_parse: list[tuple[str, str, Key]] = []
+    direct: list[Fresh] = []
+    gone: list[str] = []
+    confirmed: list[str] = []
+    for rel in sorted(candidates):
+        parts = rel.split("/")
+        if (len(parts) != 3 or parts[0] != folder or parts[1].startswith(".")
+                or parts[2].startswith(".") or not parts[2].endswith((".yaml", ".yml"))):
+            if rel in rows:
+                gone.append(rel)
+            continue
+        full = os.path.join(str(root), rel)
+        try:
+            st = os.lstat(full)
+        except OSError:
+            if rel in rows:
+                gone.append(rel)
+            continue
+        problem = None
+        if not stat_module.S_ISREG(st.st_mode):
+            problem = _path_problem(full, st, entry_problem)
+            if problem is None:
+                st = os.stat(full)
+        if problem is not None:
+            direct.append(Fresh(rel, (NEVER, 0, 0, 0), None, "", f"skipped {rel}: {problem}"))
+            continue
+        key = key_of(st)
+        if rows.get(rel) != key:
+            to_parse.append((rel, full, key))
+        elif rel not in dirty and after == head and before.get(rel) == key:
+            confirmed.append(rel)
+    if to_parse or gone or direct:
+        batch = direct
+        for fresh in parse_many(to_parse, progress):
+            batch.append(fresh)
+            if len(batch) >= BATCH:
+                index.update(batch, (), racy_after=index.now_ns(), from_git=True)
+                batch = []
+        index.update(batch, gone, racy_after=index.now_ns(), from_git=True)
+    index.set_meta({"tree": tree, "gone": "[]"}, confirmed=confirmed)
+    return out
+
+
+def _path_problem(full: str, st: os.stat_result,
+                  entry_problem: Callable[[os.DirEntry[str]], str | None]) -> str | None:
+    """Why an entry that is not a regular file cannot be read (as `entry_problem`)."""
+    folder, name = os.path.split(full)
+    try:
+        with os.scandir(folder) as it:
+            for e in it:
+                if e.name == name:
+                    return entry_problem(e)
+    except OSError as exc:
+        return f"cannot read: {exc.strerror}"
+    return "cannot read: it is gone"
+
+
+def _top_level_skipped(requests_dir: Path) -> list[tuple[str, str]]:
+    out = []
+    try:
+        with os.scandir(requests_dir) as it:
+            for e in sorted(it, key=lambda e: e.name):
+                if not e.name.startswith(".") and e.is_symlink() and e.is_dir():
+                    out.append((e.path, "a symlink where a provider folder should be "
+                                        "(provider folders must be real folders)"))
+    except OSError:
+        pass
+    return out

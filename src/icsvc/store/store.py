@@ -19,14 +19,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.store import ids, yamlio
 from icsvc.store.catalogue import Catalogue, load_catalogue
-from icsvc.store.index import Folder, Fresh, Index, Key, Summary, decode, key_of, summarize
+from icsvc.store.index import (
+    INDEX_FILE,
+    Folder,
+    Fresh,
+    Index,
+    IndexBroken,
+    Key,
+    Summary,
+    decode,
+    discard,
+    key_of,
+    summarize,
+)
 from icsvc.store.model import Request, load_request
-from icsvc.store.refresh import parse_many, parse_one, refresh
+from icsvc.store.refresh import parse_many, parse_one, refresh, refresh_listing
 from icsvc.store.schema import file_type
 
 PROVIDERS_FILE = "providers.yaml"
@@ -67,6 +79,27 @@ def find_store(start: Path, override: str | None = None) -> Path:
     )
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _mended(method: Callable[Concatenate[Store, _P], _T]) -> Callable[Concatenate[Store, _P], _T]:
+    """A Store method that uses the index: when the index turns out damaged, it is deleted
+    and the method runs again (with a new index, or reading the files)."""
+    def run(self: Store, /, *args: _P.args, **kw: _P.kwargs) -> _T:
+        try:
+            return method(self, *args, **kw)
+        except IndexBroken:
+            self._drop_index()
+        try:
+            return method(self, *args, **kw)
+        except IndexBroken:
+            self._drop_index()
+        return method(self, *args, **kw)
+
+    return run
+
+
 @dataclass
 class Listing:
     """The request folders' entries, from one pass over file names (no file is opened)."""
@@ -91,6 +124,7 @@ class Store:
     _derived_problem: str | None = field(default=None, repr=False)
     _index_opened: bool = field(default=False, repr=False)
     _index_state: Index | None = field(default=None, repr=False)
+    _index_dropped: bool = field(default=False, repr=False)
     _index_depth: int = field(default=0, repr=False)
     """How far the index was brought up to date in this command: 0 not, 1 folders, 2 all."""
     _top_skipped: list[tuple[str, str]] = field(default_factory=list, repr=False)
@@ -206,6 +240,7 @@ class Store:
             return None
         return f"a symlink leading out of the store (to {target}); icsvc does not follow it"
 
+    @_mended
     def find(self, text: str) -> Path:
         """The file of the request whose ID starts with `text` (4+ characters), found
         through the index (its folders brought up to date first), else by listing names."""
@@ -216,15 +251,16 @@ class Store:
                 "characters of an ID)"
             )
         index = self._index(full=False)
+        matches: list[Path] = []
+        skipped: list[tuple[str, str]] = []
         if index is not None:
-            matches, skipped = [], []
             for p in (self.root / rel for rel in index.named(prefix)):
                 problem = self._path_problem(p)
                 if problem is None:
                     matches.append(p)
                 elif os.path.lexists(p):
                     skipped.append((str(p), problem))
-        else:
+        if not matches and not skipped:  # not in the index: look at every name to be sure
             listing = self.listing()
             matches = [Path(full) for _, name, full in listing.files
                        if name.upper().startswith(prefix)]
@@ -306,6 +342,7 @@ class Store:
                 f"(accepted: {', '.join(cat.providers[request.provider].services)})",
                 field="service")
 
+    @_mended
     def read(self, path: Path) -> Request:
         """One request file, from its index row when the file's key is unchanged (no YAML
         parsing), else parsed (and its row refreshed)."""
@@ -330,6 +367,7 @@ class Store:
                 index.update([fresh], (), racy_after=index.now_ns())
         return load_request(path)
 
+    @_mended
     def waiting_on(self, rid: str) -> list[Request]:
         """The requests made to fulfil request `rid` (their `blocks` names it), found
         through the index; readable ones only."""
@@ -346,6 +384,7 @@ class Store:
                 out.append(request)
         return out
 
+    @_mended
     def summaries(self, warn: Warn | None = None,
                   progress: Callable[[], None] | None = None,
                   statuses: Collection[str] | None = None,
@@ -410,6 +449,7 @@ class Store:
         index.update([fresh], (), racy_after=index.now_ns())
         return fresh
 
+    @_mended
     def requests(self, paths: list[str], warn: Warn | None = None) -> list[Request]:
         """The requests of these files (paths from `summaries`), from their rows; a row
         that does not decode is replaced by a fresh parse of its file."""
@@ -630,6 +670,7 @@ class Store:
         self._index_write(path, source if moving else None, before)
         return path
 
+    @_mended
     def _index_write(self, path: Path, removed: Path | None,
                      before: dict[Path, Key | None]) -> None:
         """One write, one row: the file just written is read back into its row (and a
@@ -695,6 +736,21 @@ class Store:
             self._derived_problem = problem
         return self._derived_problem or None
 
+    def _drop_index(self) -> None:
+        """Delete a damaged index; the next use makes a new one, or, when the new one is
+        damaged too, reads the files."""
+        index = self._index_state
+        self._index_depth = 0
+        self._memory = None
+        if index is None:
+            return
+        index.close()
+        self._index_state = None
+        self._index_opened = self._index_dropped  # a second time: no index at all
+        self._index_dropped = True
+        discard(index.folder / INDEX_FILE)
+        self._warn(f"{DERIVED_DIR}/{INDEX_FILE} was damaged: rebuilt from the files")
+
     def _index(self, full: bool, warn: Warn | None = None,
                progress: Callable[[], None] | None = None) -> Index | None:
         """The index, opened once per command and brought up to date (`refresh`): every
@@ -706,12 +762,14 @@ class Store:
         index = self._index_state
         depth = 2 if full else 1
         if index is not None and self._index_depth < depth:
-            outcome = refresh(index, self.root, self.requests_dir, full, self._entry_problem,
-                              progress)
+            outcome = (refresh_listing(index, self.root, self.requests_dir,
+                                       self._entry_problem, progress) if full else
+                       refresh(index, self.root, self.requests_dir, False, self._entry_problem))
             self._top_skipped = outcome.skipped
             self._index_depth = depth
         return index
 
+    @_mended
     def _temps(self) -> list[str]:
         """Temp files killed writes left: looked for in the folders that changed since the
         index last looked, or held some then (in every folder without an index)."""

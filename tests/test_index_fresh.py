@@ -1,0 +1,269 @@
+"""The index is never stale: whatever changes the files behind its back (icsvc, git checkout,
+merge, an editor writing in place with the size and modification time kept, deletes,
+renames, a damaged index), the next command answers from the files as they are."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import Store, make_store
+from icsvc.store.index import INDEX_FILE
+
+PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
+        "--info", "order_number=1", "--info", "part_number=2"]
+PROVIDER = "ana@example.com"
+
+
+def listing(store: Store, *args: str) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = store.ok("list", "--all", "-f", "json", *args).json()
+    return data
+
+
+def table(store: Store) -> str:
+    return store.ok("list", "--all", "-f", "csv").out
+
+
+def fresh(store: Store, *args: str) -> list[dict[str, Any]]:
+    """The listing from a fresh parse of every file (no index)."""
+    saved = store.root.parent / "saved-derived"
+    shutil.move(store.root / ".icsvc", saved)
+    try:
+        return listing(store, *args)
+    finally:
+        shutil.rmtree(store.root / ".icsvc", ignore_errors=True)
+        shutil.move(saved, store.root / ".icsvc")
+
+
+def settle(store: Store, committed: bool = True) -> None:
+    """List twice: the index is built, then git's look confirms the rows of committed files
+    (later listings trust them without looking at their files)."""
+    listing(store)
+    listing(store)
+    if not committed:
+        return
+    with closing(sqlite3.connect(store.root / ".icsvc" / INDEX_FILE)) as conn:
+        assert conn.execute("SELECT count(*) FROM files WHERE recheck != 0").fetchone()[0] == 0
+
+
+def commit(store: Store, message: str = "requests") -> None:
+    store.git("add", "-A")
+    store.git("commit", "-q", "--allow-empty", "-m", message)
+
+
+def edit_in_place(path: Path, old: str, new: str) -> None:
+    """Rewrite a file in place (same inode), keeping its size and modification time."""
+    assert len(old) == len(new)
+    st = path.stat()
+    text = path.read_text()
+    assert old in text
+    with open(path, "r+") as f:
+        f.write(text.replace(old, new, 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (st.st_size, st.st_mtime_ns,
+                                                               st.st_ino)
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["committed", "uncommitted"])
+def test_an_edit_in_place_keeping_size_and_mtime_is_seen(store: Store, committed: bool) -> None:
+    a, b = store.new(*PART), store.new(*PART)
+    if committed:
+        commit(store)
+    settle(store, committed)
+    edit_in_place(store.request_file(a), "title: T\n", "title: X\n")
+    assert {d["id"]: d["title"] for d in listing(store)} == {a: "X", b: "T"}
+    assert store.ok("show", a, "-f", "json").json()["title"] == "X"
+    edit_in_place(store.request_file(a), "title: X\n", "title: Y\n")
+    assert store.ok("show", a, "-f", "json").json()["title"] == "Y"  # show first this time
+    assert listing(store) == fresh(store)
+
+
+def test_icsvc_writes_are_seen_and_touch_one_row(store: Store) -> None:
+    ids = [store.new(*PART) for _ in range(3)]
+    commit(store)
+    settle(store)
+    index = store.root / ".icsvc" / INDEX_FILE
+    with closing(sqlite3.connect(index)) as conn:
+        before = dict(conn.execute("SELECT path, body FROM files"))
+    store.ok("triage", ids[1], "--ack", actor=PROVIDER)
+    with closing(sqlite3.connect(index)) as conn:
+        after = dict(conn.execute("SELECT path, body FROM files"))
+    assert [p for p in before if before[p] != after[p]] == [
+        str(store.request_file(ids[1]).relative_to(store.root))]
+    assert {d["id"]: d["status"] for d in listing(store)}[ids[1]] == "acknowledged"
+    store.ok("triage", ids[2], "--redirect", "payroll", "--service", "part-clarification",
+             "--note", "Payroll answers this", actor=PROVIDER)
+    assert {d["id"]: d["provider"] for d in listing(store)}[ids[2]] == "payroll"
+    assert listing(store) == fresh(store)
+
+
+def test_checkout_and_merge_are_seen(store: Store) -> None:
+    a = store.new(*PART)
+    commit(store, "a")
+    settle(store)
+    store.git("checkout", "-qb", "side")
+    b = store.new(*PART)
+    store.ok("update", a, "--note", "on the side branch", actor="maria@example.com")
+    commit(store, "side")
+    settle(store)
+    store.git("checkout", "-q", "main")
+    assert [d["id"] for d in listing(store)] == [a]
+    assert len(store.ok("show", a, "-f", "json").json()["history"]) == 1
+    c = store.new(*PART, now="2026-11-24T11:00:00-05:00")
+    commit(store, "c")
+    settle(store)
+    store.git("merge", "-q", "--no-edit", "side")
+    assert {d["id"] for d in listing(store)} == {a, b, c}
+    assert len(store.ok("show", a, "-f", "json").json()["history"]) == 2
+    assert listing(store) == fresh(store)
+    store.git("reset", "-q", "--hard", "HEAD~1")
+    assert {d["id"] for d in listing(store)} == {a, c}
+    assert listing(store) == fresh(store)
+
+
+def test_a_revert_to_the_committed_file_is_seen(store: Store) -> None:
+    """A file edited (and read by a command), then restored by git: the row of the edit
+    must not outlive it."""
+    a = store.new(*PART)
+    commit(store)
+    settle(store)
+    path = store.request_file(a)
+    path.write_text(path.read_text().replace("title: T\n", "title: Edited\n"))
+    assert store.ok("show", a, "-f", "json").json()["title"] == "Edited"
+    assert listing(store)[0]["title"] == "Edited"
+    store.git("checkout", "--", str(path))
+    assert store.ok("show", a, "-f", "json").json()["title"] == "T"
+    assert listing(store)[0]["title"] == "T"
+
+
+def test_deleted_renamed_and_new_files_are_seen(store: Store) -> None:
+    a, b, c = (store.new(*PART) for _ in range(3))
+    commit(store)
+    settle(store)
+    store.request_file(a).unlink()
+    old = store.request_file(b)
+    elsewhere = store.root / "requests" / "payroll" / old.name
+    elsewhere.parent.mkdir(exist_ok=True)
+    old.rename(elsewhere)
+    copy = store.request_file(c).read_text().replace(c, "ZZZZ0000")
+    (store.root / "requests" / "engineering" / "ZZZZ0000.yaml").write_text(copy)
+    found = {d["id"] for d in fresh(store)}
+    assert found == {b, c, "ZZZZ0000"}
+    assert {d["id"] for d in listing(store)} == found
+    r = store.fails("show", a)
+    assert "no request" in r.err
+    store.ok("show", "ZZZZ")
+    assert listing(store) == fresh(store)
+
+
+def test_show_finds_files_added_and_removed_without_a_listing(store: Store) -> None:
+    a = store.new(*PART)
+    commit(store)
+    settle(store)
+    text = store.request_file(a).read_text().replace(a, "ZZZZ0000")
+    (store.root / "requests" / "engineering" / "ZZZZ0000.yaml").write_text(text)
+    assert store.ok("show", "zzzz", "-f", "json").json()["id"] == "ZZZZ0000"
+    store.request_file(a).unlink()
+    assert "no request" in store.fails("show", a).err
+    store.git("checkout", "--", ".")
+    assert store.ok("show", a, "-f", "json").json()["id"] == a
+
+
+def test_waits_for_comes_from_the_index(store: Store) -> None:
+    a = store.new(*PART)
+    b = store.new(*PART, "--for", a)
+    assert [w["id"] for w in store.ok("show", a, "-f", "json").json()["waits_for"]] == [b]
+    store.ok("update", b, "--status", "cancelled", actor="maria@example.com")
+    assert [w["status"] for w in store.ok("show", a, "-f", "json").json()["waits_for"]] == [
+        "cancelled"]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_a_damaged_index_file_is_rebuilt(store: Store, damage: str) -> None:
+    a, b = store.new(*PART), store.new(*PART)
+    commit(store)
+    settle(store)
+    index = store.root / ".icsvc" / INDEX_FILE
+    with closing(sqlite3.connect(index)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = index.read_bytes()
+    index.write_bytes({"truncated": data[:len(data) // 2], "garbage": b"\x00" * 4096,
+                       "empty": b""}[damage])
+    store.ok("update", a, "--note", "still here", actor="maria@example.com")
+    assert {d["id"] for d in listing(store)} == {a, b}
+    assert listing(store) == fresh(store)
+
+
+def test_outside_git_every_file_is_looked_at(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "store")
+    shutil.rmtree(store.root / ".git")
+    a = store.new(*PART)
+    listing(store)
+    listing(store)
+    edit_in_place(store.request_file(a), "title: T\n", "title: Q\n")
+    assert listing(store)[0]["title"] == "Q"
+
+
+# -- a listing from the index equals one from the files, whatever happened ------------------
+
+OPS = st.lists(st.sampled_from(["new", "ack", "cancel", "edit", "delete", "commit",
+                                "branch", "checkout", "list", "show"]),
+               min_size=3, max_size=7)
+
+
+@settings(max_examples=5, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS)
+def test_the_index_agrees_with_a_fresh_parse(tmp_path_factory: pytest.TempPathFactory,
+                                             ops: list[str]) -> None:
+    store = make_store(tmp_path_factory.mktemp("gen") / "store")
+    ids: list[str] = [store.new(*PART)]
+    branches = ["main"]
+    for n, op in enumerate(ops):
+        live = [i for i in ids if list((store.root / "requests").glob(f"*/{i}.yaml"))]
+        target = live[n % len(live)] if live else None
+        if op == "new" or target is None:
+            ids.append(store.new(*PART))
+        elif op == "ack":
+            store.icsvc("triage", target, "--ack", actor=PROVIDER)
+        elif op == "cancel":
+            store.icsvc("update", target, "--status", "cancelled", actor="maria@example.com")
+        elif op == "edit":
+            path = store.request_file(target)
+            if "title: T\n" in path.read_text():
+                edit_in_place(path, "title: T\n", f"title: {n % 10}\n")
+        elif op == "delete":
+            store.request_file(target).unlink()
+        elif op == "commit":
+            commit(store, f"step {n}")
+        elif op == "branch":
+            commit(store, f"step {n}")
+            branches.append(f"b{n}")
+            store.git("checkout", "-qb", branches[-1])
+        elif op == "checkout" and len(branches) > 1:
+            commit(store, f"step {n}")
+            store.git("checkout", "-q", branches[n % len(branches)])
+        elif op == "show":
+            store.icsvc("show", target)
+        listing(store)
+        assert listing(store) == fresh(store), ops[:n + 1]
+    assert table(store) == table_fresh(store), ops
+
+
+def table_fresh(store: Store) -> str:
+    saved = store.root.parent / "saved-derived"
+    shutil.move(store.root / ".icsvc", saved)
+    try:
+        return table(store)
+    finally:
+        shutil.rmtree(store.root / ".icsvc", ignore_errors=True)
+        shutil.move(saved, store.root / ".icsvc")
