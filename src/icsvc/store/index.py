@@ -61,15 +61,20 @@ _FOLDERS = (
     "temps INTEGER NOT NULL)"
 )
 _META = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_LINKS = "CREATE TABLE links (target TEXT NOT NULL, path TEXT NOT NULL)"
+"""A row per request a file's `blocks` names: `show` finds what waits for a request."""
 _INDEXES = (
     "CREATE INDEX files_stem ON files (stem)",
     "CREATE INDEX files_folder ON files (folder)",
     "CREATE INDEX files_id ON files (id)",
+    "CREATE INDEX links_target ON links (target)",
+    "CREATE INDEX links_path ON links (path)",
 )
 _OBJECTS = {
     ("table", "files", _FILES), ("index", "sqlite_autoindex_files_1", None),
     ("table", "folders", _FOLDERS), ("index", "sqlite_autoindex_folders_1", None),
     ("table", "meta", _META), ("index", "sqlite_autoindex_meta_1", None),
+    ("table", "links", _LINKS),
     *(("index", sql.split()[2], sql) for sql in _INDEXES),
 }
 """Everything `sqlite_master` may hold: a trigger or view someone added means discard."""
@@ -300,8 +305,8 @@ class Index:
     def blocking(self, rid: str) -> list[str]:
         """Paths of the requests whose `blocks` names `rid`."""
         return [p for (p,) in self._select(
-            "SELECT path FROM files WHERE problem IS NULL AND ' ' || blocks || ' ' LIKE ? "
-            "ORDER BY path", (f"% {rid} %",)) if type(p) is str]
+            "SELECT DISTINCT path FROM links WHERE target = ? ORDER BY path", (rid,))
+            if type(p) is str]
 
     def bodies(self, paths: list[str]) -> Iterator[tuple[str, Any]]:
         """(path, body) for these paths; a body is whatever the row holds (check it)."""
@@ -434,6 +439,7 @@ class Index:
         import sqlite3
 
         gone = list(gone)
+        rows = list(rows)
 
         def key(k: Key) -> Key:
             return k if racy_after is not None and k[1] < racy_after else (NEVER, *k[1:])
@@ -454,6 +460,11 @@ class Index:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self.conn.executemany("DELETE FROM files WHERE path = ?",
                                       ((p,) for p in gone))
+                self.conn.executemany("DELETE FROM links WHERE path = ?",
+                                      ((p,) for p in [*gone, *(f.path for f in rows)]))
+                self.conn.executemany("INSERT INTO links VALUES (?, ?)", (
+                    (target, f.path) for f in rows if f.summary is not None
+                    for target in f.summary.blocks))
                 if gone and not from_git and self.meta("tree"):
                     noted = json.loads(self.meta("gone") or "[]")
                     noted = sorted({*noted, *gone}) if len(noted) < GONE_LIMIT else []
@@ -512,7 +523,7 @@ def _create(conn: sqlite3.Connection, path: Path) -> None:
         pass  # a file system without shared memory: the default journal works too
     with conn:
         conn.execute("BEGIN IMMEDIATE")
-        for sql in (_FILES, _FOLDERS, _META, *_INDEXES):
+        for sql in (_FILES, _FOLDERS, _META, _LINKS, *_INDEXES):
             conn.execute(sql)
         conn.execute(f"PRAGMA user_version = {VERSION}")
         conn.execute(f"PRAGMA application_id = {_fingerprint(path)}")
