@@ -267,3 +267,26 @@ def table_fresh(store: Store) -> str:
     finally:
         shutil.rmtree(store.root / ".icsvc", ignore_errors=True)
         shutil.move(saved, store.root / ".icsvc")
+
+
+def test_a_closed_requests_kept_row_follows_the_catalogue(store: Store) -> None:
+    """A closed request's row is kept in the index; a change of the calendars (or of icsvc)
+    makes it worked out again."""
+    rid = store.new(*PART)
+    store.ok("triage", rid, "--ack", actor=PROVIDER, now="2026-11-24T16:00:00-05:00")
+    store.ok("update", rid, "--status", "resolved", "--note", "Done", actor=PROVIDER,
+             now="2026-11-24T16:30:00-05:00")
+    commit(store)
+    settle(store)
+    before = table(store)
+    assert "breached: ack" in before  # 6 working hours to acknowledge, against 4h
+    index = store.root / ".icsvc" / INDEX_FILE
+    with closing(sqlite3.connect(index)) as conn:
+        assert conn.execute("SELECT count(*) FROM files WHERE final IS NOT NULL"
+                            ).fetchone()[0] == 1
+    assert table(store) == before
+    providers = store.root / "providers.yaml"
+    providers.write_text(providers.read_text().replace('hours: "09:00-17:00"',
+                                                       'hours: "15:00-17:00"', 1))
+    after = table(store)
+    assert "breached" not in after and after == table_fresh(store)

@@ -67,6 +67,9 @@ _INDEXES = (
     "CREATE INDEX files_stem ON files (stem)",
     "CREATE INDEX files_folder ON files (folder)",
     "CREATE INDEX files_id ON files (id)",
+    "CREATE INDEX files_status ON files (status, provider)",
+    "CREATE INDEX files_problem ON files (problem) WHERE problem IS NOT NULL",
+    "CREATE INDEX files_recheck ON files (recheck) WHERE recheck != 0",
     "CREATE INDEX links_target ON links (target)",
     "CREATE INDEX links_path ON links (path)",
 )

@@ -671,6 +671,18 @@ class Store:
         return path
 
     @_mended
+    def finals(self, paths: list[str], stamp: str) -> dict[str, str]:
+        """What the index keeps of these closed requests' figures (see `Index.finals`)."""
+        index = self._index(full=False)
+        return index.finals(paths, stamp) if index is not None else {}
+
+    @_mended
+    def set_finals(self, finals: dict[str, str], stamp: str) -> None:
+        index = self._index(full=False)
+        if index is not None:
+            index.set_finals(finals, stamp)
+
+    @_mended
     def _index_write(self, path: Path, removed: Path | None,
                      before: dict[Path, Key | None]) -> None:
         """One write, one row: the file just written is read back into its row (and a
