@@ -107,9 +107,12 @@ def print_rows(
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([key for key, _ in columns])
+        keys = [key for key, _ in columns]
+        writer.writerow(keys)
         for row in rows:
-            writer.writerow([_cell(row.get(key)) for key, _ in columns])
+            cells = [row.get(key) for key in keys]
+            writer.writerow(cells if all(type(c) is str for c in cells)
+                            else [_cell(c) for c in cells])
         sys.stdout.write(buf.getvalue())
         return
     if fmt == "markdown":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,14 +75,18 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
         print_json([request_json(r, cat, ctx.now) for r in chosen])
         return
     rows = _rows(store, found, ctx.now)
-    columns = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
-               ("status", "Status"), ("department", "From"), ("title", "Title"),
-               ("created", "Created"), ("sla", "SLA"), ("rush", "Rush")]
+    columns = COLUMNS
     sla_styles = {row["sla"]: STATE_STYLE.get(row["sla"].split(":")[0], "") for row in rows}
     print_rows(rows, columns, fmt, styles={"sla": sla_styles, "priority": PRIORITY_STYLE},
                empty="no requests match", droppable=("created", "provider", "department"))
 
 
+COLUMNS = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
+           ("status", "Status"), ("department", "From"), ("title", "Title"),
+           ("created", "Created"), ("sla", "SLA"), ("rush", "Rush")]
+KEYS = [key for key, _ in COLUMNS]
+_SEP = "\x1f"
+"""Between the values of a row kept in the index (a row holding it is not kept)."""
 FAR = timedelta(days=730)
 """A closed request whose row is the same now and this much later is final."""
 
@@ -101,16 +104,14 @@ def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime
     for rel in closed:
         text = final.get(rel)
         if text is not None:
-            try:
-                row = json.loads(text)
-            except ValueError:
-                continue
-            if type(row) is dict and all(type(v) is str for v in row.values()):
-                rows[rel] = row
+            values = text.split(_SEP)
+            if len(values) == len(COLUMNS):
+                rows[rel] = dict(zip(KEYS, values, strict=True))
     todo = [rel for rel, _ in found if rel not in rows]
     made: dict[str, str] = {}
+    root = len(str(store.root)) + 1
     for r in store.requests(todo, warn):
-        rel = store.rel(r.path) if r.path is not None else ""
+        rel = str(r.path)[root:]
         cal = cat.providers[r.provider].calendar
         state = history.replay(r, cat)
         row = {
@@ -123,8 +124,9 @@ def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime
             "sla": sla_text(clocks(state, cat, now)), "rush": "rush" if r.rush else "",
         }
         rows[rel] = row
-        if not is_open(r.status) and row["sla"] == sla_text(clocks(state, cat, now + FAR)):
-            made[rel] = json.dumps(row, ensure_ascii=False)
+        if (not is_open(r.status) and _SEP not in "".join(row.values())
+                and row["sla"] == sla_text(clocks(state, cat, now + FAR))):
+            made[rel] = _SEP.join(row[key] for key in KEYS)
     if made:
         store.set_finals(made, stamp)
     return [rows[rel] for rel, _ in found if rel in rows]

@@ -141,16 +141,16 @@ _SUMMARY = ("id, provider, status, priority, department, created, updated, email
             "service")
 
 
+_SUMMARY_TYPES = (str, str, str, str, str, float, float, str, str, str)
+
+
 def _summary(row: tuple[Any, ...]) -> Summary | None:
     """A Summary from SQL columns (see _SUMMARY), None when a value has the wrong type."""
+    if tuple(map(type, row)) != _SUMMARY_TYPES:
+        return None
     rid, provider, status, priority, dept, made, last, email, blocks, service = row
-    if (type(rid) is str and type(provider) is str and type(status) is str
-            and type(priority) is str and type(dept) is str and type(made) is float
-            and type(last) is float and type(email) is str and type(blocks) is str
-            and type(service) is str):
-        return Summary(rid, provider, status, priority, dept, made, last, email,
-                       tuple(blocks.split()), service)
-    return None
+    return Summary(rid, provider, status, priority, dept, made, last, email,
+                   tuple(blocks.split()) if blocks else (), service)
 
 
 class IndexBroken(Exception):
@@ -337,6 +337,13 @@ class Index:
         if self.meta("finals") != stamp:
             return {}
         out: dict[str, str] = {}
+        if len(paths) > 5000:
+            wanted = set(paths)
+            for path, final in self._select("SELECT path, final FROM files "
+                                            "WHERE final IS NOT NULL"):
+                if path in wanted and type(final) is str:
+                    out[path] = final
+            return out
         for start in range(0, len(paths), 500):
             chunk = paths[start:start + 500]
             for path, final in self._select(

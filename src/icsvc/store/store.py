@@ -330,7 +330,7 @@ class Store:
         self._check_refs(request, path)
         return request
 
-    def _check_refs(self, request: Request | Summary, path: Path) -> None:
+    def _check_refs(self, request: Request | Summary, path: Path | str) -> None:
         cat = self.catalogue
         if request.provider not in cat.providers:
             raise ValidationError(
@@ -425,13 +425,16 @@ class Store:
             if warn is not None:
                 warn(problem)
         out = []
+        services = {pid: p.services for pid, p in self.catalogue.providers.items()}
         for rel, summary in found:
-            try:
-                self._check_refs(summary, self.root / rel)
-            except ValidationError as exc:
-                if warn is not None:
-                    warn(f"skipped {exc.format()}")
-                continue
+            known = services.get(summary.provider)
+            if known is None or summary.service not in known:
+                try:
+                    self._check_refs(summary, rel)
+                except ValidationError as exc:
+                    if warn is not None:
+                        warn(f"skipped {exc.format()}")
+                    continue
             out.append((rel, summary))
         dropped = {old for paths in twins if (old := self._twin_to_drop(paths, warn))}
         out = [(rel, s) for rel, s in out if rel not in dropped]
