@@ -110,9 +110,9 @@ def print_rows(
         keys = [key for key, _ in columns]
         writer.writerow(keys)
         for row in rows:
-            cells = [row.get(key) for key in keys]
-            writer.writerow(cells if all(type(c) is str for c in cells)
-                            else [_cell(c) for c in cells])
+            values = [row.get(key) for key in keys]
+            writer.writerow(values if all(type(c) is str for c in values)
+                            else [_cell(c) for c in values])
         sys.stdout.write(buf.getvalue())
         return
     if fmt == "markdown":

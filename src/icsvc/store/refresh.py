@@ -21,6 +21,7 @@ import stat as stat_module
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from icsvc.errors import ValidationError
 from icsvc.store import yamlio
@@ -36,6 +37,9 @@ from icsvc.store.index import (
     key_of,
     summarize,
 )
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
 
 PARALLEL_FROM = 2000
 """Files to parse before it pays to start worker processes (about 0.1 s)."""
@@ -106,21 +110,30 @@ def parse_many(items: list[tuple[str, str, Key]], progress: Callable[[], None] |
                ) -> Iterator[Fresh]:
     """Rows for these files, parsed across cores when there are many (a fresh clone: YAML
     parsing is the cold start's cost); in order, streamed (memory stays bounded)."""
+    return in_parallel(parse_one, items, progress)
+
+
+def in_parallel(work: Callable[[_Item], _Result], items: list[_Item],
+                progress: Callable[[], None] | None = None) -> Iterator[_Result]:
+    """`work` on each item, in worker processes (one per core) when there are enough items
+    to pay for starting them; results in order, streamed (memory stays bounded).
+
+    The workers are forked: they start with what this process has imported and built
+    (the catalogue, say), so `work` may read module-level state set before the call."""
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_FROM or workers < 2:
         for item in items:
             if progress is not None:
                 progress()
-            yield parse_one(item)
+            yield work(item)
         return
     import multiprocessing
 
-    # fork: the workers start with the modules this process has imported (no re-import)
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for fresh in pool.imap(parse_one, items, chunksize=64):
+        for result in pool.imap(work, items, chunksize=64):
             if progress is not None:
                 progress()
-            yield fresh
+            yield result
 
 
 @dataclass

@@ -11,6 +11,7 @@ from icsvc.errors import ValidationError
 from icsvc.store import ids, yamlio
 from icsvc.store.catalogue import Catalogue
 from icsvc.store.model import Request, load_request
+from icsvc.store.refresh import in_parallel
 from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, Store, interrupted_redirect
 from icsvc.workflow import history
 from icsvc.workflow.history import words
@@ -68,29 +69,48 @@ def check_store(store: Store, progress: Callable[[], None] | None = None) -> lis
     except ValidationError as exc:
         return [_from_error(store, exc)]
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
-    for path in store.request_files():
-        if progress is not None:
-            progress()
-        rel = store.rel(path)
-        try:
-            request = load_request(path)
-        except ValidationError as exc:
-            markers = conflict_marker_line(path)
-            problems.append(_from_error(store, exc) if markers is None else Problem(
-                rel, markers, CONFLICT_MARKERS_MESSAGE))
-            continue
-        problems.extend(_check_request(store, path, rel, request, cat))
-        if request.id in seen:
-            first, created = seen[request.id]
-            same = created == request.history[0].to_dict()
-            problems.append(duplicate_problem(store, path, request.id, first, same))
-        else:
-            seen[request.id] = (rel, request.history[0].to_dict())
+    global _JOB
+    _JOB = (store, cat)  # what the (forked) workers of in_parallel read
+    try:
+        files = [str(p) for p in store.request_files()]
+        results = in_parallel(_file_problems, files, progress)
+        for full, (found, rid, created) in zip(files, results, strict=True):
+            problems.extend(found)
+            if rid is None or created is None:
+                continue
+            path = Path(full)
+            if rid in seen:
+                first, made = seen[rid]
+                problems.append(duplicate_problem(store, path, rid, first, made == created))
+            else:
+                seen[rid] = (store.rel(path), created)
+    finally:
+        _JOB = None
     for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
         problems.append(Problem(store.rel(path), 1,
                                 "request files belong in requests/<provider>/<ID>.yaml"))
     problems.extend(store_file_problems(store))
     return problems
+
+
+_JOB: tuple[Store, Catalogue] | None = None
+"""The store and catalogue `check_store` is checking, for `_file_problems` in workers."""
+
+
+def _file_problems(full: str) -> tuple[list[Problem], str | None, dict[str, Any] | None]:
+    """One request file's problems, its ID and its creation entry (None when unreadable)."""
+    assert _JOB is not None
+    store, cat = _JOB
+    path = Path(full)
+    rel = store.rel(path)
+    try:
+        request = load_request(path)
+    except ValidationError as exc:
+        markers = conflict_marker_line(path)
+        return [_from_error(store, exc) if markers is None else Problem(
+            rel, markers, CONFLICT_MARKERS_MESSAGE)], None, None
+    return (_check_request(store, path, rel, request, cat), request.id,
+            request.history[0].to_dict())
 
 
 def duplicate_problem(store: Store, path: Path, rid: str, first: str, same: bool) -> Problem:
