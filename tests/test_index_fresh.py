@@ -290,3 +290,15 @@ def test_a_closed_requests_kept_row_follows_the_catalogue(store: Store) -> None:
                                                        'hours: "15:00-17:00"', 1))
     after = table(store)
     assert "breached" not in after and after == table_fresh(store)
+
+
+def test_parsing_and_checking_across_cores_give_the_same_answers(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from icsvc.store import refresh
+
+    ids = [store.new(*PART) for _ in range(5)]
+    store.request_file(ids[0]).write_text("id: [broken\n")
+    serial = (fresh(store), store.fails("check").out)
+    monkeypatch.setattr(refresh, "PARALLEL_FROM", 2)
+    shutil.rmtree(store.root / ".icsvc")
+    assert (listing(store), store.fails("check").out) == serial
