@@ -168,7 +168,7 @@ def _open_requests(store: Path, count: int) -> list[dict[str, str]]:
 
 def _provider_member(store: Path) -> str:
     sys.path.insert(0, str(ROOT / "src"))
-    from icsvc import yamlio
+    from icsvc.store import yamlio
 
     return str(yamlio.load((store / "providers.yaml").read_text())["providers"]["legal"]
                ["members"][0])
