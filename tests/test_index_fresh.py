@@ -302,3 +302,34 @@ def test_parsing_and_checking_across_cores_give_the_same_answers(
     monkeypatch.setattr(refresh, "PARALLEL_FROM", 2)
     shutil.rmtree(store.root / ".icsvc")
     assert (listing(store), store.fails("check").out) == serial
+
+
+def test_a_quick_look_reads_what_a_parse_reads_or_nothing(store: Store) -> None:
+    """`quick_summary` (the cold start's look at files icsvc wrote) gives the summary a full
+    parse gives, or None; never another one."""
+    from icsvc.store.index import summarize
+    from icsvc.store.model import load_request
+    from icsvc.store.refresh import quick_summary
+
+    root = Path(__file__).resolve().parent.parent
+    a = store.new(*PART, "--details", "two\nlines: with a colon")
+    b = store.new(*PART, "--for", a, "-t", "Quoted: 'title' # not a comment")
+    store.ok("triage", a, "--ack", "--promise", "2026-12-01", actor=PROVIDER)
+    files = [*sorted((root / "requests").glob("*/*.yaml")), store.request_file(a),
+             store.request_file(b)]
+    read = 0
+    for path in files:
+        quick = quick_summary(path.read_text())
+        if quick is not None:
+            assert quick == summarize(load_request(path)), path
+            read += 1
+    assert read >= len(files) - 5  # most files icsvc writes are read quickly
+    text = store.request_file(a).read_text()
+    for odd in (text.replace("status: acknowledged", "status: acknowledged  # hm"),
+                text.replace("status: acknowledged", "status: 'acknowledged'"),
+                text + "status: new\n",  # a key twice
+                text.replace(f"id: {a}", "id: 12345678"),  # YAML reads a number
+                text.replace("  department: customer-service", "  department: no"),
+                text.replace("history:\n- at:", "history:\n- by: x\n  at:"),
+                text.replace("\n", "\r\n"), "--- " + text, "%YAML 1.1\n" + text):
+        assert quick_summary(odd) is None, odd

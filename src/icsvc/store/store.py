@@ -38,7 +38,7 @@ from icsvc.store.index import (
     summarize,
 )
 from icsvc.store.model import Request, load_request
-from icsvc.store.refresh import parse_many, parse_one, refresh, refresh_listing
+from icsvc.store.refresh import in_parallel, parse_many, parse_one, refresh, refresh_listing
 from icsvc.store.schema import file_type
 
 PROVIDERS_FILE = "providers.yaml"
@@ -454,30 +454,48 @@ class Store:
 
     @_mended
     def requests(self, paths: list[str], warn: Warn | None = None) -> list[Request]:
-        """The requests of these files (paths from `summaries`), from their rows; a row
-        that does not decode is replaced by a fresh parse of its file."""
+        """The requests of these files (paths from `summaries`), from their rows; the files
+        of rows without a parsed request (after a quick look: `quick_summary`) or that do
+        not decode are parsed (across cores when there are many) and their rows replaced."""
         warn = warn or self.warn
-        if self._index_state is None:
+        index = self._index_state
+        if index is None:
             rows = self._memory_rows(None)
             bodies = {p: rows[p].body for p in paths if p in rows}
         else:
-            bodies = dict(self._index_state.bodies(paths))
-        out = []
+            bodies = dict(index.bodies(paths))
+        found: dict[str, Request] = {}
+        redo: list[tuple[str, str, Key]] = []
         for rel in paths:
             path = self.root / rel
             try:
+                found[rel] = decode(bodies.get(rel), path)
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
+                    RecursionError):
                 try:
-                    request = decode(bodies.get(rel), path)
-                except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
-                        RecursionError):
-                    request = self.read(path)  # an odd row: parse the file instead
-                out.append(request)
-            except ValidationError as exc:
-                if warn is not None:
-                    warn(f"skipped {exc.format()}")
-            except OSError:
-                continue
-        return out
+                    redo.append((rel, str(path), key_of(os.stat(path))))
+                except OSError:
+                    continue
+        if redo:
+            fresh = list(in_parallel(parse_one, redo))
+            if index is not None:
+                index.update(fresh, (), racy_after=index.now_ns())
+            for f in fresh:
+                path = self.root / f.path
+                try:
+                    if f.problem is not None:
+                        if warn is not None:
+                            warn(f.problem)
+                    elif f.body:
+                        found[f.path] = decode(f.body, path)
+                    else:
+                        found[f.path] = load_request(path)  # a request JSON cannot hold
+                except ValidationError as exc:
+                    if warn is not None:
+                        warn(f"skipped {exc.format()}")
+                except OSError:
+                    continue
+        return [found[rel] for rel in paths if rel in found]
 
     def load_all(self, warn: Warn | None = None,
                  progress: Callable[[], None] | None = None,
