@@ -333,3 +333,28 @@ def test_a_quick_look_reads_what_a_parse_reads_or_nothing(store: Store) -> None:
                 text.replace("history:\n- at:", "history:\n- by: x\n  at:"),
                 text.replace("\n", "\r\n"), "--- " + text, "%YAML 1.1\n" + text):
         assert quick_summary(odd) is None, odd
+
+
+def test_check_base_looks_at_what_the_branch_changes(store: Store) -> None:
+    """A pull request's check reads the files it changes (the base's were checked when
+    merged): its cost follows the change, not the store."""
+    from git_helpers import change
+    from git_helpers import commit as commit_as
+
+    a, b = store.new(*PART), store.new(*PART)
+    commit_as(store, "base", "maria@example.com")
+    store.git("checkout", "-qb", "pr")
+    change(store, a, "10:40", "maria@example.com", "note", note="Thanks")
+    commit_as(store, "a note", "maria@example.com")
+    r = store.ok("check", "--base", "main")
+    assert "the 1 request file(s) changed since main are valid" in r.err
+    copy = store.request_file(b).read_text()
+    (store.root / "requests" / "payroll").mkdir(exist_ok=True)
+    (store.root / "requests" / "payroll" / f"{b}.yaml").write_text(
+        copy.replace("provider: engineering", "provider: payroll"))
+    out = store.fails("check", "--base", "main").out
+    assert b in out and ("duplicate ID" in out or "two folders" in out), out
+    (store.root / "requests" / "payroll" / f"{b}.yaml").unlink()
+    providers = store.root / "providers.yaml"
+    providers.write_text(providers.read_text() + "\n")  # then every file is checked
+    assert "and 2 request file(s) are valid" in store.ok("check", "--base", "main").err

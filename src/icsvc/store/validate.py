@@ -61,8 +61,11 @@ def conflict_marker_line(path: Path) -> int | None:
     return None
 
 
-def check_store(store: Store, progress: Callable[[], None] | None = None) -> list[Problem]:
-    """Every problem in the store; `progress` (optional) is called once per request file."""
+def check_store(store: Store, progress: Callable[[], None] | None = None,
+                only: set[str] | None = None) -> list[Problem]:
+    """Every problem in the store; `progress` (optional) is called once per request file.
+    `only`: check only these request files (paths from the store's root; a pull request's
+    changes), each against every other for duplicate IDs by file name."""
     problems: list[Problem] = []
     try:
         cat = store.catalogue
@@ -72,14 +75,17 @@ def check_store(store: Store, progress: Callable[[], None] | None = None) -> lis
     global _JOB
     _JOB = (store, cat)  # what the (forked) workers of in_parallel read
     try:
-        files = [str(p) for p in store.request_files()]
+        every = [str(p) for p in store.request_files()]
+        files = every if only is None else [f for f in every if store.rel(f) in only]
         results = in_parallel(_file_problems, files, progress)
         for full, (found, rid, created) in zip(files, results, strict=True):
             problems.extend(found)
             if rid is None or created is None:
                 continue
             path = Path(full)
-            if rid in seen:
+            if only is not None:
+                problems.extend(_twins_elsewhere(store, path, rid, created, every))
+            elif rid in seen:
                 first, made = seen[rid]
                 problems.append(duplicate_problem(store, path, rid, first, made == created))
             else:
@@ -91,6 +97,25 @@ def check_store(store: Store, progress: Callable[[], None] | None = None) -> lis
                                 "request files belong in requests/<provider>/<ID>.yaml"))
     problems.extend(store_file_problems(store))
     return problems
+
+
+def _twins_elsewhere(store: Store, path: Path, rid: str, created: dict[str, Any],
+                     every: list[str]) -> list[Problem]:
+    """A checked file's ID held by another file (found by file name, as every file not
+    checked was valid: named after its ID)."""
+    out = []
+    for other in every:
+        other_path = Path(other)
+        if other_path.stem.upper() != rid or other_path == path:
+            continue
+        try:
+            twin = load_request(other_path)
+        except ValidationError:
+            continue
+        first, second = sorted((store.rel(other_path), store.rel(path)))
+        same = twin.history[0].to_dict() == created
+        out.append(duplicate_problem(store, store.root / second, rid, first, same))
+    return out
 
 
 _JOB: tuple[Store, Catalogue] | None = None
