@@ -358,3 +358,16 @@ def test_check_base_looks_at_what_the_branch_changes(store: Store) -> None:
     providers = store.root / "providers.yaml"
     providers.write_text(providers.read_text() + "\n")  # then every file is checked
     assert "and 2 request file(s) are valid" in store.ok("check", "--base", "main").err
+
+
+def test_a_store_in_a_folder_of_a_repository(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "repo" / "store")
+    shutil.move(store.root / ".git", tmp_path / "repo" / ".git")
+    a = store.new(*PART)
+    store.git("add", "-A", cwd=tmp_path / "repo")
+    store.git("commit", "-qm", "moved", cwd=tmp_path / "repo")
+    settle(store)
+    edit_in_place(store.request_file(a), "title: T\n", "title: S\n")
+    assert listing(store)[0]["title"] == "S"
+    store.git("checkout", "--", ".", cwd=tmp_path / "repo")
+    assert listing(store)[0]["title"] == "T"

@@ -430,41 +430,45 @@ def switch_new_branch(cwd: Path, name: str) -> None:
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
-def folder_tree(cwd: Path, folder: str) -> tuple[str, str] | None:
-    """(where `cwd` is in its repository, as a prefix; the id of `folder`'s tree at HEAD,
-    the empty tree when HEAD has none), or None outside git (or without git)."""
+def work_tree_state(cwd: Path, folder: str) -> tuple[str, set[str]] | None:
+    """(the HEAD commit, the empty tree before the first commit; every path under `folder`,
+    relative to the repository root, that differs from HEAD in git's index or the work
+    tree: changed, deleted, untracked or ignored), from one `git status`; None outside git
+    (or when git cannot tell). Takes no lock (a `git commit` meanwhile is not disturbed)."""
     try:
-        result = run(cwd, "rev-parse", "--show-prefix", f"HEAD:./{folder}", check=False)
-        lines = result.out.split("\n")
-        if result.code == 0 and len(lines) >= 2 and lines[1]:
-            return lines[0], lines[1]
-        result = run(cwd, "rev-parse", "--show-prefix", check=False)
-    except IcsvcError:
-        return None
-    return (result.out.split("\n")[0], EMPTY_TREE) if result.code == 0 else None
-
-
-def work_tree_changes(cwd: Path, folder: str) -> set[str] | None:
-    """Every path under `folder` (relative to the repository root) that differs from HEAD
-    in git's index or the work tree: changed, deleted, untracked or ignored files. None
-    when git cannot tell. Takes no lock (a `git commit` run meanwhile is not disturbed)."""
-    try:
-        result = run(cwd, "--no-optional-locks", "status", "--porcelain=v1", "-z",
+        result = run(cwd, "--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch",
                      "--untracked-files=all", "--ignored=matching", "--no-renames",
                      "--ignore-submodules=all", "--", folder, check=False)
     except IcsvcError:
         return None
     if result.code != 0:
         return None
-    return {record[3:] for record in result.out.split("\0") if len(record) > 3}
+    head = ""
+    paths: set[str] = set()
+    records = iter(result.out.split("\0"))
+    for record in records:
+        kind = record[:2]
+        if record.startswith("# branch.oid "):
+            oid = record[len("# branch.oid "):]
+            head = EMPTY_TREE if oid == "(initial)" else oid
+        elif kind in ("? ", "! "):
+            paths.add(record[2:])
+        elif kind == "1 ":
+            paths.add(record.split(" ", 8)[8])
+        elif kind == "u ":
+            paths.add(record.split(" ", 10)[10])
+        elif kind == "2 ":  # a rename (not expected with --no-renames): both paths
+            paths.add(record.split(" ", 9)[9])
+            paths.add(next(records, ""))
+    return (head, paths) if head else None
 
 
-def tree_changes(cwd: Path, a: str, b: str) -> set[str] | None:
-    """Paths (relative to the trees) that differ between trees `a` and `b`; None when git
-    cannot tell (a tree it no longer has)."""
+def tree_changes(cwd: Path, a: str, b: str, folder: str) -> set[str] | None:
+    """Paths under `folder` (relative to the repository root) that differ between commits
+    (or trees) `a` and `b`; None when git cannot tell (a commit it no longer has)."""
     try:
-        result = run(cwd, "diff-tree", "-r", "-z", "--name-only", "--no-renames", a, b,
-                     check=False)
+        result = run(cwd, "diff-tree", "-r", "-z", "--name-only", "--no-renames", a, b, "--",
+                     folder, check=False)
     except IcsvcError:
         return None
     return {p for p in result.out.split("\0") if p} if result.code == 0 else None

@@ -376,7 +376,7 @@ class Index:
 
     def set_meta(self, values: dict[str, str], *, recheck_all: bool = False,
                  confirmed: Iterable[str] = ()) -> None:
-        """Record values (the tree git's look started from, the paths to check again) and
+        """Record values (the commit git's last look saw, the paths to check again) and
         which rows git's look confirmed; `recheck_all`: every row is checked next time."""
         import sqlite3
 
@@ -475,12 +475,12 @@ class Index:
                 self.conn.executemany("INSERT INTO links VALUES (?, ?)", (
                     (target, f.path) for f in rows if f.summary is not None
                     for target in f.summary.blocks))
-                if gone and not from_git and self.meta("tree"):
+                if gone and not from_git and self.meta("head"):
                     noted = json.loads(self.meta("gone") or "[]")
                     noted = sorted({*noted, *gone}) if len(noted) < GONE_LIMIT else []
                     self._set("gone", json.dumps(noted))
                     if not noted:
-                        self._set("tree", "")  # too many: look at every file next time
+                        self._set("head", "")  # too many: look at every file next time
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO files VALUES "
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -243,57 +243,60 @@ def refresh_listing(index: Index, root: Path, requests_dir: Path,
                     entry_problem: Callable[[os.DirEntry[str]], str | None],
                     progress: Callable[[], None] | None = None) -> Outcome:
     """Bring every row up to date for a listing: through git when the store is in a git
-    work tree and the index knows where git's last look started (`_through_git`), else by
+    work tree and the index knows the commit of git's last look (`_through_git`), else by
     looking at every file (`refresh`), after which git's next look can start."""
-    from icsvc.git import gitutil
-
-    folder = requests_dir.name
-    head = gitutil.folder_tree(root, folder)
-    recorded = index.meta("tree")
-    if head is not None and recorded:
-        outcome = _through_git(index, root, requests_dir, head, recorded, entry_problem,
-                               progress)
-        if outcome is not None:
-            return outcome
-    outcome = refresh(index, root, requests_dir, True, entry_problem, progress)
-    if head is not None:
-        # every row is checked by git's next look: a row is trusted without looking at its
-        # file only once git said the file is as committed and its key had not changed
-        index.set_meta({"tree": head[1], "gone": "[]"}, recheck_all=True)
-    return outcome
-
-
-def _through_git(index: Index, root: Path, requests_dir: Path, head: tuple[str, str],
-                 recorded: str, entry_problem: Callable[[os.DirEntry[str]], str | None],
-                 progress: Callable[[], None] | None) -> Outcome | None:
-    """The rows' files that may have changed since git's last look, found without looking
-    at the others: files that differ between the tree then and HEAD's now; files that
-    differ from HEAD now (`git status`); rows written since (by icsvc, or by a command
-    that looked at folders) and files forgotten since. Each is checked by its key and
-    parsed if it changed. A row git says is as committed, whose key is unchanged since
-    before `git status` ran, is confirmed: later looks trust it until git names it.
-    None when git cannot tell (then every file is looked at)."""
     import json
 
     from icsvc.git import gitutil
 
-    prefix, tree = head
+    recorded = index.meta("head")
+    before: dict[str, Key] = {}
+    noted: set[str] = set()
+    if recorded:
+        try:
+            noted = set(json.loads(index.meta("gone") or "[]"))
+        except ValueError:
+            recorded = ""
+        before = index.rechecks()  # read before git looks: only these can be confirmed
+    state = gitutil.work_tree_state(root, requests_dir.name)
+    if state is not None and recorded:
+        outcome = _through_git(index, root, requests_dir, state, recorded, before, noted,
+                               entry_problem, progress)
+        if outcome is not None:
+            return outcome
+    outcome = refresh(index, root, requests_dir, True, entry_problem, progress)
+    if state is not None:
+        # every row is checked by git's next look: a row is trusted without looking at its
+        # file only once git said the file is as committed and its key had not changed
+        index.set_meta({"head": state[0], "gone": "[]"}, recheck_all=True)
+    return outcome
+
+
+def _through_git(index: Index, root: Path, requests_dir: Path, state: tuple[str, set[str]],
+                 recorded: str, before: dict[str, Key], noted: set[str],
+                 entry_problem: Callable[[os.DirEntry[str]], str | None],
+                 progress: Callable[[], None] | None) -> Outcome | None:
+    """The rows' files that may have changed since git's last look (at commit `recorded`),
+    found without looking at the others: files that differ between that commit and HEAD;
+    files that differ from HEAD now (`git status`); rows written since (by icsvc, or by a
+    command that looked at folders: `before`, read before git looked) and files forgotten
+    since (`noted`). Each is checked by its key and parsed if it changed. A row git says is
+    as committed, whose key is unchanged since before git looked, is confirmed: later
+    looks trust it until git names it. None when git cannot tell (then every file is
+    looked at)."""
+    from icsvc.git import gitutil
+
     folder = requests_dir.name
-    try:
-        noted = set(json.loads(index.meta("gone") or "[]"))
-    except ValueError:
+    head, dirty_top = state
+    changed_top = (gitutil.tree_changes(root, recorded, head, folder) if recorded != head
+                   else set())
+    if changed_top is None:
         return None
-    before = index.rechecks()  # read before git looks: only these rows can be confirmed
-    dirty = gitutil.work_tree_changes(root, folder)
-    if dirty is None:
+    prefix = _repo_prefix(root)
+    if prefix is None:
         return None
-    after = gitutil.folder_tree(root, folder)
-    moved = recorded != tree
-    changed = gitutil.tree_changes(root, recorded, tree) if moved else set()
-    if changed is None:
-        return None
-    dirty = {p[len(prefix):] for p in dirty if p.startswith(prefix)}
-    candidates = {f"{folder}/{p}" for p in changed} | dirty
+    dirty = {p[len(prefix):] for p in dirty_top if p.startswith(prefix)}
+    candidates = {p[len(prefix):] for p in changed_top if p.startswith(prefix)} | dirty
     rows = dict(before)
     rows.update(index.keys_of((candidates | noted) - before.keys()))
     candidates |= noted | rows.keys()
@@ -328,7 +331,7 @@ def _through_git(index: Index, root: Path, requests_dir: Path, head: tuple[str, 
         key = key_of(st)
         if rows.get(rel) != key:
             to_parse.append((rel, full, key))
-        elif rel not in dirty and after == head and before.get(rel) == key:
+        elif rel not in dirty and before.get(rel) == key:
             confirmed.append(rel)
     if to_parse or gone or direct:
         batch = direct
@@ -338,8 +341,18 @@ def _through_git(index: Index, root: Path, requests_dir: Path, head: tuple[str, 
                 index.update(batch, (), racy_after=index.now_ns(), from_git=True)
                 batch = []
         index.update(batch, gone, racy_after=index.now_ns(), from_git=True)
-    index.set_meta({"tree": tree, "gone": "[]"}, confirmed=confirmed)
+    index.set_meta({"head": head, "gone": "[]"}, confirmed=confirmed)
     return out
+
+
+def _repo_prefix(root: Path) -> str | None:
+    """Where `root` is in its git work tree, as a path prefix ("" at the top), found as git
+    finds its repository: the nearest folder upwards holding `.git`."""
+    for folder in (root, *root.parents):
+        if os.path.lexists(folder / ".git"):
+            rel = root.relative_to(folder).as_posix()
+            return "" if rel == "." else rel + "/"
+    return None
 
 
 def _path_problem(full: str, st: os.stat_result,
