@@ -81,7 +81,7 @@ def run(argv: list[str], cwd: Path, env: dict[str, str]) -> Run:
 
 def make_store(folder: Path, count: int, open_share: float) -> Path:
     """An icsvc store of `count` requests, committed to git (reused when present)."""
-    store = folder / f"store-{count}"
+    store = folder / (f"store-{count}" if open_share == 0.05 else f"store-{count}-{open_share}")
     if (store / ".git").is_dir():
         return store
     shutil.rmtree(store, ignore_errors=True)
@@ -225,6 +225,30 @@ def cold(store: Path, folder: Path, runs: int) -> list[tuple[str, list[Run]]]:
     return out
 
 
+def scaling(small_store: Path, large_store: Path, runs: int
+            ) -> list[tuple[str, list[Run], list[Run]]]:
+    """The same commands on two stores with the same backlog (open requests) and ten times
+    the closed ones: what a command costs should follow what it shows."""
+    exe = icsvc_exe()
+    out = []
+    for label, args in (("`show ID`", ["show"]), ("`update ID --note`", ["update"]),
+                        ("`queue -p legal`", ["queue", "-p", "legal", "-f", "csv"])):
+        sides: list[tuple[Path, list[Run]]] = [(small_store, []), (large_store, [])]
+        for store, _ in sides:
+            run([exe, "list", "-f", "csv"], store, ENV)
+        for round_ in range(runs):
+            for store, results in (sides if round_ % 2 == 0 else sides[::-1]):
+                rid = next(r["id"] for r in _open_requests(store, 1))
+                argv = list(args)
+                if argv[0] == "show":
+                    argv.append(rid[:6])
+                elif argv[0] == "update":
+                    argv += [rid[:6], "--note", "on it", "--as", _provider_member(store)]
+                results.append(run([exe, *argv], store, ENV))
+        out.append((label, sides[0][1], sides[1][1]))
+    return out
+
+
 def small(runs: int) -> list[tuple[str, list[Run]]]:
     """Each command's start on the example store of this repository (30 requests)."""
     exe = icsvc_exe()
@@ -302,9 +326,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="paired rounds (default 5)")
     parser.add_argument("--work", type=Path, help="keep the generated data here (reused)")
     parser.add_argument("--cold", action="store_true", help="also time a cold start")
+    parser.add_argument("--cold-runs", type=int, default=3, help="cold starts (default 3)")
     parser.add_argument("--small", action="store_true",
                         help="also time each command on the small example store")
     parser.add_argument("--no-warm", action="store_true", help="skip the paired table")
+    parser.add_argument("--scaling", action="store_true",
+                        help="also compare 10,000 requests with --requests requests holding "
+                             "the same backlog (the same number open)")
     args = parser.parse_args()
     folder = args.work or Path(tempfile.mkdtemp(prefix="icsvc-vs-task-"))
     folder = folder.resolve()
@@ -322,8 +350,19 @@ def main() -> None:
         print(table(measure(store, tasks, folder, args.runs)))
     if args.cold:
         store = make_store(folder, args.requests, args.open_share)
-        print(f"\ncold start, {args.requests} requests, medians of {args.runs} runs:\n")
-        print(simple(cold(store, folder, args.runs)))
+        print(f"\ncold start, {args.requests} requests, medians of {args.cold_runs} runs:\n")
+        print(simple(cold(store, folder, args.cold_runs)))
+    if args.scaling:
+        few = make_store(folder, 10_000, args.open_share)
+        many = make_store(folder, args.requests, args.open_share * 10_000 / args.requests)
+        print(f"\nthe same backlog ({args.open_share * 10_000:.0f} open), 10,000 and "
+              f"{args.requests} requests, medians of {args.runs} interleaved runs:\n")
+        lines = ["| command | 10,000 | " + f"{args.requests:,}" + " | ratio |",
+                 "|---|---|---|---|"]
+        for label, a, b in scaling(few, many, args.runs):
+            lines.append(f"| {label} | {med(a):.3f} s | {med(b):.3f} s | "
+                         f"{med(b) / med(a):.2f}x |")
+        print("\n".join(lines))
     if args.work is None:
         shutil.rmtree(folder)
 
