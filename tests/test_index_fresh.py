@@ -371,3 +371,18 @@ def test_a_store_in_a_folder_of_a_repository(tmp_path: Path) -> None:
     assert listing(store)[0]["title"] == "S"
     store.git("checkout", "--", ".", cwd=tmp_path / "repo")
     assert listing(store)[0]["title"] == "T"
+
+
+def test_a_symlinked_request_follows_its_target(store: Store) -> None:
+    a = store.new(*PART)
+    path = store.request_file(a)
+    target = store.root / "kept" / path.name
+    target.parent.mkdir()
+    shutil.move(path, target)
+    path.symlink_to(target)
+    commit(store)
+    listing(store)
+    listing(store)
+    edit_in_place(target, "title: T\n", "title: L\n")
+    assert listing(store)[0]["title"] == "L"
+    assert listing(store) == fresh(store)

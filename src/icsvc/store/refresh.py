@@ -321,7 +321,8 @@ def _through_git(index: Index, root: Path, requests_dir: Path, state: tuple[str,
                 gone.append(rel)
             continue
         problem = None
-        if not stat_module.S_ISREG(st.st_mode):
+        plain = stat_module.S_ISREG(st.st_mode)
+        if not plain:
             problem = _path_problem(full, st, entry_problem)
             if problem is None:
                 st = os.stat(full)
@@ -331,8 +332,8 @@ def _through_git(index: Index, root: Path, requests_dir: Path, state: tuple[str,
         key = key_of(st)
         if rows.get(rel) != key:
             to_parse.append((rel, full, key))
-        elif rel not in dirty and before.get(rel) == key:
-            confirmed.append(rel)
+        elif plain and rel not in dirty and before.get(rel) == key:
+            confirmed.append(rel)  # (a symlink's target may change where git does not look)
     if to_parse or gone or direct:
         batch = direct
         for fresh in parse_many(to_parse, progress):
