@@ -124,8 +124,9 @@ def run(ctx: Context, fmt: str, base: str | None = None,
     else:
         for p in problems:
             print(p.format())
-        count = (sum(1 for _ in store.request_files()) if changed is None
-                 else sum(1 for p in store.request_files() if store.rel(p) in changed))
+        root = len(str(store.root)) + 1
+        count = sum(1 for _, _, full in store.listing().files
+                    if changed is None or full[root:] in changed)
         since = f" (and the changes since {base})" if base else ""
         requests = (f"{count} request file(s)" if changed is None
                     else f"the {count} request file(s) changed since {base}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,8 +76,14 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
     global _JOB
     _JOB = (store, cat)  # what the (forked) workers of in_parallel read
     try:
-        every = [str(p) for p in store.request_files()]
-        files = every if only is None else [f for f in every if store.rel(f) in only]
+        every = [full for _, _, full in store.listing().files]
+        root = len(str(store.root)) + 1
+        files = every if only is None else [f for f in every if f[root:] in only]
+        stems: dict[str, list[str]] = {}
+        if only is not None:
+            for full in every:
+                stem = os.path.basename(full).rsplit(".", 1)[0].upper()
+                stems.setdefault(stem, []).append(full)
         results = in_parallel(_file_problems, files, progress)
         for full, (found, rid, created) in zip(files, results, strict=True):
             problems.extend(found)
@@ -84,7 +91,8 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
                 continue
             path = Path(full)
             if only is not None:
-                problems.extend(_twins_elsewhere(store, path, rid, created, every))
+                problems.extend(_twins_elsewhere(store, path, rid, created,
+                                                 stems.get(rid, [])))
             elif rid in seen:
                 first, made = seen[rid]
                 problems.append(duplicate_problem(store, path, rid, first, made == created))
@@ -100,13 +108,13 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
 
 
 def _twins_elsewhere(store: Store, path: Path, rid: str, created: dict[str, Any],
-                     every: list[str]) -> list[Problem]:
+                     named: list[str]) -> list[Problem]:
     """A checked file's ID held by another file (found by file name, as every file not
-    checked was valid: named after its ID)."""
+    checked was valid: named after its ID); `named`: the files named after that ID."""
     out = []
-    for other in every:
+    for other in named:
         other_path = Path(other)
-        if other_path.stem.upper() != rid or other_path == path:
+        if other_path == path:
             continue
         try:
             twin = load_request(other_path)
