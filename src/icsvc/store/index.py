@@ -439,10 +439,12 @@ class Index:
 
     def update(self, rows: Iterable[Fresh], gone: Iterable[str],
                folders: dict[str, Folder] | None = None, gone_folders: Iterable[str] = (),
-               racy_after: int | None = None, from_git: bool = False) -> None:
+               racy_after: int | None = None, from_git: bool = False,
+               own_folders: bool = False) -> None:
         """Store fresh rows and folder keys and forget what is gone, in one transaction;
         a busy or read-only index is left as it is. Keys changed at or after `racy_after`
-        (None: always) are stored as never matching. Every row written is to be checked
+        (None: always) are stored as never matching (`own_folders`: not the folders' keys,
+        taken right after icsvc's own write into them). Every row written is to be checked
         again (`recheck`) until a look through git confirms it; a file forgotten other than
         through git is noted, so that git's look checks its path too (it may come back
         unchanged, from a checkout)."""
@@ -489,8 +491,8 @@ class Index:
                                       ((n,) for n in gone_folders))
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO folders VALUES (?, ?, ?, ?, ?, ?)",
-                    ((name, *key(f.key)[:2], f.key[3], f.digest, f.temps)
-                     for name, f in (folders or {}).items()))
+                    ((name, *(f.key if own_folders else key(f.key))[:2], f.key[3], f.digest,
+                      f.temps) for name, f in (folders or {}).items()))
         except sqlite3.Error as exc:
             if _broken(exc):
                 raise IndexBroken(str(exc)) from None

@@ -727,8 +727,11 @@ class Store:
             after = _folder_key_of(folder)
             if rec is not None and key is not None and rec.key == key and after is not None:
                 folders[folder.name] = Folder(after, "", rec.temps)
+        # a folder's key is taken just after the write, so it always looks "racy"; trusting
+        # it leaves one gap: a file another program adds to that folder in the same clock
+        # tick is seen by the next listing (which does not use folder keys), not by `show`
         index.update([fresh], [self.rel(removed)] if removed is not None else [], folders,
-                     racy_after=index.now_ns())
+                     racy_after=index.now_ns(), own_folders=True)
 
     # -- derived data ------------------------------------------------------------------------
 
