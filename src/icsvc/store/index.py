@@ -274,18 +274,22 @@ class Index:
 
     def problems(self) -> list[tuple[str, str]]:
         """(path, warning) of every file that could not be read."""
-        return [(p, w) for p, w in self._select(
-            "SELECT path, problem FROM files WHERE problem IS NOT NULL ORDER BY path")
-            if type(p) is str and type(w) is str]
+        return sorted((p, w) for p, w in self._select(  # (ORDER BY would scan every row)
+            "SELECT path, problem FROM files WHERE problem IS NOT NULL")
+            if type(p) is str and type(w) is str)
 
     def twins(self) -> list[list[str]]:
         """The paths of each request ID held by more than one file."""
-        rows = self._select("SELECT id FROM files WHERE problem IS NULL GROUP BY id "
-                            "HAVING count(*) > 1")
+        rows = self._select(  # the id index alone answers this (a row without an id: '')
+            "SELECT id FROM files GROUP BY id HAVING count(*) > 1")
         out = []
         for (rid,) in rows:
-            out.append(sorted(p for (p,) in self._select(
-                "SELECT path FROM files WHERE id = ? AND problem IS NULL", (rid,))))
+            if not rid:
+                continue
+            paths = sorted(p for (p,) in self._select(
+                "SELECT path FROM files WHERE id = ? AND problem IS NULL", (rid,)))
+            if len(paths) > 1:
+                out.append(paths)
         return out
 
     def row(self, path: str) -> tuple[Key, Summary | None, str | None] | None:
