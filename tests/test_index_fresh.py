@@ -386,3 +386,20 @@ def test_a_symlinked_request_follows_its_target(store: Store) -> None:
     edit_in_place(target, "title: T\n", "title: L\n")
     assert listing(store)[0]["title"] == "L"
     assert listing(store) == fresh(store)
+
+
+def test_an_index_another_command_holds_is_not_answered_from(store: Store) -> None:
+    """Rows that could not be written (the index busy past its timeout) are not used: the
+    command reads the files, and git's next look starts where the last one did."""
+    a = store.new(*PART)
+    commit(store)
+    settle(store)
+    edit_in_place(store.request_file(a), "title: T\n", "title: B\n")
+    commit(store, "edited")
+    with closing(sqlite3.connect(store.root / ".icsvc" / INDEX_FILE,
+                                 isolation_level=None)) as holder:
+        holder.execute("BEGIN IMMEDIATE")
+        assert listing(store)[0]["title"] == "B"
+        holder.execute("ROLLBACK")
+    assert listing(store)[0]["title"] == "B"
+    assert listing(store) == fresh(store)

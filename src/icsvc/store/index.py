@@ -157,6 +157,11 @@ class IndexBroken(Exception):
     """The index file is damaged (SQLite found a malformed page): discard it and rebuild."""
 
 
+class IndexBusy(Exception):
+    """Rows could not be written (another command held the index too long, or it is
+    read-only): the rows are not up to date, so this command reads the files instead."""
+
+
 def _broken(exc: Exception) -> bool:
     import sqlite3
 
@@ -444,9 +449,9 @@ class Index:
     def update(self, rows: Iterable[Fresh], gone: Iterable[str],
                folders: dict[str, Folder] | None = None, gone_folders: Iterable[str] = (),
                racy_after: int | None = None, from_git: bool = False,
-               own_folders: bool = False) -> None:
+               own_folders: bool = False) -> bool:
         """Store fresh rows and folder keys and forget what is gone, in one transaction;
-        a busy or read-only index is left as it is. Keys changed at or after `racy_after`
+        a busy or read-only index is left as it is (False). Keys changed at or after `racy_after`
         (None: always) are stored as never matching (`own_folders`: not the folders' keys,
         taken right after icsvc's own write into them). Every row written is to be checked
         again (`recheck`) until a look through git confirms it; a file forgotten other than
@@ -500,6 +505,8 @@ class Index:
         except sqlite3.Error as exc:
             if _broken(exc):
                 raise IndexBroken(str(exc)) from None
+            return False
+        return True
 
 
 def digest(entries: list[tuple[str, Key]]) -> str:

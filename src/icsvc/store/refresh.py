@@ -33,6 +33,7 @@ from icsvc.store.index import (
     Folder,
     Fresh,
     Index,
+    IndexBusy,
     Key,
     Summary,
     Uncacheable,
@@ -224,14 +225,14 @@ def refresh(index: Index, root: Path, requests_dir: Path, full: bool,
         folder = fresh.path.rsplit("/", 2)[1]
         parsed_in[folder] = max(parsed_in.get(folder, 0), fresh.key[1])
         if len(batch) >= BATCH:
-            index.update(batch, (), racy_after=index.now_ns())
+            _written(index.update(batch, (), racy_after=index.now_ns()))
             batch = []
     now = index.now_ns()
     for name, latest in parsed_in.items():
         if name in changed and (now is None or latest >= now):
             f = changed[name]  # a racy file: compare this folder's rows next time
             changed[name] = Folder(f.key, "", f.temps)
-    index.update(batch, gone, changed, gone_folders, racy_after=now)
+    _written(index.update(batch, gone, changed, gone_folders, racy_after=now))
     return out
 
 
@@ -339,11 +340,18 @@ def _through_git(index: Index, root: Path, requests_dir: Path, state: tuple[str,
         for fresh in parse_many(to_parse, progress):
             batch.append(fresh)
             if len(batch) >= BATCH:
-                index.update(batch, (), racy_after=index.now_ns(), from_git=True)
+                _written(index.update(batch, (), racy_after=index.now_ns(), from_git=True))
                 batch = []
-        index.update(batch, gone, racy_after=index.now_ns(), from_git=True)
+        _written(index.update(batch, gone, racy_after=index.now_ns(), from_git=True))
     index.set_meta({"head": head, "gone": "[]"}, confirmed=confirmed)
     return out
+
+
+def _written(done: bool) -> None:
+    """Rows a refresh could not write leave the index behind the files: the command must
+    not answer from it (and git's next look must start from the same commit)."""
+    if not done:
+        raise IndexBusy("the index could not be written")
 
 
 def _repo_prefix(root: Path) -> str | None:

@@ -30,6 +30,7 @@ from icsvc.store.index import (
     Fresh,
     Index,
     IndexBroken,
+    IndexBusy,
     Key,
     Summary,
     decode,
@@ -87,14 +88,17 @@ def _mended(method: Callable[Concatenate[Store, _P], _T]) -> Callable[Concatenat
     """A Store method that uses the index: when the index turns out damaged, it is deleted
     and the method runs again (with a new index, or reading the files)."""
     def run(self: Store, /, *args: _P.args, **kw: _P.kwargs) -> _T:
-        try:
-            return method(self, *args, **kw)
-        except IndexBroken:
-            self._drop_index()
-        try:
-            return method(self, *args, **kw)
-        except IndexBroken:
-            self._drop_index()
+        for _ in range(2):
+            try:
+                return method(self, *args, **kw)
+            except IndexBroken:
+                self._drop_index()
+            except IndexBusy:  # rows behind the files: read the files for this command
+                if self._index_state is not None:
+                    self._index_state.close()
+                self._index_state = None
+                self._index_opened = True
+                self._index_depth = 0
         return method(self, *args, **kw)
 
     return run
