@@ -276,6 +276,7 @@ def test_a_closed_requests_kept_row_follows_the_catalogue(store: Store) -> None:
     store.ok("triage", rid, "--ack", actor=PROVIDER, now="2026-11-24T16:00:00-05:00")
     store.ok("update", rid, "--status", "resolved", "--note", "Done", actor=PROVIDER,
              now="2026-11-24T16:30:00-05:00")
+    store.env["ICSVC_NOW"] = "2026-11-25T10:00:00-05:00"  # listed after it was resolved
     commit(store)
     settle(store)
     before = table(store)
@@ -403,3 +404,17 @@ def test_an_index_another_command_holds_is_not_answered_from(store: Store) -> No
         holder.execute("ROLLBACK")
     assert listing(store)[0]["title"] == "B"
     assert listing(store) == fresh(store)
+
+
+def test_a_kept_row_is_not_used_before_its_last_change(store: Store) -> None:
+    """A closed request's kept row says how it ended; listed at an earlier moment (a pinned
+    ICSVC_NOW) it is worked out again, as a fresh parse would."""
+    rid = store.new(*PART)
+    store.ok("update", rid, "--status", "cancelled", actor="maria@example.com",
+             now="2026-11-26T10:00:00-05:00")
+    later = "2026-11-30T10:00:00-05:00"
+    assert table(store) != "" and store.ok("list", "--all", "-f", "csv", now=later).out
+    earlier = "2026-11-25T10:00:00-05:00"
+    seen = store.ok("list", "--all", "-f", "csv", now=earlier).out
+    shutil.rmtree(store.root / ".icsvc")
+    assert seen == store.ok("list", "--all", "-f", "csv", now=earlier).out

@@ -98,8 +98,10 @@ def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime
     only open requests are read and have their clocks worked out against `now`."""
     cat = store.catalogue
     stamp = figures_stamp(store)
-    closed = [rel for rel, s in found if not is_open(s.status)]
+    moment = now.timestamp()  # a row kept when its last change was already past, only
+    closed = [rel for rel, s in found if not is_open(s.status) and s.updated <= moment]
     final = store.finals(closed, stamp)
+    keep = set(closed)
     rows: dict[str, dict[str, Any]] = {}
     for rel in closed:
         text = final.get(rel)
@@ -124,7 +126,7 @@ def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime
             "sla": sla_text(clocks(state, cat, now)), "rush": "rush" if r.rush else "",
         }
         rows[rel] = row
-        if (not is_open(r.status) and _SEP not in "".join(row.values())
+        if (rel in keep and not is_open(r.status) and _SEP not in "".join(row.values())
                 and row["sla"] == sla_text(clocks(state, cat, now + FAR))):
             made[rel] = _SEP.join(row[key] for key in KEYS)
     if made:
