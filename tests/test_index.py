@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import Store
+from icsvc.store import index as index_module
 from icsvc.store.index import INDEX_FILE
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
@@ -95,7 +96,7 @@ def test_an_index_with_objects_icsvc_did_not_make_is_rebuilt(store: Store) -> No
     assert [d["id"] for d in listing(store)] == [rid]
     with sqlite3.connect(index) as conn:
         names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
-    assert names == {"files", "sqlite_autoindex_files_1"}
+    assert names == {name for _, name, _ in index_module._OBJECTS}
 
 
 def test_a_damaged_or_odd_index_file_is_replaced(store: Store) -> None:

@@ -107,9 +107,12 @@ def print_rows(
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([key for key, _ in columns])
+        keys = [key for key, _ in columns]
+        writer.writerow(keys)
         for row in rows:
-            writer.writerow([_cell(row.get(key)) for key, _ in columns])
+            values = [row.get(key) for key in keys]
+            writer.writerow(values if all(type(c) is str for c in values)
+                            else [_cell(c) for c in values])
         sys.stdout.write(buf.getvalue())
         return
     if fmt == "markdown":

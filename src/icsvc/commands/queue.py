@@ -13,7 +13,7 @@ from icsvc.store import names
 from icsvc.store.model import Request
 from icsvc.store.store import Store
 from icsvc.time.durations import format_timedelta
-from icsvc.workflow.lifecycle import is_open
+from icsvc.workflow.lifecycle import OPEN
 from icsvc.workflow.queue import QueueItem, build, default_providers
 from icsvc.workflow.views import request_json
 
@@ -63,8 +63,7 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str,
     wanted = set(chosen)
     with progress(lambda: sum(1 for _ in store.request_files())) as step:
         requests = store.load_all(warn, progress=step("Loading requests"),
-                                  where=lambda s: is_open(s.status) and (
-                                      not wanted or s.provider in wanted))
+                                  statuses=OPEN, providers=wanted or None)
     items = build(requests, cat, ctx.now, chosen, actor if mine else None,
                   lookup=_lookup(store), escalated_to=actor if escalated else None)
     if fmt == "json":

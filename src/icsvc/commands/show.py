@@ -81,7 +81,7 @@ def describe(entry: dict[str, Any]) -> str:
 def waits_for(store: Store, rid: str) -> list[dict[str, str]]:
     """The requests that exist to fulfil this one (their `blocks` names it)."""
     return [{"id": r.id, "provider": r.provider, "status": r.status}
-            for r in store.load_all() if rid in r.blocks]
+            for r in store.waiting_on(rid)]
 
 
 def run(ctx: Context, request_id: str, fmt: str) -> None:

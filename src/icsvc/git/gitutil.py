@@ -423,3 +423,52 @@ def branch_exists(cwd: Path, name: str) -> bool:
 def switch_new_branch(cwd: Path, name: str) -> None:
     """Start branch `name` here, carrying the work tree's changes along."""
     run(cwd, "switch", "--quiet", "-c", name, what=f"git switch -c {name}")
+
+
+# -- what changed in the work tree (the store's index) --------------------------------------
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def work_tree_state(cwd: Path, folder: str) -> tuple[str, set[str]] | None:
+    """(the HEAD commit, the empty tree before the first commit; every path under `folder`,
+    relative to the repository root, that differs from HEAD in git's index or the work
+    tree: changed, deleted, untracked or ignored), from one `git status`; None outside git
+    (or when git cannot tell). Takes no lock (a `git commit` meanwhile is not disturbed)."""
+    try:
+        result = run(cwd, "--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch",
+                     "--untracked-files=all", "--ignored=matching", "--no-renames",
+                     "--ignore-submodules=all", "--", folder, check=False)
+    except IcsvcError:
+        return None
+    if result.code != 0:
+        return None
+    head = ""
+    paths: set[str] = set()
+    records = iter(result.out.split("\0"))
+    for record in records:
+        kind = record[:2]
+        if record.startswith("# branch.oid "):
+            oid = record[len("# branch.oid "):]
+            head = EMPTY_TREE if oid == "(initial)" else oid
+        elif kind in ("? ", "! "):
+            paths.add(record[2:])
+        elif kind == "1 ":
+            paths.add(record.split(" ", 8)[8])
+        elif kind == "u ":
+            paths.add(record.split(" ", 10)[10])
+        elif kind == "2 ":  # a rename (not expected with --no-renames): both paths
+            paths.add(record.split(" ", 9)[9])
+            paths.add(next(records, ""))
+    return (head, paths) if head else None
+
+
+def tree_changes(cwd: Path, a: str, b: str, folder: str) -> set[str] | None:
+    """Paths under `folder` (relative to the repository root) that differ between commits
+    (or trees) `a` and `b`; None when git cannot tell (a commit it no longer has)."""
+    try:
+        result = run(cwd, "diff-tree", "-r", "-z", "--name-only", "--no-renames", a, b, "--",
+                     folder, check=False)
+    except IcsvcError:
+        return None
+    return {p for p in result.out.split("\0") if p} if result.code == 0 else None

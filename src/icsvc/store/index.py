@@ -1,11 +1,24 @@
 """The derived index: each request file's summary and parsed request, in SQLite.
 
 It lives in `.icsvc/index.sqlite` (git-ignored, safe to delete) and is only an optimisation:
-a row is used when its file's size and modification time are unchanged, and anything odd
-(another schema version, an object icsvc did not create, a row of the wrong shape) is
-discarded and rebuilt from the files. Nothing read from it can run code: rows are plain
-SQLite values and JSON, checked field by field before they become a `Request`
-(the pickle this replaces would run whatever a crafted file held).
+a row is used while its file's `stat` key is unchanged, and anything odd (another schema
+version, an object icsvc did not create, a row of the wrong shape) is discarded and rebuilt
+from the files. Nothing read from it can run code: rows are plain SQLite values and JSON,
+checked field by field before they become a `Request` (the pickle this replaces would run
+whatever a crafted file held).
+
+A row's key is the file's modification time, change time, size and inode: an edit in place
+that keeps the size and restores the modification time still changes the change time, which
+nobody can set, and a file git or an editor writes anew has another inode. A key taken in
+the same clock tick as a later change could match it (git's "racy" files): a row whose
+change time is not older than the moment its row is written is stored with a key that never
+matches, so that file is read again next time.
+
+Per provider folder the index also keeps the folder's own key (a file added, removed or
+renamed in it, a `git checkout` or an icsvc write, changes it) and a digest of its files'
+keys (any change to any file changes it): a listing compares digests and reads rows only
+for folders that changed; a command about one request trusts folders whose own key is
+unchanged and checks the files it reads.
 
 It is never taken from a commit: an index records the inode of its own file when it is
 created, and a file git (or anyone) wrote in its place has another inode, so it is
@@ -19,7 +32,7 @@ import dataclasses
 import json
 import os
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -30,15 +43,56 @@ if TYPE_CHECKING:
     import sqlite3  # imported when an index is opened: commands that list nothing skip it
 
 INDEX_FILE = "index.sqlite"
+CLOCK_FILE = "clock"
+"""Touched before rows are written: its change time is "now" on the store's own clock."""
 
-_TABLE = (
-    "CREATE TABLE files (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, "
-    "size INTEGER NOT NULL, id TEXT NOT NULL, provider TEXT NOT NULL, status TEXT NOT NULL, "
-    "priority TEXT NOT NULL, department TEXT NOT NULL, created REAL NOT NULL, "
-    "updated REAL NOT NULL, body TEXT NOT NULL)"
+_FILES = (
+    "CREATE TABLE files (path TEXT PRIMARY KEY, folder TEXT NOT NULL, stem TEXT NOT NULL, "
+    "mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, size INTEGER NOT NULL, "
+    "ino INTEGER NOT NULL, problem TEXT, id TEXT NOT NULL, provider TEXT NOT NULL, "
+    "status TEXT NOT NULL, priority TEXT NOT NULL, department TEXT NOT NULL, "
+    "email TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL, "
+    "blocks TEXT NOT NULL, service TEXT NOT NULL, body TEXT NOT NULL, final TEXT, "
+    "recheck INTEGER NOT NULL)"
 )
-_OBJECTS = {("table", "files", _TABLE), ("index", "sqlite_autoindex_files_1", None)}
+_FOLDERS = (
+    "CREATE TABLE folders (name TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, "
+    "ctime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, digest TEXT NOT NULL, "
+    "temps INTEGER NOT NULL)"
+)
+_META = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_LINKS = "CREATE TABLE links (target TEXT NOT NULL, path TEXT NOT NULL)"
+"""A row per request a file's `blocks` names: `show` finds what waits for a request."""
+_INDEXES = (
+    "CREATE INDEX files_stem ON files (stem)",
+    "CREATE INDEX files_folder ON files (folder)",
+    "CREATE INDEX files_id ON files (id)",
+    "CREATE INDEX files_status ON files (status, provider)",
+    "CREATE INDEX files_problem ON files (problem) WHERE problem IS NOT NULL",
+    "CREATE INDEX files_recheck ON files (recheck) WHERE recheck != 0",
+    "CREATE INDEX links_target ON links (target)",
+    "CREATE INDEX links_path ON links (path)",
+)
+_OBJECTS = {
+    ("table", "files", _FILES), ("index", "sqlite_autoindex_files_1", None),
+    ("table", "folders", _FOLDERS), ("index", "sqlite_autoindex_folders_1", None),
+    ("table", "meta", _META), ("index", "sqlite_autoindex_meta_1", None),
+    ("table", "links", _LINKS),
+    *(("index", sql.split()[2], sql) for sql in _INDEXES),
+}
 """Everything `sqlite_master` may hold: a trigger or view someone added means discard."""
+
+GONE_LIMIT = 1000
+"""Paths forgotten other than through git that git's next look checks (more: every file)."""
+NEVER = -1
+"""The modification time of a key that must not match (a racy file, see above)."""
+
+Key = tuple[int, int, int, int]
+"""(mtime_ns, ctime_ns, size, inode) of a file or folder."""
+
+
+def key_of(st: os.stat_result) -> Key:
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
 
 
 class Summary(NamedTuple):
@@ -53,25 +107,75 @@ class Summary(NamedTuple):
     """`created_at` as a POSIX timestamp."""
     updated: float
     """The last history entry's time, as a POSIX timestamp."""
+    email: str = ""
+    """The requester's email."""
+    blocks: tuple[str, ...] = ()
+    """The requests this one exists to fulfil."""
+    service: str = ""
 
 
 def summarize(request: Request) -> Summary:
     return Summary(request.id, request.provider, request.status, request.priority,
                    request.customer_department, request.created_at.timestamp(),
-                   max(e.at for e in request.history).timestamp())
+                   max(e.at for e in request.history).timestamp(), request.customer_email,
+                   tuple(request.blocks), request.service)
 
 
-class Row(NamedTuple):
-    mtime_ns: int
-    size: int
-    summary: Summary
+class Fresh(NamedTuple):
+    """A row to store: a file read now, parsed (`summary`, `body`) or not (`problem`)."""
+
+    path: str
+    key: Key
+    summary: Summary | None
+    body: str
+    problem: str | None
+
+
+class Folder(NamedTuple):
+    key: Key
+    digest: str
+    temps: int
+
+
+_SUMMARY = ("id, provider, status, priority, department, created, updated, email, blocks, "
+            "service")
+
+
+_SUMMARY_TYPES = (str, str, str, str, str, float, float, str, str, str)
+
+
+def _summary(row: tuple[Any, ...]) -> Summary | None:
+    """A Summary from SQL columns (see _SUMMARY), None when a value has the wrong type."""
+    if tuple(map(type, row)) != _SUMMARY_TYPES:
+        return None
+    rid, provider, status, priority, dept, made, last, email, blocks, service = row
+    return Summary(rid, provider, status, priority, dept, made, last, email,
+                   tuple(blocks.split()) if blocks else (), service)
+
+
+class IndexBroken(Exception):
+    """The index file is damaged (SQLite found a malformed page): discard it and rebuild."""
+
+
+class IndexBusy(Exception):
+    """Rows could not be written (another command held the index too long, or it is
+    read-only): the rows are not up to date, so this command reads the files instead."""
+
+
+def _broken(exc: Exception) -> bool:
+    import sqlite3
+
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
 
 
 class Index:
-    """An open index; every method swallows SQLite errors (the caller then parses files)."""
+    """An open index. A busy or read-only index is used as it is (a write that cannot be
+    made is skipped: rows are checked before use anyway); a damaged one raises
+    `IndexBroken`."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, folder: Path) -> None:
         self.conn = conn
+        self.folder = folder
 
     @classmethod
     def open(cls, folder: Path, may_create: Callable[[], bool] = lambda: True
@@ -99,20 +203,25 @@ class Index:
                 conn = sqlite3.connect(path, timeout=2.0, isolation_level=None,
                                        check_same_thread=False)
             except (sqlite3.Error, OSError):
-                if attempt == 1 and may_replace() and _discard(path):
+                if attempt == 1 and may_replace() and discard(path):
                     continue
                 return None
             try:
                 conn.execute("PRAGMA trusted_schema = OFF")
                 if _valid(conn, path):
-                    return cls(conn)
+                    return cls(conn, folder)
                 if _empty(conn) and may_replace():
+                    conn.close()  # a new file, without what an old one left (its WAL)
+                    discard(path)
+                    conn = sqlite3.connect(path, timeout=2.0, isolation_level=None,
+                                           check_same_thread=False)
+                    conn.execute("PRAGMA trusted_schema = OFF")
                     _create(conn, path)
-                    return cls(conn)
+                    return cls(conn, folder)
                 raise sqlite3.DatabaseError("not an index this clone made")
             except sqlite3.Error:
                 conn.close()
-                if attempt == 1 and may_replace() and _discard(path):
+                if attempt == 1 and may_replace() and discard(path):
                     continue
                 return None
         return None
@@ -120,25 +229,96 @@ class Index:
     def close(self) -> None:
         self.conn.close()
 
-    def rows(self) -> dict[str, Row]:
-        """path -> (mtime_ns, size, summary) for every row of the right shape."""
+    def _select(self, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         import sqlite3
 
-        out: dict[str, Row] = {}
         try:
-            cursor = self.conn.execute(
-                "SELECT path, mtime_ns, size, id, provider, status, priority, department, "
-                "created, updated FROM files")
-            for path, mtime, size, rid, provider, status, priority, dept, made, last in cursor:
-                if (type(path) is str and type(mtime) is int and type(size) is int
-                        and type(rid) is str and type(provider) is str and type(status) is str
-                        and type(priority) is str and type(dept) is str
-                        and type(made) is float and type(last) is float):
-                    out[path] = Row(mtime, size, Summary(rid, provider, status, priority, dept,
-                                                         made, last))
-        except sqlite3.Error:
-            return {}
+            return self.conn.execute(sql, tuple(args)).fetchall()
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
+            return []
+
+    # -- folders and keys ----------------------------------------------------------------
+
+    def folders(self) -> dict[str, Folder]:
+        out: dict[str, Folder] = {}
+        for name, mtime, ctime, ino, digest, temps in self._select(
+                "SELECT name, mtime_ns, ctime_ns, ino, digest, temps FROM folders"):
+            if (type(name) is str and type(mtime) is int and type(ctime) is int
+                    and type(ino) is int and type(digest) is str and type(temps) is int):
+                out[name] = Folder((mtime, ctime, 0, ino), digest, temps)
         return out
+
+    def keys(self, folder: str) -> dict[str, Key]:
+        """path -> key of every row in one folder."""
+        return self._keys("SELECT path, mtime_ns, ctime_ns, size, ino FROM files "
+                          "WHERE folder = ?", (folder,))
+
+    def paths(self, folder: str) -> list[str]:
+        return [p for (p,) in self._select("SELECT path FROM files WHERE folder = ?",
+                                           (folder,)) if type(p) is str]
+
+    # -- reading rows --------------------------------------------------------------------
+
+    def summaries(self, statuses: Collection[str] | None = None,
+                  providers: Collection[str] | None = None
+                  ) -> Iterator[tuple[str, Summary | None]]:
+        """(path, summary) of every parsed file (of these statuses and providers); None for
+        a row of the wrong shape (read its file instead)."""
+        where: list[str] = ["problem IS NULL"]
+        args: list[str] = []
+        for column, values in (("status", statuses), ("provider", providers)):
+            if values is not None:
+                where.append(f"{column} IN ({','.join('?' * len(values))})")
+                args.extend(values)
+        for row in self._select(f"SELECT path, {_SUMMARY} FROM files WHERE "
+                                + " AND ".join(where), args):
+            if type(row[0]) is str:
+                yield row[0], _summary(row[1:])
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(path, warning) of every file that could not be read."""
+        return sorted((p, w) for p, w in self._select(  # (ORDER BY would scan every row)
+            "SELECT path, problem FROM files WHERE problem IS NOT NULL")
+            if type(p) is str and type(w) is str)
+
+    def twins(self) -> list[list[str]]:
+        """The paths of each request ID held by more than one file."""
+        rows = self._select(  # the id index alone answers this (a row without an id: '')
+            "SELECT id FROM files GROUP BY id HAVING count(*) > 1")
+        out = []
+        for (rid,) in rows:
+            if not rid:
+                continue
+            paths = sorted(p for (p,) in self._select(
+                "SELECT path FROM files WHERE id = ? AND problem IS NULL", (rid,)))
+            if len(paths) > 1:
+                out.append(paths)
+        return out
+
+    def row(self, path: str) -> tuple[Key, Summary | None, str | None] | None:
+        """(key, summary, problem) of one file's row."""
+        found = self._select(f"SELECT mtime_ns, ctime_ns, size, ino, problem, {_SUMMARY} "
+                             "FROM files WHERE path = ?", (path,))
+        if not found:
+            return None
+        mtime, ctime, size, ino, problem, *rest = found[0]
+        if not all(type(v) is int for v in (mtime, ctime, size, ino)):
+            return None
+        return (mtime, ctime, size, ino), _summary(tuple(rest)), problem
+
+    def named(self, prefix: str) -> list[str]:
+        """Paths of the files whose name (upper case) starts with `prefix`."""
+        return [p for (p,) in self._select(
+            "SELECT path FROM files WHERE stem >= ? AND stem < ? ORDER BY path",
+            (prefix, prefix + "\U0010ffff")) if type(p) is str]
+
+    def blocking(self, rid: str) -> list[str]:
+        """Paths of the requests whose `blocks` names `rid`."""
+        return [p for (p,) in self._select(
+            "SELECT DISTINCT path FROM links WHERE target = ? ORDER BY path", (rid,))
+            if type(p) is str]
 
     def bodies(self, paths: list[str]) -> Iterator[tuple[str, Any]]:
         """(path, body) for these paths; a body is whatever the row holds (check it)."""
@@ -156,26 +336,185 @@ class Index:
                 marks = ",".join("?" * len(chunk))
                 yield from self.conn.execute(
                     f"SELECT path, body FROM files WHERE path IN ({marks})", chunk)
-        except sqlite3.Error:
-            return
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
 
-    def update(self, rows: Iterable[tuple[str, int, int, Summary, str]],
-               gone: Iterable[str]) -> None:
-        """Store fresh rows and forget the files that are gone, in one transaction; a
-        busy or read-only index is left as it is."""
+    def finals(self, paths: list[str], stamp: str) -> dict[str, str]:
+        """path -> the final figures stored for it (see `set_finals`), when `stamp` (what
+        they were computed with) is still the one recorded."""
+        if self.meta("finals") != stamp:
+            return {}
+        out: dict[str, str] = {}
+        if len(paths) > 5000:
+            wanted = set(paths)
+            for path, final in self._select("SELECT path, final FROM files "
+                                            "WHERE final IS NOT NULL"):
+                if path in wanted and type(final) is str:
+                    out[path] = final
+            return out
+        for start in range(0, len(paths), 500):
+            chunk = paths[start:start + 500]
+            for path, final in self._select(
+                    f"SELECT path, final FROM files WHERE final IS NOT NULL AND path IN "
+                    f"({','.join('?' * len(chunk))})", chunk):
+                if type(path) is str and type(final) is str:
+                    out[path] = final
+        return out
+
+    def set_finals(self, finals: dict[str, str], stamp: str) -> None:
+        """Store what never changes about closed requests (their figures), computed with
+        `stamp` (the catalogue and icsvc's code): another stamp forgets them all."""
         import sqlite3
+
+        try:
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                if self.meta("finals") != stamp:
+                    self.conn.execute("UPDATE files SET final = NULL")
+                    self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('finals', ?)",
+                                      (stamp,))
+                self.conn.executemany("UPDATE files SET final = ? WHERE path = ?",
+                                      ((v, k) for k, v in finals.items()))
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
+
+    def _set(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def set_meta(self, values: dict[str, str], *, recheck_all: bool = False,
+                 confirmed: Iterable[str] = ()) -> None:
+        """Record values (the commit git's last look saw, the paths to check again) and
+        which rows git's look confirmed; `recheck_all`: every row is checked next time."""
+        import sqlite3
+
+        try:
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                for key, value in values.items():
+                    self._set(key, value)
+                if recheck_all:
+                    self.conn.execute("UPDATE files SET recheck = 1")
+                self.conn.executemany("UPDATE files SET recheck = 0 WHERE path = ?",
+                                      ((p,) for p in confirmed))
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
+
+    def rechecks(self) -> dict[str, Key]:
+        """path -> key of the rows to check again."""
+        return self._keys("SELECT path, mtime_ns, ctime_ns, size, ino FROM files "
+                          "WHERE recheck != 0")
+
+    def keys_of(self, paths: Collection[str]) -> dict[str, Key]:
+        """path -> key of these rows."""
+        out: dict[str, Key] = {}
+        listed = list(paths)
+        for start in range(0, len(listed), 500):
+            chunk = listed[start:start + 500]
+            out.update(self._keys("SELECT path, mtime_ns, ctime_ns, size, ino FROM files "
+                                  f"WHERE path IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def _keys(self, sql: str, args: Iterable[Any] = ()) -> dict[str, Key]:
+        out: dict[str, Key] = {}
+        for path, mtime, ctime, size, ino in self._select(sql, args):
+            if (type(path) is str and type(mtime) is int and type(ctime) is int
+                    and type(size) is int and type(ino) is int):
+                out[path] = (mtime, ctime, size, ino)
+        return out
+
+    def meta(self, key: str) -> str | None:
+        found = self._select("SELECT value FROM meta WHERE key = ?", (key,))
+        return found[0][0] if found and type(found[0][0]) is str else None
+
+    # -- writing rows --------------------------------------------------------------------
+
+    def now_ns(self) -> int | None:
+        """Now, on the clock of the file system the index is on (and, normally, the store):
+        a file whose change time is not older than this may change again in the same
+        tick, unseen."""
+        clock = self.folder / CLOCK_FILE
+        try:
+            if os.path.islink(clock):
+                return None
+            with open(clock, "a"):
+                pass
+            os.utime(clock)
+            return os.stat(clock).st_ctime_ns
+        except OSError:
+            return None
+
+    def update(self, rows: Iterable[Fresh], gone: Iterable[str],
+               folders: dict[str, Folder] | None = None, gone_folders: Iterable[str] = (),
+               racy_after: int | None = None, from_git: bool = False,
+               own_folders: bool = False) -> bool:
+        """Store fresh rows and folder keys and forget what is gone, in one transaction;
+        a busy or read-only index is left as it is (False). Keys changed at or after `racy_after`
+        (None: always) are stored as never matching (`own_folders`: not the folders' keys,
+        taken right after icsvc's own write into them). Every row written is to be checked
+        again (`recheck`) until a look through git confirms it; a file forgotten other than
+        through git is noted, so that git's look checks its path too (it may come back
+        unchanged, from a checkout)."""
+        import sqlite3
+
+        gone = list(gone)
+        rows = list(rows)
+
+        def key(k: Key) -> Key:
+            return k if racy_after is not None and k[1] < racy_after else (NEVER, *k[1:])
+
+        def values(f: Fresh) -> tuple[Any, ...]:
+            folder, _, name = f.path.rpartition("/")
+            stem = name.rsplit(".", 1)[0].upper()
+            s = f.summary
+            if s is None:
+                return (f.path, folder, stem, *key(f.key), f.problem, "", "", "", "", "", "",
+                        0.0, 0.0, "", "", "", None, 1)
+            return (f.path, folder, stem, *key(f.key), None, s.id, s.provider, s.status,
+                    s.priority, s.department, s.email, s.created, s.updated,
+                    " ".join(s.blocks), s.service, f.body, None, 1)
 
         try:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self.conn.executemany("DELETE FROM files WHERE path = ?",
                                       ((p,) for p in gone))
+                self.conn.executemany("DELETE FROM links WHERE path = ?",
+                                      ((p,) for p in [*gone, *(f.path for f in rows)]))
+                self.conn.executemany("INSERT INTO links VALUES (?, ?)", (
+                    (target, f.path) for f in rows if f.summary is not None
+                    for target in f.summary.blocks))
+                if gone and not from_git and self.meta("head"):
+                    noted = json.loads(self.meta("gone") or "[]")
+                    noted = sorted({*noted, *gone}) if len(noted) < GONE_LIMIT else []
+                    self._set("gone", json.dumps(noted))
+                    if not noted:
+                        self._set("head", "")  # too many: look at every file next time
                 self.conn.executemany(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    ((path, mtime, size, *summary, body)
-                     for path, mtime, size, summary, body in rows))
-        except sqlite3.Error:
-            pass
+                    "INSERT OR REPLACE INTO files VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (values(f) for f in rows))
+                self.conn.executemany("DELETE FROM folders WHERE name = ?",
+                                      ((n,) for n in gone_folders))
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO folders VALUES (?, ?, ?, ?, ?, ?)",
+                    ((name, *(f.key if own_folders else key(f.key))[:2], f.key[3], f.digest,
+                      f.temps) for name, f in (folders or {}).items()))
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
+            return False
+        return True
+
+
+def digest(entries: list[tuple[str, Key]]) -> str:
+    """A folder's files and their keys, in one short text."""
+    import hashlib
+
+    text = "\n".join(f"{name}\t{k[0]}\t{k[1]}\t{k[2]}\t{k[3]}" for name, k in entries)
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 def _fingerprint(path: Path) -> int:
@@ -207,12 +546,13 @@ def _create(conn: sqlite3.Connection, path: Path) -> None:
         pass  # a file system without shared memory: the default journal works too
     with conn:
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute(_TABLE)
+        for sql in (_FILES, _FOLDERS, _META, _LINKS, *_INDEXES):
+            conn.execute(sql)
         conn.execute(f"PRAGMA user_version = {VERSION}")
         conn.execute(f"PRAGMA application_id = {_fingerprint(path)}")
 
 
-def _discard(path: Path) -> bool:
+def discard(path: Path) -> bool:
     """Delete an index that failed its checks (and its journal files)."""
     try:
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -302,9 +642,10 @@ not listed here makes every row fail its check (and a test fail), never pass unc
 
 _FIELDS = tuple((f.name, str(f.type)) for f in dataclasses.fields(Request) if f.name != "path")
 _CHECKERS = tuple(_CHECKS.get(kind, _unknown) for _, kind in _FIELDS)
-FORMAT = 1
-"""Bump when the JSON form changes; a change of `Request`'s fields changes VERSION itself."""
-VERSION = zlib.crc32(repr((FORMAT, _FIELDS)).encode()) & 0x7FFFFFFF
+FORMAT = 2
+"""Bump when the JSON form changes; a change of `Request`'s fields or of the tables changes
+VERSION itself."""
+VERSION = zlib.crc32(repr((FORMAT, _FIELDS, sorted(_OBJECTS, key=str))).encode()) & 0x7FFFFFFF
 """`PRAGMA user_version` of the index: rows of another shape are never read."""
 
 

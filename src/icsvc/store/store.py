@@ -14,18 +14,32 @@ redirect stopped between writing the new file and removing the old one.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.store import ids, yamlio
 from icsvc.store.catalogue import Catalogue, load_catalogue
-from icsvc.store.index import Index, Summary, Uncacheable, decode, encode, summarize
+from icsvc.store.index import (
+    INDEX_FILE,
+    Folder,
+    Fresh,
+    Index,
+    IndexBroken,
+    IndexBusy,
+    Key,
+    Summary,
+    decode,
+    discard,
+    key_of,
+    summarize,
+)
 from icsvc.store.model import Request, load_request
+from icsvc.store.refresh import in_parallel, parse_many, parse_one, refresh, refresh_listing
 from icsvc.store.schema import file_type
 
 PROVIDERS_FILE = "providers.yaml"
@@ -66,6 +80,30 @@ def find_store(start: Path, override: str | None = None) -> Path:
     )
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _mended(method: Callable[Concatenate[Store, _P], _T]) -> Callable[Concatenate[Store, _P], _T]:
+    """A Store method that uses the index: when the index turns out damaged, it is deleted
+    and the method runs again (with a new index, or reading the files)."""
+    def run(self: Store, /, *args: _P.args, **kw: _P.kwargs) -> _T:
+        for _ in range(2):
+            try:
+                return method(self, *args, **kw)
+            except IndexBroken:
+                self._drop_index()
+            except IndexBusy:  # rows behind the files: read the files for this command
+                if self._index_state is not None:
+                    self._index_state.close()
+                self._index_state = None
+                self._index_opened = True
+                self._index_depth = 0
+        return method(self, *args, **kw)
+
+    return run
+
+
 @dataclass
 class Listing:
     """The request folders' entries, from one pass over file names (no file is opened)."""
@@ -88,6 +126,13 @@ class Store:
     _lock_depth: int = field(default=0, repr=False)
     _listing: Listing | None = field(default=None, repr=False)
     _derived_problem: str | None = field(default=None, repr=False)
+    _index_opened: bool = field(default=False, repr=False)
+    _index_state: Index | None = field(default=None, repr=False)
+    _index_dropped: bool = field(default=False, repr=False)
+    _index_depth: int = field(default=0, repr=False)
+    """How far the index was brought up to date in this command: 0 not, 1 folders, 2 all."""
+    _top_skipped: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    _memory: dict[str, Fresh] | None = field(default=None, repr=False)
 
     @property
     def requests_dir(self) -> Path:
@@ -199,19 +244,33 @@ class Store:
             return None
         return f"a symlink leading out of the store (to {target}); icsvc does not follow it"
 
+    @_mended
     def find(self, text: str) -> Path:
-        """The file of the request whose ID starts with `text` (4+ characters)."""
+        """The file of the request whose ID starts with `text` (4+ characters), found
+        through the index (its folders brought up to date first), else by listing names."""
         prefix = ids.normalize(text)
         if len(prefix) < ids.MIN_PREFIX:
             raise IcsvcError(
                 f"request ID {text!r} is too short (accepted: {ids.MIN_PREFIX} or more "
                 "characters of an ID)"
             )
-        listing = self.listing()
-        matches = [Path(full) for _, name, full in listing.files
-                   if name.upper().startswith(prefix)]
+        index = self._index(full=False)
+        matches: list[Path] = []
+        skipped: list[tuple[str, str]] = []
+        if index is not None:
+            for p in (self.root / rel for rel in index.named(prefix)):
+                problem = self._path_problem(p)
+                if problem is None:
+                    matches.append(p)
+                elif os.path.lexists(p):
+                    skipped.append((str(p), problem))
+        if not matches and not skipped:  # not in the index: look at every name to be sure
+            listing = self.listing()
+            matches = [Path(full) for _, name, full in listing.files
+                       if name.upper().startswith(prefix)]
+            skipped = listing.skipped
         if not matches:
-            for full, problem in listing.skipped:
+            for full, problem in skipped:
                 if ids.normalize(os.path.basename(full)).startswith(prefix):
                     raise ValidationError(self.rel(full), problem)
             raise IcsvcError(f"no request with an ID starting {prefix!r} in {self.root}")
@@ -225,6 +284,24 @@ class Store:
                 f"request ID {prefix!r} is ambiguous: {listed}{more}; type more characters"
             )
         return matches[0]
+
+    def _path_problem(self, path: Path) -> str | None:
+        """Why an entry of a provider folder cannot be read as a request (as
+        `_entry_problem`, from its path)."""
+        import stat
+
+        try:
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                problem = self._outside(str(path))
+                if problem is not None:
+                    return problem
+                st = os.stat(path)
+        except OSError as exc:
+            return f"cannot read: {exc.strerror}"
+        if stat.S_ISREG(st.st_mode):
+            return None
+        return f"not a regular file ({file_type(st.st_mode)}); a request must be a plain file"
 
     def _one_of(self, paths: list[Path]) -> Path:
         """The copy to use of a request found in several folders: the new copy of an
@@ -247,7 +324,7 @@ class Store:
         `provider` disagrees with its path is refused: writing through it would replace
         another request's file, or leave a second copy."""
         path = self.find(text)
-        request = load_request(path)
+        request = load_request(path) if self._lock_depth else self.read(path)
         problem = path_problem(request, path)
         if problem is not None and self._lock_depth:
             raise ValidationError(self.rel(path), f"{problem}; icsvc will not write "
@@ -257,7 +334,7 @@ class Store:
         self._check_refs(request, path)
         return request
 
-    def _check_refs(self, request: Request, path: Path) -> None:
+    def _check_refs(self, request: Request | Summary, path: Path | str) -> None:
         cat = self.catalogue
         if request.provider not in cat.providers:
             raise ValidationError(
@@ -269,114 +346,200 @@ class Store:
                 f"(accepted: {', '.join(cat.providers[request.provider].services)})",
                 field="service")
 
-    def load_all(self, warn: Warn | None = None,
-                 progress: Callable[[], None] | None = None,
-                 where: Callable[[Summary], bool] | None = None) -> list[Request]:
-        """Every readable request (those whose `Summary` passes `where`, when given); a broken
-        file is skipped with a one-line warning. `progress` (optional) is called once per
-        file, for a progress bar.
-
-        The index keeps a summary and the parsed request of every file, so a filter on the
-        summary (open requests of one provider, say) decodes only what it keeps."""
-        warn = warn or self.warn
-        listing = self.listing()
-        for full, problem in listing.skipped:
-            if warn is not None:
-                warn(f"skipped {self.rel(full)}: {problem}")
-        index = self._open_index(warn)
-        rows = index.rows() if index is not None else {}
-        fresh: list[tuple[str, int, int, Summary, str]] = []
-        wanted: list[tuple[str, str]] = []
-        out: dict[str, Request] = {}
-        seen: dict[str, str] = {}
-        twins: list[tuple[str, str]] = []
-        present = 0
-        root = len(str(self.root)) + 1
-        for _, _, full in listing.files:
-            if progress is not None:
-                progress()
-            rel = full[root:]
+    @_mended
+    def read(self, path: Path) -> Request:
+        """One request file, from its index row when the file's key is unchanged (no YAML
+        parsing), else parsed (and its row refreshed)."""
+        index = self._index(full=False)
+        rel = self.rel(path)
+        if index is not None:
             try:
-                st = os.stat(full)
-                hit = rows.get(rel)
-                if hit is not None:
-                    present += 1
-                if hit is not None and hit.mtime_ns == st.st_mtime_ns and hit.size == st.st_size:
-                    summary = hit.summary
-                    if summary.id in seen:
-                        twins.append((seen[summary.id], rel))
-                    seen[summary.id] = rel
-                    if where is None or where(summary):
-                        wanted.append((rel, full))
-                    continue
-                path = Path(full)  # only here: 100,000 Paths cost a third of a second
-                request = load_request(path)
-                summary = summarize(request)
-                if summary.id in seen:
-                    twins.append((seen[summary.id], rel))
-                seen[summary.id] = rel
+                key = key_of(os.stat(path))
+            except OSError:
+                key = None
+            found = index.row(rel)
+            if key is not None and found is not None and found[0] == key and found[1]:
                 try:
-                    fresh.append((rel, st.st_mtime_ns, st.st_size, summary, encode(request)))
-                except Uncacheable:
+                    request = decode(next(iter(dict(index.bodies([rel])).values()), None), path)
+                    if request.id == found[1].id:
+                        return request
+                except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
+                        RecursionError):
                     pass
-                if where is not None and not where(summary):
-                    continue
-                self._check_refs(request, path)
-                out[rel] = request
-            except ValidationError as exc:
-                if warn is not None:
-                    warn(f"skipped {exc.format()}")
-            except OSError as exc:
-                if warn is not None:
-                    warn(f"skipped {rel}: {exc.strerror}")
-        if index is not None and wanted:
-            bodies = dict(index.bodies([rel for rel, _ in wanted]))
-            for rel, full in wanted:
-                path = Path(full)
+            if key is not None:
+                fresh = parse_one((rel, str(path), key))
+                index.update([fresh], (), racy_after=index.now_ns())
+        return load_request(path)
+
+    @_mended
+    def waiting_on(self, rid: str) -> list[Request]:
+        """The requests made to fulfil request `rid` (their `blocks` names it), found
+        through the index; readable ones only."""
+        index = self._index(full=False)
+        if index is None:
+            return [r for r in self.load_all() if rid in r.blocks]
+        out = []
+        for rel in index.blocking(rid):
+            try:
+                request = self.read(self.root / rel)
+            except (ValidationError, OSError):
+                continue
+            if rid in request.blocks:
+                out.append(request)
+        return out
+
+    @_mended
+    def summaries(self, warn: Warn | None = None,
+                  progress: Callable[[], None] | None = None,
+                  statuses: Collection[str] | None = None,
+                  providers: Collection[str] | None = None) -> list[tuple[str, Summary]]:
+        """(path, summary) of every readable request (of these statuses and providers, when
+        given), in the store's order, the index brought up to date first; every file that
+        cannot be read is skipped with a one-line warning. `progress` (optional) is called
+        once per file parsed."""
+        warn = warn or self.warn
+        index = self._index(full=True, warn=warn, progress=progress)
+        for full_path, problem in self._top_skipped:
+            if warn is not None:
+                warn(f"skipped {self.rel(full_path)}: {problem}")
+        if index is None:
+            rows = self._memory_rows(progress)
+            problems = sorted((r.path, r.problem) for r in rows.values()
+                              if r.problem is not None)
+            found = [(r.path, r.summary) for r in rows.values() if r.summary is not None
+                     and (statuses is None or r.summary.status in statuses)
+                     and (providers is None or r.summary.provider in providers)]
+            twins = _twins(found)
+        else:
+            problems = index.problems()
+            found = []
+            for rel, summary in index.summaries(statuses, providers):
+                if summary is None:  # a row of the wrong shape: read the file
+                    fresh = self._reread(index, rel)
+                    if fresh.problem is not None:
+                        problems.append((rel, fresh.problem))
+                    summary = fresh.summary
+                    if summary is None or not (
+                            (statuses is None or summary.status in statuses)
+                            and (providers is None or summary.provider in providers)):
+                        continue
+                found.append((rel, summary))
+            twins = index.twins()
+        for _, problem in problems:
+            if warn is not None:
+                warn(problem)
+        out = []
+        services = {pid: p.services for pid, p in self.catalogue.providers.items()}
+        for rel, summary in found:
+            known = services.get(summary.provider)
+            if known is None or summary.service not in known:
                 try:
-                    try:
-                        request = decode(bodies.get(rel), path)
-                        if request.id != rows[rel].summary.id:
-                            raise ValueError("a row of another request")
-                    except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
-                            RecursionError):
-                        request = load_request(path)  # an odd row: parse the file instead
-                        st = os.stat(path)
-                        summary = summarize(request)
-                        fresh.append((rel, st.st_mtime_ns, st.st_size, summary,
-                                      encode(request)))
-                        if where is not None and not where(summary):
-                            continue
-                    self._check_refs(request, path)
-                    out[rel] = request
+                    self._check_refs(summary, rel)
                 except ValidationError as exc:
                     if warn is not None:
                         warn(f"skipped {exc.format()}")
-                except (OSError, Uncacheable):
                     continue
-        for first, second in twins:
-            self._drop_twin(out, first, second, warn)
-        if index is not None:
-            gone = (rows.keys() - {full[root:] for _, _, full in listing.files}
-                    if present < len(rows) else set())
-            if fresh or gone:
-                index.update(fresh, gone)
-            index.close()
-        return [out[rel] for _, _, full in listing.files if (rel := full[root:]) in out]
+            out.append((rel, summary))
+        dropped = {old for paths in twins if (old := self._twin_to_drop(paths, warn))}
+        out = [(rel, s) for rel, s in out if rel not in dropped]
+        out.sort(key=lambda row: row[0].rsplit("/", 2)[1:])
+        return out
 
-    def _drop_twin(self, out: dict[str, Request], first: str, second: str,
-                   warn: Warn | None) -> None:
-        """Two files with one ID: an interrupted redirect shows only its new copy."""
-        pair = interrupted_redirect([self.root / first, self.root / second])
+    def _reread(self, index: Index, rel: str) -> Fresh:
+        """Parse one file again and replace its row."""
+        path = self.root / rel
+        try:
+            key = key_of(os.stat(path))
+        except OSError as exc:
+            return Fresh(rel, (0, 0, 0, 0), None, "", f"skipped {rel}: {exc.strerror}")
+        fresh = parse_one((rel, str(path), key))
+        index.update([fresh], (), racy_after=index.now_ns())
+        return fresh
+
+    @_mended
+    def requests(self, paths: list[str], warn: Warn | None = None) -> list[Request]:
+        """The requests of these files (paths from `summaries`), from their rows; the files
+        of rows without a parsed request (after a quick look: `quick_summary`) or that do
+        not decode are parsed (across cores when there are many) and their rows replaced."""
+        warn = warn or self.warn
+        index = self._index_state
+        if index is None:
+            rows = self._memory_rows(None)
+            bodies = {p: rows[p].body for p in paths if p in rows}
+        else:
+            bodies = dict(index.bodies(paths))
+        found: dict[str, Request] = {}
+        redo: list[tuple[str, str, Key]] = []
+        for rel in paths:
+            path = self.root / rel
+            try:
+                found[rel] = decode(bodies.get(rel), path)
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
+                    RecursionError):
+                try:
+                    redo.append((rel, str(path), key_of(os.stat(path))))
+                except OSError:
+                    continue
+        if redo:
+            fresh = list(in_parallel(parse_one, redo))
+            if index is not None:
+                index.update(fresh, (), racy_after=index.now_ns())
+            for f in fresh:
+                path = self.root / f.path
+                try:
+                    if f.problem is not None:
+                        if warn is not None:
+                            warn(f.problem)
+                    elif f.body:
+                        found[f.path] = decode(f.body, path)
+                    else:
+                        found[f.path] = load_request(path)  # a request JSON cannot hold
+                except ValidationError as exc:
+                    if warn is not None:
+                        warn(f"skipped {exc.format()}")
+                except OSError:
+                    continue
+        return [found[rel] for rel in paths if rel in found]
+
+    def load_all(self, warn: Warn | None = None,
+                 progress: Callable[[], None] | None = None,
+                 where: Callable[[Summary], bool] | None = None,
+                 statuses: Collection[str] | None = None,
+                 providers: Collection[str] | None = None) -> list[Request]:
+        """Every readable request (those whose `Summary` passes `where`, and of these
+        statuses and providers, when given), in the store's order; a broken file is skipped
+        with a one-line warning. `progress` (optional) is called once per file parsed.
+        Only the requests kept are decoded from the index."""
+        rows = self.summaries(warn, progress, statuses, providers)
+        return self.requests([rel for rel, s in rows if where is None or where(s)], warn)
+
+    def _twin_to_drop(self, paths: list[str], warn: Warn | None) -> str | None:
+        """Two files with one ID: an interrupted redirect shows only its new copy (the old
+        one is returned, to drop); anything else is shown, with a warning."""
+        pair = (interrupted_redirect([self.root / p for p in paths]) if len(paths) == 2
+                else None)
         if pair is None:
             if warn is not None:
-                warn(f"{first} and {second} hold the same request ID; 'icsvc check' "
+                warn(f"{' and '.join(paths)} hold the same request ID; 'icsvc check' "
                      "reports it")
-            return
-        out.pop(self.rel(pair[1]), None)
+            return None
         if warn is not None:
             warn(f"{self.rel(pair[1])}: an interrupted redirect left this old copy of "
                  f"{pair[0].stem}; the next command that changes a request removes it")
+        return self.rel(pair[1])
+
+    def _memory_rows(self, progress: Callable[[], None] | None) -> dict[str, Fresh]:
+        """Every file parsed, when there is no index (a read-only store, say)."""
+        if self._memory is None:
+            root = len(str(self.root)) + 1
+            listing = self.listing()
+            rows = {full[root:]: Fresh(full[root:], (0, 0, 0, 0), None, "",
+                                       f"skipped {full[root:]}: {problem}")
+                    for full, problem in listing.skipped}
+            items = [(full[root:], full, (0, 0, 0, 0)) for _, _, full in listing.files]
+            rows.update((f.path, f) for f in parse_many(items, progress))
+            self._memory = rows
+        return self._memory
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -410,12 +573,16 @@ class Store:
         try:
             self._lock_depth = 1
             self._listing = None
+            self._index_depth = 0  # others may have written before we held the lock
+            self._memory = None
             self._set_holder(folder, command)
             self._repair()
             yield
         finally:
             self._lock_depth = 0
             self._listing = None
+            self._index_depth = 0
+            self._memory = None
             lock.release()
 
     def _holder(self, folder: Path) -> str:
@@ -438,8 +605,8 @@ class Store:
         the pass over file names a command makes anyway), and a request in two folders
         because a redirect stopped halfway (named by the redirect's journal, so no pass
         over every file is needed to find it)."""
-        listing = self.listing()
-        for temp in listing.temps:
+        temps = self._temps()
+        for temp in temps:
             try:
                 os.unlink(temp)
             except OSError:
@@ -451,8 +618,9 @@ class Store:
             if pair is not None:
                 self._finish_redirect(*pair)
             (self.root / DERIVED_DIR / MOVING_FILE).unlink(missing_ok=True)
-        if listing.temps or moved is not None:
+        if temps or moved is not None:
             self._listing = None
+            self._index_depth = 0
 
     def _journal_entry(self) -> tuple[Path, Path] | None:
         """(new, old) file of the redirect the journal names, when it names two request
@@ -517,12 +685,57 @@ class Store:
                   and os.path.abspath(source) != os.path.abspath(path))
         if moving and source is not None:
             self._write_journal(path, source)  # so a kill between the two steps is finished
+        folders = {p.parent for p in (path, source) if p is not None}
+        before = {f: _folder_key_of(f) for f in folders}
         yamlio.write_atomic(path, yamlio.dump_preserving(old_text, request.to_dict()))
         if moving and source is not None:
             yamlio.remove_durably(source)
             (self.root / DERIVED_DIR / MOVING_FILE).unlink(missing_ok=True)
         request.path = path
+        self._index_write(path, source if moving else None, before)
         return path
+
+    @_mended
+    def finals(self, paths: list[str], stamp: str) -> dict[str, str]:
+        """What the index keeps of these closed requests' figures (see `Index.finals`)."""
+        index = self._index(full=False)
+        return index.finals(paths, stamp) if index is not None else {}
+
+    @_mended
+    def set_finals(self, finals: dict[str, str], stamp: str) -> None:
+        index = self._index(full=False)
+        if index is not None:
+            index.set_finals(finals, stamp)
+
+    @_mended
+    def _index_write(self, path: Path, removed: Path | None,
+                     before: dict[Path, Key | None]) -> None:
+        """One write, one row: the file just written is read back into its row (and a
+        redirect's old file forgotten). A folder whose key was the recorded one before the
+        write records its new key, so the next command does not look through it again."""
+        if not self._index_opened:
+            self._index_opened = True
+            self._index_state = self._open_index(None)
+        index = self._index_state
+        if index is None:
+            return
+        rel = self.rel(path)
+        try:
+            fresh = parse_one((rel, str(path), key_of(os.stat(path))))
+        except OSError:
+            return
+        recorded = index.folders()
+        folders = {}
+        for folder, key in before.items():
+            rec = recorded.get(folder.name)
+            after = _folder_key_of(folder)
+            if rec is not None and key is not None and rec.key == key and after is not None:
+                folders[folder.name] = Folder(after, "", rec.temps)
+        # a folder's key is taken just after the write, so it always looks "racy"; trusting
+        # it leaves one gap: a file another program adds to that folder in the same clock
+        # tick is seen by the next listing (which does not use folder keys), not by `show`
+        index.update([fresh], [self.rel(removed)] if removed is not None else [], folders,
+                     racy_after=index.now_ns(), own_folders=True)
 
     # -- derived data ------------------------------------------------------------------------
 
@@ -562,6 +775,67 @@ class Store:
                                f"from a commit: git rm -r --cached {DERIVED_DIR})")
             self._derived_problem = problem
         return self._derived_problem or None
+
+    def _drop_index(self) -> None:
+        """Delete a damaged index; the next use makes a new one, or, when the new one is
+        damaged too, reads the files."""
+        index = self._index_state
+        self._index_depth = 0
+        self._memory = None
+        if index is None:
+            return
+        index.close()
+        self._index_state = None
+        self._index_opened = self._index_dropped  # a second time: no index at all
+        self._index_dropped = True
+        discard(index.folder / INDEX_FILE)
+        self._warn(f"{DERIVED_DIR}/{INDEX_FILE} was damaged: rebuilt from the files")
+
+    def _index(self, full: bool, warn: Warn | None = None,
+               progress: Callable[[], None] | None = None) -> Index | None:
+        """The index, opened once per command and brought up to date (`refresh`): every
+        file's key for a listing (`full`), the folders' keys otherwise. None: no index can
+        be used here (read files instead)."""
+        if not self._index_opened:
+            self._index_opened = True
+            self._index_state = self._open_index(warn or self.warn)
+        index = self._index_state
+        depth = 2 if full else 1
+        if index is not None and self._index_depth < depth:
+            outcome = (refresh_listing(index, self.root, self.requests_dir,
+                                       self._entry_problem, progress) if full else
+                       refresh(index, self.root, self.requests_dir, False, self._entry_problem))
+            self._top_skipped = outcome.skipped
+            self._index_depth = depth
+        return index
+
+    @_mended
+    def _temps(self) -> list[str]:
+        """Temp files killed writes left: looked for in the folders that changed since the
+        index last looked, or held some then (in every folder without an index)."""
+        if not self._index_opened:
+            self._index_opened = True
+            self._index_state = self._open_index(None)
+        index = self._index_state
+        if index is None:
+            return self.listing().temps
+        recorded = index.folders()
+        out: list[str] = []
+        try:
+            names = sorted(os.listdir(self.requests_dir))
+        except OSError:
+            return out
+        for name in names:
+            base = self.requests_dir / name
+            rec = recorded.get(name)
+            if rec is not None and rec.temps == 0 and rec.key == _folder_key_of(base):
+                continue
+            try:
+                with os.scandir(base) as it:
+                    out.extend(e.path for e in it if yamlio.is_temp_name(e.name))
+            except OSError:
+                continue
+        return out
 
     def _open_index(self, warn: Warn | None) -> Index | None:
         """The index, when `.icsvc/` may hold one; None means: parse every file."""
@@ -642,3 +916,19 @@ def lock_timeout() -> float:
         raise UsageError(f"ICSVC_LOCK_TIMEOUT: {raw!r} is not a number of seconds "
                          "(accepted: 0 to 3600)")
     return value
+
+
+def _folder_key_of(folder: Path) -> Key | None:
+    try:
+        st = os.lstat(folder)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, 0, st.st_ino)
+
+
+def _twins(rows: list[tuple[str, Summary]]) -> list[list[str]]:
+    """The paths of each request ID held by more than one file."""
+    by_id: dict[str, list[str]] = {}
+    for rel, summary in rows:
+        by_id.setdefault(summary.id, []).append(rel)
+    return [sorted(paths) for paths in by_id.values() if len(paths) > 1]

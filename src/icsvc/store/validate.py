@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from icsvc.errors import ValidationError
 from icsvc.store import ids, yamlio
 from icsvc.store.catalogue import Catalogue
 from icsvc.store.model import Request, load_request
+from icsvc.store.refresh import in_parallel
 from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, Store, interrupted_redirect
 from icsvc.workflow import history
 from icsvc.workflow.history import words
@@ -60,37 +62,88 @@ def conflict_marker_line(path: Path) -> int | None:
     return None
 
 
-def check_store(store: Store, progress: Callable[[], None] | None = None) -> list[Problem]:
-    """Every problem in the store; `progress` (optional) is called once per request file."""
+def check_store(store: Store, progress: Callable[[], None] | None = None,
+                only: set[str] | None = None) -> list[Problem]:
+    """Every problem in the store; `progress` (optional) is called once per request file.
+    `only`: check only these request files (paths from the store's root; a pull request's
+    changes), each against every other for duplicate IDs by file name."""
     problems: list[Problem] = []
     try:
         cat = store.catalogue
     except ValidationError as exc:
         return [_from_error(store, exc)]
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
-    for path in store.request_files():
-        if progress is not None:
-            progress()
-        rel = store.rel(path)
-        try:
-            request = load_request(path)
-        except ValidationError as exc:
-            markers = conflict_marker_line(path)
-            problems.append(_from_error(store, exc) if markers is None else Problem(
-                rel, markers, CONFLICT_MARKERS_MESSAGE))
-            continue
-        problems.extend(_check_request(store, path, rel, request, cat))
-        if request.id in seen:
-            first, created = seen[request.id]
-            same = created == request.history[0].to_dict()
-            problems.append(duplicate_problem(store, path, request.id, first, same))
-        else:
-            seen[request.id] = (rel, request.history[0].to_dict())
+    global _JOB
+    _JOB = (store, cat)  # what the (forked) workers of in_parallel read
+    try:
+        every = [full for _, _, full in store.listing().files]
+        root = len(str(store.root)) + 1
+        files = every if only is None else [f for f in every if f[root:] in only]
+        stems: dict[str, list[str]] = {}
+        if only is not None:
+            for full in every:
+                stem = os.path.basename(full).rsplit(".", 1)[0].upper()
+                stems.setdefault(stem, []).append(full)
+        results = in_parallel(_file_problems, files, progress)
+        for full, (found, rid, created) in zip(files, results, strict=True):
+            problems.extend(found)
+            if rid is None or created is None:
+                continue
+            path = Path(full)
+            if only is not None:
+                problems.extend(_twins_elsewhere(store, path, rid, created,
+                                                 stems.get(rid, [])))
+            elif rid in seen:
+                first, made = seen[rid]
+                problems.append(duplicate_problem(store, path, rid, first, made == created))
+            else:
+                seen[rid] = (store.rel(path), created)
+    finally:
+        _JOB = None
     for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
         problems.append(Problem(store.rel(path), 1,
                                 "request files belong in requests/<provider>/<ID>.yaml"))
     problems.extend(store_file_problems(store))
     return problems
+
+
+def _twins_elsewhere(store: Store, path: Path, rid: str, created: dict[str, Any],
+                     named: list[str]) -> list[Problem]:
+    """A checked file's ID held by another file (found by file name, as every file not
+    checked was valid: named after its ID); `named`: the files named after that ID."""
+    out = []
+    for other in named:
+        other_path = Path(other)
+        if other_path == path:
+            continue
+        try:
+            twin = load_request(other_path)
+        except ValidationError:
+            continue
+        first, second = sorted((store.rel(other_path), store.rel(path)))
+        same = twin.history[0].to_dict() == created
+        out.append(duplicate_problem(store, store.root / second, rid, first, same))
+    return out
+
+
+_JOB: tuple[Store, Catalogue] | None = None
+"""The store and catalogue `check_store` is checking, for `_file_problems` in workers."""
+
+
+def _file_problems(full: str) -> tuple[list[Problem], str | None, dict[str, Any] | None]:
+    """One request file's problems, its ID and its creation entry (None when unreadable)."""
+    assert _JOB is not None
+    store, cat = _JOB
+    path = Path(full)
+    rel = store.rel(path)
+    try:
+        request = load_request(path)
+    except ValidationError as exc:
+        markers = conflict_marker_line(path)
+        return [_from_error(store, exc) if markers is None else Problem(
+            rel, markers, CONFLICT_MARKERS_MESSAGE)], None, None
+    return (_check_request(store, path, rel, request, cat), request.id,
+            request.history[0].to_dict())
 
 
 def duplicate_problem(store: Store, path: Path, rid: str, first: str, same: bool) -> Problem:

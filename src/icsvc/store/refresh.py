@@ -1,0 +1,479 @@
+"""Keeping the index in step with the request files before a command answers.
+
+Two depths, by what the command needs:
+- `full` (listings, reports): one `scandir` and one `stat` per file, compared folder by
+  folder with a digest of the keys the index holds; only folders whose digest changed are
+  compared row by row, and only changed files are parsed (in parallel across cores when
+  there are many, as in a fresh clone).
+- otherwise (commands about one request): only folders whose own key changed (a file added,
+  removed or renamed: what git, icsvc and most editors do) are looked at; the command
+  checks the key of each file it reads (`Store.load`).
+Both see every change before the command answers, except one: a file edited in place (not
+renamed) is seen by the next listing, or by a command that reads that very file; a command
+about one request does not see that another file was edited in place to name it
+(`show`'s "waits for" line).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat as stat_module
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from icsvc.errors import ValidationError
+from icsvc.store import ids, yamlio
+from icsvc.store.catalogue import PRIORITIES
+from icsvc.store.index import (
+    NEVER,
+    Folder,
+    Fresh,
+    Index,
+    IndexBusy,
+    Key,
+    Summary,
+    Uncacheable,
+    digest,
+    encode,
+    key_of,
+    summarize,
+)
+from icsvc.store.model import REQUEST_KEYS
+from icsvc.workflow.lifecycle import OPEN, STATUSES
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+PARALLEL_FROM = 2000
+"""Files to parse before it pays to start worker processes (about 0.1 s)."""
+BATCH = 5000
+"""Rows written per transaction while parsing many files (bounds memory)."""
+
+
+@dataclass
+class Scan:
+    """One folder's entries, from one `scandir` (keys from one `stat` each)."""
+
+    files: list[tuple[str, str, Key]] = field(default_factory=list)
+    """(name, full path, key) of each request file, sorted by name."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(full path, why) of entries that are not request files icsvc may read."""
+    temps: list[str] = field(default_factory=list)
+    """Temp files (`.<name>.<random>.tmp`) a killed write left."""
+
+
+def scan_folder(base: str, entry_problem: Callable[[os.DirEntry[str]], str | None],
+                with_keys: bool = True) -> Scan:
+    scan = Scan()
+    with os.scandir(base) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for e in entries:
+        name = e.name
+        if name.startswith("."):
+            if yamlio.is_temp_name(name):
+                scan.temps.append(e.path)
+            continue
+        if not name.endswith((".yaml", ".yml")):
+            continue
+        try:
+            if e.is_file(follow_symlinks=False):
+                scan.files.append((name, e.path, key_of(e.stat(follow_symlinks=False))
+                                   if with_keys else (0, 0, 0, 0)))
+                continue
+            problem = entry_problem(e)
+            if problem is None:
+                scan.files.append((name, e.path, key_of(os.stat(e.path))
+                                   if with_keys else (0, 0, 0, 0)))
+            else:
+                scan.skipped.append((e.path, problem))
+        except OSError as exc:
+            scan.skipped.append((e.path, f"cannot read: {exc.strerror}"))
+    return scan
+
+
+def parse_one(item: tuple[str, str, Key]) -> Fresh:
+    """A file's row: its summary and JSON form, or the warning that skips it."""
+    from icsvc.store.model import load_request
+
+    rel, full, key = item
+    try:
+        request = load_request(Path(full))
+    except ValidationError as exc:
+        return Fresh(rel, key, None, "", f"skipped {exc.format()}")
+    except OSError as exc:
+        return Fresh(rel, key, None, "", f"skipped {rel}: {exc.strerror}")
+    try:
+        body = encode(request)
+    except Uncacheable:
+        body = ""  # read from the file each time
+    return Fresh(rel, key, summarize(request), body, None)
+
+
+def parse_many(items: list[tuple[str, str, Key]], progress: Callable[[], None] | None
+               ) -> Iterator[Fresh]:
+    """Rows for these files, parsed across cores when there are many (a fresh clone: YAML
+    parsing is the cold start's cost); in order, streamed (memory stays bounded)."""
+    return in_parallel(quick_one if len(items) >= PARALLEL_FROM else parse_one, items,
+                       progress)
+
+
+def in_parallel(work: Callable[[_Item], _Result], items: list[_Item],
+                progress: Callable[[], None] | None = None) -> Iterator[_Result]:
+    """`work` on each item, in worker processes (one per core) when there are enough items
+    to pay for starting them; results in order, streamed (memory stays bounded).
+
+    The workers are forked: they start with what this process has imported and built
+    (the catalogue, say), so `work` may read module-level state set before the call."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_FROM or workers < 2:
+        for item in items:
+            if progress is not None:
+                progress()
+            yield work(item)
+        return
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for result in pool.imap(work, items, chunksize=64):
+            if progress is not None:
+                progress()
+            yield result
+
+
+@dataclass
+class Outcome:
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(full path, why) of entries no command reads (found by this refresh's scans)."""
+    folders: list[str] = field(default_factory=list)
+    """Every provider folder, sorted."""
+
+
+def refresh(index: Index, root: Path, requests_dir: Path, full: bool,
+            entry_problem: Callable[[os.DirEntry[str]], str | None],
+            progress: Callable[[], None] | None = None) -> Outcome:
+    """Bring the index in step with the files (see the module's docstring). Entries no
+    command reads (a FIFO, a symlink out of the store) get a row holding their warning."""
+    out = Outcome()
+    top = str(requests_dir)
+    start = len(str(root)) + 1
+    recorded = index.folders()
+    names: list[str] = []
+    try:
+        with os.scandir(top) as it:
+            for e in sorted(it, key=lambda e: e.name):
+                if e.name.startswith("."):
+                    continue
+                if e.is_dir(follow_symlinks=False):
+                    names.append(e.name)
+                elif e.is_symlink() and e.is_dir():
+                    out.skipped.append((e.path, "a symlink where a provider folder should "
+                                                "be (provider folders must be real folders)"))
+    except OSError:
+        names = []
+    out.folders = names
+    gone_folders = [n for n in recorded if n not in names]
+    changed: dict[str, Folder] = {}
+    to_parse: list[tuple[str, str, Key]] = []
+    direct: list[Fresh] = []
+    gone: list[str] = [p for n in gone_folders for p in index.paths(f"{top[start:]}/{n}")]
+    for name in names:
+        base = os.path.join(top, name)
+        rel_folder = base[start:]
+        try:
+            dkey = _folder_key(os.lstat(base))
+        except OSError:
+            continue
+        rec = recorded.get(name)
+        if not full and rec is not None and rec.key == dkey:
+            continue
+        try:
+            scan = scan_folder(base, entry_problem)
+        except OSError as exc:
+            out.skipped.append((base, f"cannot read: {exc.strerror}"))
+            continue
+        dg = digest([(n, k) for n, _, k in scan.files]
+                    + [(os.path.basename(p) + "\0" + why, (0, 0, 0, 0))
+                       for p, why in scan.skipped])
+        if rec is not None and rec.digest == dg:
+            if rec.key != dkey or rec.temps != len(scan.temps):
+                changed[name] = Folder(dkey, dg, len(scan.temps))
+            continue
+        keys = index.keys(rel_folder)
+        present = set()
+        for _, full_path, key in scan.files:
+            rel = full_path[start:]
+            present.add(rel)
+            if keys.get(rel) != key:
+                to_parse.append((rel, full_path, key))
+        for full_path, why in scan.skipped:
+            rel = full_path[start:]
+            present.add(rel)
+            direct.append(Fresh(rel, (NEVER, 0, 0, 0), None, "", f"skipped {rel}: {why}"))
+        gone.extend(p for p in keys if p not in present)
+        changed[name] = Folder(dkey, dg, len(scan.temps))
+    if not (changed or to_parse or gone or gone_folders or direct):
+        return out
+    batch: list[Fresh] = direct
+    parsed_in: dict[str, int] = {}
+    """folder -> the latest change time of a file parsed in it"""
+    for fresh in parse_many(to_parse, progress):
+        batch.append(fresh)
+        folder = fresh.path.rsplit("/", 2)[1]
+        parsed_in[folder] = max(parsed_in.get(folder, 0), fresh.key[1])
+        if len(batch) >= BATCH:
+            _written(index.update(batch, (), racy_after=index.now_ns()))
+            batch = []
+    now = index.now_ns()
+    for name, latest in parsed_in.items():
+        if name in changed and (now is None or latest >= now):
+            f = changed[name]  # a racy file: compare this folder's rows next time
+            changed[name] = Folder(f.key, "", f.temps)
+    _written(index.update(batch, gone, changed, gone_folders, racy_after=now))
+    return out
+
+
+def _folder_key(st: os.stat_result) -> Key:
+    return (st.st_mtime_ns, st.st_ctime_ns, 0, st.st_ino)
+
+
+def refresh_listing(index: Index, root: Path, requests_dir: Path,
+                    entry_problem: Callable[[os.DirEntry[str]], str | None],
+                    progress: Callable[[], None] | None = None) -> Outcome:
+    """Bring every row up to date for a listing: through git when the store is in a git
+    work tree and the index knows the commit of git's last look (`_through_git`), else by
+    looking at every file (`refresh`), after which git's next look can start."""
+    import json
+
+    from icsvc.git import gitutil
+
+    recorded = index.meta("head")
+    before: dict[str, Key] = {}
+    noted: set[str] = set()
+    if recorded:
+        try:
+            noted = set(json.loads(index.meta("gone") or "[]"))
+        except ValueError:
+            recorded = ""
+        before = index.rechecks()  # read before git looks: only these can be confirmed
+    state = gitutil.work_tree_state(root, requests_dir.name)
+    if state is not None and recorded:
+        outcome = _through_git(index, root, requests_dir, state, recorded, before, noted,
+                               entry_problem, progress)
+        if outcome is not None:
+            return outcome
+    outcome = refresh(index, root, requests_dir, True, entry_problem, progress)
+    if state is not None:
+        # every row is checked by git's next look: a row is trusted without looking at its
+        # file only once git said the file is as committed and its key had not changed
+        index.set_meta({"head": state[0], "gone": "[]"}, recheck_all=True)
+    return outcome
+
+
+def _through_git(index: Index, root: Path, requests_dir: Path, state: tuple[str, set[str]],
+                 recorded: str, before: dict[str, Key], noted: set[str],
+                 entry_problem: Callable[[os.DirEntry[str]], str | None],
+                 progress: Callable[[], None] | None) -> Outcome | None:
+    """The rows' files that may have changed since git's last look (at commit `recorded`),
+    found without looking at the others: files that differ between that commit and HEAD;
+    files that differ from HEAD now (`git status`); rows written since (by icsvc, or by a
+    command that looked at folders: `before`, read before git looked) and files forgotten
+    since (`noted`). Each is checked by its key and parsed if it changed. A row git says is
+    as committed, whose key is unchanged since before git looked, is confirmed: later
+    looks trust it until git names it. None when git cannot tell (then every file is
+    looked at)."""
+    from icsvc.git import gitutil
+
+    folder = requests_dir.name
+    head, dirty_top = state
+    changed_top = (gitutil.tree_changes(root, recorded, head, folder) if recorded != head
+                   else set())
+    if changed_top is None:
+        return None
+    prefix = _repo_prefix(root)
+    if prefix is None:
+        return None
+    dirty = {p[len(prefix):] for p in dirty_top if p.startswith(prefix)}
+    candidates = {p[len(prefix):] for p in changed_top if p.startswith(prefix)} | dirty
+    rows = dict(before)
+    rows.update(index.keys_of((candidates | noted) - before.keys()))
+    candidates |= noted | rows.keys()
+    out = Outcome()
+    out.skipped = _top_level_skipped(requests_dir)
+    to_parse: list[tuple[str, str, Key]] = []
+    direct: list[Fresh] = []
+    gone: list[str] = []
+    confirmed: list[str] = []
+    for rel in sorted(candidates):
+        parts = rel.split("/")
+        if (len(parts) != 3 or parts[0] != folder or parts[1].startswith(".")
+                or parts[2].startswith(".") or not parts[2].endswith((".yaml", ".yml"))):
+            if rel in rows:
+                gone.append(rel)
+            continue
+        full = os.path.join(str(root), rel)
+        try:
+            st = os.lstat(full)
+        except OSError:
+            if rel in rows:
+                gone.append(rel)
+            continue
+        problem = None
+        plain = stat_module.S_ISREG(st.st_mode)
+        if not plain:
+            problem = _path_problem(full, st, entry_problem)
+            if problem is None:
+                st = os.stat(full)
+        if problem is not None:
+            direct.append(Fresh(rel, (NEVER, 0, 0, 0), None, "", f"skipped {rel}: {problem}"))
+            continue
+        key = key_of(st)
+        if rows.get(rel) != key:
+            to_parse.append((rel, full, key))
+        elif plain and rel not in dirty and before.get(rel) == key:
+            confirmed.append(rel)  # (a symlink's target may change where git does not look)
+    if to_parse or gone or direct:
+        batch = direct
+        for fresh in parse_many(to_parse, progress):
+            batch.append(fresh)
+            if len(batch) >= BATCH:
+                _written(index.update(batch, (), racy_after=index.now_ns(), from_git=True))
+                batch = []
+        _written(index.update(batch, gone, racy_after=index.now_ns(), from_git=True))
+    index.set_meta({"head": head, "gone": "[]"}, confirmed=confirmed)
+    return out
+
+
+def _written(done: bool) -> None:
+    """Rows a refresh could not write leave the index behind the files: the command must
+    not answer from it (and git's next look must start from the same commit)."""
+    if not done:
+        raise IndexBusy("the index could not be written")
+
+
+def _repo_prefix(root: Path) -> str | None:
+    """Where `root` is in its git work tree, as a path prefix ("" at the top), found as git
+    finds its repository: the nearest folder upwards holding `.git`."""
+    for folder in (root, *root.parents):
+        if os.path.lexists(folder / ".git"):
+            rel = root.relative_to(folder).as_posix()
+            return "" if rel == "." else rel + "/"
+    return None
+
+
+def _path_problem(full: str, st: os.stat_result,
+                  entry_problem: Callable[[os.DirEntry[str]], str | None]) -> str | None:
+    """Why an entry that is not a regular file cannot be read (as `entry_problem`)."""
+    folder, name = os.path.split(full)
+    try:
+        with os.scandir(folder) as it:
+            for e in it:
+                if e.name == name:
+                    return entry_problem(e)
+    except OSError as exc:
+        return f"cannot read: {exc.strerror}"
+    return "cannot read: it is gone"
+
+
+def _top_level_skipped(requests_dir: Path) -> list[tuple[str, str]]:
+    out = []
+    try:
+        with os.scandir(requests_dir) as it:
+            for e in sorted(it, key=lambda e: e.name):
+                if not e.name.startswith(".") and e.is_symlink() and e.is_dir():
+                    out.append((e.path, "a symlink where a provider folder should be "
+                                        "(provider folders must be real folders)"))
+    except OSError:
+        pass
+    return out
+
+
+# -- the cold start: a quick look at files icsvc wrote -----------------------------------------
+
+_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?[+-]\d\d:\d\d")
+_WORD = re.compile(r"[a-z][a-z0-9_-]*")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+_REQUIRED = ("id", "title", "provider", "service", "status", "priority",
+             "requested_priority", "customer", "created_at", "targets", "history")
+
+
+def quick_summary(text: str) -> Summary | None:
+    """The summary of a request file as icsvc writes it (block style, plain values), read
+    from its lines without YAML: about 20 times faster than parsing it, for the first
+    listing after a clone, which needs the summary of every file but the whole of only
+    the files it shows. None for anything that is not plainly such a file (a comment, a
+    quoted or flow value, a tab, a value YAML would read as another type): that file is
+    parsed instead. The whole file is parsed, and checked, when a command reads it."""
+    if "\t" in text or "\r" in text or "\x00" in text:
+        return None
+    top: dict[str, str] = {}
+    customer: dict[str, str] = {}
+    times: list[str] = []
+    blocks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        if not line:
+            continue
+        first = line[0]
+        if first == " ":
+            if current == "customer" and line[2] != " ":
+                key, sep, value = line[2:].partition(": ")
+                if not sep or key not in ("email", "department") or key in customer:
+                    return None
+                customer[key] = value
+            continue
+        if first == "-":
+            if current == "history" and line.startswith("- at: "):
+                times.append(line[6:])
+            elif current == "blocks" and line.startswith("- "):
+                blocks.append(line[2:])
+            else:
+                return None
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or key in top or key not in REQUEST_KEYS or (value and value[0] != " "):
+            return None
+        value = value[1:]
+        if value[:1] in ("'", '"', "[", "{", "&", "*", "!", "%", "@", "`") and not (
+                key == "blocks" and value == "[]"):
+            return None
+        top[key] = value
+        current = key
+    if any(k not in top for k in _REQUIRED) or top["customer"] or top["history"]:
+        return None
+    rid, provider, service = top["id"], top["provider"], top["service"]
+    status, priority = top["status"], top["priority"]
+    email, department = customer.get("email", ""), customer.get("department", "")
+    if (not ids.is_valid(rid) or rid.isdigit() or status not in STATUSES
+            or priority not in PRIORITIES or not _EMAIL.fullmatch(email)
+            or top.get("blocks", "") not in ("", "[]") or not times
+            or not all(ids.is_valid(b) and not b.isdigit() for b in blocks)):
+        return None
+    for name in (provider, service, department):
+        if not _WORD.fullmatch(name) or name in _YAML_WORDS:
+            return None
+    if not all(_ISO.fullmatch(t) for t in (top["created_at"], *times)):
+        return None
+    return Summary(rid, provider, status, priority, department,
+                   datetime.fromisoformat(top["created_at"]).timestamp(),
+                   max(datetime.fromisoformat(t).timestamp() for t in times), email,
+                   tuple(blocks), service)
+
+
+def quick_one(item: tuple[str, str, Key]) -> Fresh:
+    """A file's row from a quick look (`quick_summary`), without its parsed request, for
+    a closed request; anything else is parsed (`parse_one`)."""
+    from icsvc.store.schema import read_store_file
+
+    rel, full, key = item
+    try:
+        summary = quick_summary(read_store_file(Path(full)))
+    except (ValidationError, OSError, ValueError, OverflowError):
+        summary = None
+    if summary is None or summary.status in OPEN:
+        return parse_one(item)
+    return Fresh(rel, key, summary, "", None)

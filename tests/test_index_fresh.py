@@ -1,0 +1,420 @@
+"""The index is never stale: whatever changes the files behind its back (icsvc, git checkout,
+merge, an editor writing in place with the size and modification time kept, deletes,
+renames, a damaged index), the next command answers from the files as they are."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import Store, make_store
+from icsvc.store.index import INDEX_FILE
+
+PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
+        "--info", "order_number=1", "--info", "part_number=2"]
+PROVIDER = "ana@example.com"
+
+
+def listing(store: Store, *args: str) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = store.ok("list", "--all", "-f", "json", *args).json()
+    return data
+
+
+def table(store: Store) -> str:
+    return store.ok("list", "--all", "-f", "csv").out
+
+
+def fresh(store: Store, *args: str) -> list[dict[str, Any]]:
+    """The listing from a fresh parse of every file (no index)."""
+    saved = store.root.parent / "saved-derived"
+    shutil.move(store.root / ".icsvc", saved)
+    try:
+        return listing(store, *args)
+    finally:
+        shutil.rmtree(store.root / ".icsvc", ignore_errors=True)
+        shutil.move(saved, store.root / ".icsvc")
+
+
+def settle(store: Store, committed: bool = True) -> None:
+    """List twice: the index is built, then git's look confirms the rows of committed files
+    (later listings trust them without looking at their files)."""
+    listing(store)
+    listing(store)
+    if not committed:
+        return
+    with closing(sqlite3.connect(store.root / ".icsvc" / INDEX_FILE)) as conn:
+        assert conn.execute("SELECT count(*) FROM files WHERE recheck != 0").fetchone()[0] == 0
+
+
+def commit(store: Store, message: str = "requests") -> None:
+    store.git("add", "-A")
+    store.git("commit", "-q", "--allow-empty", "-m", message)
+
+
+def edit_in_place(path: Path, old: str, new: str) -> None:
+    """Rewrite a file in place (same inode), keeping its size and modification time."""
+    assert len(old) == len(new)
+    st = path.stat()
+    text = path.read_text()
+    assert old in text
+    with open(path, "r+") as f:
+        f.write(text.replace(old, new, 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (st.st_size, st.st_mtime_ns,
+                                                               st.st_ino)
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["committed", "uncommitted"])
+def test_an_edit_in_place_keeping_size_and_mtime_is_seen(store: Store, committed: bool) -> None:
+    a, b = store.new(*PART), store.new(*PART)
+    if committed:
+        commit(store)
+    settle(store, committed)
+    edit_in_place(store.request_file(a), "title: T\n", "title: X\n")
+    assert {d["id"]: d["title"] for d in listing(store)} == {a: "X", b: "T"}
+    assert store.ok("show", a, "-f", "json").json()["title"] == "X"
+    edit_in_place(store.request_file(a), "title: X\n", "title: Y\n")
+    assert store.ok("show", a, "-f", "json").json()["title"] == "Y"  # show first this time
+    assert listing(store) == fresh(store)
+
+
+def test_icsvc_writes_are_seen_and_touch_one_row(store: Store) -> None:
+    ids = [store.new(*PART) for _ in range(3)]
+    commit(store)
+    settle(store)
+    index = store.root / ".icsvc" / INDEX_FILE
+    with closing(sqlite3.connect(index)) as conn:
+        before = dict(conn.execute("SELECT path, body FROM files"))
+    store.ok("triage", ids[1], "--ack", actor=PROVIDER)
+    with closing(sqlite3.connect(index)) as conn:
+        after = dict(conn.execute("SELECT path, body FROM files"))
+    assert [p for p in before if before[p] != after[p]] == [
+        str(store.request_file(ids[1]).relative_to(store.root))]
+    assert {d["id"]: d["status"] for d in listing(store)}[ids[1]] == "acknowledged"
+    store.ok("triage", ids[2], "--redirect", "payroll", "--service", "part-clarification",
+             "--note", "Payroll answers this", actor=PROVIDER)
+    assert {d["id"]: d["provider"] for d in listing(store)}[ids[2]] == "payroll"
+    assert listing(store) == fresh(store)
+
+
+def test_checkout_and_merge_are_seen(store: Store) -> None:
+    a = store.new(*PART)
+    commit(store, "a")
+    settle(store)
+    store.git("checkout", "-qb", "side")
+    b = store.new(*PART)
+    store.ok("update", a, "--note", "on the side branch", actor="maria@example.com")
+    commit(store, "side")
+    settle(store)
+    store.git("checkout", "-q", "main")
+    assert [d["id"] for d in listing(store)] == [a]
+    assert len(store.ok("show", a, "-f", "json").json()["history"]) == 1
+    c = store.new(*PART, now="2026-11-24T11:00:00-05:00")
+    commit(store, "c")
+    settle(store)
+    store.git("merge", "-q", "--no-edit", "side")
+    assert {d["id"] for d in listing(store)} == {a, b, c}
+    assert len(store.ok("show", a, "-f", "json").json()["history"]) == 2
+    assert listing(store) == fresh(store)
+    store.git("reset", "-q", "--hard", "HEAD~1")
+    assert {d["id"] for d in listing(store)} == {a, c}
+    assert listing(store) == fresh(store)
+
+
+def test_a_revert_to_the_committed_file_is_seen(store: Store) -> None:
+    """A file edited (and read by a command), then restored by git: the row of the edit
+    must not outlive it."""
+    a = store.new(*PART)
+    commit(store)
+    settle(store)
+    path = store.request_file(a)
+    path.write_text(path.read_text().replace("title: T\n", "title: Edited\n"))
+    assert store.ok("show", a, "-f", "json").json()["title"] == "Edited"
+    assert listing(store)[0]["title"] == "Edited"
+    store.git("checkout", "--", str(path))
+    assert store.ok("show", a, "-f", "json").json()["title"] == "T"
+    assert listing(store)[0]["title"] == "T"
+
+
+def test_deleted_renamed_and_new_files_are_seen(store: Store) -> None:
+    a, b, c = (store.new(*PART) for _ in range(3))
+    commit(store)
+    settle(store)
+    store.request_file(a).unlink()
+    old = store.request_file(b)
+    elsewhere = store.root / "requests" / "payroll" / old.name
+    elsewhere.parent.mkdir(exist_ok=True)
+    old.rename(elsewhere)
+    copy = store.request_file(c).read_text().replace(c, "ZZZZ0000")
+    (store.root / "requests" / "engineering" / "ZZZZ0000.yaml").write_text(copy)
+    found = {d["id"] for d in fresh(store)}
+    assert found == {b, c, "ZZZZ0000"}
+    assert {d["id"] for d in listing(store)} == found
+    r = store.fails("show", a)
+    assert "no request" in r.err
+    store.ok("show", "ZZZZ")
+    assert listing(store) == fresh(store)
+
+
+def test_show_finds_files_added_and_removed_without_a_listing(store: Store) -> None:
+    a = store.new(*PART)
+    commit(store)
+    settle(store)
+    text = store.request_file(a).read_text().replace(a, "ZZZZ0000")
+    (store.root / "requests" / "engineering" / "ZZZZ0000.yaml").write_text(text)
+    assert store.ok("show", "zzzz", "-f", "json").json()["id"] == "ZZZZ0000"
+    store.request_file(a).unlink()
+    assert "no request" in store.fails("show", a).err
+    store.git("checkout", "--", ".")
+    assert store.ok("show", a, "-f", "json").json()["id"] == a
+
+
+def test_waits_for_comes_from_the_index(store: Store) -> None:
+    a = store.new(*PART)
+    b = store.new(*PART, "--for", a)
+    assert [w["id"] for w in store.ok("show", a, "-f", "json").json()["waits_for"]] == [b]
+    store.ok("update", b, "--status", "cancelled", actor="maria@example.com")
+    assert [w["status"] for w in store.ok("show", a, "-f", "json").json()["waits_for"]] == [
+        "cancelled"]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_a_damaged_index_file_is_rebuilt(store: Store, damage: str) -> None:
+    a, b = store.new(*PART), store.new(*PART)
+    commit(store)
+    settle(store)
+    index = store.root / ".icsvc" / INDEX_FILE
+    with closing(sqlite3.connect(index)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = index.read_bytes()
+    index.write_bytes({"truncated": data[:len(data) // 2], "garbage": b"\x00" * 4096,
+                       "empty": b""}[damage])
+    store.ok("update", a, "--note", "still here", actor="maria@example.com")
+    assert {d["id"] for d in listing(store)} == {a, b}
+    assert listing(store) == fresh(store)
+
+
+def test_outside_git_every_file_is_looked_at(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "store")
+    shutil.rmtree(store.root / ".git")
+    a = store.new(*PART)
+    listing(store)
+    listing(store)
+    edit_in_place(store.request_file(a), "title: T\n", "title: Q\n")
+    assert listing(store)[0]["title"] == "Q"
+
+
+# -- a listing from the index equals one from the files, whatever happened ------------------
+
+OPS = st.lists(st.sampled_from(["new", "ack", "cancel", "edit", "delete", "commit",
+                                "branch", "checkout", "list", "show"]),
+               min_size=3, max_size=7)
+
+
+@settings(max_examples=5, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS)
+def test_the_index_agrees_with_a_fresh_parse(tmp_path_factory: pytest.TempPathFactory,
+                                             ops: list[str]) -> None:
+    store = make_store(tmp_path_factory.mktemp("gen") / "store")
+    ids: list[str] = [store.new(*PART)]
+    branches = ["main"]
+    for n, op in enumerate(ops):
+        live = [i for i in ids if list((store.root / "requests").glob(f"*/{i}.yaml"))]
+        target = live[n % len(live)] if live else None
+        if op == "new" or target is None:
+            ids.append(store.new(*PART))
+        elif op == "ack":
+            store.icsvc("triage", target, "--ack", actor=PROVIDER)
+        elif op == "cancel":
+            store.icsvc("update", target, "--status", "cancelled", actor="maria@example.com")
+        elif op == "edit":
+            path = store.request_file(target)
+            if "title: T\n" in path.read_text():
+                edit_in_place(path, "title: T\n", f"title: {n % 10}\n")
+        elif op == "delete":
+            store.request_file(target).unlink()
+        elif op == "commit":
+            commit(store, f"step {n}")
+        elif op == "branch":
+            commit(store, f"step {n}")
+            branches.append(f"b{n}")
+            store.git("checkout", "-qb", branches[-1])
+        elif op == "checkout" and len(branches) > 1:
+            commit(store, f"step {n}")
+            store.git("checkout", "-q", branches[n % len(branches)])
+        elif op == "show":
+            store.icsvc("show", target)
+        listing(store)
+        assert listing(store) == fresh(store), ops[:n + 1]
+    assert table(store) == table_fresh(store), ops
+
+
+def table_fresh(store: Store) -> str:
+    saved = store.root.parent / "saved-derived"
+    shutil.move(store.root / ".icsvc", saved)
+    try:
+        return table(store)
+    finally:
+        shutil.rmtree(store.root / ".icsvc", ignore_errors=True)
+        shutil.move(saved, store.root / ".icsvc")
+
+
+def test_a_closed_requests_kept_row_follows_the_catalogue(store: Store) -> None:
+    """A closed request's row is kept in the index; a change of the calendars (or of icsvc)
+    makes it worked out again."""
+    rid = store.new(*PART)
+    store.ok("triage", rid, "--ack", actor=PROVIDER, now="2026-11-24T16:00:00-05:00")
+    store.ok("update", rid, "--status", "resolved", "--note", "Done", actor=PROVIDER,
+             now="2026-11-24T16:30:00-05:00")
+    store.env["ICSVC_NOW"] = "2026-11-25T10:00:00-05:00"  # listed after it was resolved
+    commit(store)
+    settle(store)
+    before = table(store)
+    assert "breached: ack" in before  # 6 working hours to acknowledge, against 4h
+    index = store.root / ".icsvc" / INDEX_FILE
+    with closing(sqlite3.connect(index)) as conn:
+        assert conn.execute("SELECT count(*) FROM files WHERE final IS NOT NULL"
+                            ).fetchone()[0] == 1
+    assert table(store) == before
+    providers = store.root / "providers.yaml"
+    providers.write_text(providers.read_text().replace('hours: "09:00-17:00"',
+                                                       'hours: "15:00-17:00"', 1))
+    after = table(store)
+    assert "breached" not in after and after == table_fresh(store)
+
+
+def test_parsing_and_checking_across_cores_give_the_same_answers(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from icsvc.store import refresh
+
+    ids = [store.new(*PART) for _ in range(5)]
+    store.request_file(ids[0]).write_text("id: [broken\n")
+    serial = (fresh(store), store.fails("check").out)
+    monkeypatch.setattr(refresh, "PARALLEL_FROM", 2)
+    shutil.rmtree(store.root / ".icsvc")
+    assert (listing(store), store.fails("check").out) == serial
+
+
+def test_a_quick_look_reads_what_a_parse_reads_or_nothing(store: Store) -> None:
+    """`quick_summary` (the cold start's look at files icsvc wrote) gives the summary a full
+    parse gives, or None; never another one."""
+    from icsvc.store.index import summarize
+    from icsvc.store.model import load_request
+    from icsvc.store.refresh import quick_summary
+
+    root = Path(__file__).resolve().parent.parent
+    a = store.new(*PART, "--details", "two\nlines: with a colon")
+    b = store.new(*PART, "--for", a, "-t", "Quoted: 'title' # not a comment")
+    store.ok("triage", a, "--ack", "--promise", "2026-12-01", actor=PROVIDER)
+    files = [*sorted((root / "requests").glob("*/*.yaml")), store.request_file(a),
+             store.request_file(b)]
+    read = 0
+    for path in files:
+        quick = quick_summary(path.read_text())
+        if quick is not None:
+            assert quick == summarize(load_request(path)), path
+            read += 1
+    assert read >= len(files) - 5  # most files icsvc writes are read quickly
+    text = store.request_file(a).read_text()
+    for odd in (text.replace("status: acknowledged", "status: acknowledged  # hm"),
+                text.replace("status: acknowledged", "status: 'acknowledged'"),
+                text + "status: new\n",  # a key twice
+                text.replace(f"id: {a}", "id: 12345678"),  # YAML reads a number
+                text.replace("  department: customer-service", "  department: no"),
+                text.replace("history:\n- at:", "history:\n- by: x\n  at:"),
+                text.replace("\n", "\r\n"), "--- " + text, "%YAML 1.1\n" + text):
+        assert quick_summary(odd) is None, odd
+
+
+def test_check_base_looks_at_what_the_branch_changes(store: Store) -> None:
+    """A pull request's check reads the files it changes (the base's were checked when
+    merged): its cost follows the change, not the store."""
+    from git_helpers import change
+    from git_helpers import commit as commit_as
+
+    a, b = store.new(*PART), store.new(*PART)
+    commit_as(store, "base", "maria@example.com")
+    store.git("checkout", "-qb", "pr")
+    change(store, a, "10:40", "maria@example.com", "note", note="Thanks")
+    commit_as(store, "a note", "maria@example.com")
+    r = store.ok("check", "--base", "main")
+    assert "the 1 request file(s) changed since main are valid" in r.err
+    copy = store.request_file(b).read_text()
+    (store.root / "requests" / "payroll").mkdir(exist_ok=True)
+    (store.root / "requests" / "payroll" / f"{b}.yaml").write_text(
+        copy.replace("provider: engineering", "provider: payroll"))
+    out = store.fails("check", "--base", "main").out
+    assert b in out and ("duplicate ID" in out or "two folders" in out), out
+    (store.root / "requests" / "payroll" / f"{b}.yaml").unlink()
+    providers = store.root / "providers.yaml"
+    providers.write_text(providers.read_text() + "\n")  # then every file is checked
+    assert "and 2 request file(s) are valid" in store.ok("check", "--base", "main").err
+
+
+def test_a_store_in_a_folder_of_a_repository(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "repo" / "store")
+    shutil.move(store.root / ".git", tmp_path / "repo" / ".git")
+    a = store.new(*PART)
+    store.git("add", "-A", cwd=tmp_path / "repo")
+    store.git("commit", "-qm", "moved", cwd=tmp_path / "repo")
+    settle(store)
+    edit_in_place(store.request_file(a), "title: T\n", "title: S\n")
+    assert listing(store)[0]["title"] == "S"
+    store.git("checkout", "--", ".", cwd=tmp_path / "repo")
+    assert listing(store)[0]["title"] == "T"
+
+
+def test_a_symlinked_request_follows_its_target(store: Store) -> None:
+    a = store.new(*PART)
+    path = store.request_file(a)
+    target = store.root / "kept" / path.name
+    target.parent.mkdir()
+    shutil.move(path, target)
+    path.symlink_to(target)
+    commit(store)
+    listing(store)
+    listing(store)
+    edit_in_place(target, "title: T\n", "title: L\n")
+    assert listing(store)[0]["title"] == "L"
+    assert listing(store) == fresh(store)
+
+
+def test_an_index_another_command_holds_is_not_answered_from(store: Store) -> None:
+    """Rows that could not be written (the index busy past its timeout) are not used: the
+    command reads the files, and git's next look starts where the last one did."""
+    a = store.new(*PART)
+    commit(store)
+    settle(store)
+    edit_in_place(store.request_file(a), "title: T\n", "title: B\n")
+    commit(store, "edited")
+    with closing(sqlite3.connect(store.root / ".icsvc" / INDEX_FILE,
+                                 isolation_level=None)) as holder:
+        holder.execute("BEGIN IMMEDIATE")
+        assert listing(store)[0]["title"] == "B"
+        holder.execute("ROLLBACK")
+    assert listing(store)[0]["title"] == "B"
+    assert listing(store) == fresh(store)
+
+
+def test_a_kept_row_is_not_used_before_its_last_change(store: Store) -> None:
+    """A closed request's kept row says how it ended; listed at an earlier moment (a pinned
+    ICSVC_NOW) it is worked out again, as a fresh parse would."""
+    rid = store.new(*PART)
+    store.ok("update", rid, "--status", "cancelled", actor="maria@example.com",
+             now="2026-11-26T10:00:00-05:00")
+    later = "2026-11-30T10:00:00-05:00"
+    assert table(store) != "" and store.ok("list", "--all", "-f", "csv", now=later).out
+    earlier = "2026-11-25T10:00:00-05:00"
+    seen = store.ok("list", "--all", "-f", "csv", now=earlier).out
+    shutil.rmtree(store.root / ".icsvc")
+    assert seen == store.ok("list", "--all", "-f", "csv", now=earlier).out
