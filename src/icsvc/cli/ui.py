@@ -90,6 +90,10 @@ def styled(value: str, style: str) -> str:
     return f"[{style}]{escape(value)}[/{style}]" if style else escape(value)
 
 
+FLEX_MIN_WIDTH = 12
+"""The narrowest a table's flexible column (a title) gets before columns are dropped."""
+
+
 def print_rows(
     rows: Sequence[dict[str, Any]],
     columns: Sequence[tuple[str, str]],
@@ -129,6 +133,24 @@ def print_rows(
         con.print(empty)
         return
     columns = _fit(rows, columns, flex, droppable, con.width)
+    flexible = [i for i, (key, _) in enumerate(columns) if key in flex]
+    if flexible:
+        from icsvc.cli import fasttable
+
+        styled_cells = [[(text, (styles or {}).get(key, {}).get(text, ""))
+                         for key, _ in columns for text in (_cell(row.get(key)),)] for row in rows]
+        lines = fasttable.render(con, title, [h for _, h in columns], styled_cells, flexible,
+                                 FLEX_MIN_WIDTH)
+        if lines is not None:
+            if con.no_color:  # plain text: Rich has nothing to add
+                con.file.write("".join("".join(text for text, _ in line) + "\n"
+                                       for line in lines))
+                return
+            from rich.text import Text
+
+            con.print(Text("\n").join(Text.assemble(*line) for line in lines), crop=False,
+                      overflow="ignore", no_wrap=True)
+            return
     from rich import box
 
     table = Table(title=title, title_justify="left", header_style="bold",
@@ -136,16 +158,16 @@ def print_rows(
                   padding=(0, 1, 0, 0), expand=True)
     for key, header in columns:
         if key in flex:
-            table.add_column(header, overflow="fold", ratio=1, min_width=12)
+            table.add_column(header, overflow="fold", ratio=1, min_width=FLEX_MIN_WIDTH)
         else:
             table.add_column(header, no_wrap=True)
     for row in rows:
-        line = []
+        markup: list[str] = []
         for key, _ in columns:
             text = _cell(row.get(key))
             style = (styles or {}).get(key, {}).get(text, "")
-            line.append(styled(text, style))
-        table.add_row(*line)
+            markup.append(styled(text, style))
+        table.add_row(*markup)
     con.print(table)
 
 
