@@ -328,6 +328,7 @@ def test_a_quick_look_reads_what_a_parse_reads_or_nothing(store: Store) -> None:
     text = store.request_file(a).read_text()
     for odd in (text.replace("status: acknowledged", "status: acknowledged  # hm"),
                 text.replace("status: acknowledged", "status: 'acknowledged'"),
+                text.replace("status: acknowledged", "status: acknowledged\n  later"),
                 text + "status: new\n",  # a key twice
                 text.replace(f"id: {a}", "id: 12345678"),  # YAML reads a number
                 text.replace("  department: customer-service", "  department: no"),

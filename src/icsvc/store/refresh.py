@@ -399,6 +399,8 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 _REQUIRED = ("id", "title", "provider", "service", "status", "priority",
              "requested_priority", "customer", "created_at", "targets", "history")
+_SUMMARY_KEYS = frozenset({"id", "provider", "service", "status", "priority", "created_at"})
+"""Keys whose one-line value the summary takes: a line continuing one means parse the file."""
 
 
 def quick_summary(text: str) -> Summary | None:
@@ -420,6 +422,8 @@ def quick_summary(text: str) -> Summary | None:
             continue
         first = line[0]
         if first == " ":
+            if current in _SUMMARY_KEYS:  # a value continued on the next line
+                return None
             if current == "customer" and line[2] != " ":
                 key, sep, value = line[2:].partition(": ")
                 if not sep or key not in ("email", "department") or key in customer:
