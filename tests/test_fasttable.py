@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from icsvc.cli import ui
 
-WORDS = st.text(alphabet="abcdefghij-XYZ 01éß漢字😀", min_size=0, max_size=60)
+WORDS = st.text(alphabet="abcdefghij-XYZ 01éß漢字😀\t\x85", min_size=0, max_size=60)
 CELL = st.text(alphabet="abc-0129éß漢", min_size=0, max_size=14)
 
 

@@ -6,8 +6,9 @@ cell), so a queue of 5,000 open requests took 8 s to print, far more than findin
 of right padding, flexible columns sharing what the others leave, by Rich's own
 `ratio_distribute`) and returns None for anything outside that shape, where the caller lets
 Rich do it: a layout that needs columns shrunk, a title or header that would wrap, text
-with control characters. Inside it the output is the same, character for character (a property test
-compares the two); the flexible column's cells are wrapped by Rich's own `Text.wrap`.
+with control characters. Inside it the output is the same, character for character (a
+property test compares the two); the flexible columns' cells are wrapped by Rich's own
+`Text.wrap`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 Line = list[tuple[str, str]]
 """One line of the table: its pieces of text, each with its Rich style ("" for none)."""
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Characters Rich strips, expands or breaks lines at: such text is left to Rich."""
 
 
 def render(console: Console, title: str | None, headers: Sequence[str],
@@ -38,21 +40,16 @@ def render(console: Console, title: str | None, headers: Sequence[str],
 
     width = console.width
     count = len(headers)
-    if _CONTROL.search("".join(headers) + (title or "")):
+    if not flex or _CONTROL.search("".join(headers) + (title or "")):
         return None
     widths = [cell_len(h) for h in headers]
     for row in cells:
         for i, (text, _) in enumerate(row):
-            if not text.isascii() or _CONTROL.search(text):
-                if _CONTROL.search(text):
-                    return None
-                size = cell_len(text)
-            else:
-                size = len(text)
+            if _CONTROL.search(text):
+                return None
+            size = len(text) if text.isascii() else cell_len(text)
             if size > widths[i]:
                 widths[i] = size
-    if not flex:
-        return None
     # as Rich: one space of padding right of each column but the last, one of separator
     pads = [1] * (count - 1) + [0]
     rest = width - (count - 1) - sum(w + pads[i] for i, w in enumerate(widths) if i not in flex)
