@@ -126,8 +126,6 @@ def print_rows(
         out = tabulate(cells, headers=[h for _, h in columns], tablefmt="github")
         sys.stdout.write((f"**{title}**\n\n" if title else "") + out + "\n")
         return
-    from rich.table import Table
-
     con = console()
     if not rows:
         con.print(empty)
@@ -152,6 +150,7 @@ def print_rows(
                       overflow="ignore", no_wrap=True)
             return
     from rich import box
+    from rich.table import Table
 
     table = Table(title=title, title_justify="left", header_style="bold",
                   box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,

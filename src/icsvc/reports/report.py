@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icsvc.reports.survey import Quarter, SurveyResults
+from icsvc.reports.survey import Quarter, SurveyResults, average
 from icsvc.store.catalogue import Catalogue, Provider, rank
 from icsvc.store.model import Request
 from icsvc.time.sla import Clock, clocks
@@ -183,7 +183,7 @@ class ProviderStats:
 
     @property
     def csat_avg(self) -> float | None:
-        return round(statistics.fmean(self.ratings), 2) if self.ratings else None
+        return average(self.ratings)
 
     @property
     def response_rate_pct(self) -> float | None:
@@ -248,7 +248,7 @@ class DepartmentStats:
 
     @property
     def rating_avg(self) -> float | None:
-        return round(statistics.fmean(self.ratings), 2) if self.ratings else None
+        return average(self.ratings)
 
     def to_dict(self) -> dict[str, Any]:
         return {

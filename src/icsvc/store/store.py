@@ -39,7 +39,14 @@ from icsvc.store.index import (
     summarize,
 )
 from icsvc.store.model import Request, load_request
-from icsvc.store.refresh import in_parallel, parse_many, parse_one, refresh, refresh_listing
+from icsvc.store.refresh import (
+    in_parallel,
+    parse_many,
+    parse_one,
+    refresh,
+    refresh_listing,
+    scan_folder,
+)
 from icsvc.store.schema import file_type
 
 PROVIDERS_FILE = "providers.yaml"
@@ -193,27 +200,13 @@ class Store:
         for folder in folders:
             base = os.path.join(top_dir, folder)
             try:
-                with os.scandir(base) as it:
-                    entries = sorted(it, key=lambda e: e.name)
+                scan = scan_folder(base, self._entry_problem, with_keys=False)
             except OSError as exc:
                 listing.skipped.append((base, f"cannot read: {exc.strerror}"))
                 continue
-            for e in entries:
-                name = e.name
-                if name.startswith("."):
-                    if yamlio.is_temp_name(name):
-                        listing.temps.append(e.path)
-                    continue
-                if not name.endswith((".yaml", ".yml")):
-                    continue
-                if e.is_file(follow_symlinks=False):
-                    listing.files.append((folder, name, e.path))
-                    continue
-                problem = self._entry_problem(e)
-                if problem is None:
-                    listing.files.append((folder, name, e.path))
-                else:
-                    listing.skipped.append((e.path, problem))
+            listing.files.extend((folder, name, full) for name, full, _ in scan.files)
+            listing.skipped.extend(scan.skipped)
+            listing.temps.extend(scan.temps)
         self._listing = listing
         return listing
 
