@@ -90,10 +90,15 @@ def test_completion_prints_the_script(store: Store, shell: str) -> None:
     assert out.startswith("#")
 
 
+def _shell_env(store: Store) -> dict[str, str]:
+    """The store's environment with the installed icsvc first on PATH, for a real shell."""
+    return dict(store.env, PATH=f"{Path(ICSVC or 'icsvc').parent}{os.pathsep}"
+                                f"{os.environ['PATH']}")
+
+
 def test_the_bash_script_completes(store: Store) -> None:
     rid = store.new(*PART)
-    env = dict(store.env, PATH=f"{Path(ICSVC or 'icsvc').parent}{os.pathsep}"
-                                f"{os.environ['PATH']}")
+    env = _shell_env(store)
     script = (f'eval "$("{ICSVC}" completion bash)"; '
               'COMP_LINE="icsvc triage $ID --ass"; COMP_POINT=${#COMP_LINE}; _icsvc_complete; '
               'printf "%s\\n" "${COMPREPLY[@]}"; '
@@ -118,11 +123,6 @@ def test_completion_reads_file_names_on_a_big_store(store: Store) -> None:
                                "_ICSVC_COMPLETE_ARGS": "icsvc show B00012"},
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.stdout.split() == [f"B00012{i}{j}" for i in range(10) for j in range(10)][:100]
-
-
-def _shell_env(store: Store) -> dict[str, str]:
-    return dict(store.env, PATH=f"{Path(ICSVC or 'icsvc').parent}{os.pathsep}"
-                                f"{os.environ['PATH']}")
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
