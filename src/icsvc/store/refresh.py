@@ -161,19 +161,7 @@ def refresh(index: Index, root: Path, requests_dir: Path, full: bool,
     top = str(requests_dir)
     start = len(str(root)) + 1
     recorded = index.folders()
-    names: list[str] = []
-    try:
-        with os.scandir(top) as it:
-            for e in sorted(it, key=lambda e: e.name):
-                if e.name.startswith("."):
-                    continue
-                if e.is_dir(follow_symlinks=False):
-                    names.append(e.name)
-                elif e.is_symlink() and e.is_dir():
-                    out.skipped.append((e.path, "a symlink where a provider folder should "
-                                                "be (provider folders must be real folders)"))
-    except OSError:
-        names = []
+    names, out.skipped = provider_folders(top)
     out.folders = names
     gone_folders = [n for n in recorded if n not in names]
     changed: dict[str, Folder] = {}
@@ -302,7 +290,7 @@ def _through_git(index: Index, root: Path, requests_dir: Path, state: tuple[str,
     rows.update(index.keys_of((candidates | noted) - before.keys()))
     candidates |= noted | rows.keys()
     out = Outcome()
-    out.skipped = _top_level_skipped(requests_dir)
+    out.skipped = provider_folders(str(requests_dir))[1]
     to_parse: list[tuple[str, str, Key]] = []
     direct: list[Fresh] = []
     gone: list[str] = []
@@ -378,17 +366,25 @@ def _path_problem(full: str, st: os.stat_result,
     return "cannot read: it is gone"
 
 
-def _top_level_skipped(requests_dir: Path) -> list[tuple[str, str]]:
-    out = []
+def provider_folders(requests_dir: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The provider folders in `requests/` (names, sorted), and (full path, why) of what is
+    skipped there: a symlink in a provider folder's place. Nothing when it cannot be read."""
+    names: list[str] = []
+    skipped: list[tuple[str, str]] = []
     try:
         with os.scandir(requests_dir) as it:
-            for e in sorted(it, key=lambda e: e.name):
-                if not e.name.startswith(".") and e.is_symlink() and e.is_dir():
-                    out.append((e.path, "a symlink where a provider folder should be "
-                                        "(provider folders must be real folders)"))
+            entries = sorted(it, key=lambda e: e.name)
     except OSError:
-        pass
-    return out
+        return names, skipped
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        if e.is_dir(follow_symlinks=False):
+            names.append(e.name)
+        elif e.is_symlink() and e.is_dir():
+            skipped.append((e.path, "a symlink where a provider folder should be (provider "
+                                    "folders must be real folders)"))
+    return names, skipped
 
 
 # -- the cold start: a quick look at files icsvc wrote -----------------------------------------

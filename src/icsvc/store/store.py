@@ -43,6 +43,7 @@ from icsvc.store.refresh import (
     in_parallel,
     parse_many,
     parse_one,
+    provider_folders,
     refresh,
     refresh_listing,
     scan_folder,
@@ -183,20 +184,7 @@ class Store:
             return self._listing
         listing = Listing()
         top_dir = str(self.requests_dir)
-        try:
-            with os.scandir(top_dir) as top:
-                entries = sorted((e for e in top if not e.name.startswith(".")),
-                                 key=lambda e: e.name)
-                folders = []
-                for e in entries:
-                    if e.is_dir(follow_symlinks=False):
-                        folders.append(e.name)
-                    elif e.is_symlink() and e.is_dir():
-                        listing.skipped.append((e.path, "a symlink where a provider folder "
-                                                        "should be (provider folders must be "
-                                                        "real folders)"))
-        except OSError:
-            return listing
+        folders, listing.skipped = provider_folders(top_dir)
         for folder in folders:
             base = os.path.join(top_dir, folder)
             try:
