@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from icsvc.store.catalogue import Catalogue
 from icsvc.time.calendar import BusinessCalendar
@@ -151,20 +152,71 @@ def _state(due: datetime, met_at: datetime | None, stopped_at: datetime | None,
     return "ok"
 
 
+@dataclass(frozen=True)
+class RunPlan:
+    """What an `acknowledge` or `resolve` clock is worked out from, without `now`: its
+    pauses (the last one may still be open) and, once, the business time of the windows
+    that closed before `settled` (and the due date when it falls inside them). From
+    `settled` on, the clock at `now` costs one look at the calendar for the open window."""
+
+    name: str
+    target: timedelta
+    start: datetime
+    met_at: datetime | None
+    stopped_at: datetime | None
+    pauses: tuple[Span, ...]
+    skipped: int
+    waiting: bool
+    """The request waits on its customer now (an open pause pauses this clock)."""
+    settled: datetime
+    prefix: timedelta
+    prefix_due: datetime | None
+
+
+@dataclass(frozen=True)
+class UpdatePlan:
+    """The `update` clock without `now`: the last status change or progress note, and what
+    the request's status makes of it (`active`, `waiting`, `new` or `done`)."""
+
+    target: timedelta
+    last: datetime
+    kind: str
+    late_before: bool
+    due: datetime | None
+    """Fixed except while waiting (then it is projected from now)."""
+
+
+@dataclass(frozen=True)
+class NeedPlan:
+    """The `needed_by` clock without `now`."""
+
+    due: datetime
+    start: datetime
+    met_at: datetime | None
+    stopped_at: datetime | None
+
+
+ClockPlan = RunPlan | UpdatePlan | NeedPlan
+
+
 def clocks(state: RequestState, cat: Catalogue, now: datetime) -> dict[str, Clock]:
     """The `acknowledge`, `resolve`, `update` (when the SLA sets an interval) and
     `needed_by` (when the requester gave one) clocks of a request."""
+    return evaluate(plan(state, cat), cat.providers[state.provider].calendar, now,
+                    cat.at_risk)
+
+
+def plan(state: RequestState, cat: Catalogue) -> dict[str, ClockPlan]:
+    """Everything about a request's clocks that does not depend on `now` (see `evaluate`):
+    what listings keep in the index for open requests."""
     cal = cat.providers[state.provider].calendar
-    at_risk = cat.at_risk
     stint = state.stint
     statuses = stint.statuses
     paused_now = state.status == "waiting-on-customer"
-    ack_at = state.responded_at
-    resolved_at = state.resolved_at
     cancelled_at = statuses[-1][0] if state.status == "cancelled" else None
     all_pauses = _pauses(stint, state, True)
-    out: dict[str, Clock] = {}
-    for name, met_at in (("acknowledge", ack_at), ("resolve", resolved_at)):
+    out: dict[str, ClockPlan] = {}
+    for name, met_at in (("acknowledge", state.responded_at), ("resolve", state.resolved_at)):
         pauses = all_pauses
         skipped = 0
         if name == "resolve" and not cat.settings.pause_on_late_info:
@@ -174,23 +226,173 @@ def clocks(state: RequestState, cat: Catalogue, now: datetime) -> dict[str, Cloc
         target = parse_duration(state.targets[name]).in_calendar(cal)
         stopped_at = cancelled_at if met_at is None else None
         end = met_at or stopped_at
-        own_pauses = _truncate(pauses, end) if end is not None else pauses
-        spans = windows(stint.start, own_pauses, now)
-        elapsed, due = measure(cal, spans, target, end or max(now, stint.start))
-        waiting = paused_now and end is None and any(pe is None for _, pe in own_pauses)
-        clock_state = _state(due, met_at, stopped_at, now, waiting, target - elapsed, target,
-                             at_risk)
-        out[name] = Clock(name, target, stint.start, due, clock_state, elapsed, met_at,
-                          own_pauses, spans, stopped_at, skipped)
+        own = tuple(_truncate(pauses, end) if end is not None else pauses)
+        fixed = windows(stint.start, list(own), stint.start)[:-1]
+        prefix, prefix_due = _closed(cal, fixed, target)
+        settled = max([stint.start, *(b for _, b in fixed if b is not None),
+                       *(t for span in own for t in span if t is not None)])
+        out[name] = RunPlan(name, target, stint.start, met_at, stopped_at, own, skipped,
+                            paused_now, settled, prefix, prefix_due)
     if state.targets.get("update"):
-        out["update"] = _update_clock(state, cal, now, at_risk)
+        out["update"] = _update_plan(state, cal)
     if state.needed_by is not None:
-        out["needed_by"] = needed_by_clock(state, now, at_risk)
+        met_at = state.resolved_at if state.status in DELIVERED else None
+        stopped = (statuses[-1][0] if met_at is None and state.status in ("declined",
+                                                                           "cancelled")
+                   else None)
+        out["needed_by"] = NeedPlan(state.needed_by, state.created_at, met_at, stopped)
     return out
 
 
-def _update_clock(state: RequestState, cal: BusinessCalendar, now: datetime,
-                  at_risk: float) -> Clock:
+def plans_to_json(plans: dict[str, ClockPlan]) -> list[list[Any]]:
+    """Plans as plain JSON values (times as ISO 8601 text, durations in microseconds)."""
+    out: list[list[Any]] = []
+    for name, p in plans.items():
+        if isinstance(p, RunPlan):
+            out.append([name, "run", _us(p.target), p.start.isoformat(), _iso(p.met_at),
+                        _iso(p.stopped_at), [[a.isoformat(), _iso(b)] for a, b in p.pauses],
+                        p.skipped, p.waiting, p.settled.isoformat(), _us(p.prefix),
+                        _iso(p.prefix_due)])
+        elif isinstance(p, UpdatePlan):
+            out.append([name, "update", _us(p.target), p.last.isoformat(), p.kind,
+                        p.late_before, _iso(p.due)])
+        else:
+            out.append([name, "need", p.due.isoformat(), p.start.isoformat(), _iso(p.met_at),
+                        _iso(p.stopped_at)])
+    return out
+
+
+def plans_from_json(data: Any) -> dict[str, ClockPlan]:
+    """`plans_to_json`'s values back, every value checked; ValueError for anything else (a
+    damaged or foreign index row)."""
+    try:
+        items = [_plan_from_json(item) for item in _list(data)]
+    except (TypeError, IndexError, OverflowError) as exc:
+        raise ValueError(f"not a clock plan: {exc}") from None
+    plans = dict(items)
+    if len(plans) != len(items) or not {"acknowledge", "resolve"} <= plans.keys():
+        raise ValueError("not the clocks of a request")
+    return plans
+
+
+def _plan_from_json(item: Any) -> tuple[str, ClockPlan]:
+    item = _list(item)
+    name, kind = item[0], item[1]
+    if kind == "run" and name in ("acknowledge", "resolve") and len(item) == 12:
+        pauses = tuple((_time(a), _opt_time(b)) for a, b in
+                       (_pair(span) for span in _list(item[6])))
+        return name, RunPlan(name, _duration(item[2]), _time(item[3]), _opt_time(item[4]),
+                             _opt_time(item[5]), pauses, _int(item[7]), _flag(item[8]),
+                             _time(item[9]), _duration(item[10]), _opt_time(item[11]))
+    if kind == "update" and name == "update" and len(item) == 7 and item[4] in (
+            "active", "waiting", "new", "done"):
+        return name, UpdatePlan(_duration(item[2]), _time(item[3]), item[4], _flag(item[5]),
+                                _opt_time(item[6]))
+    if kind == "need" and name == "needed_by" and len(item) == 6:
+        return name, NeedPlan(_time(item[2]), _time(item[3]), _opt_time(item[4]),
+                              _opt_time(item[5]))
+    raise ValueError(f"not a clock plan: {item!r:.60}")
+
+
+def _us(value: timedelta) -> int:
+    return value // timedelta(microseconds=1)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _list(value: Any) -> list[Any]:
+    if type(value) is not list:
+        raise ValueError("not a list")
+    return value
+
+
+def _pair(value: Any) -> tuple[Any, Any]:
+    found = _list(value)
+    if len(found) != 2:
+        raise ValueError("not a pair")
+    return found[0], found[1]
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int:
+        raise ValueError("not an integer")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if type(value) is not bool:
+        raise ValueError("not true or false")
+    return value
+
+
+def _duration(value: Any) -> timedelta:
+    return timedelta(microseconds=_int(value))
+
+
+def _time(value: Any) -> datetime:
+    if type(value) is not str:
+        raise ValueError("not a time")
+    found = datetime.fromisoformat(value)
+    if found.tzinfo is None:
+        raise ValueError("a time without its offset")
+    return found
+
+
+def _opt_time(value: Any) -> datetime | None:
+    return None if value is None else _time(value)
+
+
+def _closed(cal: BusinessCalendar, spans: list[Span], target: timedelta
+            ) -> tuple[timedelta, datetime | None]:
+    """The business time inside closed `spans`, and where `target` of it runs out (None
+    when it does not inside them), as `measure` counts them."""
+    total = timedelta(0)
+    due: datetime | None = None
+    for a, b in spans:
+        assert b is not None
+        whole = cal.between(a, b)
+        if due is None and whole >= target - total:
+            due = cal.add(a, target - total)
+        total += whole
+    return total, due
+
+
+def evaluate(plans: dict[str, ClockPlan], cal: BusinessCalendar, now: datetime,
+             at_risk: float) -> dict[str, Clock]:
+    """The clocks at `now` from their plans."""
+    out: dict[str, Clock] = {}
+    for name, p in plans.items():
+        if isinstance(p, RunPlan):
+            out[name] = _run_clock(p, cal, now, at_risk)
+        elif isinstance(p, UpdatePlan):
+            out[name] = _update_clock(p, cal, now, at_risk)
+        else:
+            out[name] = _need_clock(p, now, at_risk)
+    return out
+
+
+def _run_clock(p: RunPlan, cal: BusinessCalendar, now: datetime, at_risk: float) -> Clock:
+    end = p.met_at or p.stopped_at
+    spans = windows(p.start, list(p.pauses), now)
+    until = end or max(now, p.start)
+    if until >= p.settled:
+        # every window but the open-ended last one closed before `until`: `measure` would
+        # add them up again; only the last window needs the calendar
+        tail = spans[-1][0]
+        elapsed = p.prefix + cal.between(tail, until)
+        due = p.prefix_due or cal.add(tail, p.target - p.prefix)
+    else:
+        elapsed, due = measure(cal, spans, p.target, until)
+    waiting = p.waiting and end is None and any(pe is None for _, pe in p.pauses)
+    state = _state(due, p.met_at, p.stopped_at, now, waiting, p.target - elapsed, p.target,
+                   at_risk)
+    return Clock(p.name, p.target, p.start, due, state, elapsed, p.met_at, list(p.pauses),
+                 spans, p.stopped_at, p.skipped)
+
+
+def _update_plan(state: RequestState, cal: BusinessCalendar) -> UpdatePlan:
     target = parse_duration(state.targets["update"]).in_calendar(cal)
     stint = state.stint
     status = "new"
@@ -215,32 +417,36 @@ def _update_clock(state: RequestState, cal: BusinessCalendar, now: datetime,
         status = pending[1]
         pending = next(statuses, None)
     if state.status in UPDATE_ACTIVE:
-        due = cal.add(last, target)
-        elapsed = cal.between(last, max(now, last))
-        clock_state = _state(due, None, None, now, False, target - elapsed, target, at_risk)
-        return Clock("update", target, last, due, clock_state, elapsed, windows=[(last, None)])
-    if state.status == "waiting-on-customer":
+        kind = "active"
+    elif state.status == "waiting-on-customer":
+        return UpdatePlan(target, last, "waiting", late_before, None)
+    else:
+        kind = "new" if state.status == "new" else "done"
+    return UpdatePlan(target, last, kind, late_before, cal.add(last, target))
+
+
+def _update_clock(p: UpdatePlan, cal: BusinessCalendar, now: datetime,
+                  at_risk: float) -> Clock:
+    target, last = p.target, p.last
+    if p.kind == "waiting" or p.due is None:
         resume = max(now, last)
         return Clock("update", target, last, cal.add(resume, target), "paused", timedelta(0),
                      windows=[(resume, None)])
-    if state.status == "new":
-        return Clock("update", target, last, cal.add(last, target), "ok", timedelta(0),
+    if p.kind == "active":
+        elapsed = cal.between(last, max(now, last))
+        clock_state = _state(p.due, None, None, now, False, target - elapsed, target, at_risk)
+        return Clock("update", target, last, p.due, clock_state, elapsed,
                      windows=[(last, None)])
-    clock_state = "breached" if late_before else "met"
-    return Clock("update", target, last, cal.add(last, target), clock_state, timedelta(0),
-                 met_at=last, windows=[(last, None)])
+    if p.kind == "new":
+        return Clock("update", target, last, p.due, "ok", timedelta(0),
+                     windows=[(last, None)])
+    return Clock("update", target, last, p.due, "breached" if p.late_before else "met",
+                 timedelta(0), met_at=last, windows=[(last, None)])
 
 
-def needed_by_clock(state: RequestState, now: datetime, at_risk: float) -> Clock:
-    """The customer's need-by date as a wall-clock commitment."""
-    assert state.needed_by is not None
-    due = state.needed_by
-    start = state.created_at
+def _need_clock(p: NeedPlan, now: datetime, at_risk: float) -> Clock:
+    due, start, met_at, stopped_at = p.due, p.start, p.met_at, p.stopped_at
     target = max(due - start, timedelta(0))
-    met_at = state.resolved_at if state.status in DELIVERED else None
-    stopped_at = None
-    if met_at is None and state.status in ("declined", "cancelled"):
-        stopped_at = state.stint.statuses[-1][0]
     end = met_at or stopped_at or now
     elapsed = max(min(end, now) - start, timedelta(0)) if end >= start else timedelta(0)
     clock_state = _state(due, met_at, stopped_at, now, False, target - elapsed, target,
