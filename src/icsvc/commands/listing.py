@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,9 +10,10 @@ from icsvc.cli.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, pr
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.store import names
-from icsvc.store.store import PROVIDERS_FILE, Store, Summary
-from icsvc.time.sla import Clock, clocks, worst
-from icsvc.workflow import history
+from icsvc.store.index import Key
+from icsvc.store.store import Store, Summary
+from icsvc.time.sla import Clock, worst
+from icsvc.workflow.cards import cards, figures_stamp
 from icsvc.workflow.lifecycle import OPEN, is_open
 from icsvc.workflow.views import request_json
 
@@ -88,74 +88,46 @@ KEYS = [key for key, _ in COLUMNS]
 _SEP = "\x1f"
 """Between the values of a row kept in the index (a row holding it is not kept)."""
 FAR = timedelta(days=730)
+FINAL = "final"
+"""The index column closed requests' rows are kept in."""
 """A closed request whose row is the same now and this much later is final."""
 
 
 def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime
           ) -> list[dict[str, Any]]:
     """The table's rows, newest first. A closed request's row never changes (its clocks
-    stopped), so it is kept in the index once made (for this catalogue and this icsvc):
-    only open requests are read and have their clocks worked out against `now`."""
+    stopped), so it is kept in the index once made (for this catalogue and this icsvc); the
+    others are made from the requests' cards (see `workflow.cards`), whose clocks alone are
+    worked out against `now`."""
     cat = store.catalogue
     stamp = figures_stamp(store)
     moment = now.timestamp()  # a row kept when its last change was already past, only
     closed = [rel for rel, s in found if not is_open(s.status) and s.updated <= moment]
-    final = store.finals(closed, stamp)
     keep = set(closed)
     rows: dict[str, dict[str, Any]] = {}
-    for rel in closed:
-        text = final.get(rel)
-        if text is not None:
-            values = text.split(_SEP)
-            if len(values) == len(COLUMNS):
-                rows[rel] = dict(zip(KEYS, values, strict=True))
+    for rel, (_, text) in store.kept(FINAL, closed, stamp).items():
+        values = text.split(_SEP)
+        if len(values) == len(COLUMNS):
+            rows[rel] = dict(zip(KEYS, values, strict=True))
     todo = [rel for rel, _ in found if rel not in rows]
-    made: dict[str, str] = {}
-    root = len(str(store.root)) + 1
-    for r in store.requests(todo, warn):
-        rel = str(r.path)[root:]
-        cal = cat.providers[r.provider].calendar
-        state = history.replay(r, cat)
+    keys = store.row_keys([rel for rel in todo if rel in keep])
+    made: dict[str, tuple[Key, str]] = {}
+    for card in cards(store, todo, warn, stamp):
+        cal = cat.providers[card.provider].calendar
         row = {
-            "id": r.id, "provider": r.provider,
-            "priority": r.priority + (f" ({state.proposal}; asked {r.requested_priority})"
-                                      if state.proposal in ("proposed", "contested") else ""),
-            "status": r.status,
-            "department": r.customer_department, "title": r.title,
-            "created": r.created_at.astimezone(cal.tz).date().isoformat(),
-            "sla": sla_text(clocks(state, cat, now)), "rush": "rush" if r.rush else "",
+            "id": card.id, "provider": card.provider,
+            "priority": card.priority + (
+                f" ({card.proposal}; asked {card.requested_priority})"
+                if card.proposal in ("proposed", "contested") else ""),
+            "status": card.status, "department": card.department, "title": card.title,
+            "created": card.created_at.astimezone(cal.tz).date().isoformat(),
+            "sla": sla_text(card.clocks(cat, now)), "rush": "rush" if card.rush else "",
         }
-        rows[rel] = row
-        if (rel in keep and not is_open(r.status) and _SEP not in "".join(row.values())
-                and row["sla"] == sla_text(clocks(state, cat, now + FAR))):
-            made[rel] = _SEP.join(row[key] for key in KEYS)
+        rows[card.path] = row
+        if (card.path in keys and not is_open(card.status)
+                and _SEP not in "".join(row.values())
+                and row["sla"] == sla_text(card.clocks(cat, now + FAR))):
+            made[card.path] = (keys[card.path], _SEP.join(row[key] for key in KEYS))
     if made:
-        store.set_finals(made, stamp)
+        store.set_kept(FINAL, made, stamp)
     return [rows[rel] for rel, _ in found if rel in rows]
-
-
-def figures_stamp(store: Store) -> str:
-    """What a closed request's row is worked out from besides its file: the catalogue (its
-    calendars, SLA) and icsvc's code (this version, and the modules that compute figures,
-    by size and modification time, for a checkout of icsvc that changes between releases)."""
-    import hashlib
-    from pathlib import Path
-
-    import icsvc
-
-    parts = [icsvc.__version__]
-    try:
-        parts.append((store.root / PROVIDERS_FILE).read_text(encoding="utf-8"))
-    except OSError:
-        parts.append("")
-    package = Path(icsvc.__file__).parent
-    for folder in ("time", "workflow", "commands", "store"):
-        try:
-            for entry in sorted(os.scandir(package / folder), key=lambda e: e.name):
-                if entry.name.endswith(".py"):
-                    st = entry.stat()
-                    parts.append(f"{folder}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
-        except OSError:
-            parts.append(folder)
-    return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"),
-                           digest_size=16).hexdigest()

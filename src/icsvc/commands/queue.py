@@ -10,9 +10,9 @@ from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError
 from icsvc.store import names
-from icsvc.store.model import Request
 from icsvc.store.store import Store
 from icsvc.time.durations import format_timedelta
+from icsvc.workflow.cards import Card, card_of, cards
 from icsvc.workflow.lifecycle import OPEN
 from icsvc.workflow.queue import QueueItem, build, default_providers
 from icsvc.workflow.views import request_json
@@ -32,13 +32,15 @@ def _sla_text(it: QueueItem, short: bool) -> str:
     return f"{it.state}: {', '.join(reasons)}"
 
 
-def _lookup(store: Store) -> Callable[[str], Request | None]:
+def _lookup(store: Store) -> Callable[[str], Card | None]:
     """Find a blocked request by ID (another provider's, maybe), or None."""
-    def find(rid: str) -> Request | None:
+    def find(rid: str) -> Card | None:
         try:
-            return store.load(rid)
+            request = store.load(rid)
         except (IcsvcError, OSError):
             return None
+        return card_of(request, store.rel(request.path), store.catalogue) if request.path \
+            else None
 
     return find
 
@@ -62,17 +64,22 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str,
     chosen = providers or default_providers(cat, actor)
     wanted = set(chosen)
     with progress(lambda: sum(1 for _ in store.request_files())) as step:
-        requests = store.load_all(warn, progress=step("Loading requests"),
-                                  statuses=OPEN, providers=wanted or None)
-    items = build(requests, cat, ctx.now, chosen, actor if mine else None,
-                  lookup=_lookup(store), escalated_to=actor if escalated else None)
+        found = store.summaries(warn, progress=step("Loading requests"), statuses=OPEN,
+                                providers=wanted or None)
+    items = build(cards(store, [rel for rel, _ in found], warn), cat, ctx.now, chosen,
+                  actor if mine else None, lookup=_lookup(store),
+                  escalated_to=actor if escalated else None)
     if fmt == "json":
         out = []
+        requests = {store.rel(r.path or ""): r
+                    for r in store.requests([it.card.path for it in items], warn)}
         for it in items:
-            data = request_json(it.request, cat, ctx.now, it.state_of)
+            if it.card.path not in requests:
+                continue  # unreadable since its card was read
+            data = request_json(requests[it.card.path], cat, ctx.now)
             data["queue"] = {
                 "next_due": it.next_due.isoformat(), "next_due_kind": it.next_due_kind,
-                "left": format_timedelta(it.left, cat.providers[it.request.provider]
+                "left": format_timedelta(it.left, cat.providers[it.card.provider]
                                          .calendar.day_length),
                 "state": it.state, "reasons": it.reasons,
             }
@@ -81,11 +88,11 @@ def run(ctx: Context, providers: list[str], mine: bool, fmt: str,
         return
     rows: list[dict[str, Any]] = []
     for it in items:
-        r = it.request
+        r = it.card
         cal = cat.providers[r.provider].calendar
         rows.append({
             "id": r.id, "provider": r.provider, "priority": r.priority, "title": r.title,
-            "department": r.customer_department, "status": r.status,
+            "department": r.department, "status": r.status,
             "owner": r.owner.split("@")[0] if r.owner and fmt == "table" else r.owner,
             "next_due": (f"{KIND[it.next_due_kind]} "
                          f"{it.next_due.astimezone(cal.tz).strftime('%a %d %b %H:%M')}"

@@ -23,6 +23,8 @@ from icsvc.notify.notify import Channel, Message, Record, channels
 from icsvc.store.catalogue import Catalogue
 from icsvc.store.model import Request
 from icsvc.workflow import queue
+from icsvc.workflow.cards import card_of
+from icsvc.workflow.lifecycle import is_open
 from icsvc.workflow.queue import QueueItem
 
 ReportHtml = Callable[[tuple[str, ...]], tuple[str, str]]
@@ -32,8 +34,10 @@ ReportHtml = Callable[[tuple[str, ...]], tuple[str, str]]
 def daily(requests: Sequence[Request], cat: Catalogue, now: datetime,
           env_urls: Sequence[str], record: Record | None) -> list[Message]:
     out: list[Message] = []
+    cards = [card_of(r, str(r.path), cat) for r in requests
+             if is_open(r.status) and r.provider in cat.providers]
     for pid, provider in cat.providers.items():
-        items = queue.build(list(requests), cat, now, [pid])
+        items = queue.build(cards, cat, now, [pid])
         tz = provider.calendar.tz
         today = now.astimezone(tz).date()
         if not provider.calendar.is_working_day(today):
@@ -41,7 +45,7 @@ def daily(requests: Sequence[Request], cat: Catalogue, now: datetime,
         groups: dict[tuple[Channel | None, str | None], list[str]] = {}
         sections: dict[str, Sections] = {}
         for member in provider.members:
-            mine = _sections([it for it in items if it.state_of.owner in (member, None)],
+            mine = _sections([it for it in items if it.card.owner in (member, None)],
                              today, tz)
             if not any(mine):
                 continue
@@ -85,7 +89,7 @@ def _daily_text(name: str, pid: str, today: date, tz: tzinfo,
             continue
         lines.append(f"{title} ({len(items)}):")
         for it in items:
-            state = it.state_of
+            state = it.card
             why = f" ({', '.join(it.reasons)})" if it.reasons else ""
             kind = {"needed_by": "need-by"}.get(it.next_due_kind, it.next_due_kind)
             lines.append(f"  {state.id}  {state.priority:<6}  {state.title}")

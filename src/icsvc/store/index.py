@@ -53,7 +53,7 @@ _FILES = (
     "status TEXT NOT NULL, priority TEXT NOT NULL, department TEXT NOT NULL, "
     "email TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL, "
     "blocks TEXT NOT NULL, service TEXT NOT NULL, body TEXT NOT NULL, final TEXT, "
-    "recheck INTEGER NOT NULL)"
+    "card TEXT, recheck INTEGER NOT NULL)"
 )
 _FOLDERS = (
     "CREATE TABLE folders (name TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, "
@@ -82,6 +82,9 @@ _OBJECTS = {
 }
 """Everything `sqlite_master` may hold: a trigger or view someone added means discard."""
 
+KEPT = {"final": "finals", "card": "cards"}
+"""The columns of what is worked out once per file (see `Index.set_kept`) -> the meta key
+of the stamp they were worked out with."""
 GONE_LIMIT = 1000
 """Paths forgotten other than through git that git's next look checks (more: every file)."""
 NEVER = -1
@@ -325,12 +328,6 @@ class Index:
         import sqlite3
 
         try:
-            if len(paths) > 5000:
-                wanted = set(paths)
-                for path, body in self.conn.execute("SELECT path, body FROM files"):
-                    if path in wanted:
-                        yield path, body
-                return
             for start in range(0, len(paths), 500):
                 chunk = paths[start:start + 500]
                 marks = ",".join("?" * len(chunk))
@@ -340,42 +337,42 @@ class Index:
             if _broken(exc):
                 raise IndexBroken(str(exc)) from None
 
-    def finals(self, paths: list[str], stamp: str) -> dict[str, str]:
-        """path -> the final figures stored for it (see `set_finals`), when `stamp` (what
-        they were computed with) is still the one recorded."""
-        if self.meta("finals") != stamp:
+    def kept(self, column: str, paths: list[str], stamp: str) -> dict[str, tuple[Key, str]]:
+        """path -> (key, text) of what `set_kept` stored in `column` for these paths, when
+        `stamp` (what it was worked out with) is still the one recorded."""
+        assert column in KEPT
+        if self.meta(KEPT[column]) != stamp:
             return {}
-        out: dict[str, str] = {}
-        if len(paths) > 5000:
-            wanted = set(paths)
-            for path, final in self._select("SELECT path, final FROM files "
-                                            "WHERE final IS NOT NULL"):
-                if path in wanted and type(final) is str:
-                    out[path] = final
-            return out
-        for start in range(0, len(paths), 500):
-            chunk = paths[start:start + 500]
-            for path, final in self._select(
-                    f"SELECT path, final FROM files WHERE final IS NOT NULL AND path IN "
-                    f"({','.join('?' * len(chunk))})", chunk):
-                if type(path) is str and type(final) is str:
-                    out[path] = final
+        out: dict[str, tuple[Key, str]] = {}
+        select = f"SELECT path, mtime_ns, ctime_ns, size, ino, {column} FROM files"
+        rows = (r for start in range(0, len(paths), 500) for r in self._select(
+            f"{select} WHERE {column} IS NOT NULL AND path IN "
+            f"({','.join('?' * len(paths[start:start + 500]))})", paths[start:start + 500]))
+        for path, mtime, ctime, size, ino, text in rows:
+            if type(path) is str and type(text) is str and all(
+                    type(v) is int for v in (mtime, ctime, size, ino)):
+                out[path] = ((mtime, ctime, size, ino), text)
         return out
 
-    def set_finals(self, finals: dict[str, str], stamp: str) -> None:
-        """Store what never changes about closed requests (their figures), computed with
-        `stamp` (the catalogue and icsvc's code): another stamp forgets them all."""
+    def set_kept(self, column: str, values: dict[str, tuple[Key, str]], stamp: str) -> None:
+        """Store what never changes about requests (a closed request's row, an open one's
+        card), worked out with `stamp` (the catalogue and icsvc's code) from the file of
+        `key`: a row whose file changed meanwhile is left alone, another stamp forgets the
+        whole column."""
         import sqlite3
 
+        assert column in KEPT
         try:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
-                if self.meta("finals") != stamp:
-                    self.conn.execute("UPDATE files SET final = NULL")
-                    self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('finals', ?)",
-                                      (stamp,))
-                self.conn.executemany("UPDATE files SET final = ? WHERE path = ?",
-                                      ((v, k) for k, v in finals.items()))
+                if self.meta(KEPT[column]) != stamp:
+                    self.conn.execute(f"UPDATE files SET {column} = NULL")
+                    self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                      (KEPT[column], stamp))
+                self.conn.executemany(
+                    f"UPDATE files SET {column} = ? WHERE path = ? AND mtime_ns = ? AND "
+                    "ctime_ns = ? AND size = ? AND ino = ?",
+                    ((text, path, *key) for path, (key, text) in values.items()))
         except sqlite3.Error as exc:
             if _broken(exc):
                 raise IndexBroken(str(exc)) from None
@@ -471,10 +468,10 @@ class Index:
             s = f.summary
             if s is None:
                 return (f.path, folder, stem, *key(f.key), f.problem, "", "", "", "", "", "",
-                        0.0, 0.0, "", "", "", None, 1)
+                        0.0, 0.0, "", "", "", None, None, 1)
             return (f.path, folder, stem, *key(f.key), None, s.id, s.provider, s.status,
                     s.priority, s.department, s.email, s.created, s.updated,
-                    " ".join(s.blocks), s.service, f.body, None, 1)
+                    " ".join(s.blocks), s.service, f.body, None, None, 1)
 
         try:
             with self.conn:
@@ -494,7 +491,7 @@ class Index:
                         self._set("head", "")  # too many: look at every file next time
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO files VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (values(f) for f in rows))
                 self.conn.executemany("DELETE FROM folders WHERE name = ?",
                                       ((n,) for n in gone_folders))

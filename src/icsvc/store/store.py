@@ -677,16 +677,22 @@ class Store:
         return path
 
     @_mended
-    def finals(self, paths: list[str], stamp: str) -> dict[str, str]:
-        """What the index keeps of these closed requests' figures (see `Index.finals`)."""
+    def kept(self, column: str, paths: list[str], stamp: str) -> dict[str, tuple[Key, str]]:
+        """What the index keeps of these requests in `column` (see `Index.kept`)."""
         index = self._index(full=False)
-        return index.finals(paths, stamp) if index is not None else {}
+        return index.kept(column, paths, stamp) if index is not None else {}
 
     @_mended
-    def set_finals(self, finals: dict[str, str], stamp: str) -> None:
+    def row_keys(self, paths: list[str]) -> dict[str, Key]:
+        """The keys of these paths' rows (what `set_kept` checks a file against)."""
+        index = self._index(full=False)
+        return index.keys_of(paths) if index is not None else {}
+
+    @_mended
+    def set_kept(self, column: str, values: dict[str, tuple[Key, str]], stamp: str) -> None:
         index = self._index(full=False)
         if index is not None:
-            index.set_finals(finals, stamp)
+            index.set_kept(column, values, stamp)
 
     @_mended
     def _index_write(self, path: Path, removed: Path | None,

@@ -486,6 +486,15 @@ class BusinessCalendar:
         start after it (as in the walks), so only three dates need looking at.
         """
         memo = self._memo()
+        known = memo.points.get(u)
+        if known is not None:
+            return known
+        if len(memo.points) > _POINTS:
+            memo.points.clear()
+        memo.points[u] = total = self._cumulative_of(memo, u)
+        return total
+
+    def _cumulative_of(self, memo: _Memo, u: datetime) -> int:
         d = u.astimezone(self.tz).date() - _ONE_DAY
         k = d.toordinal() - memo.base
         if not 0 <= k < len(memo.cum):
@@ -592,10 +601,14 @@ class BusinessCalendar:
             d += _ONE_DAY
 
 
+_POINTS = 65536
+"""How many instants' cumulative working time `_cumulative` remembers."""
+
+
 class _Memo:
     """Per-calendar caches, kept out of equality, hashing, repr and pickles."""
 
-    __slots__ = ("intervals", "base", "cum", "day_length")
+    __slots__ = ("intervals", "base", "cum", "day_length", "points")
 
     def __init__(self) -> None:
         self.intervals: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
@@ -605,6 +618,9 @@ class _Memo:
         """``cum[k]``: working microseconds before local date ``base + k``, from an arbitrary
         origin (negative before it); non-decreasing."""
         self.day_length: timedelta | None = None
+        self.points: dict[datetime, int] = {}
+        """``C(u)`` of instants already looked at (the same `now` comes back for every
+        request of a listing); the table only grows at its ends, so these stay right."""
 
 
 # ---------------------------------------------------------------------- parsing

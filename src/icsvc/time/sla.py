@@ -156,8 +156,9 @@ def _state(due: datetime, met_at: datetime | None, stopped_at: datetime | None,
 class RunPlan:
     """What an `acknowledge` or `resolve` clock is worked out from, without `now`: its
     pauses (the last one may still be open) and, once, the business time of the windows
-    that closed before `settled` (and the due date when it falls inside them). From
-    `settled` on, the clock at `now` costs one look at the calendar for the open window."""
+    that closed before `settled`, the due date unless an open pause moves it, and the
+    elapsed time of a clock that stopped. From `settled` on, a running clock at `now` costs
+    one look at the calendar for its open window."""
 
     name: str
     target: timedelta
@@ -170,7 +171,10 @@ class RunPlan:
     """The request waits on its customer now (an open pause pauses this clock)."""
     settled: datetime
     prefix: timedelta
-    prefix_due: datetime | None
+    due: datetime | None
+    """None while an open pause projects it from now."""
+    elapsed: timedelta | None
+    """The business time counted, once the clock stopped (met or cancelled)."""
 
 
 @dataclass(frozen=True)
@@ -228,11 +232,17 @@ def plan(state: RequestState, cat: Catalogue) -> dict[str, ClockPlan]:
         end = met_at or stopped_at
         own = tuple(_truncate(pauses, end) if end is not None else pauses)
         fixed = windows(stint.start, list(own), stint.start)[:-1]
-        prefix, prefix_due = _closed(cal, fixed, target)
+        prefix, due = _closed(cal, fixed, target)
         settled = max([stint.start, *(b for _, b in fixed if b is not None),
                        *(t for span in own for t in span if t is not None)])
+        elapsed = None
+        if all(pe is not None for _, pe in own):  # the open window starts where it will
+            tail = windows(stint.start, list(own), stint.start)[-1][0]
+            due = due or cal.add(tail, target - prefix)
+            if end is not None and end >= settled:
+                elapsed = prefix + cal.between(tail, end)
         out[name] = RunPlan(name, target, stint.start, met_at, stopped_at, own, skipped,
-                            paused_now, settled, prefix, prefix_due)
+                            paused_now, settled, prefix, due, elapsed)
     if state.targets.get("update"):
         out["update"] = _update_plan(state, cal)
     if state.needed_by is not None:
@@ -252,7 +262,7 @@ def plans_to_json(plans: dict[str, ClockPlan]) -> list[list[Any]]:
             out.append([name, "run", _us(p.target), p.start.isoformat(), _iso(p.met_at),
                         _iso(p.stopped_at), [[a.isoformat(), _iso(b)] for a, b in p.pauses],
                         p.skipped, p.waiting, p.settled.isoformat(), _us(p.prefix),
-                        _iso(p.prefix_due)])
+                        _iso(p.due), None if p.elapsed is None else _us(p.elapsed)])
         elif isinstance(p, UpdatePlan):
             out.append([name, "update", _us(p.target), p.last.isoformat(), p.kind,
                         p.late_before, _iso(p.due)])
@@ -278,18 +288,20 @@ def plans_from_json(data: Any) -> dict[str, ClockPlan]:
 def _plan_from_json(item: Any) -> tuple[str, ClockPlan]:
     item = _list(item)
     name, kind = item[0], item[1]
-    if kind == "run" and name in ("acknowledge", "resolve") and len(item) == 12:
-        pauses = tuple((_time(a), _opt_time(b)) for a, b in
+    if kind == "run" and name in ("acknowledge", "resolve") and len(item) == 13:
+        pauses = tuple((time_from_json(a), _opt_time(b)) for a, b in
                        (_pair(span) for span in _list(item[6])))
-        return name, RunPlan(name, _duration(item[2]), _time(item[3]), _opt_time(item[4]),
-                             _opt_time(item[5]), pauses, _int(item[7]), _flag(item[8]),
-                             _time(item[9]), _duration(item[10]), _opt_time(item[11]))
+        return name, RunPlan(name, _duration(item[2]), time_from_json(item[3]),
+                             _opt_time(item[4]), _opt_time(item[5]), pauses, _int(item[7]),
+                             _flag(item[8]), time_from_json(item[9]), _duration(item[10]),
+                             _opt_time(item[11]),
+                             None if item[12] is None else _duration(item[12]))
     if kind == "update" and name == "update" and len(item) == 7 and item[4] in (
             "active", "waiting", "new", "done"):
-        return name, UpdatePlan(_duration(item[2]), _time(item[3]), item[4], _flag(item[5]),
-                                _opt_time(item[6]))
+        return name, UpdatePlan(_duration(item[2]), time_from_json(item[3]), item[4],
+                                _flag(item[5]), _opt_time(item[6]))
     if kind == "need" and name == "needed_by" and len(item) == 6:
-        return name, NeedPlan(_time(item[2]), _time(item[3]), _opt_time(item[4]),
+        return name, NeedPlan(time_from_json(item[2]), time_from_json(item[3]), _opt_time(item[4]),
                               _opt_time(item[5]))
     raise ValueError(f"not a clock plan: {item!r:.60}")
 
@@ -331,7 +343,8 @@ def _duration(value: Any) -> timedelta:
     return timedelta(microseconds=_int(value))
 
 
-def _time(value: Any) -> datetime:
+def time_from_json(value: Any) -> datetime:
+    """An aware time from its ISO 8601 text; ValueError for anything else."""
     if type(value) is not str:
         raise ValueError("not a time")
     found = datetime.fromisoformat(value)
@@ -341,7 +354,7 @@ def _time(value: Any) -> datetime:
 
 
 def _opt_time(value: Any) -> datetime | None:
-    return None if value is None else _time(value)
+    return None if value is None else time_from_json(value)
 
 
 def _closed(cal: BusinessCalendar, spans: list[Span], target: timedelta
@@ -381,8 +394,9 @@ def _run_clock(p: RunPlan, cal: BusinessCalendar, now: datetime, at_risk: float)
         # every window but the open-ended last one closed before `until`: `measure` would
         # add them up again; only the last window needs the calendar
         tail = spans[-1][0]
-        elapsed = p.prefix + cal.between(tail, until)
-        due = p.prefix_due or cal.add(tail, p.target - p.prefix)
+        elapsed = p.elapsed if end is not None and p.elapsed is not None else (
+            p.prefix + cal.between(tail, until))
+        due = p.due or cal.add(tail, p.target - p.prefix)
     else:
         elapsed, due = measure(cal, spans, p.target, until)
     waiting = p.waiting and end is None and any(pe is None for _, pe in p.pauses)

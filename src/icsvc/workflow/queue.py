@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from icsvc.store.catalogue import PRIORITIES, Catalogue
-from icsvc.store.model import Request
-from icsvc.time.sla import Clock, clocks, update_overdue
-from icsvc.workflow import history
-from icsvc.workflow.history import RequestState
+from icsvc.time.sla import Clock, update_overdue
+from icsvc.workflow.cards import Card
 from icsvc.workflow.lifecycle import is_open
 
 STATE_RANK = {"breached": 0, "at-risk": 1, "ok": 2, "paused": 3}
@@ -24,8 +22,7 @@ STATE_RANK = {"breached": 0, "at-risk": 1, "ok": 2, "paused": 3}
 
 @dataclass
 class QueueItem:
-    request: Request
-    state_of: RequestState
+    card: Card
     clocks: dict[str, Clock]
     next_due: datetime
     next_due_kind: str
@@ -42,12 +39,11 @@ class QueueItem:
     @property
     def own_urgency(self) -> tuple[int, timedelta, int]:
         return (STATE_RANK.get(self.state, 2), self.left,
-                -PRIORITIES.index(self.state_of.priority))
+                -PRIORITIES.index(self.card.urgency_priority))
 
     @property
     def sort_key(self) -> tuple[int, timedelta, int, datetime, str]:
-        return (*(self.urgency or self.own_urgency), self.state_of.created_at,
-                self.state_of.id)
+        return (*(self.urgency or self.own_urgency), self.card.created_at, self.card.id)
 
 
 def business_left(cat: Catalogue, provider: str, now: datetime, due: datetime) -> timedelta:
@@ -55,10 +51,8 @@ def business_left(cat: Catalogue, provider: str, now: datetime, due: datetime) -
     return cal.between(now, due) if due >= now else -cal.between(due, now)
 
 
-def item(request: Request, cat: Catalogue, now: datetime,
-         state: RequestState | None = None) -> QueueItem:
-    state = state or history.replay(request, cat)
-    sla = clocks(state, cat, now)
+def item(card: Card, cat: Catalogue, now: datetime) -> QueueItem:
+    sla = card.clocks(cat, now)
     ack, resolve = sla["acknowledge"], sla["resolve"]
     reasons: list[tuple[str, str]] = []
     candidates: list[tuple[datetime, str]] = []
@@ -67,8 +61,8 @@ def item(request: Request, cat: Catalogue, now: datetime,
         reasons.append(("acknowledge", ack.state))
     else:
         candidates.append((resolve.due, "resolve"))
-    if state.promised_by is not None:
-        candidates.append((state.promised_by, "promise"))
+    if card.promised_by is not None:
+        candidates.append((card.promised_by, "promise"))
     need = sla.get("needed_by")
     if need is not None:
         candidates.append((need.due, "needed_by"))
@@ -79,37 +73,37 @@ def item(request: Request, cat: Catalogue, now: datetime,
         reasons.append(("update overdue", "breached"))
     elif "update" in sla and sla["update"].state == "at-risk":
         reasons.append(("update", "at-risk"))
-    if state.promised_by is not None and state.promised_by < now:
+    if card.promised_by is not None and card.promised_by < now:
         reasons.append(("promise", "breached"))
     states = [s for _, s in reasons]
     if "breached" in states:
         overall = "breached"
     elif "at-risk" in states:
         overall = "at-risk"
-    elif state.status == "waiting-on-customer":
+    elif card.waiting:
         overall = "paused"
     else:
         overall = "ok"
     named = [name for name, s in reasons if s == overall and overall in ("breached", "at-risk")]
-    return QueueItem(request, state, sla, next_due, kind,
-                     business_left(cat, state.provider, now, next_due), overall, named)
+    return QueueItem(card, sla, next_due, kind,
+                     business_left(cat, card.provider, now, next_due), overall, named)
 
 
-def build(requests: list[Request], cat: Catalogue, now: datetime, providers: list[str],
-          owner: str | None = None, lookup: Callable[[str], Request | None] | None = None,
+def build(cards: list[Card], cat: Catalogue, now: datetime, providers: list[str],
+          owner: str | None = None, lookup: Callable[[str], Card | None] | None = None,
           escalated_to: str | None = None) -> list[QueueItem]:
     """The open requests of `providers` (all when empty), optionally only `owner`'s, or only
     the escalated ones waiting on `escalated_to`, sorted. A request is at least as urgent as
     the most urgent open request it blocks (`lookup` finds those by ID)."""
     chosen = [
-        r for r in requests
-        if is_open(r.status) and (not providers or r.provider in providers)
-        and (owner is None or r.owner == owner)
+        c for c in cards
+        if is_open(c.status) and c.provider in cat.providers
+        and (not providers or c.provider in providers) and (owner is None or c.owner == owner)
     ]
-    items = [item(r, cat, now) for r in chosen]
+    items = [item(c, cat, now) for c in chosen]
     if escalated_to is not None:
-        items = [it for it in items if it.state_of.escalation_pending
-                 and cat.providers[it.state_of.provider].escalation == escalated_to]
+        items = [it for it in items if it.card.escalation_pending
+                 and cat.providers[it.card.provider].escalation == escalated_to]
     if lookup is not None:
         for it in items:
             _inherit(it, cat, now, lookup)
@@ -118,10 +112,10 @@ def build(requests: list[Request], cat: Catalogue, now: datetime, providers: lis
 
 
 def _inherit(it: QueueItem, cat: Catalogue, now: datetime,
-             lookup: Callable[[str], Request | None]) -> None:
+             lookup: Callable[[str], Card | None]) -> None:
     """Raise an item to the urgency of the most urgent open request it blocks."""
     best: tuple[tuple[int, timedelta, int], str, str] | None = None
-    for rid in it.state_of.blocks:
+    for rid in it.card.blocks:
         other = lookup(rid)
         if other is None or not is_open(other.status) or other.provider not in cat.providers:
             continue

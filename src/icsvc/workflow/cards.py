@@ -1,0 +1,173 @@
+"""A request's card: what `queue` and `list` show of it, and the plan of its clocks, worked
+out from its file and the catalogue alone (never from `now`).
+
+The index keeps each card beside its request (see `Index.set_kept`), for this catalogue and
+this icsvc: a listing of open requests reads cards instead of decoding and replaying every
+request, and only evaluates their clocks against now (`sla.evaluate`). A card is read back
+value by value and worked out again from the file when anything is off.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from icsvc.store.catalogue import Catalogue
+from icsvc.store.index import Key
+from icsvc.store.model import Request
+from icsvc.store.store import PROVIDERS_FILE, Store
+from icsvc.time import sla
+from icsvc.workflow import history
+
+CARD = "card"
+"""The index column cards are kept in."""
+
+
+@dataclass(frozen=True)
+class Card:
+    path: str
+    """The request file, relative to the store."""
+    id: str
+    provider: str
+    title: str
+    status: str
+    priority: str
+    requested_priority: str
+    department: str
+    owner: str | None
+    created_at: datetime
+    rush: bool
+    proposal: str | None
+    """The priority negotiation (`proposed`, `contested`...), from the history."""
+    promised_by: datetime | None
+    escalation_pending: bool
+    blocks: tuple[str, ...]
+    urgency_priority: str
+    """The priority the history arrives at (the queue's order uses it)."""
+    waiting: bool
+    """The history leaves the request waiting on its customer."""
+    plans: dict[str, sla.ClockPlan]
+
+    def clocks(self, cat: Catalogue, now: datetime) -> dict[str, sla.Clock]:
+        return sla.evaluate(self.plans, cat.providers[self.provider].calendar, now,
+                            cat.at_risk)
+
+    def to_json(self) -> str:
+        return json.dumps([
+            self.id, self.provider, self.title, self.status, self.priority,
+            self.requested_priority, self.department, self.owner, self.created_at.isoformat(),
+            self.rush, self.proposal, _iso(self.promised_by), self.escalation_pending,
+            list(self.blocks), self.urgency_priority, self.waiting,
+            sla.plans_to_json(self.plans)], ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, path: str, text: str) -> Card:
+        """A card from `to_json`, every value checked; ValueError for anything else."""
+        try:
+            values = json.loads(text)
+        except (ValueError, RecursionError):
+            raise ValueError("not JSON") from None
+        if type(values) is not list or len(values) != 17:
+            raise ValueError("a card of another shape")
+        (rid, provider, title, status, priority, asked, dept, owner, created, rush, proposal,
+         promised, pending, blocks, urgency, waiting, plans) = values
+        texts = (rid, provider, title, status, priority, asked, dept, urgency)
+        if not all(type(v) is str for v in texts) or type(blocks) is not list or not all(
+                type(b) is str for b in blocks):
+            raise ValueError("a card of another shape")
+        if not all(type(v) is bool for v in (rush, pending, waiting)):
+            raise ValueError("a card of another shape")
+        if not all(v is None or type(v) is str for v in (owner, proposal, promised)):
+            raise ValueError("a card of another shape")
+        return cls(path, rid, provider, title, status, priority, asked, dept, owner,
+                   sla.time_from_json(created), rush, proposal,
+                   None if promised is None else sla.time_from_json(promised), pending,
+                   tuple(blocks), urgency, waiting, sla.plans_from_json(plans))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def card_of(request: Request, path: str, cat: Catalogue,
+            state: history.RequestState | None = None) -> Card:
+    state = state or history.replay(request, cat)
+    return Card(path, request.id, request.provider, request.title, request.status,
+                request.priority, request.requested_priority, request.customer_department,
+                request.owner, request.created_at, request.rush, state.proposal,
+                state.promised_by, state.escalation_pending, tuple(state.blocks),
+                state.priority, state.status == "waiting-on-customer", sla.plan(state, cat))
+
+
+def cards(store: Store, paths: list[str], warn: Callable[[str], None] | None,
+          stamp: str | None = None) -> list[Card]:
+    """The cards of these request files (paths from `Store.summaries`), in their order: from
+    the index where it keeps them, else worked out from the files and kept. A file that
+    cannot be read is skipped (with `warn`). `stamp`: `figures_stamp(store)`, when known."""
+    cat = store.catalogue
+    stamp = stamp or figures_stamp(store)
+    found: dict[str, Card] = {}
+    for rel, (_, text) in store.kept(CARD, paths, stamp).items():
+        try:
+            card = Card.from_json(rel, text)
+        except ValueError:
+            continue
+        if card.provider in cat.providers:
+            found[rel] = card
+    todo = [rel for rel in paths if rel not in found]
+    if todo:
+        keys = store.row_keys(todo)
+        made: dict[str, tuple[Key, str]] = {}
+        root = len(str(store.root)) + 1
+        for request in store.requests(todo, warn):
+            rel = str(request.path)[root:]
+            card = found[rel] = card_of(request, rel, cat)
+            if rel in keys:
+                made[rel] = (keys[rel], card.to_json())
+        if made:
+            store.set_kept(CARD, made, stamp)
+    return [found[rel] for rel in paths if rel in found]
+
+
+def figures_stamp(store: Store) -> str:
+    """What a card or a closed request's row is worked out from besides its file: the
+    catalogue (its calendars, SLA), the public holidays and time-zone rules installed, and
+    icsvc's code (this version, and the modules that compute figures, by size and
+    modification time, for a checkout of icsvc that changes between releases)."""
+    import hashlib
+    import os
+    import zoneinfo
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    import icsvc
+
+    parts = [icsvc.__version__, *zoneinfo.TZPATH]
+    try:
+        parts.append((store.root / PROVIDERS_FILE).read_text(encoding="utf-8"))
+    except OSError:
+        parts.append("")
+    files = [Path(folder) / "tzdata.zi" for folder in zoneinfo.TZPATH]
+    for name in ("holidays", "tzdata"):
+        spec = find_spec(name)
+        if spec is not None and spec.origin:
+            files.append(Path(spec.origin))
+    for file in files:
+        try:
+            st = file.stat()
+            parts.append(f"{file}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(str(file))
+    package = Path(icsvc.__file__).parent
+    for folder in ("time", "workflow", "commands", "store"):
+        try:
+            for entry in sorted(os.scandir(package / folder), key=lambda e: e.name):
+                if entry.name.endswith(".py"):
+                    st = entry.stat()
+                    parts.append(f"{folder}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(folder)
+    return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"),
+                           digest_size=16).hexdigest()
