@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -256,17 +257,90 @@ def test_the_index_agrees_with_a_fresh_parse(tmp_path_factory: pytest.TempPathFa
             store.icsvc("show", target)
         listing(store)
         assert listing(store) == fresh(store), ops[:n + 1]
+        assert queue(store) == fresh_out(store, queue), ops[:n + 1]
     assert table(store) == table_fresh(store), ops
 
 
-def table_fresh(store: Store) -> str:
+def queue(store: Store) -> str:
+    return store.ok("queue", "-f", "csv", actor="maria@example.com").out
+
+
+def fresh_out(store: Store, command: Callable[[Store], str]) -> str:
+    """What `command` prints from a fresh parse of every file (no index)."""
     saved = store.root.parent / "saved-derived"
     shutil.move(store.root / ".icsvc", saved)
     try:
-        return table(store)
+        return command(store)
     finally:
         shutil.rmtree(store.root / ".icsvc", ignore_errors=True)
         shutil.move(saved, store.root / ".icsvc")
+
+
+def table_fresh(store: Store) -> str:
+    return fresh_out(store, table)
+
+
+def _cards(store: Store) -> list[tuple[str, str | None]]:
+    with closing(sqlite3.connect(store.root / ".icsvc" / INDEX_FILE)) as conn:
+        return list(conn.execute("SELECT path, card FROM files ORDER BY path"))
+
+
+def _set_cards(store: Store, values: dict[str, str]) -> None:
+    with closing(sqlite3.connect(store.root / ".icsvc" / INDEX_FILE)) as conn, conn:
+        conn.executemany("UPDATE files SET card = ? WHERE path = ?",
+                         [(v, k) for k, v in values.items()])
+
+
+def test_open_requests_cards_are_kept_and_follow_their_files(store: Store) -> None:
+    """`queue` and `list` keep a card per request (what they show, and its clocks' plan):
+    later listings read it; a change of the file, of the calendars or of the card itself
+    (damaged, of another shape, another request's) makes it worked out again."""
+    first, second = store.new(*PART), store.new(*PART, "--priority", "high")
+    commit(store)
+    before = queue(store)
+    cards = dict(_cards(store))
+    assert len(cards) == 2 and all(c and c.startswith('["') for c in cards.values())
+    assert queue(store) == before == fresh_out(store, queue)
+    store.ok("triage", first, "--ack", actor=PROVIDER)
+    assert queue(store) == fresh_out(store, queue) != before
+    one, two = sorted(cards)
+    good = dict(_cards(store))
+    for damage in ("not json", "[]", good[two], good[one].replace('"engineering"', '1', 1),
+                   good[one].replace("-05:00", "")):
+        _set_cards(store, {one: damage})
+        assert queue(store) == fresh_out(store, queue), damage
+        assert dict(_cards(store))[one] == good[one]
+    providers = store.root / "providers.yaml"
+    providers.write_text(providers.read_text().replace('hours: "09:00-17:00"',
+                                                       'hours: "15:00-17:00"', 1))
+    assert queue(store) == fresh_out(store, queue)
+    assert dict(_cards(store)) != good
+    assert store.ok("list", "-f", "csv").out == fresh_out(
+        store, lambda s: s.ok("list", "-f", "csv").out)
+    assert second
+
+
+def test_a_value_worked_out_from_an_older_file_is_not_kept(store: Store) -> None:
+    """A card is written only onto the row of the file it was worked out from: a row that
+    changed meanwhile (another command rewrote the file) keeps no card."""
+    from icsvc.store.index import Index
+
+    store.new(*PART)
+    queue(store)
+    index = Index.open(store.root / ".icsvc")
+    assert index is not None
+    try:
+        (path, card), = _cards(store)
+        assert card is not None
+        key = index.keys_of([path])[path]
+        stamp = index.meta("cards") or ""
+        _set_cards(store, {path: None})  # type: ignore[dict-item]
+        index.set_kept("card", {path: ((key[0] + 1, *key[1:]), card)}, stamp)
+        assert dict(_cards(store))[path] is None
+        index.set_kept("card", {path: (key, card)}, stamp)
+        assert dict(_cards(store))[path] == card
+    finally:
+        index.close()
 
 
 def test_a_closed_requests_kept_row_follows_the_catalogue(store: Store) -> None:

@@ -114,8 +114,10 @@ def cards(store: Store, paths: list[str], warn: Callable[[str], None] | None,
             card = Card.from_json(rel, text)
         except ValueError:
             continue
-        if card.provider in cat.providers:
-            found[rel] = card
+        folder, _, name = rel.rpartition("/")
+        if (card.provider in cat.providers and folder.endswith(f"/{card.provider}")
+                and name.rsplit(".", 1)[0].upper() == card.id.upper()):
+            found[rel] = card  # (a card of another file is worked out again)
     todo = [rel for rel in paths if rel not in found]
     if todo:
         keys = store.row_keys(todo)
