@@ -259,6 +259,12 @@ def test_the_index_agrees_with_a_fresh_parse(tmp_path_factory: pytest.TempPathFa
         assert listing(store) == fresh(store), ops[:n + 1]
         assert queue(store) == fresh_out(store, queue), ops[:n + 1]
     assert table(store) == table_fresh(store), ops
+    report(store)  # the cards of every request in the period are kept
+    assert report(store) == fresh_out(store, report), ops
+
+
+def report(store: Store) -> str:
+    return store.ok("report", "-f", "json").out
 
 
 def queue(store: Store) -> str:

@@ -152,7 +152,7 @@ def _state(due: datetime, met_at: datetime | None, stopped_at: datetime | None,
     return "ok"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RunPlan:
     """What an `acknowledge` or `resolve` clock is worked out from, without `now`: its
     pauses (the last one may still be open) and, once, the business time of the windows
@@ -177,7 +177,7 @@ class RunPlan:
     """The business time counted, once the clock stopped (met or cancelled)."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class UpdatePlan:
     """The `update` clock without `now`: the last status change or progress note, and what
     the request's status makes of it (`active`, `waiting`, `new` or `done`)."""
@@ -190,7 +190,7 @@ class UpdatePlan:
     """Fixed except while waiting (then it is projected from now)."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NeedPlan:
     """The `needed_by` clock without `now`."""
 
@@ -274,9 +274,12 @@ def plans_to_json(plans: dict[str, ClockPlan]) -> list[list[Any]]:
 
 def plans_from_json(data: Any) -> dict[str, ClockPlan]:
     """`plans_to_json`'s values back, every value checked; ValueError for anything else (a
-    damaged or foreign index row)."""
+    damaged or foreign index row). Each plan's values are checked against the types they
+    may have in one comparison: listings read thousands of plans."""
+    if type(data) is not list:
+        raise ValueError("not a list of clock plans")
     try:
-        items = [_plan_from_json(item) for item in _list(data)]
+        items = [_plan_from_json(item) for item in data]
     except (TypeError, IndexError, OverflowError) as exc:
         raise ValueError(f"not a clock plan: {exc}") from None
     plans = dict(items)
@@ -285,25 +288,54 @@ def plans_from_json(data: Any) -> dict[str, ClockPlan]:
     return plans
 
 
+_S, _NONE = str, type(None)
+_RUN_TYPES = frozenset((str, str, int, str, met, stop, list, int, bool, str, int, due, el)
+                       for met in (_S, _NONE) for stop in (_S, _NONE) for due in (_S, _NONE)
+                       for el in (int, _NONE))
+_UPDATE_TYPES = frozenset((str, str, int, str, str, bool, due) for due in (_S, _NONE))
+_NEED_TYPES = frozenset((str, str, str, str, met, stop) for met in (_S, _NONE)
+                        for stop in (_S, _NONE))
+_UPDATE_KINDS = frozenset({"active", "waiting", "new", "done"})
+
+
 def _plan_from_json(item: Any) -> tuple[str, ClockPlan]:
-    item = _list(item)
+    if type(item) is not list or len(item) < 2:
+        raise ValueError("not a clock plan")
+    types = tuple(map(type, item))
     name, kind = item[0], item[1]
-    if kind == "run" and name in ("acknowledge", "resolve") and len(item) == 13:
-        pauses = tuple((time_from_json(a), _opt_time(b)) for a, b in
-                       (_pair(span) for span in _list(item[6])))
-        return name, RunPlan(name, _duration(item[2]), time_from_json(item[3]),
-                             _opt_time(item[4]), _opt_time(item[5]), pauses, _int(item[7]),
-                             _flag(item[8]), time_from_json(item[9]), _duration(item[10]),
-                             _opt_time(item[11]),
-                             None if item[12] is None else _duration(item[12]))
-    if kind == "update" and name == "update" and len(item) == 7 and item[4] in (
-            "active", "waiting", "new", "done"):
-        return name, UpdatePlan(_duration(item[2]), time_from_json(item[3]), item[4],
-                                _flag(item[5]), _opt_time(item[6]))
-    if kind == "need" and name == "needed_by" and len(item) == 6:
-        return name, NeedPlan(time_from_json(item[2]), time_from_json(item[3]), _opt_time(item[4]),
-                              _opt_time(item[5]))
+    if kind == "run" and types in _RUN_TYPES and name in ("acknowledge", "resolve"):
+        pauses = []
+        for span in item[6]:
+            if type(span) is not list or len(span) != 2 or type(span[0]) is not str or (
+                    span[1] is not None and type(span[1]) is not str):
+                raise ValueError("not a pause")
+            pauses.append((time_from_json(span[0]), _opt_time(span[1])))
+        start, met, stop, settled, due = _times(item[3], item[4], item[5], item[9], item[11])
+        assert start is not None and settled is not None
+        return name, RunPlan(name, timedelta(microseconds=item[2]), start, met, stop,
+                             tuple(pauses), item[7], item[8], settled,
+                             timedelta(microseconds=item[10]), due,
+                             None if item[12] is None else timedelta(microseconds=item[12]))
+    if kind == "update" and types in _UPDATE_TYPES and name == "update" and (
+            item[4] in _UPDATE_KINDS):
+        last, due = _times(item[3], item[6])
+        assert last is not None
+        return name, UpdatePlan(timedelta(microseconds=item[2]), last, item[4], item[5], due)
+    if kind == "need" and types in _NEED_TYPES and name == "needed_by":
+        due, start, met, stop = _times(item[2], item[3], item[4], item[5])
+        assert due is not None and start is not None
+        return name, NeedPlan(due, start, met, stop)
     raise ValueError(f"not a clock plan: {item!r:.60}")
+
+
+def _times(*texts: str | None) -> list[datetime | None]:
+    """Aware times from ISO 8601 texts (None stays None); ValueError for a naive time."""
+    parse = datetime.fromisoformat
+    out = [None if t is None else parse(t) for t in texts]
+    for t in out:
+        if t is not None and t.tzinfo is None:
+            raise ValueError("a time without its offset")
+    return out
 
 
 def _us(value: timedelta) -> int:
@@ -312,35 +344,6 @@ def _us(value: timedelta) -> int:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _list(value: Any) -> list[Any]:
-    if type(value) is not list:
-        raise ValueError("not a list")
-    return value
-
-
-def _pair(value: Any) -> tuple[Any, Any]:
-    found = _list(value)
-    if len(found) != 2:
-        raise ValueError("not a pair")
-    return found[0], found[1]
-
-
-def _int(value: Any) -> int:
-    if type(value) is not int:
-        raise ValueError("not an integer")
-    return value
-
-
-def _flag(value: Any) -> bool:
-    if type(value) is not bool:
-        raise ValueError("not true or false")
-    return value
-
-
-def _duration(value: Any) -> timedelta:
-    return timedelta(microseconds=_int(value))
 
 
 def time_from_json(value: Any) -> datetime:

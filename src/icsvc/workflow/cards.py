@@ -25,7 +25,7 @@ CARD = "card"
 """The index column cards are kept in."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Card:
     path: str
     """The request file, relative to the store."""
@@ -48,10 +48,12 @@ class Card:
     """The priority the history arrives at (the queue's order uses it)."""
     waiting: bool
     """The history leaves the request waiting on its customer."""
+    holder: str
+    """The provider the history arrives at: its calendar runs the clocks."""
     plans: dict[str, sla.ClockPlan]
 
     def clocks(self, cat: Catalogue, now: datetime) -> dict[str, sla.Clock]:
-        return sla.evaluate(self.plans, cat.providers[self.provider].calendar, now,
+        return sla.evaluate(self.plans, cat.providers[self.holder].calendar, now,
                             cat.at_risk)
 
     def to_json(self) -> str:
@@ -59,7 +61,7 @@ class Card:
             self.id, self.provider, self.title, self.status, self.priority,
             self.requested_priority, self.department, self.owner, self.created_at.isoformat(),
             self.rush, self.proposal, _iso(self.promised_by), self.escalation_pending,
-            list(self.blocks), self.urgency_priority, self.waiting,
+            list(self.blocks), self.urgency_priority, self.waiting, self.holder,
             sla.plans_to_json(self.plans)], ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -69,22 +71,24 @@ class Card:
             values = json.loads(text)
         except (ValueError, RecursionError):
             raise ValueError("not JSON") from None
-        if type(values) is not list or len(values) != 17:
+        if type(values) is not list or tuple(map(type, values)) not in _TYPES:
             raise ValueError("a card of another shape")
         (rid, provider, title, status, priority, asked, dept, owner, created, rush, proposal,
-         promised, pending, blocks, urgency, waiting, plans) = values
-        texts = (rid, provider, title, status, priority, asked, dept, urgency)
-        if not all(type(v) is str for v in texts) or type(blocks) is not list or not all(
-                type(b) is str for b in blocks):
-            raise ValueError("a card of another shape")
-        if not all(type(v) is bool for v in (rush, pending, waiting)):
-            raise ValueError("a card of another shape")
-        if not all(v is None or type(v) is str for v in (owner, proposal, promised)):
+         promised, pending, blocks, urgency, waiting, holder, plans) = values
+        if not all(type(b) is str for b in blocks):
             raise ValueError("a card of another shape")
         return cls(path, rid, provider, title, status, priority, asked, dept, owner,
                    sla.time_from_json(created), rush, proposal,
                    None if promised is None else sla.time_from_json(promised), pending,
-                   tuple(blocks), urgency, waiting, sla.plans_from_json(plans))
+                   tuple(blocks), urgency, waiting, holder, sla.plans_from_json(plans))
+
+
+_S, _NONE = str, type(None)
+_TYPES = frozenset((str, str, str, str, str, str, str, owner, str, bool, proposal, promised,
+                    bool, list, str, bool, str, list)
+                   for owner in (_S, _NONE) for proposal in (_S, _NONE)
+                   for promised in (_S, _NONE))
+"""The types a card's values may have, in order."""
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -98,7 +102,8 @@ def card_of(request: Request, path: str, cat: Catalogue,
                 request.priority, request.requested_priority, request.customer_department,
                 request.owner, request.created_at, request.rush, state.proposal,
                 state.promised_by, state.escalation_pending, tuple(state.blocks),
-                state.priority, state.status == "waiting-on-customer", sla.plan(state, cat))
+                state.priority, state.status == "waiting-on-customer", state.provider,
+                sla.plan(state, cat))
 
 
 def cards(store: Store, paths: list[str], warn: Callable[[str], None] | None,
@@ -106,8 +111,24 @@ def cards(store: Store, paths: list[str], warn: Callable[[str], None] | None,
     """The cards of these request files (paths from `Store.summaries`), in their order: from
     the index where it keeps them, else worked out from the files and kept. A file that
     cannot be read is skipped (with `warn`). `stamp`: `figures_stamp(store)`, when known."""
-    cat = store.catalogue
     stamp = stamp or figures_stamp(store)
+    found = _kept(store, paths, stamp)
+    todo = [rel for rel in paths if rel not in found]
+    if todo:
+        found.update(_made(store, store.requests(todo, warn), stamp))
+    return [found[rel] for rel in paths if rel in found]
+
+
+def _rel(store: Store, request: Request) -> str:
+    """The request's file, relative to the store (as `Store.summaries` names it)."""
+    path, root = str(request.path), str(store.root)
+    if path.startswith(root) and path[len(root):len(root) + 1] == "/":
+        return path[len(root) + 1:]
+    return store.rel(path)
+
+
+def _kept(store: Store, paths: list[str], stamp: str) -> dict[str, Card]:
+    cat = store.catalogue
     found: dict[str, Card] = {}
     for rel, (_, text) in store.kept(CARD, paths, stamp).items():
         try:
@@ -115,22 +136,28 @@ def cards(store: Store, paths: list[str], warn: Callable[[str], None] | None,
         except ValueError:
             continue
         folder, _, name = rel.rpartition("/")
-        if (card.provider in cat.providers and folder.endswith(f"/{card.provider}")
+        if (card.holder in cat.providers and folder.endswith(f"/{card.provider}")
                 and name.rsplit(".", 1)[0].upper() == card.id.upper()):
             found[rel] = card  # (a card of another file is worked out again)
-    todo = [rel for rel in paths if rel not in found]
-    if todo:
-        keys = store.row_keys(todo)
-        made: dict[str, tuple[Key, str]] = {}
-        root = len(str(store.root)) + 1
-        for request in store.requests(todo, warn):
-            rel = str(request.path)[root:]
-            card = found[rel] = card_of(request, rel, cat)
-            if rel in keys:
-                made[rel] = (keys[rel], card.to_json())
-        if made:
-            store.set_kept(CARD, made, stamp)
-    return [found[rel] for rel in paths if rel in found]
+    return found
+
+
+def _made(store: Store, requests: list[Request], stamp: str) -> dict[str, Card]:
+    """The cards of these requests, worked out now and kept for the rows they came from."""
+    if not requests:
+        return {}
+    cat = store.catalogue
+    paths = [_rel(store, r) for r in requests]
+    keys = store.row_keys(paths)
+    out: dict[str, Card] = {}
+    made: dict[str, tuple[Key, str]] = {}
+    for rel, request in zip(paths, requests, strict=True):
+        card = out[rel] = card_of(request, rel, cat)
+        if rel in keys:
+            made[rel] = (keys[rel], card.to_json())
+    if made:
+        store.set_kept(CARD, made, stamp)
+    return out
 
 
 def figures_stamp(store: Store) -> str:
@@ -140,18 +167,18 @@ def figures_stamp(store: Store) -> str:
     modification time, for a checkout of icsvc that changes between releases)."""
     import hashlib
     import os
-    import zoneinfo
     from importlib.util import find_spec
     from pathlib import Path
 
     import icsvc
+    from icsvc.time.tzrules import use_newest
 
-    parts = [icsvc.__version__, *zoneinfo.TZPATH]
+    parts = [icsvc.__version__, *use_newest()]
     try:
         parts.append((store.root / PROVIDERS_FILE).read_text(encoding="utf-8"))
     except OSError:
         parts.append("")
-    files = [Path(folder) / "tzdata.zi" for folder in zoneinfo.TZPATH]
+    files: list[Path] = []
     for name in ("holidays", "tzdata"):
         spec = find_spec(name)
         if spec is not None and spec.origin:

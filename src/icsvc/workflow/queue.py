@@ -86,7 +86,7 @@ def item(card: Card, cat: Catalogue, now: datetime) -> QueueItem:
         overall = "ok"
     named = [name for name, s in reasons if s == overall and overall in ("breached", "at-risk")]
     return QueueItem(card, sla, next_due, kind,
-                     business_left(cat, card.provider, now, next_due), overall, named)
+                     business_left(cat, card.holder, now, next_due), overall, named)
 
 
 def build(cards: list[Card], cat: Catalogue, now: datetime, providers: list[str],
@@ -97,13 +97,13 @@ def build(cards: list[Card], cat: Catalogue, now: datetime, providers: list[str]
     the most urgent open request it blocks (`lookup` finds those by ID)."""
     chosen = [
         c for c in cards
-        if is_open(c.status) and c.provider in cat.providers
+        if is_open(c.status) and c.holder in cat.providers
         and (not providers or c.provider in providers) and (owner is None or c.owner == owner)
     ]
     items = [item(c, cat, now) for c in chosen]
     if escalated_to is not None:
         items = [it for it in items if it.card.escalation_pending
-                 and cat.providers[it.card.provider].escalation == escalated_to]
+                 and cat.providers[it.card.holder].escalation == escalated_to]
     if lookup is not None:
         for it in items:
             _inherit(it, cat, now, lookup)
@@ -117,7 +117,7 @@ def _inherit(it: QueueItem, cat: Catalogue, now: datetime,
     best: tuple[tuple[int, timedelta, int], str, str] | None = None
     for rid in it.card.blocks:
         other = lookup(rid)
-        if other is None or not is_open(other.status) or other.provider not in cat.providers:
+        if other is None or not is_open(other.status) or other.holder not in cat.providers:
             continue
         theirs = item(other, cat, now)
         urgency = theirs.own_urgency
