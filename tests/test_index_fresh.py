@@ -499,3 +499,43 @@ def test_a_kept_row_is_not_used_before_its_last_change(store: Store) -> None:
     seen = store.ok("list", "--all", "-f", "csv", now=earlier).out
     shutil.rmtree(store.root / ".icsvc")
     assert seen == store.ok("list", "--all", "-f", "csv", now=earlier).out
+
+
+# -- git's quick look: untracked files known from its last full look -------------------------
+
+
+def _status_flags(store: Store, tmp: Path) -> list[str]:
+    """The `git status` untracked-files option a listing used (from git's own trace)."""
+    trace = tmp / "trace.txt"
+    trace.unlink(missing_ok=True)
+    store.ok("list", "--all", "-f", "csv", env={"GIT_TRACE": str(trace)})
+    return [word for line in trace.read_text().splitlines() if " status " in line
+            for word in line.split() if word.startswith("--untracked-files")]
+
+
+def test_untracked_files_are_seen_when_git_looks_quickly(store: Store, tmp_path: Path) -> None:
+    """Once git's full look recorded the untracked files, later listings ask git only for
+    tracked changes (it then reads no folder) until a folder or HEAD changes: an untracked
+    file edited in place, a new untracked file, and a file `git rm --cached` left untracked
+    in place are all seen."""
+    a, b = store.new(*PART), store.new(*PART)
+    commit(store)
+    untracked = store.new(*PART)
+    settle(store, committed=False)
+    assert _status_flags(store, tmp_path) == ["--untracked-files=no"]
+    edit_in_place(store.request_file(untracked), "title: T\n", "title: U\n")
+    assert _status_flags(store, tmp_path) == ["--untracked-files=no"]
+    assert listing(store) == fresh(store)
+    assert any(d["title"] == "U" for d in listing(store))
+    newer = store.new(*PART)  # a new file: its folder changed, git looks at everything
+    assert _status_flags(store, tmp_path) == ["--untracked-files=all"]
+    assert newer in {d["id"] for d in listing(store)}
+    assert _status_flags(store, tmp_path) == ["--untracked-files=no"]
+    store.git("rm", "-q", "--cached", str(store.request_file(a).relative_to(store.root)))
+    store.git("commit", "-q", "-m", "untrack one")
+    flags = _status_flags(store, tmp_path)  # HEAD moved: the full look again
+    assert flags[-1] == "--untracked-files=all"
+    listing(store)
+    edit_in_place(store.request_file(a), "title: T\n", "title: V\n")
+    assert listing(store) == fresh(store)
+    assert any(d["title"] == "V" for d in listing(store)) and b

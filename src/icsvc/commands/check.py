@@ -96,7 +96,7 @@ def changed_requests(store: Store, base: str) -> set[str] | None:
     state = gitutil.work_tree_state(top, prefix or ".")
     if state is None:
         return None
-    paths = {p[len(prefix):] for p in (*committed, *state[1]) if p.startswith(prefix)}
+    paths = {p[len(prefix):] for p in (*committed, *state.paths) if p.startswith(prefix)}
     if PROVIDERS_FILE in paths:
         return None
     return {p for p in paths if p.startswith(f"{REQUESTS_DIR}/")}

@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from icsvc.errors import IcsvcError, UsageError
 
@@ -430,21 +431,34 @@ def switch_new_branch(cwd: Path, name: str) -> None:
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
-def work_tree_state(cwd: Path, folder: str) -> tuple[str, set[str]] | None:
-    """(the HEAD commit, the empty tree before the first commit; every path under `folder`,
-    relative to the repository root, that differs from HEAD in git's index or the work
-    tree: changed, deleted, untracked or ignored), from one `git status`; None outside git
-    (or when git cannot tell). Takes no lock (a `git commit` meanwhile is not disturbed)."""
+class WorkTree(NamedTuple):
+    head: str
+    """The HEAD commit (the empty tree before the first commit)."""
+    paths: set[str]
+    """Every path under the folder, relative to the repository root, that differs from HEAD
+    in git's index or the work tree: changed, deleted, untracked or ignored."""
+    loose: set[str]
+    """Those that are untracked or ignored."""
+
+
+def work_tree_state(cwd: Path, folder: str, untracked: bool = True) -> WorkTree | None:
+    """What differs from HEAD under `folder`, from one `git status`; None outside git (or
+    when git cannot tell). `untracked=False` leaves out untracked and ignored files (git
+    then does not read every folder: the caller knows them otherwise). Takes no lock (a
+    `git commit` meanwhile is not disturbed)."""
+    wanted = (["--untracked-files=all", "--ignored=matching"] if untracked
+              else ["--untracked-files=no"])
     try:
         result = run(cwd, "--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch",
-                     "--untracked-files=all", "--ignored=matching", "--no-renames",
-                     "--ignore-submodules=all", "--", folder, check=False)
+                     *wanted, "--no-renames", "--ignore-submodules=all", "--", folder,
+                     check=False)
     except IcsvcError:
         return None
     if result.code != 0:
         return None
     head = ""
     paths: set[str] = set()
+    loose: set[str] = set()
     records = iter(result.out.split("\0"))
     for record in records:
         kind = record[:2]
@@ -452,7 +466,7 @@ def work_tree_state(cwd: Path, folder: str) -> tuple[str, set[str]] | None:
             oid = record[len("# branch.oid "):]
             head = EMPTY_TREE if oid == "(initial)" else oid
         elif kind in ("? ", "! "):
-            paths.add(record[2:])
+            loose.add(record[2:])
         elif kind == "1 ":
             paths.add(record.split(" ", 8)[8])
         elif kind == "u ":
@@ -460,7 +474,7 @@ def work_tree_state(cwd: Path, folder: str) -> tuple[str, set[str]] | None:
         elif kind == "2 ":  # a rename (not expected with --no-renames): both paths
             paths.add(record.split(" ", 9)[9])
             paths.add(next(records, ""))
-    return (head, paths) if head else None
+    return WorkTree(head, paths | loose, loose) if head else None
 
 
 def tree_changes(cwd: Path, a: str, b: str, folder: str) -> set[str] | None:
