@@ -27,6 +27,14 @@ from icsvc.store import ids, yamlio  # noqa: E402
 
 OPEN = ["new", "acknowledged", "in-progress", "waiting-on-customer"]
 DONE = ["resolved", "closed", "closed", "closed", "declined", "cancelled"]
+PATHS = {
+    "new": [], "acknowledged": ["acknowledged"], "in-progress": ["acknowledged", "in-progress"],
+    "waiting-on-customer": ["acknowledged", "waiting-on-customer"],
+    "resolved": ["acknowledged", "in-progress", "resolved"],
+    "closed": ["acknowledged", "in-progress", "resolved", "closed"],
+    "declined": ["declined"], "cancelled": ["cancelled"],
+}
+"""The status changes that lead to each status (each a valid move, by whom may make it)."""
 
 
 def generate(root: Path, count: int, open_share: float) -> None:
@@ -46,9 +54,15 @@ def generate(root: Path, count: int, open_share: float) -> None:
         created = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 540))
         status = rng.choice(OPEN if rng.random() < open_share else DONE)
         history = [{"at": created, "by": "someone@example.com", "type": "created"}]
-        if status != "new":
-            history.append({"at": created + timedelta(hours=2), "by": member, "type": "status",
-                            "from": "new", "to": status})
+        at, previous = created, "new"
+        for step in PATHS[status]:
+            at += timedelta(minutes=rng.randrange(20, 60 * 30))
+            by = "someone@example.com" if step in ("closed", "cancelled") else member
+            entry = {"at": at, "by": by, "type": "status", "from": previous, "to": step}
+            if step in ("resolved", "declined", "cancelled"):
+                entry["note"] = f"{step} after review"
+            history.append(entry)
+            previous = step
         data = {
             "id": rid, "title": f"Request {rid}", "provider": pid, "service": sid,
             "status": status, "priority": "normal", "requested_priority": "normal",
