@@ -385,6 +385,23 @@ def test_parsing_and_checking_across_cores_give_the_same_answers(
     assert (listing(store), store.fails("check").out) == serial
 
 
+def test_kept_values_read_by_path_or_by_a_pass_over_the_column_agree(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept rows and cards are looked up path by path, or (for most of the store) read in one
+    pass over their column: the two give the same listings."""
+    from icsvc.store import index
+
+    for n in range(4):
+        rid = store.new(*PART)
+        if n % 2:
+            store.ok("update", rid, "--status", "cancelled", actor="maria@example.com")
+    store.env["ICSVC_NOW"] = "2026-11-30T10:00:00-05:00"
+    by_path = (table(store), queue(store), table(store), queue(store))
+    monkeypatch.setattr(index, "SCAN_ABOVE", 0)
+    assert (table(store), queue(store), table(store), queue(store)) == by_path
+    assert by_path[0] == table_fresh(store)
+
+
 def test_a_quick_look_reads_what_a_parse_reads_or_nothing(store: Store) -> None:
     """`quick_summary` (the cold start's look at files icsvc wrote) gives the summary a full
     parse gives, or None; never another one."""

@@ -85,6 +85,8 @@ _OBJECTS = {
 KEPT = {"final": "finals", "card": "cards"}
 """The columns of what is worked out once per file (see `Index.set_kept`) -> the meta key
 of the stamp they were worked out with."""
+SCAN_ABOVE = 20000
+"""Rows wanted beyond which reading a column whole beats looking each path up."""
 GONE_LIMIT = 1000
 """Paths forgotten other than through git that git's next look checks (more: every file)."""
 NEVER = -1
@@ -345,9 +347,16 @@ class Index:
             return {}
         out: dict[str, tuple[Key, str]] = {}
         select = f"SELECT path, mtime_ns, ctime_ns, size, ino, {column} FROM files"
-        rows = (r for start in range(0, len(paths), 500) for r in self._select(
-            f"{select} WHERE {column} IS NOT NULL AND path IN "
-            f"({','.join('?' * len(paths[start:start + 500]))})", paths[start:start + 500]))
+        rows: Iterable[tuple[Any, ...]]
+        if len(paths) > SCAN_ABOVE:  # most rows: one pass over the column is quicker
+            wanted = set(paths)
+            rows = (r for r in self._select(f"{select} WHERE {column} IS NOT NULL")
+                    if r[0] in wanted)
+        else:
+            rows = (r for start in range(0, len(paths), 500) for r in self._select(
+                f"{select} WHERE {column} IS NOT NULL AND path IN "
+                f"({','.join('?' * len(paths[start:start + 500]))})",
+                paths[start:start + 500]))
         for path, mtime, ctime, size, ino, text in rows:
             if type(path) is str and type(text) is str and all(
                     type(v) is int for v in (mtime, ctime, size, ino)):
