@@ -231,13 +231,14 @@ def plan(state: RequestState, cat: Catalogue) -> dict[str, ClockPlan]:
         stopped_at = cancelled_at if met_at is None else None
         end = met_at or stopped_at
         own = tuple(_truncate(pauses, end) if end is not None else pauses)
-        fixed = windows(stint.start, list(own), stint.start)[:-1]
+        spans = windows(stint.start, list(own), stint.start)
+        fixed = spans[:-1]
         prefix, due = _closed(cal, fixed, target)
         settled = max([stint.start, *(b for _, b in fixed if b is not None),
                        *(t for span in own for t in span if t is not None)])
         elapsed = None
         if all(pe is not None for _, pe in own):  # the open window starts where it will
-            tail = windows(stint.start, list(own), stint.start)[-1][0]
+            tail = spans[-1][0]
             due = due or cal.add(tail, target - prefix)
             if end is not None and end >= settled:
                 elapsed = prefix + cal.between(tail, end)
