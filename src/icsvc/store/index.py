@@ -1,4 +1,6 @@
-"""The derived index: each request file's summary and parsed request, in SQLite.
+"""The derived index: each request file's summary and parsed request, in SQLite, and what
+commands work out once per file and keep beside it (`set_kept`: a request's card, a closed
+request's listing row), for the catalogue and icsvc they were worked out with.
 
 It lives in `.icsvc/index.sqlite` (git-ignored, safe to delete) and is only an optimisation:
 a row is used while its file's `stat` key is unchanged, and anything odd (another schema
