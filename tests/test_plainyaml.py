@@ -147,3 +147,12 @@ def test_cases_it_declines() -> None:
         "a": "x\n\ny", "b": [{"c": 1, "d": True}, None]}
     assert plainyaml.load("a: 'it''s: a\n  long  \n\n  line '\nb: plain\n  text\n") == {
         "a": "it's: a long\nline ", "b": "plain text"}
+
+
+def test_nesting_too_deep_for_it_is_left_to_pyyaml(tmp_path: Path) -> None:
+    """A file nested deeper than this reader's recursion goes to PyYAML, which reads it (a
+    request file of that shape within the size limit: `check` reports its problems)."""
+    text = "id: 09KRRP64\ninfo:\n" + "".join(" " * (k + 1) + "a:\n" for k in range(700))
+    text += " " * 702 + "b: 1\n"
+    assert plainyaml.load(text) is None
+    assert yamlio.load(text, aliases=False)["id"] == "09KRRP64"

@@ -48,7 +48,7 @@ def load(text: str) -> dict[str, Any] | None:
         if reader.next_line(reader.at) is not None or not isinstance(found, dict):
             return None
         return found
-    except _Unsure:
+    except (_Unsure, RecursionError):  # (PyYAML reads deeper nesting than this reader)
         return None
 
 
