@@ -145,6 +145,7 @@ def test_cases_it_declines() -> None:
         assert plainyaml.load(text) is None, text
     assert plainyaml.load("a: |-\n  x\n\n  y\nb:\n- c: 1\n  d: on\n- null\n") == {
         "a": "x\n\ny", "b": [{"c": 1, "d": True}, None]}
+    assert plainyaml.load("a: |\n  x") == {"a": "x"}  # no line break after it to keep
     assert plainyaml.load("a: 'it''s: a\n  long  \n\n  line '\nb: plain\n  text\n") == {
         "a": "it's: a long\nline ", "b": "plain text"}
 

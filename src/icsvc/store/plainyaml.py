@@ -43,7 +43,7 @@ def load(text: str) -> dict[str, Any] | None:
     if lines[-1] == "":
         lines.pop()
     try:
-        reader = _Reader(lines)
+        reader = _Reader(lines, ends_with_break=text.endswith("\n"))
         found = reader.block(0, 0)
         if reader.next_line(reader.at) is not None or not isinstance(found, dict):
             return None
@@ -55,8 +55,9 @@ def load(text: str) -> dict[str, Any] | None:
 class _Reader:
     """Reads the lines top-down; `at` is the first line not read yet."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], ends_with_break: bool) -> None:
         self.lines = lines
+        self.ends_with_break = ends_with_break
         indents = []
         for line in lines:
             body = line.lstrip(" ")
@@ -208,7 +209,10 @@ class _Reader:
         if width is None or not content:
             raise _Unsure
         self.at = i
-        return "\n".join(content) + ("\n" if keep else "")
+        # `|` keeps the line break after the last line: there is none at the end of a text
+        # that does not end with one
+        broken = i < len(lines) or self.ends_with_break
+        return "\n".join(content) + ("\n" if keep and broken else "")
 
 
 def _folded(pieces: list[str]) -> str:
