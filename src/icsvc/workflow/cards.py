@@ -115,7 +115,9 @@ def cards(store: Store, paths: list[str], warn: Callable[[str], None] | None,
     found = _kept(store, paths, stamp)
     todo = [rel for rel in paths if rel not in found]
     if todo:
-        found.update(_made(store, store.requests(todo, warn), stamp))
+        keys = store.row_keys(todo)  # before the rows are read: a row rewritten meanwhile
+        # has another key, and keeps no card worked out from its older version
+        found.update(_made(store, store.requests(todo, warn), keys, stamp))
     return [found[rel] for rel in paths if rel in found]
 
 
@@ -142,13 +144,14 @@ def _kept(store: Store, paths: list[str], stamp: str) -> dict[str, Card]:
     return found
 
 
-def _made(store: Store, requests: list[Request], stamp: str) -> dict[str, Card]:
-    """The cards of these requests, worked out now and kept for the rows they came from."""
+def _made(store: Store, requests: list[Request], keys: dict[str, Key],
+          stamp: str) -> dict[str, Card]:
+    """The cards of these requests, worked out now, and kept for the rows of `keys` (the
+    rows' keys read before the requests were)."""
     if not requests:
         return {}
     cat = store.catalogue
     paths = [_rel(store, r) for r in requests]
-    keys = store.row_keys(paths)
     out: dict[str, Card] = {}
     made: dict[str, tuple[Key, str]] = {}
     for rel, request in zip(paths, requests, strict=True):
