@@ -12,10 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -231,6 +231,21 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for key in [k for k in os.environ if k.startswith("ICSVC_")
                 and k not in ("ICSVC_NOW", "ICSVC_DEBUG")]:
         monkeypatch.delenv(key)
+
+
+T = TypeVar("T")
+
+
+def without_index(store: Store, command: Callable[[Store], T]) -> T:
+    """What `command` gives from a fresh parse of every file: the store's index (`.icsvc/`)
+    set aside meanwhile, and put back after."""
+    saved = store.root.parent / "saved-derived"
+    shutil.move(store.root / ".icsvc", saved)
+    try:
+        return command(store)
+    finally:
+        shutil.rmtree(store.root / ".icsvc", ignore_errors=True)
+        shutil.move(saved, store.root / ".icsvc")
 
 
 def make_store(root: Path, providers: str = PROVIDERS) -> Store:

@@ -11,7 +11,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from conftest import Store
+from conftest import Store, without_index
 from icsvc.store import index as index_module
 from icsvc.store.index import INDEX_FILE
 
@@ -26,13 +26,7 @@ def listing(store: Store, *args: str) -> list[dict[str, Any]]:
 
 def fresh_listing(store: Store) -> list[dict[str, Any]]:
     """The listing from a fresh parse of every file (no index)."""
-    saved = store.root.parent / "saved-derived"
-    shutil.move(store.root / ".icsvc", saved)
-    try:
-        return listing(store)
-    finally:
-        shutil.rmtree(store.root / ".icsvc", ignore_errors=True)
-        shutil.move(saved, store.root / ".icsvc")
+    return without_index(store, listing)
 
 
 class _Payload:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Store, make_store
+from conftest import Store, make_store, without_index
 from icsvc.store.index import INDEX_FILE
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
@@ -35,13 +34,7 @@ def table(store: Store) -> str:
 
 def fresh(store: Store, *args: str) -> list[dict[str, Any]]:
     """The listing from a fresh parse of every file (no index)."""
-    saved = store.root.parent / "saved-derived"
-    shutil.move(store.root / ".icsvc", saved)
-    try:
-        return listing(store, *args)
-    finally:
-        shutil.rmtree(store.root / ".icsvc", ignore_errors=True)
-        shutil.move(saved, store.root / ".icsvc")
+    return without_index(store, lambda s: listing(s, *args))
 
 
 def settle(store: Store, committed: bool = True) -> None:
@@ -257,10 +250,10 @@ def test_the_index_agrees_with_a_fresh_parse(tmp_path_factory: pytest.TempPathFa
             store.icsvc("show", target)
         listing(store)
         assert listing(store) == fresh(store), ops[:n + 1]
-        assert queue(store) == fresh_out(store, queue), ops[:n + 1]
+        assert queue(store) == without_index(store, queue), ops[:n + 1]
     assert table(store) == table_fresh(store), ops
     report(store)  # the cards of every request in the period are kept
-    assert report(store) == fresh_out(store, report), ops
+    assert report(store) == without_index(store, report), ops
 
 
 def report(store: Store) -> str:
@@ -271,19 +264,8 @@ def queue(store: Store) -> str:
     return store.ok("queue", "-f", "csv", actor="maria@example.com").out
 
 
-def fresh_out(store: Store, command: Callable[[Store], str]) -> str:
-    """What `command` prints from a fresh parse of every file (no index)."""
-    saved = store.root.parent / "saved-derived"
-    shutil.move(store.root / ".icsvc", saved)
-    try:
-        return command(store)
-    finally:
-        shutil.rmtree(store.root / ".icsvc", ignore_errors=True)
-        shutil.move(saved, store.root / ".icsvc")
-
-
 def table_fresh(store: Store) -> str:
-    return fresh_out(store, table)
+    return without_index(store, table)
 
 
 def _cards(store: Store) -> list[tuple[str, str | None]]:
@@ -306,22 +288,22 @@ def test_open_requests_cards_are_kept_and_follow_their_files(store: Store) -> No
     before = queue(store)
     cards = dict(_cards(store))
     assert len(cards) == 2 and all(c and c.startswith('["') for c in cards.values())
-    assert queue(store) == before == fresh_out(store, queue)
+    assert queue(store) == before == without_index(store, queue)
     store.ok("triage", first, "--ack", actor=PROVIDER)
-    assert queue(store) == fresh_out(store, queue) != before
+    assert queue(store) == without_index(store, queue) != before
     one, two = sorted(cards)
     good = dict(_cards(store))
     for damage in ("not json", "[]", good[two], good[one].replace('"engineering"', '1', 1),
                    good[one].replace("-05:00", "")):
         _set_cards(store, {one: damage})
-        assert queue(store) == fresh_out(store, queue), damage
+        assert queue(store) == without_index(store, queue), damage
         assert dict(_cards(store))[one] == good[one]
     providers = store.root / "providers.yaml"
     providers.write_text(providers.read_text().replace('hours: "09:00-17:00"',
                                                        'hours: "15:00-17:00"', 1))
-    assert queue(store) == fresh_out(store, queue)
+    assert queue(store) == without_index(store, queue)
     assert dict(_cards(store)) != good
-    assert store.ok("list", "-f", "csv").out == fresh_out(
+    assert store.ok("list", "-f", "csv").out == without_index(
         store, lambda s: s.ok("list", "-f", "csv").out)
     assert second
 

@@ -88,9 +88,9 @@ KEYS = [key for key, _ in COLUMNS]
 _SEP = "\x1f"
 """Between the values of a row kept in the index (a row holding it is not kept)."""
 FAR = timedelta(days=730)
+"""A closed request whose row is the same now and this much later is final."""
 FINAL = "final"
 """The index column closed requests' rows are kept in."""
-"""A closed request whose row is the same now and this much later is final."""
 
 
 def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime

@@ -223,7 +223,7 @@ def _folded(pieces: list[str]) -> str:
     quoted = first[0] == "'"
     last = pieces[-1].strip(" ")
     if quoted:
-        if not last.endswith("'") or len(last) < 2 and len(pieces) == 1:
+        if not last.endswith("'"):
             raise _Unsure
         inner = [first[1:], *pieces[1:-1], last[:-1]]
         if any("'" in p.replace("''", "") for p in inner) or not last[:-1].strip(" "):
@@ -253,10 +253,6 @@ def _folded(pieces: list[str]) -> str:
     if _resolve(text) != "str":
         raise _Unsure
     return text
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
 
 
 def _starts_mapping(item: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,14 +75,13 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
     global _JOB
     _JOB = (store, cat)  # what the (forked) workers of in_parallel read
     try:
-        every = [full for _, _, full in store.listing().files]
+        every = store.listing().files
         root = len(str(store.root)) + 1
-        files = every if only is None else [f for f in every if f[root:] in only]
+        files = [full for _, _, full in every if only is None or full[root:] in only]
         stems: dict[str, list[str]] = {}
         if only is not None:
-            for full in every:
-                stem = os.path.basename(full).rsplit(".", 1)[0].upper()
-                stems.setdefault(stem, []).append(full)
+            for _, name, full in every:
+                stems.setdefault(name.rsplit(".", 1)[0].upper(), []).append(full)
         results = in_parallel(_file_problems, files, progress)
         for full, (found, rid, created) in zip(files, results, strict=True):
             problems.extend(found)

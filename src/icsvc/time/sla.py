@@ -257,19 +257,20 @@ def plan(state: RequestState, cat: Catalogue) -> dict[str, ClockPlan]:
 
 def plans_to_json(plans: dict[str, ClockPlan]) -> list[list[Any]]:
     """Plans as plain JSON values (times as ISO 8601 text, durations in microseconds)."""
+    iso = time_to_json
     out: list[list[Any]] = []
     for name, p in plans.items():
         if isinstance(p, RunPlan):
-            out.append([name, "run", _us(p.target), p.start.isoformat(), _iso(p.met_at),
-                        _iso(p.stopped_at), [[a.isoformat(), _iso(b)] for a, b in p.pauses],
-                        p.skipped, p.waiting, p.settled.isoformat(), _us(p.prefix),
-                        _iso(p.due), None if p.elapsed is None else _us(p.elapsed)])
+            out.append([name, "run", _us(p.target), iso(p.start), iso(p.met_at),
+                        iso(p.stopped_at), [[iso(a), iso(b)] for a, b in p.pauses],
+                        p.skipped, p.waiting, iso(p.settled), _us(p.prefix), iso(p.due),
+                        None if p.elapsed is None else _us(p.elapsed)])
         elif isinstance(p, UpdatePlan):
-            out.append([name, "update", _us(p.target), p.last.isoformat(), p.kind,
-                        p.late_before, _iso(p.due)])
+            out.append([name, "update", _us(p.target), iso(p.last), p.kind, p.late_before,
+                        iso(p.due)])
         else:
-            out.append([name, "need", p.due.isoformat(), p.start.isoformat(), _iso(p.met_at),
-                        _iso(p.stopped_at)])
+            out.append([name, "need", iso(p.due), iso(p.start), iso(p.met_at),
+                        iso(p.stopped_at)])
     return out
 
 
@@ -343,7 +344,8 @@ def _us(value: timedelta) -> int:
     return value // timedelta(microseconds=1)
 
 
-def _iso(value: datetime | None) -> str | None:
+def time_to_json(value: datetime | None) -> str | None:
+    """A time as ISO 8601 text (None stays None): what `time_from_json` reads back."""
     return value.isoformat() if value is not None else None
 
 

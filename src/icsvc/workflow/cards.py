@@ -60,7 +60,7 @@ class Card:
         return json.dumps([
             self.id, self.provider, self.title, self.status, self.priority,
             self.requested_priority, self.department, self.owner, self.created_at.isoformat(),
-            self.rush, self.proposal, _iso(self.promised_by), self.escalation_pending,
+            self.rush, self.proposal, sla.time_to_json(self.promised_by), self.escalation_pending,
             list(self.blocks), self.urgency_priority, self.waiting, self.holder,
             sla.plans_to_json(self.plans)], ensure_ascii=False, separators=(",", ":"))
 
@@ -89,10 +89,6 @@ _TYPES = frozenset((str, str, str, str, str, str, str, owner, str, bool, proposa
                    for owner in (_S, _NONE) for proposal in (_S, _NONE)
                    for promised in (_S, _NONE))
 """The types a card's values may have, in order."""
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def card_of(request: Request, path: str, cat: Catalogue,
