@@ -441,6 +441,38 @@ def test_check_base_looks_at_what_the_branch_changes(store: Store) -> None:
     assert "and 2 request file(s) are valid" in store.ok("check", "--base", "main").err
 
 
+def test_check_base_finds_twins_and_odd_entries_without_listing_the_store(
+        store: Store) -> None:
+    """`check --base` reads no folder but by its file names: a file the branch does not
+    change that holds a changed file's ID under another case or extension is a duplicate;
+    one that is not a plain file is never opened (a FIFO would block); the odd entries it
+    reports are the branch's own."""
+    from git_helpers import change
+    from git_helpers import commit as commit_as
+
+    a, b = store.new(*PART), store.new(*PART)
+    payroll = store.root / "requests" / "payroll"
+    payroll.mkdir(exist_ok=True)
+    twin = payroll / f"{b.lower()}.yml"
+    twin.write_text(store.request_file(b).read_text().replace("provider: engineering",
+                                                               "provider: payroll"))
+    commit_as(store, "base", "maria@example.com")
+    store.git("checkout", "-qb", "pr")
+    change(store, b, "10:40", "maria@example.com", "note", note="Thanks")
+    commit_as(store, "a note", "maria@example.com")
+    out = store.fails("check", "--base", "main").out
+    assert f"{b}" in out and twin.name in out, out
+    twin.unlink()
+    store.git("commit", "-qam", "the twin goes")
+    os.mkfifo(payroll / f"{b}.yaml")  # named after a changed request; git lists no FIFO
+    (store.root / "requests" / "engineering" / ".x.yaml.1a2b.tmp").write_text("x")
+    change(store, a, "10:41", "maria@example.com", "note", note="More")
+    r = store.fails("check", "--base", "main", script=True)  # (a blocked read: a timeout)
+    assert "a temp file left by an interrupted write" in r.out, r.out
+    assert "not a regular file" not in r.out and "duplicate" not in r.out, r.out
+    assert "not a regular file" in store.fails("check").out  # the whole store's check
+
+
 def test_a_store_in_a_folder_of_a_repository(tmp_path: Path) -> None:
     store = make_store(tmp_path / "repo" / "store")
     shutil.move(store.root / ".git", tmp_path / "repo" / ".git")
@@ -538,3 +570,35 @@ def test_untracked_files_are_seen_when_git_looks_quickly(store: Store, tmp_path:
     edit_in_place(store.request_file(a), "title: T\n", "title: V\n")
     assert listing(store) == fresh(store)
     assert any(d["title"] == "V" for d in listing(store)) and b
+
+
+def test_looked_up_reads_equal_plain_reads(store: Store) -> None:
+    """`BlobReader.look_for` (one `git ls-tree` a revision) reads what `rev:path` reads: a
+    file, a file another commit changed, a missing one, a folder (its listing is read past,
+    not taken for the next answer), a symlink, a name with
+    pathspec characters, and an unknown revision."""
+    from icsvc.git.gitutil import BlobReader
+
+    a = store.new(*PART)
+    folder = store.root / "requests" / "engineering"
+    (folder / "[x]*.yaml").write_text("odd: name\n")
+    (folder / "sub.yaml").mkdir()
+    (folder / "sub.yaml" / "f").write_text("f\n")
+    (folder / "link.yaml").symlink_to(f"{a}.yaml")
+    commit(store, "one")
+    first = store.git("rev-parse", "HEAD").strip()
+    store.ok("update", a, "--note", "n", actor="maria@example.com")
+    commit(store, "two")
+    paths = [f"requests/engineering/{name}" for name in
+             (f"{a}.yaml", f"{a}.yml", "[x]*.yaml", "sub.yaml", "link.yaml", "none.yaml")]
+    plain, looked = BlobReader(store.root), BlobReader(store.root)
+    looked.look_for(paths)
+    try:
+        for rev in (first, "HEAD", "0" * 40):
+            for path in paths:
+                assert looked.text(rev, path) == plain.text(rev, path), (rev, path)
+        assert looked.text("HEAD", paths[0]) != looked.text(first, paths[0])
+        assert looked.text("HEAD", paths[2]) == "odd: name\n"
+    finally:
+        plain.close()
+        looked.close()

@@ -9,8 +9,7 @@ import typer
 from icsvc.cli.ui import console, print_json, progress
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.errors import IcsvcError
-from icsvc.store.store import PROVIDERS_FILE, REQUESTS_DIR, Store
+from icsvc.store.store import Listing, Store
 from icsvc.store.validate import Problem, check_store
 
 
@@ -74,39 +73,19 @@ def survey_problems(store: Store, problems: list[Problem]) -> int:
     return count
 
 
-def changed_requests(store: Store, base: str) -> set[str] | None:
-    """The request files (paths from the store's root) a branch changes since its merge
-    base with `base`, committed or not: a pull request's check looks at these only, as the
-    base's were checked when they were merged. None (check every file) when git cannot
-    tell, or when providers.yaml changed (every request is checked against it)."""
-    from icsvc.git import gitutil
-
-    top = gitutil.toplevel(store.root)
-    if top is None or gitutil.resolve(top, base) is None:
-        return None
-    mb = gitutil.merge_base(top, base, "HEAD")
-    if mb is None:
-        return None
-    prefix = store.root.relative_to(top).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
-    try:
-        committed = gitutil.diff_paths(top, mb, "HEAD", prefix or ".")
-    except IcsvcError:
-        return None
-    state = gitutil.work_tree_state(top, prefix or ".")
-    if state is None:
-        return None
-    paths = {p[len(prefix):] for p in (*committed, *state.paths) if p.startswith(prefix)}
-    if PROVIDERS_FILE in paths:
-        return None
-    return {p for p in paths if p.startswith(f"{REQUESTS_DIR}/")}
-
-
 def run(ctx: Context, fmt: str, base: str | None = None,
         require_signed: bool | None = None) -> None:
     store = open_store(ctx)
-    changed = changed_requests(store, base) if base is not None else None
-    with progress(lambda: sum(1 for _ in store.request_files())) as step:
+    diff = None
+    if base is not None:
+        from icsvc.git.prcheck import branch_diff
+
+        diff = branch_diff(store, base)
+    changed = diff.requests() if diff is not None else None
+    def listing() -> Listing:  # of the files checked
+        return store.listing() if changed is None else store.listing_of(changed)
+
+    with progress(lambda: len(listing().files)) as step:
         problems = check_store(store, progress=step("Checking requests"), only=changed)
     problems.extend(codeowners_problems(store))
     problems.extend(forms_problems(store))
@@ -114,7 +93,7 @@ def run(ctx: Context, fmt: str, base: str | None = None,
     if base is not None:
         from icsvc.git.prcheck import check_branch
 
-        problems.extend(check_branch(store, base, ctx.now, require_signed))
+        problems.extend(check_branch(store, base, ctx.now, require_signed, diff))
     if fmt == "json":
         print_json([{"path": p.path, "line": p.line or 1, "message": p.message}
                     for p in problems])
@@ -124,9 +103,7 @@ def run(ctx: Context, fmt: str, base: str | None = None,
     else:
         for p in problems:
             print(p.format())
-        root = len(str(store.root)) + 1
-        count = sum(1 for _, _, full in store.listing().files
-                    if changed is None or full[root:] in changed)
+        count = len(listing().files)
         since = f" (and the changes since {base})" if base else ""
         requests = (f"{count} request file(s)" if changed is None
                     else f"the {count} request file(s) changed since {base}")

@@ -38,7 +38,7 @@ from icsvc.git.merge import entry_key
 from icsvc.store import yamlio
 from icsvc.store.catalogue import Catalogue, parse_catalogue
 from icsvc.store.model import Entry, Request, parse_request
-from icsvc.store.store import PROVIDERS_FILE, Store
+from icsvc.store.store import PROVIDERS_FILE, REQUESTS_DIR, Store
 from icsvc.store.validate import Problem
 from icsvc.workflow import history
 from icsvc.workflow.history import MERGE_IDENTITY, Replay, RequestState, words
@@ -60,8 +60,62 @@ class Step:
     """When the branch left the base, as this commit sees it."""
 
 
+@dataclass(frozen=True)
+class BranchDiff:
+    """What a branch changes since its merge base with `base`, from one `git diff` and one
+    `git status`: both the plain check and the replay (`prcheck`) start from it."""
+
+    top: Path
+    merge_base: str
+    prefix: str
+    """The store's folder in the repository ('' at its root, else ending in '/')."""
+    paths: frozenset[str]
+    """Paths (from the repository's root) under the store that a commit since the merge
+    base changed, or that differ from HEAD in the work tree, untracked files included."""
+    ignored: frozenset[str]
+    """Ignored files in the store's folder (as git's status lists them)."""
+
+    def requests(self) -> set[str] | None:
+        """The request files (paths from the store's root) to check, ignored ones too:
+        a pull request's check looks at these only, as the base's were checked when they
+        were merged. None (check every file) when providers.yaml changed (every request is
+        checked against it)."""
+        n = len(self.prefix)
+        paths = {p[n:] for p in self.paths | self.ignored if p.startswith(self.prefix)}
+        if PROVIDERS_FILE in paths:
+            return None
+        return {p for p in paths if p.startswith(f"{REQUESTS_DIR}/")}
+
+    def under(self, folder: str) -> set[str]:
+        """The paths (from the repository's root) in `folder`, ignored ones left out."""
+        return {p for p in self.paths if p.startswith(f"{folder}/")}
+
+
+def branch_diff(store: Store, base: str) -> BranchDiff | None:
+    """None when git cannot tell (not a repository, `base` unknown, no common history)."""
+    top = gitutil.toplevel(store.root)
+    if top is None or gitutil.resolve(top, base) is None:
+        return None
+    mb = gitutil.merge_base(top, base, "HEAD")
+    if mb is None:
+        return None
+    prefix = store.root.relative_to(top).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    try:
+        committed = gitutil.diff_paths(top, mb, "HEAD", prefix or ".")
+    except IcsvcError:
+        return None
+    state = gitutil.work_tree_state(top, prefix or ".")
+    if state is None:
+        return None
+    return BranchDiff(top, mb, prefix, frozenset({*committed, *(state.paths - state.ignored)}),
+                      state.ignored)
+
+
 def check_branch(store: Store, base: str, now: datetime,
-                 require_signed: bool | None = None) -> list[Problem]:
+                 require_signed: bool | None = None, diff: BranchDiff | None = None
+                 ) -> list[Problem]:
+    """`diff`: the paths the branch changes, when the caller asked git already."""
     top = gitutil.require_repo(store.root)
     if gitutil.resolve(top, base) is None:
         raise IcsvcError(
@@ -74,6 +128,8 @@ def check_branch(store: Store, base: str, now: datetime,
     if mb is None:
         raise IcsvcError(f"--base: {base!r} and HEAD have no common history")
     checker = _Branch(store, top, base, mb, now)
+    checker.diff = diff if diff is not None and (diff.top, diff.merge_base) == (top, mb) \
+        else None
     if require_signed is None:
         require_signed = checker.cat.settings.require_signed
     checker.require_signed = require_signed
@@ -95,19 +151,23 @@ class _Branch:
         self.require_signed = False
         self._forks: dict[str, datetime] = {}
         self._signatures: dict[str, tuple[str, str]] = {}
+        self.diff: BranchDiff | None = None
 
     # -- the walk ------------------------------------------------------------------------
 
     def run(self) -> list[Problem]:
         try:
             commits = gitutil.commits_between(self.top, self.mb, "HEAD")
-            changed = set(gitutil.changed_paths(self.top, self.mb, self.folder))
+            changed = (self.diff.under(self.folder) if self.diff is not None
+                       else set(gitutil.changed_paths(self.top, self.mb, self.folder)))
             # and what a commit changed and a later one changed back: history is
             # append-only on the way too
             changed |= gitutil.paths_touched(self.top, self.mb, [self.folder])
             rids = sorted({PurePosixPath(p).stem.upper() for p in changed
                            if p.endswith((".yaml", ".yml"))})
             folders = self._folders()
+            self.blobs.look_for({f"{self.folder}/{folder}/{rid}{suffix}" for rid in rids
+                                 for folder in folders for suffix in (".yaml", ".yml")})
             for rid in rids:
                 self._request(rid, commits, folders)
             self._catalogue(commits)

@@ -14,7 +14,7 @@ redirect stopped between writing the new file and removing the old one.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -197,6 +197,56 @@ class Store:
             listing.temps.extend(scan.temps)
         self._listing = listing
         return listing
+
+    def listing_of(self, paths: Iterable[str]) -> Listing:
+        """`listing()` of these paths alone (from the store's root; those gone are left
+        out): one look at each, none at the other files (`check --base`)."""
+        listing = Listing()
+        top = str(self.requests_dir)
+        folders, listing.skipped = provider_folders(top)
+        known = set(folders)
+        found = []
+        for rel in set(paths):
+            parts = rel.split("/")
+            if len(parts) == 3 and parts[0] == self.requests_dir.name and parts[1] in known:
+                found.append((parts[1], parts[2]))
+        for folder, name in sorted(found):
+            full = os.path.join(top, folder, name)
+            if not os.path.lexists(full):
+                continue
+            if name.startswith("."):
+                if yamlio.is_temp_name(name):
+                    listing.temps.append(full)
+            elif name.endswith((".yaml", ".yml")):
+                problem = self._path_problem(Path(full))
+                if problem is None:
+                    listing.files.append((folder, name, full))
+                else:
+                    listing.skipped.append((full, problem))
+        return listing
+
+    def named(self, rids: Collection[str]) -> dict[str, list[str]]:
+        """ID -> full paths of the request files named after it (in any case, `.yaml` or
+        `.yml`) in every provider folder, from the folders' names alone (`check --base`)."""
+        wanted = set(rids)
+        out: dict[str, list[str]] = {}
+        if not wanted:
+            return out
+        top = str(self.requests_dir)
+        for folder in provider_folders(top)[0]:
+            base = os.path.join(top, folder)
+            try:
+                names = os.listdir(base)
+            except OSError:
+                continue
+            for name in names:
+                stem, dot, ext = name.rpartition(".")
+                if (stem.upper() in wanted and ext in ("yaml", "yml") and dot
+                        and not name.startswith(".")):
+                    full = os.path.join(base, name)
+                    if self._path_problem(Path(full)) is None:
+                        out.setdefault(stem.upper(), []).append(full)
+        return {rid: sorted(paths) for rid, paths in out.items()}
 
     def _entry_problem(self, e: os.DirEntry[str]) -> str | None:
         """Why a folder entry that is not a plain file cannot be read as a request (None: a

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,13 @@ from icsvc.store import ids, yamlio
 from icsvc.store.catalogue import Catalogue
 from icsvc.store.model import Request, load_request
 from icsvc.store.refresh import in_parallel
-from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, Store, interrupted_redirect
+from icsvc.store.store import (
+    DERIVED_DIR,
+    PROVIDERS_FILE,
+    Listing,
+    Store,
+    interrupted_redirect,
+)
 from icsvc.workflow import history
 from icsvc.workflow.history import words
 
@@ -65,24 +71,26 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
                 only: set[str] | None = None) -> list[Problem]:
     """Every problem in the store; `progress` (optional) is called once per request file.
     `only`: check only these request files (paths from the store's root; a pull request's
-    changes), each against every other for duplicate IDs by file name."""
+    changes), each against every other for duplicate IDs by file name, and report only the
+    odd entries among them (the other files were checked when they were merged; the other
+    folder entries are not the pull request's)."""
     problems: list[Problem] = []
     try:
         cat = store.catalogue
     except ValidationError as exc:
         return [_from_error(store, exc)]
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
+    listing = store.listing() if only is None else store.listing_of(only)
+    files = [full for _, _, full in listing.files]
     global _JOB
     _JOB = (store, cat)  # what the (forked) workers of in_parallel read
     try:
-        every = store.listing().files
-        root = len(str(store.root)) + 1
-        files = [full for _, _, full in every if only is None or full[root:] in only]
-        stems: dict[str, list[str]] = {}
-        if only is not None:
-            for _, name, full in every:
-                stems.setdefault(name.rsplit(".", 1)[0].upper(), []).append(full)
-        results = in_parallel(_file_problems, files, progress)
+        results: Iterable[tuple[list[Problem], str | None, dict[str, Any] | None]] = \
+            in_parallel(_file_problems, files, progress)
+        named: dict[str, list[str]] = {}
+        if only is not None:  # few files: their IDs first, then the files named after them
+            results = list(results)
+            named = store.named({rid for _, rid, _ in results if rid is not None})
         for full, (found, rid, created) in zip(files, results, strict=True):
             problems.extend(found)
             if rid is None or created is None:
@@ -90,7 +98,7 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
             path = Path(full)
             if only is not None:
                 problems.extend(_twins_elsewhere(store, path, rid, created,
-                                                 stems.get(rid, [])))
+                                                 named.get(rid, [])))
             elif rid in seen:
                 first, made = seen[rid]
                 problems.append(duplicate_problem(store, path, rid, first, made == created))
@@ -101,7 +109,7 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
     for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
         problems.append(Problem(store.rel(path), 1,
                                 "request files belong in requests/<provider>/<ID>.yaml"))
-    problems.extend(store_file_problems(store))
+    problems.extend(store_file_problems(store, listing))
     return problems
 
 
@@ -167,11 +175,10 @@ def duplicate_problem(store: Store, path: Path, rid: str, first: str, same: bool
                                               f"{advice}")
 
 
-def store_file_problems(store: Store) -> list[Problem]:
-    """What is in the store's folders besides valid files: entries icsvc will not read
-    (FIFOs, devices, symlinks out of the store), temp files a killed write left, and a
-    derived folder icsvc will not use."""
-    listing = store.listing()
+def store_file_problems(store: Store, listing: Listing) -> list[Problem]:
+    """What is in the store's folders (as `listing` found them) besides valid files:
+    entries icsvc will not read (FIFOs, devices, symlinks out of the store), temp files a
+    killed write left, and a derived folder icsvc will not use."""
     problems = [Problem(store.rel(full), 1, problem) for full, problem in listing.skipped]
     problems.extend(Problem(store.rel(temp), 1, "a temp file left by an interrupted write; "
                                                 "the next icsvc command that changes a "
