@@ -42,13 +42,12 @@ def _digest(ctx: Context, store: Store, kind: str, env: dict[str, str], dry_run:
         covers = f"the week {monday.isoformat()} to {sunday.isoformat()}"
 
         def report_html(scope: tuple[str, ...]) -> tuple[str, str]:
-            from icsvc.commands.report import relevant_to
+            from icsvc.commands.report import figures
             from icsvc.reports import report_render
-            from icsvc.reports.report import build, make_period
+            from icsvc.reports.report import make_period
 
             period = make_period(ctx.now, monday.isoformat(), sunday.isoformat())
-            requests = store.load_all(warn, where=relevant_to(period, ctx.now))
-            built = build(requests, cat, period, ctx.now, list(scope))
+            built = figures(store, period, ctx.now, list(scope))
             return report_render.heading(built), report_render.render_html(built)
 
         messages = digest.weekly(cat, monday, env_urls, record, report_html)

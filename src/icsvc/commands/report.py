@@ -10,19 +10,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icsvc.cli.ui import console, progress, warn
+from icsvc.cli.ui import Step, console, progress, warn
 from icsvc.commands import open_store
 from icsvc.context import Context
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.reports import report_render as render
 from icsvc.reports import survey
-from icsvc.reports.report import Period, Report, build, make_period
+from icsvc.reports.facts import gather
+from icsvc.reports.report import Period, Report, make_period, total
 from icsvc.store import names
 from icsvc.store.catalogue import Catalogue
 from icsvc.store.limits import DATE_RANGE, date_in_range
-from icsvc.store.store import Store, Summary, summarize
+from icsvc.store.store import Store, Summary
 from icsvc.time.dates import DateError, parse_day
-from icsvc.workflow.lifecycle import is_open
 
 if TYPE_CHECKING:
     from rich.box import Box
@@ -71,13 +71,24 @@ def _day(text: str | None, option: str, ctx: Context, zone: tzinfo) -> str | Non
         raise UsageError(f"{option}: {exc}") from None
 
 
-def relevant_to(period: Period, now: datetime) -> Callable[[Summary], bool]:
-    """Requests that can count in the period: made before it ends, and open or active since
-    it began (a day's margin each side covers every provider's timezone)."""
+def relevant_span(period: Period, now: datetime) -> tuple[float, float]:
+    """The requests that can count in the period, as `Store.summaries(active=...)` takes
+    them: made before it ends, and open or active since it began (a day's margin each side
+    covers every provider's timezone)."""
     first, last = period.bounds(ZoneInfo("UTC"))
-    start = (first - timedelta(days=1)).timestamp()
-    end = (min(last, now) + timedelta(days=1)).timestamp()
-    return lambda s: s.created < end and (s.updated >= start or is_open(s.status))
+    return ((first - timedelta(days=1)).timestamp(),
+            (min(last, now) + timedelta(days=1)).timestamp())
+
+
+def figures(store: Store, period: Period, now: datetime, providers: list[str] | None = None,
+            step: Step | None = None) -> Report:
+    """The report's figures, from the requests that can count in the period; `step` (a
+    progress bar's) is called for loading them, then for computing their figures."""
+    found = store.summaries(warn, progress=step("Loading requests") if step else None,
+                            active=relevant_span(period, now))
+    return total(gather(store, found, now, warn,
+                        step("Computing figures", len(found)) if step else None),
+                 store.catalogue, period, now, providers)
 
 
 def run(ctx: Context, opts: Options) -> None:
@@ -103,17 +114,11 @@ def run(ctx: Context, opts: Options) -> None:
     # the quarterly survey: the answers of the trend's quarters; when there are any, the
     # requests made in the period's quarters are loaded too (who was asked)
     answers, surveyed = _survey_inputs(store, period)
-    relevant = relevant_to(period, ctx.now)
     with progress(lambda: sum(1 for _ in store.request_files())) as step:
-        loaded = store.load_all(warn, progress=step("Loading requests"),
-                                where=relevant if surveyed is None
-                                else lambda s: relevant(s) or surveyed(s))
-        requests = loaded if surveyed is None else [r for r in loaded
-                                                    if relevant(summarize(r))]
-        report = build(requests, cat, period, ctx.now, providers,
-                       progress=step("Computing figures", len(requests)))
-    report.surveys = survey.results(answers, cat, period, providers,
-                                    loaded if surveyed is not None else None)
+        report = figures(store, period, ctx.now, providers, step)
+        asked = (store.requests([rel for rel, s in store.summaries(warn) if surveyed(s)], warn)
+                 if surveyed is not None else None)
+    report.surveys = survey.results(answers, cat, period, providers, asked)
     if fmt == "table" and opts.output is None:
         show(report)
         return

@@ -17,24 +17,23 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from icsvc.reports.facts import CLOCKS, Facts, facts_now, known
 from icsvc.reports.survey import Quarter, SurveyResults, average
 from icsvc.store.catalogue import Catalogue, Provider, rank
 from icsvc.store.model import Request
-from icsvc.time.sla import Clock, clocks
 from icsvc.workflow import history
-from icsvc.workflow.history import DELIVERED, PromiseRecord, RequestState, provider_at, status_at
+from icsvc.workflow.history import provider_at, status_at
 from icsvc.workflow.lifecycle import OPEN
 
 DEFAULT_WEEKS = 13
 BUCKETS = ("<1d", "1-3d", "3-7d", "7d+")
 """Backlog age in calendar days since the request reached its provider."""
-CLOCKS = ("acknowledge", "resolve")
 RESOLVED = frozenset({"resolved", "closed"})
 
 
@@ -356,76 +355,27 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-# -- outcomes --------------------------------------------------------------------------------
-
-
-def outcome(clock: Clock, as_of: datetime) -> tuple[datetime, bool] | None:
-    """(when the outcome became known, met?), or None while unknown.
-
-    Met: stopped by the provider (`met_at`) by its due time. Breached: its due time passed
-    without that; the breach is known at the due time. A clock a cancellation (or, for the
-    need-by, a decline) stopped before its due time is not measured."""
-    if clock.met_at is not None and clock.met_at <= clock.due:
-        return clock.met_at, True
-    if clock.stopped_at is not None and clock.stopped_at <= clock.due:
-        return None
-    if clock.due <= as_of:
-        return clock.due, False
-    return None
-
-
-def promise_outcome(record: PromiseRecord, state: RequestState, now: datetime) -> str:
-    """How a promise turned out: `kept` (delivered by the first date promised), `broken`
-    (moved after its date passed, or not delivered by the last date), `moved` (moved before
-    its date and delivered by the new one, or still pending), `withdrawn` (the request left
-    the provider before the date) or `pending`."""
-    delivered = state.resolved_at if state.status in DELIVERED else None
-    if record.withdrawn_at is not None:
-        delivered = None if delivered is None or delivered > record.withdrawn_at else delivered
-    if record.moved_after_date:
-        return "broken"
-    if delivered is not None:
-        if delivered <= record.first:
-            return "kept"
-        return "moved" if delivered <= record.date else "broken"
-    end = record.withdrawn_at or (state.stint.statuses[-1][0]
-                                  if state.status in ("cancelled", "declined") else None)
-    if end is not None:
-        return "broken" if end > record.date else "withdrawn"
-    if now > record.date:
-        return "broken"
-    return "moved" if record.moves else "pending"
-
-
-def lapse(state: RequestState, sla: dict[str, Clock], as_of: datetime) -> \
-        tuple[datetime, list[str]] | None:
-    """When the request lapsed for its customer, and how: its resolve target breached, its
-    need-by date missed, or cancelled or declined after its need-by passed unresolved.
-    None while nothing has lapsed (as of `as_of`)."""
-    found: list[tuple[datetime, str]] = []
-    resolve = outcome(sla["resolve"], as_of)
-    if resolve is not None and not resolve[1]:
-        found.append((resolve[0], "resolve"))
-    need = sla.get("needed_by")
-    if need is not None:
-        result = outcome(need, as_of)
-        if result is not None and not result[1]:
-            found.append((result[0], "needed_by"))
-        if need.stopped_at is not None and need.due < need.stopped_at <= as_of:
-            found.append((need.stopped_at, f"{state.status} after need-by"))
-    if not found:
-        return None
-    return min(at for at, _ in found), [why for _, why in found]
-
-
 # -- the report ------------------------------------------------------------------------------
 
 
 def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: datetime,
           providers: list[str] | None = None,
           progress: Callable[[], None] | None = None) -> Report:
-    """Every figure of the report. `providers` limits it to those providers (and to the
-    requests made to them); `progress` is called once per request processed."""
+    """Every figure of the report, from requests (see `total`)."""
+    def facts() -> Iterator[Facts]:
+        for request in requests:
+            if progress is not None:
+                progress()
+            if request.provider in cat.providers:
+                yield facts_now(history.replay(request, cat), cat, now)
+
+    return total(facts(), cat, period, now, providers)
+
+
+def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
+          providers: list[str] | None = None) -> Report:
+    """Every figure of the report, from the requests' facts. `providers` limits it to
+    those providers (and to the requests made to them)."""
     chosen = providers or list(cat.providers)
     stats = {p: ProviderStats(p, cat.providers[p].name, cat.providers[p].calendar.day_length)
              for p in chosen}
@@ -447,49 +397,43 @@ def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: date
     def dept(name: str) -> DepartmentStats:
         return departments.setdefault(name, DepartmentStats(name))
 
-    for request in requests:
-        if progress is not None:
-            progress()
-        if request.provider not in cat.providers:
+    for f in facts:
+        if f.provider not in cat.providers:
             continue
-        state = history.replay(request, cat)
-        providers_of[state.id] = state.provider
-        for other in state.blocks:
-            chains.join(state.id, other)
-            if inside(state.provider, state.created_at):
-                chains.links.append((state.id, state.provider, other))
-        if not {s.provider for s in state.stints} & stats.keys():
+        providers_of[f.id] = f.provider
+        for other in f.blocks:
+            chains.join(f.id, other)
+            if inside(f.provider, f.created_at):
+                chains.links.append((f.id, f.provider, other))
+        if not {s.provider for s in f.stints} & stats.keys():
             continue
-        _events(state, stats, inside, now)
-        p = state.provider
-        sla = clocks(state, cat, now)
-        need = sla.get("needed_by")
-        if need is not None:
-            result = outcome(need, as_of.get(p, now))
-            holder = provider_at(state, result[0]) if result is not None else p
-            if result is not None and holder in stats and inside(holder, result[0]):
-                stats[holder].needed_by_count += 1
-                stats[holder].needed_by_met += result[1]
-                ds = dept(state.customer_department)
-                ds.needed_by_count += 1
-                ds.needed_by_met += result[1]
-        lapsed = lapse(state, sla, as_of.get(p, now))
-        if lapsed is not None and state.cost:
-            at, reasons = lapsed
-            holder = provider_at(state, at)
+        _events(f, stats, inside)
+        p = f.provider
+        if "needed_by" in f.outcomes:
+            result = known(f.outcomes["needed_by"], as_of[p])
+            if result is not None:
+                holder = provider_at(f, result[0])
+                if holder in stats and inside(holder, result[0]):
+                    stats[holder].needed_by_count += 1
+                    stats[holder].needed_by_met += result[1]
+                    ds = dept(f.department)
+                    ds.needed_by_count += 1
+                    ds.needed_by_met += result[1]
+        lapsed = [(at, why) for at, why in f.lapses if at <= as_of[p]]
+        if lapsed and f.cost:
+            at = min(at for at, _ in lapsed)
+            holder = provider_at(f, at)
             if holder in stats and inside(holder, at):
-                note = (state.cost_revisions[-1].get("note") if state.cost_revisions
-                        else (state.impact or {}).get("note"))
-                lapses.append(Lapse(state.id, holder, state.customer_department, reasons,
-                                    state.cost, "actual" if state.cost_is_actual
-                                    else "estimate", note, at))
+                lapses.append(Lapse(f.id, holder, f.department, [why for _, why in lapsed],
+                                    f.cost, "actual" if f.cost_actual else "estimate",
+                                    f.cost_note, at))
         if p not in stats:
             continue
         ps = stats[p]
         cal = cat.providers[p].calendar
-        _backlog(state, ps, as_of[p])
+        _backlog(f, ps, as_of[p])
         for name in CLOCKS:
-            result = outcome(sla[name], as_of[p])
+            result = known(f.outcomes[name], as_of[p])
             if result is None or not inside(p, result[0]):
                 continue
             ps.measured[name] += 1
@@ -499,32 +443,28 @@ def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: date
             if week in weeks:
                 weeks[week].measured += 1
                 weeks[week].met += int(result[1])
-        for name in CLOCKS:
-            clock = sla[name]
-            if clock.met_at is not None and inside(p, clock.met_at):
-                ps.times[name].append(clock.elapsed)
-        done = state.resolved_at if state.status in DELIVERED else None
-        if done is not None and inside(p, done):
+        for name, (met_at, elapsed) in f.met.items():
+            if inside(p, met_at):
+                ps.times[name].append(elapsed)
+        if f.resolved_at is not None and inside(p, f.resolved_at):
             ps.resolved += 1
-            if state.rating is not None:
-                ps.ratings.append(state.rating)
-        first = _first_resolution(state)
-        if first is not None and inside(p, first):
+            if f.rating is not None:
+                ps.ratings.append(f.rating)
+        if f.first_resolution is not None and inside(p, f.first_resolution):
             ps.first_resolved += 1
-            ps.reopened += bool(state.reopens)
-        if inside(p, state.created_at):
-            ds = dept(state.customer_department)
+            ps.reopened += f.reopened
+        if inside(p, f.created_at):
+            ds = dept(f.department)
             ds.requests += 1
-            asked = asked_priorities(state)
-            if state.rush or "urgent" in asked:
+            if f.rush or "urgent" in f.asked:
                 ds.upgrades_asked += 1
-                ds.upgrades_granted += rank(state.priority) >= max(rank(a) for a in asked)
-            ds.urgent += "urgent" in asked_priorities(state)
-            ds.rush += state.rush
-            ds.info_requested += any(not w.late for w in state.waits)
-            if state.rating is not None:
-                ds.ratings.append(state.rating)
-            row = matrix.setdefault(state.customer_department, dict.fromkeys(chosen, 0))
+                ds.upgrades_granted += rank(f.priority) >= max(rank(a) for a in f.asked)
+            ds.urgent += "urgent" in f.asked
+            ds.rush += f.rush
+            ds.info_requested += f.info_requested
+            if f.rating is not None:
+                ds.ratings.append(f.rating)
+            row = matrix.setdefault(f.department, dict.fromkeys(chosen, 0))
             row[p] += 1
     chains.share(lapses)
     for item in lapses:
@@ -579,49 +519,34 @@ class _Chains:
                 other.shared_with = group[0].id
 
 
-def asked_priorities(state: RequestState) -> list[str]:
-    """Every priority the customer asked for: at creation, then each change."""
-    changes = [e for e in state.history if e.type == "requested-priority"]
-    first = str(changes[0].get("from")) if changes else state.requested_priority
-    return [first, *(str(e.get("to")) for e in changes)]
-
-
-def _first_resolution(state: RequestState) -> datetime | None:
-    """When the current provider first resolved the request (declines excluded)."""
-    for at, status in state.stint.statuses:
-        if status in DELIVERED:
-            return at
-    return None
-
-
-def _events(state: RequestState, stats: dict[str, ProviderStats],
-            inside: Callable[[str, datetime], bool], now: datetime) -> None:
+def _events(f: Facts, stats: dict[str, ProviderStats],
+            inside: Callable[[str, datetime], bool]) -> None:
     """Arrivals, redirects, escalations, late requests for information and promises: each
     for the provider responsible at that moment."""
-    for i, stint in enumerate(state.stints):
+    for i, stint in enumerate(f.stints):
         if stint.provider in stats and inside(stint.provider, stint.start):
             stats[stint.provider].received += 1
-        if i and state.stints[i - 1].provider in stats and \
-                inside(state.stints[i - 1].provider, stint.start):
-            stats[state.stints[i - 1].provider].redirects += 1
-    for entry in state.escalations:
-        p = provider_at(state, entry.at)
-        if p in stats and inside(p, entry.at):
+        if i and f.stints[i - 1].provider in stats and \
+                inside(f.stints[i - 1].provider, stint.start):
+            stats[f.stints[i - 1].provider].redirects += 1
+    for at in f.escalations:
+        p = provider_at(f, at)
+        if p in stats and inside(p, at):
             stats[p].escalations += 1
-    for wait in state.waits:
-        if wait.late and wait.provider in stats and inside(wait.provider, wait.at):
-            stats[wait.provider].late_info_requests += 1
-    for record in state.promises:
-        if record.provider in stats and inside(record.provider, record.made_at):
-            stats[record.provider].promises[promise_outcome(record, state, now)] += 1
-    for at, provider, how in state.downgrades:
+    for at, provider in f.late_waits:
+        if provider in stats and inside(provider, at):
+            stats[provider].late_info_requests += 1
+    for provider, made_at, how in f.promises:
+        if provider in stats and inside(provider, made_at):
+            stats[provider].promises[how] += 1
+    for at, provider, how in f.downgrades:
         if provider in stats and inside(provider, at):
             stats[provider].downgrades[how] += 1
 
 
-def _backlog(state: RequestState, ps: ProviderStats, as_of: datetime) -> None:
-    found = status_at(state, as_of)
-    if found is None or found[0] not in OPEN or provider_at(state, as_of) != ps.provider:
+def _backlog(f: Facts, ps: ProviderStats, as_of: datetime) -> None:
+    found = status_at(f, as_of)
+    if found is None or found[0] not in OPEN or provider_at(f, as_of) != ps.provider:
         return
     ps.open += 1
     age = as_of - found[1]

@@ -55,7 +55,7 @@ _FILES = (
     "status TEXT NOT NULL, priority TEXT NOT NULL, department TEXT NOT NULL, "
     "email TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL, "
     "blocks TEXT NOT NULL, service TEXT NOT NULL, body TEXT NOT NULL, final TEXT, "
-    "card TEXT, recheck INTEGER NOT NULL)"
+    "card TEXT, facts TEXT, recheck INTEGER NOT NULL)"
 )
 _FOLDERS = (
     "CREATE TABLE folders (name TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, "
@@ -84,7 +84,7 @@ _OBJECTS = {
 }
 """Everything `sqlite_master` may hold: a trigger or view someone added means discard."""
 
-KEPT = {"final": "finals", "card": "cards"}
+KEPT = {"final": "finals", "card": "cards", "facts": "facts"}
 """The columns of what is worked out once per file (see `Index.set_kept`) -> the meta key
 of the stamp they were worked out with."""
 SCAN_ABOVE = 20000
@@ -269,16 +269,23 @@ class Index:
     # -- reading rows --------------------------------------------------------------------
 
     def summaries(self, statuses: Collection[str] | None = None,
-                  providers: Collection[str] | None = None
+                  providers: Collection[str] | None = None,
+                  active: tuple[float, float] | None = None, open_statuses: Collection[str] = ()
                   ) -> Iterator[tuple[str, Summary | None]]:
-        """(path, summary) of every parsed file (of these statuses and providers); None for
-        a row of the wrong shape (read its file instead)."""
+        """(path, summary) of every parsed file (of these statuses and providers; `active`:
+        made before the span's end, and of `open_statuses` or changed since its start); None
+        for a row of the wrong shape (read its file instead)."""
         where: list[str] = ["problem IS NULL"]
-        args: list[str] = []
+        args: list[Any] = []
         for column, values in (("status", statuses), ("provider", providers)):
             if values is not None:
                 where.append(f"{column} IN ({','.join('?' * len(values))})")
                 args.extend(values)
+        if active is not None:  # (a row whose times are not numbers is returned: reread)
+            where.append("(typeof(created) != 'real' OR typeof(updated) != 'real' OR "
+                         f"(created < ? AND (updated >= ? OR status IN "
+                         f"({','.join('?' * len(open_statuses))}))))")
+            args.extend((active[1], active[0], *open_statuses))
         for row in self._select(f"SELECT path, {_SUMMARY} FROM files WHERE "
                                 + " AND ".join(where), args):
             if type(row[0]) is str:
@@ -479,10 +486,10 @@ class Index:
             s = f.summary
             if s is None:
                 return (f.path, folder, stem, *key(f.key), f.problem, "", "", "", "", "", "",
-                        0.0, 0.0, "", "", "", None, None, 1)
+                        0.0, 0.0, "", "", "", None, None, None, 1)
             return (f.path, folder, stem, *key(f.key), None, s.id, s.provider, s.status,
                     s.priority, s.department, s.email, s.created, s.updated,
-                    " ".join(s.blocks), s.service, f.body, None, None, 1)
+                    " ".join(s.blocks), s.service, f.body, None, None, None, 1)
 
         try:
             with self.conn:
@@ -502,7 +509,7 @@ class Index:
                         self._set("head", "")  # too many: look at every file next time
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO files VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (values(f) for f in rows))
                 self.conn.executemany("DELETE FROM folders WHERE name = ?",
                                       ((n,) for n in gone_folders))

@@ -49,6 +49,7 @@ from icsvc.store.refresh import (
     scan_folder,
 )
 from icsvc.store.schema import file_type
+from icsvc.workflow.lifecycle import OPEN
 
 PROVIDERS_FILE = "providers.yaml"
 REQUESTS_DIR = "requests"
@@ -423,36 +424,42 @@ class Store:
     def summaries(self, warn: Warn | None = None,
                   progress: Callable[[], None] | None = None,
                   statuses: Collection[str] | None = None,
-                  providers: Collection[str] | None = None) -> list[tuple[str, Summary]]:
-        """(path, summary) of every readable request (of these statuses and providers, when
-        given), in the store's order, the index brought up to date first; every file that
-        cannot be read is skipped with a one-line warning. `progress` (optional) is called
-        once per file parsed."""
+                  providers: Collection[str] | None = None,
+                  active: tuple[float, float] | None = None) -> list[tuple[str, Summary]]:
+        """(path, summary) of every readable request (of these statuses and providers, and
+        `active` in the span of timestamps `(start, end)`: made before its end, and open or
+        changed since its start, when given), in the store's order, the index brought up to
+        date first; every file that cannot be read is skipped with a one-line warning.
+        `progress` (optional) is called once per file parsed."""
         warn = warn or self.warn
         index = self._index(full=True, warn=warn, progress=progress)
         for full_path, problem in self._top_skipped:
             if warn is not None:
                 warn(f"skipped {self.rel(full_path)}: {problem}")
+
+        def wanted(s: Summary) -> bool:
+            return ((statuses is None or s.status in statuses)
+                    and (providers is None or s.provider in providers)
+                    and (active is None or s.created < active[1] and (
+                        s.updated >= active[0] or s.status in OPEN)))
+
         if index is None:
             rows = self._memory_rows(progress)
             problems = sorted((r.path, r.problem) for r in rows.values()
                               if r.problem is not None)
-            found = [(r.path, r.summary) for r in rows.values() if r.summary is not None
-                     and (statuses is None or r.summary.status in statuses)
-                     and (providers is None or r.summary.provider in providers)]
+            found = [(r.path, r.summary) for r in rows.values()
+                     if r.summary is not None and wanted(r.summary)]
             twins = _twins(found)
         else:
             problems = index.problems()
             found = []
-            for rel, summary in index.summaries(statuses, providers):
+            for rel, summary in index.summaries(statuses, providers, active, OPEN):
                 if summary is None:  # a row of the wrong shape: read the file
                     fresh = self._reread(index, rel)
                     if fresh.problem is not None:
                         problems.append((rel, fresh.problem))
                     summary = fresh.summary
-                    if summary is None or not (
-                            (statuses is None or summary.status in statuses)
-                            and (providers is None or summary.provider in providers)):
+                    if summary is None or not wanted(summary):
                         continue
                 found.append((rel, summary))
             twins = index.twins()

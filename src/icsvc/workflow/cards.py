@@ -102,6 +102,10 @@ def card_of(request: Request, path: str, cat: Catalogue,
                 sla.plan(state, cat))
 
 
+CHUNK = 5000
+"""Requests decoded at a time to work their cards (or facts) out."""
+
+
 def cards(store: Store, paths: list[str], warn: Callable[[str], None] | None,
           stamp: str | None = None) -> list[Card]:
     """The cards of these request files (paths from `Store.summaries`), in their order: from
@@ -110,14 +114,15 @@ def cards(store: Store, paths: list[str], warn: Callable[[str], None] | None,
     stamp = stamp or figures_stamp(store)
     found = _kept(store, paths, stamp)
     todo = [rel for rel in paths if rel not in found]
-    if todo:
-        keys = store.row_keys(todo)  # before the rows are read: a row rewritten meanwhile
+    for start in range(0, len(todo), CHUNK):  # (memory holds a chunk's requests at once)
+        part = todo[start:start + CHUNK]
+        keys = store.row_keys(part)  # before the rows are read: a row rewritten meanwhile
         # has another key, and keeps no card worked out from its older version
-        found.update(_made(store, store.requests(todo, warn), keys, stamp))
+        found.update(_made(store, store.requests(part, warn), keys, stamp))
     return [found[rel] for rel in paths if rel in found]
 
 
-def _rel(store: Store, request: Request) -> str:
+def request_rel(store: Store, request: Request) -> str:
     """The request's file, relative to the store (as `Store.summaries` names it)."""
     path, root = str(request.path), str(store.root)
     if path.startswith(root) and path[len(root):len(root) + 1] == "/":
@@ -147,7 +152,7 @@ def _made(store: Store, requests: list[Request], keys: dict[str, Key],
     if not requests:
         return {}
     cat = store.catalogue
-    paths = [_rel(store, r) for r in requests]
+    paths = [request_rel(store, r) for r in requests]
     out: dict[str, Card] = {}
     made: dict[str, tuple[Key, str]] = {}
     for rel, request in zip(paths, requests, strict=True):
@@ -189,7 +194,7 @@ def figures_stamp(store: Store) -> str:
         except OSError:
             parts.append(str(file))
     package = Path(icsvc.__file__).parent
-    for folder in ("time", "workflow", "commands", "store"):
+    for folder in ("time", "workflow", "commands", "store", "reports"):
         try:
             for entry in sorted(os.scandir(package / folder), key=lambda e: e.name):
                 if entry.name.endswith(".py"):

@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from icsvc.store import ids
 from icsvc.store.catalogue import PRIORITIES, Catalogue, Provider, rank
@@ -1277,7 +1277,17 @@ def expected_priority(provider: Provider, service: str, department: str,
 # -- reading helpers ---------------------------------------------------------------------------
 
 
-def provider_at(state: RequestState, at: datetime) -> str:
+class Timeline(Protocol):
+    """What `provider_at` and `status_at` read (of a request's state, or its facts)."""
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def stints(self) -> list[Stint]: ...
+
+
+def provider_at(state: Timeline, at: datetime) -> str:
     """The provider holding the request at `at`."""
     holder = state.stints[0].provider
     for stint in state.stints:
@@ -1286,7 +1296,7 @@ def provider_at(state: RequestState, at: datetime) -> str:
     return holder
 
 
-def status_at(state: RequestState, at: datetime) -> tuple[str, datetime] | None:
+def status_at(state: Timeline, at: datetime) -> tuple[str, datetime] | None:
     """(status, when it reached its provider) at `at`; None before it was created."""
     if state.created_at > at:
         return None

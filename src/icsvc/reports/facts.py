@@ -1,0 +1,413 @@
+"""What `icsvc report` needs to know of one request, worked out once from its replayed
+history and its clocks (`facts_of`): the report adds up facts (`report.build`), and a
+closed request's facts are kept in the index, so a report does not decode, replay and time
+every request of its period again.
+
+Facts do not depend on the report's period: each one carries its moment, and the report
+decides which moments fall in the period (and which breaches were known by its end). They
+depend on `now` only through an open request's clocks and its pending promises; a closed
+request's facts are the same at any later moment, which is checked before they are kept
+(as `list` checks a closed request's row)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from icsvc.store.catalogue import Catalogue
+from icsvc.time.sla import (
+    Clock,
+    ClockPlan,
+    clocks,
+    evaluate,
+    plan,
+    plans_from_json,
+    plans_to_json,
+    time_to_json,
+)
+from icsvc.time.sla import time_from_json as _t
+from icsvc.workflow import history
+from icsvc.workflow.history import DELIVERED, PromiseRecord, RequestState, Stint
+from icsvc.workflow.lifecycle import is_open
+
+if TYPE_CHECKING:
+    from icsvc.store.store import Store, Summary
+
+CLOCKS = ("acknowledge", "resolve")
+FACTS = "facts"
+"""The index column closed requests' facts are kept in."""
+FAR = timedelta(days=730)
+"""A closed request whose facts are the same now and this much later has final facts."""
+
+
+@dataclass(slots=True)
+class Facts:
+    id: str
+    provider: str
+    department: str
+    created_at: datetime
+    status: str
+    priority: str
+    rush: bool
+    blocks: list[str]
+    stints: list[Stint]
+    """Providers and statuses over time (`history.provider_at`, `history.status_at`)."""
+    escalations: list[datetime]
+    late_waits: list[tuple[datetime, str]]
+    """(when, provider) of each late request for information."""
+    info_requested: bool
+    """Information was asked for up front (a wait that is not late)."""
+    promises: list[tuple[str, datetime, str]]
+    """(provider, when made, how it turned out: `promise_outcome`)."""
+    downgrades: list[tuple[datetime, str, str]]
+    outcomes: dict[str, tuple[datetime, bool] | None]
+    """Per clock (`acknowledge`, `resolve`, and `needed_by` when asked): when its outcome
+    is known and whether it was met (see `outcome`); a breach is known at its due time."""
+    met: dict[str, tuple[datetime, timedelta]]
+    """Per clock the provider met: when, and the business time it took."""
+    lapses: list[tuple[datetime, str]]
+    """When each way the request lapsed for its customer becomes known (see `lapse`)."""
+    cost: float | None
+    cost_actual: bool
+    cost_note: str | None
+    resolved_at: datetime | None
+    """When it was delivered (resolved or closed), if it is."""
+    rating: int | None
+    first_resolution: datetime | None
+    reopened: bool
+    asked: list[str]
+    """Every priority the customer asked for: at creation, then each change."""
+
+
+# -- from a request ---------------------------------------------------------------------------
+
+
+def outcome(clock: Clock) -> tuple[datetime, bool] | None:
+    """(when the outcome is known, met?), or None when it is never measured.
+
+    Met: stopped by the provider (`met_at`) by its due time. Breached: its due time passed
+    without that, known at the due time (not yet, before it). A clock a cancellation (or,
+    for the need-by, a decline) stopped before its due time is not measured."""
+    if clock.met_at is not None and clock.met_at <= clock.due:
+        return clock.met_at, True
+    if clock.stopped_at is not None and clock.stopped_at <= clock.due:
+        return None
+    return clock.due, False
+
+
+def known(result: tuple[datetime, bool] | None, as_of: datetime
+          ) -> tuple[datetime, bool] | None:
+    """`result` (from `outcome`) if it is known at `as_of`."""
+    if result is None or (not result[1] and result[0] > as_of):
+        return None
+    return result
+
+
+def promise_outcome(record: PromiseRecord, delivered: datetime | None,
+                    ended: datetime | None, now: datetime) -> str:
+    """How a promise turned out: `kept` (delivered by the first date promised), `broken`
+    (moved after its date passed, or not delivered by the last date), `moved` (moved before
+    its date and delivered by the new one, or still pending), `withdrawn` (the request left
+    the provider before the date) or `pending`. `delivered`, `ended`: when the request was
+    delivered, or cancelled or declined (`_ends`)."""
+    if record.withdrawn_at is not None:
+        delivered = None if delivered is None or delivered > record.withdrawn_at else delivered
+    if record.moved_after_date:
+        return "broken"
+    if delivered is not None:
+        if delivered <= record.first:
+            return "kept"
+        return "moved" if delivered <= record.date else "broken"
+    end = record.withdrawn_at or ended
+    if end is not None:
+        return "broken" if end > record.date else "withdrawn"
+    if now > record.date:
+        return "broken"
+    return "moved" if record.moves else "pending"
+
+
+def _ends(state: RequestState) -> tuple[datetime | None, datetime | None]:
+    """When the request was delivered (resolved or closed), and when it was cancelled or
+    declined, if it was."""
+    return (state.resolved_at if state.status in DELIVERED else None,
+            state.stint.statuses[-1][0] if state.status in ("cancelled", "declined") else None)
+
+
+def lapses(status: str, sla: dict[str, Clock]) -> list[tuple[datetime, str]]:
+    """When the request lapses for its customer, each way: its resolve target breached, its
+    need-by date missed, or cancelled or declined after its need-by passed unresolved."""
+    found: list[tuple[datetime, str]] = []
+    resolve = outcome(sla["resolve"])
+    if resolve is not None and not resolve[1]:
+        found.append((resolve[0], "resolve"))
+    need = sla.get("needed_by")
+    if need is not None:
+        result = outcome(need)
+        if result is not None and not result[1]:
+            found.append((result[0], "needed_by"))
+        if need.stopped_at is not None and need.due < need.stopped_at:
+            found.append((need.stopped_at, f"{status} after need-by"))
+    return found
+
+
+def asked_priorities(state: RequestState) -> list[str]:
+    """Every priority the customer asked for: at creation, then each change."""
+    changes = [e for e in state.history if e.type == "requested-priority"]
+    first = str(changes[0].get("from")) if changes else state.requested_priority
+    return [first, *(str(e.get("to")) for e in changes)]
+
+
+def _first_resolution(state: RequestState) -> datetime | None:
+    """When the current provider first resolved the request (declines excluded)."""
+    for at, status in state.stint.statuses:
+        if status in DELIVERED:
+            return at
+    return None
+
+
+def _fixed(state: RequestState) -> Facts:
+    """The facts that do not depend on now: all but the clocks' and promises' outcomes."""
+    note = (state.cost_revisions[-1].get("note") if state.cost_revisions
+            else (state.impact or {}).get("note"))
+    return Facts(
+        id=state.id, provider=state.provider, department=state.customer_department,
+        created_at=state.created_at, status=state.status, priority=state.priority,
+        rush=state.rush, blocks=list(state.blocks),
+        stints=[Stint(s.provider, s.start, list(s.statuses)) for s in state.stints],
+        escalations=[e.at for e in state.escalations],
+        late_waits=[(w.at, w.provider) for w in state.waits if w.late],
+        info_requested=any(not w.late for w in state.waits), promises=[],
+        downgrades=list(state.downgrades), outcomes={}, met={}, lapses=[],
+        cost=state.cost, cost_actual=state.cost_is_actual,
+        cost_note=str(note) if note is not None else None,
+        resolved_at=_ends(state)[0],
+        rating=state.rating, first_resolution=_first_resolution(state),
+        reopened=bool(state.reopens), asked=asked_priorities(state),
+    )
+
+
+def _at(fixed: Facts, sla: dict[str, Clock], promises: list[PromiseRecord],
+        ends: tuple[datetime | None, datetime | None], now: datetime) -> Facts:
+    """`fixed` completed with the outcomes of its clocks and promises at `now`."""
+    return replace(
+        fixed,
+        promises=[(r.provider, r.made_at, promise_outcome(r, *ends, now)) for r in promises],
+        outcomes={name: outcome(clock) for name, clock in sla.items()},
+        met={name: (at, sla[name].elapsed) for name in CLOCKS
+             if (at := sla[name].met_at) is not None},
+        lapses=lapses(fixed.status, sla) if fixed.cost else [])
+
+
+def facts_of(state: RequestState, sla: dict[str, Clock], now: datetime) -> Facts:
+    return _at(_fixed(state), sla, state.promises, _ends(state), now)
+
+
+def facts_now(state: RequestState, cat: Catalogue, now: datetime) -> Facts:
+    return facts_of(state, clocks(state, cat, now), now)
+
+
+def facts_final(state: RequestState, cat: Catalogue, now: datetime
+                ) -> tuple[Facts, str | None]:
+    """The facts at `now`, and their text when they are the same `FAR` later (then they
+    are final: kept)."""
+    plans = plan(state, cat)
+    cal = cat.providers[state.provider].calendar
+    fixed, ends = _fixed(state), _ends(state)
+    facts = _at(fixed, evaluate(plans, cal, now, cat.at_risk), state.promises, ends, now)
+    later = _at(fixed, evaluate(plans, cal, now + FAR, cat.at_risk), state.promises, ends,
+                now + FAR)
+    text = to_json(facts)
+    return facts, text if text == to_json(later) else None
+
+
+@dataclass(slots=True)
+class Pending:
+    """An open request's facts but for what depends on now, with what completes them at
+    any moment (`at`): its clocks' plans and its promises. Kept in the index for the
+    version of the file they were worked out from."""
+
+    fixed: Facts
+    plans: dict[str, ClockPlan]
+    promises: list[PromiseRecord]
+
+    @classmethod
+    def of(cls, state: RequestState, cat: Catalogue) -> Pending:
+        return cls(_fixed(state), plan(state, cat), list(state.promises))
+
+    def at(self, cat: Catalogue, now: datetime) -> Facts:
+        """The facts at `now` (an open request is neither delivered nor ended)."""
+        cal = cat.providers[self.fixed.provider].calendar
+        return _at(self.fixed, evaluate(self.plans, cal, now, cat.at_risk), self.promises,
+                   (None, None), now)
+
+    def to_json(self) -> str:
+        t = time_to_json
+        return json.dumps({
+            "facts": _values(self.fixed), "plans": plans_to_json(self.plans),
+            "promises": [[r.provider, t(r.made_at), r.made_by, t(r.first), t(r.date),
+                          r.moves, r.moved_after_date, t(r.withdrawn_at)]
+                         for r in self.promises]},
+            separators=(",", ":"), ensure_ascii=False)
+
+
+# -- kept in the index ------------------------------------------------------------------------
+
+
+def to_json(f: Facts) -> str:
+    return json.dumps(_values(f), separators=(",", ":"), ensure_ascii=False)
+
+
+def _values(f: Facts) -> list[Any]:
+    t = time_to_json
+    return [
+        f.id, f.provider, f.department, t(f.created_at), f.status, f.priority, f.rush,
+        f.blocks, [[s.provider, t(s.start), [[t(at), st] for at, st in s.statuses]]
+                   for s in f.stints],
+        [t(at) for at in f.escalations], [[t(at), p] for at, p in f.late_waits],
+        f.info_requested, [[p, t(at), how] for p, at, how in f.promises],
+        [[t(at), p, how] for at, p, how in f.downgrades],
+        {name: None if r is None else [t(r[0]), r[1]] for name, r in f.outcomes.items()},
+        {name: [t(at), took // timedelta(microseconds=1)] for name, (at, took) in f.met.items()},
+        [[t(at), why] for at, why in f.lapses], f.cost, f.cost_actual, f.cost_note,
+        t(f.resolved_at), f.rating, t(f.first_resolution), f.reopened, f.asked,
+    ]
+
+
+def _ot(value: Any) -> datetime | None:
+    return None if value is None else _t(value)
+
+
+def _s(value: Any) -> str:
+    if type(value) is not str:
+        raise ValueError("not a text")
+    return value
+
+
+def _i(value: Any) -> int:
+    if type(value) is not int:
+        raise ValueError("not a count")
+    return value
+
+
+def _b(value: Any) -> bool:
+    if type(value) is not bool:
+        raise ValueError("not true or false")
+    return value
+
+
+def _l(value: Any) -> list[Any]:
+    if type(value) is not list:
+        raise ValueError("not a list")
+    return value
+
+
+def from_json(text: str) -> Facts | Pending | None:
+    """The facts (`to_json`) or pending facts (`Pending.to_json`) kept; None for a text of
+    another shape (worked out again)."""
+    try:
+        data = json.loads(text)
+        if type(data) is not dict:
+            return _facts(data)
+        if data.keys() != {"facts", "plans", "promises"}:
+            raise ValueError("not pending facts")
+        return Pending(_facts(data["facts"]), plans_from_json(data["plans"]), [
+            PromiseRecord(_s(p), _t(made), _s(by), _t(first), _t(date), _i(moves), _b(after),
+                          _ot(withdrawn))
+            for p, made, by, first, date, moves, after, withdrawn in _l(data["promises"])])
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        return None
+
+
+def _facts(data: Any) -> Facts:
+    (rid, provider, dept, created, status, priority, rush, blocks, stints, escalations,
+     waits, info, promises, downgrades, outcomes, met, lapsed, cost, actual, note,
+     resolved, rating, first, reopened, asked) = _l(data)
+    if not (cost is None or type(cost) in (int, float)) or not (
+            rating is None or type(rating) is int) or type(outcomes) is not dict \
+            or type(met) is not dict:
+        raise ValueError("a figure of another type")
+    return Facts(
+        id=_s(rid), provider=_s(provider), department=_s(dept), created_at=_t(created),
+        status=_s(status), priority=_s(priority), rush=_b(rush),
+        blocks=[_s(b) for b in _l(blocks)],
+        stints=[Stint(_s(p), _t(start), [(_t(at), _s(st)) for at, st in _l(statuses)])
+                for p, start, statuses in _l(stints)],
+        escalations=[_t(at) for at in _l(escalations)],
+        late_waits=[(_t(at), _s(p)) for at, p in _l(waits)], info_requested=_b(info),
+        promises=[(_s(p), _t(at), _s(how)) for p, at, how in _l(promises)],
+        downgrades=[(_t(at), _s(p), _s(how)) for at, p, how in _l(downgrades)],
+        outcomes={_s(name): None if r is None else (_t(_l(r)[0]), _b(r[1]))
+                  for name, r in outcomes.items()},
+        met={_s(name): (_t(at), timedelta(microseconds=took))
+             for name, (at, took) in met.items() if type(took) is int},
+        lapses=[(_t(at), _s(why)) for at, why in _l(lapsed)],
+        cost=None if cost is None else float(cost), cost_actual=_b(actual),
+        cost_note=None if note is None else _s(note), resolved_at=_ot(resolved),
+        rating=rating, first_resolution=_ot(first), reopened=_b(reopened),
+        asked=[_s(a) for a in _l(asked)],
+    )
+
+
+def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
+           warn: Callable[[str], None] | None,
+           progress: Callable[[], None] | None = None) -> list[Facts]:
+    """The facts of these request files (paths and summaries from `Store.summaries`), in
+    their order, from what the index keeps where it can: a closed request's final facts
+    (read at a moment after its last change), an open one's pending facts (completed at
+    now); the others worked out from the files, and kept. A file that cannot be read is
+    skipped (with `warn`); `progress` is called once per request."""
+    from icsvc.workflow.cards import CHUNK, figures_stamp, request_rel
+
+    cat = store.catalogue
+    stamp = figures_stamp(store)
+    moment = now.timestamp()
+    summaries = dict(found)
+    out: dict[str, Facts] = {}
+    for rel, (_, value) in store.kept(FACTS, list(summaries), stamp).items():
+        kept = from_json(value)
+        if kept is None:
+            continue
+        facts = kept.fixed if isinstance(kept, Pending) else kept
+        folder, _, name = rel.rpartition("/")
+        if (facts.provider not in cat.providers or not folder.endswith(f"/{facts.provider}")
+                or name.rsplit(".", 1)[0].upper() != facts.id.upper()):
+            continue  # another file's: worked out again
+        s = summaries[rel]
+        if isinstance(kept, Pending) and is_open(s.status):
+            out[rel] = kept.at(cat, now)
+        elif isinstance(kept, Facts) and not is_open(s.status) and s.updated <= moment:
+            out[rel] = kept
+        else:
+            continue
+        if progress is not None:
+            progress()
+    todo = [rel for rel, _ in found if rel not in out]
+    for start in range(0, len(todo), CHUNK):  # (memory holds a chunk's requests at once)
+        part = todo[start:start + CHUNK]
+        keys = store.row_keys(part)  # before the files are read
+        made: dict[str, tuple[Any, str]] = {}
+        for request in store.requests(part, warn):
+            if progress is not None:
+                progress()
+            if request.provider not in cat.providers:
+                continue
+            rel = request_rel(store, request)
+            state = history.replay(request, cat)
+            key, summary = keys.get(rel), summaries.get(rel)
+            if is_open(state.status):
+                pending = Pending.of(state, cat)
+                out[rel] = pending.at(cat, now)
+                if key is not None:
+                    made[rel] = (key, pending.to_json())
+            elif key is not None and summary is not None and summary.updated <= moment:
+                out[rel], text = facts_final(state, cat, now)
+                if text is not None:
+                    made[rel] = (key, text)
+            else:
+                out[rel] = facts_now(state, cat, now)
+        if made:
+            store.set_kept(FACTS, made, stamp)
+    return [out[rel] for rel, _ in found if rel in out]

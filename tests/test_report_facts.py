@@ -1,0 +1,127 @@
+"""A request's report facts (`reports/facts.py`) are kept in the index (a closed request's
+whole, an open one's but for what depends on now): the report read from them is the report
+of a fresh parse, for any period and moment, and a kept value that is damaged or another
+request's is worked out again."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+import pytest
+
+import reportstore as rs
+from conftest import Store, without_index
+from icsvc.store.index import INDEX_FILE
+
+LATER = "2027-02-15T09:00:00-05:00"
+EARLIER = "2026-11-16T12:00:00-05:00"
+"""Before some requests of the hand-built store were resolved."""
+PERIODS = [list(rs.PERIOD), [], ["--quarter", "2026Q4"], ["--since", "2026-10-01"]]
+
+
+@pytest.fixture
+def rstore(store: Store) -> Store:
+    rs.write(store.root)
+    return store
+
+
+def report(store: Store, now: str, *args: str) -> str:
+    return store.ok("report", "-f", "json", *args, now=now).out
+
+
+def kept(store: Store) -> dict[str, str | None]:
+    with closing(sqlite3.connect(store.root / ".icsvc" / INDEX_FILE)) as conn:
+        return dict(conn.execute("SELECT path, facts FROM files ORDER BY path"))
+
+
+def _set(store: Store, values: dict[str, str | None]) -> None:
+    with closing(sqlite3.connect(store.root / ".icsvc" / INDEX_FILE)) as conn, conn:
+        conn.executemany("UPDATE files SET facts = ? WHERE path = ?",
+                         [(v, k) for k, v in values.items()])
+
+
+@pytest.mark.parametrize("period", PERIODS, ids=["month", "13 weeks", "quarter", "since"])
+def test_the_report_from_kept_facts_is_the_report_of_a_fresh_parse(
+        rstore: Store, period: list[str]) -> None:
+    for now in (rs.NOW, LATER, EARLIER, rs.NOW):  # later first: kept facts meet earlier nows
+        def fresh(store: Store, at: str = now) -> str:
+            return report(store, at, *period)
+
+        first = report(rstore, now, *period)
+        assert report(rstore, now, *period) == first, now
+        assert without_index(rstore, fresh) == first, now
+    assert kept_for(rstore) == closed(rstore)
+    assert kept_for(rstore, "{") == set(kept(rstore)) - closed(rstore)  # the open ones
+
+
+def closed(store: Store) -> set[str]:
+    from icsvc.store.store import Store as Core
+    from icsvc.workflow.lifecycle import is_open
+
+    return {rel for rel, s in Core(store.root).summaries() if not is_open(s.status)}
+
+
+def kept_for(store: Store, form: str = "[") -> set[str]:
+    """The requests with final facts kept (`[`), or pending ones (`{`)."""
+    return {rel for rel, facts in kept(store).items() if facts and facts.startswith(form)}
+
+
+@pytest.mark.parametrize("form", ["[", "{"], ids=["final", "pending"])
+def test_damaged_or_foreign_facts_are_worked_out_again(rstore: Store, form: str) -> None:
+    before = report(rstore, rs.NOW, *rs.PERIOD)
+    good = {p: v for p, v in kept(rstore).items() if v is not None and v.startswith(form)}
+    one, two = sorted(good)[:2]
+    for damage in ("not json", "[]", "{}", "null", good[two],
+                   good[one].replace('"engineering"', "1", 1),
+                   good[one].replace("-05:00", ""), good[one][:-5],
+                   good[one].replace("true", '"true"').replace("false", '"false"'),
+                   good[one].replace('"plans":[[', '"plans":[[1,', 1)):
+        _set(rstore, {one: damage})
+        assert report(rstore, rs.NOW, *rs.PERIOD) == before, damage
+        assert kept(rstore)[one] == good[one], damage
+
+
+def test_final_facts_are_kept_for_requests_closed_before_now(rstore: Store) -> None:
+    report(rstore, EARLIER, *rs.PERIOD)
+    early = kept_for(rstore)
+    assert early and early < closed(rstore)  # some were resolved after EARLIER
+    report(rstore, rs.NOW, *rs.PERIOD)
+    assert kept_for(rstore) == closed(rstore) and len(closed(rstore)) >= 5
+
+
+def test_a_lapse_counts_the_ways_known_by_the_periods_end(store: Store) -> None:
+    """A request whose resolve target was breached in the period and whose need-by date
+    passed after it: the period's lapse names the breach alone; a period reaching the
+    need-by names both (each way counts once its moment passed, in the period's end)."""
+    from datetime import datetime, timedelta
+
+    from icsvc.reports.facts import Facts
+    from icsvc.reports.report import Period, total
+    from icsvc.store.store import Store as Core
+    from icsvc.workflow.history import Stint
+
+    cat = Core(store.root).catalogue
+    t = datetime.fromisoformat
+    made, breach, need = (t("2026-11-02T10:00:00-05:00"), t("2026-11-04T10:00:00-05:00"),
+                          t("2026-11-12T10:00:00-05:00"))
+    facts = Facts(
+        id="ABCD2345", provider="engineering", department="sales", created_at=made,
+        status="in-progress", priority="normal", rush=False, blocks=[],
+        stints=[Stint("engineering", made, [(made, "new"),
+                                            (made + timedelta(hours=1), "in-progress")])],
+        escalations=[], late_waits=[], info_requested=False, promises=[], downgrades=[],
+        outcomes={"acknowledge": (made + timedelta(hours=1), True),
+                  "resolve": (breach, False), "needed_by": (need, False)},
+        met={"acknowledge": (made + timedelta(hours=1), timedelta(hours=1))},
+        lapses=[(breach, "resolve"), (need, "needed_by")], cost=5000.0, cost_actual=False,
+        cost_note=None, resolved_at=None, rating=None, first_resolution=None,
+        reopened=False, asked=["normal"])
+    now = t("2026-12-01T12:00:00-05:00")
+    week = total([facts], cat, Period(made.date(), made.date() + timedelta(days=7), "w"), now)
+    assert [(x.reasons, x.at) for x in week.lapses] == [(["resolve"], breach)]
+    assert week.providers[0].needed_by_count == 0
+    month = total([facts], cat, Period(made.date(), made.date() + timedelta(days=28), "m"),
+                  now)
+    assert [(x.reasons, x.at) for x in month.lapses] == [(["resolve", "needed_by"], breach)]
+    assert month.providers[0].needed_by_count == 1 and month.lapse_cost == 5000
