@@ -194,3 +194,17 @@ def test_a_broken_answer_file_is_skipped_with_a_warning(answered: Store, tmp_pat
         assert json.loads(result.out)["survey"] == EXPECTED
     finally:
         broken.unlink()
+
+
+def test_a_warning_is_said_once_when_the_survey_is_reported_too(tmp_path: Path) -> None:
+    """With survey answers the report reads the summaries once, for its figures and for
+    who was asked: a file it skips is warned about once."""
+    root = tmp_path / "store"
+    store, _ = ss.build(root)
+    provider, who, rating, quarter, when = ANSWERS[0]
+    store.ok("survey", "answer", provider, "--quarter", quarter, "--rating", str(rating),
+             actor=who, now=when)
+    (root / "requests" / "engineering" / "ZZZZ9999.yaml").write_text("id: [unclosed\n")
+    result = store.ok("report", "--quarter", "2026Q4", "-f", "json", now=NOW)
+    assert result.err.count("ZZZZ9999.yaml") == 1, result.err
+    assert json.loads(result.out)["survey"]["providers"][0]["asked"] == 3

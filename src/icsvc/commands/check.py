@@ -82,6 +82,7 @@ def run(ctx: Context, fmt: str, base: str | None = None,
 
         diff = branch_diff(store, base)
     changed = diff.requests() if diff is not None else None
+
     def listing() -> Listing:  # of the files checked
         return store.listing() if changed is None else store.listing_of(changed)
 

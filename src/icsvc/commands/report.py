@@ -21,7 +21,7 @@ from icsvc.reports.report import Period, Report, make_period, total
 from icsvc.store import names
 from icsvc.store.catalogue import Catalogue
 from icsvc.store.limits import DATE_RANGE, date_in_range
-from icsvc.store.store import Store, Summary
+from icsvc.store.store import Store, Summary, active_in
 from icsvc.time.dates import DateError, parse_day
 
 if TYPE_CHECKING:
@@ -81,11 +81,17 @@ def relevant_span(period: Period, now: datetime) -> tuple[float, float]:
 
 
 def figures(store: Store, period: Period, now: datetime, providers: list[str] | None = None,
-            step: Step | None = None) -> Report:
-    """The report's figures, from the requests that can count in the period; `step` (a
-    progress bar's) is called for loading them, then for computing their figures."""
-    found = store.summaries(warn, progress=step("Loading requests") if step else None,
-                            active=relevant_span(period, now))
+            step: Step | None = None, found: list[tuple[str, Summary]] | None = None
+            ) -> Report:
+    """The report's figures, from the requests that can count in the period (among `found`,
+    `Store.summaries`, when given); `step` (a progress bar's) is called for loading them,
+    then for computing their figures."""
+    span = relevant_span(period, now)
+    if found is None:
+        found = store.summaries(warn, progress=step("Loading requests") if step else None,
+                                active=span)
+    else:
+        found = [(rel, s) for rel, s in found if active_in(s, span)]
     return total(gather(store, found, now, warn,
                         step("Computing figures", len(found)) if step else None),
                  store.catalogue, period, now, providers)
@@ -115,9 +121,12 @@ def run(ctx: Context, opts: Options) -> None:
     # requests made in the period's quarters are loaded too (who was asked)
     answers, surveyed = _survey_inputs(store, period)
     with progress(lambda: sum(1 for _ in store.request_files())) as step:
-        report = figures(store, period, ctx.now, providers, step)
-        asked = (store.requests([rel for rel, s in store.summaries(warn) if surveyed(s)], warn)
-                 if surveyed is not None else None)
+        if surveyed is None:
+            report, asked = figures(store, period, ctx.now, providers, step), None
+        else:  # (one look at the summaries: its warnings are said once)
+            found = store.summaries(warn, progress=step("Loading requests"))
+            report = figures(store, period, ctx.now, providers, step, found)
+            asked = store.requests([rel for rel, s in found if surveyed(s)], warn)
     report.surveys = survey.results(answers, cat, period, providers, asked)
     if fmt == "table" and opts.output is None:
         show(report)

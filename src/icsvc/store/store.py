@@ -126,6 +126,11 @@ class Listing:
     """Full paths of temp files (`.<name>.<random>.tmp`) a killed write left behind."""
 
 
+def active_in(s: Summary, span: tuple[float, float]) -> bool:
+    """Made before the span's end, and open or changed since its start (timestamps)."""
+    return s.created < span[1] and (s.updated >= span[0] or s.status in OPEN)
+
+
 @dataclass
 class Store:
     root: Path
@@ -440,8 +445,7 @@ class Store:
         def wanted(s: Summary) -> bool:
             return ((statuses is None or s.status in statuses)
                     and (providers is None or s.provider in providers)
-                    and (active is None or s.created < active[1] and (
-                        s.updated >= active[0] or s.status in OPEN)))
+                    and (active is None or active_in(s, active)))
 
         if index is None:
             rows = self._memory_rows(progress)
