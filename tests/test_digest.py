@@ -73,7 +73,10 @@ def test_weekly_report_to_escalation_contacts_and_managers(store: Store, mailbox
              now=at("11:00").isoformat())
     commit(store, "a week's work", ANA)
     monday = "2026-11-30T08:00:00-05:00"
-    out = store.ok("digest", "weekly", now=monday).out
+    (store.root / "requests" / "engineering" / "ZZZZ9999.yaml").write_text("id: [unclosed\n")
+    result = store.ok("digest", "weekly", now=monday)
+    out = result.out
+    assert result.err.count("ZZZZ9999.yaml") == 1, result.err  # one look for every scope
     subject = "Service report 2026-11-23 to 2026-11-29"
     mails = {m.to[0]: m for m in mailbox.take()}
     assert set(mails) == {"vp-eng@example.com", MANAGER}

@@ -9,7 +9,7 @@ from icsvc.context import Context
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.notify import digest
 from icsvc.notify.notify import Message, Record, configured, env_channels, environment, locked
-from icsvc.store.store import Store
+from icsvc.store.store import Store, Summary
 from icsvc.workflow.lifecycle import is_open
 
 KINDS = ("daily", "weekly")
@@ -41,13 +41,17 @@ def _digest(ctx: Context, store: Store, kind: str, env: dict[str, str], dry_run:
         monday, sunday = digest.last_week(ctx.now)
         covers = f"the week {monday.isoformat()} to {sunday.isoformat()}"
 
+        found: list[list[tuple[str, Summary]]] = []
+
         def report_html(scope: tuple[str, ...]) -> tuple[str, str]:
             from icsvc.commands.report import figures
             from icsvc.reports import report_render
             from icsvc.reports.report import make_period
 
+            if not found:  # one look at the summaries for every scope (warnings said once)
+                found.append(store.summaries(warn))
             period = make_period(ctx.now, monday.isoformat(), sunday.isoformat())
-            built = figures(store, period, ctx.now, list(scope))
+            built = figures(store, period, ctx.now, list(scope), found=found[0])
             return report_render.heading(built), report_render.render_html(built)
 
         messages = digest.weekly(cat, monday, env_urls, record, report_html)

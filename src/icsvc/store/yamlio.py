@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 from collections.abc import Sequence
 from datetime import datetime
@@ -207,6 +206,8 @@ def write_atomic(path: Path, text: str) -> None:
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
+    import secrets  # here: 7 ms that only commands that write need
+
     tmp = folder / f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(
         os, "O_CLOEXEC", 0)
