@@ -264,3 +264,23 @@ def test_a_symlinked_derived_folder_is_not_used(store: Store, tmp_path: Path) ->
     assert ".icsvc is a symlink" in r.err
     assert list(elsewhere.iterdir()) == []
     assert ".icsvc is a symlink" in store.fails("check").out
+
+
+@pytest.mark.parametrize("size", [0, 1, 99_999, 100_000, 100_001, 250_000])
+def test_a_file_is_read_whole_up_to_its_limit_and_refused_beyond(tmp_path: Path,
+                                                                 size: int) -> None:
+    """`read_store_file` reads the size the file has, then on to its end: every byte up to
+    the limit, and a file one byte over it is refused."""
+    from icsvc.errors import ValidationError
+    from icsvc.store.schema import FileKind, read_store_file
+
+    kind = FileKind("a test file", 100_000, aliases=False)
+    path = tmp_path / "f.yaml"
+    text = ("é" * size)[:size // 2] + "x" * (size - 2 * (size // 2))  # two bytes per é
+    path.write_text(text)
+    assert path.stat().st_size == size
+    if size <= kind.max_bytes:
+        assert read_store_file(path, kind) == text
+    else:
+        with pytest.raises(ValidationError, match="too big"):
+            read_store_file(path, kind)

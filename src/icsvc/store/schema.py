@@ -207,13 +207,16 @@ def read_store_file(path: Path, kind: FileKind = REQUEST_FILE) -> str:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
                      | getattr(os, "O_CLOEXEC", 0))
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
                 raise ValidationError(path, f"not a regular file; {kind.what} must be a plain "
                                             "file")
-            data = os.read(fd, kind.max_bytes + 1)
+            # the size it has now (a buffer of the limit's size costs more than the read),
+            # then on to the end, in case it grew, up to one byte over the limit
+            data = os.read(fd, min(st.st_size, kind.max_bytes) + 1)
             chunk = data
             while chunk and len(data) <= kind.max_bytes:
-                chunk = os.read(fd, kind.max_bytes + 1 - len(data))
+                chunk = os.read(fd, min(1 << 16, kind.max_bytes + 1 - len(data)))
                 data += chunk
         finally:
             os.close(fd)
