@@ -116,7 +116,7 @@ def print_rows(
         writer.writerow(keys)
         for row in rows:
             values = [row.get(key) for key in keys]
-            writer.writerow(values if all(type(c) is str for c in values)
+            writer.writerow(values if set(map(type, values)) == {str}  # (C speed: many rows)
                             else [_cell(c) for c in values])
         sys.stdout.write(buf.getvalue())
         return
