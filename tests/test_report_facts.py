@@ -5,6 +5,7 @@ request's is worked out again."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from contextlib import closing
 
@@ -76,7 +77,8 @@ def test_damaged_or_foreign_facts_are_worked_out_again(rstore: Store, form: str)
                    good[one].replace('"engineering"', "1", 1),
                    good[one].replace("-05:00", ""), good[one][:-5],
                    good[one].replace("true", '"true"').replace("false", '"false"'),
-                   good[one].replace('"plans":[[', '"plans":[[1,', 1)):
+                   good[one].replace('"plans":[[', '"plans":[[1,', 1),
+                   re.sub(r"(\d{6,})\]", r'"\1"]', good[one], count=1)):  # a duration as text
         _set(rstore, {one: damage})
         assert report(rstore, rs.NOW, *rs.PERIOD) == before, damage
         assert kept(rstore)[one] == good[one], damage

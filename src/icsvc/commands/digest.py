@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from icsvc.cli.ui import warn
 from icsvc.commands import open_store
 from icsvc.commands.notify import deliver, report
@@ -41,17 +43,18 @@ def _digest(ctx: Context, store: Store, kind: str, env: dict[str, str], dry_run:
         monday, sunday = digest.last_week(ctx.now)
         covers = f"the week {monday.isoformat()} to {sunday.isoformat()}"
 
-        found: list[list[tuple[str, Summary]]] = []
+        @functools.cache
+        def summaries() -> list[tuple[str, Summary]]:
+            """One look for every scope's report (its warnings said once)."""
+            return store.summaries(warn)
 
         def report_html(scope: tuple[str, ...]) -> tuple[str, str]:
             from icsvc.commands.report import figures
             from icsvc.reports import report_render
             from icsvc.reports.report import make_period
 
-            if not found:  # one look at the summaries for every scope (warnings said once)
-                found.append(store.summaries(warn))
             period = make_period(ctx.now, monday.isoformat(), sunday.isoformat())
-            built = figures(store, period, ctx.now, list(scope), found=found[0])
+            built = figures(store, period, ctx.now, list(scope), found=summaries())
             return report_render.heading(built), report_render.render_html(built)
 
         messages = digest.weekly(cat, monday, env_urls, record, report_html)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from icsvc.cli.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
@@ -13,7 +13,7 @@ from icsvc.store import names
 from icsvc.store.index import Key
 from icsvc.store.store import Store, Summary
 from icsvc.time.sla import Clock, worst
-from icsvc.workflow.cards import cards, figures_stamp
+from icsvc.workflow.cards import FAR, cards, figures_stamp
 from icsvc.workflow.lifecycle import OPEN, is_open
 from icsvc.workflow.views import request_json
 
@@ -87,8 +87,6 @@ COLUMNS = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
 KEYS = [key for key, _ in COLUMNS]
 _SEP = "\x1f"
 """Between the values of a row kept in the index (a row holding it is not kept)."""
-FAR = timedelta(days=730)
-"""A closed request whose row is the same now and this much later is final."""
 FINAL = "final"
 """The index column closed requests' rows are kept in."""
 

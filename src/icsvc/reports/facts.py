@@ -1,7 +1,7 @@
 """What `icsvc report` needs to know of one request, worked out once from its replayed
-history and its clocks (`facts_of`): the report adds up facts (`report.build`), and a
-closed request's facts are kept in the index, so a report does not decode, replay and time
-every request of its period again.
+history and its clocks (`facts_of`): the report adds up facts (`report.total`), and the
+index keeps them (a closed request's whole, an open one's but for what depends on now:
+`Pending`), so a report does not decode, replay and time every request of its period again.
 
 Facts do not depend on the report's period: each one carries its moment, and the report
 decides which moments fall in the period (and which breaches were known by its end). They
@@ -28,8 +28,10 @@ from icsvc.time.sla import (
     plans_to_json,
     time_to_json,
 )
+from icsvc.time.sla import opt_time_from_json as _ot
 from icsvc.time.sla import time_from_json as _t
 from icsvc.workflow import history
+from icsvc.workflow.cards import FAR, chunks, figures_stamp, of_file, request_rel
 from icsvc.workflow.history import DELIVERED, PromiseRecord, RequestState, Stint
 from icsvc.workflow.lifecycle import is_open
 
@@ -39,8 +41,6 @@ if TYPE_CHECKING:
 CLOCKS = ("acknowledge", "resolve")
 FACTS = "facts"
 """The index column closed requests' facts are kept in."""
-FAR = timedelta(days=730)
-"""A closed request whose facts are the same now and this much later has final facts."""
 
 
 @dataclass(slots=True)
@@ -69,7 +69,7 @@ class Facts:
     met: dict[str, tuple[datetime, timedelta]]
     """Per clock the provider met: when, and the business time it took."""
     lapses: list[tuple[datetime, str]]
-    """When each way the request lapsed for its customer becomes known (see `lapse`)."""
+    """When each way the request lapsed for its customer becomes known (see `lapses`)."""
     cost: float | None
     cost_actual: bool
     cost_note: str | None
@@ -276,10 +276,6 @@ def _values(f: Facts) -> list[Any]:
     ]
 
 
-def _ot(value: Any) -> datetime | None:
-    return None if value is None else _t(value)
-
-
 def _s(value: Any) -> str:
     if type(value) is not str:
         raise ValueError("not a text")
@@ -341,8 +337,8 @@ def _facts(data: Any) -> Facts:
         downgrades=[(_t(at), _s(p), _s(how)) for at, p, how in _l(downgrades)],
         outcomes={_s(name): None if r is None else (_t(_l(r)[0]), _b(r[1]))
                   for name, r in outcomes.items()},
-        met={_s(name): (_t(at), timedelta(microseconds=took))
-             for name, (at, took) in met.items() if type(took) is int},
+        met={_s(name): (_t(at), timedelta(microseconds=_i(took)))
+             for name, (at, took) in met.items()},
         lapses=[(_t(at), _s(why)) for at, why in _l(lapsed)],
         cost=None if cost is None else float(cost), cost_actual=_b(actual),
         cost_note=None if note is None else _s(note), resolved_at=_ot(resolved),
@@ -359,8 +355,6 @@ def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
     (read at a moment after its last change), an open one's pending facts (completed at
     now); the others worked out from the files, and kept. A file that cannot be read is
     skipped (with `warn`); `progress` is called once per request."""
-    from icsvc.workflow.cards import CHUNK, figures_stamp, request_rel
-
     cat = store.catalogue
     stamp = figures_stamp(store)
     moment = now.timestamp()
@@ -371,10 +365,8 @@ def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
         if kept is None:
             continue
         facts = kept.fixed if isinstance(kept, Pending) else kept
-        folder, _, name = rel.rpartition("/")
-        if (facts.provider not in cat.providers or not folder.endswith(f"/{facts.provider}")
-                or name.rsplit(".", 1)[0].upper() != facts.id.upper()):
-            continue  # another file's: worked out again
+        if facts.provider not in cat.providers or not of_file(rel, facts.provider, facts.id):
+            continue
         s = summaries[rel]
         if isinstance(kept, Pending) and is_open(s.status):
             out[rel] = kept.at(cat, now)
@@ -384,12 +376,9 @@ def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
             continue
         if progress is not None:
             progress()
-    todo = [rel for rel, _ in found if rel not in out]
-    for start in range(0, len(todo), CHUNK):  # (memory holds a chunk's requests at once)
-        part = todo[start:start + CHUNK]
-        keys = store.row_keys(part)  # before the files are read
+    for keys, requests in chunks(store, [rel for rel, _ in found if rel not in out], warn):
         made: dict[str, tuple[Any, str]] = {}
-        for request in store.requests(part, warn):
+        for request in requests:
             if progress is not None:
                 progress()
             if request.provider not in cat.providers:

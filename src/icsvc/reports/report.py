@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icsvc.reports.facts import CLOCKS, Facts, facts_now, known
+from icsvc.reports.facts import CLOCKS, Facts, known
 from icsvc.reports.survey import Quarter, SurveyResults, average
 from icsvc.store.catalogue import Catalogue, Provider, rank
-from icsvc.store.model import Request
-from icsvc.workflow import history
 from icsvc.workflow.history import provider_at, status_at
 from icsvc.workflow.lifecycle import OPEN
 
@@ -356,20 +354,6 @@ def _number(value: float) -> float | int:
 
 
 # -- the report ------------------------------------------------------------------------------
-
-
-def build(requests: Iterable[Request], cat: Catalogue, period: Period, now: datetime,
-          providers: list[str] | None = None,
-          progress: Callable[[], None] | None = None) -> Report:
-    """Every figure of the report, from requests (see `total`)."""
-    def facts() -> Iterator[Facts]:
-        for request in requests:
-            if progress is not None:
-                progress()
-            if request.provider in cat.providers:
-                yield facts_now(history.replay(request, cat), cat, now)
-
-    return total(facts(), cat, period, now, providers)
 
 
 def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,

@@ -311,7 +311,7 @@ def _plan_from_json(item: Any) -> tuple[str, ClockPlan]:
             if type(span) is not list or len(span) != 2 or type(span[0]) is not str or (
                     span[1] is not None and type(span[1]) is not str):
                 raise ValueError("not a pause")
-            pauses.append((time_from_json(span[0]), _opt_time(span[1])))
+            pauses.append((time_from_json(span[0]), opt_time_from_json(span[1])))
         start, met, stop, settled, due = _times(item[3], item[4], item[5], item[9], item[11])
         assert start is not None and settled is not None
         return name, RunPlan(name, timedelta(microseconds=item[2]), start, met, stop,
@@ -359,7 +359,8 @@ def time_from_json(value: Any) -> datetime:
     return found
 
 
-def _opt_time(value: Any) -> datetime | None:
+def opt_time_from_json(value: Any) -> datetime | None:
+    """`time_from_json`, None staying None."""
     return None if value is None else time_from_json(value)
 
 

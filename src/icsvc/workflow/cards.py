@@ -10,9 +10,9 @@ value by value and worked out again from the file when anything is off.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from icsvc.store.catalogue import Catalogue
 from icsvc.store.index import Key
@@ -104,6 +104,9 @@ def card_of(request: Request, path: str, cat: Catalogue,
 
 CHUNK = 5000
 """Requests decoded at a time to work their cards (or facts) out."""
+FAR = timedelta(days=730)
+"""A closed request whose row (or report facts) is the same now and this much later is
+final: it is kept."""
 
 
 def cards(store: Store, paths: list[str], warn: Callable[[str], None] | None,
@@ -113,13 +116,27 @@ def cards(store: Store, paths: list[str], warn: Callable[[str], None] | None,
     cannot be read is skipped (with `warn`). `stamp`: `figures_stamp(store)`, when known."""
     stamp = stamp or figures_stamp(store)
     found = _kept(store, paths, stamp)
-    todo = [rel for rel in paths if rel not in found]
-    for start in range(0, len(todo), CHUNK):  # (memory holds a chunk's requests at once)
-        part = todo[start:start + CHUNK]
-        keys = store.row_keys(part)  # before the rows are read: a row rewritten meanwhile
-        # has another key, and keeps no card worked out from its older version
-        found.update(_made(store, store.requests(part, warn), keys, stamp))
+    for keys, requests in chunks(store, [rel for rel in paths if rel not in found], warn):
+        found.update(_made(store, requests, keys, stamp))
     return [found[rel] for rel in paths if rel in found]
+
+
+def chunks(store: Store, paths: list[str], warn: Callable[[str], None] | None
+           ) -> Iterator[tuple[dict[str, Key], list[Request]]]:
+    """These files' requests, `CHUNK` at a time (memory holds a chunk's at once), each
+    chunk with its rows' keys, read before the files: a row rewritten meanwhile has another
+    key, and keeps nothing worked out from its older version (`Store.set_kept`)."""
+    for start in range(0, len(paths), CHUNK):
+        part = paths[start:start + CHUNK]
+        keys = store.row_keys(part)
+        yield keys, store.requests(part, warn)
+
+
+def of_file(rel: str, provider: str, rid: str) -> bool:
+    """Whether a kept value naming this provider and request ID can be the file `rel`'s (a
+    value of another file is worked out again)."""
+    folder, _, name = rel.rpartition("/")
+    return folder.endswith(f"/{provider}") and name.rsplit(".", 1)[0].upper() == rid.upper()
 
 
 def request_rel(store: Store, request: Request) -> str:
@@ -138,10 +155,8 @@ def _kept(store: Store, paths: list[str], stamp: str) -> dict[str, Card]:
             card = Card.from_json(rel, text)
         except ValueError:
             continue
-        folder, _, name = rel.rpartition("/")
-        if (card.holder in cat.providers and folder.endswith(f"/{card.provider}")
-                and name.rsplit(".", 1)[0].upper() == card.id.upper()):
-            found[rel] = card  # (a card of another file is worked out again)
+        if card.holder in cat.providers and of_file(rel, card.provider, card.id):
+            found[rel] = card
     return found
 
 
