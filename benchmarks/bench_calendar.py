@@ -1,4 +1,4 @@
-"""Benchmark: business-time arithmetic of icsvc.time.calendar over long spans.
+"""Benchmark: business-time arithmetic of icsvc.domain.calendar over long spans.
 
     python benchmarks/bench_calendar.py [--calls N]
 
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from icsvc.time.calendar import BusinessCalendar, parse_days, parse_hours  # noqa: E402
+from icsvc.domain.calendar import BusinessCalendar, parse_days, parse_hours  # noqa: E402
 
 
 def calendar() -> BusinessCalendar:

@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from icsvc.store import ids, yamlio  # noqa: E402
+from icsvc.domain import ids  # noqa: E402
+from icsvc.store import yamlio  # noqa: E402
 
 OPEN = ["new", "acknowledged", "in-progress", "waiting-on-customer"]
 DONE = ["resolved", "closed", "closed", "closed", "declined", "cancelled"]

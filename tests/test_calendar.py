@@ -1,4 +1,4 @@
-"""Tests for icsvc.time.calendar: examples plus property tests against a brute-force oracle."""
+"""Tests for icsvc.domain.calendar: examples plus property tests against a brute-force oracle."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from icsvc.time.calendar import (
+from icsvc.domain.calendar import (
     SEARCH_LIMIT_DAYS,
     WEEKDAYS,
     BusinessCalendar,
@@ -781,7 +781,7 @@ def test_holidays_library_is_imported_only_when_a_country_needs_it() -> None:
     code = (
         "import sys\n"
         "from datetime import date, datetime, timedelta, timezone\n"
-        "from icsvc.time.calendar import BusinessCalendar, parse_hours\n"
+        "from icsvc.domain.calendar import BusinessCalendar, parse_hours\n"
         "h = parse_hours('09:00-17:00')\n"
         "plain = BusinessCalendar('p', 'UTC', range(5), h, [date(2026, 11, 26)])\n"
         "us = BusinessCalendar('u', 'UTC', range(5), h, [], country='US')\n"

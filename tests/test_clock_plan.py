@@ -12,10 +12,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icsvc.store.catalogue import load_catalogue
-from icsvc.store.model import Entry, load_request
-from icsvc.time import sla
-from icsvc.workflow import history
+from icsvc.domain import history, sla
+from icsvc.domain.catalogue import load_catalogue
+from icsvc.domain.request import Entry, load_request
 
 ROOT = Path(__file__).resolve().parent.parent
 CAT = load_catalogue(ROOT / "providers.yaml")

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from conftest import PROVIDERS, Store, make_store
 from icsvc.cli import app as cli
 from icsvc.cli import reports as cli_reports
-from icsvc.time.calendar import BusinessCalendar
-from icsvc.time.dates import DAY_FORMS, FORMS, DateError, day_off_note, parse_day, parse_when
+from icsvc.domain.calendar import BusinessCalendar
+from icsvc.domain.dates import DAY_FORMS, FORMS, DateError, day_off_note, parse_day, parse_when
 
 # Thanksgiving week: Thursday 26 and Friday 27 November are holidays
 NY = BusinessCalendar("ny", "America/New_York", frozenset(range(5)), ((time(9), time(17)),),

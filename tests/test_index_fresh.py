@@ -387,8 +387,8 @@ def test_kept_values_read_by_path_or_by_a_pass_over_the_column_agree(
 def test_a_quick_look_reads_what_a_parse_reads_or_nothing(store: Store) -> None:
     """`quick_summary` (the cold start's look at files icsvc wrote) gives the summary a full
     parse gives, or None; never another one."""
+    from icsvc.domain.request import load_request
     from icsvc.store.index import summarize
-    from icsvc.store.model import load_request
     from icsvc.store.refresh import quick_summary
 
     root = Path(__file__).resolve().parent.parent
@@ -577,7 +577,7 @@ def test_looked_up_reads_equal_plain_reads(store: Store) -> None:
     file, a file another commit changed, a missing one, a folder (its listing is read past,
     not taken for the next answer), a symlink, a name with
     pathspec characters, and an unknown revision."""
-    from icsvc.git.gitutil import BlobReader
+    from icsvc.store.gitutil import BlobReader
 
     a = store.new(*PART)
     folder = store.root / "requests" / "engineering"

@@ -578,8 +578,8 @@ def test_a_crash_mid_run_loses_nothing_and_sends_nothing_twice(day: Day,
 
 
 def test_the_readme_configuration_loads() -> None:
+    from icsvc.domain.catalogue import parse_catalogue
     from icsvc.store import yamlio
-    from icsvc.store.catalogue import parse_catalogue
     from issue_helpers import REPO
 
     readme = (REPO / "README.md").read_text()

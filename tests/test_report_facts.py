@@ -57,8 +57,8 @@ def test_the_report_from_kept_facts_is_the_report_of_a_fresh_parse(
 
 
 def closed(store: Store) -> set[str]:
+    from icsvc.domain.lifecycle import is_open
     from icsvc.store.store import Store as Core
-    from icsvc.workflow.lifecycle import is_open
 
     return {rel for rel, s in Core(store.root).summaries() if not is_open(s.status)}
 
@@ -98,10 +98,10 @@ def test_a_lapse_counts_the_ways_known_by_the_periods_end(store: Store) -> None:
     need-by names both (each way counts once its moment passed, in the period's end)."""
     from datetime import datetime, timedelta
 
+    from icsvc.domain.history import Stint
     from icsvc.reports.facts import Facts
     from icsvc.reports.report import Period, total
     from icsvc.store.store import Store as Core
-    from icsvc.workflow.history import Stint
 
     cat = Core(store.root).catalogue
     t = datetime.fromisoformat

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import PROVIDERS, Store
+from icsvc.domain.catalogue import PRIORITIES
+from icsvc.domain.lifecycle import STATUSES
+from icsvc.domain.request import ENTRY_KEYS, ENTRY_TYPES, REQUEST_KEYS
 from icsvc.store import schemafiles
-from icsvc.store.catalogue import PRIORITIES
-from icsvc.store.model import ENTRY_KEYS, ENTRY_TYPES, REQUEST_KEYS
-from icsvc.workflow.lifecycle import STATUSES
 from schemacheck import file_problems, problems
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROVIDERS, Store
-from icsvc.store import ids
+from icsvc.domain import ids
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
         "--info", "order_number=1", "--info", "part_number=2"]

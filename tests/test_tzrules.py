@@ -11,7 +11,7 @@ import tzdata  # type: ignore[import-untyped]
 
 from conftest import Store
 
-PROBE = ("from icsvc.time.tzrules import use_newest; from icsvc.time.calendar import zone; "
+PROBE = ("from icsvc.domain.tzrules import use_newest; from icsvc.domain.calendar import zone; "
          "print(use_newest()); print(zone('America/New_York'))")
 
 

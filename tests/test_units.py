@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from icsvc.time.calendar import BusinessCalendar
-from icsvc.time.durations import Duration, format_timedelta, parse_duration
+from icsvc.domain.calendar import BusinessCalendar
+from icsvc.domain.durations import Duration, format_timedelta, parse_duration
 
 NY = BusinessCalendar("ny", "America/New_York", frozenset(range(5)),
                       ((time(9), time(17)),), frozenset({date(2026, 11, 26)}))

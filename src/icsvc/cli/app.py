@@ -22,7 +22,7 @@ from icsvc import __version__
 from icsvc.cli import completion
 
 if TYPE_CHECKING:
-    from icsvc.context import Context
+    from icsvc.commands.context import Context
 
 app = typer.Typer(
     name="icsvc",
@@ -102,7 +102,7 @@ def examples(*lines: str) -> str:
 
 
 def _context(store: str | None, actor: str | None) -> Context:
-    from icsvc.context import Context, now_from_env
+    from icsvc.commands.context import Context, now_from_env
 
     return Context(cwd=Path.cwd(), store_override=store, now=now_from_env(), actor_option=actor)
 
@@ -116,7 +116,7 @@ def paged(no_pager: bool) -> Any:
 
 def _version(value: bool) -> None:
     if value:
-        from icsvc.time.tzrules import use_newest
+        from icsvc.domain.tzrules import use_newest
 
         version, source = use_newest()
         print(f"icsvc {__version__} (time-zone rules {version}, from {source})")

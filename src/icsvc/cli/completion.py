@@ -265,7 +265,7 @@ def services(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
 
 
 def statuses(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
-    from icsvc.workflow.lifecycle import STATUSES
+    from icsvc.domain.lifecycle import STATUSES
 
     return _matching([(s, "") for s in STATUSES], incomplete)
 

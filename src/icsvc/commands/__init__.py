@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from icsvc.context import Context
+from icsvc.commands.context import Context
 from icsvc.store.store import Store, find_store
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
-from icsvc.context import Context
-from icsvc.store.catalogue import PRIORITIES, Provider
-from icsvc.store.names import providers as provider_names
+from icsvc.commands.context import Context
+from icsvc.domain.catalogue import PRIORITIES, Provider
+from icsvc.domain.names import providers as provider_names
 
 
 def _hours(provider: Provider) -> str:

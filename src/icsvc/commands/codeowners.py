@@ -8,7 +8,7 @@ import typer
 
 from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
-from icsvc.context import Context
+from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError
 from icsvc.git import codeowners
 from icsvc.store.yamlio import write_atomic

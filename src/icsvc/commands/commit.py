@@ -16,9 +16,10 @@ from pathlib import Path
 
 from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
-from icsvc.context import Context
+from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.git import commit, gitutil
+from icsvc.git import commit
+from icsvc.store import gitutil
 from icsvc.store.store import Store
 
 

@@ -6,13 +6,13 @@ import functools
 
 from icsvc.cli.ui import warn
 from icsvc.commands import open_store
+from icsvc.commands.context import Context
 from icsvc.commands.notify import deliver, report
-from icsvc.context import Context
+from icsvc.domain.lifecycle import is_open
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.notify import digest
 from icsvc.notify.notify import Message, Record, configured, env_channels, environment, locked
 from icsvc.store.store import Store, Summary
-from icsvc.workflow.lifecycle import is_open
 
 KINDS = ("daily", "weekly")
 

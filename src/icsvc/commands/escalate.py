@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from icsvc.commands import open_store
+from icsvc.commands.context import Context
 from icsvc.commands.triage import print_change
-from icsvc.context import Context
 from icsvc.workflow.workflow import escalate
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from icsvc.cli.ui import STATE_STYLE, console, print_json, styled, when
 from icsvc.commands import open_store
-from icsvc.context import Context
-from icsvc.time.calendar import WEEKDAYS, BusinessCalendar
-from icsvc.time.durations import format_timedelta
-from icsvc.time.explain import ClockExplanation, Explanation, explain
+from icsvc.commands.context import Context
+from icsvc.domain.calendar import WEEKDAYS, BusinessCalendar
+from icsvc.domain.durations import format_timedelta
+from icsvc.workflow.explanation import ClockExplanation, Explanation, explain
 
 
 def _t(value: datetime | None, cal: BusinessCalendar) -> str:

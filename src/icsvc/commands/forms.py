@@ -8,10 +8,10 @@ import typer
 
 from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
-from icsvc.context import Context
+from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.git import gitutil
 from icsvc.github import forms
+from icsvc.store import gitutil
 from icsvc.store.yamlio import write_atomic
 
 

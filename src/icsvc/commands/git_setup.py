@@ -7,9 +7,10 @@ from pathlib import Path
 
 from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
-from icsvc.context import Context
+from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.git import gitutil, signing
+from icsvc.git import signing
+from icsvc.store import gitutil
 
 
 def run(ctx: Context, quiet: bool = False, signing_key: Path | None = None,

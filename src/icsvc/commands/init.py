@@ -52,7 +52,7 @@ def create_store(root: Path) -> list[Path]:
 def register_driver(root: Path) -> list[str]:
     """Register the request merge driver: .gitattributes always, git config when `root` is in
     a git repository (else 'icsvc git-setup' does it after 'git init')."""
-    from icsvc.git import gitutil
+    from icsvc.store import gitutil
 
     if gitutil.toplevel(root) is None:
         attributes = root / ".gitattributes"
@@ -69,7 +69,7 @@ def register_driver(root: Path) -> list[str]:
 def run(path: Path, fmt: str = "table") -> None:
     root = path.expanduser().resolve()
     written = create_store(root)
-    from icsvc.git import gitutil
+    from icsvc.store import gitutil
 
     registered = register_driver(root)
     in_git = gitutil.toplevel(root) is not None

@@ -8,12 +8,12 @@ from typing import Any, NoReturn
 
 from icsvc.cli.ui import print_json
 from icsvc.commands import open_store
+from icsvc.commands.context import Context
 from icsvc.commands.new import expectations
-from icsvc.context import Context
+from icsvc.domain.catalogue import noreply_email
 from icsvc.errors import IcsvcError
 from icsvc.github import forms, issueform
 from icsvc.github.issueform import Issue
-from icsvc.store.catalogue import noreply_email
 from icsvc.workflow.intake import build_request
 from icsvc.workflow.views import request_json
 

@@ -8,13 +8,13 @@ from typing import Any
 
 from icsvc.cli.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
 from icsvc.commands import open_store
-from icsvc.context import Context
-from icsvc.store import names
+from icsvc.commands.context import Context
+from icsvc.domain import names
+from icsvc.domain.lifecycle import OPEN, is_open
+from icsvc.domain.sla import Clock, worst
 from icsvc.store.index import Key
 from icsvc.store.store import Store, Summary
-from icsvc.time.sla import Clock, worst
 from icsvc.workflow.cards import FAR, cards, figures_stamp
-from icsvc.workflow.lifecycle import OPEN, is_open
 from icsvc.workflow.views import request_json
 
 

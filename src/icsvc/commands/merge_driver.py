@@ -12,9 +12,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from icsvc.errors import IcsvcError
-from icsvc.git import gitutil
 from icsvc.git.merge import MergeError, merge_requests
-from icsvc.store import yamlio
+from icsvc.store import gitutil, yamlio
 
 
 def _load(path: Path, role: str, allow_empty: bool) -> dict[str, Any] | None:

@@ -17,9 +17,9 @@ from typing import Any
 
 from icsvc.cli.ui import print_json, warn, when
 from icsvc.commands import open_store
-from icsvc.context import Context
+from icsvc.commands.context import Context
+from icsvc.domain.catalogue import ENV_REF
 from icsvc.errors import IcsvcError
-from icsvc.git import gitutil
 from icsvc.notify.notify import (
     Message,
     Options,
@@ -38,7 +38,7 @@ from icsvc.notify.notify import (
     open_requests,
     plan,
 )
-from icsvc.store.catalogue import ENV_REF
+from icsvc.store import gitutil
 from icsvc.store.store import Store
 
 

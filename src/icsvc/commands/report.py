@@ -12,17 +12,17 @@ from zoneinfo import ZoneInfo
 
 from icsvc.cli.ui import Step, console, progress, warn
 from icsvc.commands import open_store
-from icsvc.context import Context
+from icsvc.commands.context import Context
+from icsvc.domain import names
+from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.dates import DateError, parse_day
+from icsvc.domain.limits import DATE_RANGE, date_in_range
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.reports import report_render as render
 from icsvc.reports import survey
 from icsvc.reports.facts import gather
 from icsvc.reports.report import Period, Report, make_period, total
-from icsvc.store import names
-from icsvc.store.catalogue import Catalogue
-from icsvc.store.limits import DATE_RANGE, date_in_range
 from icsvc.store.store import Store, Summary, active_in
-from icsvc.time.dates import DateError, parse_day
 
 if TYPE_CHECKING:
     from rich.box import Box

@@ -6,7 +6,7 @@ from typing import Any
 
 from icsvc.cli.ui import STATE_STYLE, console, print_json, styled, when
 from icsvc.commands import open_store
-from icsvc.context import Context
+from icsvc.commands.context import Context
 from icsvc.store.store import Store
 from icsvc.workflow.views import iso, request_json
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from icsvc.cli.ui import console, print_json, print_rows, warn
 from icsvc.commands import open_store
-from icsvc.context import Context
+from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.reports import survey
 from icsvc.reports.survey import Answer, Quarter

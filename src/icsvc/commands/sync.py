@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
-from icsvc.context import Context
+from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError
-from icsvc.git import gitmerge, gitutil
+from icsvc.git import gitmerge
+from icsvc.store import gitutil
 
 
 def run(ctx: Context, remote: str | None, branch: str | None, rebase: bool,

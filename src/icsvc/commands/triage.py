@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from icsvc.commands import next_step, open_store
-from icsvc.context import Context
-from icsvc.store import names
+from icsvc.commands.context import Context
+from icsvc.domain import names
 from icsvc.store.store import Store
 from icsvc.workflow.workflow import Change, TriageOptions, triage
 
@@ -17,7 +17,7 @@ def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
 
     from icsvc.cli.ui import console, note, print_json
     from icsvc.commands.show import describe
-    from icsvc.time.dates import day_off_note
+    from icsvc.domain.dates import day_off_note
     from icsvc.workflow.views import iso, request_json
 
     request = change.request

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from icsvc.commands import open_store
+from icsvc.commands.context import Context
 from icsvc.commands.triage import print_change
-from icsvc.context import Context
-from icsvc.store import names
-from icsvc.store.model import Request
+from icsvc.domain import names
+from icsvc.domain.request import Request
 from icsvc.workflow.workflow import UpdateOptions, update
 
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from icsvc.domain import ids
+from icsvc.domain.checker import read_store_file
+from icsvc.domain.history import MERGE_IDENTITY
 from icsvc.errors import ValidationError
-from icsvc.git import gitutil
-from icsvc.store import ids, yamlio
-from icsvc.store.schema import read_store_file
+from icsvc.store import gitutil, yamlio
 from icsvc.store.store import REQUESTS_DIR
-from icsvc.workflow.history import MERGE_IDENTITY
 
 VERBS = {
     "created": "new", "priority": "priority", "assigned": "assign", "promise": "promise",

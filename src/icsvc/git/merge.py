@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from icsvc.store.model import ENTRY_KEYS, FIELD_ENTRIES, REQUEST_KEYS
-from icsvc.workflow.history import MERGE_IDENTITY
-from icsvc.workflow.history import write_fields as history_write_fields
+from icsvc.domain.history import MERGE_IDENTITY
+from icsvc.domain.history import write_fields as history_write_fields
+from icsvc.domain.request import ENTRY_KEYS, FIELD_ENTRIES, REQUEST_KEYS
 
 GOVERNED = tuple(FIELD_ENTRIES)
 """Fields the history changes: the merge takes them from the replay."""
@@ -210,9 +210,9 @@ def _replay(doc: dict[str, Any] | None, cat: Any) -> tuple[Any, Any] | None:
     (then the merge falls back to field-by-field values)."""
     if doc is None:
         return None
+    from icsvc.domain import history
+    from icsvc.domain.request import parse_request
     from icsvc.errors import ValidationError
-    from icsvc.store.model import parse_request
-    from icsvc.workflow import history
 
     try:
         request = parse_request(Path("merge"), "", doc)

@@ -32,16 +32,16 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from icsvc.domain import history
+from icsvc.domain.catalogue import Catalogue, parse_catalogue
+from icsvc.domain.history import MERGE_IDENTITY, Replay, RequestState, words
+from icsvc.domain.request import Entry, Request, parse_request
 from icsvc.errors import IcsvcError
-from icsvc.git import gitutil, signing
+from icsvc.git import signing
 from icsvc.git.merge import entry_key
-from icsvc.store import yamlio
-from icsvc.store.catalogue import Catalogue, parse_catalogue
-from icsvc.store.model import Entry, Request, parse_request
+from icsvc.store import gitutil, yamlio
 from icsvc.store.store import PROVIDERS_FILE, REQUESTS_DIR, Store
 from icsvc.store.validate import Problem
-from icsvc.workflow import history
-from icsvc.workflow.history import MERGE_IDENTITY, Replay, RequestState, words
 
 NOREPLY = re.compile(r"^(?:\d+\+)?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)@users\.noreply\.github\.com$",
                      re.IGNORECASE)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from icsvc.domain.catalogue import Catalogue
 from icsvc.errors import IcsvcError
-from icsvc.git import gitutil
-from icsvc.store.catalogue import Catalogue
+from icsvc.store import gitutil
 
 ALLOWED_SIGNERS = "allowed_signers"
 

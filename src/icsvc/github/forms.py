@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider, Service
+from icsvc.domain.dates import FORMS as DATES_ACCEPTED
 from icsvc.store import yamlio
-from icsvc.store.catalogue import PRIORITIES, Catalogue, Provider, Service
-from icsvc.time.dates import FORMS as DATES_ACCEPTED
 
 FORMS_DIR = ".github/ISSUE_TEMPLATE"
 """Where GitHub reads issue forms, relative to the repository's root."""
@@ -338,7 +338,7 @@ def find_repo_url(folder: Path, top: Path) -> str | None:
     if found:
         return found
     from icsvc.errors import IcsvcError
-    from icsvc.git import gitutil
+    from icsvc.store import gitutil
 
     try:
         origin = gitutil.config_get(top, "remote.origin.url")

@@ -17,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from icsvc.domain.catalogue import Catalogue, Person
+from icsvc.domain.request import load_request
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.github import forms
-from icsvc.store.catalogue import Catalogue, Person
-from icsvc.store.model import load_request
 from icsvc.store.store import Store
 from icsvc.workflow.intake import Draft, Names
 

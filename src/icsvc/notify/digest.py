@@ -18,13 +18,13 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 
 from icsvc.cli.ui import when
+from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.lifecycle import is_open
+from icsvc.domain.request import Request
 from icsvc.notify.events import CUSTOMER, PROVIDER, Recipient
 from icsvc.notify.notify import Channel, Message, Record, channels
-from icsvc.store.catalogue import Catalogue
-from icsvc.store.model import Request
 from icsvc.workflow import queue
 from icsvc.workflow.cards import card_of
-from icsvc.workflow.lifecycle import is_open
 from icsvc.workflow.queue import QueueItem
 
 ReportHtml = Callable[[tuple[str, ...]], tuple[str, str]]

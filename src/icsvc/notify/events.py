@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from icsvc.cli.ui import when
+from icsvc.domain import history
+from icsvc.domain.catalogue import Catalogue, rank
+from icsvc.domain.durations import format_timedelta
+from icsvc.domain.history import RequestState
+from icsvc.domain.lifecycle import OPEN
+from icsvc.domain.request import Entry, Request
+from icsvc.domain.sla import Clock, clocks, measure
 from icsvc.git.merge import entry_key
-from icsvc.store.catalogue import Catalogue, rank
-from icsvc.store.model import Entry, Request
-from icsvc.time.durations import format_timedelta
-from icsvc.time.sla import Clock, clocks, measure
-from icsvc.workflow import history
-from icsvc.workflow.history import RequestState
-from icsvc.workflow.lifecycle import OPEN
 
 PROVIDER, CUSTOMER = "provider", "customer"
 """The side a recipient hears an event on: its provider's channels or its department's."""

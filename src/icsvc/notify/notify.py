@@ -31,16 +31,15 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path, PurePosixPath
 
+from icsvc.domain import history
+from icsvc.domain.catalogue import ENV_REF, RECIPIENT, Catalogue, parse_catalogue
+from icsvc.domain.lifecycle import OPEN, is_open
+from icsvc.domain.request import Request, parse_request
 from icsvc.errors import IcsvcError, UsageError, ValidationError
-from icsvc.git import gitutil
 from icsvc.git.merge import entry_key
 from icsvc.notify.events import CUSTOMER, Event, Recipient, clock_events, entry_events
-from icsvc.store import yamlio
-from icsvc.store.catalogue import ENV_REF, RECIPIENT, Catalogue, parse_catalogue
-from icsvc.store.model import Request, parse_request
+from icsvc.store import gitutil, yamlio
 from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR, Store
-from icsvc.workflow import history
-from icsvc.workflow.lifecycle import OPEN, is_open
 
 ENV_URL = "ICSVC_NOTIFY_URL"
 """Channel URLs (separated by spaces) that replace `notify.default`."""

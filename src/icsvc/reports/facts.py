@@ -17,8 +17,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from icsvc.store.catalogue import Catalogue
-from icsvc.time.sla import (
+from icsvc.domain import history
+from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.history import DELIVERED, PromiseRecord, RequestState, Stint
+from icsvc.domain.lifecycle import is_open
+from icsvc.domain.sla import (
     Clock,
     ClockPlan,
     clocks,
@@ -28,12 +31,9 @@ from icsvc.time.sla import (
     plans_to_json,
     time_to_json,
 )
-from icsvc.time.sla import opt_time_from_json as _ot
-from icsvc.time.sla import time_from_json as _t
-from icsvc.workflow import history
+from icsvc.domain.sla import opt_time_from_json as _ot
+from icsvc.domain.sla import time_from_json as _t
 from icsvc.workflow.cards import FAR, chunks, figures_stamp, of_file, request_rel
-from icsvc.workflow.history import DELIVERED, PromiseRecord, RequestState, Stint
-from icsvc.workflow.lifecycle import is_open
 
 if TYPE_CHECKING:
     from icsvc.store.store import Store, Summary

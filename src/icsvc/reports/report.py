@@ -23,11 +23,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from icsvc.domain.catalogue import Catalogue, Provider, rank
+from icsvc.domain.history import provider_at, status_at
+from icsvc.domain.lifecycle import OPEN
 from icsvc.reports.facts import CLOCKS, Facts, known
 from icsvc.reports.survey import Quarter, SurveyResults, average
-from icsvc.store.catalogue import Catalogue, Provider, rank
-from icsvc.workflow.history import provider_at, status_at
-from icsvc.workflow.lifecycle import OPEN
 
 DEFAULT_WEEKS = 13
 BUCKETS = ("<1d", "1-3d", "3-7d", "7d+")

@@ -12,9 +12,9 @@ from datetime import timedelta
 from html import escape
 from typing import Any
 
+from icsvc.domain.durations import format_timedelta
 from icsvc.reports.report import BUCKETS, Report, median, percentile
 from icsvc.reports.survey import average
-from icsvc.time.durations import format_timedelta
 
 Table = tuple[str, list[str], list[list[str]]]
 """(title, headers, rows) of display strings."""

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.checker import EMAIL, NAME, NAME_ACCEPTED, FileChecker, load_yaml_file
 from icsvc.errors import IcsvcError, UsageError, ValidationError
-from icsvc.store.catalogue import Catalogue
-from icsvc.store.schema import EMAIL, NAME, NAME_ACCEPTED, FileChecker, load_yaml_file
 
 if TYPE_CHECKING:
-    from icsvc.store.model import Request
+    from icsvc.domain.request import Request
     from icsvc.store.store import Store, Summary
 
 SURVEYS_DIR = "surveys"
@@ -352,7 +352,7 @@ def requesters(requests: Iterable[Request], cat: Catalogue, quarter: Quarter,
                providers: Sequence[str] | None = None) -> dict[tuple[str, str], Asked]:
     """(provider, person) -> who made requests to that provider in the quarter: created in
     the quarter (in the provider's timezone) and held by the provider during it."""
-    from icsvc.workflow import history
+    from icsvc.domain import history
 
     chosen = set(providers) if providers else set(cat.providers)
     bounds = {p: quarter.bounds(cat.providers[p].calendar.tz) for p in chosen}

@@ -23,12 +23,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from icsvc.domain.catalogue import Catalogue
 from icsvc.errors import ValidationError
-from icsvc.git import gitutil
 from icsvc.reports import survey
 from icsvc.reports.survey import SURVEYS_DIR, Answer, Asked, Quarter
-from icsvc.store import yamlio
-from icsvc.store.catalogue import Catalogue
+from icsvc.store import gitutil, yamlio
 from icsvc.store.store import Store
 from icsvc.store.validate import Problem
 

@@ -39,7 +39,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from icsvc.store.model import Entry, Request
+from icsvc.domain.request import Entry, Request
 
 if TYPE_CHECKING:
     import sqlite3  # imported when an index is opened: commands that list nothing skip it

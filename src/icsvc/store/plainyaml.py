@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from icsvc.store import limits
+from icsvc.domain import limits
 
 _KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")

@@ -25,9 +25,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from icsvc.domain import ids
+from icsvc.domain.catalogue import PRIORITIES
+from icsvc.domain.lifecycle import OPEN, STATUSES
+from icsvc.domain.request import REQUEST_KEYS
 from icsvc.errors import ValidationError
-from icsvc.store import ids, yamlio
-from icsvc.store.catalogue import PRIORITIES
+from icsvc.store import yamlio
 from icsvc.store.index import (
     NEVER,
     Folder,
@@ -42,11 +45,9 @@ from icsvc.store.index import (
     key_of,
     summarize,
 )
-from icsvc.store.model import REQUEST_KEYS
-from icsvc.workflow.lifecycle import OPEN, STATUSES
 
 if TYPE_CHECKING:
-    from icsvc.git.gitutil import WorkTree
+    from icsvc.store.gitutil import WorkTree
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
@@ -100,7 +101,7 @@ def scan_folder(base: str, entry_problem: Callable[[os.DirEntry[str]], str | Non
 
 def parse_one(item: tuple[str, str, Key]) -> Fresh:
     """A file's row: its summary and JSON form, or the warning that skips it."""
-    from icsvc.store.model import load_request
+    from icsvc.domain.request import load_request
 
     rel, full, key = item
     try:
@@ -248,7 +249,7 @@ def refresh_listing(index: Index, root: Path, requests_dir: Path,
     ignored files, recorded then, are all there are (they are checked as changed ones)."""
     import json
 
-    from icsvc.git import gitutil
+    from icsvc.store import gitutil
 
     recorded = index.meta("head")
     before: dict[str, Key] = {}
@@ -340,7 +341,7 @@ def _through_git(index: Index, root: Path, requests_dir: Path, state: WorkTree,
     as committed, whose key is unchanged since before git looked, is confirmed: later
     looks trust it until git names it. None when git cannot tell (then every file is
     looked at)."""
-    from icsvc.git import gitutil
+    from icsvc.store import gitutil
 
     folder = requests_dir.name
     head, dirty_top = state.head, state.paths
@@ -534,7 +535,7 @@ def quick_summary(text: str) -> Summary | None:
 def quick_one(item: tuple[str, str, Key]) -> Fresh:
     """A file's row from a quick look (`quick_summary`), without its parsed request, for
     a closed request; anything else is parsed (`parse_one`)."""
-    from icsvc.store.schema import read_store_file
+    from icsvc.domain.checker import read_store_file
 
     rel, full, key = item
     try:

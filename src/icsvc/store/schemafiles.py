@@ -46,7 +46,7 @@ def entry_schema() -> dict[str, Any]:
     """`$defs.entry` of the request schema, from `history.KINDS` (each entry type, its keys
     and required keys) and history's tables of key types: adding an entry type there and
     running `python -m icsvc.store.schemafiles` updates the shipped schema."""
-    from icsvc.workflow import history
+    from icsvc.domain import history
 
     def value(kind: str, key: str) -> dict[str, Any]:
         if key in history.TIMESTAMP_KEYS.get(kind, ()):

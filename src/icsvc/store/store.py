@@ -21,9 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from icsvc.domain import ids
+from icsvc.domain.catalogue import Catalogue, load_catalogue
+from icsvc.domain.checker import file_type
+from icsvc.domain.lifecycle import OPEN
+from icsvc.domain.request import Request, load_request
 from icsvc.errors import IcsvcError, UsageError, ValidationError
-from icsvc.store import ids, yamlio
-from icsvc.store.catalogue import Catalogue, load_catalogue
+from icsvc.store import yamlio
 from icsvc.store.index import (
     INDEX_FILE,
     Folder,
@@ -38,7 +42,6 @@ from icsvc.store.index import (
     key_of,
     summarize,
 )
-from icsvc.store.model import Request, load_request
 from icsvc.store.refresh import (
     in_parallel,
     parse_many,
@@ -48,8 +51,6 @@ from icsvc.store.refresh import (
     refresh_listing,
     scan_folder,
 )
-from icsvc.store.schema import file_type
-from icsvc.workflow.lifecycle import OPEN
 
 PROVIDERS_FILE = "providers.yaml"
 REQUESTS_DIR = "requests"
@@ -716,7 +717,7 @@ class Store:
             if moving and os.path.lexists(path):
                 raise IcsvcError(f"cannot move {request.id} to {self.rel(path.parent)}: "
                                  f"{self.rel(path)} already exists ('icsvc check' reports it)")
-            from icsvc.store.schema import read_store_file
+            from icsvc.domain.checker import read_store_file
 
             try:
                 old_text = read_store_file(source)
@@ -816,7 +817,7 @@ class Store:
             elif os.path.lexists(folder) and not folder.is_dir():
                 problem = f"{DERIVED_DIR} is not a folder"
             elif folder.is_dir():
-                from icsvc.git import gitutil
+                from icsvc.store import gitutil
 
                 if gitutil.is_tracked(self.root, DERIVED_DIR):
                     problem = (f"{DERIVED_DIR} is tracked by git (derived data must never come "

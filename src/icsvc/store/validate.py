@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from icsvc.domain import history, ids
+from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.history import words
+from icsvc.domain.request import Request, load_request
 from icsvc.errors import ValidationError
-from icsvc.store import ids, yamlio
-from icsvc.store.catalogue import Catalogue
-from icsvc.store.model import Request, load_request
+from icsvc.store import yamlio
 from icsvc.store.refresh import in_parallel
 from icsvc.store.store import (
     DERIVED_DIR,
@@ -19,8 +21,6 @@ from icsvc.store.store import (
     Store,
     interrupted_redirect,
 )
-from icsvc.workflow import history
-from icsvc.workflow.history import words
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ CONFLICT_MARKERS_MESSAGE = (
 def conflict_marker_line(path: Path) -> int | None:
     """The first line of a git conflict marker (<<<<<<<, =======, >>>>>>>), or None (also
     for a file icsvc will not read: too big, not a plain file)."""
-    from icsvc.store.schema import read_store_file
+    from icsvc.domain.checker import read_store_file
 
     try:
         lines = read_store_file(path).splitlines()

@@ -21,7 +21,8 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 
-from icsvc.store import limits, plainyaml
+from icsvc.domain import limits
+from icsvc.store import plainyaml
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -14,12 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from icsvc.store.catalogue import Catalogue
+from icsvc.domain import history, sla
+from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.request import Request
 from icsvc.store.index import Key
-from icsvc.store.model import Request
 from icsvc.store.store import PROVIDERS_FILE, Store
-from icsvc.time import sla
-from icsvc.workflow import history
 
 CARD = "card"
 """The index column cards are kept in."""
@@ -190,7 +189,7 @@ def figures_stamp(store: Store) -> str:
     from pathlib import Path
 
     import icsvc
-    from icsvc.time.tzrules import use_newest
+    from icsvc.domain.tzrules import use_newest
 
     parts = [icsvc.__version__, *use_newest()]
     try:
@@ -209,7 +208,7 @@ def figures_stamp(store: Store) -> str:
         except OSError:
             parts.append(str(file))
     package = Path(icsvc.__file__).parent
-    for folder in ("time", "workflow", "commands", "store", "reports"):
+    for folder in ("domain", "workflow", "commands", "store", "reports"):
         try:
             for entry in sorted(os.scandir(package / folder), key=lambda e: e.name):
                 if entry.name.endswith(".py"):

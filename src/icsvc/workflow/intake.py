@@ -8,14 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from icsvc.domain import history, ids, limits
+from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider
+from icsvc.domain.checker import NAME, is_email
+from icsvc.domain.dates import parse_when
+from icsvc.domain.history import expected_priority
+from icsvc.domain.request import Request
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.store import ids, limits
-from icsvc.store.catalogue import PRIORITIES, Catalogue, Provider
-from icsvc.store.model import Request
-from icsvc.store.schema import NAME, is_email
-from icsvc.time.dates import parse_when
-from icsvc.workflow import history
-from icsvc.workflow.history import expected_priority
 
 
 @dataclass

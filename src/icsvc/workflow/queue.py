@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from icsvc.store.catalogue import PRIORITIES, Catalogue
-from icsvc.time.sla import Clock, update_overdue
+from icsvc.domain.catalogue import PRIORITIES, Catalogue
+from icsvc.domain.lifecycle import is_open
+from icsvc.domain.sla import Clock, update_overdue
 from icsvc.workflow.cards import Card
-from icsvc.workflow.lifecycle import is_open
 
 STATE_RANK = {"breached": 0, "at-risk": 1, "ok": 2, "paused": 3}
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from icsvc.store.catalogue import Catalogue
-from icsvc.store.model import Request
-from icsvc.time.durations import format_timedelta
-from icsvc.time.sla import Clock, clocks, promise_state, update_overdue
-from icsvc.workflow import history
-from icsvc.workflow.history import RequestState
+from icsvc.domain import history
+from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.durations import format_timedelta
+from icsvc.domain.history import RequestState
+from icsvc.domain.request import Request
+from icsvc.domain.sla import Clock, clocks, promise_state, update_overdue
 
 
 def iso(value: Any) -> Any:

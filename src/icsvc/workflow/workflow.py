@@ -16,16 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from icsvc.domain import history, ids
+from icsvc.domain.catalogue import PRIORITIES, Catalogue, rank
+from icsvc.domain.dates import parse_when
+from icsvc.domain.history import CUSTOMER, PROVIDER, RequestState, words
+from icsvc.domain.lifecycle import FINAL, OPEN, STATUSES, allowed_from
+from icsvc.domain.request import Entry, Request
+from icsvc.domain.sla import clocks
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.store import ids
-from icsvc.store.catalogue import PRIORITIES, Catalogue, rank
-from icsvc.store.model import Entry, Request
-from icsvc.time.dates import parse_when
-from icsvc.time.sla import clocks
-from icsvc.workflow import history
-from icsvc.workflow.history import CUSTOMER, PROVIDER, RequestState, words
 from icsvc.workflow.intake import parse_info
-from icsvc.workflow.lifecycle import FINAL, OPEN, STATUSES, allowed_from
 
 # -- options and results ---------------------------------------------------------------------
 

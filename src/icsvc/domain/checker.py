@@ -16,8 +16,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
+from icsvc.domain import limits
 from icsvc.errors import ValidationError
-from icsvc.store import limits, yamlio
+from icsvc.store import yamlio
 
 T = TypeVar("T")
 EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f]{1,200}@[^@\s\x00-\x1f\x7f-\x9f]{1,200}")

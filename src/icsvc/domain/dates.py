@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icsvc.store import limits
-from icsvc.time.calendar import WEEKDAYS, BusinessCalendar
+from icsvc.domain import limits
+from icsvc.domain.calendar import WEEKDAYS, BusinessCalendar
 
 FORMS = (
     "2026-12-07, 2026-12-07T15:00, Dec 7, 7 December 2026 3pm, 25/12, today, tomorrow noon, "

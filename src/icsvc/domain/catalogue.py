@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
-from icsvc.errors import ValidationError
-from icsvc.store.schema import (
+from icsvc.domain.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours, zone
+from icsvc.domain.checker import (
     CATALOGUE_FILE,
     NAME,
     NAME_ACCEPTED,
@@ -19,8 +19,8 @@ from icsvc.store.schema import (
     Key,
     load_yaml_file,
 )
-from icsvc.time.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours, zone
-from icsvc.time.durations import Duration, parse_duration
+from icsvc.domain.durations import Duration, parse_duration
+from icsvc.errors import ValidationError
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_AT_RISK = 0.25

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from icsvc.store.catalogue import Catalogue, Provider
-from icsvc.store.model import Request
-from icsvc.time.calendar import BusinessCalendar
-from icsvc.time.sla import Clock, Span, clocks
-from icsvc.workflow import history
-from icsvc.workflow.history import RequestState
+from icsvc.domain import history
+from icsvc.domain.calendar import BusinessCalendar
+from icsvc.domain.catalogue import Catalogue, Provider
+from icsvc.domain.history import RequestState
+from icsvc.domain.request import Request
+from icsvc.domain.sla import Clock, Span, clocks
 
 
 @dataclass

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from icsvc.store.catalogue import Catalogue
-from icsvc.time.calendar import BusinessCalendar
-from icsvc.time.durations import parse_duration
-from icsvc.workflow.history import DELIVERED, RESOLVING, RequestState, Stint
+from icsvc.domain.calendar import BusinessCalendar
+from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.durations import parse_duration
+from icsvc.domain.history import DELIVERED, RESOLVING, RequestState, Stint
 
 STATES = ("ok", "at-risk", "breached", "met", "paused")
 PAUSING = frozenset({"waiting-on-customer", "resolved"})

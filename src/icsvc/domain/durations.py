@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from icsvc.time.calendar import BusinessCalendar
+    from icsvc.domain.calendar import BusinessCalendar
 
 ACCEPTED = "a number and unit such as 30m, 4h, 2d, 1w (or 1d4h)"
 _PART = re.compile(r"(\d{1,9})([mhdw])")
@@ -74,7 +74,7 @@ def _parse(value: object) -> Duration:
         pos = match.end()
     if pos != len(text) or not seen:
         raise ValueError(f"{value!r} is not a duration (accepted: {ACCEPTED})")
-    from icsvc.store.limits import MAX_DURATION, MAX_DURATION_TEXT
+    from icsvc.domain.limits import MAX_DURATION, MAX_DURATION_TEXT
 
     weeks, days, hours, minutes = amounts
     if ((weeks * 7 + days) * 24 + hours) * 60 + minutes > MAX_DURATION // timedelta(minutes=1):

@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from icsvc.store import ids
-from icsvc.store.catalogue import PRIORITIES, Catalogue, Provider, rank
-from icsvc.store.model import IMMUTABLE_KEYS, Entry, Request
-from icsvc.workflow import lifecycle
-from icsvc.workflow.lifecycle import FINAL, OPEN
+from icsvc.domain import ids, lifecycle
+from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider, rank
+from icsvc.domain.lifecycle import FINAL, OPEN
+from icsvc.domain.request import IMMUTABLE_KEYS, Entry, Request
 
 MERGE_IDENTITY = "merge@icsvc"
 """The `by` of the `conflict` entries the merge driver writes (not a person: the tool)."""

@@ -13,10 +13,10 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider
+from icsvc.domain.checker import NAME, NAME_ACCEPTED
+from icsvc.domain.lifecycle import STATUSES
 from icsvc.errors import UsageError
-from icsvc.store.catalogue import PRIORITIES, Catalogue, Provider
-from icsvc.store.schema import NAME, NAME_ACCEPTED
-from icsvc.workflow.lifecycle import STATUSES
 
 
 def suggestions(value: str, choices: Iterable[str]) -> list[str]:

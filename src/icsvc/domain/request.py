@@ -7,10 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from icsvc.store import ids, yamlio
-from icsvc.store.catalogue import PRIORITIES
-from icsvc.store.schema import NAME, NAME_ACCEPTED, FileChecker, load_yaml_file
-from icsvc.workflow.lifecycle import STATUSES
+from icsvc.domain import ids
+from icsvc.domain.catalogue import PRIORITIES
+from icsvc.domain.checker import NAME, NAME_ACCEPTED, FileChecker, load_yaml_file
+from icsvc.domain.lifecycle import STATUSES
+from icsvc.store import yamlio
 
 ENTRY_TYPES = (
     "created",
@@ -193,7 +194,7 @@ def parse_request(path: Path, text: str, data: Any) -> Request:
                           allowed=["email", "department"])
     targets = fc.mapping(body["targets"], ["targets"], required=["acknowledge", "resolve"],
                          allowed=["acknowledge", "resolve", "update"])
-    from icsvc.time.durations import parse_duration
+    from icsvc.domain.durations import parse_duration
 
     for key, value in targets.items():
         fc.convert(value, ["targets", key], parse_duration)
@@ -268,7 +269,7 @@ def _entry(fc: FileChecker, i: int, raw: Any) -> Entry:
     by = fc.string(body["by"], [*keys, "by"])
     type_ = fc.choice(body["type"], [*keys, "type"], ENTRY_TYPES)
     data = {k: v for k, v in body.items() if k not in ("at", "by", "type") and v is not None}
-    from icsvc.workflow.history import parse_entry
+    from icsvc.domain.history import parse_entry
 
     def fail(key: str, problem: str) -> None:
         fc.fail([*keys, key], problem)

@@ -83,7 +83,7 @@ _MAX_SAFE = date.max.toordinal() - 3
 
 @cache
 def _zone(name: str) -> ZoneInfo:
-    from icsvc.time.tzrules import use_newest
+    from icsvc.domain.tzrules import use_newest
 
     use_newest()
     return ZoneInfo(name)

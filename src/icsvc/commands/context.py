@@ -22,7 +22,7 @@ def now_from_env() -> datetime:
             f"ICSVC_NOW: {raw!r} is not a date-time (accepted: ISO 8601 such as "
             "2026-11-24T10:00:00-05:00)"
         ) from None
-    from icsvc.store.limits import DATE_RANGE, date_in_range
+    from icsvc.domain.limits import DATE_RANGE, date_in_range
 
     if not date_in_range(value):
         raise UsageError(f"ICSVC_NOW: {raw!r} is out of range (accepted: {DATE_RANGE})")
@@ -33,7 +33,7 @@ def now_from_env() -> datetime:
 
 def git_config(cwd: Path, key: str) -> str | None:
     """A git config value, or None when unset, outside a repository or without git."""
-    from icsvc.git import gitutil
+    from icsvc.store import gitutil
 
     try:
         return gitutil.config_get(cwd, key)
@@ -49,7 +49,7 @@ def resolve_actor(option: str | None, cwd: Path) -> str:
             "who is acting? pass --as EMAIL, set ICSVC_USER, or run "
             "'git config user.email you@example.com'"
         )
-    from icsvc.store.schema import EMAIL_ACCEPTED, is_email
+    from icsvc.domain.checker import EMAIL_ACCEPTED, is_email
 
     if not is_email(email.strip(" ")):
         where = "--as" if option else ("ICSVC_USER" if os.environ.get("ICSVC_USER")

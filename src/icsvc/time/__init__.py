@@ -1,1 +1,0 @@
-"""Business time: calendars, durations, dates people type, SLA clocks."""
