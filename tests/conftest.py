@@ -272,8 +272,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def assert_schema_accepts_valid_files(root: Path) -> None:
     """Every request file a test leaves that `icsvc check` reads as a request is valid for
     the shipped JSON Schema too (files a test broke on purpose are not asked)."""
-    from icsvc.domain.request import load_request
     from icsvc.errors import ValidationError
+    from icsvc.store.files import load_request
     from schemacheck import file_problems
 
     for path in sorted((root / "requests").glob("*/*.yaml")):

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icsvc.domain import history, sla
-from icsvc.domain.catalogue import load_catalogue
-from icsvc.domain.request import Entry, load_request
+from icsvc.domain.request import Entry
+from icsvc.store.files import load_catalogue, load_request
 
 ROOT = Path(__file__).resolve().parent.parent
 CAT = load_catalogue(ROOT / "providers.yaml")

@@ -271,8 +271,8 @@ def test_a_file_is_read_whole_up_to_its_limit_and_refused_beyond(tmp_path: Path,
                                                                  size: int) -> None:
     """`read_store_file` reads the size the file has, then on to its end: every byte up to
     the limit, and a file one byte over it is refused."""
-    from icsvc.domain.checker import FileKind, read_store_file
     from icsvc.errors import ValidationError
+    from icsvc.store.files import FileKind, read_store_file
 
     kind = FileKind("a test file", 100_000, aliases=False)
     path = tmp_path / "f.yaml"

@@ -150,8 +150,9 @@ def test_an_index_supplied_by_a_commit_is_never_used(store: Store) -> None:
 def test_the_json_form_round_trips_every_field(store: Store) -> None:
     import dataclasses
 
-    from icsvc.domain.request import Request, load_request
+    from icsvc.domain.request import Request
     from icsvc.store import index
+    from icsvc.store.files import load_request
 
     run = store.new(*PART)
     rid = store.new(*PART, "--needed-by", "2026-12-10", "--cost", "1200.5", "--for", run,

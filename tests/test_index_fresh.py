@@ -387,7 +387,7 @@ def test_kept_values_read_by_path_or_by_a_pass_over_the_column_agree(
 def test_a_quick_look_reads_what_a_parse_reads_or_nothing(store: Store) -> None:
     """`quick_summary` (the cold start's look at files icsvc wrote) gives the summary a full
     parse gives, or None; never another one."""
-    from icsvc.domain.request import load_request
+    from icsvc.store.files import load_request
     from icsvc.store.index import summarize
     from icsvc.store.refresh import quick_summary
 

@@ -578,8 +578,7 @@ def test_a_crash_mid_run_loses_nothing_and_sends_nothing_twice(day: Day,
 
 
 def test_the_readme_configuration_loads() -> None:
-    from icsvc.domain.catalogue import parse_catalogue
-    from icsvc.store import yamlio
+    from icsvc.store.files import catalogue_from_text
     from issue_helpers import REPO
 
     readme = (REPO / "README.md").read_text()
@@ -589,6 +588,6 @@ def test_the_readme_configuration_loads() -> None:
     start = example.index("notify:\n")
     end = example.index("\nproviders:", start)
     text = example[:start] + block + example[end:]
-    cat = parse_catalogue(REPO / "providers.yaml", text, yamlio.load(text))
+    cat = catalogue_from_text(REPO / "providers.yaml", text)
     assert cat.notify.departments["sales"][0] == "msteams://${TEAMS_SALES}"
     assert cat.notify.providers["engineering"] == ("slack://${SLACK_TOKEN}/#engineering",)

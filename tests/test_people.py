@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import PROVIDERS, Store
-from icsvc.domain.catalogue import load_catalogue
+from icsvc.store.files import load_catalogue
 
 PEOPLE = """\
 people:

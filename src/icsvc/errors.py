@@ -31,16 +31,27 @@ INTERNAL_ERROR_EXIT = 3
 
 
 class ValidationError(IcsvcError):
-    """A problem in a store file, located as `path:line: field: problem`."""
+    """A problem in a store file, located as `path:line: field: problem`.
+
+    `keys` is the path of the node at fault (mapping keys and list indexes): the domain
+    checks data without its text, and the store, which read the text, finds the line
+    (`located`)."""
 
     def __init__(
-        self, path: Path | str, problem: str, *, line: int | None = None, field: str = ""
+        self, path: Path | str, problem: str, *, line: int | None = None, field: str = "",
+        keys: tuple[str | int, ...] = (),
     ) -> None:
         self.path = Path(path)
         self.line = line
         self.field = field
         self.problem = problem
+        self.keys = keys
         super().__init__(self.format())
+
+    def located(self, line: int | None) -> ValidationError:
+        """The same error at `line` of its file."""
+        return ValidationError(self.path, self.problem, line=line, field=self.field,
+                               keys=self.keys)
 
     def format(self) -> str:
         where = f"{display(self.path)}:{self.line}" if self.line else display(self.path)

@@ -9,7 +9,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -58,14 +57,6 @@ def columns(default: int = 160) -> int:
 def reset() -> None:
     """Forget the consoles (their streams may have changed: tests run commands in process)."""
     _consoles.clear()
-
-
-def when(value: datetime | str | None) -> str:
-    """An instant as people read it: `Tue 2026-11-24 15:00 -0500` (`-` for none)."""
-    if not value:
-        return "-"
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.strftime("%a %Y-%m-%d %H:%M %z")
 
 
 def warn(message: str) -> None:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from icsvc.cli import prompts, ui
-from icsvc.cli.ui import console, print_json, when
+from icsvc.cli.ui import console, print_json
 from icsvc.commands import in_git, next_step, open_store
 from icsvc.commands.context import Context, git_config
 from icsvc.domain import names
 from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider
-from icsvc.domain.dates import day_off_note, parse_when
+from icsvc.domain.dates import day_off_note, parse_when, when
 from icsvc.domain.request import Request
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.workflow.intake import Draft, build_request, missing_items, parse_info, rush_reasons

@@ -15,10 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from icsvc.cli.ui import print_json, warn, when
+from icsvc.cli.ui import print_json, warn
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.domain.catalogue import ENV_REF
+from icsvc.domain.dates import when
 from icsvc.errors import IcsvcError
 from icsvc.notify.notify import (
     Message,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from icsvc.cli.ui import STATE_STYLE, console, print_json, styled, when
+from icsvc.cli.ui import STATE_STYLE, console, print_json, styled
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
+from icsvc.domain.dates import when
 from icsvc.store.store import Store
 from icsvc.workflow.views import iso, request_json
 

@@ -11,14 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from icsvc.domain.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours, zone
-from icsvc.domain.checker import (
-    CATALOGUE_FILE,
-    NAME,
-    NAME_ACCEPTED,
-    FileChecker,
-    Key,
-    load_yaml_file,
-)
+from icsvc.domain.checker import NAME, NAME_ACCEPTED, FileChecker, Key
 from icsvc.domain.durations import Duration, parse_duration
 from icsvc.errors import ValidationError
 
@@ -228,13 +221,8 @@ class Catalogue:
         return None
 
 
-def load_catalogue(path: Path) -> Catalogue:
-    data, text = load_yaml_file(path, CATALOGUE_FILE)
-    return parse_catalogue(path, text, data)
-
-
-def parse_catalogue(path: Path, text: str, data: Any) -> Catalogue:
-    fc = FileChecker(path, text)
+def parse_catalogue(path: Path, data: Any) -> Catalogue:
+    fc = FileChecker(path)
     if data is None:
         fc.fail([], "the file is empty (expected 'calendars' and 'providers')")
     root = fc.mapping(

@@ -1,24 +1,18 @@
-"""Small validation helpers: each failure is a ValidationError with the file, line and field.
-
-Reading a store file goes through `load_yaml_file`, the one loader for the commands and
-`check` alike, so `check` refuses exactly what the commands would.
-"""
+"""Checking parsed data (a request, the catalogue, a survey answer): each failure is a
+ValidationError naming the file and the field; the store, which read the text, adds the
+line (`store.files`)."""
 
 from __future__ import annotations
 
 import math
-import os
 import re
-import stat
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from icsvc.domain import limits
 from icsvc.errors import ValidationError
-from icsvc.store import yamlio
 
 T = TypeVar("T")
 EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f]{1,200}@[^@\s\x00-\x1f\x7f-\x9f]{1,200}")
@@ -43,16 +37,13 @@ def dotted(keys: Sequence[Key]) -> str:
 
 
 class FileChecker:
-    """Raises located errors for one file; the line is only looked up when an error occurs."""
+    """Raises errors naming one file and the field at fault."""
 
-    def __init__(self, path: Path, text: str) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.text = text
 
     def fail(self, keys: Sequence[Key], problem: str) -> NoReturn:
-        raise ValidationError(
-            self.path, problem, line=yamlio.line_of(self.text, keys), field=dotted(keys)
-        )
+        raise ValidationError(self.path, problem, field=dotted(keys), keys=tuple(keys))
 
     def mapping(
         self,
@@ -179,92 +170,3 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return f"{type(value).__name__} {value!r}"
-
-
-@dataclass(frozen=True)
-class FileKind:
-    """How a kind of store file is read: its size limit and whether aliases are allowed."""
-
-    what: str
-    max_bytes: int
-    aliases: bool
-
-
-REQUEST_FILE = FileKind("a request file", limits.REQUEST_FILE_BYTES, aliases=False)
-CATALOGUE_FILE = FileKind("providers.yaml", limits.PROVIDERS_FILE_BYTES, aliases=True)
-
-
-def read_store_file(path: Path, kind: FileKind = REQUEST_FILE) -> str:
-    """The text of a store file, refusing what could hang or exhaust a command: anything
-    but a regular file (a FIFO, a device: checked before opening, and the file is opened
-    non-blocking in case it is swapped meanwhile) and files over the size limit."""
-    try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):
-            raise ValidationError(path, f"not a regular file ({file_type(st.st_mode)}); "
-                                        f"{kind.what} must be a plain file")
-        if st.st_size > kind.max_bytes:
-            raise ValidationError(path, _too_big(st.st_size, kind))
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-                     | getattr(os, "O_CLOEXEC", 0))
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise ValidationError(path, f"not a regular file; {kind.what} must be a plain "
-                                            "file")
-            # the size it has now (a buffer of the limit's size costs more than the read),
-            # then on to the end, in case it grew, up to one byte over the limit
-            data = os.read(fd, min(st.st_size, kind.max_bytes) + 1)
-            chunk = data
-            while chunk and len(data) <= kind.max_bytes:
-                chunk = os.read(fd, min(1 << 16, kind.max_bytes + 1 - len(data)))
-                data += chunk
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise ValidationError(path, f"cannot read: {exc.strerror}") from None
-    if len(data) > kind.max_bytes:
-        raise ValidationError(path, _too_big(len(data), kind))
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValidationError(path, "not UTF-8 text") from None
-
-
-def _too_big(size: int, kind: FileKind) -> str:
-    return (f"{size:,} bytes is too big for {kind.what} (accepted: up to "
-            f"{kind.max_bytes // 1024:,} KiB)")
-
-
-def file_type(mode: int) -> str:
-    """What a non-regular file is, in words."""
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symlink")):
-        if test(mode):
-            return name
-    return "not a regular file"
-
-
-def load_yaml_file(path: Path, kind: FileKind = REQUEST_FILE) -> tuple[Any, str]:
-    """Read and parse a store file (a request file unless `kind` says otherwise); every
-    problem becomes a located ValidationError."""
-    import yaml
-
-    text = read_store_file(path, kind)
-    if "\n<<<<<<< " in f"\n{text}" or "\n>>>>>>> " in text:
-        line = next(i for i, ln in enumerate(text.splitlines(), 1)
-                    if ln.startswith(("<<<<<<< ", ">>>>>>> ", "=======")))
-        raise ValidationError(
-            path,
-            "git conflict markers: run 'icsvc sync' (or 'icsvc git-setup' then redo the merge) "
-            "so the icsvc merge driver merges request files field by field",
-            line=line,
-        )
-    try:
-        return yamlio.load(text, aliases=kind.aliases), text
-    except yaml.YAMLError as exc:
-        problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
-        if not isinstance(exc, yamlio.StructureError | yaml.constructor.ConstructorError):
-            problem = f"not valid YAML: {problem}"
-        raise ValidationError(path, problem, line=yamlio.error_line(exc)) from None

@@ -497,3 +497,11 @@ def day_off_note(value: datetime, cal: BusinessCalendar, owner: str) -> str | No
     except ValueError:
         after = ""
     return f"{d:%A} {d.day} {d:%b} is {what} in {owner}'s calendar{after}"
+
+
+def when(value: datetime | str | None) -> str:
+    """An instant as people read it: `Tue 2026-11-24 15:00 -0500` (`-` for none)."""
+    if not value:
+        return "-"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.strftime("%a %Y-%m-%d %H:%M %z")

@@ -9,9 +9,8 @@ from typing import Any
 
 from icsvc.domain import ids
 from icsvc.domain.catalogue import PRIORITIES
-from icsvc.domain.checker import NAME, NAME_ACCEPTED, FileChecker, load_yaml_file
+from icsvc.domain.checker import NAME, NAME_ACCEPTED, FileChecker
 from icsvc.domain.lifecycle import STATUSES
-from icsvc.store import yamlio
 
 ENTRY_TYPES = (
     "created",
@@ -70,6 +69,19 @@ REQUEST_KEYS = (
 )
 IMMUTABLE_KEYS = tuple(k for k in REQUEST_KEYS if k not in FIELD_ENTRIES and k != "history")
 """Fields no entry changes."""
+
+
+def entry_key(entry: Any) -> str:
+    """An entry's identity: its full content (dates compared as written)."""
+    import json
+
+    return json.dumps(entry, sort_keys=True, default=_plain, ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 @dataclass
@@ -154,9 +166,6 @@ class Request:
         }
         return {k: v for k, v in out.items() if v is not None and v is not False}
 
-    def dump(self) -> str:
-        return yamlio.dump(self.to_dict())
-
     def add(self, at: datetime, by: str, type_: str, **data: Any) -> Entry:
         entry = Entry(at, by, type_, {k: v for k, v in data.items() if v is not None})
         self.history.append(entry)
@@ -169,15 +178,10 @@ class Request:
         return None
 
 
-def load_request(path: Path) -> Request:
-    data, text = load_yaml_file(path)
-    return parse_request(path, text, data)
-
-
-def parse_request(path: Path, text: str, data: Any) -> Request:
+def parse_request(path: Path, data: Any) -> Request:
     """Validate one request file's structure (references are checked against the catalogue
     elsewhere), returning the typed record."""
-    fc = FileChecker(path, text)
+    fc = FileChecker(path)
     if data is None:
         fc.fail([], "the file is empty")
     body = fc.mapping(

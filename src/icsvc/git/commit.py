@@ -14,10 +14,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from icsvc.domain import ids
-from icsvc.domain.checker import read_store_file
 from icsvc.domain.history import MERGE_IDENTITY
 from icsvc.errors import ValidationError
 from icsvc.store import gitutil, yamlio
+from icsvc.store.files import read_store_file
 from icsvc.store.store import REQUESTS_DIR
 
 VERBS = {

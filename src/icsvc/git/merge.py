@@ -17,7 +17,6 @@ differently, the value that sorts last wins and a conflict entry records it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 
 from icsvc.domain.history import MERGE_IDENTITY
 from icsvc.domain.history import write_fields as history_write_fields
-from icsvc.domain.request import ENTRY_KEYS, FIELD_ENTRIES, REQUEST_KEYS
+from icsvc.domain.request import ENTRY_KEYS, FIELD_ENTRIES, REQUEST_KEYS, entry_key
 
 GOVERNED = tuple(FIELD_ENTRIES)
 """Fields the history changes: the merge takes them from the replay."""
@@ -55,17 +54,6 @@ class FieldConflict:
 class MergeResult:
     merged: dict[str, Any]
     conflicts: list[FieldConflict] = field(default_factory=list)
-
-
-def entry_key(entry: Any) -> str:
-    """An entry's identity: its full content (dates compared as written)."""
-    return json.dumps(entry, sort_keys=True, default=_plain, ensure_ascii=False)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
 
 
 def entry_time(entry: Any) -> datetime:
@@ -215,7 +203,7 @@ def _replay(doc: dict[str, Any] | None, cat: Any) -> tuple[Any, Any] | None:
     from icsvc.errors import ValidationError
 
     try:
-        request = parse_request(Path("merge"), "", doc)
+        request = parse_request(Path("merge"), doc)
     except (ValidationError, MergeError, ValueError, TypeError, KeyError, AttributeError):
         return None
     return history.replay(request, cat), request

@@ -33,13 +33,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from icsvc.domain import history
-from icsvc.domain.catalogue import Catalogue, parse_catalogue
+from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history import MERGE_IDENTITY, Replay, RequestState, words
-from icsvc.domain.request import Entry, Request, parse_request
+from icsvc.domain.request import Entry, Request, entry_key
 from icsvc.errors import IcsvcError
 from icsvc.git import signing
-from icsvc.git.merge import entry_key
-from icsvc.store import gitutil, yamlio
+from icsvc.store import files, gitutil, yamlio
 from icsvc.store.store import PROVIDERS_FILE, REQUESTS_DIR, Store
 from icsvc.store.validate import Problem
 
@@ -301,7 +300,7 @@ class _Branch:
             return None
         path, text = version
         try:
-            return parse_request(self.top / path, text, yamlio.load(text))
+            return files.request_from_text(self.top / path, text)
         except Exception:  # noqa: BLE001 - the plain check reports unreadable files
             return None
 
@@ -603,7 +602,7 @@ def _catalogue_at(store: Store, top: Path, rev: str) -> Catalogue:
     text = gitutil.show(top, rev, rel)
     if text is not None:
         try:
-            return parse_catalogue(store.root / PROVIDERS_FILE, text, yamlio.load(text))
+            return files.catalogue_from_text(store.root / PROVIDERS_FILE, text)
         except Exception:  # noqa: BLE001 - fall back to today's file
             pass
     return store.catalogue

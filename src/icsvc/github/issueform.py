@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from icsvc.domain.catalogue import Catalogue, Person
-from icsvc.domain.request import load_request
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.github import forms
+from icsvc.store.files import load_request
 from icsvc.store.store import Store
 from icsvc.workflow.intake import Draft, Names
 

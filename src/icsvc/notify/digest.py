@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 
-from icsvc.cli.ui import when
 from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.dates import when
 from icsvc.domain.lifecycle import is_open
 from icsvc.domain.request import Request
 from icsvc.notify.events import CUSTOMER, PROVIDER, Recipient

@@ -30,15 +30,14 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from icsvc.cli.ui import when
 from icsvc.domain import history
 from icsvc.domain.catalogue import Catalogue, rank
+from icsvc.domain.dates import when
 from icsvc.domain.durations import format_timedelta
 from icsvc.domain.history import RequestState
 from icsvc.domain.lifecycle import OPEN
-from icsvc.domain.request import Entry, Request
+from icsvc.domain.request import Entry, Request, entry_key
 from icsvc.domain.sla import Clock, clocks, measure
-from icsvc.git.merge import entry_key
 
 PROVIDER, CUSTOMER = "provider", "customer"
 """The side a recipient hears an event on: its provider's channels or its department's."""

@@ -32,13 +32,12 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 
 from icsvc.domain import history
-from icsvc.domain.catalogue import ENV_REF, RECIPIENT, Catalogue, parse_catalogue
+from icsvc.domain.catalogue import ENV_REF, RECIPIENT, Catalogue
 from icsvc.domain.lifecycle import OPEN, is_open
-from icsvc.domain.request import Request, parse_request
+from icsvc.domain.request import Request, entry_key
 from icsvc.errors import IcsvcError, UsageError, ValidationError
-from icsvc.git.merge import entry_key
 from icsvc.notify.events import CUSTOMER, Event, Recipient, clock_events, entry_events
-from icsvc.store import gitutil, yamlio
+from icsvc.store import files, gitutil, yamlio
 from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR, Store
 
 ENV_URL = "ICSVC_NOTIFY_URL"
@@ -417,7 +416,7 @@ def catalogue_at(store: Store, top: Path, span: Span) -> Catalogue:
     text = gitutil.show(top, span.until, rel)
     if text is None:
         raise IcsvcError(f"--until: {span.until[:12]} has no {rel}")
-    return parse_catalogue(store.root / PROVIDERS_FILE, text, yamlio.load(text))
+    return files.catalogue_from_text(store.root / PROVIDERS_FILE, text)
 
 
 def entry_changes(store: Store, top: Path, span: Span, cat: Catalogue,
@@ -463,7 +462,7 @@ def _version(blobs: gitutil.BlobReader, top: Path, rev: str, candidates: list[st
         if text is None:
             continue
         try:
-            return parse_request(top / path, text, yamlio.load(text))
+            return files.request_from_text(top / path, text)
         except ValidationError as exc:
             if warn is not None:
                 warn(f"skipped {exc.format()} (at {rev[:12]})")

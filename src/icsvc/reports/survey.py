@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from icsvc.domain.catalogue import Catalogue
-from icsvc.domain.checker import EMAIL, NAME, NAME_ACCEPTED, FileChecker, load_yaml_file
+from icsvc.domain.checker import EMAIL, NAME, NAME_ACCEPTED, FileChecker
 from icsvc.errors import IcsvcError, UsageError, ValidationError
+from icsvc.store import files
 
 if TYPE_CHECKING:
     from icsvc.domain.request import Request
@@ -209,15 +210,14 @@ class Answer:
 
 
 def load_answer(path: Path) -> Answer:
-    data, text = load_yaml_file(path)
-    return parse_answer(path, text, data)
+    return files.load(path, parse_answer)
 
 
-def parse_answer(path: Path, text: str, data: Any) -> Answer:
+def parse_answer(path: Path, data: Any) -> Answer:
     """Validate one answer file on its own (its place and references are checked by
     `surveycheck.file_problems`): keys, types, ratings, a history in time order written
     by the person, and fields equal to the latest entry."""
-    fc = FileChecker(path, text)
+    fc = FileChecker(path)
     if data is None:
         fc.fail([], "the file is empty")
     body = fc.mapping(data, [], required=[k for k in ANSWER_KEYS if k != "comment"],

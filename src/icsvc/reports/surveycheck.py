@@ -27,7 +27,7 @@ from icsvc.domain.catalogue import Catalogue
 from icsvc.errors import ValidationError
 from icsvc.reports import survey
 from icsvc.reports.survey import SURVEYS_DIR, Answer, Asked, Quarter
-from icsvc.store import gitutil, yamlio
+from icsvc.store import files, gitutil, yamlio
 from icsvc.store.store import Store
 from icsvc.store.validate import Problem
 
@@ -140,7 +140,7 @@ def _parse(text: str | None, path: Path = Path("answer.yaml")) -> Answer | None:
     if text is None:
         return None
     try:
-        return survey.parse_answer(path, text, yamlio.load(text))
+        return files.from_text(path, text, survey.parse_answer)
     except Exception:  # noqa: BLE001 - the plain check reports unreadable files
         return None
 

@@ -101,7 +101,7 @@ def scan_folder(base: str, entry_problem: Callable[[os.DirEntry[str]], str | Non
 
 def parse_one(item: tuple[str, str, Key]) -> Fresh:
     """A file's row: its summary and JSON form, or the warning that skips it."""
-    from icsvc.domain.request import load_request
+    from icsvc.store.files import load_request
 
     rel, full, key = item
     try:
@@ -535,7 +535,7 @@ def quick_summary(text: str) -> Summary | None:
 def quick_one(item: tuple[str, str, Key]) -> Fresh:
     """A file's row from a quick look (`quick_summary`), without its parsed request, for
     a closed request; anything else is parsed (`parse_one`)."""
-    from icsvc.domain.checker import read_store_file
+    from icsvc.store.files import read_store_file
 
     rel, full, key = item
     try:

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from icsvc.domain import ids
-from icsvc.domain.catalogue import Catalogue, load_catalogue
-from icsvc.domain.checker import file_type
+from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.lifecycle import OPEN
-from icsvc.domain.request import Request, load_request
+from icsvc.domain.request import Request
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.store import yamlio
+from icsvc.store.files import file_type, load_catalogue, load_request
 from icsvc.store.index import (
     INDEX_FILE,
     Folder,
@@ -717,7 +717,7 @@ class Store:
             if moving and os.path.lexists(path):
                 raise IcsvcError(f"cannot move {request.id} to {self.rel(path.parent)}: "
                                  f"{self.rel(path)} already exists ('icsvc check' reports it)")
-            from icsvc.domain.checker import read_store_file
+            from icsvc.store.files import read_store_file
 
             try:
                 old_text = read_store_file(source)

@@ -10,9 +10,10 @@ from typing import Any
 from icsvc.domain import history, ids
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history import words
-from icsvc.domain.request import Request, load_request
+from icsvc.domain.request import Request
 from icsvc.errors import ValidationError
 from icsvc.store import yamlio
+from icsvc.store.files import load_request
 from icsvc.store.refresh import in_parallel
 from icsvc.store.store import (
     DERIVED_DIR,
@@ -55,7 +56,7 @@ CONFLICT_MARKERS_MESSAGE = (
 def conflict_marker_line(path: Path) -> int | None:
     """The first line of a git conflict marker (<<<<<<<, =======, >>>>>>>), or None (also
     for a file icsvc will not read: too big, not a plain file)."""
-    from icsvc.domain.checker import read_store_file
+    from icsvc.store.files import read_store_file
 
     try:
         lines = read_store_file(path).splitlines()
