@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from icsvc.domain import history, sla
-from icsvc.domain.request import Entry
+from icsvc.domain.history.kinds import Created, Kind, Note, StatusChange
 from icsvc.store.files import load_catalogue, load_request
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,16 +32,16 @@ def _request(provider: str, steps: list[tuple[int, str]], need_days: int | None,
              late_info: bool) -> history.RequestState:
     member = CAT.providers[provider].members[0]
     at = T0
-    entries = [Entry(T0, TEMPLATE.customer_email, "created")]
+    entries: list[Kind] = [Created(at=T0, by=TEMPLATE.customer_email)]
     status = "new"
     for minutes, what in steps:
         at += timedelta(minutes=minutes)
         if what == "note":
-            entries.append(Entry(at, member, "note", {"note": "progress"}))
+            entries.append(Note(at=at, by=member, note="progress"))
         elif what == "comment":
-            entries.append(Entry(at, TEMPLATE.customer_email, "comment", {"note": "hi"}))
+            entries.append(Note(at=at, by=TEMPLATE.customer_email, note="hi"))
         elif what != status:
-            entries.append(Entry(at, member, "status", {"from": status, "to": what}))
+            entries.append(StatusChange(at=at, by=member, from_=status, to=what))
             status = what
     request = dataclasses.replace(
         TEMPLATE, provider=provider, status=status, history=entries, created_at=T0,

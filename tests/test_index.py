@@ -150,7 +150,7 @@ def test_an_index_supplied_by_a_commit_is_never_used(store: Store) -> None:
 def test_the_json_form_round_trips_every_field(store: Store) -> None:
     import dataclasses
 
-    from icsvc.domain.request import Request
+    from icsvc.domain.history.request import Request
     from icsvc.store import index
     from icsvc.store.files import load_request
 

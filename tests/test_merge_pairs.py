@@ -11,7 +11,7 @@ import pytest
 
 from conftest import PROVIDERS, Store, make_store
 from git_helpers import commit, git, load
-from icsvc.domain.request import entry_key
+from icsvc.domain.history import entry_key
 
 ANA, RAJ, MARIA, PAT, LIZ = ("ana@example.com", "raj@example.com", "maria@example.com",
                              "pat@example.com", "liz@example.com")

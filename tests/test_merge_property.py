@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import PROVIDERS, Store, make_store
 from git_helpers import commit, git, load
-from icsvc.domain.request import entry_key
+from icsvc.domain.history import entry_key
 from test_merge_pairs import LEGAL
 
 ANA, RAJ, MARIA, PAT, VP = ("ana@example.com", "raj@example.com", "maria@example.com",

@@ -10,8 +10,9 @@ import pytest
 
 from conftest import PROVIDERS, Store
 from icsvc.domain.catalogue import PRIORITIES
+from icsvc.domain.history import ENTRY_TYPES, KEY_ORDER
+from icsvc.domain.history.request import REQUEST_KEYS
 from icsvc.domain.lifecycle import STATUSES
-from icsvc.domain.request import ENTRY_KEYS, ENTRY_TYPES, REQUEST_KEYS
 from icsvc.store import schemafiles
 from schemacheck import file_problems, problems
 
@@ -64,7 +65,7 @@ def test_the_schema_names_what_the_code_accepts() -> None:
     entry = shipped["$defs"]["entry"]
     assert set(entry["properties"]["type"]["enum"]) == set(ENTRY_TYPES)
     keys = {k for rule in entry["allOf"] for k in rule["then"]["properties"]}
-    assert keys == set(ENTRY_KEYS)
+    assert keys == set(KEY_ORDER)
     catalogue = json.loads(schemafiles.text("providers"))
     assert catalogue["$defs"]["provider"]["properties"]["sla"]["required"] == list(PRIORITIES)
 

@@ -2,81 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from icsvc.cli.ui import STATE_STYLE, console, print_json, styled
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
+from icsvc.domain import history
 from icsvc.domain.dates import when
 from icsvc.store.store import Store
-from icsvc.workflow.views import iso, request_json
-
-
-def describe(entry: dict[str, Any]) -> str:
-    """One line for a history entry: what changed, old -> new, and the note."""
-    kind = entry["type"]
-    parts: list[str] = []
-    if kind == "created":
-        parts.append("created the request")
-    elif kind == "status":
-        parts.append(f"status {entry.get('from', '?')} -> {entry.get('to')}")
-        if entry.get("timeframe"):
-            parts.append(f"(expect it by {when(entry['timeframe'])})")
-        if entry.get("late"):
-            parts.append("(a late request for information)")
-        if entry.get("alternate"):
-            parts.append(f"(who can help instead: {entry['alternate']})")
-    elif kind in ("priority", "assigned", "progress"):
-        label = {"assigned": "owner", "progress": "progress"}.get(kind, kind)
-        parts.append(f"{label} {entry.get('from') or '-'} -> {entry.get('to') or '-'}")
-    elif kind == "promise" and not entry.get("to"):
-        parts.append(f"promise of {when(entry.get('from'))} withdrawn")
-    elif kind == "promise":
-        parts.append(f"promised {when(entry.get('to'))}")
-        if entry.get("from"):
-            parts.append(f"(was {when(entry['from'])})")
-        if entry.get("broken"):
-            parts.append("[broken promise]")
-    elif kind == "redirect":
-        parts.append(f"redirected {entry.get('from')} -> {entry.get('to')}")
-        if entry.get("service"):
-            parts.append(f"(service {entry['service']})")
-    elif kind == "info":
-        parts.append("provided " + ", ".join(f"{k}={v}" for k, v in
-                                            (entry.get("info") or {}).items()))
-    elif kind == "escalation":
-        parts.append(f"escalated to {entry.get('to')}")
-        if entry.get("contest"):
-            parts.append("(contests the proposed priority)")
-    elif kind == "cost":
-        parts.append(f"recorded the cost of the lapse: {entry.get('from') or '-'} -> "
-                     f"{entry.get('to')}")
-    elif kind == "needed-by":
-        parts.append(f"needed by {when(entry.get('to'))} (was {when(entry.get('from'))})")
-    elif kind == "requested-priority":
-        parts.append(f"asked for {entry.get('to')} priority (was {entry.get('from')})")
-    elif kind == "accepted":
-        parts.append(f"accepted the proposed priority {entry.get('to')}")
-    elif kind == "link":
-        parts.append(f"blocks {entry.get('blocks')}")
-    elif kind == "note" and entry.get("reply"):
-        parts.append("replied")
-    elif kind == "feedback":
-        parts.append(f"rated {entry.get('rating')}/5")
-        if entry.get("comment"):
-            parts.append(f"\"{entry['comment']}\"")
-    elif kind == "targets":
-        to = entry.get("to")
-        parts.append("SLA targets now " + (", ".join(f"{k} {v}" for k, v in to.items())
-                                           if isinstance(to, dict) else str(to)))
-    elif kind == "conflict":
-        parts.append(f"merge: {entry.get('field')} set to {entry.get('ours')!r} and "
-                     f"{entry.get('theirs')!r} on two branches; kept {entry.get('kept')!r}")
-    else:
-        parts.append(kind)
-    if entry.get("note"):
-        parts.append(f"- {entry['note']}")
-    return " ".join(parts)
+from icsvc.workflow.views import request_json
 
 
 def waits_for(store: Store, rid: str) -> list[dict[str, str]]:
@@ -89,7 +21,8 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     store = open_store(ctx)
     request = store.load(request_id)
     cat = store.catalogue
-    data = request_json(request, cat, ctx.now)
+    state = history.replay(request, cat)
+    data = request_json(request, cat, ctx.now, state)
     data["waits_for"] = waits_for(store, request.id)
     if fmt == "json":
         print_json(data)
@@ -119,8 +52,7 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     ]
     if request.needed_by:
         need = data["sla"].get("needed_by", {})
-        state = need.get("state", "")
-        flag = {"breached": "MISSED", "at-risk": "at risk"}.get(state, "")
+        flag = {"breached": "MISSED", "at-risk": "at risk"}.get(need.get("state", ""), "")
         rows.append(("needed by", when(data["needed_by"]) + (f"  [{flag}]" if flag else "")))
     if data["alternate"]:
         rows.append(("alternate", f"who can help instead: {data['alternate']}"))
@@ -130,11 +62,10 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
         rows.append(("promised by", f"{when(data['promised_by'])} ({data['promise']})"))
     for key, value in request.info.items():
         rows.append((key, value))
-    escalations = [e for e in request.history if e.type == "escalation"]
-    if escalations:
-        last = escalations[-1]
-        rows.append(("escalated", f"{len(escalations)}x to {last.get('to')}, last "
-                                  f"{when(iso(last.at))} by {last.by}: {last.get('note', '')}"))
+    if state.escalations:
+        last = state.escalations[-1]
+        rows.append(("escalated", f"{len(state.escalations)}x to {last.to}, last "
+                                  f"{when(last.at)} by {last.by}: {last.note}"))
     if request.impact:
         kind = (data["cost"] or {}).get("kind", "estimate")
         rows.append(("impact", f"{request.impact.get('cost')} ({kind}) "
@@ -159,19 +90,19 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     for col in ("clock", "target", "due", "left", "state"):
         clocks.add_column(col)
     for name, c in data["sla"].items():
-        state = c["state"] + (" (update overdue)" if name == "update" and
+        shown = c["state"] + (" (update overdue)" if name == "update" and
                               c["state"] == "breached" and not c["met_at"] else "")
         if name == "needed_by":
-            state = {"breached": "MISSED", "met": "met"}.get(c["state"], c["state"])
+            shown = {"breached": "MISSED", "met": "met"}.get(c["state"], c["state"])
         clocks.add_row(name.replace("_", "-"), c.get("target", "your date"), when(c["due"]),
                        "-" if c["met_at"] else c["left"],
-                       styled(state, STATE_STYLE.get(c["state"], "")))
+                       styled(shown, STATE_STYLE.get(c["state"], "")))
     con.print(clocks)
     con.print()
     timeline = Table(title="History", title_justify="left", header_style="bold", box=None,
                      padding=(0, 2, 0, 0))
     for col in ("when", "who", "what"):
         timeline.add_column(col, overflow="fold")
-    for entry in data["history"]:
-        timeline.add_row(when(entry["at"]), entry["by"], escape(describe(entry)))
+    for entry in state.history:
+        timeline.add_row(when(entry.at), entry.by, escape(entry.line()))
     con.print(timeline)

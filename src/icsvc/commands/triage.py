@@ -16,15 +16,13 @@ def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
     from rich.markup import escape
 
     from icsvc.cli.ui import console, note, print_json
-    from icsvc.commands.show import describe
     from icsvc.domain.dates import day_off_note
-    from icsvc.workflow.views import iso, request_json
+    from icsvc.workflow.views import request_json
 
     request = change.request
     provider = store.catalogue.providers[request.provider]
-    days_off = [day_off_note(e.get("to"), provider.calendar, provider.name)
-                for e in change.entries
-                if e.type in ("promise", "needed-by") and e.get("to") is not None]
+    days_off = [day_off_note(day, provider.calendar, provider.name)
+                for e in change.entries if (day := e.named_date()) is not None]
     if fmt == "json":
         print_json(request_json(request, store.catalogue, ctx.now))
         for said in filter(None, days_off):
@@ -34,7 +32,7 @@ def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
     con.print(f"[bold]{request.id}[/bold] {escape(request.title)} "
               f"({request.provider}, {request.status})")
     for entry in change.entries:
-        con.print(f"  {escape(describe(iso(entry.to_dict())))}")
+        con.print(f"  {escape(entry.line())}")
     if change.moved_from is not None and request.path is not None:
         con.print(f"  moved requests/{change.moved_from}/{request.id}.yaml -> "
                   f"{store.rel(request.path)}")

@@ -6,7 +6,7 @@ from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.commands.triage import print_change
 from icsvc.domain import names
-from icsvc.domain.request import Request
+from icsvc.domain.history.request import Request
 from icsvc.workflow.workflow import UpdateOptions, update
 
 

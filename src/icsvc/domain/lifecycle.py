@@ -45,3 +45,7 @@ def allowed_from(current: str) -> tuple[str, ...]:
 
 def is_open(status: str) -> bool:
     return status in OPEN
+RESOLVING = frozenset({"resolved", "closed", "declined"})
+"""Statuses that stop the resolve clock (a decline is a provider's answer)."""
+DELIVERED = frozenset({"resolved", "closed"})
+"""Statuses in which the customer got what they asked for."""

@@ -34,7 +34,8 @@ from typing import Any
 from icsvc.domain.calendar import BusinessCalendar
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.durations import parse_duration
-from icsvc.domain.history import DELIVERED, RESOLVING, RequestState, Stint
+from icsvc.domain.history.state import RequestState, Stint
+from icsvc.domain.lifecycle import DELIVERED, RESOLVING
 
 STATES = ("ok", "at-risk", "breached", "met", "paused")
 PAUSING = frozenset({"waiting-on-customer", "resolved"})

@@ -18,13 +18,15 @@ differently, the value that sorts last wins and a conflict entry records it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from icsvc.domain.history import MERGE_IDENTITY
 from icsvc.domain.history import write_fields as history_write_fields
-from icsvc.domain.request import ENTRY_KEYS, FIELD_ENTRIES, REQUEST_KEYS, entry_key
+from icsvc.domain.history.entries import entry_key, envelope, in_order
+from icsvc.domain.history.kinds import Conflict
+from icsvc.domain.history.request import FIELD_ENTRIES, REQUEST_KEYS
 
 GOVERNED = tuple(FIELD_ENTRIES)
 """Fields the history changes: the merge takes them from the replay."""
@@ -58,15 +60,14 @@ class MergeResult:
 
 def entry_time(entry: Any) -> datetime:
     """The `at` of an entry as an aware datetime (naive is taken as UTC)."""
-    at = entry.get("at") if isinstance(entry, dict) else None
-    if isinstance(at, str):
-        try:
-            at = datetime.fromisoformat(at)
-        except ValueError:
-            raise MergeError(f"history entry has an unreadable 'at': {at!r}") from None
-    if not isinstance(at, datetime):
-        raise MergeError(f"history entry without a date-time 'at': {entry!r}")
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return _envelope(entry)[0]
+
+
+def _envelope(entry: Any) -> tuple[datetime, Any]:
+    try:
+        return envelope(entry)
+    except ValueError as exc:
+        raise MergeError(str(exc)) from None
 
 
 def _history(doc: dict[str, Any] | None, side: str) -> list[dict[str, Any]]:
@@ -124,18 +125,15 @@ def merge_requests(base: dict[str, Any] | None, ours: dict[str, Any], theirs: di
                 o, t = values[1].get("owner", MISSING), values[2].get("owner", MISSING)
                 conflicts = [c for c in conflicts if c.field != "owner"]
                 conflicts.append(FieldConflict("owner", o, t, MISSING))
-    at = history[-1]["at"] if history else body.get("created_at")
     keys = {entry_key(e) for e in history}
-    for c in conflicts:
-        entry: dict[str, Any] = {"at": at, "by": MERGE_IDENTITY, "type": "conflict",
-                                 "field": c.field}
-        for name, value in (("ours", c.ours), ("theirs", c.theirs), ("kept", c.kept)):
-            if value is not MISSING:
-                entry[name] = value
+    for c in conflicts if history else []:
+        at = entry_time(history[-1])
+        entry = Conflict(at=at, by=MERGE_IDENTITY, field=c.field, ours=_value(c.ours),
+                         theirs=_value(c.theirs), kept=_value(c.kept)).dump()
         if entry_key(entry) not in keys:
             history.append(entry)
             keys.add(entry_key(entry))
-    body["history"] = [_ordered(e, ENTRY_KEYS) for e in history]
+    body["history"] = [in_order(e) for e in history]
     final = _replay(body, cat)
     if final is not None:
         state, request = final
@@ -165,8 +163,7 @@ def union(base: list[dict[str, Any]], ours: list[dict[str, Any]],
     for side in (ours, theirs):
         batch: list[dict[str, Any]] = []
         for entry in [e for e in side if entry_key(e) not in seen]:
-            if batch and (entry_time(entry), entry.get("by")) != (entry_time(batch[-1]),
-                                                                  batch[-1].get("by")):
+            if batch and _envelope(entry) != _envelope(batch[-1]):
                 items.append(_batch(batch))
                 batch = []
             batch.append(entry)
@@ -199,7 +196,7 @@ def _replay(doc: dict[str, Any] | None, cat: Any) -> tuple[Any, Any] | None:
     if doc is None:
         return None
     from icsvc.domain import history
-    from icsvc.domain.request import parse_request
+    from icsvc.domain.history.request import parse_request
     from icsvc.errors import ValidationError
 
     try:

@@ -34,8 +34,10 @@ from typing import Any
 
 from icsvc.domain import history
 from icsvc.domain.catalogue import Catalogue
-from icsvc.domain.history import MERGE_IDENTITY, Replay, RequestState, words
-from icsvc.domain.request import Entry, Request, entry_key
+from icsvc.domain.history import MERGE_IDENTITY, Replay, words
+from icsvc.domain.history.entries import entry_key
+from icsvc.domain.history.kinds import Conflict
+from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError
 from icsvc.git import signing
 from icsvc.store import files, gitutil, yamlio
@@ -284,7 +286,7 @@ class _Branch:
                     if commit is not None else
                     Step(None, gitutil.author_email(self.top) or "", self.now,
                          self._fork_of("HEAD")))
-            return self._provenance(Entry(at, by, "survey"), step, where)
+            return self._provenance(by, at, False, step, where)
 
         self.problems.extend(surveycheck.check_branch(self.store, self.top, self.mb, self.base,
                                                       commits, self.blobs, provenance))
@@ -325,12 +327,12 @@ class _Branch:
         found: list[tuple[list[str | int], str]] = []
         if old is not None:
             keep = len(old.history)
-            same = [entry_key(e.to_dict()) for e in old.history] == \
-                [entry_key(e.to_dict()) for e in new.history[:keep]]
+            same = [e.key for e in old.history] == \
+                [e.key for e in new.history[:keep]]
             if not same:
                 i = next((i for i, (a, b) in enumerate(zip(old.history, new.history,
                                                            strict=False))
-                          if entry_key(a.to_dict()) != entry_key(b.to_dict())),
+                          if a.key != b.key),
                          min(keep, len(new.history)))
                 gone = old.history[i] if i < keep else None
                 what = (f" ({gone.type} at {gone.at.isoformat()} by {gone.by})"
@@ -350,8 +352,8 @@ class _Branch:
         else:
             state = history.initial_state(new)
             state.cat = self.cat
-            for problem in history.creation_problems(state, self.cat, _rush_reasons):
-                found.append(([], f"a new request must be what 'icsvc new' writes: {problem}"))
+            for wrong in history.creation_problems(state, self.cat):
+                found.append(([], f"a new request must be what 'icsvc new' writes: {wrong}"))
             if new.history[0].at != new.created_at:
                 found.append((["created_at"], "created_at: differs from the 'created' entry"))
             first_new = 0
@@ -359,14 +361,16 @@ class _Branch:
         for i in range(first_new, len(new.history)):
             entry = new.history[i]
             keys: list[str | int] = ["history", i]
-            for problem in replay.add(entry):
-                found.append((keys, f"history[{i}] ({entry.type} by {entry.by}, {where}): "
-                                    f"{problem}"))
-            found.extend((keys, f"history[{i}] ({entry.type} by {entry.by}): {problem}")
-                         for problem in self._provenance(entry, step, where))
+            for rule in replay.add(entry):
+                at = [*keys, rule.key] if rule.key else keys
+                found.append((at, f"history[{i}] ({entry.type} by {entry.by}, {where}): "
+                                  f"{rule.say()}"))
+            found.extend((keys, f"history[{i}] ({entry.type} by {entry.by}): {said}")
+                         for said in self._provenance(entry.by, entry.at,
+                                                      isinstance(entry, Conflict), step, where))
         added = new.history[first_new:]
-        for problem in history.consequences(state, self.cat, added):
-            found.append((["targets"], f"targets: {problem}"))
+        for rule in history.consequences(state, self.cat, added):
+            found.append((["targets"], f"targets: {rule.say()}"))
         for name, (mine, told) in history.differences(state, new).items():
             key = "customer" if name.startswith("customer_") else name
             found.append(([key], f"{key}: is {words(mine)} in {where} but the history says "
@@ -379,27 +383,29 @@ class _Branch:
         for keys, message in found:
             self._add(path, text, keys, message)
 
-    def _provenance(self, entry: Entry, step: Step, where: str) -> list[str]:
-        """Who wrote the entry and when, as the commit proves it."""
+    def _provenance(self, by: str, at: datetime, conflict: bool, step: Step,
+                    where: str) -> list[str]:
+        """Who wrote an entry (`conflict`: a merge driver's) and when, as the commit proves
+        it."""
         out: list[str] = []
-        if entry.type == "conflict" or entry.by == MERGE_IDENTITY:
-            if entry.type != "conflict" or entry.by != MERGE_IDENTITY:
+        if conflict or by == MERGE_IDENTITY:
+            if not conflict or by != MERGE_IDENTITY:
                 out.append(f"only the merge driver writes 'conflict' entries, and they are by "
                            f"{MERGE_IDENTITY}")
             return out
-        if step.author and not self._is_author(entry.by, step.author):
-            out.append(f"{entry.by} is not the author of {where} that adds this entry "
+        if step.author and not self._is_author(by, step.author):
+            out.append(f"{by} is not the author of {where} that adds this entry "
                        f"({step.author}); entries must be committed by the person they name "
                        "(git commit --author, or have them commit it)")
         tolerance = self.cat.settings.clock_tolerance
-        if entry.at > step.date + tolerance:
-            out.append(f"dated {entry.at.isoformat()}, after {where} was made "
+        if at > step.date + tolerance:
+            out.append(f"dated {at.isoformat()}, after {where} was made "
                        f"({step.date.isoformat()}); an entry cannot come from the future")
-        if entry.at < step.fork - tolerance:
-            out.append(f"dated {entry.at.isoformat()}, before the branch left {self.base} "
+        if at < step.fork - tolerance:
+            out.append(f"dated {at.isoformat()}, before the branch left {self.base} "
                        f"({step.fork.isoformat()}); entries are written when things happen")
         if self.require_signed:
-            out.extend(self._signed(entry, step, where))
+            out.extend(self._signed(by, step, where))
         return out
 
     def _is_author(self, by: str, author: str) -> bool:
@@ -412,7 +418,7 @@ class _Branch:
         return person is not None and person.github is not None and \
             person.github.lower() == match.group(1).lower()
 
-    def _signed(self, entry: Entry, step: Step, where: str) -> list[str]:
+    def _signed(self, by: str, step: Step, where: str) -> list[str]:
         if step.commit is None:
             return ["not committed, so not signed (settings.require_signed)"]
         sha = step.commit.sha
@@ -424,8 +430,8 @@ class _Branch:
             return [f"{where} is not signed by a key providers.yaml lists (people: ... "
                     f"signing_keys) (git says {_SIGNATURE_WORDS.get(status, status)}); sign "
                     "it: 'icsvc git-setup' configures signing"]
-        if signer.lower() != entry.by:
-            return [f"{where} is signed by {signer}'s key, not {entry.by}'s"]
+        if signer.lower() != by:
+            return [f"{where} is signed by {signer}'s key, not {by}'s"]
         return []
 
     # -- merges --------------------------------------------------------------------------
@@ -445,12 +451,12 @@ class _Branch:
         if new is None:
             return
         found: list[tuple[list[str | int], str]] = []
-        mine = {entry_key(e.to_dict()) for e in new.history}
+        mine = {e.key for e in new.history}
         theirs: set[str] = set()
         for parent in parents:
             if parent is None:
                 continue
-            keys = {entry_key(e.to_dict()) for e in parent.history}
+            keys = {e.key for e in parent.history}
             theirs |= keys
             if not keys <= mine:
                 found.append((["history"], f"history: {where} lost entries of one of its "
@@ -458,7 +464,7 @@ class _Branch:
                                            "(run 'icsvc sync')"))
                 break
         for i, entry in enumerate(new.history):
-            if entry_key(entry.to_dict()) in theirs:
+            if entry.key in theirs:
                 continue
             if entry.type != "conflict" or entry.by != MERGE_IDENTITY:
                 found.append((["history", i], f"history[{i}] ({entry.type} by {entry.by}): "
@@ -471,11 +477,11 @@ class _Branch:
         state = history.initial_state(new)
         state.cat = self.cat
         for i, entry in enumerate(new.history):
-            if entry.type == "conflict" and entry_key(entry.to_dict()) not in theirs:
-                for problem in history.KINDS["conflict"].check(
-                        state, entry, history.Judging(self.cat, frozenset({history.MERGE}))):
+            if isinstance(entry, Conflict) and entry.key not in theirs:
+                for problem in entry.check(
+                        state, history.Judging(self.cat, frozenset({history.MERGE}))):
                     found.append((["history", i], f"history[{i}] (conflict, {where}): "
-                                                  f"{problem}"))
+                                                  f"{problem.say()}"))
             history.apply(state, entry)
         same_parent = next((p for p in parents if p is not None), None)
         if same_parent is not None:
@@ -590,13 +596,6 @@ def _merge_trivial(branch: _Branch, commit: gitutil.CommitInfo, rid: str, folder
     return (took == one and two == base_text) or (took == two and one == base_text)
 
 
-def _rush_reasons(provider: Any, state: RequestState) -> list[str]:
-    from icsvc.workflow.intake import rush_reasons_at
-
-    return rush_reasons_at(provider, state.service, state.requested_priority, state.needed_by,
-                           state.created_at)
-
-
 def _catalogue_at(store: Store, top: Path, rev: str) -> Catalogue:
     rel = (store.root / PROVIDERS_FILE).relative_to(top).as_posix()
     text = gitutil.show(top, rev, rel)
@@ -619,7 +618,8 @@ def _yaml(text: str | None) -> dict[str, Any] | None:
 
 
 def _key(value: Any) -> str:
-    return entry_key(value)
+    key: str = entry_key(value)
+    return key
 
 
 def _text(version: tuple[str, str] | None) -> str | None:

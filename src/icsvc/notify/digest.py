@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.dates import when
+from icsvc.domain.history.request import Request
 from icsvc.domain.lifecycle import is_open
-from icsvc.domain.request import Request
 from icsvc.notify.events import CUSTOMER, PROVIDER, Recipient
 from icsvc.notify.notify import Channel, Message, Record, channels
 from icsvc.workflow import queue

@@ -33,8 +33,8 @@ from pathlib import Path, PurePosixPath
 
 from icsvc.domain import history
 from icsvc.domain.catalogue import ENV_REF, RECIPIENT, Catalogue
+from icsvc.domain.history.request import Request
 from icsvc.domain.lifecycle import OPEN, is_open
-from icsvc.domain.request import Request, entry_key
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.notify.events import CUSTOMER, Event, Recipient, clock_events, entry_events
 from icsvc.store import files, gitutil, yamlio
@@ -439,11 +439,11 @@ def entry_changes(store: Store, top: Path, span: Span, cat: Catalogue,
             old = _version(blobs, top, span.since, candidates, None)
             known: dict[str, int] = {}
             for entry in old.history if old is not None else []:
-                key = entry_key(entry.to_dict())
+                key = entry.key
                 known[key] = known.get(key, 0) + 1
             fresh = set()
             for i, entry in enumerate(new.history):
-                key = entry_key(entry.to_dict())
+                key = entry.key
                 if known.get(key):
                     known[key] -= 1
                 else:

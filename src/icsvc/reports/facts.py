@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from icsvc.domain import history
 from icsvc.domain.catalogue import Catalogue
-from icsvc.domain.history import DELIVERED, PromiseRecord, RequestState, Stint
-from icsvc.domain.lifecycle import is_open
+from icsvc.domain.history import PromiseRecord, RequestState, Stint
+from icsvc.domain.lifecycle import DELIVERED, is_open
 from icsvc.domain.sla import (
     Clock,
     ClockPlan,
@@ -153,13 +153,6 @@ def lapses(status: str, sla: dict[str, Clock]) -> list[tuple[datetime, str]]:
     return found
 
 
-def asked_priorities(state: RequestState) -> list[str]:
-    """Every priority the customer asked for: at creation, then each change."""
-    changes = [e for e in state.history if e.type == "requested-priority"]
-    first = str(changes[0].get("from")) if changes else state.requested_priority
-    return [first, *(str(e.get("to")) for e in changes)]
-
-
 def _first_resolution(state: RequestState) -> datetime | None:
     """When the current provider first resolved the request (declines excluded)."""
     for at, status in state.stint.statuses:
@@ -170,7 +163,7 @@ def _first_resolution(state: RequestState) -> datetime | None:
 
 def _fixed(state: RequestState) -> Facts:
     """The facts that do not depend on now: all but the clocks' and promises' outcomes."""
-    note = (state.cost_revisions[-1].get("note") if state.cost_revisions
+    note = (state.cost_revisions[-1].note if state.cost_revisions
             else (state.impact or {}).get("note"))
     return Facts(
         id=state.id, provider=state.provider, department=state.customer_department,
@@ -185,7 +178,7 @@ def _fixed(state: RequestState) -> Facts:
         cost_note=str(note) if note is not None else None,
         resolved_at=_ends(state)[0],
         rating=state.rating, first_resolution=_first_resolution(state),
-        reopened=bool(state.reopens), asked=asked_priorities(state),
+        reopened=bool(state.reopens), asked=list(state.asked),
     )
 
 

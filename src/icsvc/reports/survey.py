@@ -31,7 +31,7 @@ from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.store import files
 
 if TYPE_CHECKING:
-    from icsvc.domain.request import Request
+    from icsvc.domain.history.request import Request
     from icsvc.store.store import Store, Summary
 
 SURVEYS_DIR = "surveys"

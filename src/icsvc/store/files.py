@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from icsvc.domain import limits
 from icsvc.domain.catalogue import Catalogue, parse_catalogue
-from icsvc.domain.request import Request, parse_request
+from icsvc.domain.history.request import Request, parse_request
 from icsvc.errors import ValidationError
 from icsvc.store import yamlio
 

@@ -39,7 +39,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from icsvc.domain.request import Entry, Request
+from icsvc.domain.history.kinds import KINDS, Kind, parse_entry
+from icsvc.domain.history.request import Request
 
 if TYPE_CHECKING:
     import sqlite3  # imported when an index is opened: commands that list nothing skip it
@@ -634,15 +635,19 @@ def _text_list(value: Any) -> list[str]:
     return value  # type: ignore[no-any-return]
 
 
-def _history(value: Any) -> list[Entry]:
+def _history(value: Any) -> list[Kind]:
     if type(value) is not list or not value:
         _bad("a history")
     out = []
     for at, by, kind, data in value:
-        if type(data) is not dict:
-            _bad("a mapping")
-        out.append(Entry(_time(at), _str(by), _str(kind), data))
+        if type(data) is not dict or kind not in KINDS:
+            _bad("an entry")
+        out.append(parse_entry(_time(at), _str(by), kind, data, _refuse))
     return out
+
+
+def _refuse(key: str, problem: str) -> Any:
+    raise ValueError(f"{key}: {problem}")
 
 
 def _unknown(value: Any) -> Any:
@@ -652,14 +657,14 @@ def _unknown(value: Any) -> Any:
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "str": _str, "str | None": _opt_str, "bool": _bool, "int | None": _opt_int,
     "datetime": _time, "datetime | None": _opt_time, "dict[str, str]": _texts,
-    "dict[str, Any] | None": _opt_dict, "list[str]": _text_list, "list[Entry]": _history,
+    "dict[str, Any] | None": _opt_dict, "list[str]": _text_list, "list[Kind]": _history,
 }
 """How each field type of `Request` is checked on the way back from JSON. A field of a type
 not listed here makes every row fail its check (and a test fail), never pass unchecked."""
 
 _FIELDS = tuple((f.name, str(f.type)) for f in dataclasses.fields(Request) if f.name != "path")
 _CHECKERS = tuple(_CHECKS.get(kind, _unknown) for _, kind in _FIELDS)
-FORMAT = 2
+FORMAT = 3
 """Bump when the JSON form changes; a change of `Request`'s fields or of the tables changes
 VERSION itself."""
 VERSION = zlib.crc32(repr((FORMAT, _FIELDS, sorted(_OBJECTS, key=str))).encode()) & 0x7FFFFFFF
@@ -673,7 +678,7 @@ def encode(request: Request) -> str:
     for name, _ in _FIELDS:
         value = getattr(request, name)
         if name == "history":
-            value = [[e.at.isoformat(), e.by, e.type, _tag(e.data)] for e in value]
+            value = [[e.at.isoformat(), e.by, e.TYPE, _tag(_keys(e.dump()))] for e in value]
         elif isinstance(value, datetime):
             value = value.isoformat()
         else:
@@ -691,6 +696,11 @@ def decode(body: Any, path: Path) -> Request:
     request = Request(*[check(v) for check, v in zip(_CHECKERS, values, strict=True)])
     request.path = path
     return request
+
+
+def _keys(dumped: dict[str, Any]) -> dict[str, Any]:
+    """An entry's own keys (its time, author and type are kept apart)."""
+    return {key: value for key, value in dumped.items() if key not in ("at", "by", "type")}
 
 
 def _tag(value: Any) -> Any:

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from icsvc.domain import ids
 from icsvc.domain.catalogue import PRIORITIES
+from icsvc.domain.history.request import REQUEST_KEYS
 from icsvc.domain.lifecycle import OPEN, STATUSES
-from icsvc.domain.request import REQUEST_KEYS
 from icsvc.errors import ValidationError
 from icsvc.store import yamlio
 from icsvc.store.index import (

@@ -7,9 +7,10 @@ every clone without the package on the web. `icsvc check` stays the authority: t
 describe the same files, and a test keeps the two in agreement.
 
 Where to change them: a request field or a providers.yaml key is one entry in the JSON file
-(`properties`, or the `$defs` it belongs to); a history entry type is defined once in
-`history.KINDS`, and `python -m icsvc.store.schemafiles` rewrites `$defs.entry` of the shipped
-request schema from it (tests/test_schema.py fails until it is rerun).
+(`properties`, or the `$defs` it belongs to); a history entry type is defined once, as an
+entry kind (`domain/history/kinds.py`), and `python -m icsvc.store.schemafiles` rewrites
+`$defs.entry` of the shipped request schema from the kinds (tests/test_schema.py fails until
+it is rerun).
 """
 
 from __future__ import annotations
@@ -43,65 +44,38 @@ def store_copies(root: Path) -> dict[Path, str]:
 
 
 def entry_schema() -> dict[str, Any]:
-    """`$defs.entry` of the request schema, from `history.KINDS` (each entry type, its keys
-    and required keys) and history's tables of key types: adding an entry type there and
-    running `python -m icsvc.store.schemafiles` updates the shipped schema."""
-    from icsvc.domain import history
-
-    def value(kind: str, key: str) -> dict[str, Any]:
-        if key in history.TIMESTAMP_KEYS.get(kind, ()):
-            return {"$ref": "#/$defs/optional_timestamp"}
-        if key in history.STATUS_KEYS.get(kind, ()):
-            return {"anyOf": [{"$ref": "#/$defs/status"}, {"type": "null"}]}
-        if key in history.PRIORITY_KEYS.get(kind, ()):
-            return {"anyOf": [{"$ref": "#/$defs/priority"}, {"type": "null"}]}
-        if key in history.FLAG_KEYS:
-            return {"type": ["boolean", "null"]}
-        if key in ("note", "comment", "alternate"):
-            return {"$ref": "#/$defs/optional_text"}
-        return _SPECIAL.get((kind, key), {})
+    """`$defs.entry` of the request schema, from the entry kinds (each type, its keys and
+    their types): adding a kind and running `python -m icsvc.store.schemafiles` updates the
+    shipped schema."""
+    from icsvc.domain.history.kinds import KINDS
 
     rules = []
-    for name, kind in history.KINDS.items():
-        keys = [*kind.required, *(k for k in kind.keys if k not in kind.required)]
+    for name, kind in KINDS.items():
+        keys = sorted(kind.KEYS, key=lambda spec: not spec.required)
         then: dict[str, Any] = {
             "properties": {"at": {}, "by": {}, "type": {},
-                           **{k: value(name, k) for k in keys}},
+                           **{spec.name: spec.type.described(spec.required)
+                              for spec in keys}},
             "additionalProperties": False,
         }
-        if kind.required:
-            then["required"] = list(kind.required)
+        required = [spec.name for spec in kind.KEYS if spec.required]
+        if required:
+            then["required"] = required
         rules.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
                       "then": then})
     return {
         "description": "One change, by whom and when. Each type has its own keys "
-                       "(history.KINDS in the icsvc source).",
+                       "(the entry kinds, icsvc.domain.history.kinds).",
         "type": "object",
         "required": ["at", "by", "type"],
         "properties": {
             "at": {"$ref": "#/$defs/timestamp"},
             "by": {"description": "Who made the change (an email; merge@icsvc for the merge "
                                   "driver).", "$ref": "#/$defs/text"},
-            "type": {"enum": list(history.KINDS)},
+            "type": {"enum": list(KINDS)},
         },
         "allOf": rules,
     }
-
-
-_NON_EMPTY_NUMBER = {"type": "number", "minimum": 0}
-_SPECIAL: dict[tuple[str, str], dict[str, Any]] = {
-    ("feedback", "rating"): {"type": "integer", "minimum": 1, "maximum": 5},
-    ("progress", "from"): {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 100},
-                                     {"type": "null"}]},
-    ("progress", "to"): {"type": "integer", "minimum": 0, "maximum": 100},
-    ("cost", "from"): {"anyOf": [_NON_EMPTY_NUMBER, {"type": "null"}]},
-    ("cost", "to"): _NON_EMPTY_NUMBER,
-    ("info", "info"): {"type": "object", "minProperties": 1,
-                       "additionalProperties": {"$ref": "#/$defs/text"}},
-    ("targets", "from"): {"anyOf": [{"$ref": "#/$defs/entry_targets"}, {"type": "null"}]},
-    ("targets", "to"): {"$ref": "#/$defs/entry_targets"},
-}
-"""Value types history.parse_entry checks one by one (the rest are free)."""
 
 
 def generated(name: str) -> dict[str, Any]:

@@ -23,8 +23,9 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from icsvc.domain import ids
 from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.history.kinds import Redirect
+from icsvc.domain.history.request import Request
 from icsvc.domain.lifecycle import OPEN
-from icsvc.domain.request import Request
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.store import yamlio
 from icsvc.store.files import file_type, load_catalogue, load_request
@@ -941,14 +942,14 @@ def interrupted_redirect(paths: list[Path]) -> tuple[Path, Path] | None:
         return None
     for (new_path, new), (old_path, old) in (((paths[0], first), (paths[1], second)),
                                              ((paths[1], second), (paths[0], first))):
-        last = new.last("redirect")
-        if (last is not None and new.id == old.id
+        last = new.last(Redirect)
+        if (isinstance(last, Redirect) and new.id == old.id
                 and path_problem(new, new_path) is None and path_problem(old, old_path) is None
-                and last.get("from") == old_path.parent.name
-                and last.get("to") == new_path.parent.name
+                and last.from_ == old_path.parent.name
+                and last.to == new_path.parent.name
                 and len(old.history) < len(new.history)
-                and [e.to_dict() for e in old.history]
-                == [e.to_dict() for e in new.history[:len(old.history)]]):
+                and [e.key for e in old.history]
+                == [e.key for e in new.history[:len(old.history)]]):
             return new_path, old_path
     return None
 

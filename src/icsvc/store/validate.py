@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from icsvc.domain import history, ids
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history import words
-from icsvc.domain.request import Request
+from icsvc.domain.history.request import Request
 from icsvc.errors import ValidationError
 from icsvc.store import yamlio
 from icsvc.store.files import load_request
@@ -80,13 +79,13 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
         cat = store.catalogue
     except ValidationError as exc:
         return [_from_error(store, exc)]
-    seen: dict[str, tuple[str, dict[str, Any]]] = {}
+    seen: dict[str, tuple[str, str]] = {}
     listing = store.listing() if only is None else store.listing_of(only)
     files = [full for _, _, full in listing.files]
     global _JOB
     _JOB = (store, cat)  # what the (forked) workers of in_parallel read
     try:
-        results: Iterable[tuple[list[Problem], str | None, dict[str, Any] | None]] = \
+        results: Iterable[tuple[list[Problem], str | None, str | None]] = \
             in_parallel(_file_problems, files, progress)
         named: dict[str, list[str]] = {}
         if only is not None:  # few files: their IDs first, then the files named after them
@@ -114,7 +113,7 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
     return problems
 
 
-def _twins_elsewhere(store: Store, path: Path, rid: str, created: dict[str, Any],
+def _twins_elsewhere(store: Store, path: Path, rid: str, created: str,
                      named: list[str]) -> list[Problem]:
     """A checked file's ID held by another file (found by file name, as every file not
     checked was valid: named after its ID); `named`: the files named after that ID."""
@@ -128,7 +127,7 @@ def _twins_elsewhere(store: Store, path: Path, rid: str, created: dict[str, Any]
         except ValidationError:
             continue
         first, second = sorted((store.rel(other_path), store.rel(path)))
-        same = twin.history[0].to_dict() == created
+        same = twin.history[0].key == created
         out.append(duplicate_problem(store, store.root / second, rid, first, same))
     return out
 
@@ -137,7 +136,7 @@ _JOB: tuple[Store, Catalogue] | None = None
 """The store and catalogue `check_store` is checking, for `_file_problems` in workers."""
 
 
-def _file_problems(full: str) -> tuple[list[Problem], str | None, dict[str, Any] | None]:
+def _file_problems(full: str) -> tuple[list[Problem], str | None, str | None]:
     """One request file's problems, its ID and its creation entry (None when unreadable)."""
     assert _JOB is not None
     store, cat = _JOB
@@ -150,7 +149,7 @@ def _file_problems(full: str) -> tuple[list[Problem], str | None, dict[str, Any]
         return [_from_error(store, exc) if markers is None else Problem(
             rel, markers, CONFLICT_MARKERS_MESSAGE)], None, None
     return (_check_request(store, path, rel, request, cat), request.id,
-            request.history[0].to_dict())
+            request.history[0].key)
 
 
 def duplicate_problem(store: Store, path: Path, rid: str, first: str, same: bool) -> Problem:

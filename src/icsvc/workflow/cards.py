@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from icsvc.domain import history, sla
 from icsvc.domain.catalogue import Catalogue
-from icsvc.domain.request import Request
+from icsvc.domain.history.request import Request
 from icsvc.store.index import Key
 from icsvc.store.store import PROVIDERS_FILE, Store
 

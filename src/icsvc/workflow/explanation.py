@@ -14,7 +14,8 @@ from icsvc.domain import history
 from icsvc.domain.calendar import BusinessCalendar
 from icsvc.domain.catalogue import Catalogue, Provider
 from icsvc.domain.history import RequestState
-from icsvc.domain.request import Request
+from icsvc.domain.history.kinds import TargetsChange
+from icsvc.domain.history.request import Request
 from icsvc.domain.sla import Clock, Span, clocks
 
 
@@ -60,16 +61,11 @@ class Explanation:
 def _targets_source(request: Request) -> str:
     for i in range(len(request.history) - 1, -1, -1):
         entry = request.history[i]
-        if entry.type != "targets":
+        if not isinstance(entry, TargetsChange):
             continue
-        before = request.history[i - 1] if i else None
+        cause = request.history[i - 1].cause() if i else None
         when = entry.at.isoformat()
-        if before is not None and before.type == "redirect":
-            return f"recorded at the redirect from {before.get('from')} ({when})"
-        if before is not None and before.type == "priority":
-            return (f"recorded when {before.by} changed the priority {before.get('from')} -> "
-                    f"{before.get('to')} ({when})")
-        return f"recorded by {entry.by} ({when})"
+        return f"recorded {cause or f'by {entry.by}'} ({when})"
     return f"recorded at creation ({request.created_at.isoformat()})"
 
 
@@ -132,9 +128,8 @@ def explain(request: Request, cat: Catalogue, now: datetime) -> Explanation:
     provider = cat.providers[state.provider]
     cal = provider.calendar
     stint = state.stint
-    if len(state.stints) > 1:
-        redirect = state.history[stint.start_index]
-        start_reason = f"redirected from {redirect.get('from')} by {redirect.by}"
+    if stint.sent_from is not None:
+        start_reason = f"redirected from {stint.sent_from} by {stint.sent_by}"
     else:
         start_reason = "created"
     out: dict[str, ClockExplanation] = {}
@@ -184,23 +179,5 @@ def explain(request: Request, cat: Catalogue, now: datetime) -> Explanation:
 
 
 def _changes(state: RequestState) -> list[tuple[datetime, str, str]]:
-    out: list[tuple[datetime, str, str]] = []
-    for e in state.history:
-        note = f" ({e.get('note')})" if e.get("note") else ""
-        if e.type == "priority":
-            out.append((e.at, e.by, f"agreed priority {e.get('from')} -> {e.get('to')}{note}"))
-        elif e.type == "requested-priority":
-            out.append((e.at, e.by, f"asked for {e.get('to')} instead of {e.get('from')}"
-                                    f"{note}"))
-        elif e.type == "accepted":
-            out.append((e.at, e.by, f"accepted the proposed priority {e.get('to')}"))
-        elif e.type == "escalation" and e.get("contest"):
-            out.append((e.at, e.by, f"contested the proposed priority{note}"))
-        elif e.type == "needed-by":
-            was = e.get("from").isoformat() if e.get("from") else "none"
-            out.append((e.at, e.by, f"needed by {e.get('to').isoformat()} (was {was}){note}"))
-        elif e.type == "targets":
-            to = e.get("to") or {}
-            out.append((e.at, e.by, "targets now " + ", ".join(f"{k} {v}" for k, v in
-                                                                 to.items())))
-    return out
+    """Each change to what the clocks measure, as its entry explains itself."""
+    return [(e.at, e.by, line) for e in state.history if (line := e.explained()) is not None]

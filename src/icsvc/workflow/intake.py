@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from icsvc.domain import history, ids, limits
-from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider
+from icsvc.domain.catalogue import PRIORITIES, Catalogue
 from icsvc.domain.checker import NAME, is_email
 from icsvc.domain.dates import parse_when
-from icsvc.domain.history import expected_priority
-from icsvc.domain.request import Request
+from icsvc.domain.history.creation import expected_priority, rush_reasons_at
+from icsvc.domain.history.kinds import Created
+from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError, UsageError
 
 
@@ -92,29 +93,6 @@ def missing_items(draft: Draft, cat: Catalogue, names: Names = option_name) -> l
             out.extend(names(f"info.{key}") for key in service.requires
                        if not draft.info.get(key, "").strip())
     return out
-
-
-def is_rush_needed(provider: Provider, service_id: str, needed_by: datetime | None,
-                   now: datetime) -> bool:
-    """A request is last-minute when it is needed inside the service's lead time."""
-    service = provider.services[service_id]
-    if needed_by is None or service.lead_time is None:
-        return False
-    cal = provider.calendar
-    return needed_by < cal.add(now, service.lead_time.in_calendar(cal))
-
-
-def rush_reasons_at(provider: Provider, service_id: str, priority: str,
-                    needed_by: datetime | None, now: datetime) -> list[str]:
-    """Why a request made at `now` is a rush: urgent, or needed inside the lead time."""
-    reasons = []
-    if priority == "urgent":
-        reasons.append("you asked for urgent priority")
-    lead_time = provider.services[service_id].lead_time
-    if lead_time is not None and is_rush_needed(provider, service_id, needed_by, now):
-        reasons.append(f"it is needed inside the {lead_time} lead time of "
-                       f"{provider.id}/{service_id}")
-    return reasons
 
 
 def rush_reasons(draft: Draft, cat: Catalogue, now: datetime) -> list[str]:
@@ -232,10 +210,10 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
         impact=impact,
         blocks=blocks,
     )
-    request.add(local_now, actor, "created", note=justification if reasons else None)
+    request.history.append(Created(at=local_now, by=actor,
+                                   note=justification if reasons else None))
     state = history.initial_state(request)
-    found = history.creation_problems(state, cat, lambda p, s: rush_reasons_at(
-        p, s.service, s.requested_priority, s.needed_by, s.created_at))
+    found = history.creation_problems(state, cat)
     if found:  # the rules above and the check of a new request must agree
         raise IcsvcError(f"refused: {found[0]}")
     return request

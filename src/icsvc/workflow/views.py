@@ -9,7 +9,7 @@ from icsvc.domain import history
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.durations import format_timedelta
 from icsvc.domain.history import RequestState
-from icsvc.domain.request import Request
+from icsvc.domain.history.request import Request
 from icsvc.domain.sla import Clock, clocks, promise_state, update_overdue
 
 
@@ -39,16 +39,6 @@ def clock_json(clock: Clock, day: Any) -> dict[str, Any]:
         "left": format_timedelta(clock.left, day),
         "met_at": clock.met_at.isoformat() if clock.met_at else None,
     }
-
-
-def alternate(state: RequestState) -> str | None:
-    """Who can help instead, as the provider said when declining (or redirecting)."""
-    for entry in reversed(state.history):
-        if entry.type == "status" and entry.get("to") == "declined":
-            return str(entry.get("alternate")) if entry.get("alternate") else None
-        if entry.type == "redirect":
-            return None
-    return None
 
 
 def request_json(request: Request, cat: Catalogue, now: datetime,
@@ -81,7 +71,7 @@ def request_json(request: Request, cat: Catalogue, now: datetime,
         "impact": state.impact,
         "cost": {"amount": state.cost, "kind": "actual" if state.cost_is_actual
                  else "estimate"} if state.cost is not None else None,
-        "alternate": alternate(state),
+        "alternate": state.alternate,
         "blocks": list(state.blocks),
         "targets": dict(state.targets),
         "sla": {name: clock_json(clock, cal.day_length) for name, clock in sla.items()},
@@ -91,6 +81,6 @@ def request_json(request: Request, cat: Catalogue, now: datetime,
         "late_info_requests": sum(1 for w in state.waits if w.late),
         "reopened": len(state.reopens),
         "rating": state.rating,
-        "history": [iso(e.to_dict()) for e in state.history],
+        "history": [iso(e.dump()) for e in state.history],
         "path": f"requests/{state.provider}/{state.id}.yaml",
     }

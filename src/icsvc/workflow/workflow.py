@@ -17,11 +17,30 @@ from datetime import datetime
 from typing import Any
 
 from icsvc.domain import history, ids
-from icsvc.domain.catalogue import PRIORITIES, Catalogue, rank
+from icsvc.domain.catalogue import PRIORITIES, Catalogue
 from icsvc.domain.dates import parse_when
-from icsvc.domain.history import CUSTOMER, PROVIDER, RequestState, words
-from icsvc.domain.lifecycle import FINAL, OPEN, STATUSES, allowed_from
-from icsvc.domain.request import Entry, Request
+from icsvc.domain.history import CUSTOMER, RequestState, words
+from icsvc.domain.history.kinds import (
+    Accepted,
+    Assigned,
+    Cost,
+    Escalation,
+    Feedback,
+    Info,
+    Kind,
+    Link,
+    NeededBy,
+    Note,
+    PriorityChange,
+    Progress,
+    Promise,
+    Redirect,
+    RequestedPriority,
+    StatusChange,
+    TargetsChange,
+)
+from icsvc.domain.history.request import Request
+from icsvc.domain.lifecycle import OPEN, STATUSES
 from icsvc.domain.sla import clocks
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.workflow.intake import parse_info
@@ -67,7 +86,7 @@ class Change:
     redirect, the provider the request left (its file moves)."""
 
     request: Request
-    entries: list[Entry]
+    entries: list[Kind]
     moved_from: str | None = None
     notices: list[str] = field(default_factory=list)
     state: RequestState | None = None
@@ -93,7 +112,8 @@ def stamp(now: datetime, newest: datetime, cat: Catalogue, tz: Any,
 
 
 class Session:
-    """Adds entries at one instant, by one actor, through the history's rules."""
+    """Adds entries at one instant, by one actor, through the history's rules: each entry
+    kind checks itself (`history.Replay`), and a refusal names the command's options."""
 
     def __init__(self, request: Request, cat: Catalogue, now: datetime, actor: str) -> None:
         self.request = request
@@ -118,25 +138,28 @@ class Session:
         except IcsvcError as exc:  # raised when something is written: bad options first
             self._clock_error = exc
             self.at = now.replace(microsecond=0)
-        self.entries: list[Entry] = []
+        self.entries: list[Kind] = []
         self.moved_from: str | None = None
 
-    def add(self, type_: str, **data: Any) -> Entry:
+    def add(self, kind: type[Kind], option: str = "", **values: Any) -> Kind:
+        """Check and apply an entry of `kind`; the first problem it has is raised, naming
+        the options (`option`: the one that asked for the entry). A missing option is bad
+        usage (exit 2), any other problem a refusal (exit 1)."""
         if self._clock_error is not None:
             raise self._clock_error
-        entry = Entry(self.at, self.actor, type_,
-                      {k: v for k, v in data.items() if v is not None and v is not False})
+        entry = kind(at=self.at, by=self.actor,
+                     **{k: v for k, v in values.items() if v is not None and v is not False})
         found = self.replay.check(entry)
         if found:
-            raise IcsvcError(f"refused: {self.request.id}: {found[0]}")
+            raise refusal(sorted(found, key=lambda p: not p.missing)[0], option)
         history.apply(self.state, entry)
         self.entries.append(entry)
         return entry
 
-    def require(self, type_: str, what: str, **data: Any) -> None:
+    def require(self, kind: type[Kind], what: str, **values: Any) -> None:
         """Refuse early, naming the command's action, when the actor may not write it."""
-        probe = Entry(self.at, self.actor, type_, data)
-        allowed = history.KINDS[type_].allowed(self.state, probe, self.roles)
+        probe = kind(at=self.at, by=self.actor, **values)
+        allowed = probe.allowed(self.state, self.roles)
         if allowed & self.roles:
             return
         raise IcsvcError(
@@ -158,50 +181,34 @@ class Session:
             raise IcsvcError(f"nothing changed: {self.request.id} already has those values")
         found = history.consequences(self.state, self.cat, self.entries)
         if found:  # pragma: no cover - the operations below always record their targets
-            raise IcsvcError(f"refused: {self.request.id}: {found[0]}")
+            raise refusal(found[0])
         history.write_fields(self.state, self.request)
         self.request.history = list(self.state.history)
         return Change(self.request, self.entries, self.moved_from, self.notices, self.state)
 
     # -- the changes ---------------------------------------------------------------------
 
-    def status(self, to: str, note: str | None = None, **extra: Any) -> Entry:
-        current = self.state.status
-        if to == current or not _allowed(current, to):
-            moves = allowed_from(current)
-            accepted = (f"allowed from {current}: {', '.join(moves)}" if moves
-                        else f"{current} is final")
-            raise IcsvcError(f"refused: {self.request.id} is {current} and cannot become {to} "
-                             f"({accepted})")
+    def status(self, to: str, note: str | None = None, option: str = "",
+               **extra: Any) -> Kind:
         late = to == "waiting-on-customer" and self.state.acknowledged_at is not None
-        return self.add("status", **{"from": current, "to": to, "note": note, "late": late,
-                                     **extra})
+        return self.add(StatusChange, option, from_=self.state.status, to=to, note=note,
+                        late=late, **extra)
 
-    def acknowledge(self, note: str | None = None) -> Entry:
+    def acknowledge(self, note: str | None = None, option: str = "") -> Kind:
         """An acknowledgement carries a timeframe, which is a promise: the promised date,
         else the resolve due date."""
         if self.state.promised_by is None:
             due = clocks(self.state, self.cat, self.now)["resolve"].due
             self.promise_date(due.replace(microsecond=0), None)
-        return self.status("acknowledged", note, timeframe=self.state.promised_by)
+        return self.status("acknowledged", note, option, timeframe=self.state.promised_by)
 
-    def priority(self, value: str, note: str | None) -> Entry | None:
+    def priority(self, value: str, note: str | None) -> Kind | None:
         value = _choice(value, PRIORITIES, "--priority", "a priority")
         deciding = self.state.proposal == "contested" and history.ESCALATION in self.roles
         if value == self.state.priority and not deciding:
             return None
-        if value != self.state.requested_priority and not note:
-            raise IcsvcError(
-                f"refused: the requester asked for {self.state.requested_priority}; agreeing "
-                f"{value} needs --note saying why")
-        floor = self.provider.floor(self.state.service, self.state.customer_department)
-        if floor is not None and rank(value) < rank(floor[0]) and \
-                history.ESCALATION not in self.roles:
-            raise IcsvcError(
-                f"refused: {floor[1]} sets {floor[0]} at least; only the escalation contact "
-                f"({self.provider.escalation}) may agree {value}, with --note")
-        entry = self.add("priority", **{"from": self.state.priority, "to": value,
-                                         "note": note})
+        entry = self.add(PriorityChange, "--priority", from_=self.state.priority, to=value,
+                         note=note)
         self.targets()
         return entry
 
@@ -209,29 +216,23 @@ class Session:
         provider = self.cat.providers[self.state.provider]
         new = provider.sla[self.state.priority].to_dict()
         if new != self.state.targets:
-            self.add("targets", **{"from": dict(self.state.targets), "to": new})
+            self.add(TargetsChange, from_=dict(self.state.targets), to=new)
 
-    def assign(self, email: str, note: str | None = None) -> Entry | None:
+    def assign(self, email: str, note: str | None = None) -> Kind | None:
         email = email.strip().lower()
-        if not self.provider.is_member(email):
-            raise IcsvcError(f"--assign: {email} is not a member of {self.provider.id} "
-                             f"(accepted: {', '.join(self.provider.members)})")
         if email == self.state.owner:
             return None
-        return self.add("assigned", **{"from": self.state.owner, "to": email, "note": note})
+        return self.add(Assigned, "--assign", from_=self.state.owner, to=email, note=note)
 
-    def promise(self, text: str, note: str | None) -> Entry | None:
+    def promise(self, text: str, note: str | None) -> Kind | None:
         return self.promise_date(self.when("--promise", text), note)
 
-    def promise_date(self, value: datetime, note: str | None) -> Entry | None:
+    def promise_date(self, value: datetime, note: str | None) -> Kind | None:
         old = self.state.promised_by
         if old == value:
             return None
-        if old is not None and not note:
-            raise UsageError("--promise: moving a promise needs --note saying why (the move "
-                             "is recorded and counted)")
-        entry = self.add("promise", **{"from": old, "to": value, "note": note,
-                                       "broken": old is not None and old < self.at})
+        entry = self.add(Promise, "--promise", from_=old, to=value, note=note,
+                         broken=old is not None and old < self.at)
         sla = clocks(self.state, self.cat, self.now)
         if self.state.needed_by is not None and value > self.state.needed_by:
             self.notices.append(f"the promise ({value.isoformat()}) is after the requester's "
@@ -242,8 +243,25 @@ class Session:
         return entry
 
 
-def _allowed(current: str, to: str) -> bool:
-    return to in allowed_from(current)
+OPTION_NAMES = {"note": "--note", "alternate": "--alternate", "reply": "--reply",
+                "service": "--service", "info": "--info", "blocks": "--blocks"}
+"""How a refusal names an entry's keys: by the options that give them."""
+
+
+def option_for(key: str) -> str:
+    return OPTION_NAMES.get(key, f"'{key}'")
+
+
+def refusal(problem: history.Problem, option: str = "") -> IcsvcError:
+    """A problem of an entry as a command reports it: a missing option is bad usage
+    (`--cost needs --note saying ...`), anything else a refusal."""
+    text = problem.say(option_for)
+    if problem.missing:
+        if not option:
+            return UsageError(text)
+        return UsageError(f"{option} {text}" if text.startswith("needs ") else
+                          f"{option}: {text}")
+    return IcsvcError(f"refused: {text}")
 
 
 def _choice(value: str, accepted: tuple[str, ...], option: str, what: str) -> str:
@@ -251,8 +269,6 @@ def _choice(value: str, accepted: tuple[str, ...], option: str, what: str) -> st
     if text not in accepted:
         raise UsageError(f"{option}: {value!r} is not {what} (accepted: {', '.join(accepted)})")
     return text
-
-
 
 
 def _note(text: str | None, option: str = "--note") -> str | None:
@@ -264,6 +280,7 @@ def _note(text: str | None, option: str = "--note") -> str | None:
 
 
 def _check_open(state: RequestState, what: str) -> None:
+    """What a command does only to an open request (`triage`)."""
     if state.status not in OPEN:
         raise IcsvcError(f"refused: {state.id} is {state.status}; only open requests "
                          f"({', '.join(s for s in STATUSES if s in OPEN)}) can be {what}")
@@ -296,13 +313,10 @@ def triage(request: Request, cat: Catalogue, now: datetime, actor: str,
     need_info = _note(opts.need_info, "--need-info")
     decline = _note(opts.decline, "--decline")
     s = Session(request, cat, now, actor)
-    s.require("priority", "triage {id}")
+    s.require(PriorityChange, "triage {id}", to=s.state.priority)
     if opts.redirect:
         return _redirect(s, opts.redirect, opts.service, note)
     _check_open(s.state, "triaged")
-    if decline and not (opts.alternate or "").strip():
-        raise IcsvcError("refused: a decline names an alternate: pass --alternate \"who can "
-                         "help\" (a provider, an email or a name), shown to the requester")
     # the note goes with the first change that has none of its own
     wanted = [name for name, on in (
         ("priority", opts.priority and opts.priority.strip().lower() != s.state.priority),
@@ -317,39 +331,30 @@ def triage(request: Request, cat: Catalogue, now: datetime, actor: str,
         moving = s.state.promised_by is not None
         s.promise(opts.promise, note if carrier == "promise" or moving else None)
     if opts.ack:
-        s.acknowledge(note if carrier == "status" else None)
+        s.acknowledge(note if carrier == "status" else None, "--ack")
     elif need_info:
-        s.status("waiting-on-customer", need_info)
+        s.status("waiting-on-customer", need_info, "--need-info")
     elif decline:
-        s.status("declined", decline, alternate=(opts.alternate or "").strip())
-    if note and not any(e.get("note") == note for e in s.entries):
-        s.add("note", note=note)
+        s.status("declined", decline, "--decline",
+                 alternate=(opts.alternate or "").strip() or None)
+    if note and not any(e.note_text == note for e in s.entries):
+        s.add(Note, note=note)
     return s.done()
 
 
 def _redirect(s: Session, target: str, service: str | None, note: str | None) -> Change:
     state, cat = s.state, s.cat
-    if not note:
-        raise UsageError("--redirect needs --note TEXT telling the requester who can help")
-    _check_open(state, "redirected")
     target = target.strip().lower()
     if target not in cat.providers:
         raise UsageError(f"--redirect: unknown provider {target!r} "
                          f"(accepted: {', '.join(cat.providers)})")
-    if target == state.provider:
-        raise IcsvcError(f"--redirect: {state.id} is already with {target}")
     new = cat.providers[target]
     if service is not None and service not in new.services:
-        raise IcsvcError(f"--service: {target} has no service {service!r} "
+        raise UsageError(f"--service: {target} has no service {service!r} "
                          f"(accepted: {', '.join(new.services)})")
-    if service is None:
-        if state.service not in new.services:
-            raise IcsvcError(
-                f"--redirect: {target} has no service {state.service!r}; pass --service "
-                f"(accepted: {', '.join(new.services)})")
-        service = state.service
     old = state.provider
-    s.add("redirect", **{"from": old, "to": target, "service": service, "note": note})
+    s.add(Redirect, "--redirect", from_=old, to=target, service=service or state.service,
+          note=note)
     s.targets()
     s.moved_from = old
     return s.done()
@@ -375,69 +380,53 @@ def update(request: Request, cat: Catalogue, now: datetime, actor: str,
     cost = _cost(opts.cost)
     if opts.reopen and opts.status is not None:
         raise UsageError("update: --reopen sets the status; leave out --status")
+    if opts.progress is not None and not 0 <= opts.progress <= 100:
+        raise UsageError(f"--progress: {opts.progress} is not a percentage "
+                         "(accepted: 0 to 100)")
+    if opts.alternate is not None and (opts.status or "").strip().lower() != "declined":
+        raise UsageError("update: --alternate goes with --status declined")
     s = Session(request, cat, now, actor)
     state = s.state
-    customer = bool(s.roles & CUSTOMER)
     # the customer's answers first: they hand a waiting request back
     if info:
-        s.require("info", "supply information for {id}")
+        s.require(Info, "supply information for {id}", info=info)
         changed = {k: v for k, v in info.items() if state.info.get(k) != v}
         if changed:
-            s.add("info", info=changed)
+            s.add(Info, "--info", info=changed)
     if reply:
-        s.require("note", "reply to {id}")
-        if state.status != "waiting-on-customer":
-            raise IcsvcError(f"refused: {state.id} is {state.status}; --reply answers a request "
-                             "waiting on you (use --note for a comment)")
-        s.add("note", note=reply, reply=True)
+        s.require(Note, "reply to {id}", note=reply)
+        s.add(Note, "--reply", note=reply, reply=True)
     if state.status == "waiting-on-customer" and state.answered and opts.status is None:
         s.status(state.wait_return)
-    status: Entry | None = None
+    status: Kind | None = None
     if opts.reopen:
-        s.require("status", "reopen {id}", to="in-progress")
+        s.require(StatusChange, "reopen {id}", to="in-progress")
         if state.status != "resolved":
             raise IcsvcError(f"refused: {state.id} is {state.status}; only a resolved request "
                              "can be reopened")
-        if not note:
-            raise UsageError("--reopen needs --note saying what is wrong")
-        status = s.status("in-progress", note)
+        status = s.status("in-progress", note, "--reopen")
     elif opts.status is not None:
         to = _choice(opts.status, STATUSES, "--status", "a status")
-        s.require("status", "set the status of {id} to " + to, to=to)
-        if to in ("waiting-on-customer", "declined") and not note:
-            what = "what you need from the customer" if to != "declined" else "why"
-            raise UsageError(f"--status {to} needs --note saying {what}")
-        if to == "declined" and not (opts.alternate or "").strip():
-            raise IcsvcError("refused: a decline names an alternate: pass --alternate \"who "
-                             "can help\"")
+        s.require(StatusChange, "set the status of {id} to " + to, to=to)
         if to == "acknowledged" and state.status == "new":
-            status = s.acknowledge(note)
+            status = s.acknowledge(note, f"--status {to}")
         else:
-            extra = {"alternate": opts.alternate.strip()} if to == "declined" and \
-                opts.alternate else {}
-            status = s.status(to, note, **extra)
-    elif opts.alternate is not None:
-        raise UsageError("update: --alternate goes with --status declined")
-    progress: Entry | None = None
+            status = s.status(to, note, f"--status {to}",
+                              alternate=(opts.alternate or "").strip() or None)
+    progress: Kind | None = None
     if opts.progress is not None:
-        s.require("progress", "set the progress of {id}")
-        if not 0 <= opts.progress <= 100:
-            raise UsageError(f"--progress: {opts.progress} is not a percentage "
-                             "(accepted: 0 to 100)")
-        if state.status in FINAL:
-            raise IcsvcError(f"refused: {state.id} is {state.status}; its progress is final")
+        s.require(Progress, "set the progress of {id}", to=opts.progress)
         if opts.progress != state.progress:
-            progress = s.add("progress", **{"from": state.progress, "to": opts.progress,
-                                            "note": note if status is None else None})
-    promise: Entry | None = None
+            progress = s.add(Progress, "--progress", from_=state.progress, to=opts.progress,
+                             note=note if status is None else None)
+    promise: Kind | None = None
     if opts.promise is not None:
-        s.require("promise", "promise a date for {id}")
-        _check_open(state, "promised")
+        s.require(Promise, "promise a date for {id}")
         promise = s.promise(opts.promise, note)
-    negotiated = _negotiate(s, opts, note, cost, customer)
+    negotiated = _negotiate(s, opts, note, cost)
     if note and status is None and progress is None and promise is None and not negotiated:
-        s.require("note", "add a note to {id}")
-        s.add("note", note=note)
+        s.require(Note, "add a note to {id}", note=note)
+        s.add(Note, note=note)
     return s.done()
 
 
@@ -449,58 +438,47 @@ def _cost(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else value
 
 
-def _negotiate(s: Session, opts: UpdateOptions, note: str | None, cost: float | int | None,
-               customer: bool) -> bool:
+def _negotiate(s: Session, opts: UpdateOptions, note: str | None,
+               cost: float | int | None) -> bool:
     """The customer's side: record a cost, change the need-by date or the priority asked
     for, accept a proposed priority; either side: link requests. True if anything carried
     the note."""
     state = s.state
     carried = False
     if cost is not None:
-        s.require("cost", "record the cost of a lapse of {id}")
-        if not note:
-            raise UsageError("--cost needs --note saying what happened (or what it would cost)")
+        s.require(Cost, "record the cost of a lapse of {id}", to=cost)
         if cost == state.cost:
             raise IcsvcError(f"nothing changed: {state.id} already records a cost of {cost}")
-        s.add("cost", **{"from": state.cost, "to": cost, "note": note})
+        s.add(Cost, "--cost", from_=state.cost, to=cost, note=note)
         carried = True
     if opts.needed_by is not None:
-        s.require("needed-by", "change the need-by date of {id}")
-        if not note:
-            raise UsageError("--needed-by needs --note saying why it changed")
-        _check_open(state, "given a new need-by date")
+        s.require(NeededBy, "change the need-by date of {id}", to=s.now)
         when = s.when("--needed-by", opts.needed_by)
-        s.add("needed-by", **{"from": state.needed_by, "to": when, "note": note})
+        s.add(NeededBy, "--needed-by", from_=state.needed_by, to=when, note=note)
         carried = True
     if opts.priority is not None:
         value = _choice(opts.priority, PRIORITIES, "--priority", "a priority")
-        if not note:
-            raise UsageError("--priority needs --note saying why")
-        _check_open(state, "given a new priority")
-        if customer:
+        if s.roles & CUSTOMER:
             if value == state.requested_priority:
                 raise IcsvcError(f"nothing changed: {state.id} already asks for {value}")
-            s.add("requested-priority", **{"from": state.requested_priority, "to": value,
-                                           "note": note})
+            s.add(RequestedPriority, "--priority", from_=state.requested_priority, to=value,
+                  note=note)
         else:
-            s.require("priority", "agree the priority of {id}")
+            s.require(PriorityChange, "agree the priority of {id}", to=value)
             if s.priority(value, note) is None:
                 raise IcsvcError(f"nothing changed: {state.id} is already {value}")
         carried = True
     if opts.accept_priority:
-        s.require("accepted", "accept the proposed priority of {id}")
-        if state.proposal not in ("proposed", "contested"):
-            raise IcsvcError(f"refused: {state.id} has no priority proposal to accept (its "
-                             f"priority {state.priority} is what was asked for or agreed)")
-        s.add("accepted", to=state.priority, note=note)
+        s.require(Accepted, "accept the proposed priority of {id}", to=state.priority)
+        s.add(Accepted, "--accept-priority", to=state.priority, note=note)
         carried = carried or bool(note)
     for other in opts.blocks:
         rid = ids.normalize(other)
         if not ids.is_valid(rid):
             raise UsageError(f"--blocks: {other!r} is not a request ID (accepted: the full "
                              f"{ids.LENGTH}-character ID)")
-        s.require("link", "link {id} to other requests")
-        s.add("link", blocks=rid)
+        s.require(Link, "link {id} to other requests", blocks=rid)
+        s.add(Link, "--blocks", blocks=rid)
     return carried
 
 
@@ -513,12 +491,9 @@ def escalate(request: Request, cat: Catalogue, now: datetime, actor: str,
     customer, while a lower priority is proposed, it contests the proposal."""
     text = _note(reason, "--reason")
     s = Session(request, cat, now, actor)
-    s.require("escalation", "escalate {id}")
-    if s.state.status in ("closed", "cancelled"):
-        raise IcsvcError(f"refused: {request.id} is {s.state.status}; there is nothing left "
-                         "to escalate")
+    s.require(Escalation, "escalate {id}", note=text)
     contest = bool(s.roles & CUSTOMER) and s.state.proposal in ("proposed", "accepted")
-    s.add("escalation", to=s.provider.escalation, note=text, contest=contest)
+    s.add(Escalation, "--reason", to=s.provider.escalation, note=text, contest=contest)
     if contest:
         s.notices.append(f"contested the proposed priority {s.state.priority} (you asked for "
                          f"{s.state.requested_priority}); {s.provider.escalation} decides")
@@ -532,13 +507,9 @@ def feedback(request: Request, cat: Catalogue, now: datetime, actor: str, rating
         raise UsageError(f"--rating: {rating} is not a rating (accepted: 1 to 5)")
     text = _note(comment, "--comment") if comment is not None else None
     s = Session(request, cat, now, actor)
-    s.require("feedback", "rate {id}")
+    s.require(Feedback, "rate {id}", rating=rating)
     earlier = s.state.rating
-    s.add("feedback", rating=rating, comment=text)
+    s.add(Feedback, "--rating", rating=rating, comment=text)
     if earlier is not None:
         s.notices.append(f"replaces your earlier {earlier}/5")
     return s.done()
-
-
-def provider_side(state: RequestState, cat: Catalogue, actor: str) -> bool:
-    return bool(history.roles_of(actor, state, cat) & PROVIDER)

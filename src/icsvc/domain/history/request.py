@@ -10,37 +10,10 @@ from typing import Any
 from icsvc.domain import ids
 from icsvc.domain.catalogue import PRIORITIES
 from icsvc.domain.checker import NAME, NAME_ACCEPTED, FileChecker
+from icsvc.domain.durations import parse_duration
+from icsvc.domain.history.entries import KEY_ORDER, Entry
+from icsvc.domain.history.kinds import ENTRY_TYPES, Created, Kind, parse_entry
 from icsvc.domain.lifecycle import STATUSES
-
-ENTRY_TYPES = (
-    "created",
-    "status",
-    "priority",
-    "assigned",
-    "promise",
-    "info",
-    "redirect",
-    "note",
-    "progress",
-    "escalation",
-    "feedback",
-    "targets",
-    "conflict",
-    "cost",
-    "needed-by",
-    "requested-priority",
-    "accepted",
-    "link",
-)
-"""History entry types (each defined once, in `history.KINDS`). `status` covers acknowledge,
-need-info, decline, resolve, reopen, cancel."""
-
-ENTRY_KEYS = (
-    "at", "by", "type", "from", "to", "note", "timeframe", "service", "alternate", "late",
-    "reply", "contest", "blocks", "broken", "info", "rating", "comment", "field", "ours",
-    "theirs", "kept",
-)
-"""Key order of a history entry in the file (the first three are required)."""
 
 FIELD_ENTRIES: dict[str, tuple[str, ...]] = {
     "status": ("status", "redirect"),
@@ -71,38 +44,6 @@ IMMUTABLE_KEYS = tuple(k for k in REQUEST_KEYS if k not in FIELD_ENTRIES and k !
 """Fields no entry changes."""
 
 
-def entry_key(entry: Any) -> str:
-    """An entry's identity: its full content (dates compared as written)."""
-    import json
-
-    return json.dumps(entry, sort_keys=True, default=_plain, ensure_ascii=False)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-@dataclass
-class Entry:
-    at: datetime
-    by: str
-    type: str
-    data: dict[str, Any] = field(default_factory=dict)
-    """The optional keys (`from`, `to`, `note`, ...) as they appear in the file."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.data.get(key, default)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"at": self.at, "by": self.by, "type": self.type}
-        for key in ENTRY_KEYS[3:]:
-            if self.data.get(key) is not None:
-                out[key] = self.data[key]
-        return out
-
-
 @dataclass
 class Request:
     id: str
@@ -116,7 +57,7 @@ class Request:
     customer_department: str
     created_at: datetime
     targets: dict[str, str]
-    history: list[Entry]
+    history: list[Kind]
     owner: str | None = None
     needed_by: datetime | None = None
     rush: bool = False
@@ -162,18 +103,14 @@ class Request:
             "blocks": list(self.blocks) or None,
             "source": self.source,
             "targets": dict(self.targets),
-            "history": [e.to_dict() for e in self.history],
+            "history": [e.dump() for e in self.history],
         }
         return {k: v for k, v in out.items() if v is not None and v is not False}
 
-    def add(self, at: datetime, by: str, type_: str, **data: Any) -> Entry:
-        entry = Entry(at, by, type_, {k: v for k, v in data.items() if v is not None})
-        self.history.append(entry)
-        return entry
-
-    def last(self, type_: str) -> Entry | None:
+    def last(self, kind: type[Entry]) -> Entry | None:
+        """The newest entry of this kind."""
         for entry in reversed(self.history):
-            if entry.type == type_:
+            if isinstance(entry, kind):
                 return entry
         return None
 
@@ -198,8 +135,6 @@ def parse_request(path: Path, data: Any) -> Request:
                           allowed=["email", "department"])
     targets = fc.mapping(body["targets"], ["targets"], required=["acknowledge", "resolve"],
                          allowed=["acknowledge", "resolve", "update"])
-    from icsvc.domain.durations import parse_duration
-
     for key, value in targets.items():
         fc.convert(value, ["targets", key], parse_duration)
     info = fc.mapping(body.get("info") or {}, ["info"])
@@ -229,7 +164,7 @@ def parse_request(path: Path, data: Any) -> Request:
         if not ids.is_valid(other):
             fc.fail(["blocks", i], f"{value!r} is not a request ID")
         blocks.append(other)
-    if history[0].type != "created":
+    if not isinstance(history[0], Created):
         fc.fail(["history", 0, "type"], "the first history entry must be 'created'")
     progress = body.get("progress")
     return Request(
@@ -266,17 +201,15 @@ def parse_request(path: Path, data: Any) -> Request:
     )
 
 
-def _entry(fc: FileChecker, i: int, raw: Any) -> Entry:
+def _entry(fc: FileChecker, i: int, raw: Any) -> Kind:
     keys: list[str | int] = ["history", i]
-    body = fc.mapping(raw, keys, required=["at", "by", "type"], allowed=ENTRY_KEYS)
+    body = fc.mapping(raw, keys, required=["at", "by", "type"], allowed=KEY_ORDER)
     at = fc.timestamp(body["at"], [*keys, "at"])
     by = fc.string(body["by"], [*keys, "by"])
     type_ = fc.choice(body["type"], [*keys, "type"], ENTRY_TYPES)
     data = {k: v for k, v in body.items() if k not in ("at", "by", "type") and v is not None}
-    from icsvc.domain.history import parse_entry
 
     def fail(key: str, problem: str) -> None:
         fc.fail([*keys, key], problem)
 
-    data = parse_entry(type_, data, fail)
-    return Entry(at, by.lower() if "@" in by else by, type_, data)
+    return parse_entry(at, by, type_, data, fail)

@@ -1,0 +1,164 @@
+"""A request as its history tells it (`RequestState`), and what the replay learns on the
+way: the stints with each provider, waits on the customer, promises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from icsvc.domain.catalogue import Catalogue
+
+if TYPE_CHECKING:
+    from icsvc.domain.history.kinds import Conflict, Cost, Escalation, Kind
+
+
+@dataclass
+class PromiseRecord:
+    """One promise, from the date first given until the request is done or leaves the
+    provider: kept when delivered by the first date promised."""
+
+    provider: str
+    made_at: datetime
+    made_by: str
+    first: datetime
+    date: datetime
+    """The latest date promised."""
+    moves: int = 0
+    moved_after_date: bool = False
+    """Moved after its date had passed (a broken promise)."""
+    withdrawn_at: datetime | None = None
+
+
+@dataclass
+class Wait:
+    """A period waiting on the customer: asked `at`, answered `until` (None: still waiting)."""
+
+    at: datetime
+    provider: str
+    late: bool
+    """Asked after the request was acknowledged: information the service's `requires` did
+    not name up front."""
+    until: datetime | None = None
+
+
+@dataclass
+class Stint:
+    """The time a request spent with one provider: from creation or a redirect to it, until
+    a redirect away (None: still there)."""
+
+    provider: str
+    start: datetime
+    statuses: list[tuple[datetime, str]]
+    """(when, status) during the stint, starting with (start, 'new')."""
+    start_index: int = 0
+    """Index in the history of the entry that began the stint (created or redirect)."""
+    end: datetime | None = None
+    sent_from: str | None = None
+    """The provider that redirected it here (None: it was made for this one)."""
+    sent_by: str | None = None
+
+
+@dataclass
+class RequestState:
+    """A request as its history tells it: the fields of its file, and what the rules, the
+    clocks and the reports need to know about how it got there."""
+
+    # the fields of the file
+    id: str
+    title: str
+    provider: str
+    service: str
+    status: str
+    priority: str
+    requested_priority: str
+    customer_email: str
+    customer_department: str
+    created_at: datetime
+    targets: dict[str, str]
+    owner: str | None = None
+    needed_by: datetime | None = None
+    rush: bool = False
+    justification: str | None = None
+    promised_by: datetime | None = None
+    progress: int | None = None
+    info: dict[str, str] = field(default_factory=dict)
+    details: str | None = None
+    impact: dict[str, Any] | None = None
+    blocks: list[str] = field(default_factory=list)
+    # what the replay learnt
+    history: list[Kind] = field(default_factory=list)
+    stints: list[Stint] = field(default_factory=list)
+    waits: list[Wait] = field(default_factory=list)
+    wait_return: str = "acknowledged"
+    """The status a request waiting on the customer returns to when they answer."""
+    answered: bool = False
+    """The customer answered (information or a reply) since the provider last asked."""
+    responded_at: datetime | None = None
+    """The current provider's first response (any status change but to cancelled): what
+    meets the acknowledge clock."""
+    acknowledged_at: datetime | None = None
+    """When the current provider took the request on (its first move to a status other than
+    new, waiting-on-customer or cancelled); information asked for after it is *late*."""
+    resolved_at: datetime | None = None
+    """When the current run of resolving statuses began (None while not resolved)."""
+    first_resolved_at: datetime | None = None
+    reopens: list[datetime] = field(default_factory=list)
+    promises: list[PromiseRecord] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
+    escalation_pending: bool = False
+    """Escalated, and the escalation contact has not acted on the request since."""
+    proposal: str | None = None
+    """A priority agreed below the requested one: `proposed`, `accepted`, `contested`
+    (escalated by the customer) or `decided` (agreed again after a contest)."""
+    downgrades: list[tuple[datetime, str, str]] = field(default_factory=list)
+    """(when, provider, outcome) of each priority agreed below the requested one; the
+    outcome is the proposal state it ended in."""
+    upgrades_asked: list[tuple[datetime, str]] = field(default_factory=list)
+    """(when, priority) the customer asked for more than was agreed."""
+    rating: int | None = None
+    """The latest rating since the last reopen."""
+    cancelled_by_provider: bool = False
+    cost_revisions: list[Cost] = field(default_factory=list)
+    """The `cost` entries: a cost recorded after the fact, not estimated up front."""
+    informed: list[datetime] = field(default_factory=list)
+    """When the provider informed the customer (a status change, a progress note or change,
+    any change with a note): what resets the update clock."""
+    conflicts: list[Conflict] = field(default_factory=list)
+    alternate: str | None = None
+    """Who can help instead, as the provider said when it declined."""
+    asked: list[str] = field(default_factory=list)
+    """Every priority the customer asked for: at creation, then each change."""
+    cat: Catalogue | None = field(default=None, repr=False, compare=False)
+    """The catalogue the replay reads roles from (who is a member, a manager...), if any."""
+
+    @property
+    def stint(self) -> Stint:
+        return self.stints[-1]
+
+    @property
+    def last_at(self) -> datetime:
+        return max((e.at for e in self.history), default=self.created_at)
+
+    @property
+    def cost(self) -> float | None:
+        if not self.impact or self.impact.get("cost") is None:
+            return None
+        return float(self.impact["cost"])
+
+    @property
+    def cost_is_actual(self) -> bool:
+        """The cost was recorded after the fact (`update --cost`), not estimated up front."""
+        return bool(self.cost_revisions)
+
+    @property
+    def waiting(self) -> Wait | None:
+        return self.waits[-1] if self.waits and self.waits[-1].until is None else None
+
+
+FIELDS = (
+    "id", "title", "provider", "service", "status", "priority", "requested_priority",
+    "customer_email", "customer_department", "created_at", "targets", "owner", "needed_by",
+    "rush", "justification", "promised_by", "progress", "info", "details", "impact", "blocks",
+)
+"""The request file's fields, as attributes of both `Request` and `RequestState`."""
