@@ -140,12 +140,23 @@ def entry_events(request: Request, new: Collection[int], cat: Catalogue) -> list
             to = _only(recipients, entry.by)
             if not to:
                 continue
+            due = _acknowledge_by(state, cat, entry.at) if notice.kind == "new" else ()
             out.append(Event(
                 id=event_id(state.id, notice.kind, entry.key), kind=notice.kind,
                 request=state.id, at=entry.at, by=entry.by, to=to,
                 subject=f"{state.id} {notice.what}: {state.title}",
-                lines=(*notice.lines, *footer(state, cat))))
+                lines=(*notice.lines, *due, *footer(state, cat))))
     return out
+
+
+def _acknowledge_by(state: RequestState, cat: Catalogue, at: datetime) -> tuple[str, ...]:
+    """When a request that reaches its provider is due to be acknowledged."""
+    provider = cat.providers.get(state.provider)
+    if provider is None:
+        return ()
+    due = clocks(state, cat, at)["acknowledge"].due
+    return (f"Acknowledge by {when(due.astimezone(provider.calendar.tz))}: icsvc triage "
+            f"{state.id} --ack",)
 
 
 def footer(state: RequestState, cat: Catalogue) -> tuple[str, ...]:

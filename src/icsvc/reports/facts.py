@@ -163,7 +163,7 @@ def _first_resolution(state: RequestState) -> datetime | None:
 
 def _fixed(state: RequestState) -> Facts:
     """The facts that do not depend on now: all but the clocks' and promises' outcomes."""
-    note = (state.cost_revisions[-1].note if state.cost_revisions
+    note = (state.cost_revisions[-1][1] if state.cost_revisions
             else (state.impact or {}).get("note"))
     return Facts(
         id=state.id, provider=state.provider, department=state.customer_department,

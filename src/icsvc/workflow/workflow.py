@@ -183,7 +183,7 @@ class Session:
         if found:  # pragma: no cover - the operations below always record their targets
             raise refusal(found[0])
         history.write_fields(self.state, self.request)
-        self.request.history = list(self.state.history)
+        self.request.history = [*self.request.history, *self.entries]
         return Change(self.request, self.entries, self.moved_from, self.notices, self.state)
 
     # -- the changes ---------------------------------------------------------------------

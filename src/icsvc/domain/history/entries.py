@@ -305,6 +305,34 @@ class Entry:
         note = getattr(self, "note", None)
         return str(note).strip() if note else ""
 
+    # -- how it is told (each kind says its own) ----------------------------------------
+
+    def said(self) -> str:
+        """What the `show` line says of it, before its note."""
+        return self.TYPE
+
+    def line(self) -> str:
+        """Its line in `show`: what changed, old -> new, and the note."""
+        note = self.note_text
+        return f"{self.said()} - {note}" if note else self.said()
+
+    def verb(self) -> str | None:
+        """How a commit message names it (None: it goes with another change)."""
+        return None
+
+    def explained(self) -> str | None:
+        """Its line in `explain`, when it changes what the clocks measure."""
+        return None
+
+    def cause(self) -> str | None:
+        """Why the SLA targets recorded right after it changed (`explain`), if it does."""
+        return None
+
+    def named_date(self) -> datetime | None:
+        """The date a person named in it (a promise, a need-by), which a command checks
+        against the provider's days off."""
+        return None
+
 
 def envelope(raw: Any) -> tuple[datetime, Any]:
     """The time and author of an entry's mapping as a file holds it (what a merge orders

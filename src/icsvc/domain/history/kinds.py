@@ -52,7 +52,7 @@ from icsvc.domain.history.roles import (
     Judging,
     side,
 )
-from icsvc.domain.history.state import PromiseRecord, RequestState, Stint, Wait
+from icsvc.domain.history.state import PromiseRecord, Raised, RequestState, Stint, Wait
 from icsvc.domain.history.telling import (
     CUSTOMER as TO_CUSTOMER,
 )
@@ -133,34 +133,6 @@ class Kind(Entry):
         """Whether it keeps the customer informed (resets the update clock): by default, a
         provider's change with a note."""
         return side(self.by, state) == "provider" and bool(self.note_text)
-
-    # -- how it is told ---------------------------------------------------------------
-
-    def said(self) -> str:
-        """What the `show` line says of it, before its note."""
-        return self.TYPE
-
-    def line(self) -> str:
-        """Its line in `show`: what changed, old -> new, and the note."""
-        note = self.note_text
-        return f"{self.said()} - {note}" if note else self.said()
-
-    def verb(self) -> str | None:
-        """How a commit message names it (None: it goes with another change)."""
-        return None
-
-    def explained(self) -> str | None:
-        """Its line in `explain`, when it changes what the clocks measure."""
-        return None
-
-    def cause(self) -> str | None:
-        """Why the SLA targets recorded right after it changed (`explain`), if it does."""
-        return None
-
-    def named_date(self) -> datetime | None:
-        """The date a person named in it (a promise, a need-by), which a command checks
-        against the provider's days off."""
-        return None
 
     def tell(self, t: Telling) -> None:
         """The notices it raises (`t.tell`); by default none."""
@@ -853,7 +825,7 @@ class Escalation(Kind):
         return out
 
     def apply(self, state: RequestState) -> None:
-        state.escalations.append(self)
+        state.escalations.append(Raised(self.at, self.by, self.to, self.note, self.contest))
         state.escalation_pending = True
         if self.contest and state.proposal in ("proposed", "accepted"):
             state.proposal = "contested"
@@ -957,7 +929,6 @@ class Conflict(Kind):
                                 f"({words(self.kept)})")]
 
     def apply(self, state: RequestState) -> None:
-        state.conflicts.append(self)
         set_field(state, self.field, self.kept)
 
     def informs(self, state: RequestState) -> bool:
@@ -987,7 +958,7 @@ class Cost(Kind):
         impact = dict(state.impact or {})
         impact["cost"] = self.to
         state.impact = impact
-        state.cost_revisions.append(self)
+        state.cost_revisions.append((self.at, self.note))
 
     def informs(self, state: RequestState) -> bool:
         return False

@@ -19,6 +19,7 @@ from icsvc.domain.catalogue import PRIORITIES, Catalogue
 from icsvc.domain.history.entries import Entry, Problem
 from icsvc.domain.history.kinds import (
     Cost,
+    Escalation,
     Kind,
     Link,
     NeededBy,
@@ -117,7 +118,7 @@ def apply(state: RequestState, entry: Kind) -> None:
     entry.apply(state)
     if entry.informs(state):
         state.informed.append(entry.at)
-    if state.escalation_pending and state.escalations and entry is not state.escalations[-1] \
+    if state.escalation_pending and not isinstance(entry, Escalation) \
             and ESCALATION in roles_of(entry.by, state, state.cat):
         state.escalation_pending = False
     state.history.append(entry)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from icsvc.domain.catalogue import Catalogue
-
-if TYPE_CHECKING:
-    from icsvc.domain.history.kinds import Conflict, Cost, Escalation, Kind
+from icsvc.domain.history.entries import Entry
 
 
 @dataclass
@@ -59,6 +57,18 @@ class Stint:
     sent_by: str | None = None
 
 
+@dataclass(frozen=True)
+class Raised:
+    """An escalation: who raised it to whom, when and why, and whether it contests the
+    proposed priority."""
+
+    at: datetime
+    by: str
+    to: str | None
+    note: str
+    contest: bool
+
+
 @dataclass
 class RequestState:
     """A request as its history tells it: the fields of its file, and what the rules, the
@@ -87,7 +97,7 @@ class RequestState:
     impact: dict[str, Any] | None = None
     blocks: list[str] = field(default_factory=list)
     # what the replay learnt
-    history: list[Kind] = field(default_factory=list)
+    history: list[Entry] = field(default_factory=list)
     stints: list[Stint] = field(default_factory=list)
     waits: list[Wait] = field(default_factory=list)
     wait_return: str = "acknowledged"
@@ -105,7 +115,7 @@ class RequestState:
     first_resolved_at: datetime | None = None
     reopens: list[datetime] = field(default_factory=list)
     promises: list[PromiseRecord] = field(default_factory=list)
-    escalations: list[Escalation] = field(default_factory=list)
+    escalations: list[Raised] = field(default_factory=list)
     escalation_pending: bool = False
     """Escalated, and the escalation contact has not acted on the request since."""
     proposal: str | None = None
@@ -119,12 +129,11 @@ class RequestState:
     rating: int | None = None
     """The latest rating since the last reopen."""
     cancelled_by_provider: bool = False
-    cost_revisions: list[Cost] = field(default_factory=list)
-    """The `cost` entries: a cost recorded after the fact, not estimated up front."""
+    cost_revisions: list[tuple[datetime, str | None]] = field(default_factory=list)
+    """(when, note) of each cost recorded after the fact (not estimated up front)."""
     informed: list[datetime] = field(default_factory=list)
     """When the provider informed the customer (a status change, a progress note or change,
     any change with a note): what resets the update clock."""
-    conflicts: list[Conflict] = field(default_factory=list)
     alternate: str | None = None
     """Who can help instead, as the provider said when it declined."""
     asked: list[str] = field(default_factory=list)

@@ -15,6 +15,7 @@ from datetime import datetime
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.dates import when
 from icsvc.domain.history.entries import Entry
+from icsvc.domain.history.roles import side
 from icsvc.domain.history.state import RequestState
 
 CUSTOMER, PROVIDER, ESCALATION = "customer", "provider", "escalation"
@@ -76,8 +77,6 @@ class Telling:
         return when(value.astimezone(provider.calendar.tz) if provider else value)
 
     def side(self) -> str | None:
-        from icsvc.domain.history.roles import side
-
         return side(self.entry.by, self.state)
 
     def tell(self, kind: str, audiences: Sequence[str], what: str,
@@ -86,9 +85,8 @@ class Telling:
                                    tuple(line for line in lines if line)))
 
     def new_lines(self) -> list[str]:
-        """What a provider hears of a request that reaches it."""
-        from icsvc.domain.sla import clocks
-
+        """What a provider hears of a request that reaches it (`notify` adds when it is
+        due to be acknowledged)."""
         state = self.state
         rush = ", a rush" if state.rush else ""
         lines = [f"{state.customer_email} ({state.customer_department}) asks {self.name} "
@@ -97,9 +95,6 @@ class Telling:
             lines.append(f"Why it is a rush: {state.justification}")
         if state.needed_by is not None:
             lines.append(f"Needed by {self.when(state.needed_by)}.")
-        if state.provider in self.cat.providers:
-            due = clocks(state, self.cat, self.entry.at)["acknowledge"].due
-            lines.append(f"Acknowledge by {self.when(due)}: icsvc triage {state.id} --ack")
         return lines
 
     def back(self) -> str:
