@@ -15,23 +15,13 @@ from typing import Any
 
 from icsvc.domain import ids
 from icsvc.domain.history import MERGE_IDENTITY
+from icsvc.domain.history.entries import envelope
+from icsvc.domain.history.kinds import STATUS_VERBS, read_entry
 from icsvc.errors import ValidationError
 from icsvc.store import gitutil, yamlio
 from icsvc.store.files import read_store_file
 from icsvc.store.store import REQUESTS_DIR
 
-VERBS = {
-    "created": "new", "priority": "priority", "assigned": "assign", "promise": "promise",
-    "info": "info", "note": "note", "progress": "progress", "escalation": "escalate",
-    "feedback": "rate", "redirect": "redirect",
-}
-"""How the commit message names each kind of history entry (`status` entries: STATUS_VERBS;
-`targets` and `conflict` entries go with another change and are not named)."""
-
-STATUS_VERBS = {
-    "acknowledged": "ack", "in-progress": "start", "waiting-on-customer": "ask",
-    "resolved": "resolve", "closed": "close", "declined": "decline", "cancelled": "cancel",
-}
 SUBJECT_WIDTH = 72
 
 
@@ -72,30 +62,25 @@ def _load(text: str | None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _author(raw: Any) -> str:
+    """Who an entry of a file names, as written (a damaged entry has no one)."""
+    try:
+        return str(envelope(raw)[1] or "").strip().lower()
+    except ValueError:
+        return ""
+
+
 def _history(doc: dict[str, Any] | None) -> list[Any]:
     history = (doc or {}).get("history")
     return history if isinstance(history, list) else []
 
 
 def _verbs(entries: list[Any]) -> list[str]:
+    """What the new entries did, as their kinds name it: statuses first."""
+    typed = [e for e in map(read_entry, entries) if e is not None]
     out: list[str] = []
-    timeframes = {str(e.get("timeframe")) for e in entries
-                  if isinstance(e, dict) and e.get("type") == "status" and e.get("timeframe")}
-    for entry in entries:
-        if not isinstance(entry, dict):
-            continue
-        kind = entry.get("type")
-        if kind == "promise" and str(entry.get("to")) in timeframes:
-            continue  # the timeframe an acknowledgement promises goes without saying
-        if kind == "status":
-            frm, to = entry.get("from"), entry.get("to")
-            verb = "reply" if frm == "waiting-on-customer" else STATUS_VERBS.get(str(to))
-            if frm == "resolved" and to == "in-progress":
-                verb = "reopen"
-        elif kind == "redirect":
-            verb = f"redirect to {entry.get('to')}"
-        else:
-            verb = VERBS.get(str(kind))
+    for entry in typed:
+        verb = entry.verb(typed)
         if verb and verb not in out:
             out.append(verb)
     if "reply" in out and "note" in out:
@@ -134,7 +119,7 @@ def plan(top: Path, store_root: Path, actor: str) -> Plan:
             continue
         before = _history(_load(old_text))
         fresh = [e for e in _history(new) if e not in before]
-        people = {str(e.get("by", "")).strip().lower() for e in fresh if isinstance(e, dict)}
+        people = {_author(e) for e in fresh}
         people.discard(MERGE_IDENTITY)
         if not fresh:
             skipped.append((path, "changed without a new history entry (commit it with git "

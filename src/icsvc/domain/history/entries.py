@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -316,8 +316,9 @@ class Entry:
         note = self.note_text
         return f"{self.said()} - {note}" if note else self.said()
 
-    def verb(self) -> str | None:
-        """How a commit message names it (None: it goes with another change)."""
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
+        """How a commit message names it among the entries one command wrote (`batch`);
+        None: it goes without saying."""
         return None
 
     def explained(self) -> str | None:

@@ -14,7 +14,7 @@ A kind is a typed entry (`Entry`) that says
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -40,6 +40,7 @@ from icsvc.domain.history.entries import (
     Fail,
     Key,
     Problem,
+    envelope,
     k,
 )
 from icsvc.domain.history.roles import (
@@ -183,7 +184,7 @@ class Created(Kind):
     def said(self) -> str:
         return "created the request"
 
-    def verb(self) -> str | None:
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
         return "new"
 
     def tell(self, t: Telling) -> None:
@@ -322,7 +323,11 @@ class StatusChange(Kind):
             parts.append(f"(who can help instead: {self.alternate})")
         return " ".join(parts)
 
-    def verb(self) -> str | None:
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
+        if self.from_ == "waiting-on-customer":
+            return "reply"
+        if self.from_ == "resolved" and self.to == "in-progress":
+            return "reopen"
         return STATUS_VERBS.get(self.to)
 
     def tell(self, t: Telling) -> None:
@@ -413,7 +418,7 @@ class PriorityChange(Kind):
     def said(self) -> str:
         return f"priority {self.from_ or '-'} -> {self.to}"
 
-    def verb(self) -> str | None:
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
         return "priority"
 
     def cause(self) -> str | None:
@@ -506,7 +511,7 @@ class Assigned(Kind):
     def said(self) -> str:
         return f"owner {self.from_ or '-'} -> {self.to or '-'}"
 
-    def verb(self) -> str | None:
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
         return "assign"
 
     def tell(self, t: Telling) -> None:
@@ -580,7 +585,9 @@ class Promise(Kind):
             parts.append("[broken promise]")
         return " ".join(parts)
 
-    def verb(self) -> str | None:
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
+        if any(isinstance(e, StatusChange) and e.timeframe == self.to for e in batch):
+            return None  # the timeframe an acknowledgement promises goes without saying
         return "promise"
 
     def named_date(self) -> datetime | None:
@@ -631,7 +638,7 @@ class Info(Kind):
     def said(self) -> str:
         return "provided " + ", ".join(f"{key}={value}" for key, value in self.info.items())
 
-    def verb(self) -> str | None:
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
         return "info"
 
     def tell(self, t: Telling) -> None:
@@ -701,8 +708,8 @@ class Redirect(Kind):
             parts.append(f"(service {self.service})")
         return " ".join(parts)
 
-    def verb(self) -> str | None:
-        return "redirect"
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
+        return f"redirect to {self.to}"
 
     def cause(self) -> str | None:
         return f"at the redirect from {self.from_}"
@@ -749,7 +756,7 @@ class Note(Kind):
     def said(self) -> str:
         return "replied" if self.reply else "note"
 
-    def verb(self) -> str | None:
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
         return "note"
 
     def tell(self, t: Telling) -> None:
@@ -788,7 +795,7 @@ class Progress(Kind):
     def said(self) -> str:
         return f"progress {_or_dash(self.from_)} -> {self.to}"
 
-    def verb(self) -> str | None:
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
         return "progress"
 
     def tell(self, t: Telling) -> None:
@@ -840,7 +847,7 @@ class Escalation(Kind):
             parts.append("(contests the proposed priority)")
         return " ".join(parts)
 
-    def verb(self) -> str | None:
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
         return "escalate"
 
     def explained(self) -> str | None:
@@ -888,7 +895,7 @@ class Feedback(Kind):
             parts.append(f"\"{self.comment}\"")
         return " ".join(parts)
 
-    def verb(self) -> str | None:
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
         return "rate"
 
     def tell(self, t: Telling) -> None:
@@ -1137,6 +1144,23 @@ KINDS: dict[str, type[Kind]] = {kind.TYPE: kind for kind in (
 """Every entry kind, by the `type` its entries carry in the file."""
 
 ENTRY_TYPES = tuple(KINDS)
+
+
+def read_entry(raw: Any) -> Kind | None:
+    """An entry from a file's mapping, or None when it is not a valid entry."""
+    if not isinstance(raw, dict) or raw.get("type") not in KINDS:
+        return None
+    try:
+        at, by = envelope(raw)
+        data = {key: value for key, value in raw.items()
+                if key not in ("at", "by", "type") and value is not None}
+        return parse_entry(at, str(by), raw["type"], data, _refuse)
+    except ValueError:
+        return None
+
+
+def _refuse(key: str, problem: str) -> Any:
+    raise ValueError(f"{key}: {problem}")
 
 
 def parse_entry(at: datetime, by: str, type_: str, data: Mapping[str, Any],
