@@ -1,21 +1,38 @@
-"""Request statuses and the transitions between them: the one place that defines them."""
+"""Request statuses, the sets that give them meaning, and the moves between them: the one
+status vocabulary every module reads."""
 
 from __future__ import annotations
 
-STATUSES = (
-    "new",
-    "acknowledged",
-    "in-progress",
-    "waiting-on-customer",
-    "resolved",
-    "closed",
-    "declined",
-    "cancelled",
-)
-OPEN = frozenset({"new", "acknowledged", "in-progress", "waiting-on-customer"})
-DONE = frozenset({"resolved", "closed", "declined", "cancelled"})
-FINAL = frozenset({"closed", "declined", "cancelled"})
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """A request's status (a member equals its text: `Status.NEW == "new"`)."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in-progress"
+    WAITING = "waiting-on-customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
+OPEN = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING})
+"""The provider still owes an answer."""
+DONE = frozenset({Status.RESOLVED, Status.CLOSED, Status.DECLINED, Status.CANCELLED})
+FINAL = frozenset({Status.CLOSED, Status.DECLINED, Status.CANCELLED})
 """Statuses nothing leaves."""
+RESOLVING = frozenset({Status.RESOLVED, Status.CLOSED, Status.DECLINED})
+"""Statuses that answer a request: they stop the resolve clock (a decline is an answer)."""
+DELIVERED = frozenset({Status.RESOLVED, Status.CLOSED})
+"""Statuses in which the customer got what they asked for."""
+PAUSING = frozenset({Status.WAITING, Status.RESOLVED})
+"""Statuses the SLA clocks pause in (resolved, until it is reopened)."""
+UPDATE_ACTIVE = frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS})
+"""Statuses in which the provider owes the customer progress updates."""
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "new": ("acknowledged", "in-progress", "waiting-on-customer", "resolved", "declined",
@@ -45,7 +62,3 @@ def allowed_from(current: str) -> tuple[str, ...]:
 
 def is_open(status: str) -> bool:
     return status in OPEN
-RESOLVING = frozenset({"resolved", "closed", "declined"})
-"""Statuses that stop the resolve clock (a decline is a provider's answer)."""
-DELIVERED = frozenset({"resolved", "closed"})
-"""Statuses in which the customer got what they asked for."""

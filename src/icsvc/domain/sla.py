@@ -35,12 +35,9 @@ from icsvc.domain.calendar import BusinessCalendar
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.durations import parse_duration
 from icsvc.domain.history.state import RequestState, Stint
-from icsvc.domain.lifecycle import DELIVERED, RESOLVING
+from icsvc.domain.lifecycle import DELIVERED, RESOLVING, UPDATE_ACTIVE
 
 STATES = ("ok", "at-risk", "breached", "met", "paused")
-PAUSING = frozenset({"waiting-on-customer", "resolved"})
-UPDATE_ACTIVE = frozenset({"acknowledged", "in-progress"})
-"""Statuses in which the provider owes the customer progress updates."""
 
 Span = tuple[datetime, datetime | None]
 """A time span; `None` as the end means open-ended."""
@@ -475,23 +472,6 @@ def _need_clock(p: NeedPlan, now: datetime, at_risk: float) -> Clock:
                          at_risk)
     return Clock("needed_by", target, start, due, clock_state, elapsed, met_at,
                  windows=[(start, None)], stopped_at=stopped_at)
-
-
-def update_overdue(all_clocks: dict[str, Clock]) -> bool:
-    """An open, acknowledged request whose last progress update is older than the interval."""
-    clock = all_clocks.get("update")
-    return clock is not None and clock.met_at is None and clock.state == "breached"
-
-
-def promise_state(state: RequestState, now: datetime) -> str | None:
-    """`kept`, `broken` or `pending` for the current promise; None when nothing is promised."""
-    if state.promised_by is None:
-        return None
-    if state.status in RESOLVING and state.resolved_at is not None:
-        return "kept" if state.resolved_at <= state.promised_by else "broken"
-    if state.status == "cancelled":
-        return None
-    return "broken" if now > state.promised_by else "pending"
 
 
 def worst(clock_states: list[str]) -> str:

@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from icsvc.domain import history
+from icsvc.domain import outcome as outcomes
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history import PromiseRecord, RequestState, Stint
 from icsvc.domain.lifecycle import DELIVERED, is_open
+from icsvc.domain.outcome import Ends, Outcome, from_plans, outcome
 from icsvc.domain.sla import (
-    Clock,
     ClockPlan,
-    clocks,
     evaluate,
     plan,
     plans_from_json,
@@ -61,7 +61,7 @@ class Facts:
     info_requested: bool
     """Information was asked for up front (a wait that is not late)."""
     promises: list[tuple[str, datetime, str]]
-    """(provider, when made, how it turned out: `promise_outcome`)."""
+    """(provider, when made, how it turned out: `outcome.promise_result`)."""
     downgrades: list[tuple[datetime, str, str]]
     outcomes: dict[str, tuple[datetime, bool] | None]
     """Per clock (`acknowledge`, `resolve`, and `needed_by` when asked): when its outcome
@@ -83,74 +83,6 @@ class Facts:
 
 
 # -- from a request ---------------------------------------------------------------------------
-
-
-def outcome(clock: Clock) -> tuple[datetime, bool] | None:
-    """(when the outcome is known, met?), or None when it is never measured.
-
-    Met: stopped by the provider (`met_at`) by its due time. Breached: its due time passed
-    without that, known at the due time (not yet, before it). A clock a cancellation (or,
-    for the need-by, a decline) stopped before its due time is not measured."""
-    if clock.met_at is not None and clock.met_at <= clock.due:
-        return clock.met_at, True
-    if clock.stopped_at is not None and clock.stopped_at <= clock.due:
-        return None
-    return clock.due, False
-
-
-def known(result: tuple[datetime, bool] | None, as_of: datetime
-          ) -> tuple[datetime, bool] | None:
-    """`result` (from `outcome`) if it is known at `as_of`."""
-    if result is None or (not result[1] and result[0] > as_of):
-        return None
-    return result
-
-
-def promise_outcome(record: PromiseRecord, delivered: datetime | None,
-                    ended: datetime | None, now: datetime) -> str:
-    """How a promise turned out: `kept` (delivered by the first date promised), `broken`
-    (moved after its date passed, or not delivered by the last date), `moved` (moved before
-    its date and delivered by the new one, or still pending), `withdrawn` (the request left
-    the provider before the date) or `pending`. `delivered`, `ended`: when the request was
-    delivered, or cancelled or declined (`_ends`)."""
-    if record.withdrawn_at is not None:
-        delivered = None if delivered is None or delivered > record.withdrawn_at else delivered
-    if record.moved_after_date:
-        return "broken"
-    if delivered is not None:
-        if delivered <= record.first:
-            return "kept"
-        return "moved" if delivered <= record.date else "broken"
-    end = record.withdrawn_at or ended
-    if end is not None:
-        return "broken" if end > record.date else "withdrawn"
-    if now > record.date:
-        return "broken"
-    return "moved" if record.moves else "pending"
-
-
-def _ends(state: RequestState) -> tuple[datetime | None, datetime | None]:
-    """When the request was delivered (resolved or closed), and when it was cancelled or
-    declined, if it was."""
-    return (state.resolved_at if state.status in DELIVERED else None,
-            state.stint.statuses[-1][0] if state.status in ("cancelled", "declined") else None)
-
-
-def lapses(status: str, sla: dict[str, Clock]) -> list[tuple[datetime, str]]:
-    """When the request lapses for its customer, each way: its resolve target breached, its
-    need-by date missed, or cancelled or declined after its need-by passed unresolved."""
-    found: list[tuple[datetime, str]] = []
-    resolve = outcome(sla["resolve"])
-    if resolve is not None and not resolve[1]:
-        found.append((resolve[0], "resolve"))
-    need = sla.get("needed_by")
-    if need is not None:
-        result = outcome(need)
-        if result is not None and not result[1]:
-            found.append((result[0], "needed_by"))
-        if need.stopped_at is not None and need.due < need.stopped_at:
-            found.append((need.stopped_at, f"{status} after need-by"))
-    return found
 
 
 def _first_resolution(state: RequestState) -> datetime | None:
@@ -176,30 +108,26 @@ def _fixed(state: RequestState) -> Facts:
         downgrades=list(state.downgrades), outcomes={}, met={}, lapses=[],
         cost=state.cost, cost_actual=state.cost_is_actual,
         cost_note=str(note) if note is not None else None,
-        resolved_at=_ends(state)[0],
+        resolved_at=Ends.of(state).delivered,
         rating=state.rating, first_resolution=_first_resolution(state),
         reopened=bool(state.reopens), asked=list(state.asked),
     )
 
 
-def _at(fixed: Facts, sla: dict[str, Clock], promises: list[PromiseRecord],
-        ends: tuple[datetime | None, datetime | None], now: datetime) -> Facts:
-    """`fixed` completed with the outcomes of its clocks and promises at `now`."""
+def _at(fixed: Facts, told: Outcome) -> Facts:
+    """`fixed` completed with the outcome at a moment: its clocks and promises."""
+    sla = told.clocks
     return replace(
         fixed,
-        promises=[(r.provider, r.made_at, promise_outcome(r, *ends, now)) for r in promises],
-        outcomes={name: outcome(clock) for name, clock in sla.items()},
+        promises=[(r.provider, r.made_at, how) for r, how in told.promises],
+        outcomes=dict(told.results),
         met={name: (at, sla[name].elapsed) for name in CLOCKS
              if (at := sla[name].met_at) is not None},
-        lapses=lapses(fixed.status, sla) if fixed.cost else [])
-
-
-def facts_of(state: RequestState, sla: dict[str, Clock], now: datetime) -> Facts:
-    return _at(_fixed(state), sla, state.promises, _ends(state), now)
+        lapses=told.lapses if fixed.cost else [])
 
 
 def facts_now(state: RequestState, cat: Catalogue, now: datetime) -> Facts:
-    return facts_of(state, clocks(state, cat, now), now)
+    return _at(_fixed(state), outcome(state, cat, now))
 
 
 def facts_final(state: RequestState, cat: Catalogue, now: datetime
@@ -207,11 +135,9 @@ def facts_final(state: RequestState, cat: Catalogue, now: datetime
     """The facts at `now`, and their text when they are the same `FAR` later (then they
     are final: kept)."""
     plans = plan(state, cat)
-    cal = cat.providers[state.provider].calendar
-    fixed, ends = _fixed(state), _ends(state)
-    facts = _at(fixed, evaluate(plans, cal, now, cat.at_risk), state.promises, ends, now)
-    later = _at(fixed, evaluate(plans, cal, now + FAR, cat.at_risk), state.promises, ends,
-                now + FAR)
+    fixed = _fixed(state)
+    facts = _at(fixed, from_plans(state, plans, cat, now))
+    later = _at(fixed, from_plans(state, plans, cat, now + FAR))
     text = to_json(facts)
     return facts, text if text == to_json(later) else None
 
@@ -233,8 +159,9 @@ class Pending:
     def at(self, cat: Catalogue, now: datetime) -> Facts:
         """The facts at `now` (an open request is neither delivered nor ended)."""
         cal = cat.providers[self.fixed.provider].calendar
-        return _at(self.fixed, evaluate(self.plans, cal, now, cat.at_risk), self.promises,
-                   (None, None), now)
+        told = outcomes.at(self.fixed.status, evaluate(self.plans, cal, now, cat.at_risk),
+                           self.promises, Ends(None, None), now, None)
+        return _at(self.fixed, told)
 
     def to_json(self) -> str:
         t = time_to_json

@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 from icsvc.domain.catalogue import Catalogue, Provider, rank
 from icsvc.domain.history import provider_at, status_at
 from icsvc.domain.lifecycle import OPEN
-from icsvc.reports.facts import CLOCKS, Facts, known
+from icsvc.domain.outcome import known
+from icsvc.reports.facts import CLOCKS, Facts
 from icsvc.reports.survey import Quarter, SurveyResults, average
 
 DEFAULT_WEEKS = 13
 BUCKETS = ("<1d", "1-3d", "3-7d", "7d+")
 """Backlog age in calendar days since the request reached its provider."""
-RESOLVED = frozenset({"resolved", "closed"})
 
 
 # -- the period ---------------------------------------------------------------------------

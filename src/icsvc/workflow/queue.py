@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 
 from icsvc.domain.catalogue import PRIORITIES, Catalogue
 from icsvc.domain.lifecycle import is_open
-from icsvc.domain.sla import Clock, update_overdue
+from icsvc.domain.outcome import update_overdue
+from icsvc.domain.sla import Clock
 from icsvc.workflow.cards import Card
 
 STATE_RANK = {"breached": 0, "at-risk": 1, "ok": 2, "paused": 3}

@@ -10,7 +10,8 @@ from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.durations import format_timedelta
 from icsvc.domain.history import RequestState
 from icsvc.domain.history.request import Request
-from icsvc.domain.sla import Clock, clocks, promise_state, update_overdue
+from icsvc.domain.outcome import outcome
+from icsvc.domain.sla import Clock
 
 
 def iso(value: Any) -> Any:
@@ -46,7 +47,8 @@ def request_json(request: Request, cat: Catalogue, now: datetime,
     state = state or history.replay(request, cat)
     provider = cat.providers[state.provider]
     cal = provider.calendar
-    sla = clocks(state, cat, now)
+    told = outcome(state, cat, now)
+    sla = told.clocks
     return {
         "id": state.id,
         "title": state.title,
@@ -64,7 +66,7 @@ def request_json(request: Request, cat: Catalogue, now: datetime,
         "justification": state.justification,
         "created_at": state.created_at.isoformat(),
         "promised_by": iso(state.promised_by),
-        "promise": promise_state(state, now),
+        "promise": told.promise,
         "progress": state.progress,
         "info": dict(state.info),
         "details": state.details,
@@ -75,7 +77,7 @@ def request_json(request: Request, cat: Catalogue, now: datetime,
         "blocks": list(state.blocks),
         "targets": dict(state.targets),
         "sla": {name: clock_json(clock, cal.day_length) for name, clock in sla.items()},
-        "update_overdue": update_overdue(sla),
+        "update_overdue": told.update_overdue,
         "escalations": len(state.escalations),
         "escalation_pending": state.escalation_pending,
         "late_info_requests": sum(1 for w in state.waits if w.late),
