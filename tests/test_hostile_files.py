@@ -67,6 +67,11 @@ BILLION_LAUGHS = """\
     (lambda t: t.replace("title: T\n", "impact:\n  cost: -5\ntitle: T\n"), "out of range"),
     (lambda t: t.replace("  email: maria@example.com", '  email: "maria@example.com\\n"'),
      "not an email address"),
+    # a number Python refuses to print (over 4,300 digits) stopped every command
+    (lambda t: t.replace("title: T\n", "title: T\nprogress: " + "9" * 5000 + "\n"),
+     "is too long a number (accepted: up to 100 digits)"),
+    (lambda t: t.replace("title: T\n", "title: T\nsource:\n  github_issue: 0x" + "f" * 5000
+                         + "\n"), "is too long a number"),
 ])
 def test_a_bounded_file_is_refused_by_check_and_skipped_by_listings(
         store: Store, damage: object, message: str) -> None:
@@ -284,3 +289,44 @@ def test_a_file_is_read_whole_up_to_its_limit_and_refused_beyond(tmp_path: Path,
     else:
         with pytest.raises(ValidationError, match="too big"):
             read_store_file(path, kind)
+
+
+def test_a_huge_number_in_providers_yaml_is_refused(store: Store) -> None:
+    (store.root / "providers.yaml").write_text(PROVIDERS + "settings:\n  at_risk: "
+                                               + "9" * 5000 + "\n")
+    assert "is too long a number (accepted: up to 100 digits)" in store.fails("check").out
+    assert "is too long a number" in store.fails("list").err
+
+
+@pytest.mark.parametrize("record", [
+    "[" * 100_000 + "]" * 100_000, '{"sent":' * 5000 + "{}" + "}" * 5000,
+    '{"rev": ' + "9" * 5000 + "}", '{"time": "9999-12-31T00:00:00+00:00"}',
+    '{"time": "0001-01-01T00:00:00+00:00"}', '{"time": "2026-01-01T00:00:00"}',
+    '{"sent": [1, 2]}', '{"rev": ["HEAD"]}', '{"rev": "--output=/tmp/x"}', "[]", "{",
+])
+def test_a_damaged_notification_record_is_one_clear_error(store: Store, record: str) -> None:
+    """`.icsvc/notify.json` nested too deep, holding a 5,000-digit number or a time out of
+    range was an internal error; each is now a one-line refusal saying to fix or delete it."""
+    store.new(*PART)
+    store.git("add", "-A")
+    store.git("commit", "-qm", "a request")
+    path = store.root / ".icsvc" / "notify.json"
+    path.write_text(record)
+    for args in (["notify", "--dry-run"], ["digest", "daily", "--dry-run"],
+                 ["digest", "weekly", "--dry-run"]):
+        r = store.fails(*args)
+        assert r.err.startswith(f"icsvc: error: {path}: cannot read the record of "
+                                "notifications sent ("), r.err
+        assert r.err.endswith("); fix or delete it (deleting it may send recent events "
+                              "again)\n") and len(r.err.splitlines()) == 1
+    path.unlink()
+    store.ok("digest", "daily", "--dry-run")
+
+
+def test_a_damaged_redirect_journal_stops_no_writer(store: Store) -> None:
+    """The journal of a redirect in progress, nested past the parser's stack, made every
+    command that writes an internal error."""
+    rid = store.new(*PART)
+    (store.root / ".icsvc" / "redirect.journal").write_text("[" * 5000)
+    store.ok("update", rid, "--note", "still works", actor=MEMBER)
+    store.ok("check")

@@ -17,6 +17,7 @@ from icsvc.errors import IcsvcError
 from icsvc.git import gitutil
 from icsvc.git.merge import MergeError, merge_requests
 from icsvc.store import yamlio
+from icsvc.store.schema import store_text
 
 
 @dataclass
@@ -97,8 +98,8 @@ def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
                 result = merge_requests(docs[1], moved_doc, docs[3], cat)
         except (MergeError, OSError):
             continue
-        yamlio.write_atomic(new_path, yamlio.dump_preserving(
-            new_path.read_text(encoding="utf-8"), result.merged))
+        yamlio.write_atomic(new_path, store_text(
+            new_path, result.merged, new_path.read_text(encoding="utf-8")))
         if moved_id == stem:
             gitutil.rm(top, path)
             (top / path).unlink(missing_ok=True)
@@ -143,7 +144,7 @@ def settle_duplicates(top: Path, requests_prefix: str, base_rev: str | None) -> 
                 continue
             target = root / str(merged.get("provider")) / f"{rid}.yaml"
             old_text = target.read_text(encoding="utf-8") if target.exists() else ""
-            yamlio.write_atomic(target, yamlio.dump_preserving(old_text, merged))
+            yamlio.write_atomic(target, store_text(target, merged, old_text))
             for path in paths:
                 if path != target:
                     gitutil.rm(top, path.relative_to(top).as_posix())

@@ -35,9 +35,10 @@ from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.git import gitutil
 from icsvc.git.merge import entry_key
 from icsvc.notify.events import CUSTOMER, Event, Recipient, clock_events, entry_events
-from icsvc.store import yamlio
+from icsvc.store import jsonio, limits, yamlio
 from icsvc.store.catalogue import ENV_REF, RECIPIENT, Catalogue, parse_catalogue
 from icsvc.store.model import Request, parse_request
+from icsvc.store.schema import FileKind, read_store_file
 from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR, Store
 from icsvc.workflow import history
 from icsvc.workflow.lifecycle import OPEN, is_open
@@ -221,17 +222,13 @@ class Record:
         path = root / DERIVED_DIR / RECORD_FILE
         record = cls(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            time = data.get("time")
-            record.rev = data.get("rev") or None
-            record.time = datetime.fromisoformat(time) if time else None
-            record.sent = {str(k): str(v) for k, v in (data.get("sent") or {}).items()}
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
-            raise IcsvcError(f"{path}: cannot read the record of notifications sent ({exc}); "
-                             "fix or delete it (deleting it may send recent events again)"
-                             ) from None
+            if os.path.lexists(path):
+                record.rev, record.time, record.sent = _read_record(path)
+        except (ValidationError, ValueError) as exc:
+            problem = exc.problem if isinstance(exc, ValidationError) else str(exc)
+            raise IcsvcError(f"{path}: cannot read the record of notifications sent "
+                             f"({problem}); fix or delete it (deleting it may send recent "
+                             "events again)") from None
         try:
             lines = record.journal.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
@@ -271,6 +268,31 @@ class Record:
         _derived(self.path.parent)
         yamlio.write_atomic(self.path, json.dumps(data, indent=0, sort_keys=True) + "\n")
         self.journal.unlink(missing_ok=True)
+
+
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+RECORD = FileKind("the record of notifications sent", limits.NOTIFY_RECORD_BYTES,
+                  aliases=False)
+
+
+def _read_record(path: Path) -> tuple[str | None, datetime | None, dict[str, str]]:
+    """(rev, time, sent) from `notify.json`; ValueError (ValidationError for the file
+    itself) saying what is wrong."""
+    data = jsonio.loads(read_store_file(path, RECORD))
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    rev, time, sent = data.get("rev"), data.get("time"), data.get("sent") or {}
+    if not isinstance(time, str | None):
+        raise ValueError("'time' must be text")
+    if rev is not None and (not isinstance(rev, str) or not _COMMIT.fullmatch(rev)):
+        raise ValueError(f"'rev' {rev!r} is not a commit hash")
+    if not isinstance(sent, dict) or not all(isinstance(v, str) for v in sent.values()):
+        raise ValueError("'sent' must map deliveries to dates")
+    when = datetime.fromisoformat(time) if time else None
+    if when is not None and (when.tzinfo is None or not limits.date_in_range(when)):
+        raise ValueError(f"'time' {time!r} is not a time with an offset in range (accepted: "
+                         f"{limits.DATE_RANGE})")
+    return rev or None, when, sent
 
 
 def _derived(folder: Path) -> None:
@@ -387,8 +409,11 @@ def since_time(text: str, now: datetime) -> tuple[datetime, datetime]:
     value = text.strip().lower()
     match = _AGO.match(value)
     if match:
-        unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
-        length = timedelta(**{unit: int(match.group(1))})
+        digits, minutes = match.group(1), {"m": 1, "h": 60, "d": 24 * 60}[match.group(2)]
+        if len(digits) > 9 or int(digits) * minutes > limits.MAX_DURATION.days * 24 * 60:
+            raise UsageError(f"--since-time: {text!r} is too long a period (accepted: at "
+                             f"most {limits.MAX_DURATION.days}d)")
+        length = timedelta(minutes=int(digits) * minutes)
         if not length:
             raise UsageError(f"--since-time: {text!r} is an empty period")
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -402,6 +427,9 @@ def since_time(text: str, now: datetime) -> tuple[datetime, datetime]:
         raise UsageError(f"--since-time: {text!r} is not a time (accepted: ISO 8601 with an "
                          "offset such as 2026-11-24T09:00:00-05:00, or a period such as "
                          "15m, 1h, 1d: the last whole one)")
+    if not limits.date_in_range(start):
+        raise UsageError(f"--since-time: {text!r} is out of range (accepted: "
+                         f"{limits.DATE_RANGE})")
     if start >= now:
         raise UsageError(f"--since-time: {start.isoformat()} is not in the past")
     return start, now

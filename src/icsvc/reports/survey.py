@@ -26,14 +26,22 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from icsvc.errors import IcsvcError, UsageError, ValidationError
+from icsvc.store import limits
 from icsvc.store.catalogue import Catalogue
-from icsvc.store.schema import EMAIL, NAME, NAME_ACCEPTED, FileChecker, load_yaml_file
+from icsvc.store.schema import (
+    ANSWER_FILE,
+    EMAIL,
+    NAME,
+    NAME_ACCEPTED,
+    FileChecker,
+    load_yaml_file,
+)
+from icsvc.store.store import SURVEYS_DIR as SURVEYS_DIR
 
 if TYPE_CHECKING:
     from icsvc.store.model import Request
     from icsvc.store.store import Store, Summary
 
-SURVEYS_DIR = "surveys"
 RATINGS = (1, 2, 3, 4, 5)
 ANSWER_KEYS = ("quarter", "provider", "person", "department", "rating", "comment",
                "answered_at", "history")
@@ -64,7 +72,11 @@ class Quarter:
         if not match:
             raise ValueError(f"{option}: {text!r} is not a quarter (accepted: "
                              f"{QUARTER_ACCEPTED})")
-        return cls(int(match.group(1)), int(match.group(2)))
+        year = int(match.group(1))
+        if not limits.EARLIEST.year <= year <= limits.LATEST.year:
+            raise ValueError(f"{option}: {text!r} is out of range (accepted: "
+                             f"{limits.QUARTER_RANGE})")
+        return cls(year, int(match.group(2)))
 
     @classmethod
     def of(cls, day: date) -> Quarter:
@@ -209,7 +221,7 @@ class Answer:
 
 
 def load_answer(path: Path) -> Answer:
-    data, text = load_yaml_file(path)
+    data, text = load_yaml_file(path, ANSWER_FILE)
     return parse_answer(path, text, data)
 
 

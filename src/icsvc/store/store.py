@@ -48,12 +48,14 @@ from icsvc.store.refresh import (
     refresh_listing,
     scan_folder,
 )
-from icsvc.store.schema import file_type
+from icsvc.store.schema import file_type, store_text
 from icsvc.workflow.lifecycle import OPEN
 
 PROVIDERS_FILE = "providers.yaml"
 REQUESTS_DIR = "requests"
 DERIVED_DIR = ".icsvc"
+SURVEYS_DIR = "surveys"
+"""The quarterly survey's answers (`reports.survey`)."""
 LOCK_FILE = "write.lock"
 HOLDER_FILE = "write.lock.holder"
 """Who holds the write lock (pid, command, since), for the message of a writer that waits."""
@@ -670,10 +672,10 @@ class Store:
         path = self.root / DERIVED_DIR / MOVING_FILE
         if not path.is_file() or path.is_symlink():
             return None
-        import json
+        from icsvc.store import jsonio
 
         try:
-            data = json.loads(path.read_text(encoding="utf-8")[:4096])
+            data = jsonio.loads(path.read_text(encoding="utf-8")[:4096])
             new, old = (self.root / _request_path(data[key]) for key in ("to", "from"))
         except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
             return None
@@ -722,6 +724,7 @@ class Store:
                 old_text = read_store_file(source)
             except ValidationError:
                 old_text = ""
+        text = store_text(path, request.to_dict(), old_text)  # refused when too big
         self._listing = None
         moving = (not new and source is not None
                   and os.path.abspath(source) != os.path.abspath(path))
@@ -729,7 +732,7 @@ class Store:
             self._write_journal(path, source)  # so a kill between the two steps is finished
         folders = {p.parent for p in (path, source) if p is not None}
         before = {f: _folder_key_of(f) for f in folders}
-        yamlio.write_atomic(path, yamlio.dump_preserving(old_text, request.to_dict()))
+        yamlio.write_atomic(path, text)
         if moving and source is not None:
             yamlio.remove_durably(source)
             (self.root / DERIVED_DIR / MOVING_FILE).unlink(missing_ok=True)
@@ -906,6 +909,37 @@ class Store:
             return problem is None
 
         return Index.open(folder, may_create)
+
+
+MANAGED = (PROVIDERS_FILE, REQUESTS_DIR, SURVEYS_DIR, DERIVED_DIR)
+"""What the store keeps at its root; no output option writes there."""
+
+
+def managed_problem(root: Path, path: Path) -> str | None:
+    """Why an output option may not write `path` (an absolute path), if it may not: it is
+    the store's folder, one of its own files (`MANAGED`) or git's (a `.git` anywhere on the
+    way). The path is judged as written (`..` folded) and as it resolves through symlinks,
+    and without regard to case (on a case-insensitive disk `Requests/` is `requests/`)."""
+    roots = {os.path.abspath(root), os.path.realpath(root)}
+    for candidate in {os.path.normpath(path), os.path.realpath(path)}:
+        folded = candidate.casefold()
+        if ".git" in Path(folded).parts:
+            return "inside .git"
+        for top in roots:
+            top = top.casefold()
+            if folded == top:
+                return "the store's own folder"
+            if folded.startswith(top.rstrip(os.sep) + os.sep):
+                first = folded[len(top.rstrip(os.sep)) + 1:].split(os.sep, 1)[0]
+                for name in MANAGED:
+                    if first == name.casefold():
+                        return (f"the store's {name}" if name == PROVIDERS_FILE
+                                else f"inside the store's {name}/")
+    return None
+
+
+MANAGED_TEXT = "a path outside providers.yaml, requests/, surveys/, .icsvc/ and .git"
+"""What an output option accepts (`managed_problem`)."""
 
 
 def _request_path(text: Any) -> str:

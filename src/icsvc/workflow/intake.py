@@ -208,9 +208,13 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
             impact["note"] = impact_note
     elif impact_note:
         raise UsageError(f"{names('impact_note')} needs {names('cost')} (the cost of a lapse)")
+    local_now = now.astimezone(provider.calendar.tz).replace(microsecond=0)
+    if not limits.date_in_range(local_now):
+        raise UsageError(f"the request would be dated {local_now.isoformat()} in "
+                         f"{provider.id}'s timezone, out of range (accepted: "
+                         f"{limits.DATE_RANGE})")
     seed = os.environ.get("ICSVC_ID_SEED")
     rid = ids.new_id(taken, f"{seed}:{actor}:{now.isoformat()}:{draft.title}" if seed else None)
-    local_now = now.astimezone(provider.calendar.tz).replace(microsecond=0)
     priority = expected_priority(provider, service.id, draft.department, draft.priority)
     request = Request(
         id=rid,
