@@ -56,7 +56,7 @@ def _report(outcome: gitmerge.Outcome) -> None:
     for note in outcome.driver_notes:
         con.print(f"merged {note}", markup=False, soft_wrap=True)
     for move in outcome.moved:
-        con.print(f"merged a request edited on one side and redirected on the other: {move}",
+        con.print(f"merged a request moved by a redirect, by its ID: {move}",
                   markup=False, soft_wrap=True)
     verb = "rebase onto" if outcome.mode == "rebase" else "merge of"
     if outcome.conflicts:
