@@ -51,6 +51,9 @@ def run(ctx: Context, output: Path | None, check_only: bool, repo_url_option: st
         if drift:
             raise typer.Exit(1)
         return
+    blocked = next((d for d in drift if d.blocked), None)
+    if blocked is not None:  # before writing anything
+        raise IcsvcError(f"{shown}/{blocked.name}: {blocked.problem}")
     changes: list[tuple[str, str]] = []
     kept: list[str] = []
     for d in drift:
@@ -62,9 +65,8 @@ def run(ctx: Context, output: Path | None, check_only: bool, repo_url_option: st
             path.unlink()
             changes.append((d.name, "removed"))
     for name in expected:
-        path = folder / name
-        if path.is_file() and not forms.is_generated(path.read_text(encoding="utf-8",
-                                                                     errors="replace")):
+        text, why = forms.read_form(folder / name)
+        if why is None and (text is None or not forms.is_generated(text)):
             kept.append(name)
     if fmt == "json":
         print_json({"folder": shown, "forms": len(expected) - 1,

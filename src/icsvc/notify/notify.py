@@ -35,7 +35,7 @@ from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.git import gitutil
 from icsvc.git.merge import entry_key
 from icsvc.notify.events import CUSTOMER, Event, Recipient, clock_events, entry_events
-from icsvc.store import yamlio
+from icsvc.store import derived, yamlio
 from icsvc.store.catalogue import ENV_REF, RECIPIENT, Catalogue, parse_catalogue
 from icsvc.store.model import Request, parse_request
 from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR, Store
@@ -46,6 +46,10 @@ ENV_URL = "ICSVC_NOTIFY_URL"
 """Channel URLs (separated by spaces) that replace `notify.default`."""
 RECORD_FILE = "notify.json"
 JOURNAL_FILE = "notify.journal"
+LOCK_FILE = "notify.lock"
+RECORD_LIMIT = 64 << 20
+"""Bytes of the record (and of its journal) read at most: a year of deliveries to
+thousands of people is a few MiB."""
 KEEP = timedelta(days=90)
 """How long the record remembers a delivery."""
 SERVER_SCHEMES = frozenset({"mailto", "mailtos", "json", "jsons", "xml", "xmls", "form",
@@ -221,20 +225,24 @@ class Record:
         path = root / DERIVED_DIR / RECORD_FILE
         record = cls(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(derived.read(path, RECORD_LIMIT))
             time = data.get("time")
             record.rev = data.get("rev") or None
             record.time = datetime.fromisoformat(time) if time else None
             record.sent = {str(k): str(v) for k, v in (data.get("sent") or {}).items()}
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
+        except derived.NotPlain as exc:
+            raise IcsvcError(f"{path}: {exc.kind}, not the record of notifications sent "
+                             "(icsvc neither reads nor follows it); delete it (deleting it "
+                             "may send recent events again)") from None
+        except (OSError, ValueError, TypeError, AttributeError, RecursionError) as exc:
             raise IcsvcError(f"{path}: cannot read the record of notifications sent ({exc}); "
                              "fix or delete it (deleting it may send recent events again)"
                              ) from None
         try:
-            lines = record.journal.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
+            lines = derived.read(record.journal, RECORD_LIMIT).splitlines()
+        except OSError:
             lines = []
         for line in lines:
             digest, _, day = line.partition(" ")
@@ -257,9 +265,8 @@ class Record:
             digest = self._hash(key)
             self.sent[digest] = day
             lines.append(f"{digest} {day}\n")
-        _derived(self.path.parent)
-        with open(self.journal, "a", encoding="utf-8") as journal:
-            journal.write("".join(lines))
+        derived.folder(self.path.parent.parent)
+        derived.append(self.journal, "".join(lines))
 
     def save(self, now: datetime) -> None:
         """Write it (atomically) with the journal folded in, forgetting deliveries older
@@ -268,17 +275,9 @@ class Record:
         self.sent = {k: v for k, v in self.sent.items() if v >= cutoff}
         data = {"version": 1, "rev": self.rev,
                 "time": self.time.isoformat() if self.time else None, "sent": self.sent}
-        _derived(self.path.parent)
+        derived.folder(self.path.parent.parent)
         yamlio.write_atomic(self.path, json.dumps(data, indent=0, sort_keys=True) + "\n")
         self.journal.unlink(missing_ok=True)
-
-
-def _derived(folder: Path) -> None:
-    """The derived-data folder, ignored by git."""
-    folder.mkdir(exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# derived by icsvc; safe to delete\n*\n")
 
 
 @contextmanager
@@ -289,9 +288,8 @@ def locked(root: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - not a POSIX system: no lock to take
         yield
         return
-    folder = root / DERIVED_DIR
-    _derived(folder)
-    with open(folder / "notify.lock", "w") as handle:
+    folder = derived.folder(root)
+    with os.fdopen(derived.open_own(folder / LOCK_FILE, os.O_WRONLY), "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
