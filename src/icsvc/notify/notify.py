@@ -113,14 +113,31 @@ def configured(cat: Catalogue, env_urls: Sequence[str]) -> bool:
 
 def expand(url: str, env: Mapping[str, str]) -> str:
     """The URL with its `${VAR}` references replaced from the environment; an unset variable
-    is an error naming it."""
+    is an error naming it. A value in the user or password part, or in the query, is
+    URL-encoded (`encoded_at`): a password may hold `@ : / # ?`; elsewhere (a token in the
+    host or the path, which may hold its own `/`) it goes in as it is."""
+    from urllib.parse import quote
+
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in env:
             raise IcsvcError(f"the environment variable {name} is not set")
-        return env[name]
+        return quote(env[name], safe="") if encoded_at(url, match.start()) else env[name]
 
     return ENV_REF.sub(value, url)
+
+
+def encoded_at(url: str, position: int) -> bool:
+    """Whether a `${VAR}` at `position` of a channel URL (as configured: `${VAR}` holds none
+    of `/ ? # @`, so the URL's parts are where they seem) is in its user or password part,
+    or in its query (and fragment)."""
+    start = url.find("://")
+    start = start + 3 if start >= 0 else 0
+    found = re.search(r"[/?#]", url[start:])
+    authority_end = start + found.start() if found else len(url)
+    at = url.rfind("@", start, authority_end)
+    query = url.find("?", start)
+    return start <= position < at or 0 <= query < position
 
 
 # -- messages ----------------------------------------------------------------------------------
