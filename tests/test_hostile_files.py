@@ -459,3 +459,22 @@ def test_a_fifo_or_symlink_in_the_derived_folder_never_hangs_or_writes_outside(
     if name == ".gitignore":
         assert path.read_text().splitlines()[-1] == "*"
     assert "still" not in outside.read_text()
+
+
+def test_commit_leaves_out_a_name_that_is_not_utf8(store: Store) -> None:
+    from git_helpers import git
+
+    good = store.new(*PART)
+    engineering = os.fsencode(store.root / "requests" / "engineering")
+    with open(engineering + b"/" + ODD_NAME, "wb") as f:
+        f.write(store.request_file(good).read_bytes())
+    r = store.icsvc("commit", actor="maria@example.com", script=True, timeout=60)
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[1:3] == [
+        f"  requests/engineering/{good}.yaml",
+        f"Left out requests/engineering/{ODD_SHOWN}: the name is not UTF-8 text; icsvc does "
+        "not read it (rename it)"]
+    committed = git(store, "show", "--name-only", "--format=", "HEAD").stdout.split()
+    assert committed == [f"requests/engineering/{good}.yaml"]
+    data = store.icsvc("commit", "-f", "json", actor="maria@example.com", script=True)
+    assert data.code == 1 and "nothing to commit" in data.err  # the odd file is never taken

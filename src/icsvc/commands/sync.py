@@ -9,7 +9,7 @@ from __future__ import annotations
 from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.context import Context
-from icsvc.errors import IcsvcError
+from icsvc.errors import IcsvcError, one_line
 from icsvc.git import gitmerge, gitutil
 
 
@@ -62,8 +62,8 @@ def _report(outcome: gitmerge.Outcome) -> None:
     if outcome.conflicts:
         con.print(f"The {verb} {outcome.target} stopped on {len(outcome.conflicts)} "
                   "conflicted file(s):", markup=False, soft_wrap=True)
-        for path in outcome.conflicts:
-            con.print(f"  {path}", markup=False, soft_wrap=True)
+        for path in outcome.conflicts:  # (a name that is not UTF-8 shown escaped)
+            con.print(f"  {one_line(path)}", markup=False, soft_wrap=True)
         cont = "git rebase --continue" if outcome.mode == "rebase" else "git commit"
         con.print(
             "Fix each file (request files: 'icsvc check' shows what is wrong), 'git add' it, "
