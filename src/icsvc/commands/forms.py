@@ -51,6 +51,9 @@ def run(ctx: Context, output: Path | None, check_only: bool, repo_url_option: st
         if drift:
             raise typer.Exit(1)
         return
+    blocked = next((d for d in drift if d.blocked), None)
+    if blocked is not None:  # before writing anything
+        raise IcsvcError(f"{shown}/{blocked.name}: {blocked.problem}")
     changes: list[tuple[str, str]] = []
     kept: list[str] = []
     for d in drift:
@@ -63,8 +66,8 @@ def run(ctx: Context, output: Path | None, check_only: bool, repo_url_option: st
             changes.append((d.name, "removed"))
     for name in expected:
         path = folder / name
-        if path.is_file() and not forms.is_generated(path.read_text(encoding="utf-8",
-                                                                     errors="replace")):
+        text, why = forms.read_form(path)
+        if why is None and (text is None or not forms.is_generated(text)):
             if force:  # a hand-written file of a generated name: replaced only when asked
                 write_output(path, expected[name], "--output")
                 changes.append((name, "replaced"))

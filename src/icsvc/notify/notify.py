@@ -35,10 +35,9 @@ from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.git import gitutil
 from icsvc.git.merge import entry_key
 from icsvc.notify.events import CUSTOMER, Event, Recipient, clock_events, entry_events
-from icsvc.store import jsonio, limits, yamlio
+from icsvc.store import derived, jsonio, limits, yamlio
 from icsvc.store.catalogue import ENV_REF, RECIPIENT, Catalogue, parse_catalogue
 from icsvc.store.model import Request, parse_request
-from icsvc.store.schema import FileKind, read_store_file
 from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR, Store
 from icsvc.workflow import history
 from icsvc.workflow.lifecycle import OPEN, is_open
@@ -47,6 +46,10 @@ ENV_URL = "ICSVC_NOTIFY_URL"
 """Channel URLs (separated by spaces) that replace `notify.default`."""
 RECORD_FILE = "notify.json"
 JOURNAL_FILE = "notify.journal"
+LOCK_FILE = "notify.lock"
+RECORD_LIMIT = 64 << 20
+"""Bytes of the record (and of its journal) read at most: a year of deliveries to
+thousands of people is a few MiB."""
 KEEP = timedelta(days=90)
 """How long the record remembers a delivery."""
 SERVER_SCHEMES = frozenset({"mailto", "mailtos", "json", "jsons", "xml", "xmls", "form",
@@ -110,14 +113,31 @@ def configured(cat: Catalogue, env_urls: Sequence[str]) -> bool:
 
 def expand(url: str, env: Mapping[str, str]) -> str:
     """The URL with its `${VAR}` references replaced from the environment; an unset variable
-    is an error naming it."""
+    is an error naming it. A value in the user or password part, or in the query, is
+    URL-encoded (`encoded_at`): a password may hold `@ : / # ?`; elsewhere (a token in the
+    host or the path, which may hold its own `/`) it goes in as it is."""
+    from urllib.parse import quote
+
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in env:
             raise IcsvcError(f"the environment variable {name} is not set")
-        return env[name]
+        return quote(env[name], safe="") if encoded_at(url, match.start()) else env[name]
 
     return ENV_REF.sub(value, url)
+
+
+def encoded_at(url: str, position: int) -> bool:
+    """Whether a `${VAR}` at `position` of a channel URL (as configured: `${VAR}` holds none
+    of `/ ? # @`, so the URL's parts are where they seem) is in its user or password part,
+    or in its query (and fragment)."""
+    start = url.find("://")
+    start = start + 3 if start >= 0 else 0
+    found = re.search(r"[/?#]", url[start:])
+    authority_end = start + found.start() if found else len(url)
+    at = url.rfind("@", start, authority_end)
+    query = url.find("?", start)
+    return start <= position < at or 0 <= query < position
 
 
 # -- messages ----------------------------------------------------------------------------------
@@ -222,16 +242,21 @@ class Record:
         path = root / DERIVED_DIR / RECORD_FILE
         record = cls(path)
         try:
-            if os.path.lexists(path):
-                record.rev, record.time, record.sent = _read_record(path)
-        except (ValidationError, ValueError) as exc:
+            record.rev, record.time, record.sent = _read_record(path)
+        except FileNotFoundError:
+            pass
+        except derived.NotPlain as exc:
+            raise IcsvcError(f"{path}: {exc.kind}, not the record of notifications sent "
+                             "(icsvc neither reads nor follows it); delete it (deleting it "
+                             "may send recent events again)") from None
+        except (OSError, ValidationError, ValueError) as exc:
             problem = exc.problem if isinstance(exc, ValidationError) else str(exc)
             raise IcsvcError(f"{path}: cannot read the record of notifications sent "
                              f"({problem}); fix or delete it (deleting it may send recent "
                              "events again)") from None
         try:
-            lines = record.journal.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
+            lines = derived.read(record.journal, RECORD_LIMIT).splitlines()
+        except OSError:
             lines = []
         for line in lines:
             digest, _, day = line.partition(" ")
@@ -254,9 +279,8 @@ class Record:
             digest = self._hash(key)
             self.sent[digest] = day
             lines.append(f"{digest} {day}\n")
-        _derived(self.path.parent)
-        with open(self.journal, "a", encoding="utf-8") as journal:
-            journal.write("".join(lines))
+        derived.folder(self.path.parent.parent)
+        derived.append(self.journal, "".join(lines))
 
     def save(self, now: datetime) -> None:
         """Write it (atomically) with the journal folded in, forgetting deliveries older
@@ -265,20 +289,21 @@ class Record:
         self.sent = {k: v for k, v in self.sent.items() if v >= cutoff}
         data = {"version": 1, "rev": self.rev,
                 "time": self.time.isoformat() if self.time else None, "sent": self.sent}
-        _derived(self.path.parent)
+        derived.folder(self.path.parent.parent)
         yamlio.write_atomic(self.path, json.dumps(data, indent=0, sort_keys=True) + "\n")
         self.journal.unlink(missing_ok=True)
 
 
 _COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-RECORD = FileKind("the record of notifications sent", limits.NOTIFY_RECORD_BYTES,
-                  aliases=False)
 
 
 def _read_record(path: Path) -> tuple[str | None, datetime | None, dict[str, str]]:
     """(rev, time, sent) from `notify.json`; ValueError (ValidationError for the file
     itself) saying what is wrong."""
-    data = jsonio.loads(read_store_file(path, RECORD))
+    text = derived.read(path, limits.NOTIFY_RECORD_BYTES + 1)
+    if len(text.encode()) > limits.NOTIFY_RECORD_BYTES:
+        raise ValueError(f"larger than {limits.NOTIFY_RECORD_BYTES >> 20} MiB")
+    data = jsonio.loads(text)
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
     rev, time, sent = data.get("rev"), data.get("time"), data.get("sent") or {}
@@ -295,14 +320,6 @@ def _read_record(path: Path) -> tuple[str | None, datetime | None, dict[str, str
     return rev or None, when, sent
 
 
-def _derived(folder: Path) -> None:
-    """The derived-data folder, ignored by git."""
-    folder.mkdir(exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# derived by icsvc; safe to delete\n*\n")
-
-
 @contextmanager
 def locked(root: Path) -> Iterator[None]:
     """One sending run at a time per store (two would both send what neither recorded)."""
@@ -311,9 +328,8 @@ def locked(root: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - not a POSIX system: no lock to take
         yield
         return
-    folder = root / DERIVED_DIR
-    _derived(folder)
-    with open(folder / "notify.lock", "w") as handle:
+    folder = derived.folder(root)
+    with os.fdopen(derived.open_own(folder / LOCK_FILE, os.O_WRONLY), "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -39,6 +39,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from icsvc.errors import IcsvcError
+from icsvc.store import derived
 from icsvc.store.model import Entry, Request
 
 if TYPE_CHECKING:
@@ -452,15 +454,9 @@ class Index:
         """Now, on the clock of the file system the index is on (and, normally, the store):
         a file whose change time is not older than this may change again in the same
         tick, unseen."""
-        clock = self.folder / CLOCK_FILE
         try:
-            if os.path.islink(clock):
-                return None
-            with open(clock, "a"):
-                pass
-            os.utime(clock)
-            return os.stat(clock).st_ctime_ns
-        except OSError:
+            return derived.touch(self.folder / CLOCK_FILE)
+        except (OSError, IcsvcError):
             return None
 
     def update(self, rows: Iterable[Fresh], gone: Iterable[str],

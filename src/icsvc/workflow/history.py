@@ -1065,7 +1065,6 @@ def initial_state(request: Request) -> RequestState:
                                                             if k != "cost"}
         else:
             impact["cost"] = cost.get("from")
-    linked = {ids.normalize(str(e.get("blocks"))) for e in history if e.type == "link"}
     provider = str(redirect.get("from")) if redirect is not None else request.provider
     created = history[0].at if history else request.created_at
     return RequestState(
@@ -1079,7 +1078,7 @@ def initial_state(request: Request) -> RequestState:
         needed_by=_as_datetime(start("needed-by", request.needed_by)),
         rush=request.rush, justification=request.justification,
         info=dict(request.info), details=request.details, impact=impact,
-        blocks=[b for b in request.blocks if b not in linked],
+        blocks=[],  # each comes from a `link` entry, at creation (--for) or later
         stints=[Stint(provider, created, [(created, "new")])],
     )
 

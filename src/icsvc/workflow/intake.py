@@ -172,7 +172,8 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
         if not ids.is_valid(rid):
             raise UsageError(f"{names('blocks')}: {other!r} is not a request ID (accepted: "
                              f"the full {ids.LENGTH}-character ID)")
-        blocks.append(rid)
+        if rid not in blocks:
+            blocks.append(rid)
     if not is_email(actor):
         raise UsageError(f"{names('actor')}: {actor!r} is not an email address")
     for key, value in draft.info.items():
@@ -238,6 +239,8 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
         blocks=blocks,
     )
     request.add(local_now, actor, "created", note=justification if reasons else None)
+    for other in blocks:  # the links are entries too: every field comes from the history
+        request.add(local_now, actor, "link", blocks=other)
     state = history.initial_state(request)
     found = history.creation_problems(state, cat, lambda p, s: rush_reasons_at(
         p, s.service, s.requested_priority, s.needed_by, s.created_at))
