@@ -99,10 +99,12 @@ class Store:
 
     def icsvc(self, *args: str, now: str | None = None, actor: str | None = None,
               cwd: Path | None = None, env: dict[str, str] | None = None,
-              input: str | None = None, script: bool | None = None) -> Result:
+              input: str | None = None, script: bool | None = None,
+              timeout: float = 120) -> Result:
         """Run icsvc with these arguments: in this process (fast; the same `main()` the
         console script calls) or, with `script=True` or ICSVC_TEST_SCRIPT=1, through the
-        installed console script in a subprocess (the end-to-end contract)."""
+        installed console script in a subprocess (the end-to-end contract), which fails
+        the test when it runs over `timeout` seconds (a hang)."""
         run_env = dict(self.env)
         if now is not None:
             run_env["ICSVC_NOW"] = now
@@ -116,7 +118,7 @@ class Store:
         assert ICSVC, "the icsvc console script is not installed (pip install -e .)"
         proc = subprocess.run(
             [ICSVC, *args], cwd=cwd or self.root, env=run_env, capture_output=True,
-            text=True, input=input if input is not None else "", timeout=120,
+            text=True, input=input if input is not None else "", timeout=timeout,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -40,8 +40,9 @@ def one_line_error(err: str) -> str:
     (["new", *PART, "--title", "\udcff"], 2, "argument 13 is not UTF-8 text (b'\\xff')"),
     (["report", "--since", "0001-01-01"], 2, "--since: '0001-01-01' is out of range"),
     (["report", "--until", "9999-12-31"], 2, "--until: '9999-12-31' is out of range"),
-    (["report", "--quarter", "9999Q4"], 2, "out of range"),
-    (["report", "--quarter", "2300Q1"], 2, "--quarter: the period is out of range"),
+    (["report", "--quarter", "9999Q4"], 2,
+     "--quarter: '9999Q4' is out of range (accepted: quarters from 1970Q1 to 2200Q4)"),
+    (["report", "--quarter", "2300Q1"], 2, "--quarter: '2300Q1' is out of range"),
 ])
 def test_bad_options_are_one_line_and_write_nothing(store: Store, args: list[str], code: int,
                                                     message: str) -> None:
@@ -128,3 +129,47 @@ def test_a_bug_exits_3_with_a_short_report(store: Store,
     assert "This is a bug in icsvc" in second and "ICSVC_DEBUG=1" in second
     r = store.icsvc("list", env={"ICSVC_DEBUG": "1"})
     assert r.code == 3 and "Traceback" in r.err and "icsvc: internal error:" in r.err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["survey", "send", "-q", "9999Q4"],
+     "--quarter: '9999Q4' is out of range (accepted: quarters from 1970Q1 to 2200Q4)"),
+    (["survey", "send", "-q", "0000Q1"], "--quarter: '0000Q1' is out of range"),
+    (["survey", "send", "-q", "1969Q4"], "--quarter: '1969Q4' is out of range"),
+    (["survey", "answer", "engineering", "-q", "9999Q4", "--rating", "4"],
+     "--quarter: '9999Q4' is out of range"),
+    (["survey", "answer", "engineering", "-q", "0000Q1", "--rating", "4"],
+     "--quarter: '0000Q1' is out of range"),
+    (["survey", "answer", "engineering", "-q", "2201q1", "--rating", "4"],
+     "--quarter: '2201q1' is out of range"),
+    (["report", "--quarter", "0000Q1"], "--quarter: '0000Q1' is out of range"),
+    (["notify", "--dry-run", "--since-time", "99999999d"],
+     "--since-time: '99999999d' is too long a period (accepted: at most 1826d)"),
+    (["notify", "--dry-run", "--since-time", "9" * 40 + "h"], "is too long a period"),
+    (["notify", "--dry-run", "--since-time", "0001-01-01T00:00:00+00:00"],
+     "--since-time: '0001-01-01T00:00:00+00:00' is out of range (accepted: dates from "
+     "1970-01-01 to 2200-12-31)"),
+    (["notify", "--dry-run", "--since-time", "1969-12-31T23:00:00+00:00"], "out of range"),
+])
+def test_dates_and_quarters_out_of_range_are_bad_usage(store: Store, args: list[str],
+                                                       message: str) -> None:
+    """Every date and quarter option refuses 1970-2200's outside with exit 2 (a quarter of
+    year 9999 or 0 was an internal error)."""
+    store.new(*PART)
+    store.git("add", "-A")
+    store.git("commit", "-qm", "a request")
+    before = store.snapshot()
+    r = store.fails(*args, code=2, actor="maria@example.com")
+    assert message in one_line_error(r.err)
+    assert store.snapshot() == before
+
+
+def test_the_edges_of_the_range_are_accepted(store: Store) -> None:
+    store.new(*PART)
+    store.git("add", "-A")
+    store.git("commit", "-qm", "a request")
+    store.ok("report", "--quarter", "1970Q1")
+    store.ok("report", "--quarter", "2200Q4")
+    assert "nobody made a request in 1970Q1" in store.ok("survey", "send", "-q", "1970Q1").out
+    store.ok("notify", "--dry-run", "--since-time", "1826d")
+    store.ok("notify", "--dry-run", "--since-time", "1970-01-01T00:00:00+00:00")

@@ -179,3 +179,54 @@ def test_fields_must_agree_with_the_history(store: Store) -> None:
     assert "status: is 'resolved' but its history says 'acknowledged'" in out
     assert "owner: is 'ana@example.com' but its history says 'raj@example.com'" in out
     assert out.count(f"{path.relative_to(store.root)}:") == 2
+
+
+def test_a_hand_added_link_is_found_without_a_base(store: Store) -> None:
+    """`blocks:` added by hand (no `link` entry) was taken as set at creation by the plain
+    check, which only `check --base` caught. A link is now always an entry, also when the
+    request is made for another (`new --for`), so the file's field is checked against it."""
+    from git_helpers import base_commit, load
+
+    first, second = store.new(*PART), store.new(*PART)
+    made_for = store.new(*PART, "--for", first, "--for", first.lower())
+    entries = [(e["type"], e.get("blocks")) for e in load(store.request_file(made_for))["history"]]
+    assert entries == [("created", None), ("link", first)]  # once, though typed twice
+    store.ok("update", second, "--blocks", first, actor="maria@example.com")
+    store.ok("check")
+    base_commit(store, "three requests")
+    path = store.request_file(first)
+    path.write_text(path.read_text().replace("targets:", f"blocks:\n- {second}\ntargets:", 1))
+    plain = store.fails("check").out
+    expected = (f"blocks: is ['{second}'] but its history says []; change it with icsvc "
+                "(triage, update) so the change is recorded")
+    assert expected in plain and plain.startswith(f"{path.relative_to(store.root)}:")
+    based = store.fails("check", "--base", "HEAD").out
+    assert "blocks: is ['" in based  # what check --base finds, plain check finds too
+    # the same on a request made with --for, where the link came at creation
+    path.write_text(path.read_text().replace(f"blocks:\n- {second}\n", ""))
+    store.ok("check")
+    made = store.request_file(made_for)
+    made.write_text(made.read_text().replace(f"- {first}\n", f"- {first}\n- {second}\n", 1))
+    assert f"blocks: is ['{first}', '{second}'] but its history says ['{first}']" in \
+        store.fails("check").out
+
+
+def test_a_fifo_under_surveys_is_reported_like_one_under_requests(store: Store) -> None:
+    import os
+
+    store.new(*PART)
+    folder = store.root / "surveys" / "2026Q4" / "engineering"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "maria@example.com.yaml")  # a reader that opened it would block
+    (folder / "raj@example.com.yaml").symlink_to("/dev/zero")
+    result = store.icsvc("check", script=True, timeout=30)
+    assert result.code == 1 and result.err == "2 problems\n", result.err
+    assert result.out.splitlines() == [
+        "surveys/2026Q4/engineering/maria@example.com.yaml:1: not a regular file (a FIFO); "
+        "a survey answer must be a plain file",
+        "surveys/2026Q4/engineering/raj@example.com.yaml:1: a symlink leading out of the "
+        "store (to /dev/zero); icsvc does not follow it"]
+    report = store.icsvc("report", "--quarter", "2026Q4", script=True, timeout=30)
+    assert report.code == 0
+    assert "warning: skipped surveys/2026Q4/engineering/maria@example.com.yaml: not a " \
+           "regular file (a FIFO)" in report.err

@@ -251,3 +251,46 @@ def test_json_results_for_repository_commands(store: Store, tmp_path: Path) -> N
     assert json.loads(store.ok("codeowners", "--check", "-f", "json").out)["stale"] is False
     r = store.fails("init", str(tmp_path / "a"), "--store", str(tmp_path / "b"), code=2)
     assert "give the folder once" in r.err
+
+
+HOSTILE = "a\nb\r\tc\x1b[31mred\x1b[0m\x85d\u2028e\x7f"
+"""A value with a newline, a carriage return, a tab, terminal colour sequences, a C1 control
+(NEL), a Unicode line separator and DEL."""
+
+
+@pytest.mark.parametrize("args", [
+    ["triage", "{id}", "--assign", HOSTILE],
+    ["update", "{id}", "--note", "x", "--promise", HOSTILE],
+    ["list", "-p", HOSTILE],
+    ["show", HOSTILE],
+    ["report", "--quarter", HOSTILE],
+    ["check", "--base", HOSTILE],
+    ["new", *PART[:2], "-s", HOSTILE, "-t", "x"],
+])
+def test_an_error_quoting_a_hostile_value_stays_on_one_line(store: Store,
+                                                            args: list[str]) -> None:
+    """Whatever value an error quotes, it prints as one line with every control character
+    escaped (a newline in `--assign` used to split the message; an escape sequence could
+    recolour or rewrite the terminal)."""
+    rid = store.new(*PART)
+    result = store.icsvc(*[a.replace("{id}", rid) for a in args], actor=ANA, script=True,
+                         timeout=60)
+    assert result.code in (1, 2) and result.out == ""
+    assert result.err.startswith("icsvc: error: ") and result.err.endswith("\n")
+    line = result.err[:-1]
+    assert line.isprintable() and "\n" not in line, repr(result.err)
+    assert "\\n" in line and "\\x1b[31m" in line.lower() and "\\u2028" in line, line
+    if args[0] == "triage":
+        assert line == ("icsvc: error: --assign: a\\nb\\r\\tc\\x1b[31mred\\x1b[0m\\x85d\\u2028e"
+                        "\\x7f is not a member of engineering (accepted: ana@example.com, "
+                        "raj@example.com)")
+
+
+def test_one_line_escapes_what_would_break_a_line_and_nothing_else() -> None:
+    from icsvc.errors import one_line
+
+    assert one_line("plain text: é, ü, 中文, emoji 🙂, 'quotes'") == \
+        "plain text: é, ü, 中文, emoji 🙂, 'quotes'"
+    assert one_line("a\x00b\x1fc\x7fd\x80e\x9ff\u2029g") == \
+        "a\\x00b\\x1fc\\x7fd\\x80e\\x9ff\\u2029g"
+    assert one_line(os.fsdecode(b"name\xff\xfe.yaml")) == "name\\xff\\xfe.yaml"

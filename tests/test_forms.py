@@ -209,3 +209,32 @@ def test_output_folder_and_json(example: Store) -> None:
                              "json").json()
     assert problems == [{"path": "forms-out/icsvc-legal.nda.yml", "line": 1,
                          "message": "issue form: missing; run 'icsvc forms' and commit"}]
+
+
+@pytest.mark.parametrize("name", ["icsvc-engineering.part-clarification.yml", "config.yml",
+                                  "icsvc-gone.service.yml"])
+def test_a_fifo_in_place_of_a_form_never_hangs(example: Store, name: str) -> None:
+    """A FIFO where a form file is (a reader that opened it would block forever): `check`
+    and `forms --check` report it, `forms` refuses it before writing anything."""
+    import os
+
+    example.ok("forms", "--repo-url", REPO_URL)
+    folder = example.root / FORMS
+    (folder / name).unlink(missing_ok=True)
+    os.mkfifo(folder / name)
+    stale = folder / "icsvc-payroll.payslip-copy.yml"
+    stale.write_text(stale.read_text() + "# changed\n")
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    expected = (f".github/ISSUE_TEMPLATE/{name}:1: not a regular file (a FIFO); icsvc neither "
+                "reads nor replaces it: delete it, then run 'icsvc forms'")
+    result = example.icsvc("check", script=True, timeout=30)
+    assert result.code == 1 and expected in result.out.splitlines(), result.out
+    result = example.icsvc("forms", "--check", "--repo-url", REPO_URL, script=True, timeout=30)
+    assert result.code == 1 and expected in result.out.splitlines(), result.out
+    result = example.icsvc("forms", "--repo-url", REPO_URL, script=True, timeout=30)
+    assert result.code == 1
+    assert result.err == f"icsvc: error: {expected.replace(':1:', ':')}\n"
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+    (folder / name).unlink()
+    example.ok("forms", "--repo-url", REPO_URL)
+    example.ok("check")

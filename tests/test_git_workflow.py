@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -312,3 +313,45 @@ def test_pull_request_flow_with_real_triage(store: Store, tmp_path: Path) -> Non
     assert doc["history"][-1]["type"] == "conflict"
     shown = raj.ok("show", rid)
     assert "on two branches; kept 'ana@example.com'" in shown.out
+
+
+SIGNING_PEOPLE = """\
+people:
+  ana@example.com:
+    signing_keys:
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests ana@laptop
+"""
+
+
+@pytest.mark.parametrize("first", ["git-setup", "list", "update", "notify"])
+def test_the_derived_folder_is_never_committed(tmp_path: Path, first: str) -> None:
+    """Wherever `.icsvc/` is made (git-setup's allowed signers, the index, the write lock,
+    the notification record), it holds its own `.gitignore` ignoring everything in it, so
+    `git add -A` commits none of it even when the store's `.gitignore` does not list it;
+    a folder made without one (by an older icsvc) gets it on its next use."""
+    from conftest import PROVIDERS, make_store
+
+    store = make_store(tmp_path / "store", PROVIDERS + SIGNING_PEOPLE)
+    (store.root / ".gitignore").unlink()
+    rid = new_request(store, "Bore diameter")
+    git(store, "add", "-A")
+    git(store, "commit", "-qm", "a request")
+    shutil.rmtree(store.root / ".icsvc")
+    args = {"git-setup": ["git-setup"], "list": ["list"],
+            "update": ["update", rid, "--note", "x"], "notify": ["notify", "--since", "HEAD"]}
+    env = {"ICSVC_NOTIFY_URL": "json://127.0.0.1:9/never-called"}
+    store.ok(*args[first], actor=ANA, env=env)
+    assert (store.root / ".icsvc").is_dir()
+    assert (store.root / ".icsvc" / ".gitignore").read_text().splitlines()[-1] == "*"
+    for more in args.values():  # every other writer of .icsvc/ too
+        store.ok(*more, actor=ANA, env=env)
+    assert {p.name for p in (store.root / ".icsvc").iterdir()} >= {
+        ".gitignore", "allowed_signers", "index.sqlite", "write.lock", "notify.json"}
+    git(store, "add", "-A")
+    staged = git(store, "diff", "--cached", "--name-only").stdout.split()
+    assert staged and not [p for p in staged if p.startswith(".icsvc")], staged
+    assert git(store, "status", "--porcelain", "--ignored", ".icsvc").stdout == "!! .icsvc/\n"
+    # a folder an older icsvc made without its own .gitignore gets one on its next use
+    (store.root / ".icsvc" / ".gitignore").unlink()
+    store.ok("list")
+    assert (store.root / ".icsvc" / ".gitignore").is_file()

@@ -67,6 +67,11 @@ BILLION_LAUGHS = """\
     (lambda t: t.replace("title: T\n", "impact:\n  cost: -5\ntitle: T\n"), "out of range"),
     (lambda t: t.replace("  email: maria@example.com", '  email: "maria@example.com\\n"'),
      "not an email address"),
+    # a number Python refuses to print (over 4,300 digits) stopped every command
+    (lambda t: t.replace("title: T\n", "title: T\nprogress: " + "9" * 5000 + "\n"),
+     "is too long a number (accepted: up to 100 digits)"),
+    (lambda t: t.replace("title: T\n", "title: T\nsource:\n  github_issue: 0x" + "f" * 5000
+                         + "\n"), "is too long a number"),
 ])
 def test_a_bounded_file_is_refused_by_check_and_skipped_by_listings(
         store: Store, damage: object, message: str) -> None:
@@ -284,3 +289,238 @@ def test_a_file_is_read_whole_up_to_its_limit_and_refused_beyond(tmp_path: Path,
     else:
         with pytest.raises(ValidationError, match="too big"):
             read_store_file(path, kind)
+
+
+def test_a_huge_number_in_providers_yaml_is_refused(store: Store) -> None:
+    (store.root / "providers.yaml").write_text(PROVIDERS + "settings:\n  at_risk: "
+                                               + "9" * 5000 + "\n")
+    assert "is too long a number (accepted: up to 100 digits)" in store.fails("check").out
+    assert "is too long a number" in store.fails("list").err
+
+
+@pytest.mark.parametrize("record", [
+    "[" * 100_000 + "]" * 100_000, '{"sent":' * 5000 + "{}" + "}" * 5000,
+    '{"rev": ' + "9" * 5000 + "}", '{"time": "9999-12-31T00:00:00+00:00"}',
+    '{"time": "0001-01-01T00:00:00+00:00"}', '{"time": "2026-01-01T00:00:00"}',
+    '{"sent": [1, 2]}', '{"rev": ["HEAD"]}', '{"rev": "--output=/tmp/x"}', "[]", "{",
+])
+def test_a_damaged_notification_record_is_one_clear_error(store: Store, record: str) -> None:
+    """`.icsvc/notify.json` nested too deep, holding a 5,000-digit number or a time out of
+    range was an internal error; each is now a one-line refusal saying to fix or delete it."""
+    store.new(*PART)
+    store.git("add", "-A")
+    store.git("commit", "-qm", "a request")
+    path = store.root / ".icsvc" / "notify.json"
+    path.write_text(record)
+    for args in (["notify", "--dry-run"], ["digest", "daily", "--dry-run"],
+                 ["digest", "weekly", "--dry-run"]):
+        r = store.fails(*args)
+        assert r.err.startswith(f"icsvc: error: {path}: cannot read the record of "
+                                "notifications sent ("), r.err
+        assert r.err.endswith("); fix or delete it (deleting it may send recent events "
+                              "again)\n") and len(r.err.splitlines()) == 1
+    path.unlink()
+    store.ok("digest", "daily", "--dry-run")
+
+
+def test_a_damaged_redirect_journal_stops_no_writer(store: Store) -> None:
+    """The journal of a redirect in progress, nested past the parser's stack, made every
+    command that writes an internal error."""
+    rid = store.new(*PART)
+    (store.root / ".icsvc" / "redirect.journal").write_text("[" * 5000)
+    store.ok("update", rid, "--note", "still works", actor=MEMBER)
+    store.ok("check")
+
+
+# -- names that are not UTF-8, and folders that cannot be listed ------------------------------
+
+ODD_NAME = b"AB\xff\xfeCD.yaml"
+ODD_SHOWN = "AB\\xff\\xfeCD.yaml"
+"""How every message shows it: the bytes that are not UTF-8 escaped, on one line."""
+
+
+def _commit_all(store: Store) -> None:
+    from git_helpers import base_commit
+
+    base_commit(store, "files")
+
+
+def test_a_committed_name_that_is_not_utf8_is_skipped_by_every_listing(store: Store) -> None:
+    """A request file (and a provider folder, and a survey answer) whose name is not UTF-8,
+    committed: every listing, the index refresh (first by looking at every file, then
+    through git) and the survey folders skip it with a one-line warning showing the path
+    escaped, and serve every other request; `check` reports each."""
+    good = store.new(*PART)
+    good_path = store.request_file(good)
+    text = good_path.read_bytes()
+    engineering = os.fsencode(store.root / "requests" / "engineering")
+    with open(engineering + b"/" + ODD_NAME, "wb") as f:
+        f.write(text)
+    odd_folder = os.fsencode(store.root / "requests") + b"/pay\xe9"
+    os.mkdir(odd_folder)
+    with open(odd_folder + b"/" + os.fsencode(f"{good}.yaml"), "wb") as f:
+        f.write(text)
+    answers = os.fsencode(store.root / "surveys" / "2026Q4" / "engineering")
+    os.makedirs(answers)
+    with open(answers + b"/\xffmaria@example.com.yaml", "w") as f:
+        f.write("not read\n")
+    _commit_all(store)
+    wanted = [f"requests/engineering/{ODD_SHOWN}", "requests/pay\\xe9"]
+    for args in (["list", "-f", "json"], ["list", "-f", "json"], ["queue", "engineering"],
+                 ["report", "--quarter", "2026Q4"], ["survey", "send", "-q", "2026Q4"],
+                 ["show", good], ["update", good, "--note", "still served"]):
+        r = store.icsvc(*args, actor=MEMBER, script=True, timeout=60)
+        assert r.code == 0 and "Traceback" not in r.err, (args, r.err)
+        if args[0] in ("list", "queue", "report", "survey"):
+            for shown in wanted:
+                lines = [ln for ln in r.err.splitlines() if shown in ln]
+                assert lines and all(ln.startswith("warning: skipped ") for ln in lines), (
+                    args, r.err)
+                assert "not UTF-8" in lines[0]
+        if args[:2] == ["list", "-f"]:
+            assert [d["id"] for d in r.json()] == [good]
+    assert "still served" in good_path.read_text()
+    report = store.icsvc("report", "--quarter", "2026Q4", script=True, timeout=60)
+    assert "surveys/2026Q4/engineering/\\xffmaria@example.com.yaml" in report.err
+    r = store.icsvc("check", script=True, timeout=60)
+    assert r.code == 1 and "Traceback" not in r.err
+    assert f"requests/engineering/{ODD_SHOWN}:1: the name is not UTF-8 text" in r.out
+    assert "requests/pay\\xe9:1: the name is not UTF-8 text" in r.out
+    assert "surveys/2026Q4/engineering/\\xffmaria@example.com.yaml:1: the name is not UTF-8" \
+        in r.out
+    # and once renamed, nothing is left to say
+    os.rename(engineering + b"/" + ODD_NAME, engineering + b"/renamed.txt")
+    os.rename(odd_folder, os.fsencode(store.root / "elsewhere"))
+    os.rename(answers + b"/\xffmaria@example.com.yaml", answers + b"/x.txt")
+    r = store.icsvc("list", script=True, timeout=60)
+    assert r.code == 0 and "UTF-8" not in r.err, r.err
+    assert store.icsvc("check", script=True, timeout=60).code == 0
+
+
+@pytest.mark.parametrize(("folder", "kind"), [
+    (folder, kind) for folder in ("requests", "requests/engineering", "surveys")
+    for kind in ("file", "fifo", "dangling symlink")
+    if (folder, kind) != ("requests/engineering", "file")  # a README.md is no folder to list
+])
+def test_a_folder_that_cannot_be_listed_is_an_error_not_ok(store: Store, folder: str,
+                                                           kind: str) -> None:
+    """`requests/` (or a provider folder, or `surveys/`) that is not a folder icsvc can list:
+    `check` fails with one line naming it (it said "ok ... 0 request file(s)"), listings
+    warn. (A folder without read permission is the same case; see the next test.)"""
+    good = store.new(*PART)
+    path = store.root / folder
+    if folder != "surveys":
+        moved = store.root.parent / "moved"
+        shutil.move(path, moved)
+    if kind == "file":
+        path.write_text("not a folder\n")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(store.root / "nowhere")
+    r = store.icsvc("check", script=True, timeout=60)
+    assert r.code == 1, (r.out, r.err)
+    lines = r.out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{folder}:1: "), r.out
+    assert "ok" not in r.err
+    r = store.icsvc("report", script=True, timeout=60)
+    assert r.code == 0 and f"warning: skipped {folder}: " in r.err, r.err
+    if folder != "surveys":
+        r = store.icsvc("list", "-f", "json", script=True, timeout=60)
+        assert r.code == 0 and f"warning: skipped {folder}: " in r.err, r.err
+        assert good not in r.out
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder whatever its permissions "
+                    "(the other kinds of unlistable folder are tested above)")
+@pytest.mark.parametrize("folder", ["requests", "requests/engineering", "surveys"])
+def test_a_folder_without_read_permission_is_an_error(store: Store, folder: str) -> None:
+    store.new(*PART)
+    (store.root / "surveys").mkdir()
+    path = store.root / folder
+    path.chmod(0)
+    try:
+        r = store.icsvc("check", script=True, timeout=60)
+        assert r.code == 1 and f"{folder}:1: cannot read the folder" in r.out, r.out
+        r = store.icsvc("list", script=True, timeout=60)
+        if folder != "surveys":
+            assert "warning: skipped" in r.err and "Permission denied" in r.err, r.err
+    finally:
+        path.chmod(0o755)
+
+
+# -- what is in .icsvc/ -------------------------------------------------------------------------
+
+DERIVED_FILES = ("clock", "write.lock", "write.lock.holder", "redirect.journal",
+                 "notify.json", "notify.journal", "notify.lock", "allowed_signers",
+                 ".gitignore", "index.sqlite")
+SIGNING_PEOPLE = """\
+people:
+  ana@example.com:
+    signing_keys:
+    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests ana@laptop
+"""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+@pytest.mark.parametrize("name", DERIVED_FILES)
+def test_a_fifo_or_symlink_in_the_derived_folder_never_hangs_or_writes_outside(
+        tmp_path: Path, name: str, kind: str) -> None:
+    """A FIFO in place of a derived file used to block the command forever (the clock, the
+    lock's holder, the notification record); a symlink made icsvc write where it leads.
+    Now what icsvc can make again is replaced, the record it must not lose is refused with
+    a message, and nothing outside the store is read or written."""
+    from conftest import make_store
+    from git_helpers import base_commit
+
+    store = make_store(tmp_path / "store", PROVIDERS + SIGNING_PEOPLE
+                       + 'notify:\n  default: "json://127.0.0.1:9/never-called"\n')
+    rid = store.new(*PART)
+    base_commit(store, "a request")
+    store.ok("notify", "--since", "HEAD")  # the first run: nothing to send, a record made
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    derived = store.root / ".icsvc"
+    path = derived / name
+    path.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(outside)
+    for args in (["list"], ["update", rid, "--note", "n"], ["git-setup"],
+                 ["notify", "--since", "HEAD"], ["check"]):
+        r = store.icsvc(*args, actor=MEMBER, script=True, timeout=30)
+        assert "Traceback" not in r.err
+        if name == "notify.json" and args[0] == "notify":
+            assert r.code == 1
+            assert r.err == (f"icsvc: error: {path}: a {kind.replace('fifo', 'FIFO')}, not the "
+                             "record of notifications sent (icsvc neither reads nor follows "
+                             "it); delete it (deleting it may send recent events again)\n")
+        else:
+            assert r.code == 0, (args, r.err)
+    assert outside.read_text() == "precious\n"
+    assert not outside.is_symlink() and outside.is_file()
+    if name in ("clock", "write.lock.holder", ".gitignore", "allowed_signers"):
+        assert path.is_file() and not path.is_symlink()  # made again
+    if name == ".gitignore":
+        assert path.read_text().splitlines()[-1] == "*"
+    assert "still" not in outside.read_text()
+
+
+def test_commit_leaves_out_a_name_that_is_not_utf8(store: Store) -> None:
+    from git_helpers import git
+
+    good = store.new(*PART)
+    engineering = os.fsencode(store.root / "requests" / "engineering")
+    with open(engineering + b"/" + ODD_NAME, "wb") as f:
+        f.write(store.request_file(good).read_bytes())
+    r = store.icsvc("commit", actor="maria@example.com", script=True, timeout=60)
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[1:3] == [
+        f"  requests/engineering/{good}.yaml",
+        f"Left out requests/engineering/{ODD_SHOWN}: the name is not UTF-8 text; icsvc does "
+        "not read it (rename it)"]
+    committed = git(store, "show", "--name-only", "--format=", "HEAD").stdout.split()
+    assert committed == [f"requests/engineering/{good}.yaml"]
+    data = store.icsvc("commit", "-f", "json", actor="maria@example.com", script=True)
+    assert data.code == 1 and "nothing to commit" in data.err  # the odd file is never taken

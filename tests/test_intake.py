@@ -3,6 +3,7 @@ would write, every refusal says what to fix and writes nothing, and never twice.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -334,6 +335,104 @@ def test_a_malformed_event_is_bad_usage(example: Store, content: str, expected: 
     assert expected in result.err
     assert example.fails("intake", "--event", "missing.json", code=2).err.startswith(
         "icsvc: error: --event: cannot read missing.json")
+
+
+def _valid_event_text(example: Store, number: int = 40) -> str:
+    return json.dumps(payload(number, PART + "Bore", part_body(example)))
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda text: "[" * 100_000 + "]" * 100_000,
+     "lists and objects nest more than 64 levels deep (accepted: up to 64)"),
+    (lambda text: text[:-1] + ', "deep": ' + '{"a":' * 5000 + "1" + "}" * 5000 + "}",
+     "nest more than 64 levels deep"),
+    (lambda text: text[:-1] + ', "deep": ' + "[" * 65 + "]" * 65 + "}",
+     "nest more than 64 levels deep"),
+    (lambda text: text.replace('"number": 40', '"number": ' + "9" * 5000, 1),
+     "a number of 5,000 digits (accepted: up to 100)"),
+    (lambda text: text.replace('"number": 40', '"number": ' + "9" * 30, 1),
+     "issue.number 999999999999999999999999999999 is not an issue number (accepted: 1 to "
+     "2,147,483,647)"),
+    (lambda text: text.replace('"number": 40', '"number": 2147483648', 1),
+     "is not an issue number"),
+    (lambda text: text.replace('"number": 40', '"number": NaN', 1),
+     "NaN is not a JSON value"),
+    (lambda text: text.replace('"number": 40', '"number": 1e999', 1),
+     "the number 1e999 is too large (accepted: finite numbers)"),
+    (lambda text: text.replace("Bore", "Bore \\ud800", 1),
+     "is not valid Unicode (it holds a lone surrogate escape such as \\ud800)"),
+    (lambda text: text[:-1] + ', "x": "' + "y" * (4 * 1024 * 1024) + '"}',
+     "bytes is too big for an event file (accepted: up to 4,096 KiB)"),
+    (lambda text: text.encode() + b"\xff",
+     "not UTF-8 text"),
+])
+def test_an_event_out_of_bounds_is_bad_usage(example: Store, make: Any,
+                                             expected: str) -> None:
+    """The event is bounded in size and nesting before it is parsed, and its numbers and
+    text after: each was an internal error (exit 3) or a request nobody could read."""
+    path = example.root.parent / "event.json"
+    content = make(_valid_event_text(example))
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    before = example.snapshot()
+    result = example.fails("intake", "--event", str(path), code=2)
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("icsvc: error: --event: "), result.err
+    assert expected in lines[0]
+    assert example.snapshot() == before
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"created_at": "1900-01-01T00:00:00Z"},
+     "--event: issue.created_at '1900-01-01T00:00:00Z' is out of range (accepted: dates from "
+     "1970-01-01 to 2200-12-31)"),
+    ({"created_at": "9999-12-31T23:59:59Z"}, "issue.created_at '9999-12-31T23:59:59Z' is out"),
+    ({"created_at": "0001-01-01T00:00:00+00:00"}, "issue.created_at '0001-01-01T00:00:00+00:00'"),
+    ({"created_at": "2200-12-31T23:00:00-12:00"}, "is out of range"),  # 2201 in UTC
+    ({"action": "edited", "updated_at": "9999-12-31T00:00:00Z"},
+     "--event: issue.updated_at '9999-12-31T00:00:00Z' is out of range"),
+    ({"comment": "9999-12-31T00:00:00Z"},
+     "--event: comment.created_at '9999-12-31T00:00:00Z' is out of range"),
+])
+def test_event_times_out_of_range_are_bad_usage(example: Store, changes: dict[str, str],
+                                                expected: str) -> None:
+    """An issue created 1900-01-01 wrote a request dated 1899 (which `check` refuses); one
+    dated 9999 was an internal error."""
+    event = payload(41, PART + "Bore", part_body(example),
+                    comment="/icsvc retry" if "comment" in changes else None)
+    if "comment" in changes:
+        event["comment"]["created_at"] = changes["comment"]
+    else:
+        event["action"] = changes.get("action", event["action"])
+        event["issue"].update({k: v for k, v in changes.items() if k != "action"})
+    before = example.snapshot()
+    result = intake(example, event)
+    assert result.code == 2, result.err
+    assert expected in result.err and len(result.err.strip().splitlines()) == 1
+    assert example.snapshot() == before
+
+
+def test_an_issue_dated_before_1970_in_the_providers_zone_is_refused(example: Store) -> None:
+    """In range in UTC, out of it in New York: the request would be dated 1969."""
+    before = example.snapshot()
+    result = intake(example, payload(42, PART + "Bore", part_body(example),
+                                     created_at="1970-01-01T02:00:00Z"))
+    assert result.code == 1
+    assert ("the request would be dated 1969-12-31T21:00:00-05:00 in engineering's timezone, "
+            "out of range (accepted: dates from 1970-01-01 to 2200-12-31)") in result.err
+    assert example.snapshot() == before
+
+
+def test_the_largest_issue_number_is_accepted(example: Store) -> None:
+    text = _valid_event_text(example, 2**31 - 1)
+    path = example.root.parent / "event.json"
+    path.write_text(text)
+    data = example.ok("intake", "--event", str(path), "--format", "json").json()
+    assert data["status"] == "created" and data["issue"] == 2**31 - 1
+    example.ok("show", data["id"])
+    example.ok("check")
 
 
 def test_intake_through_the_installed_script(example: Store) -> None:

@@ -152,3 +152,83 @@ def test_two_redirects_merged_by_plain_git_then_sync(base: tuple[Store, str]) ->
     assert [p.parent.name for p in (store.root / "requests").glob(f"*/{rid}.yaml")] == ["legal"]
     store.ok("check", now=at(600))
     store.ok("check", "--base", "main", now=at(600))
+
+
+@pytest.fixture
+def long_request(tmp_path: Path) -> tuple[Store, str]:
+    """A request whose file is long enough that a redirect changes little of it: git sees
+    each branch's move as a rename, and two moves to different folders as rename/rename."""
+    store = make_store(tmp_path / "store", PROVIDERS + LEGAL)
+    store.ok("git-setup")
+    details = " ".join(["The bore of part 2210-C is 0.05 mm over on the last three runs."] * 12)
+    rid = store.ok("new", "-f", "json", "-p", "engineering", "-s", "part-clarification",
+                   "-t", "Bore", "-d", details, "--info", "order_number=SO-1",
+                   "--info", "part_number=P-1", actor=MARIA, now=at(0)).json()["id"]
+    commit(store, "new", MARIA)
+    return store, str(rid)
+
+
+def two_ways(store: Store, rid: str, note: bool) -> set[str]:
+    """Branch a: Ana redirects to Payroll (and, with `note`, Maria adds a note after);
+    branch b: Raj redirects to Legal later. Returns the keys of every entry of both."""
+    a_steps: list[tuple[str, int, list[str]]] = [
+        (ANA, 10, ["triage", "{id}", "--redirect", "payroll", "--note", "ask Pat"])]
+    if note:
+        a_steps.append((MARIA, 15, ["update", "{id}", "--note", "Pat, the drawing is attached"]))
+    side(store, "a", rid, *a_steps)
+    side(store, "b", rid, (RAJ, 20, ["triage", "{id}", "--redirect", "legal", "--note",
+                                     "ask Liz"]))
+    both: set[str] = set()
+    for branch in ("a", "b"):
+        git(store, "checkout", "-q", branch)
+        both |= {entry_key(e) for e in load(store.request_file(rid))["history"]}
+    git(store, "checkout", "-q", "a")
+    return both
+
+
+def settled_two_ways(store: Store, rid: str, both: set[str], rebased: bool = False) -> None:
+    """One file, in Legal's folder (Raj's later redirect, the one the driver keeps), with
+    every entry of both sides and a conflict entry recording the other; nothing left in the
+    index or the work tree elsewhere; check and check --base pass (a rebase puts Ana's
+    earlier entries before Raj's in a rewritten commit, which check --base refuses as an
+    insertion whatever the merge: it is not asked there)."""
+    assert git(store, "status", "--porcelain").stdout == ""
+    assert git(store, "ls-files", "requests").stdout.split() == [f"requests/legal/{rid}.yaml"]
+    assert [p.relative_to(store.root).as_posix()
+            for p in (store.root / "requests").rglob("*.yaml")] == [f"requests/legal/{rid}.yaml"]
+    doc = load(store.request_file(rid))
+    assert doc["provider"] == "legal"
+    assert both <= {entry_key(e) for e in doc["history"]}
+    conflicts = [e for e in doc["history"] if e["type"] == "conflict"]
+    assert len(conflicts) == 1, conflicts
+    assert conflicts[0]["by"] == "merge@icsvc" and conflicts[0]["field"] == "provider"
+    assert {conflicts[0]["ours"], conflicts[0]["theirs"]} == {"payroll", "legal"}
+    assert conflicts[0]["kept"] == "legal"
+    times = [e["at"] for e in doc["history"]]
+    assert times == sorted(times) and conflicts[0]["at"] == times[-1]
+    store.ok("check", now=at(600))
+    if not rebased:
+        store.ok("check", "--base", "main", now=at(600))
+    store.ok("show", rid, now=at(600))
+
+
+@pytest.mark.parametrize("note", [False, True], ids=["redirects", "and-a-note"])
+@pytest.mark.parametrize("how", ["sync", "sync-rebase", "git-merge-then-sync"])
+def test_two_redirects_seen_as_rename_rename(long_request: tuple[Store, str], how: str,
+                                             note: bool) -> None:
+    """git reports rename/rename (1to2) and stops with three paths in conflict; `icsvc sync`
+    settles it as the README says."""
+    store, rid = long_request
+    both = two_ways(store, rid, note)
+    probe = git(store, "merge", "--no-edit", "b", check=False)
+    assert probe.returncode != 0 and "CONFLICT (rename/rename)" in probe.stdout, probe.stdout
+    if how != "git-merge-then-sync":
+        git(store, "merge", "--abort")
+        args = ["sync", "--remote", ".", "--branch", "b"]
+        result = store.icsvc(*args, *(["--rebase"] if how == "sync-rebase" else []),
+                             now=at(600), script=True)
+    else:
+        result = store.icsvc("sync", now=at(600), script=True)
+    assert result.code == 0, result.out + result.err
+    assert f"-> requests/legal/{rid}.yaml" in result.out
+    settled_two_ways(store, rid, both, rebased=how == "sync-rebase")

@@ -591,3 +591,50 @@ def test_the_readme_configuration_loads() -> None:
     cat = catalogue_from_text(REPO / "providers.yaml", text)
     assert cat.notify.departments["sales"][0] == "msteams://${TEAMS_SALES}"
     assert cat.notify.providers["engineering"] == ("slack://${SLACK_TOKEN}/#engineering",)
+
+
+def test_environment_values_are_url_encoded_where_the_url_needs_it(
+        tmp_path: Path, httpserver: HTTPServer) -> None:
+    """A password (and a query value) from the environment may hold `@ : / # ? & =`: it is
+    URL-encoded into the channel URL, so it reaches the server intact (it used to fail as
+    "apprise does not understand this URL"); a token in the path keeps its own `/`."""
+    from conftest import PROVIDERS, make_store
+
+    store = make_store(tmp_path / "store", PROVIDERS + """\
+notify:
+  default: "json://icsvc:${HOOK_PASS}@127.0.0.1:${HOOK_PORT}/${HOOK_PATH}?+X-Token=${TOKEN}"
+""")
+    password, token = "p@ss:w/rd#1?x=y&z %41+", "t&k=n#?/@: +"
+    store.env.update({"CI": "false", "HOOK_PORT": str(httpserver.port), "HOOK_PASS": password,
+                      "TOKEN": token, "HOOK_PATH": "hooks/team-a"})
+    httpserver.expect_request("/hooks/team-a", method="POST").respond_with_data("ok")
+    store.ok("notify", "--since", "HEAD", now=at("08:00").isoformat())
+    store.new(*PART, "-t", "Bore", now=at("09:00").isoformat())
+    commit(store, "new", MARIA)
+    result = store.icsvc("notify", now=at("09:05").isoformat(), script=True, timeout=60)
+    assert result.code == 0, result.err
+    assert "sent" in result.out and httpserver.log
+    for request, _ in httpserver.log:
+        assert request.authorization is not None
+        assert (request.authorization.username, request.authorization.password) == (
+            "icsvc", password)
+        assert request.headers["X-Token"] == token
+
+
+def test_a_failure_never_shows_the_secret_even_encoded(tmp_path: Path) -> None:
+    from conftest import PROVIDERS, make_store
+
+    store = make_store(tmp_path / "store", PROVIDERS + """\
+notify:
+  default: "json://icsvc:${HOOK_PASS}@127.0.0.1:9/hook"
+""")
+    password = "p@ss:w/rd#1?x=y"
+    store.env.update({"CI": "false", "HOOK_PASS": password})
+    store.ok("notify", "--since", "HEAD", now=at("08:00").isoformat())
+    store.new(*PART, "-t", "Bore", now=at("09:00").isoformat())
+    commit(store, "new", MARIA)
+    result = store.fails("notify", now=at("09:05").isoformat())
+    from urllib.parse import quote
+
+    assert password not in result.out + result.err
+    assert quote(password, safe="") not in result.out + result.err

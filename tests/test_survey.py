@@ -253,6 +253,12 @@ def test_quarters() -> None:
     for bad in ("2026Q0", "2026Q5", "26Q1", "Q4", ""):
         with pytest.raises(ValueError, match="is not a quarter"):
             Quarter.parse(bad)
+    for far in ("9999Q4", "0000Q1", "1969Q4", "2201Q1"):
+        with pytest.raises(ValueError, match=f"'{far}' is out of range .accepted: quarters "
+                                             "from 1970Q1 to 2200Q4"):
+            Quarter.parse(far)
+    assert Quarter.parse("1970Q1").first_day.isoformat() == "1970-01-01"
+    assert Quarter.parse("2200Q4").end_day.isoformat() == "2201-01-01"
 
 
 # -- check ------------------------------------------------------------------------------------
@@ -326,6 +332,9 @@ T = datetime.fromisoformat(AFTER_BASE)
                                    "<person>.yaml (surveys/2026Q4/engineering/"
                                    "maria@example.com.yaml)"),
     (MARIA_FILE, "", "the file is empty"),
+    (MARIA_FILE, _edit(quarter="9999Q4"),
+     ":1: quarter: quarter: '9999Q4' is out of range (accepted: quarters from 1970Q1 to "
+     "2200Q4)"),
 ])
 def test_check_reports_every_bad_answer_file(sv: tuple[Store, dict[str, str]], rel: str,
                                              doc: dict[str, Any] | str, message: str) -> None:
@@ -558,3 +567,26 @@ def test_hostile_answer_files_are_one_line_each_and_stop_nothing(
     assert report.json()["survey"]["providers"][0]["answers"] == 1
     assert store.ok("survey", "answer", "engineering", "-q", "2026Q4", "-r", "5",
                     actor=MARIA, now=NOW)
+
+
+def test_an_answer_the_readers_would_refuse_is_never_written(
+        sv: tuple[Store, dict[str, str]]) -> None:
+    """An answer keeps its history, each comment twice (the latest, and in its entry):
+    answering again with a long comment would make a file over the limit, which every
+    reader then skips. It is refused and the first answer kept."""
+    store, _ = sv
+    long = "c" * 100_000
+    answer(store, "engineering", MARIA, 4, "--comment", long)
+    path = path_of(store, "engineering", MARIA)
+    before = path.read_bytes()
+    result = store.icsvc("survey", "answer", "engineering", "-q", "2026Q4", "-r", "2",
+                         "--comment", long, actor=MARIA, now=NOW)
+    assert result.code == 1
+    assert re.fullmatch(
+        r"icsvc: error: surveys/2026Q4/engineering/maria@example\.com\.yaml: too big to "
+        r"write: it would be 3\d\d,\d\d\d bytes, more than a survey answer file may hold "
+        r"\(up to 256 KiB\); write a shorter text, or put the long part in a document of its "
+        r"own and link to it\n", result.err), result.err[:300]
+    assert path.read_bytes() == before
+    assert answer(store, "engineering", MARIA, 2, "--comment", "short")["rating"] == 2
+    assert store.ok("survey", "send", "-q", "2026Q4", now=NOW).err == ""

@@ -7,6 +7,7 @@ crash from a rejected pull request.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -68,3 +69,29 @@ def display(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+"""What cannot go into a one-line message as is: C0 and C1 control characters (newlines,
+carriage returns, tabs, ESC and the terminal sequences it starts), DEL, the Unicode line and
+paragraph separators, and surrogates (the bytes of a name that is not UTF-8, as Python reads
+them from the file system and from git)."""
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if char in _NAMED:
+        return _NAMED[char]
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte (surrogateescape): the byte itself
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    r"""`text` as one printable line: control characters escaped as Python writes them
+    (`\n`, `\x1b`, `\u2028`), and the bytes of a file name that are not UTF-8 as `\xff`.
+    Every error and warning goes through it, so a hostile value (an option, a file name, a
+    field) can neither break a message into lines nor send sequences to the terminal."""
+    return _UNSAFE.sub(_escape, text)

@@ -495,9 +495,9 @@ def _internal_error(exc: Exception) -> None:
     import shlex
     import traceback
 
-    from icsvc.errors import INTERNAL_ERROR_EXIT
+    from icsvc.errors import INTERNAL_ERROR_EXIT, one_line
 
-    message = (str(exc).splitlines() or [""])[0][:200]
+    message = one_line((str(exc).splitlines() or [""])[0][:200])
     args = " ".join(shlex.quote(a) if a.isprintable() else repr(a) for a in sys.argv[1:])
     if len(args) > 200:
         args = args[:200] + "..."

@@ -100,9 +100,12 @@ def git_setup(
 def codeowners(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE",
-        help="The CODEOWNERS file (default: .github/CODEOWNERS in the repository).")] = None,
+        help="The CODEOWNERS file (default: .github/CODEOWNERS in the repository); an "
+             "existing one without the icsvc block only with --force.")] = None,
     check_only: Annotated[bool, typer.Option(
         "--check", help="Write nothing; exit 1 when the file is stale.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Add the block to an existing --output file that has none.")] = False,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -110,7 +113,7 @@ def codeowners(
     """Give each provider's requests/ folder to its members (or team) in CODEOWNERS."""
     from icsvc.commands import codeowners as cmd
 
-    cmd.run(_context(store, actor), output, check_only, fmt.value)
+    cmd.run(_context(store, actor), output, check_only, fmt.value, force)
 
 
 @app.command("merge-driver", epilog=examples(

@@ -27,8 +27,11 @@ FormatOpt = Annotated[TextFormat, typer.Option("--format", "-f", help="Output fo
 def forms(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FOLDER",
-        help="Where to write them (default: .github/ISSUE_TEMPLATE in the repository).")]
+        help="Where to write them (default: .github/ISSUE_TEMPLATE in the repository; never "
+             "among the store's own files or git's).")]
     = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Also replace files of the forms' names written by hand.")] = False,
     check_only: Annotated[bool, typer.Option(
         "--check", help="Write nothing; list stale, missing or orphaned forms, exit 1 if "
                         "any.")] = False,
@@ -49,7 +52,7 @@ def forms(
     """
     from icsvc.commands import forms as cmd
 
-    cmd.run(_context(store, actor), output, check_only, repo_url, fmt.value)
+    cmd.run(_context(store, actor), output, check_only, repo_url, fmt.value, force)
 
 
 @app.command(epilog=examples(

@@ -78,7 +78,10 @@ def report(
                                "extension: .html, .md, .csv, .json).")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE",
-        help="Write to this file instead of the terminal.")] = None,
+        help="Write to this file instead of the terminal (an existing file only with "
+             "--force; never one of the store's own files or git's).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the --output file if it exists.")] = False,
     actor: ActorOpt = None,
     store: StoreOpt = None,
     no_pager: NoPagerOpt = False,
@@ -92,5 +95,5 @@ def report(
     with paged(no_pager or output is not None):
         cmd.run(_context(store, actor), cmd.Options(
             since=since, until=until, quarter=quarter, providers=provider or [],
-            fmt=fmt.value if fmt is not None else None, output=output,
+            fmt=fmt.value if fmt is not None else None, output=output, force=force,
         ))

@@ -60,14 +60,21 @@ def reset() -> None:
 
 
 def warn(message: str) -> None:
+    """One line on stderr (control characters and undecodable bytes escaped)."""
     from rich.markup import escape
 
-    console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
+    from icsvc.errors import one_line
+
+    console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(one_line(message))}",
+                               soft_wrap=True)
 
 
 def error(message: str) -> None:
-    """One line on stderr; plain `print` so nothing wraps it."""
-    print(f"icsvc: error: {message}", file=sys.stderr)
+    """One line on stderr; plain `print` so nothing wraps it, and control characters (a
+    newline in a value the message quotes, an escape sequence) escaped."""
+    from icsvc.errors import one_line
+
+    print(f"icsvc: error: {one_line(message)}", file=sys.stderr)
 
 
 def print_json(data: Any) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 from icsvc.commands.context import Context
-from icsvc.store.store import Store, find_store
+from icsvc.errors import IcsvcError, UsageError
+from icsvc.store.store import MANAGED_TEXT, Store, find_store, managed_problem
 
 
 def open_store(ctx: Context) -> Store:
@@ -25,3 +28,55 @@ def next_step(store: Store, step: str = "icsvc commit") -> None:
         from icsvc.cli.ui import console
 
         console().print(f"Next: {step}", markup=False, soft_wrap=True)
+
+
+def output_target(ctx: Context, store: Store, option: str, given: Path, *, force: bool,
+                  ours: Callable[[str], bool] | None = None, folder: bool = False) -> Path:
+    """Where an output option (`-o`) may write: `given`, from the current folder. Never a
+    path among the store's own files or git's (`managed_problem`: whatever its case, `..`
+    or symlinks), even with `--force` (bad usage); an existing file is refused unless
+    `force`, or `ours` says (from its text) that icsvc made it to be updated. `folder`: the
+    option names a folder to write files in (an existing folder is fine)."""
+    if "\0" in str(given):
+        raise UsageError(f"{option}: the path contains a NUL character")
+    path = Path(os.path.abspath(ctx.cwd / given))
+    problem = managed_problem(store.root, path)
+    if problem is not None:
+        raise UsageError(f"{option}: {given} is {problem}: no output is written there, "
+                         f"even with --force (accepted: {MANAGED_TEXT})")
+    if folder:
+        if os.path.lexists(path) and not path.is_dir():
+            raise UsageError(f"{option}: {given} is not a folder (accepted: a folder)")
+        return path
+    if path.is_dir():
+        raise UsageError(f"{option}: {given} is a folder (accepted: a file path)")
+    if os.path.lexists(path) and not force:
+        text = _head(path) if ours is not None else None
+        if text is None or ours is None or not ours(text):
+            raise IcsvcError(f"refused: {given} already exists; pass --force to replace it, "
+                             "or name another file")
+    return path
+
+
+def _head(path: Path) -> str | None:
+    """The start of an existing regular file's text (None for anything else), to tell one
+    icsvc made."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            return handle.read(1 << 20).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def write_output(path: Path, text: str, option: str) -> None:
+    """Write an output file (`output_target` chose it) atomically."""
+    from icsvc.store.yamlio import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise IcsvcError(f"{option}: cannot write {path}: {exc.strerror}") from None

@@ -9,6 +9,7 @@ import typer
 from icsvc.cli.ui import console, print_json, progress
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
+from icsvc.errors import one_line
 from icsvc.store.store import Listing, Store
 from icsvc.store.validate import Problem, check_store
 
@@ -49,8 +50,7 @@ def forms_problems(store: Store) -> list[Problem]:
     top = gitutil.toplevel(store.root) or store.root
     folder = top / forms.FORMS_DIR
     try:
-        if not any(forms.is_generated(p.read_text(encoding="utf-8", errors="replace"))
-                   for p in folder.glob("*.yml")):
+        if not forms.any_generated(folder):
             return []
         url = forms.find_repo_url(folder, top) or "https://github.com/OWNER/REPO"
         drift = forms.drift(folder, forms.expected_files(store.catalogue, url))
@@ -95,6 +95,8 @@ def run(ctx: Context, fmt: str, base: str | None = None,
         from icsvc.git.prcheck import check_branch
 
         problems.extend(check_branch(store, base, ctx.now, require_signed, diff))
+    # one line each, whatever a path or value holds (a name that is not UTF-8 shown escaped)
+    problems = [Problem(one_line(p.path), p.line, one_line(p.message)) for p in problems]
     if fmt == "json":
         print_json([{"path": p.path, "line": p.line or 1, "message": p.message}
                     for p in problems])

@@ -7,12 +7,11 @@ from pathlib import Path
 import typer
 
 from icsvc.cli.ui import console, print_json
-from icsvc.commands import open_store
+from icsvc.commands import open_store, output_target, write_output
 from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.github import forms
 from icsvc.store import gitutil
-from icsvc.store.yamlio import write_atomic
 
 
 def repo_url(option: str | None, folder: Path, top: Path) -> str:
@@ -31,10 +30,11 @@ def repo_url(option: str | None, folder: Path, top: Path) -> str:
 
 
 def run(ctx: Context, output: Path | None, check_only: bool, repo_url_option: str | None,
-        fmt: str) -> None:
+        fmt: str, force: bool = False) -> None:
     store = open_store(ctx)
     top = gitutil.toplevel(store.root) or store.root
-    folder = (ctx.cwd / output).resolve() if output else top / forms.FORMS_DIR
+    folder = (output_target(ctx, store, "--output", output, force=force, folder=True)
+              if output else top / forms.FORMS_DIR)
     expected = forms.expected_files(store.catalogue, repo_url(repo_url_option, folder, top))
     drift = forms.drift(folder, expected)
     shown = store.rel(folder)
@@ -51,21 +51,28 @@ def run(ctx: Context, output: Path | None, check_only: bool, repo_url_option: st
         if drift:
             raise typer.Exit(1)
         return
+    blocked = next((d for d in drift if d.blocked), None)
+    if blocked is not None:  # before writing anything
+        raise IcsvcError(f"{shown}/{blocked.name}: {blocked.problem}")
     changes: list[tuple[str, str]] = []
     kept: list[str] = []
     for d in drift:
         path = folder / d.name
         if d.name in expected:
-            write_atomic(path, expected[d.name])
+            write_output(path, expected[d.name], "--output")
             changes.append((d.name, "written"))
         else:
             path.unlink()
             changes.append((d.name, "removed"))
     for name in expected:
         path = folder / name
-        if path.is_file() and not forms.is_generated(path.read_text(encoding="utf-8",
-                                                                     errors="replace")):
-            kept.append(name)
+        text, why = forms.read_form(path)
+        if why is None and (text is None or not forms.is_generated(text)):
+            if force:  # a hand-written file of a generated name: replaced only when asked
+                write_output(path, expected[name], "--output")
+                changes.append((name, "replaced"))
+            else:
+                kept.append(name)
     if fmt == "json":
         print_json({"folder": shown, "forms": len(expected) - 1,
                     "changes": [{"file": f"{shown}/{n}", "change": c} for n, c in changes],
@@ -81,7 +88,8 @@ def run(ctx: Context, output: Path | None, check_only: bool, repo_url_option: st
         for name, change in changes:
             con.print(f"  {change:8} {name}", markup=False)
     for name in kept:
-        con.print(f"  kept     {name} (written by hand: icsvc leaves it alone)", markup=False)
+        con.print(f"  kept     {name} (written by hand: icsvc leaves it alone; --force "
+                  "replaces it)", markup=False)
     if changes:
         con.print("Commit them. GitHub offers the forms under New issue once they are on the "
                   "default branch.", markup=False)

@@ -11,7 +11,7 @@ from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.commands.new import expectations
 from icsvc.domain.catalogue import noreply_email
-from icsvc.errors import IcsvcError
+from icsvc.errors import IcsvcError, ValidationError
 from icsvc.github import forms, issueform
 from icsvc.github.issueform import Issue
 from icsvc.workflow.intake import build_request
@@ -108,7 +108,10 @@ def run(ctx: Context, event_path: Path, fmt: str) -> None:
         request.source = {"github_issue": issue.number, "url": issue.url or None}
         if request.source["url"] is None:
             del request.source["url"]
-        path = store.save(request, new=True)
+        try:
+            path = store.save(request, new=True)
+        except ValidationError as exc:  # too big to write: the requester shortens it
+            _refuse(fmt, base, exc.problem, refusal_comment(issue, what, exc.problem))
     provider = cat.providers[request.provider]
     data = request_json(request, cat, event.when)
     rel = store.rel(path)

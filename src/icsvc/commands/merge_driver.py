@@ -11,9 +11,10 @@ import sys
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from icsvc.errors import IcsvcError
+from icsvc.errors import IcsvcError, ValidationError
 from icsvc.git.merge import MergeError, merge_requests
 from icsvc.store import gitutil, yamlio
+from icsvc.store.files import store_text
 
 
 def _load(path: Path, role: str, allow_empty: bool) -> dict[str, Any] | None:
@@ -51,14 +52,15 @@ def run(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
         if base_doc is not None and _id(base_doc) != _id(ours_doc):
             base_doc = None  # a different request: merge as if both sides added the file
         result = merge_requests(base_doc, ours_doc, theirs_doc, _catalogue())
-    except MergeError as exc:
+        text = store_text(Path(label), result.merged, ours.read_text(encoding="utf-8"))
+    except (MergeError, ValidationError) as exc:
         gitutil.merge_file(ours, base, theirs, label)
+        why = exc.problem if isinstance(exc, ValidationError) else str(exc)
         raise IcsvcError(
-            f"{label}: cannot merge: {exc}; git left conflict markers in the file: fix it "
+            f"{label}: cannot merge: {why}; git left conflict markers in the file: fix it "
             f"('icsvc check' shows where), then 'git add {label}'"
         ) from None
-    yamlio.write_atomic(ours, yamlio.dump_preserving(ours.read_text(encoding="utf-8"),
-                                                      result.merged))
+    yamlio.write_atomic(ours, text)
     for c in result.conflicts:
         print(f"icsvc: {label}: both sides changed {c.field} ({_show(c.ours)} and "
               f"{_show(c.theirs)}); kept {_show(c.kept)}, recorded in the history",

@@ -144,8 +144,11 @@ def send(message: Message, env: Mapping[str, str]) -> str | None:
         url = expand(template, env)
     except IcsvcError as exc:
         return exc.message
-    secrets = [env[m.group(1)] for m in ENV_REF.finditer(template)
-               if len(env.get(m.group(1), "")) >= 3]
+    from urllib.parse import quote
+
+    secrets = [form for m in ENV_REF.finditer(template)
+               if len(env.get(m.group(1), "")) >= 3
+               for form in (env[m.group(1)], quote(env[m.group(1)], safe=""))]
     notifier = apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory"))
     if not notifier.add(url):
         return "apprise does not understand this URL (see its documentation of URLs)"

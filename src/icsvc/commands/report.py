@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from icsvc.cli.ui import Step, console, progress, warn
-from icsvc.commands import open_store
+from icsvc.commands import open_store, output_target, write_output
 from icsvc.commands.context import Context
 from icsvc.domain import names
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.dates import DateError, parse_day
 from icsvc.domain.limits import DATE_RANGE, date_in_range
-from icsvc.errors import IcsvcError, UsageError
+from icsvc.errors import UsageError
 from icsvc.reports import report_render as render
 from icsvc.reports import survey
 from icsvc.reports.facts import gather
@@ -41,6 +41,8 @@ class Options:
     fmt: str | None
     """None: the default (table), or the output file's extension."""
     output: Path | None
+    force: bool = False
+    """Replace an existing --output file."""
 
 
 def output_format(fmt: str | None, output: Path | None) -> str:
@@ -115,8 +117,8 @@ def run(ctx: Context, opts: Options) -> None:
                               and date_in_range(period.end - timedelta(days=1))):
         option = "--quarter" if opts.quarter else "--since/--until"
         raise UsageError(f"{option}: the period is out of range (accepted: {DATE_RANGE})")
-    if opts.output is not None and opts.output.is_dir():
-        raise UsageError(f"--output: {opts.output} is a folder (accepted: a file path)")
+    target = (output_target(ctx, store, "--output", opts.output, force=opts.force)
+              if opts.output is not None else None)
     # the quarterly survey: the answers of the trend's quarters; when there are any, the
     # requests made in the period's quarters are loaded too (who was asked)
     answers, surveyed = _survey_inputs(store, period)
@@ -136,15 +138,10 @@ def run(ctx: Context, opts: Options) -> None:
         "csv": render.render_csv, "html": render.render_html,
         "table": render.render_markdown,
     }[fmt](report)
-    if opts.output is None:
+    if target is None:
         sys.stdout.write(text)
         return
-    from icsvc.store.yamlio import write_atomic
-
-    try:
-        write_atomic(opts.output, text)
-    except OSError as exc:
-        raise IcsvcError(f"--output: cannot write {opts.output}: {exc.strerror}") from None
+    write_output(target, text, "--output")
     console(stderr=True).print(f"Wrote {opts.output} ({fmt})", markup=False)
 
 

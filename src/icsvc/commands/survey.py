@@ -91,13 +91,14 @@ def answer(ctx: Context, provider: str, quarter_text: str, rating: int, comment:
     asked = survey.load_who_to_ask(store, quarter, [provider], warn)
     mine = next((a for a in asked if a.person == actor), None)
     from icsvc.store import yamlio
+    from icsvc.store.files import ANSWER_FILE, store_text
 
     with store.writing(f"icsvc survey answer {provider}"):  # read-modify-write of the answer
         existing = _existing(store, path)
         result, notices = survey.give_answer(existing, cat, quarter, provider, actor, ctx.now,
                                              rating, comment, mine)
         old_text = path.read_text(encoding="utf-8") if existing is not None else ""
-        yamlio.write_atomic(path, yamlio.dump_preserving(old_text, result.to_dict()))
+        yamlio.write_atomic(path, store_text(path, result.to_dict(), old_text, ANSWER_FILE))
     result.path = path
     if fmt == "json":
         print_json({**result.to_json(), "path": store.rel(path)})

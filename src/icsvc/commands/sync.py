@@ -9,7 +9,7 @@ from __future__ import annotations
 from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
-from icsvc.errors import IcsvcError
+from icsvc.errors import IcsvcError, one_line
 from icsvc.git import gitmerge
 from icsvc.store import gitutil
 
@@ -57,14 +57,14 @@ def _report(outcome: gitmerge.Outcome) -> None:
     for note in outcome.driver_notes:
         con.print(f"merged {note}", markup=False, soft_wrap=True)
     for move in outcome.moved:
-        con.print(f"merged a request edited on one side and redirected on the other: {move}",
+        con.print(f"merged a request moved by a redirect, by its ID: {move}",
                   markup=False, soft_wrap=True)
     verb = "rebase onto" if outcome.mode == "rebase" else "merge of"
     if outcome.conflicts:
         con.print(f"The {verb} {outcome.target} stopped on {len(outcome.conflicts)} "
                   "conflicted file(s):", markup=False, soft_wrap=True)
-        for path in outcome.conflicts:
-            con.print(f"  {path}", markup=False, soft_wrap=True)
+        for path in outcome.conflicts:  # (a name that is not UTF-8 shown escaped)
+            con.print(f"  {one_line(path)}", markup=False, soft_wrap=True)
         cont = "git rebase --continue" if outcome.mode == "rebase" else "git commit"
         con.print(
             "Fix each file (request files: 'icsvc check' shows what is wrong), 'git add' it, "

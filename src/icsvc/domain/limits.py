@@ -31,6 +31,27 @@ MAX_DURATION_TEXT = "at most 5 years, e.g. 260w or 1826d"
 MAX_COST = 1e15
 """`impact.cost`: a finite amount from 0 to this (sums of many stay finite)."""
 
+NUMBER_DIGITS = 100
+"""A whole number read (YAML, JSON) may have at most this many digits: Python refuses to
+print one of more than 4,300, so a longer one would stop every command that names it."""
+
+EVENT_FILE_BYTES = 4 * 1024 * 1024
+"""A GitHub event (`icsvc intake --event`) larger than this is refused (an issue body holds
+at most 65,536 characters; a whole event is a few dozen KiB)."""
+
+NOTIFY_RECORD_BYTES = 16 * 1024 * 1024
+"""`.icsvc/notify.json`, the record of what was sent, larger than this is refused."""
+
+JSON_DEPTH = 64
+"""JSON read (an event, the notification record) may nest lists and objects this deep at
+most (GitHub's events nest fewer than ten)."""
+
+MAX_ISSUE_NUMBER = 2**31 - 1
+"""The largest GitHub issue number (a 32-bit integer in GitHub's API)."""
+
+QUARTER_RANGE = f"quarters from {EARLIEST.year}Q1 to {LATEST.year}Q4"
+"""Quarters typed or read must fall in `DATE_RANGE` too."""
+
 
 def date_in_range(value: date | datetime) -> bool:
     """Whether a date, or an instant (by its own calendar date), lies in `DATE_RANGE`."""

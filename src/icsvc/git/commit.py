@@ -17,8 +17,9 @@ from icsvc.domain import ids
 from icsvc.domain.history import MERGE_IDENTITY
 from icsvc.domain.history.entries import envelope
 from icsvc.domain.history.kinds import STATUS_VERBS, read_entry
-from icsvc.errors import ValidationError
+from icsvc.errors import ValidationError, one_line
 from icsvc.store import gitutil, yamlio
+from icsvc.store.entries import NOT_UTF8, is_text
 from icsvc.store.files import read_store_file
 from icsvc.store.store import REQUESTS_DIR
 
@@ -95,10 +96,12 @@ def plan(top: Path, store_root: Path, actor: str) -> Plan:
     spec = PurePosixPath(*folder.parts).as_posix()
     changed = [(code, path) for code, path in gitutil.status_paths(top, spec)
                if path.endswith((".yaml", ".yml"))]
+    skipped: list[tuple[str, str]] = [(one_line(path), NOT_UTF8) for _, path in changed
+                                      if not is_text(path)]
+    changed = [(code, path) for code, path in changed if is_text(path)]
     deleted = {PurePosixPath(p).stem.upper(): p for code, p in changed
                if not (top / p).exists()}
     mine: list[Changed] = []
-    skipped: list[tuple[str, str]] = []
     moved: set[str] = set()
     for _code, path in changed:
         full = top / path

@@ -9,6 +9,7 @@ file with the same field-by-field merge, and the old path is removed.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from icsvc.errors import IcsvcError
 from icsvc.git.merge import MergeError, merge_requests
 from icsvc.store import gitutil, yamlio
+from icsvc.store.files import store_text
 
 
 @dataclass
@@ -96,8 +98,8 @@ def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
                 result = merge_requests(docs[1], moved_doc, docs[3], cat)
         except (MergeError, OSError):
             continue
-        yamlio.write_atomic(new_path, yamlio.dump_preserving(
-            new_path.read_text(encoding="utf-8"), result.merged))
+        yamlio.write_atomic(new_path, store_text(
+            new_path, result.merged, new_path.read_text(encoding="utf-8")))
         if moved_id == stem:
             gitutil.rm(top, path)
             (top / path).unlink(missing_ok=True)
@@ -107,6 +109,68 @@ def resolve_moved(top: Path, requests_prefix: str) -> list[str]:
             gitutil.add(top, path)
             done.append(f"{requests_prefix}{docs[1].get('provider')}/{name} -> {rel_new}")
         gitutil.add(top, rel_new)
+    return done
+
+
+def resolve_renamed(top: Path, requests_prefix: str) -> list[str]:
+    """Settle a request redirected to different providers on the two sides when git saw
+    both moves as renames: a rename/rename conflict, with the old path at stage 1 alone and
+    each new path at stage 2 or 3 alone (git ran the driver, but wrote its result to both
+    new paths). The two sides, as their commits have them (HEAD, and MERGE_HEAD or the
+    commit a rebase replays), are merged with the base as the driver merges a file
+    (`merge_requests`: the redirect it chose is kept, the other recorded by a `conflict`
+    entry) into the one file of the folder of the provider the merged history ends with;
+    the other paths leave the index and the work tree. Returns what it did ('a, b -> c');
+    anything else is left to the user."""
+    prefix = PurePosixPath(requests_prefix)
+    stages = gitutil.unmerged_stages(top)
+    by_id: dict[str, dict[int, list[str]]] = {}
+    for path, st in stages.items():
+        pure = PurePosixPath(path)
+        if (not path.startswith(requests_prefix) or pure.suffix not in (".yaml", ".yml")
+                or len(pure.relative_to(prefix).parts) != 2):
+            continue
+        for stage in st:
+            by_id.setdefault(pure.stem.upper(), {}).setdefault(stage, []).append(path)
+    done: list[str] = []
+    cat = None
+    theirs = next((ref for ref in ("MERGE_HEAD", "REBASE_HEAD")
+                   if gitutil.resolve(top, ref) is not None), None) if by_id else None
+    for rid, where in sorted(by_id.items()):
+        if sorted(where) != [1, 2, 3] or any(len(paths) != 1 for paths in where.values()):
+            continue
+        paths = {stage: found[0] for stage, found in where.items()}
+        if len(set(paths.values())) != 3 or any(set(stages[p]) != {n}
+                                                for n, p in paths.items()):
+            continue  # one file changed on both sides, or moved on one: not this case
+        texts = {1: gitutil.blob_text(top, stages[paths[1]][1]),
+                 2: gitutil.show(top, "HEAD", paths[2]),
+                 3: gitutil.show(top, theirs, paths[3]) if theirs else None}
+        try:
+            docs = {n: _load(text, f"{paths[n]} (stage {n})") for n, text in texts.items()
+                    if text is not None}
+            if len(docs) != 3:
+                continue
+            if any(_rid(doc) != rid for doc in docs.values()):
+                continue
+            if cat is None:
+                cat = _catalogue(top / requests_prefix)
+            result = merge_requests(docs[1], docs[2], docs[3], cat)
+        except (MergeError, IcsvcError):
+            continue
+        target = f"{requests_prefix}{result.merged.get('provider')}/{rid}.yaml"
+        if PurePosixPath(target).parent.parent != prefix:
+            continue
+        if target not in paths.values() and os.path.lexists(top / target):
+            continue  # something else is there: for the user
+        chosen = next((n for n, p in paths.items() if p == target), 2)
+        yamlio.write_atomic(top / target, yamlio.dump_preserving(texts[chosen] or "",
+                                                                 result.merged))
+        for path in sorted(set(paths.values()) - {target}):
+            gitutil.rm(top, path)
+            (top / path).unlink(missing_ok=True)
+        gitutil.add(top, target)
+        done.append(f"{paths[2]}, {paths[3]} -> {target}")
     return done
 
 
@@ -142,7 +206,7 @@ def settle_duplicates(top: Path, requests_prefix: str, base_rev: str | None) -> 
                 continue
             target = root / str(merged.get("provider")) / f"{rid}.yaml"
             old_text = target.read_text(encoding="utf-8") if target.exists() else ""
-            yamlio.write_atomic(target, yamlio.dump_preserving(old_text, merged))
+            yamlio.write_atomic(target, store_text(target, merged, old_text))
             for path in paths:
                 if path != target:
                     gitutil.rm(top, path.relative_to(top).as_posix())
@@ -215,6 +279,7 @@ def _drive(top: Path, prefix: str, outcome: Outcome, base_rev: str | None) -> No
     with `outcome.conflicts` set when something is left for the user."""
     while (state := gitutil.in_progress(top)) is not None:
         outcome.moved.extend(resolve_moved(top, prefix))
+        outcome.moved.extend(resolve_renamed(top, prefix))
         remaining = gitutil.unmerged_paths(top)
         if remaining:
             outcome.conflicts = remaining

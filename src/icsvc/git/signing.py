@@ -2,7 +2,7 @@
 
 `check --base --require-signed` verifies each commit that adds history entries against an
 allowed-signers file made from `people:` (email -> signing_keys), as the catalogue is at the
-base. `icsvc git-setup` writes the same file for this clone (under the git-ignored `.icsvc/`)
+base. `icsvc git-setup` writes the same file for this clone (in `.icsvc/`, `store.derived`)
 so `git log --show-signature` agrees, and configures signing with the acting person's key.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from icsvc.domain.catalogue import Catalogue
 from icsvc.errors import IcsvcError
-from icsvc.store import gitutil
+from icsvc.store import derived, gitutil
 
 ALLOWED_SIGNERS = "allowed_signers"
 
@@ -62,10 +62,12 @@ def setup(root: Path, cat: Catalogue, email: str | None, key: Path | None,
     signers = allowed_signers(cat)
     if not signers and key is None:
         return changed
-    folder = root / ".icsvc"
-    folder.mkdir(exist_ok=True)
-    path = folder / ALLOWED_SIGNERS
-    if not path.exists() or path.read_text(encoding="utf-8") != signers:
+    path = derived.folder(root) / ALLOWED_SIGNERS
+    try:
+        current: str | None = derived.read(path, 1 << 24)
+    except OSError:  # none yet, or not a regular file (replaced, never followed)
+        current = None
+    if current != signers:
         from icsvc.store.yamlio import write_atomic
 
         write_atomic(path, signers)

@@ -8,7 +8,9 @@ are generated, never edited: `icsvc check` reports any that no longer match prov
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +19,9 @@ from urllib.parse import quote
 
 from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider, Service
 from icsvc.domain.dates import FORMS as DATES_ACCEPTED
+from icsvc.errors import ValidationError
 from icsvc.store import yamlio
+from icsvc.store.files import FileKind, file_type, read_store_file
 
 FORMS_DIR = ".github/ISSUE_TEMPLATE"
 """Where GitHub reads issue forms, relative to the repository's root."""
@@ -291,6 +295,36 @@ class Drift:
     name: str
     line: int | None
     problem: str
+    blocked: bool = False
+    """Not a regular file (a FIFO, a device): icsvc neither reads nor replaces it."""
+
+
+FORM_FILE = FileKind("an issue form", 1 << 20, aliases=True)
+"""How a file of the forms' folder is read: like a store file (never a FIFO or a device,
+never opened blocking; at most 1 MiB)."""
+
+
+def read_form(path: Path) -> tuple[str | None, str | None]:
+    """(text, None) of a form file; (None, why) for an entry icsvc will not read (a FIFO, a
+    device, a folder: checked before opening); (None, None) for a file too big or not UTF-8,
+    which icsvc did not generate (a hand-written file, left alone)."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror}"
+    if not stat.S_ISREG(st.st_mode):
+        return None, (f"not a regular file ({file_type(st.st_mode)}); icsvc neither reads "
+                      "nor replaces it: delete it, then run 'icsvc forms'")
+    try:
+        return read_store_file(path, FORM_FILE), None
+    except ValidationError as exc:
+        return None, (exc.problem if exc.problem.startswith("not a regular file") else None)
+
+
+def any_generated(folder: Path) -> bool:
+    """Whether the folder holds a file 'icsvc forms' wrote."""
+    return any((text := read_form(p)[0]) is not None and is_generated(text)
+               for p in sorted(folder.glob("*.yml")))
 
 
 def _first_difference(old: str, new: str) -> int:
@@ -312,8 +346,11 @@ def drift(folder: Path, expected: dict[str, str]) -> list[Drift]:
             what = "config.yml" if name == CONFIG_FILE else "issue form"
             out.append(Drift(name, None, f"{what}: missing; run 'icsvc forms' and commit"))
             continue
-        old = path.read_text(encoding="utf-8", errors="replace")
-        if not is_generated(old):
+        old, why = read_form(path)
+        if why is not None:
+            out.append(Drift(name, 1, why, blocked=True))
+            continue
+        if old is None or not is_generated(old):
             continue
         if old != text:
             out.append(Drift(name, _first_difference(old, text),
@@ -322,7 +359,10 @@ def drift(folder: Path, expected: dict[str, str]) -> list[Drift]:
     for name, path in sorted(existing.items()):
         if name in expected or not name.startswith(FORM_PREFIX):
             continue
-        if is_generated(path.read_text(encoding="utf-8", errors="replace")):
+        old, why = read_form(path)
+        if why is not None:
+            out.append(Drift(name, 1, why, blocked=True))
+        elif old is not None and is_generated(old):
             out.append(Drift(name, 1, "issue form for a service providers.yaml no longer "
                                       "offers; run 'icsvc forms' (it removes it) and commit"))
     return out
@@ -331,10 +371,8 @@ def drift(folder: Path, expected: dict[str, str]) -> list[Drift]:
 def find_repo_url(folder: Path, top: Path) -> str | None:
     """The repository the links point to: the one a generated config.yml already links to
     (so a clone of a fork does not make it stale), else the `origin` remote's."""
-    try:
-        found = repo_url_in((folder / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        found = None
+    text = read_form(folder / CONFIG_FILE)[0]
+    found = repo_url_in(text) if text is not None else None
     if found:
         return found
     from icsvc.errors import IcsvcError

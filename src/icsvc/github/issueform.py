@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from icsvc.domain import limits
 from icsvc.domain.catalogue import Catalogue, Person
-from icsvc.errors import IcsvcError, UsageError
+from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.github import forms
-from icsvc.store.files import load_request
+from icsvc.store import jsonio
+from icsvc.store.files import FileKind, load_request, read_store_file
 from icsvc.store.store import Store
 from icsvc.workflow.intake import Draft, Names
 
@@ -83,25 +86,31 @@ def _get(data: Any, *keys: str) -> Any:
     return data
 
 
-def _time(value: Any) -> datetime | None:
+def _time(value: Any, key: str) -> datetime | None:
+    """A time of the event (None when it is not one); one out of range is bad usage: a
+    request dated then could not be read back."""
     try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None
+    if parsed.tzinfo is None:
+        return None
+    if not limits.date_in_range(parsed) or not limits.date_in_range(parsed.astimezone(UTC)):
+        raise UsageError(f"--event: {key} {value!r} is out of range (accepted: "
+                         f"{limits.DATE_RANGE})")
+    return parsed
 
 
 def parse_event(data: Any) -> Event:
     """The event payload as GitHub sends it; UsageError naming the first key that is wrong."""
     number = _get(data, "issue", "number")
-    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-        raise UsageError(f"--event: issue.number {number!r} is not an issue number")
+    if (isinstance(number, bool) or not isinstance(number, int)
+            or not 1 <= number <= limits.MAX_ISSUE_NUMBER):
+        raise UsageError(f"--event: issue.number {number!r} is not an issue number (accepted: "
+                         f"1 to {limits.MAX_ISSUE_NUMBER:,})")
     created_raw = _get(data, "issue", "created_at")
-    try:
-        created = datetime.fromisoformat(str(created_raw).replace("Z", "+00:00"))
-    except ValueError:
-        created = None
-    if created is None or created.tzinfo is None:
+    created = _time(created_raw, "issue.created_at")
+    if created is None:
         raise UsageError(f"--event: issue.created_at {created_raw!r} is not an ISO 8601 time "
                          "with an offset")
     login = _get(data, "issue", "user", "login")
@@ -124,9 +133,9 @@ def parse_event(data: Any) -> Event:
     action = str(data.get("action") or "")
     at = None
     if isinstance(comment, dict):
-        at = _time(comment.get("created_at"))
+        at = _time(comment.get("created_at"), "comment.created_at")
     elif action == "edited":
-        at = _time(data["issue"].get("updated_at"))
+        at = _time(data["issue"].get("updated_at"), "issue.updated_at")
     return Event(
         issue=issue,
         name="issue_comment" if isinstance(comment, dict) else "issues",
@@ -137,13 +146,23 @@ def parse_event(data: Any) -> Event:
     )
 
 
+EVENT_FILE = FileKind("an event file", limits.EVENT_FILE_BYTES, aliases=False)
+
+
 def load_event(path: Path) -> Event:
+    """The event file, bounded in size and nesting before it is parsed (`jsonio`)."""
+    if not os.path.lexists(path):
+        raise UsageError(f"--event: cannot read {path}: No such file or directory")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"--event: cannot read {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = read_store_file(path, EVENT_FILE)
+    except ValidationError as exc:
+        raise UsageError(f"--event: {exc.message}") from None
+    try:
+        data = jsonio.loads(text)
+    except json.JSONDecodeError as exc:
         raise UsageError(f"--event: {path} is not JSON ({exc})") from None
+    except ValueError as exc:
+        raise UsageError(f"--event: {path}: {exc}") from None
     return parse_event(data)
 
 

@@ -31,19 +31,23 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path, PurePosixPath
 
-from icsvc.domain import history
+from icsvc.domain import history, limits
 from icsvc.domain.catalogue import ENV_REF, RECIPIENT, Catalogue
 from icsvc.domain.history.request import Request
 from icsvc.domain.lifecycle import OPEN, is_open
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.notify.events import CUSTOMER, Event, Recipient, clock_events, entry_events
-from icsvc.store import files, gitutil, yamlio
+from icsvc.store import derived, files, gitutil, jsonio, yamlio
 from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR, Store
 
 ENV_URL = "ICSVC_NOTIFY_URL"
 """Channel URLs (separated by spaces) that replace `notify.default`."""
 RECORD_FILE = "notify.json"
 JOURNAL_FILE = "notify.journal"
+LOCK_FILE = "notify.lock"
+RECORD_LIMIT = 64 << 20
+"""Bytes of the record (and of its journal) read at most: a year of deliveries to
+thousands of people is a few MiB."""
 KEEP = timedelta(days=90)
 """How long the record remembers a delivery."""
 SERVER_SCHEMES = frozenset({"mailto", "mailtos", "json", "jsons", "xml", "xmls", "form",
@@ -107,14 +111,31 @@ def configured(cat: Catalogue, env_urls: Sequence[str]) -> bool:
 
 def expand(url: str, env: Mapping[str, str]) -> str:
     """The URL with its `${VAR}` references replaced from the environment; an unset variable
-    is an error naming it."""
+    is an error naming it. A value in the user or password part, or in the query, is
+    URL-encoded (`encoded_at`): a password may hold `@ : / # ?`; elsewhere (a token in the
+    host or the path, which may hold its own `/`) it goes in as it is."""
+    from urllib.parse import quote
+
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in env:
             raise IcsvcError(f"the environment variable {name} is not set")
-        return env[name]
+        return quote(env[name], safe="") if encoded_at(url, match.start()) else env[name]
 
     return ENV_REF.sub(value, url)
+
+
+def encoded_at(url: str, position: int) -> bool:
+    """Whether a `${VAR}` at `position` of a channel URL (as configured: `${VAR}` holds none
+    of `/ ? # @`, so the URL's parts are where they seem) is in its user or password part,
+    or in its query (and fragment)."""
+    start = url.find("://")
+    start = start + 3 if start >= 0 else 0
+    found = re.search(r"[/?#]", url[start:])
+    authority_end = start + found.start() if found else len(url)
+    at = url.rfind("@", start, authority_end)
+    query = url.find("?", start)
+    return start <= position < at or 0 <= query < position
 
 
 # -- messages ----------------------------------------------------------------------------------
@@ -219,20 +240,21 @@ class Record:
         path = root / DERIVED_DIR / RECORD_FILE
         record = cls(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            time = data.get("time")
-            record.rev = data.get("rev") or None
-            record.time = datetime.fromisoformat(time) if time else None
-            record.sent = {str(k): str(v) for k, v in (data.get("sent") or {}).items()}
+            record.rev, record.time, record.sent = _read_record(path)
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
-            raise IcsvcError(f"{path}: cannot read the record of notifications sent ({exc}); "
-                             "fix or delete it (deleting it may send recent events again)"
-                             ) from None
+        except derived.NotPlain as exc:
+            raise IcsvcError(f"{path}: {exc.kind}, not the record of notifications sent "
+                             "(icsvc neither reads nor follows it); delete it (deleting it "
+                             "may send recent events again)") from None
+        except (OSError, ValidationError, ValueError) as exc:
+            problem = exc.problem if isinstance(exc, ValidationError) else str(exc)
+            raise IcsvcError(f"{path}: cannot read the record of notifications sent "
+                             f"({problem}); fix or delete it (deleting it may send recent "
+                             "events again)") from None
         try:
-            lines = record.journal.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
+            lines = derived.read(record.journal, RECORD_LIMIT).splitlines()
+        except OSError:
             lines = []
         for line in lines:
             digest, _, day = line.partition(" ")
@@ -255,9 +277,8 @@ class Record:
             digest = self._hash(key)
             self.sent[digest] = day
             lines.append(f"{digest} {day}\n")
-        _derived(self.path.parent)
-        with open(self.journal, "a", encoding="utf-8") as journal:
-            journal.write("".join(lines))
+        derived.folder(self.path.parent.parent)
+        derived.append(self.journal, "".join(lines))
 
     def save(self, now: datetime) -> None:
         """Write it (atomically) with the journal folded in, forgetting deliveries older
@@ -266,17 +287,35 @@ class Record:
         self.sent = {k: v for k, v in self.sent.items() if v >= cutoff}
         data = {"version": 1, "rev": self.rev,
                 "time": self.time.isoformat() if self.time else None, "sent": self.sent}
-        _derived(self.path.parent)
+        derived.folder(self.path.parent.parent)
         yamlio.write_atomic(self.path, json.dumps(data, indent=0, sort_keys=True) + "\n")
         self.journal.unlink(missing_ok=True)
 
 
-def _derived(folder: Path) -> None:
-    """The derived-data folder, ignored by git."""
-    folder.mkdir(exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# derived by icsvc; safe to delete\n*\n")
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def _read_record(path: Path) -> tuple[str | None, datetime | None, dict[str, str]]:
+    """(rev, time, sent) from `notify.json`; ValueError (ValidationError for the file
+    itself) saying what is wrong."""
+    text = derived.read(path, limits.NOTIFY_RECORD_BYTES + 1)
+    if len(text.encode()) > limits.NOTIFY_RECORD_BYTES:
+        raise ValueError(f"larger than {limits.NOTIFY_RECORD_BYTES >> 20} MiB")
+    data = jsonio.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    rev, time, sent = data.get("rev"), data.get("time"), data.get("sent") or {}
+    if not isinstance(time, str | None):
+        raise ValueError("'time' must be text")
+    if rev is not None and (not isinstance(rev, str) or not _COMMIT.fullmatch(rev)):
+        raise ValueError(f"'rev' {rev!r} is not a commit hash")
+    if not isinstance(sent, dict) or not all(isinstance(v, str) for v in sent.values()):
+        raise ValueError("'sent' must map deliveries to dates")
+    when = datetime.fromisoformat(time) if time else None
+    if when is not None and (when.tzinfo is None or not limits.date_in_range(when)):
+        raise ValueError(f"'time' {time!r} is not a time with an offset in range (accepted: "
+                         f"{limits.DATE_RANGE})")
+    return rev or None, when, sent
 
 
 @contextmanager
@@ -287,9 +326,8 @@ def locked(root: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - not a POSIX system: no lock to take
         yield
         return
-    folder = root / DERIVED_DIR
-    _derived(folder)
-    with open(folder / "notify.lock", "w") as handle:
+    folder = derived.folder(root)
+    with os.fdopen(derived.open_own(folder / LOCK_FILE, os.O_WRONLY), "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -385,8 +423,11 @@ def since_time(text: str, now: datetime) -> tuple[datetime, datetime]:
     value = text.strip().lower()
     match = _AGO.match(value)
     if match:
-        unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
-        length = timedelta(**{unit: int(match.group(1))})
+        digits, minutes = match.group(1), {"m": 1, "h": 60, "d": 24 * 60}[match.group(2)]
+        if len(digits) > 9 or int(digits) * minutes > limits.MAX_DURATION.days * 24 * 60:
+            raise UsageError(f"--since-time: {text!r} is too long a period (accepted: at "
+                             f"most {limits.MAX_DURATION.days}d)")
+        length = timedelta(minutes=int(digits) * minutes)
         if not length:
             raise UsageError(f"--since-time: {text!r} is an empty period")
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -400,6 +441,9 @@ def since_time(text: str, now: datetime) -> tuple[datetime, datetime]:
         raise UsageError(f"--since-time: {text!r} is not a time (accepted: ISO 8601 with an "
                          "offset such as 2026-11-24T09:00:00-05:00, or a period such as "
                          "15m, 1h, 1d: the last whole one)")
+    if not limits.date_in_range(start):
+        raise UsageError(f"--since-time: {text!r} is out of range (accepted: "
+                         f"{limits.DATE_RANGE})")
     if start >= now:
         raise UsageError(f"--since-time: {start.isoformat()} is not in the past")
     return start, now

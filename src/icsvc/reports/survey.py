@@ -16,25 +16,28 @@ notifications send); `results()` is the survey section of `icsvc report`.
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from icsvc.domain import limits
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.checker import EMAIL, NAME, NAME_ACCEPTED, FileChecker
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.store import files
+from icsvc.store.entries import NOT_UTF8, entry_problem, folder_problem, is_text
+from icsvc.store.store import SURVEYS_DIR as SURVEYS_DIR
 
 if TYPE_CHECKING:
     from icsvc.domain.history.request import Request
     from icsvc.store.store import Store, Summary
 
-SURVEYS_DIR = "surveys"
 RATINGS = (1, 2, 3, 4, 5)
 ANSWER_KEYS = ("quarter", "provider", "person", "department", "rating", "comment",
                "answered_at", "history")
@@ -65,7 +68,11 @@ class Quarter:
         if not match:
             raise ValueError(f"{option}: {text!r} is not a quarter (accepted: "
                              f"{QUARTER_ACCEPTED})")
-        return cls(int(match.group(1)), int(match.group(2)))
+        year = int(match.group(1))
+        if not limits.EARLIEST.year <= year <= limits.LATEST.year:
+            raise ValueError(f"{option}: {text!r} is out of range (accepted: "
+                             f"{limits.QUARTER_RANGE})")
+        return cls(year, int(match.group(2)))
 
     @classmethod
     def of(cls, day: date) -> Quarter:
@@ -210,7 +217,7 @@ class Answer:
 
 
 def load_answer(path: Path) -> Answer:
-    return files.load(path, parse_answer)
+    return files.load(path, parse_answer, files.ANSWER_FILE)
 
 
 def parse_answer(path: Path, data: Any) -> Answer:
@@ -273,29 +280,83 @@ def _words(value: Any) -> str:
     return repr(value)
 
 
-def answer_files(root: Path, quarters: Iterable[Quarter] | None = None) -> Iterator[Path]:
-    """Every `*.yaml`/`*.yml` under `surveys/` (of those quarters' folders), sorted; files in
-    the wrong place are listed too, so `check` can say where they belong."""
+def answer_files(root: Path, quarters: Iterable[Quarter] | None = None
+                 ) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Every `*.yaml`/`*.yml` under `surveys/` (of those quarters' folders), sorted, and
+    (path, why) of each entry there that cannot be read (`entries`: a FIFO, a symlink out
+    of the store, a name that is not UTF-8, a folder that cannot be listed). Files in the
+    wrong place are listed too, so `check` can say where they belong."""
     top = root / SURVEYS_DIR
     folders = [top / q.label for q in quarters] if quarters is not None else [top]
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    problem = folder_problem(str(top)) if quarters is not None else None
+    if problem is not None:
+        return files, [(top, problem)]
     for folder in folders:
-        if folder.is_dir():
-            yield from sorted(p for p in folder.rglob("*.y*ml")
-                              if p.is_file() and not p.name.startswith(".")
-                              and p.suffix in (".yaml", ".yml"))
+        _walk(root, str(folder), files, skipped)
+    return sorted(files), skipped
+
+
+def _walk(root: Path, folder: str, files: list[Path],
+          skipped: list[tuple[Path, str]]) -> None:
+    try:
+        with os.scandir(folder) as it:
+            found = sorted(it, key=lambda e: e.name)
+    except OSError:
+        problem = folder_problem(folder)
+        if problem is not None:
+            skipped.append((Path(folder), problem))
+        return
+    for e in found:
+        if e.name.startswith("."):
+            continue
+        try:
+            if e.is_dir(follow_symlinks=False):
+                if is_text(e.name):
+                    _walk(root, e.path, files, skipped)
+                else:
+                    skipped.append((Path(e.path), NOT_UTF8))
+                continue
+            if not e.name.endswith((".yaml", ".yml")):
+                if e.is_symlink() and e.is_dir():
+                    skipped.append((Path(e.path), "a symlink where a folder should be "
+                                                  "(survey folders must be real folders)"))
+                continue
+        except OSError as exc:
+            skipped.append((Path(e.path), f"cannot read: {exc.strerror}"))
+            continue
+        problem = NOT_UTF8 if not is_text(e.name) else entry_problem(root, e.path,
+                                                                     "a survey answer")
+        if problem is None:
+            files.append(Path(e.path))
+        else:
+            skipped.append((Path(e.path), problem))
 
 
 def load_answers(root: Path, quarters: Iterable[Quarter] | None = None,
                  warn: Any = None) -> list[Answer]:
-    """The readable answers (of those quarters); a broken file is skipped with a warning."""
+    """The readable answers (of those quarters); a broken file, or an entry that cannot be
+    read, is skipped with a warning."""
     out = []
-    for path in answer_files(root, quarters):
+    paths, skipped = answer_files(root, quarters)
+    if warn is not None:
+        for path, problem in skipped:
+            warn(f"skipped {_shown(root, path)}: {problem}")
+    for path in paths:
         try:
             out.append(load_answer(path))
         except ValidationError as exc:
             if warn is not None:
                 warn(f"skipped {exc.format()}")
     return out
+
+
+def _shown(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def path_problem(root: Path, path: Path, answer: Answer) -> tuple[str, str] | None:

@@ -36,10 +36,10 @@ from icsvc.store.validate import Problem
 
 def check_files(store: Store, cat: Catalogue) -> tuple[list[Problem], int]:
     """The problems of every answer file, and how many files there are."""
-    paths = list(survey.answer_files(store.root))
+    paths, skipped = survey.answer_files(store.root)
+    problems = [Problem(store.rel(path), 1, problem) for path, problem in skipped]
     if not paths:
-        return [], 0
-    problems: list[Problem] = []
+        return problems, 0
     answers: list[tuple[Path, Answer]] = []
     for path in paths:
         try:

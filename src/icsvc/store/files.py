@@ -34,7 +34,25 @@ class FileKind:
 
 
 REQUEST_FILE = FileKind("a request file", limits.REQUEST_FILE_BYTES, aliases=False)
+ANSWER_FILE = FileKind("a survey answer file", limits.REQUEST_FILE_BYTES, aliases=False)
 CATALOGUE_FILE = FileKind("providers.yaml", limits.PROVIDERS_FILE_BYTES, aliases=True)
+
+
+def store_text(path: Path, data: dict[str, Any], old_text: str = "",
+               kind: FileKind = REQUEST_FILE) -> str:
+    """The text to write for a store file (a request, a survey answer), keeping the
+    comments of `old_text` (`yamlio.dump_preserving`). Every writer of one gets its text
+    here, so none writes a file that `read_store_file` would refuse: one over the size
+    limit is refused (before anything is written) with what to do instead."""
+    text = yamlio.dump_preserving(old_text, data)
+    size = len(text.encode("utf-8"))
+    if size > kind.max_bytes:
+        raise ValidationError(path, f"too big to write: it would be {size:,} bytes, more "
+                                    f"than {kind.what} may hold (up to "
+                                    f"{kind.max_bytes // 1024:,} KiB); write a shorter text, "
+                                    "or put the long part in a document of its own and link "
+                                    "to it")
+    return text
 
 
 def read_store_file(path: Path, kind: FileKind = REQUEST_FILE) -> str:

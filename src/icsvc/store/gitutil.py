@@ -26,15 +26,17 @@ class GitResult:
 
 def run(cwd: Path, *args: str, check: bool = True, what: str = "",
         env: dict[str, str] | None = None) -> GitResult:
-    """Run `git args` in `cwd`. With `check`, a failure raises naming `what` was being done."""
+    """Run `git args` in `cwd`. With `check`, a failure raises naming `what` was being done.
+    Its output is read as Python reads file names: a byte that is not UTF-8 (in a path git
+    prints) becomes a surrogate, so the path is the one `os.listdir` gives for that file."""
     full_env = None
     if env:
         full_env = dict(os.environ)
         full_env.update(env)
     try:
         proc = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False,
-            env=full_env, timeout=600,
+            ["git", *args], cwd=cwd, capture_output=True, encoding="utf-8",
+            errors="surrogateescape", check=False, env=full_env, timeout=600,
         )
     except FileNotFoundError:
         raise IcsvcError("git is not installed or not on PATH (install git, then retry)") from None
@@ -221,7 +223,7 @@ class BlobReader:
                 raise IcsvcError("git is not installed or not on PATH") from None
         proc = self._proc
         assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(spec.encode() + b"\n")
+        proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
         proc.stdin.flush()
         header = proc.stdout.readline().decode().split()
         if len(header) != 3:

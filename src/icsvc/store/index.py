@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from icsvc.domain.history.kinds import KINDS, Kind, parse_entry
 from icsvc.domain.history.request import Request
+from icsvc.errors import IcsvcError
+from icsvc.store import derived
 
 if TYPE_CHECKING:
     import sqlite3  # imported when an index is opened: commands that list nothing skip it
@@ -453,15 +455,9 @@ class Index:
         """Now, on the clock of the file system the index is on (and, normally, the store):
         a file whose change time is not older than this may change again in the same
         tick, unseen."""
-        clock = self.folder / CLOCK_FILE
         try:
-            if os.path.islink(clock):
-                return None
-            with open(clock, "a"):
-                pass
-            os.utime(clock)
-            return os.stat(clock).st_ctime_ns
-        except OSError:
+            return derived.touch(self.folder / CLOCK_FILE)
+        except (OSError, IcsvcError):
             return None
 
     def update(self, rows: Iterable[Fresh], gone: Iterable[str],

@@ -285,7 +285,7 @@ def _scalar(text: str) -> Any:
         return None
     if kind == "bool":
         return _BOOLS[text.lower()]
-    if kind == "int" and _INT.match(text):
+    if kind == "int" and _INT.match(text) and len(text) <= limits.NUMBER_DIGITS:
         return int(text)
     if kind == "float" and _FLOAT.match(text):
         return float(text)

@@ -31,6 +31,7 @@ from icsvc.domain.history.request import REQUEST_KEYS
 from icsvc.domain.lifecycle import OPEN, STATUSES
 from icsvc.errors import ValidationError
 from icsvc.store import yamlio
+from icsvc.store.entries import NOT_UTF8, folder_problem, is_text
 from icsvc.store.index import (
     NEVER,
     Folder,
@@ -68,6 +69,9 @@ class Scan:
     """(full path, why) of entries that are not request files icsvc may read."""
     temps: list[str] = field(default_factory=list)
     """Temp files (`.<name>.<random>.tmp`) a killed write left."""
+    odd: list[str] = field(default_factory=list)
+    """Full paths of request file names that are not UTF-8 text (`entries.NOT_UTF8`): never
+    read, never in the index (which cannot hold such a name)."""
 
 
 def scan_folder(base: str, entry_problem: Callable[[os.DirEntry[str]], str | None],
@@ -82,6 +86,9 @@ def scan_folder(base: str, entry_problem: Callable[[os.DirEntry[str]], str | Non
                 scan.temps.append(e.path)
             continue
         if not name.endswith((".yaml", ".yml")):
+            continue
+        if not is_text(name):
+            scan.odd.append(e.path)
             continue
         try:
             if e.is_file(follow_symlinks=False):
@@ -167,6 +174,7 @@ def refresh(index: Index, root: Path, requests_dir: Path, full: bool,
     recorded = index.folders()
     names, out.skipped = provider_folders(top)
     out.folders = names
+    odd = Odd(index, top)
     gone_folders = [n for n in recorded if n not in names]
     changed: dict[str, Folder] = {}
     to_parse: list[tuple[str, str, Key]] = []
@@ -187,6 +195,7 @@ def refresh(index: Index, root: Path, requests_dir: Path, full: bool,
         except OSError as exc:
             out.skipped.append((base, f"cannot read: {exc.strerror}"))
             continue
+        odd.found_in(base, scan.odd)
         dg = digest([(n, k) for n, _, k in scan.files]
                     + [(os.path.basename(p) + "\0" + why, (0, 0, 0, 0))
                        for p, why in scan.skipped])
@@ -207,6 +216,8 @@ def refresh(index: Index, root: Path, requests_dir: Path, full: bool,
             direct.append(Fresh(rel, (NEVER, 0, 0, 0), None, "", f"skipped {rel}: {why}"))
         gone.extend(p for p in keys if p not in present)
         changed[name] = Folder(dkey, dg, len(scan.temps))
+    odd.keep_folders(names)
+    out.skipped.extend(odd.save())
     if not (changed or to_parse or gone or gone_folders or direct):
         return out
     batch: list[Fresh] = direct
@@ -354,11 +365,21 @@ def _through_git(index: Index, root: Path, requests_dir: Path, state: WorkTree,
         return None
     dirty = {p[len(prefix):] for p in dirty_top if p.startswith(prefix)}
     candidates = {p[len(prefix):] for p in changed_top if p.startswith(prefix)} | dirty
+    odd = Odd(index, str(requests_dir))
+    for rel in [c for c in candidates if not is_text(c)]:  # no row can hold such a name
+        candidates.discard(rel)
+        parts = rel.split("/")
+        if len(parts) == 3 and parts[0] == folder and parts[2].endswith((".yaml", ".yml")):
+            odd.seen(os.path.join(str(root), rel))
     rows = dict(before)
     rows.update(index.keys_of((candidates | noted) - before.keys()))
     candidates |= noted | rows.keys()
     out = Outcome()
-    out.skipped = provider_folders(str(requests_dir))[1]
+    names, out.skipped = provider_folders(str(requests_dir))
+    for name in names:  # (one call each: git reads no folder, and does not say)
+        base = os.path.join(str(requests_dir), name)
+        if not os.access(base, os.R_OK | os.X_OK):
+            out.skipped.append((base, "cannot read: Permission denied"))
     to_parse: list[tuple[str, str, Key]] = []
     direct: list[Fresh] = []
     gone: list[str] = []
@@ -400,6 +421,8 @@ def _through_git(index: Index, root: Path, requests_dir: Path, state: WorkTree,
                 batch = []
         _written(index.update(batch, gone, racy_after=index.now_ns(), from_git=True))
     index.set_meta({"head": head, "gone": "[]"}, confirmed=confirmed)
+    odd.keep_folders(names)
+    out.skipped.extend(odd.save())
     return out
 
 
@@ -443,16 +466,74 @@ def provider_folders(requests_dir: str) -> tuple[list[str], list[tuple[str, str]
         with os.scandir(requests_dir) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError:
+        problem = folder_problem(requests_dir)
+        if problem is not None:
+            skipped.append((requests_dir, problem))
         return names, skipped
     for e in entries:
         if e.name.startswith("."):
             continue
-        if e.is_dir(follow_symlinks=False):
-            names.append(e.name)
-        elif e.is_symlink() and e.is_dir():
-            skipped.append((e.path, "a symlink where a provider folder should be (provider "
-                                    "folders must be real folders)"))
+        try:
+            if not e.is_dir(follow_symlinks=False):
+                if e.is_symlink() and e.is_dir():
+                    skipped.append((e.path, "a symlink where a provider folder should be "
+                                            "(provider folders must be real folders)"))
+                elif not e.is_file():
+                    skipped.append((e.path, folder_problem(e.path) or "not a folder"))
+            elif not is_text(e.name):
+                skipped.append((e.path, NOT_UTF8))
+            else:
+                names.append(e.name)
+        except OSError as exc:
+            skipped.append((e.path, f"cannot read: {exc.strerror}"))
     return names, skipped
+
+
+class Odd:
+    """The request files whose names are not UTF-8 text: the index cannot hold their rows,
+    so their paths (from `requests/`) are kept in its `odd` record (JSON, escaped): every
+    listing warns about them, also when it goes through git (which names only changes)."""
+
+    def __init__(self, index: Index, requests_dir: str) -> None:
+        import json
+
+        self.index = index
+        self.top = requests_dir
+        try:
+            paths = json.loads(index.meta("odd") or "[]")
+        except ValueError:
+            paths = []
+        self.before = ({p for p in paths if type(p) is str and p.count("/") == 1}
+                       if type(paths) is list else set())
+        self.paths = set(self.before)
+
+    def _rel(self, full: str) -> str:
+        return os.path.relpath(full, self.top).replace(os.sep, "/")
+
+    def found_in(self, folder: str, full_paths: list[str]) -> None:
+        """A scan of `folder` found these (and only these)."""
+        name = os.path.basename(folder)
+        self.paths = {p for p in self.paths if p.split("/")[0] != name}
+        self.paths |= {self._rel(p) for p in full_paths}
+
+    def seen(self, full: str) -> None:
+        """git named this path: it is there, or it is gone."""
+        self.paths.add(self._rel(full))
+
+    def keep_folders(self, names: list[str]) -> None:
+        """Forget those of folders that are gone, and those no longer there."""
+        folders = set(names)
+        self.paths = {p for p in self.paths if p.split("/")[0] in folders
+                      and os.path.lexists(os.path.join(self.top, p))}
+
+    def save(self) -> list[tuple[str, str]]:
+        """Record them (when they changed); (full path, why) of each, to warn about."""
+        import json
+
+        if self.paths != self.before:
+            self.index.set_meta({"odd": json.dumps(sorted(self.paths))})  # ASCII: escaped
+            self.before = set(self.paths)
+        return [(os.path.join(self.top, p), NOT_UTF8) for p in sorted(self.paths)]
 
 
 # -- the cold start: a quick look at files icsvc wrote -----------------------------------------

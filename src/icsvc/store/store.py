@@ -27,8 +27,10 @@ from icsvc.domain.history.kinds import Redirect
 from icsvc.domain.history.request import Request
 from icsvc.domain.lifecycle import OPEN
 from icsvc.errors import IcsvcError, UsageError, ValidationError
-from icsvc.store import yamlio
-from icsvc.store.files import file_type, load_catalogue, load_request
+from icsvc.store import derived, yamlio
+from icsvc.store.derived import DERIVED_DIR
+from icsvc.store.entries import NOT_UTF8, entry_problem, outside
+from icsvc.store.files import load_catalogue, load_request, store_text
 from icsvc.store.index import (
     INDEX_FILE,
     Folder,
@@ -55,7 +57,8 @@ from icsvc.store.refresh import (
 
 PROVIDERS_FILE = "providers.yaml"
 REQUESTS_DIR = "requests"
-DERIVED_DIR = ".icsvc"
+SURVEYS_DIR = "surveys"
+"""The quarterly survey's answers (`reports.survey`)."""
 LOCK_FILE = "write.lock"
 HOLDER_FILE = "write.lock.holder"
 """Who holds the write lock (pid, command, since), for the message of a writer that waits."""
@@ -202,6 +205,7 @@ class Store:
                 continue
             listing.files.extend((folder, name, full) for name, full, _ in scan.files)
             listing.skipped.extend(scan.skipped)
+            listing.skipped.extend((full, NOT_UTF8) for full in scan.odd)
             listing.temps.extend(scan.temps)
         self._listing = listing
         return listing
@@ -259,29 +263,11 @@ class Store:
     def _entry_problem(self, e: os.DirEntry[str]) -> str | None:
         """Why a folder entry that is not a plain file cannot be read as a request (None: a
         symlink to a regular file inside the store, which is read like one)."""
-        if e.is_symlink():
-            problem = self._outside(e.path)
-            if problem is not None:
-                return problem
-        try:
-            st = os.stat(e.path)
-        except OSError as exc:
-            return f"cannot read: {exc.strerror}"
-        import stat
-
-        if stat.S_ISREG(st.st_mode):
-            return None
-        return f"not a regular file ({file_type(st.st_mode)}); a request must be a plain file"
+        return entry_problem(self.root, e.path)
 
     def _outside(self, path: str) -> str | None:
         """A problem when `path` is a symlink leading out of the store."""
-        if not os.path.islink(path):
-            return None
-        target = os.path.realpath(path)
-        root = os.path.realpath(self.root)
-        if target == root or target.startswith(root + os.sep):
-            return None
-        return f"a symlink leading out of the store (to {target}); icsvc does not follow it"
+        return outside(self.root, path)
 
     @_mended
     def find(self, text: str) -> Path:
@@ -327,20 +313,7 @@ class Store:
     def _path_problem(self, path: Path) -> str | None:
         """Why an entry of a provider folder cannot be read as a request (as
         `_entry_problem`, from its path)."""
-        import stat
-
-        try:
-            st = os.lstat(path)
-            if stat.S_ISLNK(st.st_mode):
-                problem = self._outside(str(path))
-                if problem is not None:
-                    return problem
-                st = os.stat(path)
-        except OSError as exc:
-            return f"cannot read: {exc.strerror}"
-        if stat.S_ISREG(st.st_mode):
-            return None
-        return f"not a regular file ({file_type(st.st_mode)}); a request must be a plain file"
+        return entry_problem(self.root, str(path))
 
     def _one_of(self, paths: list[Path]) -> Path:
         """The copy to use of a request found in several folders: the new copy of an
@@ -603,9 +576,10 @@ class Store:
             return
         from filelock import FileLock, Timeout
 
-        folder = self._derived_folder(for_lock=True)
+        folder = self._derived_folder()
         timeout = lock_timeout()
         lock_path = folder / LOCK_FILE
+        derived.replaced(lock_path)  # a symlink or FIFO there: never locked through
         lock = FileLock(str(lock_path), timeout=timeout)
         try:
             lock.acquire()
@@ -631,7 +605,7 @@ class Store:
 
     def _holder(self, folder: Path) -> str:
         try:
-            text = (folder / HOLDER_FILE).read_text(encoding="utf-8", errors="replace")
+            text = derived.read(folder / HOLDER_FILE, 4096)
         except OSError:
             return "holder unknown"
         return " ".join(text.split())[:200] or "holder unknown"
@@ -640,8 +614,8 @@ class Store:
         since = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
         what = f"pid {os.getpid()}" + (f", {command}" if command else "") + f", since {since}"
         try:
-            (folder / HOLDER_FILE).write_text(what + "\n", encoding="utf-8")
-        except OSError:
+            derived.write(folder / HOLDER_FILE, what + "\n")
+        except (OSError, IcsvcError):
             pass  # only the waiting writer's message needs it
 
     def _repair(self) -> None:
@@ -670,12 +644,10 @@ class Store:
         """(new, old) file of the redirect the journal names, when it names two request
         files of one ID; None when there is no journal or it is not one icsvc wrote."""
         path = self.root / DERIVED_DIR / MOVING_FILE
-        if not path.is_file() or path.is_symlink():
-            return None
-        import json
+        from icsvc.store import jsonio
 
         try:
-            data = json.loads(path.read_text(encoding="utf-8")[:4096])
+            data = jsonio.loads(derived.read(path, 4096))
             new, old = (self.root / _request_path(data[key]) for key in ("to", "from"))
         except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
             return None
@@ -684,7 +656,7 @@ class Store:
     def _write_journal(self, new: Path, old: Path) -> None:
         import json
 
-        folder = self._derived_folder(for_lock=True)
+        folder = self._derived_folder()
         yamlio.write_atomic(folder / MOVING_FILE, json.dumps(
             {"to": self.rel(new), "from": self.rel(old)}) + "\n")
 
@@ -724,6 +696,7 @@ class Store:
                 old_text = read_store_file(source)
             except ValidationError:
                 old_text = ""
+        text = store_text(path, request.to_dict(), old_text)  # refused when too big
         self._listing = None
         moving = (not new and source is not None
                   and os.path.abspath(source) != os.path.abspath(path))
@@ -731,7 +704,7 @@ class Store:
             self._write_journal(path, source)  # so a kill between the two steps is finished
         folders = {p.parent for p in (path, source) if p is not None}
         before = {f: _folder_key_of(f) for f in folders}
-        yamlio.write_atomic(path, yamlio.dump_preserving(old_text, request.to_dict()))
+        yamlio.write_atomic(path, text)
         if moving and source is not None:
             yamlio.remove_durably(source)
             (self.root / DERIVED_DIR / MOVING_FILE).unlink(missing_ok=True)
@@ -789,23 +762,10 @@ class Store:
 
     # -- derived data ------------------------------------------------------------------------
 
-    def _derived_folder(self, *, for_lock: bool = False) -> Path:
+    def _derived_folder(self) -> Path:
         """`.icsvc/`, created when missing (with a `.gitignore` of its own). A symlink or a
         file in its place is refused: icsvc never follows derived data out of the store."""
-        folder = self.root / DERIVED_DIR
-        if folder.is_symlink() or (os.path.lexists(folder) and not folder.is_dir()):
-            kind = "a symlink" if folder.is_symlink() else "not a folder"
-            raise IcsvcError(
-                f"{self.rel(folder)} is {kind}; icsvc keeps its lock and index there and "
-                "will not use it: delete it (it holds only derived data) and retry")
-        if not folder.is_dir():
-            folder.mkdir()
-            try:
-                (folder / ".gitignore").write_text("# derived by icsvc; safe to delete\n*\n",
-                                                   encoding="utf-8")
-            except OSError:
-                pass
-        return folder
+        return derived.folder(self.root)
 
     def derived_problem(self) -> str | None:
         """Why `.icsvc/` must not be used, if it must not: a symlink, not a folder, or
@@ -908,6 +868,37 @@ class Store:
             return problem is None
 
         return Index.open(folder, may_create)
+
+
+MANAGED = (PROVIDERS_FILE, REQUESTS_DIR, SURVEYS_DIR, DERIVED_DIR)
+"""What the store keeps at its root; no output option writes there."""
+
+
+def managed_problem(root: Path, path: Path) -> str | None:
+    """Why an output option may not write `path` (an absolute path), if it may not: it is
+    the store's folder, one of its own files (`MANAGED`) or git's (a `.git` anywhere on the
+    way). The path is judged as written (`..` folded) and as it resolves through symlinks,
+    and without regard to case (on a case-insensitive disk `Requests/` is `requests/`)."""
+    roots = {os.path.abspath(root), os.path.realpath(root)}
+    for candidate in {os.path.normpath(path), os.path.realpath(path)}:
+        folded = candidate.casefold()
+        if ".git" in Path(folded).parts:
+            return "inside .git"
+        for top in roots:
+            top = top.casefold()
+            if folded == top:
+                return "the store's own folder"
+            if folded.startswith(top.rstrip(os.sep) + os.sep):
+                first = folded[len(top.rstrip(os.sep)) + 1:].split(os.sep, 1)[0]
+                for name in MANAGED:
+                    if first == name.casefold():
+                        return (f"the store's {name}" if name == PROVIDERS_FILE
+                                else f"inside the store's {name}/")
+    return None
+
+
+MANAGED_TEXT = "a path outside providers.yaml, requests/, surveys/, .icsvc/ and .git"
+"""What an output option accepts (`managed_problem`)."""
 
 
 def _request_path(text: Any) -> str:

@@ -73,6 +73,23 @@ def _timestamp(loader: Any, node: Any) -> Any:
 Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
+def _int(loader: Any, node: Any) -> Any:
+    """A whole number, refused when longer than `limits.NUMBER_DIGITS` digits (Python
+    would refuse to print it, stopping any command that names it)."""
+    try:
+        value = yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:
+        value = None
+    if value is None or value.bit_length() > limits.NUMBER_DIGITS * 3.33:
+        raise ConstructorError(None, None, f"{str(node.value)[:20]}... is too long a number "
+                               f"(accepted: up to {limits.NUMBER_DIGITS} digits)",
+                               node.start_mark)
+    return value
+
+
+Loader.add_constructor("tag:yaml.org,2002:int", _int)
+
+
 class StructureError(yaml.MarkedYAMLError):
     """YAML that parses but is refused: anchors, aliases or tags where none are allowed, or
     aliases that expand too far."""

@@ -13,7 +13,7 @@ from icsvc.domain.catalogue import PRIORITIES, Catalogue
 from icsvc.domain.checker import NAME, is_email
 from icsvc.domain.dates import parse_when
 from icsvc.domain.history.creation import expected_priority, rush_reasons_at
-from icsvc.domain.history.kinds import Created
+from icsvc.domain.history.kinds import Created, Link
 from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError, UsageError
 
@@ -149,7 +149,8 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
         if not ids.is_valid(rid):
             raise UsageError(f"{names('blocks')}: {other!r} is not a request ID (accepted: "
                              f"the full {ids.LENGTH}-character ID)")
-        blocks.append(rid)
+        if rid not in blocks:
+            blocks.append(rid)
     if not is_email(actor):
         raise UsageError(f"{names('actor')}: {actor!r} is not an email address")
     for key, value in draft.info.items():
@@ -185,9 +186,13 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
             impact["note"] = impact_note
     elif impact_note:
         raise UsageError(f"{names('impact_note')} needs {names('cost')} (the cost of a lapse)")
+    local_now = now.astimezone(provider.calendar.tz).replace(microsecond=0)
+    if not limits.date_in_range(local_now):
+        raise UsageError(f"the request would be dated {local_now.isoformat()} in "
+                         f"{provider.id}'s timezone, out of range (accepted: "
+                         f"{limits.DATE_RANGE})")
     seed = os.environ.get("ICSVC_ID_SEED")
     rid = ids.new_id(taken, f"{seed}:{actor}:{now.isoformat()}:{draft.title}" if seed else None)
-    local_now = now.astimezone(provider.calendar.tz).replace(microsecond=0)
     priority = expected_priority(provider, service.id, draft.department, draft.priority)
     request = Request(
         id=rid,
@@ -212,6 +217,8 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
     )
     request.history.append(Created(at=local_now, by=actor,
                                    note=justification if reasons else None))
+    for other in blocks:  # the links are entries too: every field comes from the history
+        request.history.append(Link(at=local_now, by=actor, blocks=other))
     state = history.initial_state(request)
     found = history.creation_problems(state, cat)
     if found:  # the rules above and the check of a new request must agree

@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from icsvc.domain import ids
 from icsvc.domain.catalogue import PRIORITIES, Catalogue
 from icsvc.domain.history.entries import Entry, Problem
 from icsvc.domain.history.kinds import (
     Cost,
     Escalation,
     Kind,
-    Link,
     NeededBy,
     PriorityChange,
     Redirect,
@@ -93,7 +91,6 @@ def initial_state(request: Request) -> RequestState:
                                                             if k != "cost"}
         else:
             impact["cost"] = cost.from_
-    linked = {ids.normalize(e.blocks) for e in history if isinstance(e, Link)}
     provider = redirect.from_ if redirect is not None else request.provider
     created = history[0].at if history else request.created_at
     asked = start(RequestedPriority, request.requested_priority) or request.requested_priority
@@ -107,7 +104,7 @@ def initial_state(request: Request) -> RequestState:
         needed_by=start(NeededBy, request.needed_by),
         rush=request.rush, justification=request.justification,
         info=dict(request.info), details=request.details, impact=impact,
-        blocks=[b for b in request.blocks if b not in linked],
+        blocks=[],  # each comes from a `link` entry, at creation (--for) or later
         stints=[Stint(provider, created, [(created, "new")])],
         asked=[asked],
     )
