@@ -352,9 +352,10 @@ def on_branch(store: Store) -> None:
     git(store, "checkout", "-qb", "answers")
 
 
-def base_refused(store: Store, *needles: str, author: str | None = None) -> str:
+def base_refused(store: Store, *needles: str, author: str | None = None,
+                 now: str = NOW) -> str:
     env = {"GIT_AUTHOR_EMAIL": author} if author else None
-    result = store.fails("check", "--base", "main", now=NOW, env=env)
+    result = store.fails("check", "--base", "main", now=now, env=env)
     for needle in needles:
         assert needle in result.out, result.out
     return result.out
@@ -472,7 +473,7 @@ def test_an_answer_from_the_future_is_refused(sv: tuple[Store, dict[str, str]]) 
     answer(store, "engineering", MARIA, 4, now="2027-01-05T12:00:00-05:00")
     commit(store, "early", MARIA, date=datetime.fromisoformat("2027-01-05T11:00:00-05:00"))
     base_refused(store, "dated 2027-01-05T12:00:00-05:00, after commit ",
-                 "an entry cannot come from the future")
+                 "an entry cannot come from the future", now="2027-01-05T13:00:00-05:00")
 
 
 def test_an_answer_dated_before_the_branch_is_refused(sv: tuple[Store, dict[str, str]]) -> None:
