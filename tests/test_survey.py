@@ -422,6 +422,42 @@ def _answered_on_main(store: Store) -> Path:
     return path_of(store, "engineering", MARIA)
 
 
+@pytest.mark.parametrize("which", ["new", "existing"])
+def test_an_answer_file_that_is_a_symlink_is_refused(sv: tuple[Store, dict[str, str]],
+                                                     which: str) -> None:
+    """Lee links Maria's answer file to a copy he wrote elsewhere in the store: git holds the
+    link, the plain check reads through it."""
+    store, _ = sv
+    if which == "existing":
+        _answered_on_main(store)
+    else:
+        on_branch(store)
+    _write(store, "docs/answer.yaml", good(rating=1))
+    link = store.root / MARIA_FILE
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.unlink(missing_ok=True)
+    link.symlink_to("../../../docs/answer.yaml")
+    commit(store, "forged", LEE)
+    store.ok("check", now=NOW)
+    out = base_refused(store, f"{MARIA_FILE}:1: a symlink where request files, survey answers "
+                              "and providers.yaml are regular files; icsvc never follows a link")
+    assert len(out.strip().splitlines()) == 1, out
+
+
+@pytest.mark.parametrize("rel", ["surveys/2026Q4/engineering/Maria@example.com.yaml",
+                                 "surveys/2026q4/engineering/maria@example.com.yaml",
+                                 "surveys/2026Q4/engineering/maria@example.com.yml",
+                                 "surveys/2026Q4/engineering/notes.txt"])
+def test_an_answer_under_an_odd_name_is_refused(sv: tuple[Store, dict[str, str]],
+                                               rel: str) -> None:
+    store, _ = sv
+    on_branch(store)
+    _write(store, rel, good(rating=1))
+    commit(store, "odd", LEE)
+    base_refused(store, f"{rel}:1: not a survey answer's name: an answer is surveys/<quarter>/"
+                        "<provider>/<person>.yaml")
+
+
 def test_an_edited_old_answer_is_refused(sv: tuple[Store, dict[str, str]]) -> None:
     store, _ = sv
     path = _answered_on_main(store)
