@@ -135,7 +135,7 @@ def test_a_request_under_an_odd_name_is_refused(tl: Timeline, name: str) -> None
     assert out.startswith(f"requests/engineering/{name}:1: not a request file name: a request "
                           "is requests/<provider>/<ID>.yaml, the ID in capitals "
                           "(requests/engineering/ZZZZZZZZ.yaml)"), out
-    assert "(commit " in out
+    assert "(in commit " in out
 
 
 def test_the_canonical_name_is_replayed(tl: Timeline) -> None:
@@ -177,7 +177,7 @@ def test_a_request_file_that_is_a_symlink_is_refused(tl: Timeline, which: str) -
         assert f"requests/engineering/{rid}.yaml:1: a symlink where request files, survey " \
                "answers and providers.yaml are regular files; icsvc never follows a link" \
                in out, out
-        assert "(the work tree (not committed yet))" in out
+        assert "(in the work tree, not committed yet)" in out
         return
     tl.commit(MARIA, t(DAY2, "10:10"))
     out = tl.check()

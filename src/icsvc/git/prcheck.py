@@ -218,6 +218,7 @@ class _Branch:
         """Side-branch commit -> the merge through which it joins the branch's work."""
         self._signatures: dict[str, tuple[str, str]] = {}
         self._merge_bases: dict[tuple[str, str], str | None] = {}
+        self._parsed: dict[tuple[str, str], Request | None] = {}
 
     # -- the walk ------------------------------------------------------------------------
 
@@ -302,9 +303,9 @@ class _Branch:
     def _names(self) -> None:
         for c in self.commits:
             for path, mode in sorted(self.judged[c.sha].items()):
-                self._name(path, mode, f"commit {c.sha[:10]}")
+                self._name(path, mode, f"in commit {c.sha[:10]}")
         for path, mode in self.work.items():
-            self._name(path, mode, "the work tree (not committed yet)")
+            self._name(path, mode, "in the work tree, not committed yet")
 
     def _name(self, path: str, mode: str, where: str) -> None:
         if path in self._named:
@@ -317,9 +318,10 @@ class _Branch:
 
     def _name_problem(self, path: str, mode: str) -> str | None:
         """What is wrong with a path the branch touches, from its name and git mode alone."""
-        if not gitutil.is_utf8(path):
-            return ("a file name that is not UTF-8; request files are "
-                    "requests/<provider>/<ID>.yaml: rename or remove it")
+        if not gitutil.is_utf8(path):  # never served: removing one is a fix
+            return None if mode == DELETED else ("a file name that is not UTF-8 (icsvc's "
+                                                 "files are named in UTF-8): rename or "
+                                                 "remove it")
         rel = path[len(self.prefix):]
         if mode != DELETED and mode not in gitutil.REGULAR_MODES:
             what = _MODE_WORDS.get(mode, f"not a regular file (git mode {mode})")
@@ -351,9 +353,9 @@ class _Branch:
 
     def _commit_problem(self, commit: gitutil.CommitInfo, message: str) -> None:
         """A problem of a whole commit, shown at the first file it changes."""
-        paths = sorted(p for p in self.touched.get(commit.sha, ()) if gitutil.is_utf8(p))
+        paths = sorted(self.touched.get(commit.sha, ()))
         where = self.store.rel(self.top / (paths[0] if paths else self.providers_rel))
-        self.problems.append(Problem(where, None, message))
+        self.problems.append(Problem(gitutil.escaped(where), None, message))
 
     def _signature(self, sha: str) -> tuple[str, str]:
         if sha not in self._signatures:
@@ -401,7 +403,7 @@ class _Branch:
         request, is the branch joining the base: each side keeps its own.) Dates from the
         base, never after the check's clock."""
         outside = {p for c in self.commits for p in c.parents if p not in self.branch}
-        outside |= {self.mb, self.head}
+        outside |= {self.mb} | ({self.head} - set(self.branch))
         self._dates = {sha: min(date, self.now)
                        for sha, date in gitutil.commit_dates(self.top, outside).items()}
         own = self._own
@@ -529,20 +531,21 @@ class _Branch:
                                                      self._parse(work) is not None):
             self._step(last(self.head), work, self._step_of(None))
 
-    def _last_readable(self, at: Callable[[str], _T],
-                       readable: Callable[[_T], bool]) -> Callable[[str], _T]:
-        """The version at a revision, or, when it cannot be read, the last readable one
-        before it on the branch (through first parents): a change is judged from there."""
-        memo: dict[str, _T] = {}
+    def _last_readable(self, at: Callable[[str], _T | None],
+                       readable: Callable[[_T | None], bool]) -> Callable[[str], _T | None]:
+        """The version at a revision (None: absent), or, when it cannot be read, the last
+        readable one before it on the branch (through first parents; none before a
+        parentless commit): a change is judged from there."""
+        memo: dict[str, _T | None] = {}
 
-        def last(rev: str) -> _T:
+        def last(rev: str) -> _T | None:
             if rev not in memo:
                 version = at(rev)
                 commit = self.branch.get(rev)
-                if readable(version) or commit is None or not commit.parents:
+                if readable(version) or commit is None:
                     memo[rev] = version
                 else:
-                    memo[rev] = last(commit.parents[0])
+                    memo[rev] = last(commit.parents[0]) if commit.parents else None
             return memo[rev]
 
         return last
@@ -577,11 +580,13 @@ class _Branch:
     def _parse(self, version: Version) -> Request | None:
         if version is None or version[1] == UNREADABLE:
             return None
-        path, text = version
-        try:
-            return parse_request(self.top / path, text, yamlio.load(text))
-        except Exception:  # noqa: BLE001 - the plain check reports unreadable files
-            return None
+        if version not in self._parsed:
+            path, text = version
+            try:
+                self._parsed[version] = parse_request(self.top / path, text, yamlio.load(text))
+            except Exception:  # noqa: BLE001 - the plain check reports unreadable files
+                self._parsed[version] = None
+        return self._parsed[version]
 
     # -- one step ------------------------------------------------------------------------
 
