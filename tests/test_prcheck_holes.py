@@ -403,6 +403,17 @@ def test_a_clock_within_the_tolerance_passes(tl: Timeline) -> None:
     tl.check(code=0)
 
 
+def test_a_commit_older_than_what_it_builds_on_is_refused(tl: Timeline) -> None:
+    """A commit dated 1970 that a fast-forward would make the base's newest: the next
+    branches' entries could then be dated back to it."""
+    (tl.store.root / "NOTES.md").write_text("notes\n")
+    tl.commit(MARIA, "1970-01-02T10:00:00-05:00")
+    out = tl.check()
+    assert "providers.yaml:1: commit " in out and " is dated 1970-01-02T10:00:00-05:00, " \
+        "before commit " in out and "of main that it builds on (2026-11-24T09:00:00-05:00)" \
+        in out, out
+
+
 # -- 8. backdating through a side branch forked from an old commit ---------------------------
 
 

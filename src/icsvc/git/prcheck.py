@@ -21,8 +21,9 @@ them all):
 - time comes from the base, not from the committer: each commit is judged against a commit
   of the base (where its line of work left the base; for a side branch merged in, where the
   line it joins left it): its new entries are not dated before that commit's date nor
-  before the request's newest entry there, nor after the commit's own date or the check's
-  clock (each within `settings.clock_tolerance`);
+  before the request's newest entry, nor after the commit's own date or the check's clock
+  (each within `settings.clock_tolerance`); a commit is not dated before the base commit it
+  builds on;
 - a merge commit's own changes are judged against each parent: it holds the union of its
   parents' entries plus the merge driver's `conflict` entries, and a `providers.yaml`
   section it neither took from a parent nor merged cleanly is its author's change;
@@ -407,9 +408,17 @@ class _Branch:
         self._dates = {sha: min(date, self.now)
                        for sha, date in gitutil.commit_dates(self.top, outside).items()}
         own = self._own
+        tolerance = self.cat.settings.clock_tolerance
         for c in self.commits:
             starts = [own.get(p, p) for p in c.parents]
             own[c.sha] = max(starts, key=self._date) if starts else self.mb
+            if c.parents and c.committed < self._date(own[c.sha]) - tolerance:
+                self._commit_problem(c, f"commit {c.sha[:10]} is dated "
+                                        f"{c.committed.isoformat()}, before commit "
+                                        f"{own[c.sha][:10]} of {self.base} that it builds on "
+                                        f"({self._date(own[c.sha]).isoformat()}); a commit "
+                                        "is not older than what it builds on: fix the "
+                                        "computer's clock and commit again")
         judged = dict(own)
         for c in self.commits:
             if len(c.parents) < 2 or c.parents[0] not in self.branch:
