@@ -240,6 +240,27 @@ def test_a_merge_that_drops_the_bases_catalogue_change_is_refused(tl: Timeline) 
            "(vp-eng@example.com) may change it" in out
 
 
+def test_merges_that_take_each_sides_catalogue_changes_pass(tl: Timeline) -> None:
+    """The control: the escalation contact changes engineering on the branch, the admin
+    changes payroll on main, the branch merges main: each section comes cleanly from the
+    side that changed it."""
+    store = tl.store
+    providers = store.root / "providers.yaml"
+    providers.write_text(providers.read_text().replace(
+        "normal: {acknowledge: 4h, resolve: 2d, update: 1d}",
+        "normal: {acknowledge: 2h, resolve: 2d, update: 1d}"))
+    tl.commit("vp-eng@example.com", t(DAY2, "10:00"), "faster")
+    git(store, "checkout", "-q", "main")
+    providers.write_text(providers.read_text().replace(
+        "normal: {acknowledge: 1d, resolve: 5d}", "normal: {acknowledge: 4h, resolve: 5d}"))
+    tl.commit(CEO, t(DAY2, "11:00"), "payroll faster", signed=True)
+    git(store, "checkout", "-q", "pr")
+    git(store, "merge", "-q", "--no-edit", "main", author=RAJ, date=_dt(t(DAY2, "11:30")))
+    text = providers.read_text()
+    assert "acknowledge: 2h, resolve: 2d" in text and "acknowledge: 4h, resolve: 5d" in text
+    tl.check(code=0)
+
+
 # -- 5. a parentless commit merged with --allow-unrelated-histories ---------------------------
 
 
