@@ -12,6 +12,8 @@ from conftest import Store
 from git_helpers import at, change, clone, commit, conflict_markers, git, load, redirect
 
 ANA, RAJ, MARIA = "ana@example.com", "raj@example.com", "maria@example.com"
+EVENING = "2026-11-24T18:00:00-05:00"
+"""When the checks run: after the day's entries (a check refuses an entry from its future)."""
 PAYROLL_TARGETS = {"acknowledge": "1d", "resolve": "5d"}
 
 
@@ -61,7 +63,7 @@ def two_branches(store: Store) -> tuple[Store, dict[str, str]]:
 def check_merged(store: Store, ids: dict[str, str], ours: str, theirs: str) -> None:
     assert conflict_markers(store.root) == []
     store.ok("check")
-    store.ok("check", "--base", "main")
+    store.ok("check", "--base", "main", now=EVENING)
     for rid in ids.values():
         store.request_file(rid)  # every request is there, once
     assert store.request_file(ids["r2"]).parent.name == "payroll"
@@ -146,7 +148,8 @@ def test_redirect_git_sees_as_modify_delete(store: Store, direction: str) -> Non
     assert conflict_markers(store.root) == []
     assert git(store, "status", "--porcelain").stdout.strip() == ""
     store.ok("check")
-    store.ok("check", "--base", "main~1" if direction == "moved-into-edited" else "main")
+    store.ok("check", "--base", "main~1" if direction == "moved-into-edited" else "main",
+             now=EVENING)
 
 
 @pytest.mark.parametrize("direction", ["moved-into-edited", "edited-into-moved"])
@@ -307,7 +310,7 @@ def test_pull_request_flow_with_real_triage(store: Store, tmp_path: Path) -> Non
     result = raj.ok("sync", "--branch", "main")
     assert "both sides changed owner ('raj@example.com' and 'ana@example.com'); " \
            "kept 'ana@example.com', recorded in the history" in result.out
-    raj.ok("check", "--base", "origin/main")
+    raj.ok("check", "--base", "origin/main", now=EVENING)
     doc = load(raj.request_file(rid))
     assert doc["owner"] == ANA and doc["status"] == "acknowledged"
     assert doc["history"][-1]["type"] == "conflict"

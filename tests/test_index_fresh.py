@@ -427,18 +427,20 @@ def test_check_base_looks_at_what_the_branch_changes(store: Store) -> None:
     store.git("checkout", "-qb", "pr")
     change(store, a, "10:40", "maria@example.com", "note", note="Thanks")
     commit_as(store, "a note", "maria@example.com")
-    r = store.ok("check", "--base", "main")
+    evening = "2026-11-24T18:00:00-05:00"  # the check runs after the note
+    r = store.ok("check", "--base", "main", now=evening)
     assert "the 1 request file(s) changed since main are valid" in r.err
     copy = store.request_file(b).read_text()
     (store.root / "requests" / "payroll").mkdir(exist_ok=True)
     (store.root / "requests" / "payroll" / f"{b}.yaml").write_text(
         copy.replace("provider: engineering", "provider: payroll"))
-    out = store.fails("check", "--base", "main").out
+    out = store.fails("check", "--base", "main", now=evening).out
     assert b in out and ("duplicate ID" in out or "two folders" in out), out
     (store.root / "requests" / "payroll" / f"{b}.yaml").unlink()
     providers = store.root / "providers.yaml"
     providers.write_text(providers.read_text() + "\n")  # then every file is checked
-    assert "and 2 request file(s) are valid" in store.ok("check", "--base", "main").err
+    assert "and 2 request file(s) are valid" in store.ok("check", "--base", "main",
+                                                          now=evening).err
 
 
 def test_check_base_finds_twins_and_odd_entries_without_listing_the_store(

@@ -8,6 +8,8 @@ from conftest import Store
 from git_helpers import change, commit, git, load, redirect, save
 
 ANA, RAJ, MARIA, PAT = "ana@example.com", "raj@example.com", "maria@example.com", "pat@example.com"
+EVENING = "2026-11-24T18:00:00-05:00"
+"""When the checks run: after the day's entries (a check refuses an entry from its future)."""
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def test_a_proper_branch_passes(pr: tuple[Store, str]) -> None:
                      "Pay", "--info", "employee_id=E1", "--info", "pay_period=2026-11",
                      actor=MARIA).json()["id"]
     commit(store, "another", MARIA)
-    result = store.ok("check", "--base", "main")
+    result = store.ok("check", "--base", "main", now=EVENING)
     assert "and the changes since main" in result.err
     assert store.request_file(str(other))
 
@@ -73,7 +75,7 @@ def test_who_may_and_commit_authors(pr: tuple[Store, str]) -> None:
     commit(store, "maria acks", MARIA)
     change(store, rid, "10:40", RAJ, "note", note="committed by someone else")
     commit(store, "ana commits raj's note", ANA)
-    result = store.fails("check", "--base", "main", "--format", "github")
+    result = store.fails("check", "--base", "main", "--format", "github", now=EVENING)
     lines = result.out.strip().splitlines()
     assert len(lines) == 2
     assert lines[0].startswith(f"::error file=requests/engineering/{rid}.yaml,line=")

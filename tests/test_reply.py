@@ -95,4 +95,4 @@ def test_a_reply_committed_by_the_requester_passes_check_base(store: Store) -> N
     git(store, "switch", "-q", "-c", "maria/reply")
     store.ok("update", rid, "--reply", "Revision C", actor=MARIA, now=LATER)
     store.ok("commit", actor=MARIA, now=LATER)  # the commit is dated ICSVC_NOW
-    store.ok("check", "--base", "main")
+    store.ok("check", "--base", "main", now=LATER)

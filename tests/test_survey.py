@@ -361,9 +361,10 @@ def on_branch(store: Store) -> None:
     git(store, "checkout", "-qb", "answers")
 
 
-def base_refused(store: Store, *needles: str, author: str | None = None) -> str:
+def base_refused(store: Store, *needles: str, author: str | None = None,
+                 now: str = NOW) -> str:
     env = {"GIT_AUTHOR_EMAIL": author} if author else None
-    result = store.fails("check", "--base", "main", now=NOW, env=env)
+    result = store.fails("check", "--base", "main", now=now, env=env)
     for needle in needles:
         assert needle in result.out, result.out
     return result.out
@@ -430,6 +431,42 @@ def _answered_on_main(store: Store) -> Path:
     return path_of(store, "engineering", MARIA)
 
 
+@pytest.mark.parametrize("which", ["new", "existing"])
+def test_an_answer_file_that_is_a_symlink_is_refused(sv: tuple[Store, dict[str, str]],
+                                                     which: str) -> None:
+    """Lee links Maria's answer file to a copy he wrote elsewhere in the store: git holds the
+    link, the plain check reads through it."""
+    store, _ = sv
+    if which == "existing":
+        _answered_on_main(store)
+    else:
+        on_branch(store)
+    _write(store, "docs/answer.yaml", good(rating=1))
+    link = store.root / MARIA_FILE
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.unlink(missing_ok=True)
+    link.symlink_to("../../../docs/answer.yaml")
+    commit(store, "forged", LEE)
+    store.ok("check", now=NOW)
+    out = base_refused(store, f"{MARIA_FILE}:1: a symlink where request files, survey answers "
+                              "and providers.yaml are regular files; icsvc never follows a link")
+    assert len(out.strip().splitlines()) == 1, out
+
+
+@pytest.mark.parametrize("rel", ["surveys/2026Q4/engineering/Maria@example.com.yaml",
+                                 "surveys/2026q4/engineering/maria@example.com.yaml",
+                                 "surveys/2026Q4/engineering/maria@example.com.yml",
+                                 "surveys/2026Q4/engineering/notes.txt"])
+def test_an_answer_under_an_odd_name_is_refused(sv: tuple[Store, dict[str, str]],
+                                               rel: str) -> None:
+    store, _ = sv
+    on_branch(store)
+    _write(store, rel, good(rating=1))
+    commit(store, "odd", LEE)
+    base_refused(store, f"{rel}:1: not a survey answer's name: an answer is surveys/<quarter>/"
+                        "<provider>/<person>.yaml")
+
+
 def test_an_edited_old_answer_is_refused(sv: tuple[Store, dict[str, str]]) -> None:
     store, _ = sv
     path = _answered_on_main(store)
@@ -481,7 +518,7 @@ def test_an_answer_from_the_future_is_refused(sv: tuple[Store, dict[str, str]]) 
     answer(store, "engineering", MARIA, 4, now="2027-01-05T12:00:00-05:00")
     commit(store, "early", MARIA, date=datetime.fromisoformat("2027-01-05T11:00:00-05:00"))
     base_refused(store, "dated 2027-01-05T12:00:00-05:00, after commit ",
-                 "an entry cannot come from the future")
+                 "an entry cannot come from the future", now="2027-01-05T13:00:00-05:00")
 
 
 def test_an_answer_dated_before_the_branch_is_refused(sv: tuple[Store, dict[str, str]]) -> None:

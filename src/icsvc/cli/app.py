@@ -308,9 +308,13 @@ def check(
         help="Also check what this branch changes since REV (pull requests).")] = None,
     require_signed: Annotated[bool | None, typer.Option(
         "--require-signed/--no-require-signed",
-        help="With --base: every commit adding history entries must be signed by its "
-             "author's key (people: in providers.yaml); default: settings.require_signed.")]
+        help="With --base: every commit of the branch must be signed by its author's key "
+             "(people: in providers.yaml); default: settings.require_signed.")]
     = None,
+    allow_orphans: Annotated[bool, typer.Option(
+        "--allow-orphans",
+        help="With --base: accept parentless commits (an unrelated history merged in), "
+             "their files judged as new; refused by default.")] = False,
     actor: ActorOpt = None,
     store: StoreOpt = None,
     no_pager: NoPagerOpt = False,
@@ -319,7 +323,7 @@ def check(
     from icsvc.commands import check as cmd
 
     with paged(no_pager):
-        cmd.run(_context(store, actor), fmt.value, base, require_signed)
+        cmd.run(_context(store, actor), fmt.value, base, require_signed, allow_orphans)
 
 
 def _register_groups() -> None:

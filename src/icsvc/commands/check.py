@@ -74,7 +74,7 @@ def survey_problems(store: Store, problems: list[Problem]) -> int:
 
 
 def run(ctx: Context, fmt: str, base: str | None = None,
-        require_signed: bool | None = None) -> None:
+        require_signed: bool | None = None, allow_orphans: bool = False) -> None:
     store = open_store(ctx)
     diff = None
     if base is not None:
@@ -94,7 +94,8 @@ def run(ctx: Context, fmt: str, base: str | None = None,
     if base is not None:
         from icsvc.git.prcheck import check_branch
 
-        problems.extend(check_branch(store, base, ctx.now, require_signed, diff))
+        problems.extend(check_branch(store, base, ctx.now, require_signed, diff,
+                                     allow_orphans))
     # one line each, whatever a path or value holds (a name that is not UTF-8 shown escaped)
     problems = [Problem(one_line(p.path), p.line, one_line(p.message)) for p in problems]
     if fmt == "json":

@@ -1,9 +1,11 @@
 """Signed commits: git's SSH signing set up from the keys `people:` lists in providers.yaml.
 
-`check --base --require-signed` verifies each commit that adds history entries against an
-allowed-signers file made from `people:` (email -> signing_keys), as the catalogue is at the
-base. `icsvc git-setup` writes the same file for this clone (in `.icsvc/`, `store.derived`)
-so `git log --show-signature` agrees, and configures signing with the acting person's key.
+`check --base --require-signed` (or `settings.require_signed`) verifies every commit of the
+branch, merges included, against an allowed-signers file made from `people:` (email ->
+signing_keys), as the catalogue is at the base: each must be signed by its author's key
+(and a commit turning `require_signed` off by an admin's, whatever the check requires).
+`icsvc git-setup` writes the same file for this clone (in `.icsvc/`, `store.derived`) so
+`git log --show-signature` agrees, and configures signing with the acting person's key.
 """
 
 from __future__ import annotations

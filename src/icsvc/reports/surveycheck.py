@@ -7,23 +7,27 @@ content says (quarter, provider and person match the path), names a provider of
 providers.yaml, was given once its quarter had begun, and its person made a request to
 the provider in that quarter (from a department those requests name).
 
-`check --base` (called by `prcheck`): each change of an answer file on the branch, commit by
-commit, keeps every earlier answer of its history unchanged and in order and appends the new
-ones; each new answer is by the person of the file, committed by them (the commit's author,
-or their GitHub noreply address) and dated plausibly (not after the commit, not before the
-branch left the base, within `settings.clock_tolerance`; signed when required), exactly as
-for request entries; a change that alters the answer without a new entry is refused, and an
-answer file is never deleted.
+`check --base` (called by `prcheck`, which finds the paths a branch touches, refuses those
+that are not canonical answer paths or not regular files, and reads each version without
+following a link): each change of an answer file on the branch, commit by commit, keeps
+every earlier answer of its history unchanged and in order and appends the new ones; each
+new answer is by the person of the file, committed by them (the commit's author, or their
+GitHub noreply address) and dated plausibly (`prcheck`'s time rules; signed when required),
+exactly as for request entries; the file stays where its content says it belongs; a change
+that alters the answer without a new entry is refused, and an answer file is never deleted.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.checker import NAME
 from icsvc.errors import ValidationError
 from icsvc.reports import survey
 from icsvc.reports.survey import SURVEYS_DIR, Answer, Asked, Quarter
@@ -105,20 +109,31 @@ def _read(path: Path) -> str:
 Provenance = Callable[[str, datetime, "gitutil.CommitInfo | None", str], list[str]]
 """(by, at, commit or None for the work tree, where) -> what is wrong with who wrote an
 entry and when, as the commit proves it (`prcheck`'s rules for request entries)."""
+Read = Callable[[str, str], "str | None"]
+"""(revision, or '' for the work tree; path from the repository's root) -> the text there."""
+LastReadable = Callable[[Callable[[str], "str | None"], Callable[["str | None"], bool]],
+                        Callable[[str], "str | None"]]
+"""`prcheck`'s way to the last readable version before a revision on the branch."""
+
+_QUARTER_LABEL = re.compile(r"^\d{4}Q[1-4]$")
 
 
-def check_branch(store: Store, top: Path, mb: str, base: str,
-                 commits: list[gitutil.CommitInfo], blobs: gitutil.BlobReader,
-                 provenance: Provenance) -> list[Problem]:
-    """The problems of the answers the branch (commits `mb..HEAD`, then the work tree)
-    writes."""
-    folder = (store.root / SURVEYS_DIR).relative_to(top).as_posix()
-    changed = set(gitutil.changed_paths(top, mb, folder))
-    changed |= gitutil.paths_touched(top, mb, [folder])
-    judge = _Judge(store, top, base, provenance)
-    for rel in sorted(p for p in changed if p.endswith((".yaml", ".yml"))):
-        judge.file(rel, mb, commits, blobs)
-    return judge.problems
+def name_problem(rel: str) -> str | None:
+    """Why a path (from the store's root) that a branch touches is not a survey answer's
+    canonical path (`survey.answer_path`), from its name alone."""
+    parts = rel.split("/")
+    if (len(parts) == 4 and parts[0] == SURVEYS_DIR and _QUARTER_LABEL.match(parts[1])
+            and NAME.match(parts[2]) and parts[3].endswith(".yaml")):
+        stem = parts[3].removesuffix(".yaml")
+        try:
+            person = unquote(stem, errors="strict")
+        except UnicodeDecodeError:
+            person = ""
+        if person and survey.file_stem(person) == stem:
+            return None
+    return ("not a survey answer's name: an answer is surveys/<quarter>/<provider>/<person>"
+            ".yaml (e.g. surveys/2026Q4/engineering/maria@example.com.yaml), and nothing "
+            "else is kept in surveys/")
 
 
 def _lost(parents: list[str | None], new: str | None) -> bool:
@@ -145,41 +160,60 @@ def _parse(text: str | None, path: Path = Path("answer.yaml")) -> Answer | None:
         return None
 
 
-class _Judge:
-    def __init__(self, store: Store, top: Path, base: str, provenance: Provenance) -> None:
+class BranchJudge:
+    """The answers a branch writes (called by `prcheck`, which finds the paths and reads
+    the versions: never through a symlink)."""
+
+    def __init__(self, store: Store, top: Path, prefix: str, base: str,
+                 provenance: Provenance, read: Read, last_readable: LastReadable) -> None:
         self.store = store
         self.top = top
+        self.prefix = prefix
         self.base = base
         self.provenance = provenance
+        self.read = read
+        self.last_readable = last_readable
         self.problems: list[Problem] = []
+
+    def files(self, paths: list[str], commits: list[gitutil.CommitInfo],
+              head: str) -> list[Problem]:
+        """The problems of these answer files (paths from the repository's root), commit
+        by commit (`commits`: parents first), then in the work tree."""
+        for rel in paths:
+            self.file(rel, commits, head)
+        return self.problems
 
     def add(self, rel: str, text: str | None, keys: list[str | int], message: str) -> None:
         line = yamlio.line_of(text, keys) if text else None
         self.problems.append(Problem(self.store.rel(self.top / rel), line, message))
 
-    def file(self, rel: str, mb: str, commits: list[gitutil.CommitInfo],
-             blobs: gitutil.BlobReader) -> None:
+    def _parse(self, rel: str, text: str | None) -> Answer | None:
+        return _parse(text, self.store.root / rel[len(self.prefix):])
+
+    def file(self, rel: str, commits: list[gitutil.CommitInfo], head: str) -> None:
         """Every change of one answer file: commit by commit, then the work tree."""
         versions: dict[str, str | None] = {}
 
         def at(rev: str) -> str | None:
             if rev not in versions:
-                versions[rev] = blobs.text(rev, rel)
+                versions[rev] = self.read(rev, rel)
             return versions[rev]
 
+        last = self.last_readable(at, lambda t: t is None or self._parse(rel, t) is not None)
         for commit in commits:
             new = at(commit.sha)
-            parents = [at(p) for p in commit.parents]
+            if new is not None and self._parse(rel, new) is None:
+                continue  # not judged itself: the next readable version is
+            parents = [last(p) for p in commit.parents]
             if len(parents) > 1:
                 if new not in parents or _lost(parents, new):
                     self.merge(rel, parents, new, commit, f"merge commit {commit.sha[:10]}")
             elif not parents or new != parents[0]:
                 self.step(rel, parents[0] if parents else None, new, commit,
                           f"commit {commit.sha[:10]}")
-        head = at(commits[-1].sha) if commits else at(mb)
-        work = _read(self.top / rel) if (self.top / rel).is_file() else None
-        if work != head:
-            self.step(rel, head, work, None, "the next commit (not committed yet)")
+        work = at("")
+        if work != at(head) and (work is None or self._parse(rel, work) is not None):
+            self.step(rel, last(head), work, None, "the next commit (not committed yet)")
 
     def step(self, rel: str, old_text: str | None, new_text: str | None,
              commit: gitutil.CommitInfo | None, where: str) -> None:
@@ -189,12 +223,18 @@ class _Judge:
                                             f"({where}): answers are never deleted (answer "
                                             "again to change one)")
             return
-        new = _parse(new_text, self.top / rel)
+        new = self._parse(rel, new_text)
         if new is None:
             return
-        old = _parse(old_text, self.top / rel)
+        old = self._parse(rel, old_text)
         if old_text is not None and old is None:
             return  # an unreadable parent: the plain check reported it there
+        misplaced = survey.path_problem(self.store.root, self.store.root /
+                                        rel[len(self.prefix):], new)
+        if misplaced is not None:
+            name, problem = misplaced
+            self.add(rel, new_text, [name] if name else [],
+                     f"{name + ': ' if name else ''}{problem} ({where})")
         kept = old.history if old is not None else []
         if [_key(e) for e in new.history[:len(kept)]] != [_key(e) for e in kept]:
             i = next((i for i, (a, b) in enumerate(zip(kept, new.history, strict=False))
@@ -225,7 +265,7 @@ class _Judge:
             if shown is not None:
                 self.add(rel, shown, [], f"survey answer deleted in {where}")
             return
-        new = _parse(new_text, self.top / rel)
+        new = self._parse(rel, new_text)
         if new is None:
             return
         mine = {_key(e) for e in new.history}
@@ -259,4 +299,4 @@ def _data(answer: Answer) -> dict[str, Any]:
     return {k: v for k, v in answer.to_dict().items() if k != "history"}
 
 
-__all__ = ["check_branch", "check_files"]
+__all__ = ["BranchJudge", "check_files", "name_problem"]

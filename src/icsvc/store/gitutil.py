@@ -25,10 +25,11 @@ class GitResult:
 
 
 def run(cwd: Path, *args: str, check: bool = True, what: str = "",
-        env: dict[str, str] | None = None) -> GitResult:
+        env: dict[str, str] | None = None, input: str | None = None) -> GitResult:
     """Run `git args` in `cwd`. With `check`, a failure raises naming `what` was being done.
     Its output is read as Python reads file names: a byte that is not UTF-8 (in a path git
-    prints) becomes a surrogate, so the path is the one `os.listdir` gives for that file."""
+    prints) becomes a surrogate, so the path is the one `os.listdir` gives for that file
+    and goes back to git as the same bytes (`escaped` shows it)."""
     full_env = None
     if env:
         full_env = dict(os.environ)
@@ -36,7 +37,7 @@ def run(cwd: Path, *args: str, check: bool = True, what: str = "",
     try:
         proc = subprocess.run(
             ["git", *args], cwd=cwd, capture_output=True, encoding="utf-8",
-            errors="surrogateescape", check=False, env=full_env, timeout=600,
+            errors="surrogateescape", check=False, env=full_env, timeout=600, input=input,
         )
     except FileNotFoundError:
         raise IcsvcError("git is not installed or not on PATH (install git, then retry)") from None
@@ -111,16 +112,6 @@ def show(cwd: Path, rev: str, path: str) -> str | None:
     return result.out if result.code == 0 else None
 
 
-def changed_paths(cwd: Path, base: str, folder: str) -> list[str]:
-    """Files under `folder` that differ between `base` and the work tree (tracked or new)."""
-    diff = run(cwd, "diff", "--name-only", "--no-renames", "-z", base, "--", folder,
-               what=f"git diff {base[:12]}")
-    new = run(cwd, "ls-files", "--others", "--exclude-standard", "-z", "--", folder,
-              what="listing untracked files")
-    paths = {p for p in diff.out.split("\0") if p} | {p for p in new.out.split("\0") if p}
-    return sorted(paths)
-
-
 @dataclass(frozen=True)
 class CommitInfo:
     sha: str
@@ -150,67 +141,152 @@ def commit_date(cwd: Path, rev: str) -> datetime:
     return datetime.fromisoformat(result.out.strip())
 
 
-def signature(cwd: Path, rev: str, allowed_signers: str) -> tuple[str, str]:
-    """(git's signature status letter, the signer) of a commit, verified against an
-    allowed-signers file's text (SSH signatures): `G` is a good signature by a listed key."""
+def signatures(cwd: Path, revs: list[str], allowed_signers: str) -> dict[str, tuple[str, str]]:
+    """Commit hash -> (git's signature status letter, the signer) of every commit `revs`
+    name (e.g. `['HEAD', '^main']`), verified against an allowed-signers file's text (SSH
+    signatures): `G` is a good signature by a listed key, the signer its principal (email)."""
     import tempfile
 
     with tempfile.NamedTemporaryFile("w", suffix=".allowed_signers", delete=False) as f:
         f.write(allowed_signers)
         name = f.name
     try:
-        result = run(cwd, "-c", f"gpg.ssh.allowedSignersFile={name}", "log", "-1",
-                     "--format=%G?%x00%GS", rev, check=False)
+        result = run(cwd, "-c", f"gpg.ssh.allowedSignersFile={name}", "log",
+                     "--format=%H%x00%G?%x00%GS%x00", *revs, "--", check=False)
     finally:
         Path(name).unlink(missing_ok=True)
-    status, _, signer = result.out.strip().partition("\0")
-    return (status or "N"), signer.strip()
+    out: dict[str, tuple[str, str]] = {}
+    fields = result.out.split("\0")
+    for i in range(0, len(fields) - 3, 3):
+        sha, status, signer = (f.strip() for f in fields[i:i + 3])
+        out[sha] = (status or "N", signer)
+    return out
+
+
+def commit_dates(cwd: Path, revs: Collection[str]) -> dict[str, datetime]:
+    """Commit hash -> committer date, of these commits, in one call."""
+    if not revs:
+        return {}
+    result = run(cwd, "log", "--no-walk=unsorted", "--format=%H %cI", *sorted(revs), "--",
+                 what="git log")
+    out = {}
+    for line in result.out.splitlines():
+        sha, _, date = line.partition(" ")
+        if date:
+            out[sha] = datetime.fromisoformat(date.strip())
+    return out
+
+
+REGULAR_MODES = ("100644", "100755")
+"""git's modes of a regular file (`120000` is a symlink, `160000` a submodule)."""
+
+
+class Change(NamedTuple):
+    """One path a commit changed against one of its parents (`git diff-tree --raw`)."""
+
+    old_mode: str
+    new_mode: str
+    """`000000` when the commit deleted the path."""
+    new_blob: str
+    path: str
+    """From the repository's root."""
+
+
+def commit_changes(cwd: Path, pairs: list[tuple[str, str | None]],
+                   pathspecs: list[str]) -> list[list[Change]]:
+    """What each (commit, parent) changed under the pathspecs, in one `git diff-tree`; a
+    parent of None compares a parentless commit with the empty tree."""
+    if not pairs:
+        return []
+    lines = "".join(f"{c} {p}\n" if p else f"{c}\n" for c, p in pairs)
+    result = run(cwd, "--literal-pathspecs", "diff-tree", "--stdin", "--always", "-r", "-z",
+                 "--raw", "--no-renames", "--root", "--", *pathspecs, input=lines,
+                 what="git diff-tree")
+    out: list[list[Change]] = []
+    fields = iter(result.out.split("\0"))
+    for field in fields:
+        if field.startswith(":"):
+            old_mode, new_mode, _old_blob, new_blob, _status = field[1:].split(" ")
+            if out:
+                out[-1].append(Change(old_mode, new_mode, new_blob, next(fields, "")))
+        elif field.strip():
+            out.append([])  # a commit's header: its changes follow
+    if len(out) != len(pairs):
+        raise IcsvcError(f"git diff-tree answered {len(out)} of {len(pairs)} comparisons")
+    return out
+
+
+def escaped(path: str) -> str:
+    """A path as it can be shown on one line: bytes that are not UTF-8 as `\\xNN`, control
+    characters as `\\n`, `\\x1b`..."""
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def is_utf8(path: str) -> bool:
+    """Whether a name git gave (`run`) was UTF-8: no byte was kept as a surrogate."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class BlobReader:
     """Reads many `rev:path` texts through one `git cat-file --batch` process."""
 
-    LOOKUP_LIMIT = 4000
-    """Paths looked up at once (`look_for`) beyond which each is asked for alone (a command
-    line holds them all)."""
+    LOOKUP_CHUNK = 2000
+    """Paths looked up (`look_for`) per `git ls-tree` (a command line holds them all)."""
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
         self._proc: subprocess.Popen[bytes] | None = None
         self._cache: dict[tuple[str, str], str | None] = {}
-        self._wanted: frozenset[str] = frozenset()
-        self._found: dict[str, dict[str, str]] = {}
-        """rev -> path -> blob id, of the wanted paths that `rev` has."""
+        self._wanted: set[str] = set()
+        self._found: dict[str, dict[str, tuple[str, str]]] = {}
+        """rev -> path -> (mode, object id), of the wanted paths that `rev` has."""
 
     def look_for(self, paths: Collection[str]) -> None:
-        """The paths the reads will ask for: at each revision, one `git ls-tree` finds
-        which of them exist. Asking `rev:path` of each reads its folder's tree again every
-        time, which costs milliseconds in a folder of 20,000 files."""
-        if len(paths) <= self.LOOKUP_LIMIT:
-            self._wanted = frozenset(paths)
+        """Paths the reads will ask for: at each revision, `git ls-tree` finds which of them
+        exist, and as what (`mode`). Asking `rev:path` of each reads its folder's tree again
+        every time, which costs milliseconds in a folder of 20,000 files."""
+        more = set(paths) - self._wanted
+        if more:
+            self._wanted |= more
             self._found = {}
 
+    def mode(self, rev: str, path: str) -> str | None:
+        """git's mode of a wanted `path` at `rev` (`REGULAR_MODES`, `120000` a symlink,
+        `160000` a submodule...), None when `rev` does not have it."""
+        found = self._blobs(rev).get(path)
+        return None if found is None else found[0]
+
     def text(self, rev: str, path: str) -> str | None:
+        """The text of `path` at `rev`: of a symlink, the path it holds (never followed);
+        None when absent, not text, or a folder or submodule."""
         key = (rev, path)
         if key not in self._cache:
             if path in self._wanted:
-                blob = self._blobs(rev).get(path)
-                self._cache[key] = None if blob is None else self._read(blob)
+                found = self._blobs(rev).get(path)
+                self._cache[key] = None if found is None else self._read(found[1])
             else:
                 self._cache[key] = self._read(f"{rev}:{path}")
         return self._cache[key]
 
-    def _blobs(self, rev: str) -> dict[str, str]:
+    def _blobs(self, rev: str) -> dict[str, tuple[str, str]]:
         if rev not in self._found:
-            result = run(self.cwd, "--literal-pathspecs", "ls-tree", "-z", "--full-tree", rev,
-                         "--", *sorted(self._wanted), check=False)
-            found: dict[str, str] = {}
-            if result.code == 0:
+            found: dict[str, tuple[str, str]] = {}
+            wanted = sorted(self._wanted)
+            for i in range(0, len(wanted), self.LOOKUP_CHUNK):
+                result = run(self.cwd, "--literal-pathspecs", "ls-tree", "-z", "--full-tree",
+                             rev, "--", *wanted[i:i + self.LOOKUP_CHUNK], check=False)
+                if result.code != 0:
+                    break
                 for record in result.out.split("\0"):
                     meta, _, path = record.partition("\t")
                     parts = meta.split(" ")
-                    if len(parts) == 3 and parts[1] == "blob":
-                        found[path] = parts[2]
+                    if len(parts) == 3 and parts[1] in ("blob", "commit"):
+                        found[path] = (parts[0], parts[2])
             self._found[rev] = found
         return self._found[rev]
 
@@ -223,6 +299,8 @@ class BlobReader:
                 raise IcsvcError("git is not installed or not on PATH") from None
         proc = self._proc
         assert proc.stdin is not None and proc.stdout is not None
+        if "\n" in spec:
+            return None  # cat-file reads one name a line (such a name is refused anyway)
         proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
         proc.stdin.flush()
         header = proc.stdout.readline().decode().split()
@@ -370,13 +448,6 @@ def register_merge_driver(store_root: Path) -> list[str]:
             config_set(top, key, value)
             changed.append(f"git config {key} {value!r}")
     return changed
-
-
-def paths_touched(cwd: Path, base: str, pathspecs: list[str]) -> set[str]:
-    """Every path matching the pathspecs that a commit in base..HEAD touched."""
-    result = run(cwd, "log", "--full-history", "--format=", "--name-only", "--no-renames",
-                 f"{base}..HEAD", "--", *pathspecs, what="git log")
-    return {line.strip() for line in result.out.splitlines() if line.strip()}
 
 
 def diff_paths(cwd: Path, a: str, b: str, folder: str) -> list[str]:
@@ -529,3 +600,46 @@ def tree_changes(cwd: Path, a: str, b: str, folder: str) -> set[str] | None:
     except IcsvcError:
         return None
     return {p for p in result.out.split("\0") if p} if result.code == 0 else None
+
+
+def work_mode(path: Path) -> str:
+    """git's mode for what the work tree holds at `path`, from `lstat` (a symlink is never
+    followed): `000000` nothing, `100644`/`100755` a regular file, `120000` a symlink,
+    `040000` a folder, `other` anything else (a FIFO, a socket, a device)."""
+    import stat
+
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return "000000"
+    if stat.S_ISREG(st.st_mode):
+        return "100755" if st.st_mode & 0o111 else "100644"
+    if stat.S_ISLNK(st.st_mode):
+        return "120000"
+    if stat.S_ISDIR(st.st_mode):
+        return "040000"
+    return "other"
+
+
+def work_file(path: Path) -> tuple[bool, str | None]:
+    """(whether anything is at `path`, the text of the regular UTF-8 file there, else None):
+    what a commit would hold, read without following a symlink or waiting on a FIFO."""
+    import stat
+
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False, None
+    if not stat.S_ISREG(st.st_mode):
+        return True, None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return True, None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return True, None
+            return True, f.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True, None
