@@ -7,8 +7,9 @@ from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.domain import history
 from icsvc.domain.dates import when
+from icsvc.domain.outcome import outcome
 from icsvc.store.store import Store
-from icsvc.workflow.views import request_json
+from icsvc.workflow.views import outcome_json
 
 
 def waits_for(store: Store, rid: str) -> list[dict[str, str]]:
@@ -21,8 +22,10 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     store = open_store(ctx)
     request = store.load(request_id)
     cat = store.catalogue
-    state = history.replay(request, cat)
-    data = request_json(request, cat, ctx.now, state)
+    told = outcome(history.replay(request, cat), cat, ctx.now)
+    state = told.state
+    assert state is not None
+    data = outcome_json(told, cat)
     data["waits_for"] = waits_for(store, request.id)
     if fmt == "json":
         print_json(data)

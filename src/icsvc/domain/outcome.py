@@ -26,6 +26,15 @@ from icsvc.domain.history.state import PromiseRecord, RequestState
 from icsvc.domain.lifecycle import DELIVERED, Status
 from icsvc.domain.sla import Clock, ClockPlan, clocks, evaluate
 
+
+def from_kept(status: str, plans: dict[str, ClockPlan], cat: Catalogue, holder: str,
+              promised_by: datetime | None, now: datetime) -> Outcome:
+    """The outcome of an open request from what a listing keeps of it (its clock plans and
+    its promise; `workflow.cards`): an open request is neither delivered nor ended."""
+    cal = cat.providers[holder].calendar
+    return at(status, evaluate(plans, cal, now, cat.at_risk), [], Ends(None, None), now,
+              promised_by)
+
 Result = tuple[datetime, bool]
 """(when an outcome is known, met?)."""
 
@@ -103,10 +112,33 @@ def update_overdue(all_clocks: dict[str, Clock]) -> bool:
     return clock is not None and clock.met_at is None and clock.state == "breached"
 
 
+@dataclass(frozen=True, slots=True)
+class CostFigure:
+    """What a lapse cost the customer: an estimate given up front, or the actual figure
+    recorded after the fact."""
+
+    amount: float
+    actual: bool
+    note: str | None
+
+    @classmethod
+    def of(cls, state: RequestState) -> CostFigure | None:
+        if state.cost is None:
+            return None
+        note = (state.cost_revisions[-1][1] if state.cost_revisions
+                else (state.impact or {}).get("note"))
+        return cls(state.cost, bool(state.cost_revisions),
+                   str(note) if note is not None else None)
+
+
 @dataclass(slots=True)
 class Outcome:
-    """A request at a moment, as every view reads it."""
+    """A request at a moment, as every view reads it: the state its history tells
+    (`state`: fields, stints, waits, escalations, the negotiation, the alternate of a
+    decline, reopenings) and what it comes to at that moment."""
 
+    state: RequestState | None
+    """None for an outcome worked out from kept plans (`from_kept`)."""
     clocks: dict[str, Clock]
     results: dict[str, Result | None]
     """How each clock ended (`clock_result`)."""
@@ -117,25 +149,29 @@ class Outcome:
     lapses: list[tuple[datetime, str]]
     update_overdue: bool
     ends: Ends
+    cost: CostFigure | None
 
 
 def at(status: str, all_clocks: dict[str, Clock], promises: list[PromiseRecord],
-       ends: Ends, now: datetime, promised_by: datetime | None) -> Outcome:
-    """The outcome from the clocks at `now` and the promise records."""
+       ends: Ends, now: datetime, promised_by: datetime | None,
+       state: RequestState | None = None) -> Outcome:
+    """The outcome from the clocks at `now` and the promise records (`state`, when known,
+    gives the rest)."""
     told = [(record, promise_result(record, ends, now)) for record in promises]
     current = told[-1][1] if told and promised_by is not None else None
     return Outcome(
-        clocks=all_clocks,
+        state=state, clocks=all_clocks,
         results={name: clock_result(clock) for name, clock in all_clocks.items()},
         promises=told, promise=current,
         lapses=lapses(status, all_clocks),
-        update_overdue=update_overdue(all_clocks), ends=ends)
+        update_overdue=update_overdue(all_clocks), ends=ends,
+        cost=CostFigure.of(state) if state is not None else None)
 
 
 def outcome(state: RequestState, cat: Catalogue, now: datetime) -> Outcome:
     """What the request's history comes to at `now`."""
     return at(state.status, clocks(state, cat, now), state.promises, Ends.of(state), now,
-              state.promised_by)
+              state.promised_by, state)
 
 
 def from_plans(state: RequestState, plans: dict[str, ClockPlan], cat: Catalogue,
@@ -143,4 +179,4 @@ def from_plans(state: RequestState, plans: dict[str, ClockPlan], cat: Catalogue,
     """`outcome`, with clock plans worked out before (`sla.plan`)."""
     cal = cat.providers[state.provider].calendar
     return at(state.status, evaluate(plans, cal, now, cat.at_risk), state.promises,
-              Ends.of(state), now, state.promised_by)
+              Ends.of(state), now, state.promised_by, state)

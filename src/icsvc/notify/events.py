@@ -37,6 +37,7 @@ from icsvc.domain.durations import format_timedelta
 from icsvc.domain.history import RequestState, telling
 from icsvc.domain.history.request import Request
 from icsvc.domain.lifecycle import OPEN
+from icsvc.domain.outcome import outcome
 from icsvc.domain.sla import Clock, clocks, measure
 
 PROVIDER, CUSTOMER = "provider", "customer"
@@ -180,7 +181,7 @@ def clock_events(state: RequestState, cat: Catalogue, start: datetime,
     provider = cat.providers.get(state.provider)
     if provider is None or state.status not in OPEN:
         return []
-    all_clocks = clocks(state, cat, end)
+    all_clocks = outcome(state, cat, end).clocks
     t = _ClockTeller(state, cat)
     for name, clock in all_clocks.items():
         if clock.state not in ("at-risk", "breached"):

@@ -22,7 +22,7 @@ from icsvc.domain import outcome as outcomes
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history import PromiseRecord, RequestState, Stint
 from icsvc.domain.lifecycle import DELIVERED, is_open
-from icsvc.domain.outcome import Ends, Outcome, from_plans, outcome
+from icsvc.domain.outcome import CostFigure, Ends, Outcome, from_plans, outcome
 from icsvc.domain.sla import (
     ClockPlan,
     evaluate,
@@ -95,8 +95,7 @@ def _first_resolution(state: RequestState) -> datetime | None:
 
 def _fixed(state: RequestState) -> Facts:
     """The facts that do not depend on now: all but the clocks' and promises' outcomes."""
-    note = (state.cost_revisions[-1][1] if state.cost_revisions
-            else (state.impact or {}).get("note"))
+    cost = CostFigure.of(state)
     return Facts(
         id=state.id, provider=state.provider, department=state.customer_department,
         created_at=state.created_at, status=state.status, priority=state.priority,
@@ -106,8 +105,8 @@ def _fixed(state: RequestState) -> Facts:
         late_waits=[(w.at, w.provider) for w in state.waits if w.late],
         info_requested=any(not w.late for w in state.waits), promises=[],
         downgrades=list(state.downgrades), outcomes={}, met={}, lapses=[],
-        cost=state.cost, cost_actual=state.cost_is_actual,
-        cost_note=str(note) if note is not None else None,
+        cost=cost.amount if cost else None, cost_actual=bool(cost and cost.actual),
+        cost_note=cost.note if cost else None,
         resolved_at=Ends.of(state).delivered,
         rating=state.rating, first_resolution=_first_resolution(state),
         reopened=bool(state.reopens), asked=list(state.asked),

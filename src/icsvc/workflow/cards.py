@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from icsvc.domain import history, sla
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history.request import Request
+from icsvc.domain.outcome import Outcome, from_kept
 from icsvc.store.index import Key
 from icsvc.store.store import PROVIDERS_FILE, Store
 
@@ -51,9 +52,12 @@ class Card:
     """The provider the history arrives at: its calendar runs the clocks."""
     plans: dict[str, sla.ClockPlan]
 
+    def outcome(self, cat: Catalogue, now: datetime) -> Outcome:
+        """What the request comes to at `now` (`domain.outcome`), from what is kept."""
+        return from_kept(self.status, self.plans, cat, self.holder, self.promised_by, now)
+
     def clocks(self, cat: Catalogue, now: datetime) -> dict[str, sla.Clock]:
-        return sla.evaluate(self.plans, cat.providers[self.holder].calendar, now,
-                            cat.at_risk)
+        return self.outcome(cat, now).clocks
 
     def to_json(self) -> str:
         return json.dumps([

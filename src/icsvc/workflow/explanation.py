@@ -16,7 +16,8 @@ from icsvc.domain.catalogue import Catalogue, Provider
 from icsvc.domain.history import RequestState
 from icsvc.domain.history.kinds import TargetsChange
 from icsvc.domain.history.request import Request
-from icsvc.domain.sla import Clock, Span, clocks
+from icsvc.domain.outcome import outcome
+from icsvc.domain.sla import Clock, Span
 
 
 @dataclass
@@ -133,7 +134,7 @@ def explain(request: Request, cat: Catalogue, now: datetime) -> Explanation:
     else:
         start_reason = "created"
     out: dict[str, ClockExplanation] = {}
-    for name, clock in clocks(state, cat, now).items():
+    for name, clock in outcome(state, cat, now).clocks.items():
         if name == "needed_by":
             continue  # wall-clock time: nothing to explain beyond its date
         end = clock.met_at or clock.stopped_at

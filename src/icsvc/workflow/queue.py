@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 from icsvc.domain.catalogue import PRIORITIES, Catalogue
 from icsvc.domain.lifecycle import is_open
-from icsvc.domain.outcome import update_overdue
 from icsvc.domain.sla import Clock
 from icsvc.workflow.cards import Card
 
@@ -53,7 +52,8 @@ def business_left(cat: Catalogue, provider: str, now: datetime, due: datetime) -
 
 
 def item(card: Card, cat: Catalogue, now: datetime) -> QueueItem:
-    sla = card.clocks(cat, now)
+    told = card.outcome(cat, now)
+    sla = told.clocks
     ack, resolve = sla["acknowledge"], sla["resolve"]
     reasons: list[tuple[str, str]] = []
     candidates: list[tuple[datetime, str]] = []
@@ -70,7 +70,7 @@ def item(card: Card, cat: Catalogue, now: datetime) -> QueueItem:
         reasons.append(("need-by", need.state))
     next_due, kind = min(candidates, key=lambda c: c[0])
     reasons.append(("resolve", resolve.state))
-    if update_overdue(sla):
+    if told.update_overdue:
         reasons.append(("update overdue", "breached"))
     elif "update" in sla and sla["update"].state == "at-risk":
         reasons.append(("update", "at-risk"))

@@ -10,7 +10,7 @@ from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.durations import format_timedelta
 from icsvc.domain.history import RequestState
 from icsvc.domain.history.request import Request
-from icsvc.domain.outcome import outcome
+from icsvc.domain.outcome import Outcome, outcome
 from icsvc.domain.sla import Clock
 
 
@@ -44,10 +44,14 @@ def clock_json(clock: Clock, day: Any) -> dict[str, Any]:
 
 def request_json(request: Request, cat: Catalogue, now: datetime,
                  state: RequestState | None = None) -> dict[str, Any]:
-    state = state or history.replay(request, cat)
-    provider = cat.providers[state.provider]
-    cal = provider.calendar
-    told = outcome(state, cat, now)
+    return outcome_json(outcome(state or history.replay(request, cat), cat, now), cat)
+
+
+def outcome_json(told: Outcome, cat: Catalogue) -> dict[str, Any]:
+    """The JSON contract of a request, from its outcome."""
+    state = told.state
+    assert state is not None
+    cal = cat.providers[state.provider].calendar
     sla = told.clocks
     return {
         "id": state.id,
@@ -71,8 +75,8 @@ def request_json(request: Request, cat: Catalogue, now: datetime,
         "info": dict(state.info),
         "details": state.details,
         "impact": state.impact,
-        "cost": {"amount": state.cost, "kind": "actual" if state.cost_is_actual
-                 else "estimate"} if state.cost is not None else None,
+        "cost": {"amount": told.cost.amount, "kind": "actual" if told.cost.actual
+                 else "estimate"} if told.cost is not None else None,
         "alternate": state.alternate,
         "blocks": list(state.blocks),
         "targets": dict(state.targets),
