@@ -1,0 +1,69 @@
+"""In-process helpers for the rule tests: the test catalogue, requests made by the same code
+`icsvc new` runs, and changes made by the same operations `triage`, `update`, `escalate`
+and `feedback` run, with no store, no git and no subprocess (milliseconds a case)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from conftest import PROVIDERS
+from icsvc.domain import history
+from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.history.request import Request
+from icsvc.store.files import catalogue_from_text
+from icsvc.workflow import intake, workflow
+
+T0 = datetime.fromisoformat("2026-11-24T10:00:00-05:00")
+"""A Tuesday at 10:00 in New York: engineering's working day."""
+MARIA, LEE, SAM = "maria@example.com", "lee@example.com", "sam@example.com"
+ANA, RAJ, VP = "ana@example.com", "raj@example.com", "vp-eng@example.com"
+PAT = "pat@example.com"
+PART = {"order_number": "SO-1", "part_number": "P-2"}
+
+
+def catalogue(text: str = PROVIDERS) -> Catalogue:
+    return catalogue_from_text(Path("providers.yaml"), text)
+
+
+@dataclass
+class World:
+    """A catalogue and a clock; requests change through the commands' own operations."""
+
+    cat: Catalogue = field(default_factory=catalogue)
+    now: datetime = T0
+
+    def at(self, minutes: float) -> datetime:
+        """`minutes` after T0."""
+        return T0 + timedelta(minutes=minutes)
+
+    def new(self, *, by: str = MARIA, service: str = "part-clarification",
+            provider: str = "engineering", minutes: float = 0, **draft: Any) -> Request:
+        info = draft.pop("info", PART if service == "part-clarification" else {})
+        made = intake.Draft(provider=provider, service=service, title=draft.pop("title", "x"),
+                            department=draft.pop("department", "customer-service"),
+                            info=dict(info), **draft)
+        return intake.build_request(made, self.cat, by, self.at(minutes), set())
+
+    def triage(self, request: Request, by: str = ANA, minutes: float = 10,
+               **opts: Any) -> workflow.Change:
+        return workflow.triage(request, self.cat, self.at(minutes), by,
+                               workflow.TriageOptions(**opts))
+
+    def update(self, request: Request, by: str = ANA, minutes: float = 20,
+               **opts: Any) -> workflow.Change:
+        return workflow.update(request, self.cat, self.at(minutes), by,
+                               workflow.UpdateOptions(**opts))
+
+    def escalate(self, request: Request, by: str = MARIA, minutes: float = 30,
+                 reason: str = "slow") -> workflow.Change:
+        return workflow.escalate(request, self.cat, self.at(minutes), by, reason)
+
+    def feedback(self, request: Request, rating: int, by: str = MARIA, minutes: float = 40,
+                 comment: str | None = None) -> workflow.Change:
+        return workflow.feedback(request, self.cat, self.at(minutes), by, rating, comment)
+
+    def state(self, request: Request) -> history.RequestState:
+        return history.replay(request, self.cat)
