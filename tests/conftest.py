@@ -1,7 +1,19 @@
-"""Shared fixtures: real temp git stores, the installed `icsvc` script, a fixed clock.
+"""Shared fixtures: real temp git stores, the icsvc command line, a fixed clock.
 
-Every test runs `icsvc` as a user would (the console script on PATH, in a subprocess), in a
-temp git repository, with ICSVC_NOW pinning the clock and HOME pointed away from the real one.
+How the tests run:
+- The rules run in process, in milliseconds: each entry kind's table (`test_kinds.py`), the
+  one outcome every view reads (`test_one_outcome.py`), the calendar, durations, dates,
+  clock plans and the YAML readers, with the helpers of `rules.py` (the test catalogue, a
+  `World` whose requests change through the commands' own operations).
+- End-to-end tests (marked `slow`, by the `store` fixture or by module below) run `icsvc`
+  as a user would in a temp git repository, with ICSVC_NOW pinning the clock and HOME
+  pointed away from the real one: in this process by default (`Store.icsvc`, the same
+  `main()` the console script calls), or through the installed console script in a
+  subprocess (`script=True`, or ICSVC_TEST_SCRIPT=1 for every test), with real git, real
+  SSH signatures, a real SMTP server and a real HTTP server where a test needs them.
+
+`pytest -m "not slow"` is the quick loop (under a minute on two cores); the README's test
+command runs everything.
 """
 
 from __future__ import annotations
@@ -285,3 +297,23 @@ def assert_schema_accepts_valid_files(root: Path) -> None:
             continue
         found = file_problems("request", path)
         assert not found, f"{path.name}: icsvc reads it, the JSON Schema refuses it: {found}"
+
+
+SLOW_MODULES = frozenset({
+    "test_fuzz", "test_concurrency", "test_prcheck_property", "test_merge_property",
+    "test_integrity_property", "test_completion", "test_terminal", "test_script",
+    "test_docs", "test_tooling", "test_report_html", "test_public_holidays",
+    "test_hostile_files", "test_intake", "test_merge_pairs", "test_forms", "test_survey",
+    "test_index_fresh", "test_intake_workflow", "test_notify", "test_example_store",
+    "test_survey_report", "test_git_workflow",
+})
+"""Modules of end-to-end tests that take no `store` fixture (they make their own)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests are `slow`: those with a temp store, and the modules above."""
+    for item in items:
+        if "store" in getattr(item, "fixturenames", ()) or \
+                item.module is not None and item.module.__name__ in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+

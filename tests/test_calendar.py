@@ -647,6 +647,7 @@ def reference(cal: BusinessCalendar) -> BusinessCalendar:
     return BusinessCalendar(cal.name, cal.timezone, cal.days, cal.hours, cal.holidays)
 
 
+@pytest.mark.slow  # the fast path against the walk; the oracle tests stay quick
 @settings(PROPERTY_SETTINGS, max_examples=60)
 @given(
     scenario=long_scenarios(),
@@ -666,6 +667,7 @@ def test_fast_between_matches_walk(scenario: Scenario, spans: list[tuple[int, in
         assert cal.between(a, b) == ref._between_walk(a, b), (a, b)
 
 
+@pytest.mark.slow  # the fast path against the walk; the oracle tests stay quick
 @settings(PROPERTY_SETTINGS, max_examples=60)
 @given(
     scenario=long_scenarios(),

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -82,6 +83,7 @@ def agrees(text: str) -> bool:
     return not isinstance(slow, Exception) and same(fast, slow)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(doc=documents)
 def test_what_the_dumper_writes_is_read_as_pyyaml_reads_it(doc: dict[str, Any]) -> None:
@@ -89,6 +91,7 @@ def test_what_the_dumper_writes_is_read_as_pyyaml_reads_it(doc: dict[str, Any]) 
     assert agrees(text), text
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(doc=tame_documents)
 def test_request_like_documents_are_read_as_pyyaml_reads_them(doc: dict[str, Any]) -> None:
@@ -101,6 +104,7 @@ EDITS = st.lists(st.tuples(st.sampled_from(["insert", "delete", "copy", "indent"
                  min_size=1, max_size=3)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(doc=st.one_of(documents, tame_documents), edits=EDITS)
 def test_a_damaged_text_is_read_as_pyyaml_reads_it_or_declined(
