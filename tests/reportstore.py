@@ -228,13 +228,19 @@ EXPECTED_DEPARTMENTS = [
      "needed_by_count": 0, "needed_by_met": 0, "needed_by_met_pct": None,
      # ENG2 asked for urgent and got normal
      "upgrades_asked": 1, "upgrades_granted": 0, "upgrades_granted_pct": 0.0,
-     "rating_avg": 3.33, "rating_count": 3},
+     "rating_avg": 3.33, "rating_count": 3,
+     # nothing declined; ENG4's lapse (resolve breached, $300) is customer-service's
+     # request, charged to engineering
+     "declined": 0, "declined_pct": 0.0, "declined_with_alternate_pct": None,
+     "lapse_cost_suffered": 300, "lapse_cost_caused": 0},
     {"department": "sales", "requests": 3, "urgent": 1, "urgent_pct": 33.3,
      "rush": 1, "rush_pct": 33.3, "info_requested": 0, "info_requested_pct": 0.0,
      "needed_by_count": 0, "needed_by_met": 0, "needed_by_met_pct": None,
      # ENG3 asked for urgent and got high
      "upgrades_asked": 1, "upgrades_granted": 0, "upgrades_granted_pct": 0.0,
-     "rating_avg": 4.0, "rating_count": 1},
+     "rating_avg": 4.0, "rating_count": 1,
+     "declined": 0, "declined_pct": 0.0, "declined_with_alternate_pct": None,
+     "lapse_cost_suffered": 1200, "lapse_cost_caused": 0},
 ]
 
 EXPECTED_MATRIX = {

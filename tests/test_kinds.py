@@ -154,7 +154,13 @@ ROWS = [
         lambda a, b: b.escalation_pending and b.proposal == "contested",
         f"escalated to {VP} (contests the proposed priority) - stuck", "escalate",
         "contested the proposed priority (stuck)", ("escalated",),
-        (closed, {"to": VP, "note": "x"}, MARIA, "", "nothing left to escalate")),
+        (fresh, {"to": VP, "note": "x", "contest": True}, MARIA, "contest",
+         "there is no priority proposal to contest")),
+    Row("answer", {"note": "a new lot ships Friday"}, VP, lambda w: _escalated(w, closed(w)),
+        lambda a, b: not b.escalation_pending and b.escalations[-1].answered_at is not None,
+        "answered the escalation - a new lot ships Friday", "answer", None,
+        ("escalation-answered",),
+        (closed, {"note": "x"}, VP, "", "has no escalation waiting for an answer")),
     Row("feedback", {"rating": 4, "comment": "quick"}, MARIA, resolved,
         lambda a, b: b.rating == 4, 'rated 4/5 "quick"', "rate", None, ("rated",),
         (acked, {"rating": 5}, MARIA, "", "feedback is for resolved")),
@@ -187,6 +193,12 @@ ROWS = [
         "blocks ABCD2345", None, None, (),
         (fresh, {"blocks": "nope"}, MARIA, "blocks", "is not a request ID")),
 ]
+
+
+def _escalated(w: World, request: Request) -> Request:
+    """The request escalated by its requester (any status: an escalation reaches someone)."""
+    return _with(w, request, "escalation", MARIA, {"to": VP, "note": "wrong thread"},
+                 minutes=12)
 
 
 def _with(w: World, request: Request, kind: str, by: str, raw: dict[str, Any],

@@ -112,13 +112,15 @@ def test_a_lapse_counts_the_ways_known_by_the_periods_end(store: Store) -> None:
         status="in-progress", priority="normal", rush=False, blocks=[],
         stints=[Stint("engineering", made, [(made, "new"),
                                             (made + timedelta(hours=1), "in-progress")])],
-        escalations=[], late_waits=[], info_requested=False, promises=[], downgrades=[],
+        escalations=[], late_waits=[], waits=[], info_requested=False, promises=[],
+        downgrades=[],
         outcomes={"acknowledge": (made + timedelta(hours=1), True),
                   "resolve": (breach, False), "needed_by": (need, False)},
         met={"acknowledge": (made + timedelta(hours=1), timedelta(hours=1))},
-        lapses=[(breach, "resolve"), (need, "needed_by")], cost=5000.0, cost_actual=False,
+        lapses=[(breach, "resolve", "engineering", False),
+                (need, "needed_by", "engineering", False)], cost=5000.0, cost_actual=False,
         cost_note=None, resolved_at=None, rating=None, first_resolution=None,
-        reopened=False, asked=["normal"])
+        reopens=[], asked=["normal"], declined_at=None, alternate=False)
     now = t("2026-12-01T12:00:00-05:00")
     week = total([facts], cat, Period(made.date(), made.date() + timedelta(days=7), "w"), now)
     assert [(x.reasons, x.at) for x in week.lapses] == [(["resolve"], breach)]

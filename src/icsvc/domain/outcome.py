@@ -19,28 +19,23 @@ The rules (the README's "What each figure means"):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from icsvc.domain.catalogue import Catalogue
-from icsvc.domain.history.state import PromiseRecord, RequestState
+from icsvc.domain.history.replay import provider_at
+from icsvc.domain.history.state import PromiseRecord, RequestState, Stint
 from icsvc.domain.lifecycle import DELIVERED, Status
 from icsvc.domain.sla import Clock, ClockPlan, clocks, evaluate
-
-
-def from_kept(status: str, plans: dict[str, ClockPlan], cat: Catalogue, holder: str,
-              promised_by: datetime | None, now: datetime) -> Outcome:
-    """The outcome of an open request from what a listing keeps of it (its clock plans and
-    its promise; `workflow.cards`): an open request is neither delivered nor ended."""
-    cal = cat.providers[holder].calendar
-    return at(status, evaluate(plans, cal, now, cat.at_risk), [], Ends(None, None), now,
-              promised_by)
 
 Result = tuple[datetime, bool]
 """(when an outcome is known, met?)."""
 
 
 def clock_result(clock: Clock) -> Result | None:
-    """How a clock ended: (when it is known, met?), or None when it is never measured."""
+    """How a clock ended: (when it is known, met?), or None when it is never measured (a
+    decline answers a request but delivers nothing: its resolve clock is neither)."""
+    if clock.state == "declined":
+        return None
     if clock.met_at is not None and clock.met_at <= clock.due:
         return clock.met_at, True
     if clock.stopped_at is not None and clock.stopped_at <= clock.due:
@@ -89,20 +84,83 @@ def promise_result(record: PromiseRecord, ends: Ends, now: datetime) -> str:
     return "moved" if record.moves else "pending"
 
 
-def lapses(status: str, all_clocks: dict[str, Clock]) -> list[tuple[datetime, str]]:
-    """When the request lapses for its customer, each way: its resolve target breached, its
-    need-by date missed, or cancelled or declined after its need-by passed unresolved."""
-    found: list[tuple[datetime, str]] = []
-    resolve = clock_result(all_clocks["resolve"])
-    if resolve is not None and not resolve[1]:
-        found.append((resolve[0], "resolve"))
+@dataclass(frozen=True, slots=True)
+class Lapse:
+    """One way a request lapsed for its customer, and whom it is charged to."""
+
+    at: datetime
+    """When it became known."""
+    way: str
+    """`resolve` (its target breached), `needed_by` (missed), `delivered wrong` (reopened
+    after a delivery), `cancelled after need-by` or `declined after need-by`."""
+    party: str
+    """Whom it is charged to: a provider, or the requesting department."""
+    customer: bool
+    """Charged to the requesting department: the time it kept the provider waiting for
+    information is what made the date pass."""
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    """What charging a lapse reads of a request besides its clocks."""
+
+    status: str
+    department: str
+    stints: list[Stint]
+    created_at: datetime
+    waits: list[tuple[datetime, datetime | None, bool]]
+    """(asked, answered, late?) of each wait on the customer."""
+    reopens: list[datetime]
+
+    @classmethod
+    def of(cls, state: RequestState) -> Course:
+        return cls(state.status, state.customer_department, state.stints, state.created_at,
+                   [(w.at, w.until, w.late) for w in state.waits], list(state.reopens))
+
+    def waited(self, until: datetime, late_only: bool = False) -> timedelta:
+        """How long the customer kept the provider waiting before `until`."""
+        total = timedelta(0)
+        for start, end, late in self.waits:
+            if late_only and not late:
+                continue
+            stop = min(end or until, until)
+            if stop > start:
+                total += stop - start
+        return total
+
+
+def lapses(course: Course, all_clocks: dict[str, Clock], ends: Ends,
+           now: datetime) -> list[Lapse]:
+    """Each way the request lapses for its customer, charged to its cause (see the module's
+    rules): the provider that held it, or delivered the wrong answer, unless the time the
+    customer kept it waiting for information is what made the date pass."""
+    finish = ends.delivered or ends.ended or now
+    found: list[Lapse] = []
+
+    def charge(at: datetime, way: str, due: datetime, waited: timedelta) -> None:
+        if waited and finish <= due + waited:
+            found.append(Lapse(at, way, course.department, True))
+        else:
+            found.append(Lapse(at, way, provider_at(course, at), False))
+
+    resolve = all_clocks["resolve"]
+    result = clock_result(resolve)
+    if result is not None and not result[1]:
+        # the clock pauses while the customer is asked (late requests too, by default);
+        # a late request it did not pause for counts as the customer's when answered late
+        unpaused = course.waited(finish, late_only=True) if resolve.late_pauses_skipped \
+            else timedelta(0)
+        charge(result[0], "resolve", resolve.due, unpaused)
     need = all_clocks.get("needed_by")
     if need is not None:
+        waited = course.waited(finish)
         result = clock_result(need)
         if result is not None and not result[1]:
-            found.append((result[0], "needed_by"))
+            charge(result[0], "needed_by", need.due, waited)
         if need.stopped_at is not None and need.due < need.stopped_at:
-            found.append((need.stopped_at, f"{status} after need-by"))
+            charge(need.stopped_at, f"{course.status} after need-by", need.due, waited)
+    for at in course.reopens:  # a wrong answer, whenever it is found
+        found.append(Lapse(at, "delivered wrong", provider_at(course, at), False))
     return found
 
 
@@ -146,13 +204,13 @@ class Outcome:
     """Each promise, with how it turned out (`promise_result`)."""
     promise: str | None
     """How the promise in force stands (None: nothing is promised)."""
-    lapses: list[tuple[datetime, str]]
+    lapses: list[Lapse]
     update_overdue: bool
     ends: Ends
     cost: CostFigure | None
 
 
-def at(status: str, all_clocks: dict[str, Clock], promises: list[PromiseRecord],
+def at(course: Course, all_clocks: dict[str, Clock], promises: list[PromiseRecord],
        ends: Ends, now: datetime, promised_by: datetime | None,
        state: RequestState | None = None) -> Outcome:
     """The outcome from the clocks at `now` and the promise records (`state`, when known,
@@ -163,14 +221,14 @@ def at(status: str, all_clocks: dict[str, Clock], promises: list[PromiseRecord],
         state=state, clocks=all_clocks,
         results={name: clock_result(clock) for name, clock in all_clocks.items()},
         promises=told, promise=current,
-        lapses=lapses(status, all_clocks),
+        lapses=lapses(course, all_clocks, ends, now),
         update_overdue=update_overdue(all_clocks), ends=ends,
         cost=CostFigure.of(state) if state is not None else None)
 
 
 def outcome(state: RequestState, cat: Catalogue, now: datetime) -> Outcome:
     """What the request's history comes to at `now`."""
-    return at(state.status, clocks(state, cat, now), state.promises, Ends.of(state), now,
+    return at(Course.of(state), clocks(state, cat, now), state.promises, Ends.of(state), now,
               state.promised_by, state)
 
 
@@ -178,5 +236,15 @@ def from_plans(state: RequestState, plans: dict[str, ClockPlan], cat: Catalogue,
                now: datetime) -> Outcome:
     """`outcome`, with clock plans worked out before (`sla.plan`)."""
     cal = cat.providers[state.provider].calendar
-    return at(state.status, evaluate(plans, cal, now, cat.at_risk), state.promises,
+    return at(Course.of(state), evaluate(plans, cal, now, cat.at_risk), state.promises,
               Ends.of(state), now, state.promised_by, state)
+
+
+def from_kept(status: str, plans: dict[str, ClockPlan], cat: Catalogue, holder: str,
+              promised_by: datetime | None, now: datetime) -> Outcome:
+    """The outcome of an open request from what a listing keeps of it (its clock plans and
+    its promise; `workflow.cards`): an open request is neither delivered nor ended."""
+    cal = cat.providers[holder].calendar
+    course = Course(status, "", [Stint(holder, now, [])], now, [], [])
+    return at(course, evaluate(plans, cal, now, cat.at_risk), [], Ends(None, None), now,
+              promised_by)

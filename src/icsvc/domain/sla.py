@@ -37,7 +37,9 @@ from icsvc.domain.durations import parse_duration
 from icsvc.domain.history.state import RequestState, Stint
 from icsvc.domain.lifecycle import DELIVERED, RESOLVING, UPDATE_ACTIVE
 
-STATES = ("ok", "at-risk", "breached", "met", "paused")
+STATES = ("ok", "at-risk", "breached", "met", "paused", "declined", "pending")
+"""`declined`: the resolve clock of a declined request (answered, nothing delivered: neither
+met nor breached); `pending`: the update clock before the provider's first update."""
 
 Span = tuple[datetime, datetime | None]
 """A time span; `None` as the end means open-ended."""
@@ -58,9 +60,12 @@ class Clock:
     end now); the last window is open-ended. `due` is where `target` of business time inside
     these windows runs out (wall-clock time for `needed_by`)."""
     stopped_at: datetime | None = None
-    """When a cancellation (or, for `needed_by`, a decline) stopped the clock."""
+    """When a cancellation or a decline stopped the clock."""
     late_pauses_skipped: int = 0
     """Late requests for information that did not pause this clock (settings)."""
+    basis: str = "sla"
+    """What `due` is: the SLA's target (`sla`), or the customer's need-by when it is later
+    (`needed_by`: planned work is measured against the customer's date)."""
 
     @property
     def left(self) -> timedelta:
@@ -173,6 +178,10 @@ class RunPlan:
     """None while an open pause projects it from now."""
     elapsed: timedelta | None
     """The business time counted, once the clock stopped (met or cancelled)."""
+    need: datetime | None = None
+    """The customer's need-by (the resolve clock's): the target when it is later."""
+    declined: bool = False
+    """A decline ended the (resolve) clock."""
 
 
 @dataclass(slots=True)
@@ -186,6 +195,8 @@ class UpdatePlan:
     late_before: bool
     due: datetime | None
     """Fixed except while waiting (then it is projected from now)."""
+    updated: bool = True
+    """The provider updated the customer at least once (else the clock is pending)."""
 
 
 @dataclass(slots=True)
@@ -218,7 +229,9 @@ def plan(state: RequestState, cat: Catalogue) -> dict[str, ClockPlan]:
     cancelled_at = statuses[-1][0] if state.status == "cancelled" else None
     all_pauses = _pauses(stint, state, True)
     out: dict[str, ClockPlan] = {}
-    for name, met_at in (("acknowledge", state.responded_at), ("resolve", state.resolved_at)):
+    declined = state.status == "declined"
+    for name, met_at in (("acknowledge", state.responded_at),
+                         ("resolve", None if declined else state.resolved_at)):
         pauses = all_pauses
         skipped = 0
         if name == "resolve" and not cat.settings.pause_on_late_info:
@@ -227,6 +240,8 @@ def plan(state: RequestState, cat: Catalogue) -> dict[str, ClockPlan]:
                           and w.at >= stint.start)
         target = parse_duration(state.targets[name]).in_calendar(cal)
         stopped_at = cancelled_at if met_at is None else None
+        if name == "resolve" and declined:
+            stopped_at = statuses[-1][0]
         end = met_at or stopped_at
         own = tuple(_truncate(pauses, end) if end is not None else pauses)
         spans = windows(stint.start, list(own), stint.start)
@@ -240,8 +255,10 @@ def plan(state: RequestState, cat: Catalogue) -> dict[str, ClockPlan]:
             due = due or cal.add(tail, target - prefix)
             if end is not None and end >= settled:
                 elapsed = prefix + cal.between(tail, end)
+        resolve = name == "resolve"
         out[name] = RunPlan(name, target, stint.start, met_at, stopped_at, own, skipped,
-                            paused_now, settled, prefix, due, elapsed)
+                            paused_now, settled, prefix, due, elapsed,
+                            state.needed_by if resolve else None, resolve and declined)
     if state.targets.get("update"):
         out["update"] = _update_plan(state, cal)
     if state.needed_by is not None:
@@ -262,10 +279,11 @@ def plans_to_json(plans: dict[str, ClockPlan]) -> list[list[Any]]:
             out.append([name, "run", _us(p.target), iso(p.start), iso(p.met_at),
                         iso(p.stopped_at), [[iso(a), iso(b)] for a, b in p.pauses],
                         p.skipped, p.waiting, iso(p.settled), _us(p.prefix), iso(p.due),
-                        None if p.elapsed is None else _us(p.elapsed)])
+                        None if p.elapsed is None else _us(p.elapsed), iso(p.need),
+                        p.declined])
         elif isinstance(p, UpdatePlan):
             out.append([name, "update", _us(p.target), iso(p.last), p.kind, p.late_before,
-                        iso(p.due)])
+                        iso(p.due), p.updated])
         else:
             out.append([name, "need", iso(p.due), iso(p.start), iso(p.met_at),
                         iso(p.stopped_at)])
@@ -289,10 +307,11 @@ def plans_from_json(data: Any) -> dict[str, ClockPlan]:
 
 
 _S, _NONE = str, type(None)
-_RUN_TYPES = frozenset((str, str, int, str, met, stop, list, int, bool, str, int, due, el)
+_RUN_TYPES = frozenset((str, str, int, str, met, stop, list, int, bool, str, int, due, el,
+                        need, bool)
                        for met in (_S, _NONE) for stop in (_S, _NONE) for due in (_S, _NONE)
-                       for el in (int, _NONE))
-_UPDATE_TYPES = frozenset((str, str, int, str, str, bool, due) for due in (_S, _NONE))
+                       for el in (int, _NONE) for need in (_S, _NONE))
+_UPDATE_TYPES = frozenset((str, str, int, str, str, bool, due, bool) for due in (_S, _NONE))
 _NEED_TYPES = frozenset((str, str, str, str, met, stop) for met in (_S, _NONE)
                         for stop in (_S, _NONE))
 _UPDATE_KINDS = frozenset({"active", "waiting", "new", "done"})
@@ -310,17 +329,20 @@ def _plan_from_json(item: Any) -> tuple[str, ClockPlan]:
                     span[1] is not None and type(span[1]) is not str):
                 raise ValueError("not a pause")
             pauses.append((time_from_json(span[0]), opt_time_from_json(span[1])))
-        start, met, stop, settled, due = _times(item[3], item[4], item[5], item[9], item[11])
+        start, met, stop, settled, due, need = _times(item[3], item[4], item[5], item[9],
+                                                      item[11], item[13])
         assert start is not None and settled is not None
         return name, RunPlan(name, timedelta(microseconds=item[2]), start, met, stop,
                              tuple(pauses), item[7], item[8], settled,
                              timedelta(microseconds=item[10]), due,
-                             None if item[12] is None else timedelta(microseconds=item[12]))
+                             None if item[12] is None else timedelta(microseconds=item[12]),
+                             need, item[14])
     if kind == "update" and types in _UPDATE_TYPES and name == "update" and (
             item[4] in _UPDATE_KINDS):
         last, due = _times(item[3], item[6])
         assert last is not None
-        return name, UpdatePlan(timedelta(microseconds=item[2]), last, item[4], item[5], due)
+        return name, UpdatePlan(timedelta(microseconds=item[2]), last, item[4], item[5], due,
+                                item[7])
     if kind == "need" and types in _NEED_TYPES and name == "needed_by":
         due, start, met, stop = _times(item[2], item[3], item[4], item[5])
         assert due is not None and start is not None
@@ -405,10 +427,18 @@ def _run_clock(p: RunPlan, cal: BusinessCalendar, now: datetime, at_risk: float)
     else:
         elapsed, due = measure(cal, spans, p.target, until)
     waiting = p.waiting and end is None and any(pe is None for _, pe in p.pauses)
-    state = _state(due, p.met_at, p.stopped_at, now, waiting, p.target - elapsed, p.target,
-                   at_risk)
-    return Clock(p.name, p.target, p.start, due, state, elapsed, p.met_at, list(p.pauses),
-                 spans, p.stopped_at, p.skipped)
+    target, basis = p.target, "sla"
+    if p.need is not None and p.need > due:  # planned work: the customer's own date
+        due, basis = p.need, "needed_by"
+        target = elapsed + (cal.between(until, due) if until < due else
+                            -cal.between(due, until))
+    if p.declined:
+        state = "declined"
+    else:
+        state = _state(due, p.met_at, p.stopped_at, now, waiting, target - elapsed, target,
+                       at_risk)
+    return Clock(p.name, target, p.start, due, state, elapsed, p.met_at, list(p.pauses),
+                 spans, p.stopped_at, p.skipped, basis)
 
 
 def _update_plan(state: RequestState, cal: BusinessCalendar) -> UpdatePlan:
@@ -417,9 +447,10 @@ def _update_plan(state: RequestState, cal: BusinessCalendar) -> UpdatePlan:
     status = "new"
     last = stint.start
     late_before = False
+    updated = False
     statuses = iter(stint.statuses[1:])
     pending = next(statuses, None)
-    for at in state.informed:
+    for at, by_provider in state.informed:
         if at < stint.start or (at == stint.start and stint.start_index):
             continue
         while pending is not None and pending[0] <= at:
@@ -431,6 +462,7 @@ def _update_plan(state: RequestState, cal: BusinessCalendar) -> UpdatePlan:
         if status in UPDATE_ACTIVE and cal.between(last, at) > target:
             late_before = True
         last = max(last, at)
+        updated = updated or by_provider
     while pending is not None:
         last = max(last, pending[0])
         status = pending[1]
@@ -438,10 +470,10 @@ def _update_plan(state: RequestState, cal: BusinessCalendar) -> UpdatePlan:
     if state.status in UPDATE_ACTIVE:
         kind = "active"
     elif state.status == "waiting-on-customer":
-        return UpdatePlan(target, last, "waiting", late_before, None)
+        return UpdatePlan(target, last, "waiting", late_before, None, updated)
     else:
         kind = "new" if state.status == "new" else "done"
-    return UpdatePlan(target, last, kind, late_before, cal.add(last, target))
+    return UpdatePlan(target, last, kind, late_before, cal.add(last, target), updated)
 
 
 def _update_clock(p: UpdatePlan, cal: BusinessCalendar, now: datetime,
@@ -456,8 +488,8 @@ def _update_clock(p: UpdatePlan, cal: BusinessCalendar, now: datetime,
         clock_state = _state(p.due, None, None, now, False, target - elapsed, target, at_risk)
         return Clock("update", target, last, p.due, clock_state, elapsed,
                      windows=[(last, None)])
-    if p.kind == "new":
-        return Clock("update", target, last, p.due, "ok", timedelta(0),
+    if p.kind == "new" or not p.updated:  # nobody has updated the customer yet
+        return Clock("update", target, last, p.due, "pending", timedelta(0),
                      windows=[(last, None)])
     return Clock("update", target, last, p.due, "breached" if p.late_before else "met",
                  timedelta(0), met_at=last, windows=[(last, None)])
@@ -476,5 +508,5 @@ def _need_clock(p: NeedPlan, now: datetime, at_risk: float) -> Clock:
 
 def worst(clock_states: list[str]) -> str:
     """The most severe of several clock states."""
-    order = ("breached", "at-risk", "paused", "ok", "met")
+    order = ("breached", "at-risk", "paused", "ok", "pending", "met", "declined")
     return min(clock_states, key=order.index) if clock_states else "ok"

@@ -22,7 +22,7 @@ from icsvc.domain import outcome as outcomes
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history import PromiseRecord, RequestState, Stint
 from icsvc.domain.lifecycle import DELIVERED, is_open
-from icsvc.domain.outcome import CostFigure, Ends, Outcome, from_plans, outcome
+from icsvc.domain.outcome import CostFigure, Course, Ends, Outcome, from_plans, outcome
 from icsvc.domain.sla import (
     ClockPlan,
     evaluate,
@@ -55,9 +55,12 @@ class Facts:
     blocks: list[str]
     stints: list[Stint]
     """Providers and statuses over time (`history.provider_at`, `history.status_at`)."""
-    escalations: list[datetime]
+    escalations: list[tuple[datetime, datetime | None]]
+    """(raised, answered) of each escalation."""
     late_waits: list[tuple[datetime, str]]
     """(when, provider) of each late request for information."""
+    waits: list[tuple[datetime, datetime | None, bool]]
+    """(asked, answered, late?) of each wait on the customer."""
     info_requested: bool
     """Information was asked for up front (a wait that is not late)."""
     promises: list[tuple[str, datetime, str]]
@@ -68,8 +71,9 @@ class Facts:
     is known and whether it was met (see `outcome`); a breach is known at its due time."""
     met: dict[str, tuple[datetime, timedelta]]
     """Per clock the provider met: when, and the business time it took."""
-    lapses: list[tuple[datetime, str]]
-    """When each way the request lapsed for its customer becomes known (see `lapses`)."""
+    lapses: list[tuple[datetime, str, str, bool]]
+    """(when known, way, charged to, charged to the customer?) of each way the request
+    lapsed for its customer (`outcome.lapses`)."""
     cost: float | None
     cost_actual: bool
     cost_note: str | None
@@ -77,9 +81,21 @@ class Facts:
     """When it was delivered (resolved or closed), if it is."""
     rating: int | None
     first_resolution: datetime | None
-    reopened: bool
+    reopens: list[datetime]
     asked: list[str]
     """Every priority the customer asked for: at creation, then each change."""
+    declined_at: datetime | None
+    alternate: bool
+    """The decline named who can help instead."""
+
+    @property
+    def reopened(self) -> bool:
+        return bool(self.reopens)
+
+    def course(self) -> Course:
+        """What charging a lapse reads (`outcome.lapses`)."""
+        return Course(self.status, self.department, self.stints, self.created_at,
+                      self.waits, self.reopens)
 
 
 # -- from a request ---------------------------------------------------------------------------
@@ -101,15 +117,18 @@ def _fixed(state: RequestState) -> Facts:
         created_at=state.created_at, status=state.status, priority=state.priority,
         rush=state.rush, blocks=list(state.blocks),
         stints=[Stint(s.provider, s.start, list(s.statuses)) for s in state.stints],
-        escalations=[e.at for e in state.escalations],
+        escalations=[(e.at, e.answered_at) for e in state.escalations],
         late_waits=[(w.at, w.provider) for w in state.waits if w.late],
+        waits=[(w.at, w.until, w.late) for w in state.waits],
         info_requested=any(not w.late for w in state.waits), promises=[],
         downgrades=list(state.downgrades), outcomes={}, met={}, lapses=[],
         cost=cost.amount if cost else None, cost_actual=bool(cost and cost.actual),
         cost_note=cost.note if cost else None,
         resolved_at=Ends.of(state).delivered,
         rating=state.rating, first_resolution=_first_resolution(state),
-        reopened=bool(state.reopens), asked=list(state.asked),
+        reopens=list(state.reopens), asked=list(state.asked),
+        declined_at=Ends.of(state).ended if state.status == "declined" else None,
+        alternate=bool(state.alternate),
     )
 
 
@@ -122,7 +141,8 @@ def _at(fixed: Facts, told: Outcome) -> Facts:
         outcomes=dict(told.results),
         met={name: (at, sla[name].elapsed) for name in CLOCKS
              if (at := sla[name].met_at) is not None},
-        lapses=told.lapses if fixed.cost else [])
+        lapses=[(lapse.at, lapse.way, lapse.party, lapse.customer) for lapse in told.lapses]
+        if fixed.cost else [])
 
 
 def facts_now(state: RequestState, cat: Catalogue, now: datetime) -> Facts:
@@ -158,7 +178,7 @@ class Pending:
     def at(self, cat: Catalogue, now: datetime) -> Facts:
         """The facts at `now` (an open request is neither delivered nor ended)."""
         cal = cat.providers[self.fixed.provider].calendar
-        told = outcomes.at(self.fixed.status, evaluate(self.plans, cal, now, cat.at_risk),
+        told = outcomes.at(self.fixed.course(), evaluate(self.plans, cal, now, cat.at_risk),
                            self.promises, Ends(None, None), now, None)
         return _at(self.fixed, told)
 
@@ -185,13 +205,16 @@ def _values(f: Facts) -> list[Any]:
         f.id, f.provider, f.department, t(f.created_at), f.status, f.priority, f.rush,
         f.blocks, [[s.provider, t(s.start), [[t(at), st] for at, st in s.statuses]]
                    for s in f.stints],
-        [t(at) for at in f.escalations], [[t(at), p] for at, p in f.late_waits],
+        [[t(at), t(answered)] for at, answered in f.escalations],
+        [[t(at), p] for at, p in f.late_waits],
+        [[t(at), t(until), late] for at, until, late in f.waits],
         f.info_requested, [[p, t(at), how] for p, at, how in f.promises],
         [[t(at), p, how] for at, p, how in f.downgrades],
         {name: None if r is None else [t(r[0]), r[1]] for name, r in f.outcomes.items()},
         {name: [t(at), took // timedelta(microseconds=1)] for name, (at, took) in f.met.items()},
-        [[t(at), why] for at, why in f.lapses], f.cost, f.cost_actual, f.cost_note,
-        t(f.resolved_at), f.rating, t(f.first_resolution), f.reopened, f.asked,
+        [[t(at), why, who, customer] for at, why, who, customer in f.lapses], f.cost,
+        f.cost_actual, f.cost_note, t(f.resolved_at), f.rating, t(f.first_resolution),
+        [t(at) for at in f.reopens], f.asked, t(f.declined_at), f.alternate,
     ]
 
 
@@ -238,8 +261,8 @@ def from_json(text: str) -> Facts | Pending | None:
 
 def _facts(data: Any) -> Facts:
     (rid, provider, dept, created, status, priority, rush, blocks, stints, escalations,
-     waits, info, promises, downgrades, outcomes, met, lapsed, cost, actual, note,
-     resolved, rating, first, reopened, asked) = _l(data)
+     late, waits, info, promises, downgrades, outcomes, met, lapsed, cost, actual, note,
+     resolved, rating, first, reopens, asked, declined, alternate) = _l(data)
     if not (cost is None or type(cost) in (int, float)) or not (
             rating is None or type(rating) is int) or type(outcomes) is not dict \
             or type(met) is not dict:
@@ -250,19 +273,22 @@ def _facts(data: Any) -> Facts:
         blocks=[_s(b) for b in _l(blocks)],
         stints=[Stint(_s(p), _t(start), [(_t(at), _s(st)) for at, st in _l(statuses)])
                 for p, start, statuses in _l(stints)],
-        escalations=[_t(at) for at in _l(escalations)],
-        late_waits=[(_t(at), _s(p)) for at, p in _l(waits)], info_requested=_b(info),
+        escalations=[(_t(at), _ot(answered)) for at, answered in _l(escalations)],
+        late_waits=[(_t(at), _s(p)) for at, p in _l(late)],
+        waits=[(_t(at), _ot(until), _b(was_late)) for at, until, was_late in _l(waits)],
+        info_requested=_b(info),
         promises=[(_s(p), _t(at), _s(how)) for p, at, how in _l(promises)],
         downgrades=[(_t(at), _s(p), _s(how)) for at, p, how in _l(downgrades)],
         outcomes={_s(name): None if r is None else (_t(_l(r)[0]), _b(r[1]))
                   for name, r in outcomes.items()},
         met={_s(name): (_t(at), timedelta(microseconds=_i(took)))
              for name, (at, took) in met.items()},
-        lapses=[(_t(at), _s(why)) for at, why in _l(lapsed)],
+        lapses=[(_t(at), _s(why), _s(who), _b(customer))
+                for at, why, who, customer in _l(lapsed)],
         cost=None if cost is None else float(cost), cost_actual=_b(actual),
         cost_note=None if note is None else _s(note), resolved_at=_ot(resolved),
-        rating=rating, first_resolution=_ot(first), reopened=_b(reopened),
-        asked=[_s(a) for a in _l(asked)],
+        rating=rating, first_resolution=_ot(first), reopens=[_t(at) for at in _l(reopens)],
+        asked=[_s(a) for a in _l(asked)], declined_at=_ot(declined), alternate=_b(alternate),
     )
 
 

@@ -139,6 +139,8 @@ class ProviderStats:
     """The provider calendar's working day (to show business times in days)."""
     received: int = 0
     resolved: int = 0
+    declined: int = 0
+    declined_with_alternate: int = 0
     open: int = 0
     backlog: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
     measured: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLOCKS, 0))
@@ -149,6 +151,9 @@ class ProviderStats:
     needed_by_met: int = 0
     promises: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROMISE_OUTCOMES, 0))
     escalations: int = 0
+    escalations_answered: int = 0
+    answer_times: list[timedelta] = field(default_factory=list)
+    """Wall-clock time from each escalation to its answer (answered in the period)."""
     redirects: int = 0
     late_info_requests: int = 0
     downgrades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
@@ -192,6 +197,9 @@ class ProviderStats:
             "name": self.name,
             "received": self.received,
             "resolved": self.resolved,
+            "declined": self.declined,
+            "declined_pct": pct(self.declined, self.resolved + self.declined),
+            "declined_with_alternate_pct": pct(self.declined_with_alternate, self.declined),
             "open": self.open,
             "backlog_age": dict(self.backlog),
             "acknowledge_measured": self.measured["acknowledge"],
@@ -215,6 +223,8 @@ class ProviderStats:
             "promises_withdrawn": self.promises["withdrawn"],
             "promises_kept_pct": self.promises_kept_pct,
             "escalations": self.escalations,
+            "escalations_answered": self.escalations_answered,
+            "escalation_answer_median_minutes": minutes(median(self.answer_times)),
             "redirects": self.redirects,
             "late_info_requests": self.late_info_requests,
             "downgrades": sum(self.downgrades.values()),
@@ -234,6 +244,14 @@ class ProviderStats:
 class DepartmentStats:
     department: str
     requests: int = 0
+    declined: int = 0
+    declined_with_alternate: int = 0
+    answered: int = 0
+    """Requests delivered or declined in the period (what `declined_pct` is a share of)."""
+    lapse_cost_suffered: float = 0
+    """What lapses of this department's requests cost (each chain once)."""
+    lapse_cost_caused: float = 0
+    """What lapses charged to this department cost: it kept a provider waiting."""
     urgent: int = 0
     rush: int = 0
     info_requested: int = 0
@@ -265,6 +283,11 @@ class DepartmentStats:
             "upgrades_granted_pct": pct(self.upgrades_granted, self.upgrades_asked),
             "rating_avg": self.rating_avg,
             "rating_count": len(self.ratings),
+            "declined": self.declined,
+            "declined_pct": pct(self.declined, self.answered),
+            "declined_with_alternate_pct": pct(self.declined_with_alternate, self.declined),
+            "lapse_cost_suffered": _number(self.lapse_cost_suffered),
+            "lapse_cost_caused": _number(self.lapse_cost_caused),
         }
 
 
@@ -289,8 +312,9 @@ class Lapse:
     provider: str
     department: str
     reasons: list[str]
-    """What lapsed: `resolve` (its target breached), `needed_by` (missed), `cancelled after
-    need-by` / `declined after need-by` (the customer had to act without an answer)."""
+    """What lapsed: `resolve` (its target breached), `needed_by` (missed), `delivered wrong`
+    (reopened after a delivery), `cancelled after need-by` / `declined after need-by` (the
+    customer had to act without an answer)."""
     cost: float
     kind: str
     """`actual` (recorded after the fact with `update --cost`) or `estimate` (given up
@@ -298,6 +322,10 @@ class Lapse:
     note: str | None
     at: datetime
     """When the lapse became known."""
+    charged_to: str = ""
+    """Whom it is charged to: a provider, or a requesting department (`by_customer`)."""
+    by_customer: bool = False
+    """Charged to the requesting department, which kept the provider waiting."""
     shared_with: str | None = None
     """The request of the same chain (linked by `blocks`) whose lapse carries the shared
     cost: this one's is not counted again."""
@@ -305,7 +333,10 @@ class Lapse:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "provider": self.provider, "department": self.department,
                 "reasons": self.reasons, "cost": _number(self.cost), "kind": self.kind,
-                "note": self.note, "at": self.at.isoformat(), "shared_with": self.shared_with}
+                "note": self.note, "at": self.at.isoformat(),
+                "charged_to": {"department" if self.by_customer else "provider":
+                               self.charged_to},
+                "shared_with": self.shared_with}
 
 
 @dataclass
@@ -357,9 +388,10 @@ def _number(value: float) -> float | int:
 
 
 def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
-          providers: list[str] | None = None) -> Report:
+          providers: list[str] | None = None, department: str | None = None) -> Report:
     """Every figure of the report, from the requests' facts. `providers` limits it to
-    those providers (and to the requests made to them)."""
+    those providers (and to the requests made to them); `department` to that requesting
+    department's requests (the customer's view: each provider reporting back to it)."""
     chosen = providers or list(cat.providers)
     stats = {p: ProviderStats(p, cat.providers[p].name, cat.providers[p].calendar.day_length)
              for p in chosen}
@@ -381,10 +413,16 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
     def dept(name: str) -> DepartmentStats:
         return departments.setdefault(name, DepartmentStats(name))
 
+    known_lapses: dict[str, list[tuple[datetime, str, str, bool]]] = {}
+    made_for: dict[str, list[str]] = {}
     for f in facts:
         if f.provider not in cat.providers:
             continue
+        if department is not None and f.department != department:
+            continue
         providers_of[f.id] = f.provider
+        for other in f.blocks:
+            made_for.setdefault(other, []).append(f.id)
         for other in f.blocks:
             chains.join(f.id, other)
             if inside(f.provider, f.created_at):
@@ -403,14 +441,16 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
                     ds = dept(f.department)
                     ds.needed_by_count += 1
                     ds.needed_by_met += result[1]
-        lapsed = [(at, why) for at, why in f.lapses if at <= as_of[p]]
+        lapsed = sorted(lapse for lapse in f.lapses if lapse[0] <= as_of[p])
+        known_lapses[f.id] = lapsed
         if lapsed and f.cost:
-            at = min(at for at, _ in lapsed)
+            at, _, party, by_customer = lapsed[0]
             holder = provider_at(f, at)
             if holder in stats and inside(holder, at):
-                lapses.append(Lapse(f.id, holder, f.department, [why for _, why in lapsed],
+                lapses.append(Lapse(f.id, holder, f.department,
+                                    list(dict.fromkeys(why for _, why, _, _ in lapsed)),
                                     f.cost, "actual" if f.cost_actual else "estimate",
-                                    f.cost_note, at))
+                                    f.cost_note, at, party, by_customer))
         if p not in stats:
             continue
         ps = stats[p]
@@ -432,8 +472,16 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
                 ps.times[name].append(elapsed)
         if f.resolved_at is not None and inside(p, f.resolved_at):
             ps.resolved += 1
+            dept(f.department).answered += 1
             if f.rating is not None:
                 ps.ratings.append(f.rating)
+        if f.declined_at is not None and inside(p, f.declined_at):
+            ps.declined += 1
+            ps.declined_with_alternate += f.alternate
+            ds = dept(f.department)
+            ds.answered += 1
+            ds.declined += 1
+            ds.declined_with_alternate += f.alternate
         if f.first_resolution is not None and inside(p, f.first_resolution):
             ps.first_resolved += 1
             ps.reopened += f.reopened
@@ -450,10 +498,17 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
                 ds.ratings.append(f.rating)
             row = matrix.setdefault(f.department, dict.fromkeys(chosen, 0))
             row[p] += 1
+    for item in lapses:
+        _charge_down_the_chain(item, made_for, known_lapses)
     chains.share(lapses)
     for item in lapses:
-        if item.shared_with is None and item.provider in stats:
-            stats[item.provider].lapse_cost += item.cost
+        if item.shared_with is not None:
+            continue
+        dept(item.department).lapse_cost_suffered += item.cost
+        if item.by_customer:
+            dept(item.charged_to).lapse_cost_caused += item.cost
+        elif item.charged_to in stats:
+            stats[item.charged_to].lapse_cost += item.cost
     lapses.sort(key=lambda lapse: (lapse.shared_with is not None, -lapse.cost, lapse.id))
     links: dict[str, dict[str, int]] = {}
     for _, provider, other in chains.links:
@@ -470,6 +525,29 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
         lapses=lapses,
         links={p: dict(sorted(row.items())) for p, row in sorted(links.items())},
     )
+
+
+def _charge_down_the_chain(item: Lapse, made_for: dict[str, list[str]],
+                          known: dict[str, list[tuple[datetime, str, str, bool]]]) -> None:
+    """A request made for this one (`new --for`) that missed its own need-by first made
+    this one miss: the lapse is charged to whom that one's is (down the chain)."""
+    seen = {item.id}
+    rid, at = item.id, item.at
+    while True:
+        first: tuple[datetime, str, str, bool] | None = None
+        cause = ""
+        for other in made_for.get(rid, ()):
+            if other in seen:
+                continue
+            missed = [lapse for lapse in known.get(other, ()) if lapse[1] == "needed_by"
+                      and lapse[0] <= at]
+            if missed and (first is None or missed[0][0] < first[0]):
+                first, cause = missed[0], other
+        if first is None:
+            return
+        item.charged_to, item.by_customer = first[2], first[3]
+        seen.add(cause)
+        rid, at = cause, first[0]
 
 
 class _Chains:
@@ -513,10 +591,13 @@ def _events(f: Facts, stats: dict[str, ProviderStats],
         if i and f.stints[i - 1].provider in stats and \
                 inside(f.stints[i - 1].provider, stint.start):
             stats[f.stints[i - 1].provider].redirects += 1
-    for at in f.escalations:
+    for at, answered in f.escalations:
         p = provider_at(f, at)
         if p in stats and inside(p, at):
             stats[p].escalations += 1
+        if answered is not None and p in stats and inside(p, answered):
+            stats[p].escalations_answered += 1
+            stats[p].answer_times.append(answered - at)
     for at, provider in f.late_waits:
         if provider in stats and inside(provider, at):
             stats[provider].late_info_requests += 1

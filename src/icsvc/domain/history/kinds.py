@@ -302,8 +302,6 @@ class StatusChange(Kind):
         if to not in ("new", "waiting-on-customer", "cancelled") and \
                 state.acknowledged_at is None:
             state.acknowledged_at = at
-        if to in RESOLVING or to == "cancelled":
-            state.escalation_pending = False
         if to == "declined":
             state.alternate = self.alternate
         state.cancelled_by_provider = to == "cancelled" and side(self.by, state) != "customer"
@@ -816,10 +814,7 @@ class Escalation(Kind):
     contest: bool = False
 
     def check(self, state: RequestState, ctx: Judging) -> list[Problem]:
-        out = []
-        if state.status in ("closed", "cancelled"):
-            out.append(Problem("", f"{state.id} is {state.status}; there is nothing left to "
-                                   "escalate"))
+        out = []  # any request, whatever its status: an escalation always reaches someone
         provider = ctx.cat.providers.get(state.provider)
         if provider is not None and self.to not in (None, provider.escalation):
             out.append(Problem("to", f"escalations go to {provider.id}'s escalation contact "
@@ -832,7 +827,8 @@ class Escalation(Kind):
         return out
 
     def apply(self, state: RequestState) -> None:
-        state.escalations.append(Raised(self.at, self.by, self.to, self.note, self.contest))
+        state.escalations.append(Raised(self.at, self.by, self.to, self.note, self.contest,
+                                        state.provider))
         state.escalation_pending = True
         if self.contest and state.proposal in ("proposed", "accepted"):
             state.proposal = "contested"
@@ -863,6 +859,35 @@ class Escalation(Kind):
         t.tell("escalated", [TO_ESCALATION, TO_PROVIDER], "escalated", [
             f"{self.by} escalated it to {self.to}: {self.note}", contest,
             f"Now {state.status}, {state.priority} priority, owner {owner}."])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answer(Kind):
+    """The escalation contact's answer to a pending escalation (the requester is told)."""
+
+    TYPE = "answer"
+    KEYS = (Key("note", TEXT, required=True),)
+    who = frozenset({ESCALATION})
+    note: str
+
+    def check(self, state: RequestState, ctx: Judging) -> list[Problem]:
+        if state.escalation_pending:
+            return []
+        return [Problem("", f"{state.id} has no escalation waiting for an answer")]
+
+    def informs(self, state: RequestState) -> bool:
+        return True
+
+    def said(self) -> str:
+        return "answered the escalation"
+
+    def verb(self, batch: Sequence[Entry] = ()) -> str | None:
+        return "answer"
+
+    def tell(self, t: Telling) -> None:
+        raised = [e.by for e in t.state.escalations if e.answered_at == self.at]
+        t.tell("escalation-answered", [TO_CUSTOMER, *map(person, raised)],
+               "escalation answered", [f"{self.by} answered the escalation: {self.note}"])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1138,8 +1163,8 @@ class Link(Kind):
 
 KINDS: dict[str, type[Kind]] = {kind.TYPE: kind for kind in (
     Created, StatusChange, PriorityChange, TargetsChange, Assigned, Promise, Info, Redirect,
-    Note, Progress, Escalation, Feedback, Conflict, Cost, NeededBy, RequestedPriority,
-    Accepted, Link,
+    Note, Progress, Escalation, Answer, Feedback, Conflict, Cost, NeededBy,
+    RequestedPriority, Accepted, Link,
 )}
 """Every entry kind, by the `type` its entries carry in the file."""
 

@@ -29,7 +29,7 @@ from icsvc.domain.history.kinds import (
     targets_text,
 )
 from icsvc.domain.history.request import IMMUTABLE_KEYS, Request
-from icsvc.domain.history.roles import ESCALATION, Judging, roles_of, who_words
+from icsvc.domain.history.roles import ESCALATION, Judging, roles_of, side, who_words
 from icsvc.domain.history.state import FIELDS, RequestState, Stint
 from icsvc.domain.history.telling import Before, Notice, Telling
 
@@ -114,10 +114,14 @@ def apply(state: RequestState, entry: Kind) -> None:
     """Apply one entry (never raises)."""
     entry.apply(state)
     if entry.informs(state):
-        state.informed.append(entry.at)
+        state.informed.append((entry.at, side(entry.by, state) == "provider"))
     if state.escalation_pending and not isinstance(entry, Escalation) \
             and ESCALATION in roles_of(entry.by, state, state.cat):
-        state.escalation_pending = False
+        state.escalation_pending = False  # the contact answered, or decided
+        for raised in state.escalations:
+            if raised.answered_at is None:
+                raised.answered_at = entry.at
+                raised.answer = entry.note_text or entry.said()
     state.history.append(entry)
 
 

@@ -57,16 +57,21 @@ class Stint:
     sent_by: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Raised:
-    """An escalation: who raised it to whom, when and why, and whether it contests the
-    proposed priority."""
+    """An escalation: who raised it to whom, when and why, whether it contests the proposed
+    priority, and when the escalation contact answered it (an `answer` entry, or any change
+    the contact made since)."""
 
     at: datetime
     by: str
     to: str | None
     note: str
     contest: bool
+    provider: str = ""
+    """The provider whose escalation contact it went to."""
+    answered_at: datetime | None = None
+    answer: str | None = None
 
 
 @dataclass
@@ -131,9 +136,9 @@ class RequestState:
     cancelled_by_provider: bool = False
     cost_revisions: list[tuple[datetime, str | None]] = field(default_factory=list)
     """(when, note) of each cost recorded after the fact (not estimated up front)."""
-    informed: list[datetime] = field(default_factory=list)
-    """When the provider informed the customer (a status change, a progress note or change,
-    any change with a note): what resets the update clock."""
+    informed: list[tuple[datetime, bool]] = field(default_factory=list)
+    """(when, by the provider?) each time the customer was kept informed (a status change,
+    a progress note or change, any change with a note): what resets the update clock."""
     alternate: str | None = None
     """Who can help instead, as the provider said when it declined."""
     asked: list[str] = field(default_factory=list)
