@@ -48,7 +48,9 @@ def test_json_contract(store: Store) -> None:
         "due": "2026-11-24T14:00:00-05:00", "state": "ok", "target": "4h", "left": "4h",
         "met_at": None,
     }
-    assert data["sla"]["resolve"]["due"] == "2026-11-27T10:00:00-05:00"
+    # planned work: the customer's date (Dec 4) is later than the SLA's (Nov 27), so the
+    # resolve target is the customer's date
+    assert data["sla"]["resolve"]["due"] == "2026-12-04T17:00:00-05:00"
     for entry in data["history"]:
         assert {"at", "by", "type"} <= entry.keys()
         datetime.fromisoformat(entry["at"])

@@ -183,7 +183,7 @@ def test_what_the_messages_say(day: Day, mailbox: Mailbox, httpserver: HTTPServe
         f"{a} resolved: {title}",
         "  Engineering resolved your request: 12.00 mm H7",
         f"  Rate it: icsvc feedback {a} --rating N (1 to 5 stars, with --comment TEXT)",
-        f"  Not done? icsvc update {a} --reopen --note TEXT (within 5d of business time).",
+        f"  Not done? icsvc update {a} --reopen --note TEXT (within 60d of business time).",
         f"  Details: icsvc show {a}",
     ]
 

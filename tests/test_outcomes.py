@@ -78,11 +78,12 @@ def test_the_truck_case_shows_the_missed_need_by_the_cost_and_the_broken_promise
     table = store.ok("report", *PERIOD, now=now, env={"COLUMNS": "220"}).out
     assert "Cost of lapses: 125,000 (0 recorded, 125,000 estimated)" in table
     assert "need-by date" in table and "estimate" in table
-    # the requester records what it really cost: the report says it is a recorded outcome
-    store.ok("update", rid, "--cost", "131500", "--note",
+    # the requester records what it really cost (--actual): the report says it is a
+    # recorded outcome
+    store.ok("update", rid, "--cost", "131500", "--actual", "--note",
              "Wrong revision shipped: rework and air freight", actor=MARIA, now=now)
     entry = history(store, rid)[-1]
-    assert entry == {**entry, "type": "cost", "from": 125000, "to": 131500}
+    assert entry == {**entry, "type": "cost", "from": 125000, "to": 131500, "actual": True}
     data = report(store, "2026-11-25T13:00:00-05:00")
     assert eng(data)["lapse_cost"] == 131500
     assert (data["lapse_cost_actual"], data["lapse_cost_estimated"]) == (131500, 0)
@@ -245,10 +246,15 @@ def test_reopen_within_the_window(store: Store) -> None:
     data = report(store, "2026-11-25T12:00:00-05:00")
     assert (eng(data)["reopened"], eng(data)["reopened_pct"]) == (1, 100.0)
     assert eng(data)["csat_count"] == 0  # the 5 stars were given before the reopen
-    # the reopen window: 5 business days of the provider (Thanksgiving is off)
+    # the reopen window: 60 business days of the provider by default (about three months:
+    # a wrong answer found later is still recorded; Thanksgiving and Christmas are off)
+    store.ok("update", rid, "--reopen", "--note", "wrong thread", actor=MARIA,
+             now="2027-02-18T13:00:00-05:00")
+    store.ok("update", rid, "--status", "resolved", actor=ANA, now="2027-02-18T14:00:00-05:00")
     err = refused(store, "update", rid, "--reopen", "--note", "again", actor=MARIA,
-                  now="2026-12-03T10:00:00-05:00")
-    assert "within 5d of its resolution (until 2026-12-02T14:00:00-05:00)" in err
+                  now="2027-05-20T10:00:00-04:00")
+    assert "within 60d of its resolution (until 2027-05-" in err
+    assert f"escalate it instead (icsvc escalate {rid} --reason TEXT)" in err
 
 
 def test_decline_needs_an_alternate_and_may_be_rated(store: Store) -> None:

@@ -109,7 +109,11 @@ def update(
     alternate: Annotated[str | None, typer.Option(
         metavar="WHO", help="With --status declined: who can help instead.")] = None,
     cost: Annotated[float | None, typer.Option(
-        metavar="N", help="Requester: record what a lapse really cost (with --note).")] = None,
+        metavar="N", help="Requester: record what a lapse costs (with --note): a revised "
+                          "estimate, or with --actual the real figure.")] = None,
+    actual: Annotated[bool, typer.Option(
+        "--actual", help="With --cost: the real figure, recorded after the fact (also when it "
+                         "equals the estimate).")] = False,
     needed_by: Annotated[str | None, typer.Option(
         "--needed-by", metavar="DATE",
         help=date_help("Requester: you need it by another date now (with --note)."))] = None,
@@ -135,8 +139,9 @@ def update(
 
     cmd.run(_context(store, actor), request_id, UpdateOptions(
         status=status, note=note, progress=progress, promise=promise, info=info or [],
-        reply=reply, reopen=reopen, alternate=alternate, cost=cost, needed_by=needed_by,
-        priority=priority, accept_priority=accept_priority, blocks=blocks or [],
+        reply=reply, reopen=reopen, alternate=alternate, cost=cost, actual=actual,
+        needed_by=needed_by, priority=priority, accept_priority=accept_priority,
+        blocks=blocks or [],
     ), fmt.value)
 
 

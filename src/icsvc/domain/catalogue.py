@@ -42,8 +42,10 @@ class Settings:
     much after their commit."""
     pause_on_late_info: bool = True
     """Whether asking for information after acknowledging pauses the resolve clock."""
-    reopen_within: Duration = field(default_factory=lambda: parse_duration("5d"))
-    """How long after a resolution the requester may reopen it (provider business time)."""
+    reopen_within: Duration = field(default_factory=lambda: parse_duration("60d"))
+    """How long after a resolution the requester (or a manager of the requesting
+    department) may reopen it, in the provider's business time: about three months of
+    working days by default, so a wrong answer found later is still recorded."""
     require_signed: bool = False
     """`check --base` requires each commit adding history entries to be signed by its
     author's key (`people:`)."""

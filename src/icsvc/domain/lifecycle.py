@@ -24,7 +24,7 @@ OPEN = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WA
 """The provider still owes an answer."""
 DONE = frozenset({Status.RESOLVED, Status.CLOSED, Status.DECLINED, Status.CANCELLED})
 FINAL = frozenset({Status.CLOSED, Status.DECLINED, Status.CANCELLED})
-"""Statuses nothing leaves."""
+"""Statuses the work is over in (only a reopen leaves `closed`)."""
 RESOLVING = frozenset({Status.RESOLVED, Status.CLOSED, Status.DECLINED})
 """Statuses that answer a request: they stop the resolve clock (a decline is an answer)."""
 DELIVERED = frozenset({Status.RESOLVED, Status.CLOSED})
@@ -42,14 +42,15 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "waiting-on-customer": ("new", "acknowledged", "in-progress", "resolved", "declined",
                             "cancelled"),
     "resolved": ("closed", "in-progress"),
-    "closed": (),
+    "closed": ("in-progress",),
     "declined": (),
     "cancelled": (),
 }
 """Allowed moves. `waiting-on-customer -> new` returns a request that was asked for
-information before it was acknowledged; `resolved -> in-progress` reopens work the requester
-says is not done. A redirect is not a status move: it sends any open request back to `new`
-at the new provider."""
+information before it was acknowledged; `resolved -> in-progress` and `closed ->
+in-progress` reopen work the requester says is not done (a wrong answer found later). A
+redirect is not a status move: it sends any open request back to `new` at the new
+provider."""
 
 
 def allowed(current: str, target: str) -> bool:

@@ -185,8 +185,7 @@ class CostFigure:
             return None
         note = (state.cost_revisions[-1][1] if state.cost_revisions
                 else (state.impact or {}).get("note"))
-        return cls(state.cost, bool(state.cost_revisions),
-                   str(note) if note is not None else None)
+        return cls(state.cost, state.cost_is_actual, str(note) if note is not None else None)
 
 
 @dataclass(slots=True)

@@ -157,7 +157,7 @@ class ProviderStats:
     redirects: int = 0
     late_info_requests: int = 0
     downgrades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("proposed", "accepted", "contested", "decided"), 0))
+        ("proposed", "accepted", "contested", "decided", "raised"), 0))
     """Priorities agreed below the requested one, by how the negotiation ended."""
     first_resolved: int = 0
     reopened: int = 0
@@ -227,7 +227,7 @@ class ProviderStats:
             "escalation_answer_median_minutes": minutes(median(self.answer_times)),
             "redirects": self.redirects,
             "late_info_requests": self.late_info_requests,
-            "downgrades": sum(self.downgrades.values()),
+            "downgrades": sum(self.downgrades.values()) - self.downgrades["raised"],
             "downgrades_accepted": self.downgrades["accepted"],
             "downgrades_contested": self.downgrades["contested"] + self.downgrades["decided"],
             "downgrades_pending": self.downgrades["proposed"],

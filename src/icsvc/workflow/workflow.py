@@ -74,6 +74,8 @@ class UpdateOptions:
     reopen: bool = False
     alternate: str | None = None
     cost: float | None = None
+    actual: bool = False
+    """With `cost`: the real figure, recorded after the fact (else a revised estimate)."""
     needed_by: str | None = None
     priority: str | None = None
     accept_priority: bool = False
@@ -445,11 +447,11 @@ def _negotiate(s: Session, opts: UpdateOptions, note: str | None,
     the note."""
     state = s.state
     carried = False
+    if opts.actual and cost is None:
+        raise UsageError("update: --actual goes with --cost (the real figure)")
     if cost is not None:
         s.require(Cost, "record the cost of a lapse of {id}", to=cost)
-        if cost == state.cost:
-            raise IcsvcError(f"nothing changed: {state.id} already records a cost of {cost}")
-        s.add(Cost, "--cost", from_=state.cost, to=cost, note=note)
+        s.add(Cost, "--cost", from_=state.cost, to=cost, note=note, actual=opts.actual)
         carried = True
     if opts.needed_by is not None:
         s.require(NeededBy, "change the need-by date of {id}", to=s.now)

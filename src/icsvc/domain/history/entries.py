@@ -24,7 +24,7 @@ from icsvc.domain.lifecycle import STATUSES
 KEY_ORDER = (
     "at", "by", "type", "from", "to", "note", "timeframe", "service", "alternate", "late",
     "reply", "contest", "blocks", "broken", "info", "rating", "comment", "field", "ours",
-    "theirs", "kept",
+    "theirs", "kept", "actual",
 )
 """The order of an entry's keys in the file (the first three are every entry's)."""
 

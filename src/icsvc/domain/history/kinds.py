@@ -99,6 +99,11 @@ def _norm(value: Any) -> Any:
     return value
 
 
+def _amount(value: float) -> str:
+    """An amount as people typed it: 125000, 12.5 (never 125000.0)."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
 def _or_dash(value: Any) -> str:
     return "-" if value is None else str(value)
 
@@ -221,7 +226,7 @@ class StatusChange(Kind):
             return CUSTOMER | PROVIDER
         if current == "waiting-on-customer" and to == state.wait_return and state.answered:
             return CUSTOMER | PROVIDER  # the customer's answer hands it back
-        if current == "resolved" and to == "in-progress":
+        if current in ("resolved", "closed") and to == "in-progress":
             return CUSTOMER | PROVIDER  # a reopen (the customer's within reopen_within)
         return PROVIDER
 
@@ -260,7 +265,7 @@ class StatusChange(Kind):
         if to == "cancelled" and provider_side and not ctx.roles & CUSTOMER and \
                 not self.note_text:
             out.append(Problem("note", "needs a note saying why the provider cancels it"))
-        if current == "resolved" and to == "in-progress" and not provider_side:
+        if current in ("resolved", "closed") and to == "in-progress" and not provider_side:
             out += self._needs_note("what is wrong")
             window = ctx.cat.settings.reopen_within
             provider = ctx.cat.providers.get(state.provider)
@@ -270,7 +275,10 @@ class StatusChange(Kind):
                 if self.at > limit:
                     out.append(Problem("", f"the requester may reopen a request within "
                                            f"{window.text} of its resolution (until "
-                                           f"{limit.isoformat()}); escalate instead"))
+                                           f"{limit.isoformat()}); escalate it instead "
+                                           f"(icsvc escalate {state.id} --reason TEXT): "
+                                           f"{provider.escalation} can reopen it and "
+                                           "record the cost"))
         if current == "new" and to == "acknowledged" and self.timeframe is None:
             out.append(Problem("timeframe", "an acknowledgement carries a timeframe (the "
                                             "date to expect)"))
@@ -288,7 +296,7 @@ class StatusChange(Kind):
             state.answered = False
         elif current == "waiting-on-customer" and state.waits:
             state.waits[-1].until = at
-        if current == "resolved" and to == "in-progress":
+        if current in ("resolved", "closed") and to == "in-progress":
             state.reopens.append(at)
             state.rating = None
         if to in RESOLVING:
@@ -324,7 +332,7 @@ class StatusChange(Kind):
     def verb(self, batch: Sequence[Entry] = ()) -> str | None:
         if self.from_ == "waiting-on-customer":
             return "reply"
-        if self.from_ == "resolved" and self.to == "in-progress":
+        if self.from_ in ("resolved", "closed") and self.to == "in-progress":
             return "reopen"
         return STATUS_VERBS.get(self.to)
 
@@ -355,7 +363,7 @@ class StatusChange(Kind):
             else:
                 t.tell("cancelled", [TO_CUSTOMER], "cancelled", [
                     said(f"{t.name} cancelled your request", self)])
-        elif before.status == "resolved" and to == "in-progress":
+        elif before.status in ("resolved", "closed") and to == "in-progress":
             t.tell("reopened", [TO_PROVIDER, TO_CUSTOMER], "reopened", [
                 f"{self.by} reopened it: {self.note}"])
         elif to in ("acknowledged", "in-progress") and not before.acknowledged:
@@ -411,6 +419,9 @@ class PriorityChange(Kind):
             state.proposal = "proposed"
             state.downgrades.append((self.at, state.provider, state.proposal))
         else:
+            if state.proposal == "proposed" and state.downgrades:  # raised as asked
+                at, provider, _ = state.downgrades[-1]
+                state.downgrades[-1] = (at, provider, "raised")
             state.proposal = None
 
     def said(self) -> str:
@@ -976,31 +987,43 @@ class Cost(Kind):
     """What a lapse cost the customer (or would cost: an estimate given up front)."""
 
     TYPE = "cost"
-    KEYS = (Key("from", AMOUNT), Key("to", AMOUNT, required=True), Key("note", TEXT))
+    KEYS = (Key("from", AMOUNT), Key("to", AMOUNT, required=True), Key("note", TEXT),
+            Key("actual", FLAG))
     who = CUSTOMER
     to: int | float
     from_: int | float | None = None
     note: str | None = None
+    actual: bool = False
+    """The real figure, recorded after the fact (else a revised estimate)."""
 
     def check(self, state: RequestState, ctx: Judging) -> list[Problem]:
         out = self._from_matches(state.cost, "the cost")
+        if state.cost is not None and same(self.to, state.cost) and \
+                (not self.actual or state.cost_is_actual):
+            kind = "an actual" if state.cost_is_actual else "an estimated"
+            out.append(Problem("to", f"{state.id} already records {kind} cost of "
+                                     f"{_amount(self.to)}"))
         return out + self._needs_note("what happened (or what it would cost)")
 
     def apply(self, state: RequestState) -> None:
         impact = dict(state.impact or {})
         impact["cost"] = self.to
         state.impact = impact
-        state.cost_revisions.append((self.at, self.note))
+        state.cost_revisions.append((self.at, self.note, self.actual))
 
     def informs(self, state: RequestState) -> bool:
         return False
 
     def said(self) -> str:
-        return f"recorded the cost of the lapse: {_or_dash(self.from_)} -> {self.to}"
+        what = "the actual cost" if self.actual else "the cost"
+        was = _amount(self.from_) if self.from_ is not None else "-"
+        return f"recorded {what} of the lapse: {was} -> {_amount(self.to)}"
 
     def tell(self, t: Telling) -> None:
-        _customer_update(t, f"{self.by} recorded the cost of the lapse: {self.to} (was "
-                            f"{self.from_ if self.from_ is not None else 'none'}).")
+        what = "the actual cost" if self.actual else "the cost"
+        was = _amount(self.from_) if self.from_ is not None else "none"
+        _customer_update(t, f"{self.by} recorded {what} of the lapse: {_amount(self.to)} "
+                            f"(was {was}).")
 
 
 def _customer_update(t: Telling, what: str) -> None:
@@ -1074,6 +1097,11 @@ class RequestedPriority(Kind):
         state.asked.append(self.to)
         if rank(state.requested_priority) > rank(state.priority):
             state.upgrades_asked.append((self.at, state.requested_priority))
+            # kept lower until the provider raises it: a downgrade asked (contested when
+            # the customer escalates it)
+            if state.proposal not in ("proposed", "contested"):
+                state.proposal = "proposed"
+                state.downgrades.append((self.at, state.provider, "proposed"))
         elif state.proposal in ("proposed", "contested"):
             state.proposal = "accepted"  # asking no more than was agreed accepts it
             _settle_negotiation(state)

@@ -134,8 +134,9 @@ class RequestState:
     rating: int | None = None
     """The latest rating since the last reopen."""
     cancelled_by_provider: bool = False
-    cost_revisions: list[tuple[datetime, str | None]] = field(default_factory=list)
-    """(when, note) of each cost recorded after the fact (not estimated up front)."""
+    cost_revisions: list[tuple[datetime, str | None, bool]] = field(default_factory=list)
+    """(when, note, actual?) of each cost recorded after the request was made: a revised
+    estimate, or the actual figure."""
     informed: list[tuple[datetime, bool]] = field(default_factory=list)
     """(when, by the provider?) each time the customer was kept informed (a status change,
     a progress note or change, any change with a note): what resets the update clock."""
@@ -155,15 +156,17 @@ class RequestState:
         return max((e.at for e in self.history), default=self.created_at)
 
     @property
-    def cost(self) -> float | None:
+    def cost(self) -> int | float | None:
+        """The cost as recorded (12 stays 12)."""
         if not self.impact or self.impact.get("cost") is None:
             return None
-        return float(self.impact["cost"])
+        value: int | float = self.impact["cost"]
+        return value
 
     @property
     def cost_is_actual(self) -> bool:
-        """The cost was recorded after the fact (`update --cost`), not estimated up front."""
-        return bool(self.cost_revisions)
+        """The cost is the actual figure (`update --cost N --actual`), not an estimate."""
+        return any(actual for _, _, actual in self.cost_revisions)
 
     @property
     def waiting(self) -> Wait | None:
