@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from icsvc.domain import ids
 from icsvc.domain.catalogue import PRIORITIES
-from icsvc.domain.history.request import REQUEST_KEYS
+from icsvc.domain.history.fields import FIELDS, REQUEST_KEYS, REQUIRED_KEYS
 from icsvc.domain.lifecycle import OPEN, STATUSES
 from icsvc.errors import ValidationError
 from icsvc.store import yamlio
@@ -542,10 +542,10 @@ _ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?[+-]\d\d:\d\d")
 _WORD = re.compile(r"[a-z][a-z0-9_-]*")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
-_REQUIRED = ("id", "title", "provider", "service", "status", "priority",
-             "requested_priority", "customer", "created_at", "targets", "history")
-_SUMMARY_KEYS = frozenset({"id", "provider", "service", "status", "priority", "created_at"})
+_SUMMARY_KEYS = frozenset(f.key for f in FIELDS
+                          if f.column is not None and f.sub is None and f.type.scalar)
 """Keys whose one-line value the summary takes: a line continuing one means parse the file."""
+_CUSTOMER = frozenset(str(f.sub) for f in FIELDS if f.key == "customer")
 
 
 def quick_summary(text: str) -> Summary | None:
@@ -571,7 +571,7 @@ def quick_summary(text: str) -> Summary | None:
                 return None
             if current == "customer" and line[2] != " ":
                 key, sep, value = line[2:].partition(": ")
-                if not sep or key not in ("email", "department") or key in customer:
+                if not sep or key not in _CUSTOMER or key in customer:
                     return None
                 customer[key] = value
             continue
@@ -592,7 +592,7 @@ def quick_summary(text: str) -> Summary | None:
             return None
         top[key] = value
         current = key
-    if any(k not in top for k in _REQUIRED) or top["customer"] or top["history"]:
+    if any(k not in top for k in REQUIRED_KEYS) or top["customer"] or top["history"]:
         return None
     rid, provider, service = top["id"], top["provider"], top["service"]
     status, priority = top["status"], top["priority"]
