@@ -31,7 +31,7 @@ from icsvc.domain.history.fields import FIELDS, REQUEST_KEYS, REQUIRED_KEYS
 from icsvc.domain.lifecycle import OPEN, STATUSES
 from icsvc.errors import ValidationError
 from icsvc.store import yamlio
-from icsvc.store.entries import NOT_UTF8, folder_problem, is_text
+from icsvc.store.dirents import NOT_UTF8, folder_problem, is_text
 from icsvc.store.index import (
     NEVER,
     Folder,
