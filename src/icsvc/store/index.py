@@ -126,22 +126,23 @@ class Summary(NamedTuple):
 
 def summarize(request: Request) -> Summary:
     """The columns of a request, from the fields the field table gives one (`column`)."""
-    return Summary(**{str(f.column): _column(f, getattr(request, f.attr)) for f in _COLUMNS})
+    return Summary(**{column: value(getattr(request, attr)) for column, attr, value in _COLUMNS})
 
 
-def _column(f: Field, value: Any) -> Any:
-    """A field's value as its column holds it: times as POSIX timestamps, the history as
-    the time of its last entry, a list as a tuple."""
-    if f.type.kept == "history":
-        return max(e.at for e in value).timestamp()
-    if f.type.kept == "time":
-        return value.timestamp()
-    if f.type.kept == "ids":
-        return tuple(value)
+def _last_time(history: list[Kind]) -> float:
+    return max(e.at for e in history).timestamp()
+
+
+def _as_is(value: Any) -> Any:
     return value
 
 
-_COLUMNS = tuple(f for f in FIELDS if f.column is not None)
+_COLUMN_VALUES: dict[str, Callable[[Any], Any]] = {
+    "history": _last_time, "time": datetime.timestamp, "ids": tuple}
+"""How a column holds a field's value, by its shape: times as POSIX timestamps, the history
+as the time of its last entry, a list as a tuple; anything else as it is."""
+_COLUMNS = tuple((f.column, f.attr, _COLUMN_VALUES.get(f.type.kept, _as_is))
+                 for f in FIELDS if f.column is not None)
 
 
 class Fresh(NamedTuple):
