@@ -22,15 +22,12 @@ class Status(StrEnum):
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 OPEN = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.WAITING})
 """The provider still owes an answer."""
-DONE = frozenset({Status.RESOLVED, Status.CLOSED, Status.DECLINED, Status.CANCELLED})
 FINAL = frozenset({Status.CLOSED, Status.DECLINED, Status.CANCELLED})
 """Statuses the work is over in (only a reopen leaves `closed`)."""
 RESOLVING = frozenset({Status.RESOLVED, Status.CLOSED, Status.DECLINED})
 """Statuses that answer a request: they stop the resolve clock (a decline is an answer)."""
 DELIVERED = frozenset({Status.RESOLVED, Status.CLOSED})
 """Statuses in which the customer got what they asked for."""
-PAUSING = frozenset({Status.WAITING, Status.RESOLVED})
-"""Statuses the SLA clocks pause in (resolved, until it is reopened)."""
 UPDATE_ACTIVE = frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS})
 """Statuses in which the provider owes the customer progress updates."""
 

@@ -111,11 +111,14 @@ class Course:
     waits: list[tuple[datetime, datetime | None, bool]]
     """(asked, answered, late?) of each wait on the customer."""
     reopens: list[datetime]
+    late_paused: bool = True
+    """Late requests for information pause the resolve clock (`settings`)."""
 
     @classmethod
-    def of(cls, state: RequestState) -> Course:
+    def of(cls, state: RequestState, cat: Catalogue) -> Course:
         return cls(state.status, state.customer_department, state.stints, state.created_at,
-                   [(w.at, w.until, w.late) for w in state.waits], list(state.reopens))
+                   [(w.at, w.until, w.late) for w in state.waits], list(state.reopens),
+                   cat.settings.pause_on_late_info)
 
     def waited(self, until: datetime, late_only: bool = False) -> timedelta:
         """How long the customer kept the provider waiting before `until`."""
@@ -148,8 +151,8 @@ def lapses(course: Course, all_clocks: dict[str, Clock], ends: Ends,
     if result is not None and not result[1]:
         # the clock pauses while the customer is asked (late requests too, by default);
         # a late request it did not pause for counts as the customer's when answered late
-        unpaused = course.waited(finish, late_only=True) if resolve.late_pauses_skipped \
-            else timedelta(0)
+        unpaused = timedelta(0) if course.late_paused else \
+            course.waited(finish, late_only=True)
         charge(result[0], "resolve", resolve.due, unpaused)
     need = all_clocks.get("needed_by")
     if need is not None:
@@ -227,15 +230,15 @@ def at(course: Course, all_clocks: dict[str, Clock], promises: list[PromiseRecor
 
 def outcome(state: RequestState, cat: Catalogue, now: datetime) -> Outcome:
     """What the request's history comes to at `now`."""
-    return at(Course.of(state), clocks(state, cat, now), state.promises, Ends.of(state), now,
-              state.promised_by, state)
+    return at(Course.of(state, cat), clocks(state, cat, now), state.promises, Ends.of(state),
+              now, state.promised_by, state)
 
 
 def from_plans(state: RequestState, plans: dict[str, ClockPlan], cat: Catalogue,
                now: datetime) -> Outcome:
     """`outcome`, with clock plans worked out before (`sla.plan`)."""
     cal = cat.providers[state.provider].calendar
-    return at(Course.of(state), evaluate(plans, cal, now, cat.at_risk), state.promises,
+    return at(Course.of(state, cat), evaluate(plans, cal, now, cat.at_risk), state.promises,
               Ends.of(state), now, state.promised_by, state)
 
 

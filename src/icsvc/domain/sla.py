@@ -61,8 +61,6 @@ class Clock:
     these windows runs out (wall-clock time for `needed_by`)."""
     stopped_at: datetime | None = None
     """When a cancellation or a decline stopped the clock."""
-    late_pauses_skipped: int = 0
-    """Late requests for information that did not pause this clock (settings)."""
     basis: str = "sla"
     """What `due` is: the SLA's target (`sla`), or the customer's need-by when it is later
     (`needed_by`: planned work is measured against the customer's date)."""
@@ -169,7 +167,6 @@ class RunPlan:
     met_at: datetime | None
     stopped_at: datetime | None
     pauses: tuple[Span, ...]
-    skipped: int
     waiting: bool
     """The request waits on its customer now (an open pause pauses this clock)."""
     settled: datetime
@@ -233,11 +230,8 @@ def plan(state: RequestState, cat: Catalogue) -> dict[str, ClockPlan]:
     for name, met_at in (("acknowledge", state.responded_at),
                          ("resolve", None if declined else state.resolved_at)):
         pauses = all_pauses
-        skipped = 0
         if name == "resolve" and not cat.settings.pause_on_late_info:
             pauses = _pauses(stint, state, False)
-            skipped = sum(1 for w in state.waits if w.late and w.provider == stint.provider
-                          and w.at >= stint.start)
         target = parse_duration(state.targets[name]).in_calendar(cal)
         stopped_at = cancelled_at if met_at is None else None
         if name == "resolve" and declined:
@@ -256,8 +250,8 @@ def plan(state: RequestState, cat: Catalogue) -> dict[str, ClockPlan]:
             if end is not None and end >= settled:
                 elapsed = prefix + cal.between(tail, end)
         resolve = name == "resolve"
-        out[name] = RunPlan(name, target, stint.start, met_at, stopped_at, own, skipped,
-                            paused_now, settled, prefix, due, elapsed,
+        out[name] = RunPlan(name, target, stint.start, met_at, stopped_at, own, paused_now,
+                            settled, prefix, due, elapsed,
                             state.needed_by if resolve else None, resolve and declined)
     if state.targets.get("update"):
         out["update"] = _update_plan(state, cal)
@@ -278,7 +272,7 @@ def plans_to_json(plans: dict[str, ClockPlan]) -> list[list[Any]]:
         if isinstance(p, RunPlan):
             out.append([name, "run", _us(p.target), iso(p.start), iso(p.met_at),
                         iso(p.stopped_at), [[iso(a), iso(b)] for a, b in p.pauses],
-                        p.skipped, p.waiting, iso(p.settled), _us(p.prefix), iso(p.due),
+                        p.waiting, iso(p.settled), _us(p.prefix), iso(p.due),
                         None if p.elapsed is None else _us(p.elapsed), iso(p.need),
                         p.declined])
         elif isinstance(p, UpdatePlan):
@@ -307,7 +301,7 @@ def plans_from_json(data: Any) -> dict[str, ClockPlan]:
 
 
 _S, _NONE = str, type(None)
-_RUN_TYPES = frozenset((str, str, int, str, met, stop, list, int, bool, str, int, due, el,
+_RUN_TYPES = frozenset((str, str, int, str, met, stop, list, bool, str, int, due, el,
                         need, bool)
                        for met in (_S, _NONE) for stop in (_S, _NONE) for due in (_S, _NONE)
                        for el in (int, _NONE) for need in (_S, _NONE))
@@ -329,14 +323,14 @@ def _plan_from_json(item: Any) -> tuple[str, ClockPlan]:
                     span[1] is not None and type(span[1]) is not str):
                 raise ValueError("not a pause")
             pauses.append((time_from_json(span[0]), opt_time_from_json(span[1])))
-        start, met, stop, settled, due, need = _times(item[3], item[4], item[5], item[9],
-                                                      item[11], item[13])
+        start, met, stop, settled, due, need = _times(item[3], item[4], item[5], item[8],
+                                                      item[10], item[12])
         assert start is not None and settled is not None
         return name, RunPlan(name, timedelta(microseconds=item[2]), start, met, stop,
-                             tuple(pauses), item[7], item[8], settled,
-                             timedelta(microseconds=item[10]), due,
-                             None if item[12] is None else timedelta(microseconds=item[12]),
-                             need, item[14])
+                             tuple(pauses), item[7], settled,
+                             timedelta(microseconds=item[9]), due,
+                             None if item[11] is None else timedelta(microseconds=item[11]),
+                             need, item[13])
     if kind == "update" and types in _UPDATE_TYPES and name == "update" and (
             item[4] in _UPDATE_KINDS):
         last, due = _times(item[3], item[6])
@@ -438,7 +432,7 @@ def _run_clock(p: RunPlan, cal: BusinessCalendar, now: datetime, at_risk: float)
         state = _state(due, p.met_at, p.stopped_at, now, waiting, target - elapsed, target,
                        at_risk)
     return Clock(p.name, target, p.start, due, state, elapsed, p.met_at, list(p.pauses),
-                 spans, p.stopped_at, p.skipped, basis)
+                 spans, p.stopped_at, basis)
 
 
 def _update_plan(state: RequestState, cal: BusinessCalendar) -> UpdatePlan:

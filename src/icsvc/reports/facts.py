@@ -92,10 +92,10 @@ class Facts:
     def reopened(self) -> bool:
         return bool(self.reopens)
 
-    def course(self) -> Course:
+    def course(self, cat: Catalogue) -> Course:
         """What charging a lapse reads (`outcome.lapses`)."""
         return Course(self.status, self.department, self.stints, self.created_at,
-                      self.waits, self.reopens)
+                      self.waits, self.reopens, cat.settings.pause_on_late_info)
 
 
 # -- from a request ---------------------------------------------------------------------------
@@ -178,7 +178,7 @@ class Pending:
     def at(self, cat: Catalogue, now: datetime) -> Facts:
         """The facts at `now` (an open request is neither delivered nor ended)."""
         cal = cat.providers[self.fixed.provider].calendar
-        told = outcomes.at(self.fixed.course(), evaluate(self.plans, cal, now, cat.at_risk),
+        told = outcomes.at(self.fixed.course(cat), evaluate(self.plans, cal, now, cat.at_risk),
                            self.promises, Ends(None, None), now, None)
         return _at(self.fixed, told)
 

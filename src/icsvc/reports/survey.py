@@ -31,7 +31,7 @@ from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.checker import EMAIL, NAME, NAME_ACCEPTED, FileChecker
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.store import files
-from icsvc.store.entries import NOT_UTF8, entry_problem, folder_problem, is_text
+from icsvc.store.dirents import NOT_UTF8, entry_problem, folder_problem, is_text
 from icsvc.store.store import SURVEYS_DIR as SURVEYS_DIR
 
 if TYPE_CHECKING:

@@ -167,7 +167,3 @@ def load_catalogue(path: Path) -> Catalogue:
 def catalogue_from_text(path: Path, text: str) -> Catalogue:
     return from_text(path, text, parse_catalogue, aliases=True)
 
-
-def request_text(request: Request) -> str:
-    """The request file's text."""
-    return yamlio.dump(request.to_dict())

@@ -30,7 +30,6 @@ that git tracks). This costs one `stat`, where asking git costs a read of its wh
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import zlib
@@ -39,6 +38,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from icsvc.domain.history.fields import FIELDS, Field
 from icsvc.domain.history.kinds import KINDS, Kind, parse_entry
 from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError
@@ -125,10 +125,24 @@ class Summary(NamedTuple):
 
 
 def summarize(request: Request) -> Summary:
-    return Summary(request.id, request.provider, request.status, request.priority,
-                   request.customer_department, request.created_at.timestamp(),
-                   max(e.at for e in request.history).timestamp(), request.customer_email,
-                   tuple(request.blocks), request.service)
+    """The columns of a request, from the fields the field table gives one (`column`)."""
+    return Summary(**{column: value(getattr(request, attr)) for column, attr, value in _COLUMNS})
+
+
+def _last_time(history: list[Kind]) -> float:
+    return max(e.at for e in history).timestamp()
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_COLUMN_VALUES: dict[str, Callable[[Any], Any]] = {
+    "history": _last_time, "time": datetime.timestamp, "ids": tuple}
+"""How a column holds a field's value, by its shape: times as POSIX timestamps, the history
+as the time of its last entry, a list as a tuple; anything else as it is."""
+_COLUMNS = tuple((f.column, f.attr, _COLUMN_VALUES.get(f.type.kept, _as_is))
+                 for f in FIELDS if f.column is not None)
 
 
 class Fresh(NamedTuple):
@@ -594,25 +608,17 @@ def _str(value: Any) -> str:
     return value if type(value) is str else _bad("text")
 
 
-def _opt_str(value: Any) -> str | None:
-    return value if value is None or type(value) is str else _bad("text")
-
-
 def _bool(value: Any) -> bool:
     return value if type(value) is bool else _bad("true/false")
 
 
-def _opt_int(value: Any) -> int | None:
-    return value if value is None or type(value) is int else _bad("a number")
+def _int(value: Any) -> int:
+    return value if type(value) is int else _bad("a number")
 
 
 def _time(value: Any) -> datetime:
     moment = value if type(value) is datetime else datetime.fromisoformat(_str(value))
     return moment if moment.tzinfo is not None else _bad("a time with an offset")
-
-
-def _opt_time(value: Any) -> datetime | None:
-    return None if value is None else _time(value)
 
 
 def _texts(value: Any) -> dict[str, str]:
@@ -621,8 +627,8 @@ def _texts(value: Any) -> dict[str, str]:
     return value  # type: ignore[no-any-return]
 
 
-def _opt_dict(value: Any) -> dict[str, Any] | None:
-    return value if value is None or type(value) is dict else _bad("a mapping")
+def _dict(value: Any) -> dict[str, Any]:
+    return value if type(value) is dict else _bad("a mapping")
 
 
 def _text_list(value: Any) -> list[str]:
@@ -651,19 +657,34 @@ def _unknown(value: Any) -> Any:
 
 
 _CHECKS: dict[str, Callable[[Any], Any]] = {
-    "str": _str, "str | None": _opt_str, "bool": _bool, "int | None": _opt_int,
-    "datetime": _time, "datetime | None": _opt_time, "dict[str, str]": _texts,
-    "dict[str, Any] | None": _opt_dict, "list[str]": _text_list, "list[Kind]": _history,
+    "text": _str, "flag": _bool, "whole": _int, "time": _time, "texts": _texts,
+    "mapping": _dict, "ids": _text_list, "history": _history,
 }
-"""How each field type of `Request` is checked on the way back from JSON. A field of a type
-not listed here makes every row fail its check (and a test fail), never pass unchecked."""
+"""How a field is checked on the way back from JSON, by the shape its value type keeps
+(`fields.Value.kept`); a field that may be absent may also be null. A shape not listed here
+makes every row fail its check (and a test fail), never pass unchecked."""
 
-_FIELDS = tuple((f.name, str(f.type)) for f in dataclasses.fields(Request) if f.name != "path")
-_CHECKERS = tuple(_CHECKS.get(kind, _unknown) for _, kind in _FIELDS)
+
+def _optional(f: Field) -> bool:
+    """The field may be left out, and is None then."""
+    return not f.required and f.default is None
+
+
+def _checker(f: Field) -> Callable[[Any], Any]:
+    check = _CHECKS.get(f.type.kept, _unknown)
+    if not _optional(f):
+        return check
+    return lambda value: None if value is None else check(value)
+
+
+_FIELDS = tuple((f.attr, f.type.kept) for f in FIELDS)
+"""(attribute, shape) of each field, in the JSON form's order."""
+_CHECKERS = tuple(_checker(f) for f in FIELDS)
 FORMAT = 3
-"""Bump when the JSON form changes; a change of `Request`'s fields or of the tables changes
-VERSION itself."""
-VERSION = zlib.crc32(repr((FORMAT, _FIELDS, sorted(_OBJECTS, key=str))).encode()) & 0x7FFFFFFF
+"""Bump when the JSON form changes; a change of the field table (`fields.FIELDS`) or of the
+tables changes VERSION itself."""
+VERSION = zlib.crc32(repr((FORMAT, _FIELDS, [_optional(f) for f in FIELDS],
+                           sorted(_OBJECTS, key=str))).encode()) & 0x7FFFFFFF
 """`PRAGMA user_version` of the index: rows of another shape are never read."""
 
 
@@ -671,9 +692,9 @@ def encode(request: Request) -> str:
     """The request as compact JSON: its fields in order, times as ISO 8601 text, and the
     free-form parts (history entry data, impact) with dates tagged."""
     values = []
-    for name, _ in _FIELDS:
-        value = getattr(request, name)
-        if name == "history":
+    for f in FIELDS:
+        value = getattr(request, f.attr)
+        if f.type.kept == "history":
             value = [[e.at.isoformat(), e.by, e.TYPE, _tag(_keys(e.dump()))] for e in value]
         elif isinstance(value, datetime):
             value = value.isoformat()
@@ -689,9 +710,8 @@ def decode(body: Any, path: Path) -> Request:
     values = json.loads(text, object_hook=_untag) if "\\u0000" in text else json.loads(text)
     if type(values) is not list or len(values) != len(_CHECKERS):
         raise ValueError("a row of another shape")
-    request = Request(*[check(v) for check, v in zip(_CHECKERS, values, strict=True)])
-    request.path = path
-    return request
+    return Request(**{f.attr: check(v) for f, check, v in zip(FIELDS, _CHECKERS, values,
+                                                              strict=True)}, path=path)
 
 
 def _keys(dumped: dict[str, Any]) -> dict[str, Any]:

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from icsvc.domain import ids
 from icsvc.domain.catalogue import PRIORITIES
-from icsvc.domain.history.request import REQUEST_KEYS
+from icsvc.domain.history.fields import FIELDS, REQUEST_KEYS, REQUIRED_KEYS
 from icsvc.domain.lifecycle import OPEN, STATUSES
 from icsvc.errors import ValidationError
 from icsvc.store import yamlio
-from icsvc.store.entries import NOT_UTF8, folder_problem, is_text
+from icsvc.store.dirents import NOT_UTF8, folder_problem, is_text
 from icsvc.store.index import (
     NEVER,
     Folder,
@@ -380,23 +380,50 @@ def _through_git(index: Index, root: Path, requests_dir: Path, state: WorkTree,
         base = os.path.join(str(requests_dir), name)
         if not os.access(base, os.R_OK | os.X_OK):
             out.skipped.append((base, "cannot read: Permission denied"))
-    to_parse: list[tuple[str, str, Key]] = []
-    direct: list[Fresh] = []
-    gone: list[str] = []
-    confirmed: list[str] = []
-    for rel in sorted(candidates):
+    looked = _look(root, folder, sorted(candidates), rows, before, dirty, entry_problem)
+    if looked.to_parse or looked.gone or looked.direct:
+        batch = looked.direct
+        for fresh in parse_many(looked.to_parse, progress):
+            batch.append(fresh)
+            if len(batch) >= BATCH:
+                _written(index.update(batch, (), racy_after=index.now_ns(), from_git=True))
+                batch = []
+        _written(index.update(batch, looked.gone, racy_after=index.now_ns(), from_git=True))
+    index.set_meta({"head": head, "gone": "[]"}, confirmed=looked.confirmed)
+    odd.keep_folders(names)
+    out.skipped.extend(odd.save())
+    return out
+
+
+@dataclass
+class _Looked:
+    """What a look at the files git named found: files to parse, rows to write as they are
+    (files that cannot be read), rows to forget, rows git confirmed."""
+
+    to_parse: list[tuple[str, str, Key]] = field(default_factory=list)
+    direct: list[Fresh] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)
+
+
+def _look(root: Path, folder: str, candidates: list[str], rows: dict[str, Key],
+          before: dict[str, Key], dirty: set[str],
+          entry_problem: Callable[[os.DirEntry[str]], str | None]) -> _Looked:
+    """Check each candidate path (from the store's root) against its row's key."""
+    out = _Looked()
+    for rel in candidates:
         parts = rel.split("/")
         if (len(parts) != 3 or parts[0] != folder or parts[1].startswith(".")
                 or parts[2].startswith(".") or not parts[2].endswith((".yaml", ".yml"))):
             if rel in rows:
-                gone.append(rel)
+                out.gone.append(rel)
             continue
         full = os.path.join(str(root), rel)
         try:
             st = os.lstat(full)
         except OSError:
             if rel in rows:
-                gone.append(rel)
+                out.gone.append(rel)
             continue
         problem = None
         plain = stat_module.S_ISREG(st.st_mode)
@@ -405,24 +432,13 @@ def _through_git(index: Index, root: Path, requests_dir: Path, state: WorkTree,
             if problem is None:
                 st = os.stat(full)
         if problem is not None:
-            direct.append(Fresh(rel, (NEVER, 0, 0, 0), None, "", f"skipped {rel}: {problem}"))
+            out.direct.append(Fresh(rel, (NEVER, 0, 0, 0), None, "", f"skipped {rel}: {problem}"))
             continue
         key = key_of(st)
         if rows.get(rel) != key:
-            to_parse.append((rel, full, key))
+            out.to_parse.append((rel, full, key))
         elif plain and rel not in dirty and before.get(rel) == key:
-            confirmed.append(rel)  # (a symlink's target may change where git does not look)
-    if to_parse or gone or direct:
-        batch = direct
-        for fresh in parse_many(to_parse, progress):
-            batch.append(fresh)
-            if len(batch) >= BATCH:
-                _written(index.update(batch, (), racy_after=index.now_ns(), from_git=True))
-                batch = []
-        _written(index.update(batch, gone, racy_after=index.now_ns(), from_git=True))
-    index.set_meta({"head": head, "gone": "[]"}, confirmed=confirmed)
-    odd.keep_folders(names)
-    out.skipped.extend(odd.save())
+            out.confirmed.append(rel)  # (a symlink's target may change where git does not look)
     return out
 
 
@@ -542,10 +558,10 @@ _ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?[+-]\d\d:\d\d")
 _WORD = re.compile(r"[a-z][a-z0-9_-]*")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
-_REQUIRED = ("id", "title", "provider", "service", "status", "priority",
-             "requested_priority", "customer", "created_at", "targets", "history")
-_SUMMARY_KEYS = frozenset({"id", "provider", "service", "status", "priority", "created_at"})
+_SUMMARY_KEYS = frozenset(f.key for f in FIELDS
+                          if f.column is not None and f.sub is None and f.type.scalar)
 """Keys whose one-line value the summary takes: a line continuing one means parse the file."""
+_CUSTOMER = frozenset(str(f.sub) for f in FIELDS if f.key == "customer")
 
 
 def quick_summary(text: str) -> Summary | None:
@@ -571,7 +587,7 @@ def quick_summary(text: str) -> Summary | None:
                 return None
             if current == "customer" and line[2] != " ":
                 key, sep, value = line[2:].partition(": ")
-                if not sep or key not in ("email", "department") or key in customer:
+                if not sep or key not in _CUSTOMER or key in customer:
                     return None
                 customer[key] = value
             continue
@@ -592,7 +608,7 @@ def quick_summary(text: str) -> Summary | None:
             return None
         top[key] = value
         current = key
-    if any(k not in top for k in _REQUIRED) or top["customer"] or top["history"]:
+    if any(k not in top for k in REQUIRED_KEYS) or top["customer"] or top["history"]:
         return None
     rid, provider, service = top["id"], top["provider"], top["service"]
     status, priority = top["status"], top["priority"]

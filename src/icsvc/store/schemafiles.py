@@ -6,11 +6,12 @@ Editors that speak the YAML language server complete and check the catalogue fro
 every clone without the package on the web. `icsvc check` stays the authority: the schemas
 describe the same files, and a test keeps the two in agreement.
 
-Where to change them: a request field or a providers.yaml key is one entry in the JSON file
-(`properties`, or the `$defs` it belongs to); a history entry type is defined once, as an
-entry kind (`domain/history/kinds.py`), and `python -m icsvc.store.schemafiles` rewrites
-`$defs.entry` of the shipped request schema from the kinds (tests/test_schema.py fails until
-it is rerun).
+Where to change them: a providers.yaml key is one entry in the JSON file (`properties`, or
+the `$defs` it belongs to); a request field is declared once, in the field table
+(`domain/history/fields.py`), and a history entry type once, as an entry kind
+(`domain/history/kinds.py`): `python -m icsvc.store.schemafiles` rewrites the request
+schema's `properties`, `required` and `$defs.entry` from them (tests/test_schema.py fails
+until it is rerun).
 """
 
 from __future__ import annotations
@@ -79,9 +80,14 @@ def entry_schema() -> dict[str, Any]:
 
 
 def generated(name: str) -> dict[str, Any]:
-    """The schema as it should be shipped: for requests, with the entries from KINDS."""
+    """The schema as it should be shipped: for requests, the fields from the field table and
+    the entries from KINDS."""
     schema: dict[str, Any] = json.loads(text(name))
     if name == "request":
+        from icsvc.domain.history.fields import REQUIRED_KEYS, schema_properties
+
+        schema["required"] = list(REQUIRED_KEYS)
+        schema["properties"] = schema_properties()
         schema["$defs"]["entry"] = entry_schema()
     return schema
 

@@ -1,9 +1,13 @@
 """The store: a folder (normally a git repository) with `providers.yaml` and `requests/`.
 
-Derived data lives in `.icsvc/` (git-ignored, safe to delete at any time): the write lock and
-the index of parsed requests (`index.py`). Finding a request by ID only lists file names;
-listings reuse the index for files whose size and modification time have not changed, so a
-store of 100,000 requests stays usable.
+`Store` is what the rest of icsvc uses: finding a request by ID, loading, listing and saving
+requests. Its jobs live in their own modules: the pass over the folders' entries
+(`dirents.py`), the derived index and what it answers (`indexed.py`, over `index.py` and
+`refresh.py`), and the write lock with the redirect journal (`lock.py`).
+
+Derived data lives in `.icsvc/` (git-ignored, safe to delete at any time). Finding a request
+by ID only lists file names; listings reuse the index for files whose size and modification
+time have not changed, so a store of 100,000 requests stays usable.
 
 Every command that changes the store does it inside `with store.writing():`, one store-wide
 lock held across read-modify-write, so concurrent commands never lose each other's changes.
@@ -17,59 +21,33 @@ import os
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from icsvc.domain import ids
 from icsvc.domain.catalogue import Catalogue
-from icsvc.domain.history.kinds import Redirect
 from icsvc.domain.history.request import Request
-from icsvc.domain.lifecycle import OPEN
-from icsvc.errors import IcsvcError, UsageError, ValidationError
-from icsvc.store import derived, yamlio
+from icsvc.errors import IcsvcError, ValidationError
+from icsvc.store import lock, yamlio
 from icsvc.store.derived import DERIVED_DIR
-from icsvc.store.entries import NOT_UTF8, entry_problem, outside
+from icsvc.store.dirents import (
+    NOT_UTF8,
+    REQUESTS_DIR,
+    SURVEYS_DIR,
+    Listing,
+    entry_problem,
+    from_root,
+    outside,
+)
 from icsvc.store.files import load_catalogue, load_request, store_text
-from icsvc.store.index import (
-    INDEX_FILE,
-    Folder,
-    Fresh,
-    Index,
-    IndexBroken,
-    IndexBusy,
-    Key,
-    Summary,
-    decode,
-    discard,
-    key_of,
-    summarize,
-)
-from icsvc.store.refresh import (
-    in_parallel,
-    parse_many,
-    parse_one,
-    provider_folders,
-    refresh,
-    refresh_listing,
-    scan_folder,
-)
+from icsvc.store.index import Key, Summary, summarize
+from icsvc.store.indexed import Indexed, Warn, active_in, folder_key_of
+from icsvc.store.lock import interrupted_redirect, path_problem
+from icsvc.store.refresh import provider_folders, scan_folder
 
 PROVIDERS_FILE = "providers.yaml"
-REQUESTS_DIR = "requests"
-SURVEYS_DIR = "surveys"
-"""The quarterly survey's answers (`reports.survey`)."""
-LOCK_FILE = "write.lock"
-HOLDER_FILE = "write.lock.holder"
-"""Who holds the write lock (pid, command, since), for the message of a writer that waits."""
-MOVING_FILE = "redirect.journal"
-"""A redirect in progress: written before the new file, removed after the old one."""
-LOCK_TIMEOUT = 10.0
-"""Seconds a writer waits for the lock (ICSVC_LOCK_TIMEOUT overrides)."""
 
-Warn = Callable[[str], None]
-
-__all__ = ["DERIVED_DIR", "PROVIDERS_FILE", "REQUESTS_DIR", "Store", "Summary", "find_store",
+__all__ = ["DERIVED_DIR", "PROVIDERS_FILE", "REQUESTS_DIR", "SURVEYS_DIR", "Listing", "Store",
+           "Summary", "active_in", "find_store", "interrupted_redirect", "path_problem",
            "summarize"]
 
 
@@ -94,48 +72,6 @@ def find_store(start: Path, override: str | None = None) -> Path:
     )
 
 
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
-
-
-def _mended(method: Callable[Concatenate[Store, _P], _T]) -> Callable[Concatenate[Store, _P], _T]:
-    """A Store method that uses the index: when the index turns out damaged, it is deleted
-    and the method runs again (with a new index, or reading the files)."""
-    def run(self: Store, /, *args: _P.args, **kw: _P.kwargs) -> _T:
-        for _ in range(2):
-            try:
-                return method(self, *args, **kw)
-            except IndexBroken:
-                self._drop_index()
-            except IndexBusy:  # rows behind the files: read the files for this command
-                if self._index_state is not None:
-                    self._index_state.close()
-                self._index_state = None
-                self._index_opened = True
-                self._index_depth = 0
-        return method(self, *args, **kw)
-
-    return run
-
-
-@dataclass
-class Listing:
-    """The request folders' entries, from one pass over file names (no file is opened)."""
-
-    files: list[tuple[str, str, str]] = field(default_factory=list)
-    """(provider folder, file name, full path) of each request file, in a stable order."""
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    """(full path, why) of entries that are not request files icsvc may read: FIFOs,
-    devices, folders, symlinks leading out of the store."""
-    temps: list[str] = field(default_factory=list)
-    """Full paths of temp files (`.<name>.<random>.tmp`) a killed write left behind."""
-
-
-def active_in(s: Summary, span: tuple[float, float]) -> bool:
-    """Made before the span's end, and open or changed since its start (timestamps)."""
-    return s.created < span[1] and (s.updated >= span[0] or s.status in OPEN)
-
-
 @dataclass
 class Store:
     root: Path
@@ -145,13 +81,11 @@ class Store:
     _lock_depth: int = field(default=0, repr=False)
     _listing: Listing | None = field(default=None, repr=False)
     _derived_problem: str | None = field(default=None, repr=False)
-    _index_opened: bool = field(default=False, repr=False)
-    _index_state: Index | None = field(default=None, repr=False)
-    _index_dropped: bool = field(default=False, repr=False)
-    _index_depth: int = field(default=0, repr=False)
-    """How far the index was brought up to date in this command: 0 not, 1 folders, 2 all."""
-    _top_skipped: list[tuple[str, str]] = field(default_factory=list, repr=False)
-    _memory: dict[str, Fresh] | None = field(default=None, repr=False)
+    indexed: Indexed = field(init=False, repr=False)
+    """The derived index, for this command (`indexed.py`)."""
+
+    def __post_init__(self) -> None:
+        self.indexed = Indexed(self.root, self.listing, self.derived_problem, self.warn)
 
     @property
     def requests_dir(self) -> Path:
@@ -168,10 +102,7 @@ class Store:
         return self._catalogue
 
     def rel(self, path: Path | str) -> str:
-        try:
-            return str(Path(path).relative_to(self.root))
-        except ValueError:
-            return str(path)
+        return from_root(self.root, path)
 
     def path_for(self, request: Request) -> Path:
         return self.requests_dir / request.provider / f"{request.id}.yaml"
@@ -269,7 +200,6 @@ class Store:
         """A problem when `path` is a symlink leading out of the store."""
         return outside(self.root, path)
 
-    @_mended
     def find(self, text: str) -> Path:
         """The file of the request whose ID starts with `text` (4+ characters), found
         through the index (its folders brought up to date first), else by listing names."""
@@ -279,16 +209,14 @@ class Store:
                 f"request ID {text!r} is too short (accepted: {ids.MIN_PREFIX} or more "
                 "characters of an ID)"
             )
-        index = self._index(full=False)
         matches: list[Path] = []
         skipped: list[tuple[str, str]] = []
-        if index is not None:
-            for p in (self.root / rel for rel in index.named(prefix)):
-                problem = self._path_problem(p)
-                if problem is None:
-                    matches.append(p)
-                elif os.path.lexists(p):
-                    skipped.append((str(p), problem))
+        for p in (self.root / rel for rel in self.indexed.named(prefix) or ()):
+            problem = self._path_problem(p)
+            if problem is None:
+                matches.append(p)
+            elif os.path.lexists(p):
+                skipped.append((str(p), problem))
         if not matches and not skipped:  # not in the index: look at every name to be sure
             listing = self.listing()
             matches = [Path(full) for _, name, full in listing.files
@@ -358,40 +286,19 @@ class Store:
                 f"(accepted: {', '.join(cat.providers[request.provider].services)})",
                 field="service")
 
-    @_mended
     def read(self, path: Path) -> Request:
         """One request file, from its index row when the file's key is unchanged (no YAML
         parsing), else parsed (and its row refreshed)."""
-        index = self._index(full=False)
-        rel = self.rel(path)
-        if index is not None:
-            try:
-                key = key_of(os.stat(path))
-            except OSError:
-                key = None
-            found = index.row(rel)
-            if key is not None and found is not None and found[0] == key and found[1]:
-                try:
-                    request = decode(next(iter(dict(index.bodies([rel])).values()), None), path)
-                    if request.id == found[1].id:
-                        return request
-                except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
-                        RecursionError):
-                    pass
-            if key is not None:
-                fresh = parse_one((rel, str(path), key))
-                index.update([fresh], (), racy_after=index.now_ns())
-        return load_request(path)
+        return self.indexed.read(path)
 
-    @_mended
     def waiting_on(self, rid: str) -> list[Request]:
         """The requests made to fulfil request `rid` (their `blocks` names it), found
         through the index; readable ones only."""
-        index = self._index(full=False)
-        if index is None:
+        paths = self.indexed.blocking(rid)
+        if paths is None:
             return [r for r in self.load_all() if rid in r.blocks]
         out = []
-        for rel in index.blocking(rid):
+        for rel in paths:
             try:
                 request = self.read(self.root / rel)
             except (ValidationError, OSError):
@@ -400,7 +307,6 @@ class Store:
                 out.append(request)
         return out
 
-    @_mended
     def summaries(self, warn: Warn | None = None,
                   progress: Callable[[], None] | None = None,
                   statuses: Collection[str] | None = None,
@@ -412,42 +318,19 @@ class Store:
         date first; every file that cannot be read is skipped with a one-line warning.
         `progress` (optional) is called once per file parsed."""
         warn = warn or self.warn
-        index = self._index(full=True, warn=warn, progress=progress)
-        for full_path, problem in self._top_skipped:
-            if warn is not None:
-                warn(f"skipped {self.rel(full_path)}: {problem}")
 
         def wanted(s: Summary) -> bool:
             return ((statuses is None or s.status in statuses)
                     and (providers is None or s.provider in providers)
                     and (active is None or active_in(s, active)))
 
-        if index is None:
-            rows = self._memory_rows(progress)
-            problems = sorted((r.path, r.problem) for r in rows.values()
-                              if r.problem is not None)
-            found = [(r.path, r.summary) for r in rows.values()
-                     if r.summary is not None and wanted(r.summary)]
-            twins = _twins(found)
-        else:
-            problems = index.problems()
-            found = []
-            for rel, summary in index.summaries(statuses, providers, active, OPEN):
-                if summary is None:  # a row of the wrong shape: read the file
-                    fresh = self._reread(index, rel)
-                    if fresh.problem is not None:
-                        problems.append((rel, fresh.problem))
-                    summary = fresh.summary
-                    if summary is None or not wanted(summary):
-                        continue
-                found.append((rel, summary))
-            twins = index.twins()
-        for _, problem in problems:
+        found = self.indexed.summaries(warn, progress, wanted, statuses, providers, active)
+        for _, problem in found.problems:
             if warn is not None:
                 warn(problem)
         out = []
         services = {pid: p.services for pid, p in self.catalogue.providers.items()}
-        for rel, summary in found:
+        for rel, summary in found.rows:
             known = services.get(summary.provider)
             if known is None or summary.service not in known:
                 try:
@@ -457,66 +340,16 @@ class Store:
                         warn(f"skipped {exc.format()}")
                     continue
             out.append((rel, summary))
-        dropped = {old for paths in twins if (old := self._twin_to_drop(paths, warn))}
+        dropped = {old for paths in found.twins if (old := self._twin_to_drop(paths, warn))}
         out = [(rel, s) for rel, s in out if rel not in dropped]
         out.sort(key=lambda row: row[0].rsplit("/", 2)[1:])
         return out
 
-    def _reread(self, index: Index, rel: str) -> Fresh:
-        """Parse one file again and replace its row."""
-        path = self.root / rel
-        try:
-            key = key_of(os.stat(path))
-        except OSError as exc:
-            return Fresh(rel, (0, 0, 0, 0), None, "", f"skipped {rel}: {exc.strerror}")
-        fresh = parse_one((rel, str(path), key))
-        index.update([fresh], (), racy_after=index.now_ns())
-        return fresh
-
-    @_mended
     def requests(self, paths: list[str], warn: Warn | None = None) -> list[Request]:
         """The requests of these files (paths from `summaries`), from their rows; the files
         of rows without a parsed request (after a quick look: `quick_summary`) or that do
         not decode are parsed (across cores when there are many) and their rows replaced."""
-        warn = warn or self.warn
-        index = self._index_state
-        if index is None:
-            rows = self._memory_rows(None)
-            bodies = {p: rows[p].body for p in paths if p in rows}
-        else:
-            bodies = dict(index.bodies(paths))
-        found: dict[str, Request] = {}
-        redo: list[tuple[str, str, Key]] = []
-        for rel in paths:
-            path = self.root / rel
-            try:
-                found[rel] = decode(bodies.get(rel), path)
-            except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
-                    RecursionError):
-                try:
-                    redo.append((rel, str(path), key_of(os.stat(path))))
-                except OSError:
-                    continue
-        if redo:
-            fresh = list(in_parallel(parse_one, redo))
-            if index is not None:
-                index.update(fresh, (), racy_after=index.now_ns())
-            for f in fresh:
-                path = self.root / f.path
-                try:
-                    if f.problem is not None:
-                        if warn is not None:
-                            warn(f.problem)
-                    elif f.body:
-                        found[f.path] = decode(f.body, path)
-                    else:
-                        found[f.path] = load_request(path)  # a request JSON cannot hold
-                except ValidationError as exc:
-                    if warn is not None:
-                        warn(f"skipped {exc.format()}")
-                except OSError:
-                    continue
-        return [found[rel] for rel in paths if rel in found]
+        return self.indexed.requests(paths, warn or self.warn)
 
     def load_all(self, warn: Warn | None = None,
                  progress: Callable[[], None] | None = None,
@@ -545,19 +378,6 @@ class Store:
                  f"{pair[0].stem}; the next command that changes a request removes it")
         return self.rel(pair[1])
 
-    def _memory_rows(self, progress: Callable[[], None] | None) -> dict[str, Fresh]:
-        """Every file parsed, when there is no index (a read-only store, say)."""
-        if self._memory is None:
-            root = len(str(self.root)) + 1
-            listing = self.listing()
-            rows = {full[root:]: Fresh(full[root:], (0, 0, 0, 0), None, "",
-                                       f"skipped {full[root:]}: {problem}")
-                    for full, problem in listing.skipped}
-            items = [(full[root:], full, (0, 0, 0, 0)) for _, _, full in listing.files]
-            rows.update((f.path, f) for f in parse_many(items, progress))
-            self._memory = rows
-        return self._memory
-
     # -- writing -----------------------------------------------------------------------------
 
     @contextmanager
@@ -574,91 +394,42 @@ class Store:
             finally:
                 self._lock_depth -= 1
             return
-        from filelock import FileLock, Timeout
-
-        folder = self._derived_folder()
-        timeout = lock_timeout()
-        lock_path = folder / LOCK_FILE
-        derived.replaced(lock_path)  # a symlink or FIFO there: never locked through
-        lock = FileLock(str(lock_path), timeout=timeout)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise IcsvcError(
-                f"the store is busy: {self.rel(lock_path)} is held by another icsvc command "
-                f"({self._holder(folder)}); waited {timeout:g}s: retry when it has finished "
-                "(ICSVC_LOCK_TIMEOUT sets how long to wait)") from None
+        held = lock.acquire(self.root, command)
         try:
             self._lock_depth = 1
-            self._listing = None
-            self._index_depth = 0  # others may have written before we held the lock
-            self._memory = None
-            self._set_holder(folder, command)
+            self._files_changed()  # others may have written before we held the lock
             self._repair()
             yield
         finally:
             self._lock_depth = 0
-            self._listing = None
-            self._index_depth = 0
-            self._memory = None
-            lock.release()
+            self._files_changed()
+            held.release()
 
-    def _holder(self, folder: Path) -> str:
-        try:
-            text = derived.read(folder / HOLDER_FILE, 4096)
-        except OSError:
-            return "holder unknown"
-        return " ".join(text.split())[:200] or "holder unknown"
-
-    def _set_holder(self, folder: Path, command: str) -> None:
-        since = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
-        what = f"pid {os.getpid()}" + (f", {command}" if command else "") + f", since {since}"
-        try:
-            derived.write(folder / HOLDER_FILE, what + "\n")
-        except (OSError, IcsvcError):
-            pass  # only the waiting writer's message needs it
+    def _files_changed(self) -> None:
+        """Look at the files again before their next use."""
+        self._listing = None
+        self.indexed.stale()
 
     def _repair(self) -> None:
         """What killed writers can leave, now that no writer is live: temp files (found by
         the pass over file names a command makes anyway), and a request in two folders
         because a redirect stopped halfway (named by the redirect's journal, so no pass
         over every file is needed to find it)."""
-        temps = self._temps()
+        temps = self.indexed.temps()
         for temp in temps:
             try:
                 os.unlink(temp)
             except OSError:
                 continue
             self._warn(f"removed {self.rel(temp)}, left by an interrupted write")
-        moved = self._journal_entry()
+        moved = lock.journal_entry(self.root)
         if moved is not None:
             pair = interrupted_redirect(list(moved))
             if pair is not None:
                 self._finish_redirect(*pair)
-            (self.root / DERIVED_DIR / MOVING_FILE).unlink(missing_ok=True)
+            lock.clear_journal(self.root)
         if temps or moved is not None:
-            self._listing = None
-            self._index_depth = 0
-
-    def _journal_entry(self) -> tuple[Path, Path] | None:
-        """(new, old) file of the redirect the journal names, when it names two request
-        files of one ID; None when there is no journal or it is not one icsvc wrote."""
-        path = self.root / DERIVED_DIR / MOVING_FILE
-        from icsvc.store import jsonio
-
-        try:
-            data = jsonio.loads(derived.read(path, 4096))
-            new, old = (self.root / _request_path(data[key]) for key in ("to", "from"))
-        except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
-            return None
-        return (new, old) if new.name == old.name and new != old else None
-
-    def _write_journal(self, new: Path, old: Path) -> None:
-        import json
-
-        folder = self._derived_folder()
-        yamlio.write_atomic(folder / MOVING_FILE, json.dumps(
-            {"to": self.rel(new), "from": self.rel(old)}) + "\n")
+            self._files_changed()
 
     def _finish_redirect(self, new: Path, old: Path) -> None:
         yamlio.remove_durably(old)
@@ -701,71 +472,29 @@ class Store:
         moving = (not new and source is not None
                   and os.path.abspath(source) != os.path.abspath(path))
         if moving and source is not None:
-            self._write_journal(path, source)  # so a kill between the two steps is finished
+            lock.write_journal(self.root, path, source)  # a kill between the two is finished
         folders = {p.parent for p in (path, source) if p is not None}
-        before = {f: _folder_key_of(f) for f in folders}
+        before = {f: folder_key_of(f) for f in folders}
         yamlio.write_atomic(path, text)
         if moving and source is not None:
             yamlio.remove_durably(source)
-            (self.root / DERIVED_DIR / MOVING_FILE).unlink(missing_ok=True)
+            lock.clear_journal(self.root)
         request.path = path
-        self._index_write(path, source if moving else None, before)
+        self.indexed.wrote(path, source if moving else None, before)
         return path
 
-    @_mended
     def kept(self, column: str, paths: list[str], stamp: str) -> dict[str, tuple[Key, str]]:
         """What the index keeps of these requests in `column` (see `Index.kept`)."""
-        index = self._index(full=False)
-        return index.kept(column, paths, stamp) if index is not None else {}
+        return self.indexed.kept(column, paths, stamp)
 
-    @_mended
     def row_keys(self, paths: list[str]) -> dict[str, Key]:
         """The keys of these paths' rows (what `set_kept` checks a file against)."""
-        index = self._index(full=False)
-        return index.keys_of(paths) if index is not None else {}
+        return self.indexed.row_keys(paths)
 
-    @_mended
     def set_kept(self, column: str, values: dict[str, tuple[Key, str]], stamp: str) -> None:
-        index = self._index(full=False)
-        if index is not None:
-            index.set_kept(column, values, stamp)
-
-    @_mended
-    def _index_write(self, path: Path, removed: Path | None,
-                     before: dict[Path, Key | None]) -> None:
-        """One write, one row: the file just written is read back into its row (and a
-        redirect's old file forgotten). A folder whose key was the recorded one before the
-        write records its new key, so the next command does not look through it again."""
-        if not self._index_opened:
-            self._index_opened = True
-            self._index_state = self._open_index(None)
-        index = self._index_state
-        if index is None:
-            return
-        rel = self.rel(path)
-        try:
-            fresh = parse_one((rel, str(path), key_of(os.stat(path))))
-        except OSError:
-            return
-        recorded = index.folders()
-        folders = {}
-        for folder, key in before.items():
-            rec = recorded.get(folder.name)
-            after = _folder_key_of(folder)
-            if rec is not None and key is not None and rec.key == key and after is not None:
-                folders[folder.name] = Folder(after, "", rec.temps)
-        # a folder's key is taken just after the write, so it always looks "racy"; trusting
-        # it leaves one gap: a file another program adds to that folder in the same clock
-        # tick is seen by the next listing (which does not use folder keys), not by `show`
-        index.update([fresh], [self.rel(removed)] if removed is not None else [], folders,
-                     racy_after=index.now_ns(), own_folders=True)
+        self.indexed.set_kept(column, values, stamp)
 
     # -- derived data ------------------------------------------------------------------------
-
-    def _derived_folder(self) -> Path:
-        """`.icsvc/`, created when missing (with a `.gitignore` of its own). A symlink or a
-        file in its place is refused: icsvc never follows derived data out of the store."""
-        return derived.folder(self.root)
 
     def derived_problem(self) -> str | None:
         """Why `.icsvc/` must not be used, if it must not: a symlink, not a folder, or
@@ -786,88 +515,6 @@ class Store:
             self._derived_problem = problem
         return self._derived_problem or None
 
-    def _drop_index(self) -> None:
-        """Delete a damaged index; the next use makes a new one, or, when the new one is
-        damaged too, reads the files."""
-        index = self._index_state
-        self._index_depth = 0
-        self._memory = None
-        if index is None:
-            return
-        index.close()
-        self._index_state = None
-        self._index_opened = self._index_dropped  # a second time: no index at all
-        self._index_dropped = True
-        discard(index.folder / INDEX_FILE)
-        self._warn(f"{DERIVED_DIR}/{INDEX_FILE} was damaged: rebuilt from the files")
-
-    def _index(self, full: bool, warn: Warn | None = None,
-               progress: Callable[[], None] | None = None) -> Index | None:
-        """The index, opened once per command and brought up to date (`refresh`): every
-        file's key for a listing (`full`), the folders' keys otherwise. None: no index can
-        be used here (read files instead)."""
-        if not self._index_opened:
-            self._index_opened = True
-            self._index_state = self._open_index(warn or self.warn)
-        index = self._index_state
-        depth = 2 if full else 1
-        if index is not None and self._index_depth < depth:
-            outcome = (refresh_listing(index, self.root, self.requests_dir,
-                                       self._entry_problem, progress) if full else
-                       refresh(index, self.root, self.requests_dir, False, self._entry_problem))
-            self._top_skipped = outcome.skipped
-            self._index_depth = depth
-        return index
-
-    @_mended
-    def _temps(self) -> list[str]:
-        """Temp files killed writes left: looked for in the folders that changed since the
-        index last looked, or held some then (in every folder without an index)."""
-        if not self._index_opened:
-            self._index_opened = True
-            self._index_state = self._open_index(None)
-        index = self._index_state
-        if index is None:
-            return self.listing().temps
-        recorded = index.folders()
-        out: list[str] = []
-        try:
-            names = sorted(os.listdir(self.requests_dir))
-        except OSError:
-            return out
-        for name in names:
-            base = self.requests_dir / name
-            rec = recorded.get(name)
-            if rec is not None and rec.temps == 0 and rec.key == _folder_key_of(base):
-                continue
-            try:
-                with os.scandir(base) as it:
-                    out.extend(e.path for e in it if yamlio.is_temp_name(e.name))
-            except OSError:
-                continue
-        return out
-
-    def _open_index(self, warn: Warn | None) -> Index | None:
-        """The index, when `.icsvc/` may hold one; None means: parse every file."""
-        folder = self.root / DERIVED_DIR
-        if folder.is_symlink() or (os.path.lexists(folder) and not folder.is_dir()):
-            if warn is not None:
-                warn(f"not using the index in {DERIVED_DIR}/: {self.derived_problem()}; "
-                     "parsing every file")
-            return None
-        try:
-            folder = self._derived_folder()
-            (folder / "requests.cache").unlink(missing_ok=True)  # the pickle it replaces
-        except (IcsvcError, OSError):
-            return None  # a read-only store
-
-        def may_create() -> bool:
-            problem = self.derived_problem()  # asks git: only when a new index is made
-            if problem is not None and warn is not None:
-                warn(f"not using the index in {DERIVED_DIR}/: {problem}; parsing every file")
-            return problem is None
-
-        return Index.open(folder, may_create)
 
 
 MANAGED = (PROVIDERS_FILE, REQUESTS_DIR, SURVEYS_DIR, DERIVED_DIR)
@@ -899,77 +546,3 @@ def managed_problem(root: Path, path: Path) -> str | None:
 
 MANAGED_TEXT = "a path outside providers.yaml, requests/, surveys/, .icsvc/ and .git"
 """What an output option accepts (`managed_problem`)."""
-
-
-def _request_path(text: Any) -> str:
-    """`requests/<folder>/<ID>.yaml` from the journal, refusing anything else."""
-    parts = str(text).split("/")
-    if (type(text) is not str or len(parts) != 3 or parts[0] != REQUESTS_DIR
-            or not ids.is_valid(parts[2].removesuffix(".yaml"))
-            or parts[1] in ("", ".", "..")):
-        raise ValueError(text)
-    return text
-
-
-def path_problem(request: Request, path: Path) -> str | None:
-    """How a request file's content disagrees with its path, if it does."""
-    if path.stem.upper() != request.id:
-        return f"its id {request.id} differs from its file name {path.name}"
-    if path.parent.name != request.provider:
-        return (f"it is in requests/{path.parent.name}/ but its provider is "
-                f"{request.provider!r}")
-    return None
-
-
-def interrupted_redirect(paths: list[Path]) -> tuple[Path, Path] | None:
-    """(new copy, old copy) when two files of one request are a redirect stopped halfway:
-    the new copy's last redirect went from the old copy's folder to its own, and the old
-    copy's history is the start of the new one's (so removing the old copy loses nothing)."""
-    if len(paths) != 2:
-        return None
-    try:
-        first, second = (load_request(p) for p in paths)
-    except ValidationError:
-        return None
-    for (new_path, new), (old_path, old) in (((paths[0], first), (paths[1], second)),
-                                             ((paths[1], second), (paths[0], first))):
-        last = new.last(Redirect)
-        if (isinstance(last, Redirect) and new.id == old.id
-                and path_problem(new, new_path) is None and path_problem(old, old_path) is None
-                and last.from_ == old_path.parent.name
-                and last.to == new_path.parent.name
-                and len(old.history) < len(new.history)
-                and [e.key for e in old.history]
-                == [e.key for e in new.history[:len(old.history)]]):
-            return new_path, old_path
-    return None
-
-
-def lock_timeout() -> float:
-    raw = os.environ.get("ICSVC_LOCK_TIMEOUT", "").strip()
-    if not raw:
-        return LOCK_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 3600:
-        raise UsageError(f"ICSVC_LOCK_TIMEOUT: {raw!r} is not a number of seconds "
-                         "(accepted: 0 to 3600)")
-    return value
-
-
-def _folder_key_of(folder: Path) -> Key | None:
-    try:
-        st = os.lstat(folder)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_ctime_ns, 0, st.st_ino)
-
-
-def _twins(rows: list[tuple[str, Summary]]) -> list[list[str]]:
-    """The paths of each request ID held by more than one file."""
-    by_id: dict[str, list[str]] = {}
-    for rel, summary in rows:
-        by_id.setdefault(summary.id, []).append(rel)
-    return [sorted(paths) for paths in by_id.values() if len(paths) > 1]

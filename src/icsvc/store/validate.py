@@ -9,6 +9,7 @@ from pathlib import Path
 from icsvc.domain import history, ids
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history import words
+from icsvc.domain.history.fields import BY_ATTR
 from icsvc.domain.history.request import Request
 from icsvc.errors import ValidationError
 from icsvc.store import yamlio
@@ -232,7 +233,7 @@ def _check_request(store: Store, path: Path, rel: str, r: Request,
             "departments)")
     state = history.replay(r, cat)
     for name, (current, recorded) in history.differences(state, r).items():
-        key = {"customer_email": "customer", "customer_department": "customer"}.get(name, name)
+        key = BY_ATTR[name].key
         add([key], f"{key}: is {words(current)} but its history says {words(recorded)}; "
                    "change it with icsvc (triage, update) so the change is recorded")
     return out

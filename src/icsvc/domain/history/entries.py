@@ -12,7 +12,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -366,8 +366,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
-
-
-def key_names(cls: type[Entry]) -> set[str]:
-    """The attributes of an entry class that are keys of its file mapping."""
-    return {f.name for f in fields(cls)} - {"at", "by"}

@@ -53,7 +53,14 @@ from icsvc.domain.history.roles import (
     Judging,
     side,
 )
-from icsvc.domain.history.state import PromiseRecord, Raised, RequestState, Stint, Wait
+from icsvc.domain.history.state import (
+    FIELDS,
+    PromiseRecord,
+    Raised,
+    RequestState,
+    Stint,
+    Wait,
+)
 from icsvc.domain.history.telling import (
     CUSTOMER as TO_CUSTOMER,
 )
@@ -1230,8 +1237,6 @@ def parse_entry(at: datetime, by: str, type_: str, data: Mapping[str, Any],
 
 def get_field(state: RequestState, path: str) -> Any:
     """The value at a dotted path (see `set_field`), None when absent."""
-    from icsvc.domain.history.state import FIELDS
-
     head, _, rest = path.partition(".")
     if head == "customer":
         return getattr(state, f"customer_{rest}", None)
@@ -1244,8 +1249,6 @@ def get_field(state: RequestState, path: str) -> Any:
 def set_field(state: RequestState, path: str, value: Any) -> None:
     """Set a field by the dotted path a `conflict` entry names (`owner`, `info.part_number`,
     `customer.email`, `targets.resolve`, `impact.cost`); unknown paths are ignored."""
-    from icsvc.domain.history.state import FIELDS
-
     head, _, rest = path.partition(".")
     if head == "customer":
         if rest in ("email", "department") and isinstance(value, str):

@@ -12,11 +12,23 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from icsvc.store.files import file_type
 
+REQUESTS_DIR = "requests"
+SURVEYS_DIR = "surveys"
+"""The quarterly survey's answers (`reports.survey`)."""
 NOT_UTF8 = "the name is not UTF-8 text; icsvc does not read it (rename it)"
+
+
+def from_root(root: Path, path: Path | str) -> str:
+    """`path` from the store's root (as it is when outside it)."""
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def is_text(name: str) -> bool:
@@ -82,3 +94,16 @@ def folder_problem(path: str) -> str | None:
     except OSError as exc:
         return f"cannot read the folder: {exc.strerror}"
     return None
+
+
+@dataclass
+class Listing:
+    """The request folders' entries, from one pass over file names (no file is opened)."""
+
+    files: list[tuple[str, str, str]] = field(default_factory=list)
+    """(provider folder, file name, full path) of each request file, in a stable order."""
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(full path, why) of entries that are not request files icsvc may read: FIFOs,
+    devices, folders, symlinks leading out of the store."""
+    temps: list[str] = field(default_factory=list)
+    """Full paths of temp files (`.<name>.<random>.tmp`) a killed write left behind."""
