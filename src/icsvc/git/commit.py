@@ -19,8 +19,8 @@ from icsvc.domain.history.entries import envelope
 from icsvc.domain.history.kinds import STATUS_VERBS, read_entry
 from icsvc.errors import ValidationError, one_line
 from icsvc.store import gitutil, yamlio
-from icsvc.store.entries import NOT_UTF8, is_text
 from icsvc.store.files import read_store_file
+from icsvc.store.readable import NOT_UTF8, is_text
 from icsvc.store.store import REQUESTS_DIR
 
 SUBJECT_WIDTH = 72

@@ -31,7 +31,6 @@ from icsvc.domain.history.request import REQUEST_KEYS
 from icsvc.domain.lifecycle import OPEN, STATUSES
 from icsvc.errors import ValidationError
 from icsvc.store import yamlio
-from icsvc.store.entries import NOT_UTF8, folder_problem, is_text
 from icsvc.store.index import (
     NEVER,
     Folder,
@@ -46,6 +45,7 @@ from icsvc.store.index import (
     key_of,
     summarize,
 )
+from icsvc.store.readable import NOT_UTF8, folder_problem, is_text
 
 if TYPE_CHECKING:
     from icsvc.store.gitutil import WorkTree

@@ -29,7 +29,6 @@ from icsvc.domain.lifecycle import OPEN
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.store import derived, yamlio
 from icsvc.store.derived import DERIVED_DIR
-from icsvc.store.entries import NOT_UTF8, entry_problem, outside
 from icsvc.store.files import load_catalogue, load_request, store_text
 from icsvc.store.index import (
     INDEX_FILE,
@@ -45,6 +44,7 @@ from icsvc.store.index import (
     key_of,
     summarize,
 )
+from icsvc.store.readable import NOT_UTF8, entry_problem, outside
 from icsvc.store.refresh import (
     in_parallel,
     parse_many,
@@ -58,7 +58,7 @@ from icsvc.store.refresh import (
 PROVIDERS_FILE = "providers.yaml"
 REQUESTS_DIR = "requests"
 SURVEYS_DIR = "surveys"
-"""The quarterly survey's answers (`reports.survey`)."""
+"""The quarterly survey's answers (`store/answer_files.py`)."""
 LOCK_FILE = "write.lock"
 HOLDER_FILE = "write.lock.holder"
 """Who holds the write lock (pid, command, since), for the message of a writer that waits."""

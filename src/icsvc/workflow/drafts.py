@@ -1,4 +1,5 @@
-"""Creating a request: what the service needs, last-minute and urgent rules, expectations."""
+"""A new request from a draft (what `icsvc new` or a GitHub issue form gives): what the
+service needs, last-minute and urgent rules, expectations."""
 
 from __future__ import annotations
 
