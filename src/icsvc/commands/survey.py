@@ -14,7 +14,6 @@ from icsvc.errors import IcsvcError, UsageError
 from icsvc.reports.survey_results import load_who_to_ask
 from icsvc.store.answer_files import answer_path, load_answer, path_problem
 from icsvc.store.store import Store
-from icsvc.workflow.answering import give_answer
 
 
 def _providers(store: Store, names: list[str]) -> list[str]:
@@ -94,6 +93,7 @@ def answer(ctx: Context, provider: str, quarter_text: str, rating: int, comment:
     mine = next((a for a in asked if a.person == actor), None)
     from icsvc.store import yamlio
     from icsvc.store.files import ANSWER_FILE, store_text
+    from icsvc.workflow.answering import give_answer
 
     with store.writing(f"icsvc survey answer {provider}"):  # read-modify-write of the answer
         existing = _existing(store, path)
