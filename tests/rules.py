@@ -14,7 +14,7 @@ from icsvc.domain import history
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history.request import Request
 from icsvc.store.files import catalogue_from_text
-from icsvc.workflow import intake, workflow
+from icsvc.workflow import drafts, operations
 
 T0 = datetime.fromisoformat("2026-11-24T10:00:00-05:00")
 """A Tuesday at 10:00 in New York: engineering's working day."""
@@ -42,28 +42,28 @@ class World:
     def new(self, *, by: str = MARIA, service: str = "part-clarification",
             provider: str = "engineering", minutes: float = 0, **draft: Any) -> Request:
         info = draft.pop("info", PART if service == "part-clarification" else {})
-        made = intake.Draft(provider=provider, service=service, title=draft.pop("title", "x"),
+        made = drafts.Draft(provider=provider, service=service, title=draft.pop("title", "x"),
                             department=draft.pop("department", "customer-service"),
                             info=dict(info), **draft)
-        return intake.build_request(made, self.cat, by, self.at(minutes), set())
+        return drafts.build_request(made, self.cat, by, self.at(minutes), set())
 
     def triage(self, request: Request, by: str = ANA, minutes: float = 10,
-               **opts: Any) -> workflow.Change:
-        return workflow.triage(request, self.cat, self.at(minutes), by,
-                               workflow.TriageOptions(**opts))
+               **opts: Any) -> operations.Change:
+        return operations.triage(request, self.cat, self.at(minutes), by,
+                               operations.TriageOptions(**opts))
 
     def update(self, request: Request, by: str = ANA, minutes: float = 20,
-               **opts: Any) -> workflow.Change:
-        return workflow.update(request, self.cat, self.at(minutes), by,
-                               workflow.UpdateOptions(**opts))
+               **opts: Any) -> operations.Change:
+        return operations.update(request, self.cat, self.at(minutes), by,
+                               operations.UpdateOptions(**opts))
 
     def escalate(self, request: Request, by: str = MARIA, minutes: float = 30,
-                 reason: str = "slow") -> workflow.Change:
-        return workflow.escalate(request, self.cat, self.at(minutes), by, reason)
+                 reason: str = "slow") -> operations.Change:
+        return operations.escalate(request, self.cat, self.at(minutes), by, reason)
 
     def feedback(self, request: Request, rating: int, by: str = MARIA, minutes: float = 40,
-                 comment: str | None = None) -> workflow.Change:
-        return workflow.feedback(request, self.cat, self.at(minutes), by, rating, comment)
+                 comment: str | None = None) -> operations.Change:
+        return operations.feedback(request, self.cat, self.at(minutes), by, rating, comment)
 
     def state(self, request: Request) -> history.RequestState:
         return history.replay(request, self.cat)

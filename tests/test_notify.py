@@ -247,7 +247,7 @@ def test_clocks_turning_at_risk_or_breached(day: Day, mailbox: Mailbox) -> None:
 def test_a_schedule_covers_whole_periods() -> None:
     from datetime import datetime
 
-    from icsvc.notify.notify import since_time
+    from icsvc.notify.changes import since_time
 
     now = datetime.fromisoformat("2026-11-24T10:40:00-05:00")
     start, end = since_time("1h", now)

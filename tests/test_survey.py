@@ -18,8 +18,13 @@ from hypothesis import strategies as st
 import surveystore as ss
 from conftest import Store
 from git_helpers import commit, git
-from icsvc.reports.survey import Quarter, file_stem
+from icsvc.domain import history
+from icsvc.domain.answers import Quarter
+from icsvc.domain.history import MERGE_IDENTITY
+from icsvc.domain.history.kinds import Conflict
 from icsvc.store import yamlio
+from icsvc.store.answer_files import file_stem
+from icsvc.store.files import load_catalogue, load_request
 from surveystore import ANA, LEE, MARIA, NOW, SAM
 
 AFTER_BASE = "2027-01-05T09:00:00-05:00"
@@ -243,6 +248,36 @@ def test_a_file_name_is_safe_and_gives_the_email_back(email: str) -> None:
     assert re.fullmatch(r"[a-z0-9._+@%A-F-]+", stem) and not stem.startswith(".")
     assert "/" not in stem and stem not in (".", "..")
     assert unquote(stem, errors="strict") == email.lower()
+
+
+def test_only_redirects_and_merges_move_a_request(
+        template: tuple[Store, dict[str, str]]) -> None:
+    """Who to ask replays only a history with an entry that `moves()` (it can change which
+    provider holds the request); any other history stays with the provider it was made to.
+    Replayed entry by entry, no other entry of this store's or the example organisation's
+    histories changes the provider; a merge's conflict entry can."""
+    store, ids = template
+    repo = Path(__file__).resolve().parent.parent
+    seen: dict[str, bool] = {}
+    for root in (store.root, repo):
+        cat = load_catalogue(root / "providers.yaml")
+        for path in sorted((root / "requests").glob("*/*.yaml")):
+            request = load_request(path)
+            state = history.initial_state(request)
+            state.cat = cat
+            for entry in request.history:
+                before = state.provider
+                history.apply(state, entry)
+                seen[entry.type] = entry.moves()
+                assert entry.moves() or state.provider == before, (path, entry)
+    assert {t for t, moves in seen.items() if moves} == {"redirect"}
+    assert len(seen) >= 12  # most kinds were seen not to move
+    request = load_request(store.request_file(ids["A"]))
+    state = history.replay(request, load_catalogue(store.root / "providers.yaml"))
+    merged = Conflict(at=request.history[-1].at, by=MERGE_IDENTITY, field="provider",
+                      ours="payroll", theirs="engineering", kept="payroll")
+    history.apply(state, merged)
+    assert merged.moves() and state.provider == "payroll"
 
 
 def test_quarters() -> None:

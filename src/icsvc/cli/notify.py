@@ -59,7 +59,7 @@ def notify(
     time (exit 1).
     """
     from icsvc.commands import notify as cmd
-    from icsvc.notify.notify import Options
+    from icsvc.notify.changes import Options
 
     cmd.run(_context(store, actor), Options(since, until, since_time, clocks), dry_run,
             fmt.value)

@@ -70,7 +70,7 @@ def triage(
     """Triage a request (provider members): acknowledge, prioritise, promise, assign,
     ask for information, redirect or decline."""
     from icsvc.commands import triage as cmd
-    from icsvc.workflow.workflow import TriageOptions
+    from icsvc.workflow.operations import TriageOptions
 
     cmd.run(_context(store, actor), request_id, TriageOptions(
         ack=ack, priority=priority, promise=promise, assign=assign, need_info=need_info,
@@ -135,7 +135,7 @@ def update(
     """Update a request: status, progress notes, progress, promise, information; for the
     requester also a reply, a reopen, the cost of a lapse, a new need-by date or priority."""
     from icsvc.commands import update as cmd
-    from icsvc.workflow.workflow import UpdateOptions
+    from icsvc.workflow.operations import UpdateOptions
 
     cmd.run(_context(store, actor), request_id, UpdateOptions(
         status=status, note=note, progress=progress, promise=promise, info=info or [],

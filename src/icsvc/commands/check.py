@@ -60,9 +60,9 @@ def forms_problems(store: Store) -> list[Problem]:
 
 
 def survey_problems(store: Store, problems: list[Problem]) -> int:
-    """Survey answer files (`surveycheck.py`); returns how many there are."""
+    """Survey answer files (`store/answer_files.py`); returns how many there are."""
     from icsvc.errors import ValidationError
-    from icsvc.reports.surveycheck import check_files
+    from icsvc.store.answer_files import check_files
 
     try:
         cat = store.catalogue

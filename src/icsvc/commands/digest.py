@@ -11,7 +11,7 @@ from icsvc.commands.notify import deliver, report
 from icsvc.domain.lifecycle import is_open
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.notify import digest
-from icsvc.notify.notify import Message, Record, configured, env_channels, environment, locked
+from icsvc.notify.delivery import Message, Record, configured, env_channels, environment, locked
 from icsvc.store.store import Store, Summary
 
 KINDS = ("daily", "weekly")

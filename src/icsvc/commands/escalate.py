@@ -5,7 +5,7 @@ from __future__ import annotations
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.commands.triage import print_change
-from icsvc.workflow.workflow import escalate
+from icsvc.workflow.operations import escalate
 
 
 def run(ctx: Context, request_id: str, reason: str, fmt: str) -> None:

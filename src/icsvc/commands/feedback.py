@@ -5,8 +5,8 @@ from __future__ import annotations
 from icsvc.cli.ui import console, print_json
 from icsvc.commands import next_step, open_store
 from icsvc.commands.context import Context
+from icsvc.workflow.operations import feedback
 from icsvc.workflow.views import request_json
-from icsvc.workflow.workflow import feedback
 
 
 def run(ctx: Context, request_id: str, stars: int, comment: str | None, fmt: str) -> None:

@@ -14,7 +14,7 @@ from icsvc.domain.catalogue import noreply_email
 from icsvc.errors import IcsvcError, ValidationError
 from icsvc.github import forms, issueform
 from icsvc.github.issueform import Issue
-from icsvc.workflow.intake import build_request
+from icsvc.workflow.drafts import build_request
 from icsvc.workflow.views import request_json
 
 

@@ -24,7 +24,7 @@ from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider
 from icsvc.domain.dates import day_off_note, parse_when, when
 from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.workflow.intake import Draft, build_request, missing_items, parse_info, rush_reasons
+from icsvc.workflow.drafts import Draft, build_request, missing_items, parse_info, rush_reasons
 from icsvc.workflow.views import request_json
 
 

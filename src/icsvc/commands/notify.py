@@ -1,13 +1,12 @@
-"""`icsvc notify`: tell people what changed, through apprise (imported here only).
+"""`icsvc notify`: tell people what changed, through the channels providers.yaml names.
 
-Also the delivery shared with `icsvc digest`: each message goes out on its own; a failure is
-one line (the channel without secrets, and why), is not recorded, so the next run tries it
-again, and never stops the other messages; the command then exits 1."""
+Also the delivery shared with `icsvc digest`: each message goes out on its own (through
+apprise, `notify.delivery.send`); a failure is one line (the channel without secrets, and
+why), is not recorded, so the next run tries it again, and never stops the other messages;
+the command then exits 1."""
 
 from __future__ import annotations
 
-import logging
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,26 +17,27 @@ from typing import Any
 from icsvc.cli.ui import print_json, warn
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
-from icsvc.domain.catalogue import ENV_REF
 from icsvc.domain.dates import when
 from icsvc.errors import IcsvcError
-from icsvc.notify.notify import (
-    Message,
+from icsvc.notify.changes import (
     Options,
-    Record,
     Span,
     catalogue_at,
     ci_env,
     clock_changes,
-    compose,
-    configured,
     entry_changes,
-    env_channels,
-    environment,
-    expand,
-    locked,
     open_requests,
     plan,
+)
+from icsvc.notify.delivery import (
+    Message,
+    Record,
+    compose,
+    configured,
+    env_channels,
+    environment,
+    locked,
+    send,
 )
 from icsvc.store import gitutil
 from icsvc.store.store import Store
@@ -132,69 +132,6 @@ def deliver(messages: Sequence[Message], env: Mapping[str, str], record: Record,
         if fmt == "text":
             _print(outcome, dry_run)
     return out
-
-
-def send(message: Message, env: Mapping[str, str]) -> str | None:
-    """Deliver one message through apprise; the reason it failed, or None."""
-    import apprise
-
-    template = message.address
-    assert template is not None
-    try:
-        url = expand(template, env)
-    except IcsvcError as exc:
-        return exc.message
-    from urllib.parse import quote
-
-    secrets = [form for m in ENV_REF.finditer(template)
-               if len(env.get(m.group(1), "")) >= 3
-               for form in (env[m.group(1)], quote(env[m.group(1)], safe=""))]
-    notifier = apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory"))
-    if not notifier.add(url):
-        return "apprise does not understand this URL (see its documentation of URLs)"
-    logger = logging.getLogger("apprise")
-    capture = _Capture()
-    level = logger.level
-    logger.addHandler(capture)
-    logger.setLevel(logging.DEBUG)
-    try:
-        fmt = apprise.NotifyFormat.HTML if message.html else apprise.NotifyFormat.TEXT
-        ok = bool(notifier.notify(body=message.body, title=message.subject, body_format=fmt))
-    finally:
-        logger.removeHandler(capture)
-        logger.setLevel(level)
-    if ok:
-        return None
-    reason = capture.reason()
-    for secret in secrets:
-        reason = reason.replace(secret, "***")
-    return reason
-
-
-class _Capture(logging.Handler):
-    """apprise says why a delivery failed only in its log: keep the warning and the socket
-    error behind it."""
-
-    _ERRNO = re.compile(r"\[Errno -?\d+\][^'\")\]]*")
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.warnings: list[str] = []
-        self.detail: str | None = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.levelno >= logging.WARNING:
-            self.warnings.append(text.strip())
-        match = self._ERRNO.search(text)
-        if match:
-            self.detail = match.group(0).strip()
-
-    def reason(self) -> str:
-        why = self.warnings[-1] if self.warnings else "the channel refused the message"
-        if self.detail and self.detail not in why:
-            why = f"{why.rstrip('.')} ({self.detail})"
-        return why
 
 
 def _print(outcome: Outcome, dry_run: bool) -> None:

@@ -14,14 +14,16 @@ from icsvc.cli.ui import Step, console, progress, warn
 from icsvc.commands import open_store, output_target, write_output
 from icsvc.commands.context import Context
 from icsvc.domain import names
+from icsvc.domain.answers import Answer
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.dates import DateError, parse_day
 from icsvc.domain.limits import DATE_RANGE, date_in_range
 from icsvc.errors import UsageError
 from icsvc.reports import report_render as render
-from icsvc.reports import survey
 from icsvc.reports.facts import gather
 from icsvc.reports.report import Period, Report, make_period, total
+from icsvc.reports.survey_results import quarters_of, results, trend_quarters
+from icsvc.store.answer_files import created_within, load_answers
 from icsvc.store.store import Store, Summary, active_in
 
 if TYPE_CHECKING:
@@ -129,7 +131,7 @@ def run(ctx: Context, opts: Options) -> None:
             found = store.summaries(warn, progress=step("Loading requests"))
             report = figures(store, period, ctx.now, providers, step, found)
             asked = store.requests([rel for rel, s in found if surveyed(s)], warn)
-    report.surveys = survey.results(answers, cat, period, providers, asked)
+    report.surveys = results(answers, cat, period, providers, asked)
     if fmt == "table" and opts.output is None:
         show(report)
         return
@@ -146,12 +148,12 @@ def run(ctx: Context, opts: Options) -> None:
 
 
 def _survey_inputs(store: Store, period: Period) -> \
-        tuple[list[survey.Answer], Callable[[Summary], bool] | None]:
+        tuple[list[Answer], Callable[[Summary], bool] | None]:
     """The survey answers of the report's trend quarters, and a load filter for the requests
     made in the period's quarters (None when nobody answered: nothing more to load)."""
-    quarters = survey.quarters_of(period)
-    answers = survey.load_answers(store.root, survey.trend_quarters(quarters[-1]), warn)
-    return answers, (survey.created_within(quarters) if answers else None)
+    quarters = quarters_of(period)
+    answers = load_answers(store.root, trend_quarters(quarters[-1]), warn)
+    return answers, (created_within(quarters) if answers else None)
 
 
 def show(report: Report) -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 from icsvc.cli.ui import console, print_json, print_rows, warn
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
+from icsvc.domain.answers import RATINGS, Answer, Quarter, not_started, parse_quarter
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.reports import survey
-from icsvc.reports.survey import Answer, Quarter
+from icsvc.reports.survey_results import load_who_to_ask
+from icsvc.store.answer_files import answer_path, load_answer, path_problem
 from icsvc.store.store import Store
 
 
@@ -32,18 +33,18 @@ def _started_somewhere(store: Store, quarter: Quarter, now: datetime,
     if not names:
         return
     first = min(names, key=lambda p: quarter.bounds(cat.providers[p].calendar.tz)[0])
-    why = survey.not_started(quarter, cat, first, now)
+    why = not_started(quarter, cat, first, now)
     if why is not None:
         raise IcsvcError(f"refused: {why}")
 
 
 def send(ctx: Context, quarter_text: str, providers: list[str], fmt: str) -> None:
     """List who to ask about the quarter (sending arrives with notifications)."""
-    quarter = survey.parse_quarter(quarter_text)
+    quarter = parse_quarter(quarter_text)
     store = open_store(ctx)
     chosen = _providers(store, providers)
     _started_somewhere(store, quarter, ctx.now, chosen)
-    asked = survey.load_who_to_ask(store, quarter, chosen or None, warn)
+    asked = load_who_to_ask(store, quarter, chosen or None, warn)
     if fmt == "json":
         print_json({"quarter": quarter.label, "people": [a.to_dict() for a in asked]})
         return
@@ -78,8 +79,8 @@ def _count(n: int, one: str, many: str) -> str:
 
 def answer(ctx: Context, provider: str, quarter_text: str, rating: int, comment: str | None,
            fmt: str) -> None:
-    quarter = survey.parse_quarter(quarter_text)
-    if rating not in survey.RATINGS:
+    quarter = parse_quarter(quarter_text)
+    if rating not in RATINGS:
         raise UsageError(f"--rating: {rating} is not a rating (accepted: 1 to 5)")
     store = open_store(ctx)
     cat = store.catalogue
@@ -87,16 +88,17 @@ def answer(ctx: Context, provider: str, quarter_text: str, rating: int, comment:
         raise UsageError(f"PROVIDER: {provider!r} is not a provider "
                          f"(accepted: {', '.join(cat.providers)})")
     actor = ctx.actor()
-    path = survey.answer_path(store.root, quarter, provider, actor)
-    asked = survey.load_who_to_ask(store, quarter, [provider], warn)
+    path = answer_path(store.root, quarter, provider, actor)
+    asked = load_who_to_ask(store, quarter, [provider], warn)
     mine = next((a for a in asked if a.person == actor), None)
     from icsvc.store import yamlio
     from icsvc.store.files import ANSWER_FILE, store_text
+    from icsvc.workflow.answering import give_answer
 
     with store.writing(f"icsvc survey answer {provider}"):  # read-modify-write of the answer
         existing = _existing(store, path)
-        result, notices = survey.give_answer(existing, cat, quarter, provider, actor, ctx.now,
-                                             rating, comment, mine)
+        result, notices = give_answer(existing, cat, quarter, provider, actor, ctx.now, rating,
+                                      comment, mine)
         old_text = path.read_text(encoding="utf-8") if existing is not None else ""
         yamlio.write_atomic(path, store_text(path, result.to_dict(), old_text, ANSWER_FILE))
     result.path = path
@@ -117,8 +119,8 @@ def _existing(store: Store, path: Path) -> Answer | None:
     than overwritten."""
     if not path.exists():
         return None
-    existing = survey.load_answer(path)
-    problem = survey.path_problem(store.root, path, existing)
+    existing = load_answer(path)
+    problem = path_problem(store.root, path, existing)
     if problem is not None:
         raise IcsvcError(f"refused: {store.rel(path)}: {problem[1]}; fix it first "
                          "(icsvc check)")

@@ -6,7 +6,8 @@ from icsvc.commands import next_step, open_store
 from icsvc.commands.context import Context
 from icsvc.domain import names
 from icsvc.store.store import Store
-from icsvc.workflow.workflow import Change, TriageOptions, triage
+from icsvc.workflow.operations import TriageOptions, triage
+from icsvc.workflow.session import Change
 
 
 def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:

@@ -7,7 +7,7 @@ from icsvc.commands.context import Context
 from icsvc.commands.triage import print_change
 from icsvc.domain import names
 from icsvc.domain.history.request import Request
-from icsvc.workflow.workflow import UpdateOptions, update
+from icsvc.workflow.operations import UpdateOptions, update
 
 
 def _answers_the_question(request: Request, actor: str, opts: UpdateOptions) -> bool | None:

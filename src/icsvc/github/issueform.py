@@ -25,7 +25,7 @@ from icsvc.github import forms
 from icsvc.store import jsonio
 from icsvc.store.files import FileKind, load_request, read_store_file
 from icsvc.store.store import Store
-from icsvc.workflow.intake import Draft, Names
+from icsvc.workflow.drafts import Draft, Names
 
 NO_RESPONSE = "_No response_"
 

@@ -21,8 +21,8 @@ from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.dates import when
 from icsvc.domain.history.request import Request
 from icsvc.domain.lifecycle import is_open
+from icsvc.notify.delivery import Channel, Message, Record, channels
 from icsvc.notify.events import CUSTOMER, PROVIDER, Recipient
-from icsvc.notify.notify import Channel, Message, Record, channels
 from icsvc.workflow import queue
 from icsvc.workflow.cards import card_of
 from icsvc.workflow.queue import QueueItem

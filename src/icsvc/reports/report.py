@@ -23,12 +23,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from icsvc.domain.answers import Quarter
 from icsvc.domain.catalogue import Catalogue, Provider, rank
 from icsvc.domain.history import provider_at, status_at
 from icsvc.domain.lifecycle import OPEN
 from icsvc.domain.outcome import known
 from icsvc.reports.facts import CLOCKS, Facts
-from icsvc.reports.survey import Quarter, SurveyResults, average
+from icsvc.reports.survey_results import SurveyResults, average
 
 DEFAULT_WEEKS = 13
 BUCKETS = ("<1d", "1-3d", "3-7d", "7d+")
@@ -353,7 +354,7 @@ class Report:
     links: dict[str, dict[str, int]] = field(default_factory=dict)
     """provider of a request made for another one -> provider of that one -> links."""
     surveys: SurveyResults | None = None
-    """The quarterly survey's figures (`survey.results`), set by the report command."""
+    """The quarterly survey's figures (`survey_results.results`), set by the report command."""
 
     @property
     def lapse_cost(self) -> float:

@@ -14,7 +14,7 @@ from typing import Any
 
 from icsvc.domain.durations import format_timedelta
 from icsvc.reports.report import BUCKETS, Report, median, percentile
-from icsvc.reports.survey import average
+from icsvc.reports.survey_results import average
 
 Table = tuple[str, list[str], list[list[str]]]
 """(title, headers, rows) of display strings."""

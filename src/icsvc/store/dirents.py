@@ -19,7 +19,7 @@ from icsvc.store.files import file_type
 
 REQUESTS_DIR = "requests"
 SURVEYS_DIR = "surveys"
-"""The quarterly survey's answers (`reports.survey`)."""
+"""The quarterly survey's answers (`store/answer_files.py`)."""
 NOT_UTF8 = "the name is not UTF-8 text; icsvc does not read it (rename it)"
 
 

@@ -334,6 +334,11 @@ class Entry:
         against the provider's days off."""
         return None
 
+    def moves(self) -> bool:
+        """Whether it can change which provider holds the request (readers that only need
+        the provider it was made to skip the replay of a history without one)."""
+        return False
+
 
 def envelope(raw: Any) -> tuple[datetime, Any]:
     """The time and author of an entry's mapping as a file holds it (what a merge orders

@@ -727,6 +727,9 @@ class Redirect(Kind):
     def verb(self, batch: Sequence[Entry] = ()) -> str | None:
         return f"redirect to {self.to}"
 
+    def moves(self) -> bool:
+        return True
+
     def cause(self) -> str | None:
         return f"at the redirect from {self.from_}"
 
@@ -980,6 +983,9 @@ class Conflict(Kind):
 
     def apply(self, state: RequestState) -> None:
         set_field(state, self.field, self.kept)
+
+    def moves(self) -> bool:
+        return True  # a merge may keep either side's provider
 
     def informs(self, state: RequestState) -> bool:
         return False

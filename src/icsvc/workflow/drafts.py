@@ -1,4 +1,5 @@
-"""Creating a request: what the service needs, last-minute and urgent rules, expectations."""
+"""A new request from a draft (what `icsvc new` or a GitHub issue form gives): what the
+service needs, last-minute and urgent rules, expectations."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from icsvc.domain import history, ids, limits
-from icsvc.domain.catalogue import PRIORITIES, Catalogue
+from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider, Service
 from icsvc.domain.checker import NAME, is_email
 from icsvc.domain.dates import parse_when
 from icsvc.domain.history.creation import expected_priority, rush_reasons_at
@@ -116,54 +117,15 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
     new`, an issue form), which differ only in how they name a field (`names`). Everything
     missing is listed at once; any other problem raises IcsvcError (UsageError for a
     malformed value)."""
-    if draft.provider and draft.provider not in cat.providers:
-        raise UsageError(f"{names('provider')}: unknown provider {draft.provider!r} "
-                         f"(accepted: {', '.join(cat.providers)})")
-    missing = missing_items(draft, cat, names)
-    if missing:
-        raise IcsvcError("missing: " + "; ".join(missing))
-    if not (draft.provider and draft.service and draft.title and draft.department):
-        raise IcsvcError(f"missing: {names('provider')}, {names('service')}, "
-                         f"{names('title')} and {names('department')}")
-    provider = cat.providers[draft.provider]
-    if draft.service not in provider.services:
-        raise UsageError(
-            f"{names('service')}: {provider.id} has no service {draft.service!r} "
-            f"(accepted: {', '.join(provider.services)})"
-        )
-    service = provider.services[draft.service]
-    if draft.priority not in PRIORITIES:
-        raise UsageError(f"{names('priority')}: {draft.priority!r} is not a priority "
-                         f"(accepted: {', '.join(PRIORITIES)})")
-    if not NAME.fullmatch(draft.department):
-        raise UsageError(f"{names('department')}: {draft.department!r} is not valid (accepted: "
-                         "lowercase letters, digits, '-' and '_', e.g. customer-service)")
-    departments = cat.departments_of(actor)
-    if departments and draft.department not in departments:
-        raise IcsvcError(f"refused: {names('department')} {draft.department}: {actor} belongs to "
-                         f"{', '.join(departments)} (providers.yaml departments); requests "
-                         "name their requester's own department")
-    blocks = []
-    for other in draft.blocks:
-        rid = ids.normalize(other)
-        if not ids.is_valid(rid):
-            raise UsageError(f"{names('blocks')}: {other!r} is not a request ID (accepted: "
-                             f"the full {ids.LENGTH}-character ID)")
-        if rid not in blocks:
-            blocks.append(rid)
+    provider, service = _service(draft, cat, names)
+    _requester(draft, cat, actor, names)
+    blocks = _blocks(draft, names)
     if not is_email(actor):
         raise UsageError(f"{names('actor')}: {actor!r} is not an email address")
     for key, value in draft.info.items():
         if not value.strip():
             raise UsageError(f"{names('info.' + key)}: the value is empty")
-    needed_by = None
-    if draft.needed_by:
-        try:
-            needed_by = parse_when(draft.needed_by, now, provider.calendar)
-        except ValueError as exc:
-            raise UsageError(f"{names('needed_by')}: {exc}") from None
-        if needed_by <= now:
-            raise UsageError(f"{names('needed_by')}: {needed_by.isoformat()} is in the past")
+    needed_by = _needed_by(draft, provider, now, names)
     reasons = rush_reasons_at(provider, service.id, draft.priority, needed_by, now)
     justification = (draft.justification or "").strip() or None
     if reasons and not justification:
@@ -171,21 +133,8 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
             f"refused: {' and '.join(reasons)}; a rush needs {names('justification')} "
             "saying why (rushes are counted per requesting department)"
         )
-    if draft.cost is not None and not (math.isfinite(draft.cost)
-                                       and 0 <= draft.cost <= limits.MAX_COST):
-        raise UsageError(f"{names('cost')}: {draft.cost} is not an amount (accepted: a number "
-                         f"from 0 to {limits.MAX_COST:.0e})")
-    impact_note = draft.impact_note.strip() if draft.impact_note is not None else None
-    if impact_note == "":
-        raise UsageError(f"{names('impact_note')}: empty (say what a lapse would cost, or "
-                         "leave it out)")
-    impact: dict[str, float | str] | None = None
-    if draft.cost is not None:
-        impact = {"cost": draft.cost if draft.cost % 1 else int(draft.cost)}
-        if impact_note:
-            impact["note"] = impact_note
-    elif impact_note:
-        raise UsageError(f"{names('impact_note')} needs {names('cost')} (the cost of a lapse)")
+    impact = _impact(draft, names)
+    assert draft.title is not None and draft.department is not None  # `_service` saw them
     local_now = now.astimezone(provider.calendar.tz).replace(microsecond=0)
     if not limits.date_in_range(local_now):
         raise UsageError(f"the request would be dated {local_now.isoformat()} in "
@@ -224,3 +173,86 @@ def build_request(draft: Draft, cat: Catalogue, actor: str, now: datetime,
     if found:  # the rules above and the check of a new request must agree
         raise IcsvcError(f"refused: {found[0]}")
     return request
+
+
+def _service(draft: Draft, cat: Catalogue, names: Names) -> tuple[Provider, Service]:
+    """The provider and service asked for, once nothing is missing; the priority and the
+    department are well-formed."""
+    if draft.provider and draft.provider not in cat.providers:
+        raise UsageError(f"{names('provider')}: unknown provider {draft.provider!r} "
+                         f"(accepted: {', '.join(cat.providers)})")
+    missing = missing_items(draft, cat, names)
+    if missing:
+        raise IcsvcError("missing: " + "; ".join(missing))
+    if not (draft.provider and draft.service and draft.title and draft.department):
+        raise IcsvcError(f"missing: {names('provider')}, {names('service')}, "
+                         f"{names('title')} and {names('department')}")
+    provider = cat.providers[draft.provider]
+    if draft.service not in provider.services:
+        raise UsageError(
+            f"{names('service')}: {provider.id} has no service {draft.service!r} "
+            f"(accepted: {', '.join(provider.services)})"
+        )
+    service = provider.services[draft.service]
+    if draft.priority not in PRIORITIES:
+        raise UsageError(f"{names('priority')}: {draft.priority!r} is not a priority "
+                         f"(accepted: {', '.join(PRIORITIES)})")
+    if not NAME.fullmatch(draft.department):
+        raise UsageError(f"{names('department')}: {draft.department!r} is not valid (accepted: "
+                         "lowercase letters, digits, '-' and '_', e.g. customer-service)")
+    return provider, service
+
+
+def _requester(draft: Draft, cat: Catalogue, actor: str, names: Names) -> None:
+    """A request names its requester's own department (when providers.yaml lists them)."""
+    departments = cat.departments_of(actor)
+    if departments and draft.department not in departments:
+        raise IcsvcError(f"refused: {names('department')} {draft.department}: {actor} belongs to "
+                         f"{', '.join(departments)} (providers.yaml departments); requests "
+                         "name their requester's own department")
+
+
+def _blocks(draft: Draft, names: Names) -> list[str]:
+    """The requests this one exists to fulfil, as full IDs, each once."""
+    blocks: list[str] = []
+    for other in draft.blocks:
+        rid = ids.normalize(other)
+        if not ids.is_valid(rid):
+            raise UsageError(f"{names('blocks')}: {other!r} is not a request ID (accepted: "
+                             f"the full {ids.LENGTH}-character ID)")
+        if rid not in blocks:
+            blocks.append(rid)
+    return blocks
+
+
+def _needed_by(draft: Draft, provider: Provider, now: datetime,
+               names: Names) -> datetime | None:
+    if not draft.needed_by:
+        return None
+    try:
+        needed_by = parse_when(draft.needed_by, now, provider.calendar)
+    except ValueError as exc:
+        raise UsageError(f"{names('needed_by')}: {exc}") from None
+    if needed_by <= now:
+        raise UsageError(f"{names('needed_by')}: {needed_by.isoformat()} is in the past")
+    return needed_by
+
+
+def _impact(draft: Draft, names: Names) -> dict[str, float | str] | None:
+    """What a lapse would cost, with its note."""
+    if draft.cost is not None and not (math.isfinite(draft.cost)
+                                       and 0 <= draft.cost <= limits.MAX_COST):
+        raise UsageError(f"{names('cost')}: {draft.cost} is not an amount (accepted: a number "
+                         f"from 0 to {limits.MAX_COST:.0e})")
+    impact_note = draft.impact_note.strip() if draft.impact_note is not None else None
+    if impact_note == "":
+        raise UsageError(f"{names('impact_note')}: empty (say what a lapse would cost, or "
+                         "leave it out)")
+    impact: dict[str, float | str] | None = None
+    if draft.cost is not None:
+        impact = {"cost": draft.cost if draft.cost % 1 else int(draft.cost)}
+        if impact_note:
+            impact["note"] = impact_note
+    elif impact_note:
+        raise UsageError(f"{names('impact_note')} needs {names('cost')} (the cost of a lapse)")
+    return impact
