@@ -109,7 +109,7 @@ def _context(store: str | None, actor: str | None) -> Context:
 
 def paged(no_pager: bool) -> Any:
     """Long output on a terminal goes through a pager (see `pager.paged`)."""
-    from icsvc.cli.pager import paged as pager
+    from icsvc.output.pager import paged as pager
 
     return pager(enabled=not no_pager)
 
@@ -422,7 +422,7 @@ def main() -> None:
             _check_text_arguments()
             _invoke()
     except IcsvcError as exc:
-        from icsvc.cli.ui import error
+        from icsvc.output.ui import error
 
         error(exc.message)
         sys.exit(exc.exit_code)
@@ -431,7 +431,7 @@ def main() -> None:
     except BrokenPipeError:
         os._exit(1)
     except OSError as exc:  # a read-only store, a full disk: say what, not a traceback
-        from icsvc.cli.ui import error
+        from icsvc.output.ui import error
 
         where = f"{exc.filename}: " if exc.filename else ""
         error(f"{where}{exc.strerror or exc}")

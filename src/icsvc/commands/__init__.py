@@ -12,7 +12,7 @@ from icsvc.store.store import MANAGED_TEXT, Store, find_store, managed_problem
 
 
 def open_store(ctx: Context) -> Store:
-    from icsvc.cli.ui import warn
+    from icsvc.output.ui import warn
 
     return Store(find_store(ctx.cwd, ctx.store_override), warn=warn)
 
@@ -25,7 +25,7 @@ def in_git(root: Path) -> bool:
 def next_step(store: Store, step: str = "icsvc commit") -> None:
     """The one line that ends a command that changed a request: what to run next."""
     if in_git(store.root):
-        from icsvc.cli.ui import console
+        from icsvc.output.ui import console
 
         console().print(f"Next: {step}", markup=False, soft_wrap=True)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.domain.catalogue import PRIORITIES, Provider
 from icsvc.domain.names import providers as provider_names
+from icsvc.output.ui import console, print_json
 
 
 def _hours(provider: Provider) -> str:

@@ -6,10 +6,10 @@ import sys
 
 import typer
 
-from icsvc.cli.ui import console, print_json, progress
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.errors import one_line
+from icsvc.output.ui import console, print_json, progress
 from icsvc.store.store import Listing, Store
 from icsvc.store.validate import Problem, check_store
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import typer
 
-from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store, output_target, write_output
 from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError
 from icsvc.git import codeowners
+from icsvc.output.ui import console, print_json
 
 
 def run(ctx: Context, output: Path | None, check_only: bool, fmt: str = "table",

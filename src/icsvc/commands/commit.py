@@ -14,11 +14,11 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError
 from icsvc.git import commit
+from icsvc.output.ui import console, print_json
 from icsvc.store import gitutil
 from icsvc.store.store import Store
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 
-from icsvc.cli.ui import warn
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.commands.notify import deliver, report
@@ -12,6 +11,7 @@ from icsvc.domain.lifecycle import is_open
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.notify import digest
 from icsvc.notify.notify import Message, Record, configured, env_channels, environment, locked
+from icsvc.output.ui import warn
 from icsvc.store.store import Store, Summary
 
 KINDS = ("daily", "weekly")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from icsvc.cli.ui import STATE_STYLE, console, print_json, styled
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.domain.calendar import WEEKDAYS, BusinessCalendar
 from icsvc.domain.dates import when
 from icsvc.domain.durations import format_timedelta
+from icsvc.output.ui import STATE_STYLE, console, print_json, styled
 from icsvc.workflow.explanation import ClockExplanation, Explanation, explain
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from icsvc.cli.ui import console, print_json
 from icsvc.commands import next_step, open_store
 from icsvc.commands.context import Context
+from icsvc.output.ui import console, print_json
 from icsvc.workflow.views import request_json
 from icsvc.workflow.workflow import feedback
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError
 from icsvc.git import signing
+from icsvc.output.ui import console, print_json
 from icsvc.store import gitutil
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from icsvc.cli.ui import console, print_json
 from icsvc.errors import IcsvcError
+from icsvc.output.ui import console, print_json
 from icsvc.store import schemafiles
 from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR
 from icsvc.store.yamlio import TEMP_SUFFIX, write_atomic

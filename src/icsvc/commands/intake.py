@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NoReturn
 
-from icsvc.cli.ui import print_json
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.commands.new import expectations
@@ -14,6 +13,7 @@ from icsvc.domain.catalogue import noreply_email
 from icsvc.errors import IcsvcError, ValidationError
 from icsvc.github import forms, issueform
 from icsvc.github.issueform import Issue
+from icsvc.output.ui import print_json
 from icsvc.workflow.intake import build_request
 from icsvc.workflow.views import request_json
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from icsvc.cli.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.domain import names
 from icsvc.domain.lifecycle import OPEN, is_open
 from icsvc.domain.sla import Clock, worst
+from icsvc.output.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
 from icsvc.store.index import Key
 from icsvc.store.store import Store, Summary
 from icsvc.workflow.cards import FAR, cards, figures_stamp

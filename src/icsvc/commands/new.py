@@ -15,8 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from icsvc.cli import prompts, ui
-from icsvc.cli.ui import console, print_json
 from icsvc.commands import in_git, next_step, open_store
 from icsvc.commands.context import Context, git_config
 from icsvc.domain import names
@@ -24,6 +22,8 @@ from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider
 from icsvc.domain.dates import day_off_note, parse_when, when
 from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError, UsageError
+from icsvc.output import prompts, ui
+from icsvc.output.ui import console, print_json
 from icsvc.workflow.intake import Draft, build_request, missing_items, parse_info, rush_reasons
 from icsvc.workflow.views import request_json
 

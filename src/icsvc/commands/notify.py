@@ -15,7 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from icsvc.cli.ui import print_json, warn
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.domain.catalogue import ENV_REF
@@ -39,6 +38,7 @@ from icsvc.notify.notify import (
     open_requests,
     plan,
 )
+from icsvc.output.ui import print_json, warn
 from icsvc.store import gitutil
 from icsvc.store.store import Store
 

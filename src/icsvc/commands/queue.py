@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from icsvc.cli.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.domain import names
 from icsvc.domain.durations import format_timedelta
 from icsvc.domain.lifecycle import OPEN
 from icsvc.errors import IcsvcError
+from icsvc.output.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
 from icsvc.store.store import Store
 from icsvc.workflow.cards import Card, card_of, cards
 from icsvc.workflow.queue import QueueItem, build, default_providers

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icsvc.cli.ui import Step, console, progress, warn
 from icsvc.commands import open_store, output_target, write_output
 from icsvc.commands.context import Context
 from icsvc.domain import names
@@ -18,6 +17,7 @@ from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.dates import DateError, parse_day
 from icsvc.domain.limits import DATE_RANGE, date_in_range
 from icsvc.errors import UsageError
+from icsvc.output.ui import Step, console, progress, warn
 from icsvc.reports import report_render as render
 from icsvc.reports import survey
 from icsvc.reports.facts import gather

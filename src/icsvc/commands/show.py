@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from icsvc.cli.ui import STATE_STYLE, console, print_json, styled
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.domain import history
 from icsvc.domain.dates import when
+from icsvc.output.ui import STATE_STYLE, console, print_json, styled
 from icsvc.store.store import Store
 from icsvc.workflow.views import request_json
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from icsvc.cli.ui import console, print_json, print_rows, warn
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError, UsageError
+from icsvc.output.ui import console, print_json, print_rows, warn
 from icsvc.reports import survey
 from icsvc.reports.survey import Answer, Quarter
 from icsvc.store.store import Store

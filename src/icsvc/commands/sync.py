@@ -6,11 +6,11 @@ conflict in requests/, this is the one command to run in a clone; then push.
 
 from __future__ import annotations
 
-from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError, one_line
 from icsvc.git import gitmerge
+from icsvc.output.ui import console, print_json
 from icsvc.store import gitutil
 
 

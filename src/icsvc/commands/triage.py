@@ -15,8 +15,8 @@ def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
     step."""
     from rich.markup import escape
 
-    from icsvc.cli.ui import console, note, print_json
     from icsvc.domain.dates import day_off_note
+    from icsvc.output.ui import console, note, print_json
     from icsvc.workflow.views import request_json
 
     request = change.request

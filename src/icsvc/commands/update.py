@@ -13,7 +13,7 @@ from icsvc.workflow.workflow import UpdateOptions, update
 def _answers_the_question(request: Request, actor: str, opts: UpdateOptions) -> bool | None:
     """The requester adding a note to a request that waits on them may be answering it.
     On a terminal, ask (True: treat the note as a --reply); off one, None (print a hint)."""
-    from icsvc.cli import prompts, ui
+    from icsvc.output import prompts, ui
 
     if not (opts.note and opts.reply is None and not opts.info and opts.status is None
             and request.status == "waiting-on-customer" and actor == request.customer_email):
@@ -28,7 +28,7 @@ def run(ctx: Context, request_id: str, opts: UpdateOptions, fmt: str) -> None:
     if opts.status is not None:
         opts.status = names.status(opts.status)
     actor = ctx.actor()
-    from icsvc.cli import ui
+    from icsvc.output import ui
 
     answers: bool | None = False
     if opts.note and ui.interactive():  # a prompt comes before the write lock: none waits on it
@@ -43,7 +43,7 @@ def run(ctx: Context, request_id: str, opts: UpdateOptions, fmt: str) -> None:
         store.save(request)
     print_change(store, ctx, change, fmt)
     if answers is None:
-        from icsvc.cli.ui import note
+        from icsvc.output.ui import note
 
         note(f"{request.id} still waits on you; if your note answers the question, hand it "
              f"back to {request.provider} with 'icsvc update {request.id} --reply TEXT'")

@@ -134,7 +134,7 @@ def print_rows(
     styled_cells = [[(text, (styles or {}).get(key, {}).get(text, ""))
                      for key, _ in columns for text in (_cell(row.get(key)),)] for row in rows]
     flexible = [i for i, (key, _) in enumerate(columns) if key in flex]
-    from icsvc.cli import fasttable
+    from icsvc.output import fasttable
 
     lines = fasttable.render(con, title, headers, styled_cells, flexible, FLEX_MIN_WIDTH)
     if lines is None:
