@@ -7,10 +7,13 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli.app import ActorOpt, ShowFmtOpt, ShowFormat, StoreOpt, _context, app, examples
+from icsvc.cli.common import ActorOpt, ShowFmtOpt, ShowFormat, StoreOpt, context, examples
+
+group = typer.Typer()
+"""This module's commands, added to the app by `app.py`."""
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc commit",
     "icsvc commit -m 'Triage of the morning queue' --push",
     "icsvc commit --pr",
@@ -35,11 +38,11 @@ def commit(
     people's changes, not other files) and commits them with you as the author."""
     from icsvc.commands import commit as cmd
 
-    cmd.run(_context(store, actor), cmd.Options(message=message, push=push or pr, pr=pr,
+    cmd.run(context(store, actor), cmd.Options(message=message, push=push or pr, pr=pr,
                                                 fmt=fmt.value))
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc sync",
     "icsvc sync --branch main",
     "icsvc sync --remote . --branch raj/ack --rebase",
@@ -67,10 +70,10 @@ def sync(
     """
     from icsvc.commands import sync as cmd
 
-    cmd.run(_context(store, actor), remote, branch, rebase, fmt.value)
+    cmd.run(context(store, actor), remote, branch, rebase, fmt.value)
 
 
-@app.command("git-setup", epilog=examples(
+@group.command("git-setup", epilog=examples(
     "icsvc git-setup",
     "icsvc git-setup --signing-key ~/.ssh/id_ed25519.pub",
     "icsvc git-setup --quiet",
@@ -89,10 +92,10 @@ def git_setup(
     set up signed commits from the SSH keys people: lists in providers.yaml."""
     from icsvc.commands import git_setup as cmd
 
-    cmd.run(_context(store, actor), quiet, signing_key, fmt.value)
+    cmd.run(context(store, actor), quiet, signing_key, fmt.value)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc codeowners",
     "icsvc codeowners --check",
     "icsvc codeowners -o docs/CODEOWNERS --format json",
@@ -113,10 +116,10 @@ def codeowners(
     """Give each provider's requests/ folder to its members (or team) in CODEOWNERS."""
     from icsvc.commands import codeowners as cmd
 
-    cmd.run(_context(store, actor), output, check_only, fmt.value, force)
+    cmd.run(context(store, actor), output, check_only, fmt.value, force)
 
 
-@app.command("merge-driver", epilog=examples(
+@group.command("merge-driver", epilog=examples(
     "git config merge.icsvc.driver 'icsvc merge-driver %O %A %B %P'",
 ))
 def merge_driver(

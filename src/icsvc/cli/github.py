@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli.app import ActorOpt, StoreOpt, _context, app, examples
+from icsvc.cli.common import ActorOpt, StoreOpt, context, examples
+
+group = typer.Typer()
+"""This module's commands, added to the app by `app.py`."""
 
 
 class TextFormat(StrEnum):
@@ -19,7 +22,7 @@ class TextFormat(StrEnum):
 FormatOpt = Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc forms",
     "icsvc forms --check",
     "icsvc forms --repo-url https://github.com/acme/requests",
@@ -52,10 +55,10 @@ def forms(
     """
     from icsvc.commands import forms as cmd
 
-    cmd.run(_context(store, actor), output, check_only, repo_url, fmt.value, force)
+    cmd.run(context(store, actor), output, check_only, repo_url, fmt.value, force)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     'icsvc intake --event "$GITHUB_EVENT_PATH"',
     "icsvc intake --event event.json --format json",
 ))
@@ -78,4 +81,4 @@ def intake(
     """
     from icsvc.commands import intake as cmd
 
-    cmd.run(_context(store, actor), event, fmt.value)
+    cmd.run(context(store, actor), event, fmt.value)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli.app import (
+from icsvc.cli.common import (
     ActorOpt,
     IdArg,
     NoPagerOpt,
@@ -16,11 +16,13 @@ from icsvc.cli.app import (
     ShowFmtOpt,
     ShowFormat,
     StoreOpt,
-    _context,
-    app,
+    context,
     examples,
     paged,
 )
+
+group = typer.Typer()
+"""This module's commands, added to the app by `app.py`."""
 
 
 class ReportFormat(StrEnum):
@@ -38,7 +40,7 @@ DAY_FORMS = (
 """dates.DAY_FORMS (a test keeps the two equal)."""
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc feedback 4DT5 --rating 5 --comment 'Clear answer, the customer signed'",
     "icsvc feedback 4DT5ZT49 -r 4 --as maria@example.com --format json",
 ))
@@ -55,10 +57,10 @@ def feedback(
     """Rate a resolved request (requester only); rating again replaces your earlier rating."""
     from icsvc.commands import feedback as cmd
 
-    cmd.run(_context(store, actor), request_id, rating, comment, fmt.value)
+    cmd.run(context(store, actor), request_id, rating, comment, fmt.value)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc report --quarter 2026Q4",
     "icsvc report --since 'Nov 1' --until today -p engineering -p it",
     "icsvc report --since '4 weeks ago' -o weekly.html",
@@ -93,7 +95,7 @@ def report(
     from icsvc.commands import report as cmd
 
     with paged(no_pager or output is not None):
-        cmd.run(_context(store, actor), cmd.Options(
+        cmd.run(context(store, actor), cmd.Options(
             since=since, until=until, quarter=quarter, providers=provider or [],
             fmt=fmt.value if fmt is not None else None, output=output, force=force,
         ))

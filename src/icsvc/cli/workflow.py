@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from icsvc.cli import completion
-from icsvc.cli.app import (
+from icsvc.cli.common import (
     ActorOpt,
     IdArg,
     NoPagerOpt,
@@ -16,15 +16,17 @@ from icsvc.cli.app import (
     ShowFormat,
     StoreOpt,
     TableFormat,
-    _context,
-    app,
+    context,
     date_help,
     examples,
     paged,
 )
 
+group = typer.Typer()
+"""This module's commands, added to the app by `app.py`."""
 
-@app.command(epilog=examples(
+
+@group.command(epilog=examples(
     "icsvc triage 09KRRP64 --ack --assign wei --promise 'tomorrow noon'",
     "icsvc triage 173P --priority normal --note 'The bid closes next week, not today'",
     "icsvc triage P0N6PVGN --redirect legal --service nda --note \"An NDA is Legal's\"",
@@ -72,13 +74,13 @@ def triage(
     from icsvc.commands import triage as cmd
     from icsvc.workflow.workflow import TriageOptions
 
-    cmd.run(_context(store, actor), request_id, TriageOptions(
+    cmd.run(context(store, actor), request_id, TriageOptions(
         ack=ack, priority=priority, promise=promise, assign=assign, need_info=need_info,
         redirect=redirect, service=service, decline=decline, alternate=alternate, note=note,
     ), fmt.value)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc update 173PQBK7 --status resolved --note 'Slot and bore are fine'",
     "icsvc update 5AWRC4QD --promise 'Nov 30' --note 'Routing done for 600 of 800'",
     "icsvc update 36N7S0QH --reply 'Yes: ship them, the customer agreed' "
@@ -133,14 +135,14 @@ def update(
     from icsvc.commands import update as cmd
     from icsvc.workflow.workflow import UpdateOptions
 
-    cmd.run(_context(store, actor), request_id, UpdateOptions(
+    cmd.run(context(store, actor), request_id, UpdateOptions(
         status=status, note=note, progress=progress, promise=promise, info=info or [],
         reply=reply, reopen=reopen, alternate=alternate, cost=cost, needed_by=needed_by,
         priority=priority, accept_priority=accept_priority, blocks=blocks or [],
     ), fmt.value)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc escalate 5AWRC4QD --reason \"Kestrel's bid closes Friday\"",
     "icsvc escalate 5AWR --reason 'A week late' --as lee@example.com --format json",
 ))
@@ -155,10 +157,10 @@ def escalate(
     """Raise a request to the provider's escalation contact (requester or provider members)."""
     from icsvc.commands import escalate as cmd
 
-    cmd.run(_context(store, actor), request_id, reason, fmt.value)
+    cmd.run(context(store, actor), request_id, reason, fmt.value)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc explain 36N7S0QH",
     "icsvc explain 36n7 --format json",
 ))
@@ -173,10 +175,10 @@ def explain(
     from icsvc.commands import explain as cmd
 
     with paged(no_pager):
-        cmd.run(_context(store, actor), request_id, fmt.value)
+        cmd.run(context(store, actor), request_id, fmt.value)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc queue",
     "icsvc queue -p engineering -p it --mine",
     "icsvc queue payroll --format json",
@@ -200,5 +202,5 @@ def queue(
     from icsvc.commands import queue as cmd
 
     with paged(no_pager):
-        cmd.run(_context(store, actor), [*(provider_args or []), *(provider or [])], mine,
+        cmd.run(context(store, actor), [*(provider_args or []), *(provider or [])], mine,
                 fmt.value, escalated)

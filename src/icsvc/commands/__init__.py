@@ -12,9 +12,7 @@ from icsvc.store.store import MANAGED_TEXT, Store, find_store, managed_problem
 
 
 def open_store(ctx: Context) -> Store:
-    from icsvc.output.ui import warn
-
-    return Store(find_store(ctx.cwd, ctx.store_override), warn=warn)
+    return Store(find_store(ctx.cwd, ctx.store_override), warn=ctx.warn)
 
 
 def in_git(root: Path) -> bool:
