@@ -108,9 +108,11 @@ def sla(
 ) -> None:
     """The service catalogue: services, what they need from you, lead times, SLA targets."""
     from icsvc.commands import catalogue as cmd
+    from icsvc.output import catalogue as out
 
     with paged(no_pager):
-        cmd.run(context(store, actor), [*(provider_args or []), *(provider or [])], fmt.value)
+        out.render(cmd.run(context(store, actor), [*(provider_args or []), *(provider or [])]),
+                   fmt.value)
 
 
 @app.command(epilog=examples(
@@ -189,9 +191,10 @@ def show(
 ) -> None:
     """A request with its SLA clocks and its history as a timeline."""
     from icsvc.commands import show as cmd
+    from icsvc.output import show as out
 
     with paged(no_pager):
-        cmd.run(context(store, actor), request_id, fmt.value)
+        out.render(cmd.run(context(store, actor), request_id), fmt.value)
 
 
 @app.command("list", epilog=examples(
@@ -222,12 +225,13 @@ def list_(
 ) -> None:
     """List requests, newest first."""
     from icsvc.commands import listing as cmd
+    from icsvc.output import listing as out
 
     with paged(no_pager):
-        cmd.run(context(store, actor), cmd.Filters(
+        out.render(cmd.run(context(store, actor), cmd.Filters(
             providers=provider or [], statuses=status or [], departments=department or [],
             priorities=priority or [], open_only=open_, mine=mine,
-        ), fmt.value)
+        ), fmt == TableFormat.json), fmt.value)
 
 
 @app.command(epilog=examples(

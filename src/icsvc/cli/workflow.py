@@ -173,9 +173,10 @@ def explain(
 ) -> None:
     """How each due date was computed: targets, business hours counted, what was skipped."""
     from icsvc.commands import explain as cmd
+    from icsvc.output import explain as out
 
     with paged(no_pager):
-        cmd.run(context(store, actor), request_id, fmt.value)
+        out.render(cmd.run(context(store, actor), request_id), fmt.value)
 
 
 @group.command(epilog=examples(
@@ -200,7 +201,8 @@ def queue(
 ) -> None:
     """Open requests, most urgent first: breached, at risk, then least business time left."""
     from icsvc.commands import queue as cmd
+    from icsvc.output import queue as out
 
     with paged(no_pager):
-        cmd.run(context(store, actor), [*(provider_args or []), *(provider or [])], mine,
-                fmt.value, escalated)
+        out.render(cmd.run(context(store, actor), [*(provider_args or []), *(provider or [])],
+                           mine, escalated, fmt == TableFormat.json), fmt.value)
