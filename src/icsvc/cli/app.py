@@ -85,10 +85,11 @@ def init(
     rules."""
     from icsvc.commands import init as cmd
     from icsvc.errors import UsageError
+    from icsvc.output import init as out
 
     if path is not None and store is not None and Path(store).resolve() != path.resolve():
         raise UsageError(f"init: give the folder once (FOLDER {path} or --store {store})")
-    cmd.run(path or Path(store or "."), fmt.value)
+    out.render(cmd.run(path or Path(store or ".")), fmt.value)
 
 
 @app.command(epilog=examples(
@@ -261,9 +262,13 @@ def check(
 ) -> None:
     """Validate the whole store; every problem as path:line: message, exit 1 if any."""
     from icsvc.commands import check as cmd
+    from icsvc.output import check as out
 
     with paged(no_pager):
-        cmd.run(context(store, actor), fmt.value, base, require_signed, allow_orphans)
+        checked = cmd.run(context(store, actor), base, require_signed, allow_orphans)
+        out.render(checked, fmt.value)
+    if checked.problems:
+        raise typer.Exit(1)  # a failed check: the report says why
 
 
 # Each group's commands, after this module's own, in the order of `icsvc --help`: requester,
