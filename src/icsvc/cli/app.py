@@ -36,6 +36,7 @@ from icsvc.cli.common import (
     context,
     date_help,
     examples,
+    interactive,
     paged,
 )
 
@@ -169,13 +170,20 @@ def new(
     """Ask a provider for something; prints the new ID and the dates to expect. On a
     terminal, asks for whatever is missing."""
     from icsvc.commands import new as cmd
+    from icsvc.output import new as out
 
-    cmd.run(context(store, actor), cmd.Options(
+    ctx = context(store, actor)
+    talk = interactive()
+    intake = cmd.start(ctx, cmd.Options(
         provider=provider, service=service, title=title, details=details, priority=priority,
         needed_by=needed_by, info=info or [], justification=justification,
-        department=department, cost=cost, impact_note=impact_note, fmt=fmt.value, pr=pr,
-        blocks=for_ or [],
-    ))
+        department=department, cost=cost, impact_note=impact_note, pr=pr, blocks=for_ or [],
+    ), talk)
+    told = out.ask(intake) if talk else False
+    created = cmd.create(ctx, intake, pr)
+    out.render(created, fmt.value, pr, day_off_told=told)
+    if pr:
+        out.sent(created, cmd.send(ctx, intake, created), fmt.value)
 
 
 @app.command(epilog=examples(

@@ -101,3 +101,10 @@ def paged(no_pager: bool) -> Any:
 
     return pager(enabled=not no_pager)
 
+
+def interactive() -> bool:
+    """Whether a person is at the keyboard: questions are asked only then."""
+    from icsvc.output import ui
+
+    return ui.interactive()
+

@@ -37,9 +37,10 @@ def commit(
     Stages exactly the request files whose new history entries are yours (not other
     people's changes, not other files) and commits them with you as the author."""
     from icsvc.commands import commit as cmd
+    from icsvc.output import commit as out
 
-    cmd.run(context(store, actor), cmd.Options(message=message, push=push or pr, pr=pr,
-                                                fmt=fmt.value))
+    out.render(cmd.run(context(store, actor), cmd.Options(message=message, push=push or pr,
+                                                           pr=pr)), fmt.value)
 
 
 @group.command(epilog=examples(

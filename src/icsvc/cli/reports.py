@@ -56,8 +56,9 @@ def feedback(
 ) -> None:
     """Rate a resolved request (requester only); rating again replaces your earlier rating."""
     from icsvc.commands import feedback as cmd
+    from icsvc.output import feedback as out
 
-    cmd.run(context(store, actor), request_id, rating, comment, fmt.value)
+    out.render(cmd.run(context(store, actor), request_id, rating, comment), fmt.value)
 
 
 @group.command(epilog=examples(

@@ -19,6 +19,7 @@ from icsvc.cli.common import (
     context,
     date_help,
     examples,
+    interactive,
     paged,
 )
 
@@ -72,12 +73,13 @@ def triage(
     """Triage a request (provider members): acknowledge, prioritise, promise, assign,
     ask for information, redirect or decline."""
     from icsvc.commands import triage as cmd
+    from icsvc.output import triage as out
     from icsvc.workflow.workflow import TriageOptions
 
-    cmd.run(context(store, actor), request_id, TriageOptions(
+    out.render(cmd.run(context(store, actor), request_id, TriageOptions(
         ack=ack, priority=priority, promise=promise, assign=assign, need_info=need_info,
         redirect=redirect, service=service, decline=decline, alternate=alternate, note=note,
-    ), fmt.value)
+    )), fmt.value)
 
 
 @group.command(epilog=examples(
@@ -133,13 +135,21 @@ def update(
     """Update a request: status, progress notes, progress, promise, information; for the
     requester also a reply, a reopen, the cost of a lapse, a new need-by date or priority."""
     from icsvc.commands import update as cmd
+    from icsvc.output import update as out
     from icsvc.workflow.workflow import UpdateOptions
 
-    cmd.run(context(store, actor), request_id, UpdateOptions(
+    ctx = context(store, actor)
+    opts = UpdateOptions(
         status=status, note=note, progress=progress, promise=promise, info=info or [],
         reply=reply, reopen=reopen, alternate=alternate, cost=cost, needed_by=needed_by,
         priority=priority, accept_priority=accept_priority, blocks=blocks or [],
-    ), fmt.value)
+    )
+    talk = interactive()
+    # the question comes before the write lock: no writer waits on a person
+    if talk and opts.note and cmd.may_answer(ctx, request_id, opts) \
+            and out.answers_the_question():
+        opts.reply, opts.note = opts.note, None
+    out.render(cmd.run(ctx, request_id, opts), fmt.value, hint=not talk)
 
 
 @group.command(epilog=examples(
@@ -156,8 +166,9 @@ def escalate(
 ) -> None:
     """Raise a request to the provider's escalation contact (requester or provider members)."""
     from icsvc.commands import escalate as cmd
+    from icsvc.output import triage as out
 
-    cmd.run(context(store, actor), request_id, reason, fmt.value)
+    out.render(cmd.run(context(store, actor), request_id, reason), fmt.value)
 
 
 @group.command(epilog=examples(

@@ -1,4 +1,5 @@
-"""One module per command: plain functions that take their inputs explicitly."""
+"""One module per command: plain functions that take their inputs explicitly and return
+what they did (`output/` renders it; nothing here prints, prompts or exits)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,9 @@ def in_git(root: Path) -> bool:
     return any((folder / ".git").exists() for folder in (root, *root.parents))
 
 
-def next_step(store: Store, step: str = "icsvc commit") -> None:
-    """The one line that ends a command that changed a request: what to run next."""
-    if in_git(store.root):
-        from icsvc.output.ui import console
-
-        console().print(f"Next: {step}", markup=False, soft_wrap=True)
+def next_step(store: Store, step: str = "icsvc commit") -> str | None:
+    """What to run next after a command that changed a request (None outside git)."""
+    return step if in_git(store.root) else None
 
 
 def output_target(ctx: Context, store: Store, option: str, given: Path, *, force: bool,

@@ -229,6 +229,13 @@ def progress(count: Callable[[], int]) -> Iterator[Step]:
         yield step
 
 
+def next_step(step: str | None) -> None:
+    """The one line that ends a command that changed a request: what to run next (None:
+    nothing, outside git)."""
+    if step is not None:
+        console().print(f"Next: {step}", markup=False, soft_wrap=True)
+
+
 def note(message: str) -> None:
     """A one-line remark on stderr (a date on a day off, a hint), out of the way of output."""
     print(f"note: {message}", file=sys.stderr)
