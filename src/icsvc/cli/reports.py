@@ -94,9 +94,10 @@ def report(
     Default period: the 13 weeks ending now. Days are whole days in each provider's
     timezone."""
     from icsvc.commands import report as cmd
+    from icsvc.output import report as out
 
     with paged(no_pager or output is not None):
-        cmd.run(context(store, actor), cmd.Options(
+        out.render(cmd.run(context(store, actor), cmd.Options(
             since=since, until=until, quarter=quarter, providers=provider or [],
             fmt=fmt.value if fmt is not None else None, output=output, force=force,
-        ))
+        )))

@@ -52,8 +52,9 @@ def send(
     'icsvc notify' (notify: in providers.yaml) arrives with the notifications; until then,
     --format csv or json feeds a mail merge."""
     from icsvc.commands import survey as cmd
+    from icsvc.output import survey as out
 
-    cmd.send(context(store, actor), quarter, provider or [], fmt.value)
+    out.who_to_ask(cmd.send(context(store, actor), quarter, provider or []), fmt.value)
 
 
 @group.command("answer", epilog=examples(
@@ -79,5 +80,7 @@ def answer(
     Writes surveys/QUARTER/PROVIDER/EMAIL.yaml; answering again replaces your answer and
     keeps the earlier one in the file's history. Commit it yourself: only you may."""
     from icsvc.commands import survey as cmd
+    from icsvc.output import survey as out
 
-    cmd.answer(context(store, actor), provider, quarter, rating, comment, fmt.value)
+    out.answered(cmd.answer(context(store, actor), provider, quarter, rating, comment),
+                 fmt.value)

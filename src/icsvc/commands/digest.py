@@ -54,7 +54,7 @@ def _digest(ctx: Context, store: Store, kind: str, env: dict[str, str], dry_run:
             from icsvc.reports.report import make_period
 
             period = make_period(ctx.now, monday.isoformat(), sunday.isoformat())
-            built = figures(store, period, ctx.now, list(scope), found=summaries())
+            built = figures(store, period, ctx.now, list(scope), found=summaries(), warn=warn)
             return report_render.heading(built), report_render.render_html(built)
 
         messages = digest.weekly(cat, monday, env_urls, record, report_html)

@@ -1,4 +1,5 @@
-"""Terminal output: Rich for people, JSON/CSV/Markdown for scripts. The core never prints."""
+"""Terminal output: Rich for people, JSON/CSV/Markdown for scripts. The commands never
+print: the renderers beside this module show what they return."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+
+    from icsvc.commands.context import Step
 
 SEVERITY = ("breached", "at-risk", "paused", "ok", "met")
 """SLA states, worst first: a row showing one state shows the worst of its clocks."""
@@ -197,9 +200,6 @@ def _cell(value: Any) -> str:
 PROGRESS_THRESHOLD = 2000
 """Show a progress bar (on a terminal) when a command goes through more request files than
 this: parsing them after a clone, checking them, a report over a big store."""
-
-Step = Callable[..., Callable[[], None] | None]
-
 
 def _no_step(*args: Any) -> None:
     return None
