@@ -1,5 +1,5 @@
 """What every group of commands shares: the common options and formats, the help epilogs,
-the context a command runs in, and the pager.
+the context a command runs in, the pager, and showing a result.
 
 The group modules (`workflow.py`, `reports.py`...) import this module, never `app.py`,
 which adds their commands to the app. Keep its imports light: `icsvc --help` imports it.
@@ -7,9 +7,10 @@ which adds their commands to the app. Keep its imports light: `icsvc --help` imp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -17,6 +18,8 @@ from icsvc.cli import completion
 
 if TYPE_CHECKING:
     from icsvc.commands.context import Context
+
+R = TypeVar("R")
 
 DATE_FORMS = (
     "2026-12-07, 2026-12-07T15:00, Dec 7, 7 December 2026 3pm, 25/12, today, tomorrow noon, "
@@ -107,4 +110,19 @@ def interactive() -> bool:
     from icsvc.output import ui
 
     return ui.interactive()
+
+
+def shown(run: Callable[[], R], render: Callable[[R], None]) -> R:
+    """Run a command and render its result. A refusal that comes with a result (`Refused`:
+    the comment an issue gets, the deliveries tried before one failed) is rendered first,
+    then reported by `main()` as any other error."""
+    from icsvc.commands import Refused
+
+    try:
+        result = run()
+    except Refused as exc:
+        render(exc.result)
+        raise
+    render(result)
+    return result
 

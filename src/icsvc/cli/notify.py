@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli.common import ActorOpt, StoreOpt, context, examples
+from icsvc.cli.common import ActorOpt, StoreOpt, context, examples, shown
 
 group = typer.Typer()
 """This module's commands, added to the app by `app.py`."""
@@ -63,9 +63,10 @@ def notify(
     """
     from icsvc.commands import notify as cmd
     from icsvc.notify.notify import Options
+    from icsvc.output import notify as out
 
-    cmd.run(context(store, actor), Options(since, until, since_time, clocks), dry_run,
-            fmt.value)
+    shown(lambda: cmd.run(context(store, actor), Options(since, until, since_time, clocks),
+                          dry_run), lambda done: out.render(done, fmt.value))
 
 
 @group.command(epilog=examples(
@@ -84,5 +85,7 @@ def digest(
 ) -> None:
     """Send the daily or weekly digest, once per day (week) and recipient."""
     from icsvc.commands import digest as cmd
+    from icsvc.output import notify as out
 
-    cmd.run(context(store, actor), kind.value, dry_run, fmt.value)
+    shown(lambda: cmd.run(context(store, actor), kind.value, dry_run),
+          lambda done: out.render(done, fmt.value))

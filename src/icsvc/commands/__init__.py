@@ -6,10 +6,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.store.store import MANAGED_TEXT, Store, find_store, managed_problem
+
+
+class Refused(IcsvcError):
+    """A refusal (or a failure) that comes with a result to show first: the comment to post
+    on an issue that cannot become a request, the deliveries tried before one failed. The
+    command line renders `result`, then reports the error as any other."""
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 def open_store(ctx: Context) -> Store:
