@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli.common import ActorOpt, StoreOpt, context, examples
+from icsvc.cli.common import ActorOpt, StoreOpt, context, examples, shown
 
 group = typer.Typer()
 """This module's commands, added to the app by `app.py`."""
@@ -54,8 +54,15 @@ def forms(
     those of removed services deleted; 'icsvc check' reports them until then.
     """
     from icsvc.commands import forms as cmd
+    from icsvc.output import forms as out
 
-    cmd.run(context(store, actor), output, check_only, repo_url, fmt.value, force)
+    done = cmd.run(context(store, actor), output, check_only, repo_url, force)
+    if not check_only:
+        out.render(done, fmt.value)
+        return
+    out.checked(done, fmt.value)
+    if done.drift:
+        raise typer.Exit(1)  # a failed check: the report says why
 
 
 @group.command(epilog=examples(
@@ -80,5 +87,6 @@ def intake(
     not opened from a form, is left alone (exit 0).
     """
     from icsvc.commands import intake as cmd
+    from icsvc.output import intake as out
 
-    cmd.run(context(store, actor), event, fmt.value)
+    shown(lambda: cmd.run(context(store, actor), event), lambda data: out.render(data, fmt.value))
