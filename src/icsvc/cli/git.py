@@ -70,8 +70,13 @@ def sync(
     cannot run the driver, your clone can.
     """
     from icsvc.commands import sync as cmd
+    from icsvc.errors import IcsvcError
+    from icsvc.output import sync as out
 
-    cmd.run(context(store, actor), remote, branch, rebase, fmt.value)
+    outcome = cmd.run(context(store, actor), remote, branch, rebase)
+    out.render(outcome, fmt.value)
+    if outcome.conflicts:  # the merge stopped: the files are the user's to fix
+        raise IcsvcError(out.unresolved(outcome, fmt.value))
 
 
 @group.command("git-setup", epilog=examples(
@@ -92,8 +97,9 @@ def git_setup(
     """Register the request merge driver in this clone (.gitattributes + git config), and
     set up signed commits from the SSH keys people: lists in providers.yaml."""
     from icsvc.commands import git_setup as cmd
+    from icsvc.output import git_setup as out
 
-    cmd.run(context(store, actor), quiet, signing_key, fmt.value)
+    out.render(cmd.run(context(store, actor), signing_key), fmt.value, quiet)
 
 
 @group.command(epilog=examples(
@@ -116,8 +122,12 @@ def codeowners(
 ) -> None:
     """Give each provider's requests/ folder to its members (or team) in CODEOWNERS."""
     from icsvc.commands import codeowners as cmd
+    from icsvc.output import codeowners as out
 
-    cmd.run(context(store, actor), output, check_only, fmt.value, force)
+    owners = cmd.run(context(store, actor), output, check_only, force)
+    out.render(owners, fmt.value)
+    if owners.stale and check_only:
+        raise typer.Exit(1)  # a failed check: the report says why
 
 
 @group.command("merge-driver", epilog=examples(
@@ -136,5 +146,6 @@ def merge_driver(
     Registered by 'icsvc init' and 'icsvc git-setup'; git runs it, not people.
     """
     from icsvc.commands import merge_driver as cmd
+    from icsvc.output import merge_driver as out
 
-    cmd.run(base, ours, theirs, path)
+    out.render(path or ours.name, cmd.run(base, ours, theirs, path))
