@@ -190,7 +190,7 @@ def run_in_process(args: list[str], env: dict[str, str], cwd: Path, stdin: str) 
     import traceback
 
     from icsvc.cli import app as cli
-    from icsvc.cli import ui
+    from icsvc.output import ui
 
     saved_env = dict(os.environ)
     saved_cwd = Path.cwd()

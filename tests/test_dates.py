@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import PROVIDERS, Store, make_store
-from icsvc.cli import app as cli
+from icsvc.cli import common as cli
 from icsvc.cli import reports as cli_reports
 from icsvc.domain.calendar import BusinessCalendar
 from icsvc.domain.dates import DAY_FORMS, FORMS, DateError, day_off_note, parse_day, parse_when

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icsvc.cli import fasttable, ui
+from icsvc.output import fasttable, ui
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import ICSVC, Store
-from icsvc.cli import pager
+from icsvc.output import pager
 from terminal import on_terminal
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "Bore diameter",

@@ -1,4 +1,7 @@
-"""The command line: Typer parses options and hands them to one plain function per command.
+"""The command line: Typer parses options, calls one plain function per command
+(`commands/`) and hands its result to its renderer (`output/`); `main()` turns an error
+into one line and an exit code. The group modules (`workflow.py`, `git.py`...) hold the
+other commands; this module adds them to the app.
 
 Heavy modules are imported inside the commands so `icsvc --help` starts quickly. Every
 command takes `--as EMAIL`, `--store FOLDER` and `--format`, and ends its help with real
@@ -12,17 +15,30 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from icsvc import __version__
-from icsvc.cli import completion
-
-if TYPE_CHECKING:
-    from icsvc.commands.context import Context
+from icsvc.cli import completion, git, github, notify, reports, survey, tools, workflow
+from icsvc.cli.common import (
+    ActorOpt,
+    CheckFormat,
+    FormatOpt,
+    IdArg,
+    NoPagerOpt,
+    ProvidersOpt,
+    ShowFmtOpt,
+    ShowFormat,
+    StoreOpt,
+    TableFormat,
+    context,
+    date_help,
+    examples,
+    interactive,
+    paged,
+)
 
 app = typer.Typer(
     name="icsvc",
@@ -33,85 +49,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-DATE_FORMS = (
-    "2026-12-07, 2026-12-07T15:00, Dec 7, 7 December 2026 3pm, 25/12, today, tomorrow noon, "
-    "fri, next friday, friday 3pm, in 3 days, +2w, +4h, eod, end of week, end of month, "
-    "noon, 3pm EST, 15:00 Europe/London"
-)
-"""dates.FORMS, for the help of every date option (importing dates here would slow
-`icsvc --help` by 40 ms; a test keeps the two equal)."""
-
-StoreOpt = Annotated[
-    str | None,
-    typer.Option("--store", envvar="ICSVC_STORE", show_envvar=True, metavar="FOLDER",
-                 help="Store folder (default: found from the current folder upwards).",
-                 autocompletion=completion.folders),
-]
-ActorOpt = Annotated[
-    str | None,
-    typer.Option("--as", metavar="EMAIL",
-                 help="Act as this email (default: ICSVC_USER, then git user.email).",
-                 autocompletion=completion.people),
-]
-NoPagerOpt = Annotated[
-    bool, typer.Option("--no-pager", help="Print long output straight to the terminal "
-                                          "(default: through $ICSVC_PAGER, $PAGER or less -R).")
-]
-ProvidersOpt = Annotated[
-    list[str] | None,
-    typer.Option("--provider", "-p", metavar="PROVIDER",
-                 help="Only this provider (repeatable; any case, or its name).",
-                 autocompletion=completion.providers),
-]
-IdArg = Annotated[str, typer.Argument(metavar="ID", help="A request ID or a unique prefix.",
-                                      autocompletion=completion.request_ids)]
-
-
-class TableFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-
-
-class ShowFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class CheckFormat(StrEnum):
-    text = "text"
-    github = "github"
-    json = "json"
-
-
-FormatOpt = Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")]
-ShowFmtOpt = Annotated[ShowFormat, typer.Option(
-    "--format", "-f", help="Output format: table for people, json for scripts.")]
-
-
-def date_help(text: str) -> str:
-    """A date option's help: what it is for, then every accepted form."""
-    return f"{text} Accepted: {DATE_FORMS}."
-
-
-def examples(*lines: str) -> str:
-    """A command's help epilog: real examples, one command a line, kept as typed."""
-    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
-
-
-def _context(store: str | None, actor: str | None) -> Context:
-    from icsvc.commands.context import Context, now_from_env
-
-    return Context(cwd=Path.cwd(), store_override=store, now=now_from_env(), actor_option=actor)
-
-
-def paged(no_pager: bool) -> Any:
-    """Long output on a terminal goes through a pager (see `pager.paged`)."""
-    from icsvc.cli.pager import paged as pager
-
-    return pager(enabled=not no_pager)
 
 
 def _version(value: bool) -> None:
@@ -149,10 +86,11 @@ def init(
     rules."""
     from icsvc.commands import init as cmd
     from icsvc.errors import UsageError
+    from icsvc.output import init as out
 
     if path is not None and store is not None and Path(store).resolve() != path.resolve():
         raise UsageError(f"init: give the folder once (FOLDER {path} or --store {store})")
-    cmd.run(path or Path(store or "."), fmt.value)
+    out.render(cmd.run(path or Path(store or ".")), fmt.value)
 
 
 @app.command(epilog=examples(
@@ -172,9 +110,11 @@ def sla(
 ) -> None:
     """The service catalogue: services, what they need from you, lead times, SLA targets."""
     from icsvc.commands import catalogue as cmd
+    from icsvc.output import catalogue as out
 
     with paged(no_pager):
-        cmd.run(_context(store, actor), [*(provider_args or []), *(provider or [])], fmt.value)
+        out.render(cmd.run(context(store, actor), [*(provider_args or []), *(provider or [])]),
+                   fmt.value)
 
 
 @app.command(epilog=examples(
@@ -230,13 +170,20 @@ def new(
     """Ask a provider for something; prints the new ID and the dates to expect. On a
     terminal, asks for whatever is missing."""
     from icsvc.commands import new as cmd
+    from icsvc.output import new as out
 
-    cmd.run(_context(store, actor), cmd.Options(
+    ctx = context(store, actor)
+    talk = interactive()
+    intake = cmd.start(ctx, cmd.Options(
         provider=provider, service=service, title=title, details=details, priority=priority,
         needed_by=needed_by, info=info or [], justification=justification,
-        department=department, cost=cost, impact_note=impact_note, fmt=fmt.value, pr=pr,
-        blocks=for_ or [],
-    ))
+        department=department, cost=cost, impact_note=impact_note, pr=pr, blocks=for_ or [],
+    ), talk)
+    told = out.ask(intake) if talk else False
+    created = cmd.create(ctx, intake, pr)
+    out.render(created, fmt.value, pr, day_off_told=told)
+    if pr:
+        out.sent(created, cmd.send(ctx, intake, created), fmt.value)
 
 
 @app.command(epilog=examples(
@@ -253,9 +200,10 @@ def show(
 ) -> None:
     """A request with its SLA clocks and its history as a timeline."""
     from icsvc.commands import show as cmd
+    from icsvc.output import show as out
 
     with paged(no_pager):
-        cmd.run(_context(store, actor), request_id, fmt.value)
+        out.render(cmd.run(context(store, actor), request_id), fmt.value)
 
 
 @app.command("list", epilog=examples(
@@ -286,12 +234,13 @@ def list_(
 ) -> None:
     """List requests, newest first."""
     from icsvc.commands import listing as cmd
+    from icsvc.output import listing as out
 
     with paged(no_pager):
-        cmd.run(_context(store, actor), cmd.Filters(
+        out.render(cmd.run(context(store, actor), cmd.Filters(
             providers=provider or [], statuses=status or [], departments=department or [],
             priorities=priority or [], open_only=open_, mine=mine,
-        ), fmt.value)
+        ), fmt == TableFormat.json), fmt.value)
 
 
 @app.command(epilog=examples(
@@ -321,22 +270,20 @@ def check(
 ) -> None:
     """Validate the whole store; every problem as path:line: message, exit 1 if any."""
     from icsvc.commands import check as cmd
+    from icsvc.output import check as out
 
     with paged(no_pager):
-        cmd.run(_context(store, actor), fmt.value, base, require_signed, allow_orphans)
+        checked = cmd.run(context(store, actor), base, require_signed, allow_orphans)
+        out.render(checked, fmt.value)
+    if checked.problems:
+        raise typer.Exit(1)  # a failed check: the report says why
 
 
-def _register_groups() -> None:
-    """Command groups live in their own modules and register on `app` when imported; the
-    order here is the order of `icsvc --help`: requester, provider, reports, survey,
-    notifications, git, GitHub, tools."""
-    import importlib
-
-    for module in ("workflow", "reports", "survey", "notify", "git", "github", "tools"):
-        importlib.import_module(f"icsvc.cli.{module}")
-
-
-_register_groups()
+# Each group's commands, after this module's own, in the order of `icsvc --help`: requester,
+# provider, reports, notifications, git, GitHub, tools; then the survey's subcommands.
+for _group in (workflow, reports, notify, git, github, tools):
+    app.registered_commands.extend(_group.group.registered_commands)
+app.add_typer(survey.group, name="survey")
 
 
 def _click() -> Any:
@@ -422,7 +369,7 @@ def main() -> None:
             _check_text_arguments()
             _invoke()
     except IcsvcError as exc:
-        from icsvc.cli.ui import error
+        from icsvc.output.ui import error
 
         error(exc.message)
         sys.exit(exc.exit_code)
@@ -431,7 +378,7 @@ def main() -> None:
     except BrokenPipeError:
         os._exit(1)
     except OSError as exc:  # a read-only store, a full disk: say what, not a traceback
-        from icsvc.cli.ui import error
+        from icsvc.output.ui import error
 
         where = f"{exc.filename}: " if exc.filename else ""
         error(f"{where}{exc.strerror or exc}")

@@ -7,10 +7,13 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli.app import ActorOpt, ShowFmtOpt, ShowFormat, StoreOpt, _context, app, examples
+from icsvc.cli.common import ActorOpt, ShowFmtOpt, ShowFormat, StoreOpt, context, examples
+
+group = typer.Typer()
+"""This module's commands, added to the app by `app.py`."""
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc commit",
     "icsvc commit -m 'Triage of the morning queue' --push",
     "icsvc commit --pr",
@@ -34,12 +37,13 @@ def commit(
     Stages exactly the request files whose new history entries are yours (not other
     people's changes, not other files) and commits them with you as the author."""
     from icsvc.commands import commit as cmd
+    from icsvc.output import commit as out
 
-    cmd.run(_context(store, actor), cmd.Options(message=message, push=push or pr, pr=pr,
-                                                fmt=fmt.value))
+    out.render(cmd.run(context(store, actor), cmd.Options(message=message, push=push or pr,
+                                                           pr=pr)), fmt.value)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc sync",
     "icsvc sync --branch main",
     "icsvc sync --remote . --branch raj/ack --rebase",
@@ -66,11 +70,16 @@ def sync(
     cannot run the driver, your clone can.
     """
     from icsvc.commands import sync as cmd
+    from icsvc.errors import IcsvcError
+    from icsvc.output import sync as out
 
-    cmd.run(_context(store, actor), remote, branch, rebase, fmt.value)
+    outcome = cmd.run(context(store, actor), remote, branch, rebase)
+    out.render(outcome, fmt.value)
+    if outcome.conflicts:  # the merge stopped: the files are the user's to fix
+        raise IcsvcError(out.unresolved(outcome, fmt.value))
 
 
-@app.command("git-setup", epilog=examples(
+@group.command("git-setup", epilog=examples(
     "icsvc git-setup",
     "icsvc git-setup --signing-key ~/.ssh/id_ed25519.pub",
     "icsvc git-setup --quiet",
@@ -88,11 +97,12 @@ def git_setup(
     """Register the request merge driver in this clone (.gitattributes + git config), and
     set up signed commits from the SSH keys people: lists in providers.yaml."""
     from icsvc.commands import git_setup as cmd
+    from icsvc.output import git_setup as out
 
-    cmd.run(_context(store, actor), quiet, signing_key, fmt.value)
+    out.render(cmd.run(context(store, actor), signing_key), fmt.value, quiet)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc codeowners",
     "icsvc codeowners --check",
     "icsvc codeowners -o docs/CODEOWNERS --format json",
@@ -112,11 +122,15 @@ def codeowners(
 ) -> None:
     """Give each provider's requests/ folder to its members (or team) in CODEOWNERS."""
     from icsvc.commands import codeowners as cmd
+    from icsvc.output import codeowners as out
 
-    cmd.run(_context(store, actor), output, check_only, fmt.value, force)
+    owners = cmd.run(context(store, actor), output, check_only, force)
+    out.render(owners, fmt.value)
+    if owners.stale and check_only:
+        raise typer.Exit(1)  # a failed check: the report says why
 
 
-@app.command("merge-driver", epilog=examples(
+@group.command("merge-driver", epilog=examples(
     "git config merge.icsvc.driver 'icsvc merge-driver %O %A %B %P'",
 ))
 def merge_driver(
@@ -132,5 +146,6 @@ def merge_driver(
     Registered by 'icsvc init' and 'icsvc git-setup'; git runs it, not people.
     """
     from icsvc.commands import merge_driver as cmd
+    from icsvc.output import merge_driver as out
 
-    cmd.run(base, ours, theirs, path)
+    out.render(path or ours.name, cmd.run(base, ours, theirs, path))

@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli.app import ActorOpt, StoreOpt, _context, app, examples
+from icsvc.cli.common import ActorOpt, StoreOpt, context, examples, shown
+
+group = typer.Typer()
+"""This module's commands, added to the app by `app.py`."""
 
 
 class TextFormat(StrEnum):
@@ -19,7 +22,7 @@ class TextFormat(StrEnum):
 FormatOpt = Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc forms",
     "icsvc forms --check",
     "icsvc forms --repo-url https://github.com/acme/requests",
@@ -51,11 +54,18 @@ def forms(
     those of removed services deleted; 'icsvc check' reports them until then.
     """
     from icsvc.commands import forms as cmd
+    from icsvc.output import forms as out
 
-    cmd.run(_context(store, actor), output, check_only, repo_url, fmt.value, force)
+    done = cmd.run(context(store, actor), output, check_only, repo_url, force)
+    if not check_only:
+        out.render(done, fmt.value)
+        return
+    out.checked(done, fmt.value)
+    if done.drift:
+        raise typer.Exit(1)  # a failed check: the report says why
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     'icsvc intake --event "$GITHUB_EVENT_PATH"',
     "icsvc intake --event event.json --format json",
 ))
@@ -77,5 +87,6 @@ def intake(
     not opened from a form, is left alone (exit 0).
     """
     from icsvc.commands import intake as cmd
+    from icsvc.output import intake as out
 
-    cmd.run(_context(store, actor), event, fmt.value)
+    shown(lambda: cmd.run(context(store, actor), event), lambda data: out.render(data, fmt.value))

@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli.app import ActorOpt, StoreOpt, _context, app, examples
+from icsvc.cli.common import ActorOpt, StoreOpt, context, examples, shown
+
+group = typer.Typer()
+"""This module's commands, added to the app by `app.py`."""
 
 
 class TextFormat(StrEnum):
@@ -25,7 +28,7 @@ DryRunOpt = Annotated[bool, typer.Option(
     "--dry-run", help="Print the messages instead of sending them; record nothing.")]
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc notify --since HEAD~1 --dry-run",
     "icsvc notify",
     'icsvc notify --since "$BEFORE" --no-clocks',
@@ -60,12 +63,13 @@ def notify(
     """
     from icsvc.commands import notify as cmd
     from icsvc.notify.changes import Options
+    from icsvc.output import notify as out
 
-    cmd.run(_context(store, actor), Options(since, until, since_time, clocks), dry_run,
-            fmt.value)
+    shown(lambda: cmd.run(context(store, actor), Options(since, until, since_time, clocks),
+                          dry_run), lambda done: out.render(done, fmt.value))
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc digest daily --dry-run",
     "icsvc digest weekly",
 ))
@@ -81,5 +85,7 @@ def digest(
 ) -> None:
     """Send the daily or weekly digest, once per day (week) and recipient."""
     from icsvc.commands import digest as cmd
+    from icsvc.output import notify as out
 
-    cmd.run(_context(store, actor), kind.value, dry_run, fmt.value)
+    shown(lambda: cmd.run(context(store, actor), kind.value, dry_run),
+          lambda done: out.render(done, fmt.value))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli.app import (
+from icsvc.cli.common import (
     ActorOpt,
     IdArg,
     NoPagerOpt,
@@ -16,11 +16,13 @@ from icsvc.cli.app import (
     ShowFmtOpt,
     ShowFormat,
     StoreOpt,
-    _context,
-    app,
+    context,
     examples,
     paged,
 )
+
+group = typer.Typer()
+"""This module's commands, added to the app by `app.py`."""
 
 
 class ReportFormat(StrEnum):
@@ -38,7 +40,7 @@ DAY_FORMS = (
 """dates.DAY_FORMS (a test keeps the two equal)."""
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc feedback 4DT5 --rating 5 --comment 'Clear answer, the customer signed'",
     "icsvc feedback 4DT5ZT49 -r 4 --as maria@example.com --format json",
 ))
@@ -54,11 +56,12 @@ def feedback(
 ) -> None:
     """Rate a resolved request (requester only); rating again replaces your earlier rating."""
     from icsvc.commands import feedback as cmd
+    from icsvc.output import feedback as out
 
-    cmd.run(_context(store, actor), request_id, rating, comment, fmt.value)
+    out.render(cmd.run(context(store, actor), request_id, rating, comment), fmt.value)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc report --quarter 2026Q4",
     "icsvc report --since 'Nov 1' --until today -p engineering -p it",
     "icsvc report --since '4 weeks ago' -o weekly.html",
@@ -91,9 +94,10 @@ def report(
     Default period: the 13 weeks ending now. Days are whole days in each provider's
     timezone."""
     from icsvc.commands import report as cmd
+    from icsvc.output import report as out
 
     with paged(no_pager or output is not None):
-        cmd.run(_context(store, actor), cmd.Options(
+        out.render(cmd.run(context(store, actor), cmd.Options(
             since=since, until=until, quarter=quarter, providers=provider or [],
             fmt=fmt.value if fmt is not None else None, output=output, force=force,
-        ))
+        )))

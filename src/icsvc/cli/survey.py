@@ -7,16 +7,15 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli.app import ActorOpt, ShowFormat, StoreOpt, _context, app, examples
+from icsvc.cli.common import ActorOpt, ShowFormat, StoreOpt, context, examples
 
-survey_app = typer.Typer(
+group = typer.Typer(
     name="survey",
     help="The quarterly survey: who each provider asks about a quarter, and their answers "
          "(one file per person, provider and quarter under surveys/).",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-app.add_typer(survey_app, name="survey")
 
 
 class SendFormat(StrEnum):
@@ -29,7 +28,7 @@ QuarterOpt = Annotated[str, typer.Option(
     "--quarter", "-q", metavar="QUARTER", help="The quarter, e.g. 2026Q4.")]
 
 
-@survey_app.command("send", epilog=examples(
+@group.command("send", epilog=examples(
     "icsvc survey send --quarter 2026Q4",
     "icsvc survey send --quarter 2026Q4 --provider engineering --format csv",
     "icsvc survey send --quarter 2026Q4 --format json",
@@ -53,11 +52,12 @@ def send(
     'icsvc notify' (notify: in providers.yaml) arrives with the notifications; until then,
     --format csv or json feeds a mail merge."""
     from icsvc.commands import survey as cmd
+    from icsvc.output import survey as out
 
-    cmd.send(_context(store, actor), quarter, provider or [], fmt.value)
+    out.who_to_ask(cmd.send(context(store, actor), quarter, provider or []), fmt.value)
 
 
-@survey_app.command("answer", epilog=examples(
+@group.command("answer", epilog=examples(
     "icsvc survey answer engineering --quarter 2026Q4 --rating 4",
     "icsvc survey answer payroll --quarter 2026Q4 --rating 2 --comment \"Slow on corrections\"",
     "icsvc survey answer it -q 2026Q4 -r 5 --as maria@example.com --format json",
@@ -80,5 +80,7 @@ def answer(
     Writes surveys/QUARTER/PROVIDER/EMAIL.yaml; answering again replaces your answer and
     keeps the earlier one in the file's history. Commit it yourself: only you may."""
     from icsvc.commands import survey as cmd
+    from icsvc.output import survey as out
 
-    cmd.answer(_context(store, actor), provider, quarter, rating, comment, fmt.value)
+    out.answered(cmd.answer(context(store, actor), provider, quarter, rating, comment),
+                 fmt.value)

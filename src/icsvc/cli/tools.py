@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
-from icsvc.cli.app import app, examples
+from icsvc.cli.common import examples
+
+group = typer.Typer()
+"""This module's commands, added to the app by `app.py`."""
 
 
 class Shell(StrEnum):
@@ -25,7 +28,7 @@ class JsonFormat(StrEnum):
     json = "json"
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     'eval "$(icsvc completion bash)"      # in ~/.bashrc',
     'eval "$(icsvc completion zsh)"       # in ~/.zshrc, after compinit',
     "icsvc completion fish > ~/.config/fish/completions/icsvc.fish",
@@ -41,7 +44,7 @@ def completion(
     print(comp.script(shell.value), end="")
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc schema providers > schemas/providers.schema.json",
     "icsvc schema request",
 ))

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from icsvc.cli import completion
-from icsvc.cli.app import (
+from icsvc.cli.common import (
     ActorOpt,
     IdArg,
     NoPagerOpt,
@@ -16,15 +16,18 @@ from icsvc.cli.app import (
     ShowFormat,
     StoreOpt,
     TableFormat,
-    _context,
-    app,
+    context,
     date_help,
     examples,
+    interactive,
     paged,
 )
 
+group = typer.Typer()
+"""This module's commands, added to the app by `app.py`."""
 
-@app.command(epilog=examples(
+
+@group.command(epilog=examples(
     "icsvc triage 09KRRP64 --ack --assign wei --promise 'tomorrow noon'",
     "icsvc triage 173P --priority normal --note 'The bid closes next week, not today'",
     "icsvc triage P0N6PVGN --redirect legal --service nda --note \"An NDA is Legal's\"",
@@ -70,15 +73,16 @@ def triage(
     """Triage a request (provider members): acknowledge, prioritise, promise, assign,
     ask for information, redirect or decline."""
     from icsvc.commands import triage as cmd
+    from icsvc.output import triage as out
     from icsvc.workflow.operations import TriageOptions
 
-    cmd.run(_context(store, actor), request_id, TriageOptions(
+    out.render(cmd.run(context(store, actor), request_id, TriageOptions(
         ack=ack, priority=priority, promise=promise, assign=assign, need_info=need_info,
         redirect=redirect, service=service, decline=decline, alternate=alternate, note=note,
-    ), fmt.value)
+    )), fmt.value)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc update 173PQBK7 --status resolved --note 'Slot and bore are fine'",
     "icsvc update 5AWRC4QD --promise 'Nov 30' --note 'Routing done for 600 of 800'",
     "icsvc update 36N7S0QH --reply 'Yes: ship them, the customer agreed' "
@@ -135,17 +139,25 @@ def update(
     """Update a request: status, progress notes, progress, promise, information; for the
     requester also a reply, a reopen, the cost of a lapse, a new need-by date or priority."""
     from icsvc.commands import update as cmd
+    from icsvc.output import update as out
     from icsvc.workflow.operations import UpdateOptions
 
-    cmd.run(_context(store, actor), request_id, UpdateOptions(
+    ctx = context(store, actor)
+    opts = UpdateOptions(
         status=status, note=note, progress=progress, promise=promise, info=info or [],
         reply=reply, reopen=reopen, alternate=alternate, cost=cost, actual=actual,
         needed_by=needed_by, priority=priority, accept_priority=accept_priority,
         blocks=blocks or [],
-    ), fmt.value)
+    )
+    talk = interactive()
+    # the question comes before the write lock: no writer waits on a person
+    if talk and opts.note and cmd.may_answer(ctx, request_id, opts) \
+            and out.answers_the_question():
+        opts.reply, opts.note = opts.note, None
+    out.render(cmd.run(ctx, request_id, opts), fmt.value, hint=not talk)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc escalate 5AWRC4QD --reason \"Kestrel's bid closes Friday\"",
     "icsvc escalate 5AWR --reason 'A week late' --as lee@example.com --format json",
 ))
@@ -159,11 +171,12 @@ def escalate(
 ) -> None:
     """Raise a request to the provider's escalation contact (requester or provider members)."""
     from icsvc.commands import escalate as cmd
+    from icsvc.output import triage as out
 
-    cmd.run(_context(store, actor), request_id, reason, fmt.value)
+    out.render(cmd.run(context(store, actor), request_id, reason), fmt.value)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc explain 36N7S0QH",
     "icsvc explain 36n7 --format json",
 ))
@@ -176,12 +189,13 @@ def explain(
 ) -> None:
     """How each due date was computed: targets, business hours counted, what was skipped."""
     from icsvc.commands import explain as cmd
+    from icsvc.output import explain as out
 
     with paged(no_pager):
-        cmd.run(_context(store, actor), request_id, fmt.value)
+        out.render(cmd.run(context(store, actor), request_id), fmt.value)
 
 
-@app.command(epilog=examples(
+@group.command(epilog=examples(
     "icsvc queue",
     "icsvc queue -p engineering -p it --mine",
     "icsvc queue payroll --format json",
@@ -203,7 +217,8 @@ def queue(
 ) -> None:
     """Open requests, most urgent first: breached, at risk, then least business time left."""
     from icsvc.commands import queue as cmd
+    from icsvc.output import queue as out
 
     with paged(no_pager):
-        cmd.run(_context(store, actor), [*(provider_args or []), *(provider or [])], mine,
-                fmt.value, escalated)
+        out.render(cmd.run(context(store, actor), [*(provider_args or []), *(provider or [])],
+                           mine, escalated, fmt == TableFormat.json), fmt.value)

@@ -1,20 +1,30 @@
-"""One module per command: plain functions that take their inputs explicitly."""
+"""One module per command: plain functions that take their inputs explicitly and return
+what they did (`output/` renders it; nothing here prints, prompts or exits)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.store.store import MANAGED_TEXT, Store, find_store, managed_problem
 
 
-def open_store(ctx: Context) -> Store:
-    from icsvc.cli.ui import warn
+class Refused(IcsvcError):
+    """A refusal (or a failure) that comes with a result to show first: the comment to post
+    on an issue that cannot become a request, the deliveries tried before one failed. The
+    command line renders `result`, then reports the error as any other."""
 
-    return Store(find_store(ctx.cwd, ctx.store_override), warn=warn)
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def open_store(ctx: Context) -> Store:
+    return Store(find_store(ctx.cwd, ctx.store_override), warn=ctx.warn)
 
 
 def in_git(root: Path) -> bool:
@@ -22,12 +32,9 @@ def in_git(root: Path) -> bool:
     return any((folder / ".git").exists() for folder in (root, *root.parents))
 
 
-def next_step(store: Store, step: str = "icsvc commit") -> None:
-    """The one line that ends a command that changed a request: what to run next."""
-    if in_git(store.root):
-        from icsvc.cli.ui import console
-
-        console().print(f"Next: {step}", markup=False, soft_wrap=True)
+def next_step(store: Store, step: str = "icsvc commit") -> str | None:
+    """What to run next after a command that changed a request (None outside git)."""
+    return step if in_git(store.root) else None
 
 
 def output_target(ctx: Context, store: Store, option: str, given: Path, *, force: bool,

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass
 
-import typer
-
-from icsvc.cli.ui import console, print_json, progress
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.errors import one_line
@@ -14,9 +11,17 @@ from icsvc.store.store import Listing, Store
 from icsvc.store.validate import Problem, check_store
 
 
-def github_annotation(p: Problem) -> str:
-    message = p.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::error file={p.path},line={p.line or 1}::{message}"
+@dataclass
+class Checked:
+    """What `check` found: every problem (each one line), and what it looked at: the
+    request files (`files`: those changed since `base`, with `--base`) and the survey
+    answers."""
+
+    problems: list[Problem]
+    files: int
+    answers: int
+    base: str | None = None
+    changed_only: bool = False
 
 
 def codeowners_problems(store: Store) -> list[Problem]:
@@ -73,8 +78,8 @@ def survey_problems(store: Store, problems: list[Problem]) -> int:
     return count
 
 
-def run(ctx: Context, fmt: str, base: str | None = None,
-        require_signed: bool | None = None, allow_orphans: bool = False) -> None:
+def run(ctx: Context, base: str | None = None, require_signed: bool | None = None,
+        allow_orphans: bool = False) -> Checked:
     store = open_store(ctx)
     diff = None
     if base is not None:
@@ -86,7 +91,7 @@ def run(ctx: Context, fmt: str, base: str | None = None,
     def listing() -> Listing:  # of the files checked
         return store.listing() if changed is None else store.listing_of(changed)
 
-    with progress(lambda: len(listing().files)) as step:
+    with ctx.progress(lambda: len(listing().files)) as step:
         problems = check_store(store, progress=step("Checking requests"), only=changed)
     problems.extend(codeowners_problems(store))
     problems.extend(forms_problems(store))
@@ -98,24 +103,4 @@ def run(ctx: Context, fmt: str, base: str | None = None,
                                      allow_orphans))
     # one line each, whatever a path or value holds (a name that is not UTF-8 shown escaped)
     problems = [Problem(one_line(p.path), p.line, one_line(p.message)) for p in problems]
-    if fmt == "json":
-        print_json([{"path": p.path, "line": p.line or 1, "message": p.message}
-                    for p in problems])
-    elif fmt == "github":
-        for p in problems:
-            print(github_annotation(p))
-    else:
-        for p in problems:
-            print(p.format())
-        count = len(listing().files)
-        since = f" (and the changes since {base})" if base else ""
-        requests = (f"{count} request file(s)" if changed is None
-                    else f"the {count} request file(s) changed since {base}")
-        files = (f"providers.yaml, {requests} and {answers} survey answer(s)"
-                 if answers else f"providers.yaml and {requests}")
-        summary = ((f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")) if problems
-                   else f"ok: {files} are valid{since}")
-        sys.stdout.flush()  # the problems before the summary, also when both go to one pipe
-        console(stderr=True).print(summary, markup=False)
-    if problems:
-        raise typer.Exit(1)
+    return Checked(problems, len(listing().files), answers, base, changed is not None)

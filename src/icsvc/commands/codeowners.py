@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-import typer
-
-from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store, output_target, write_output
 from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError
 from icsvc.git import codeowners
 
 
-def run(ctx: Context, output: Path | None, check_only: bool, fmt: str = "table",
-        force: bool = False) -> None:
+@dataclass
+class Owners:
+    """The CODEOWNERS file and its icsvc block (`lines`, the markers included): whether the
+    file was stale (or missing) and whether it was written (not with --check)."""
+
+    path: Path
+    lines: list[str]
+    stale: bool
+    written: bool
+
+
+def run(ctx: Context, output: Path | None, check_only: bool, force: bool = False) -> Owners:
     store = open_store(ctx)
     lines = codeowners.block(store.catalogue, store.root)
     if output is None:
@@ -28,26 +36,9 @@ def run(ctx: Context, output: Path | None, check_only: bool, fmt: str = "table",
     except codeowners.UnclosedBlock as exc:
         raise IcsvcError(f"{path}: {exc}") from None
     stale = text != existing
-    if fmt == "json":
-        if stale and not check_only:
-            write_output(path, text, "--output")
-        print_json({"path": str(path), "lines": lines[1:-1], "stale": stale,
-                    "written": stale and not check_only})
-        if stale and check_only:
-            raise typer.Exit(1)
-        return
-    con = console()
-    if text == existing:
-        con.print(f"{path} is up to date ({len(lines) - 2} provider folder(s)).", markup=False)
-        return
-    if check_only:
-        print(f"{path}: the icsvc block is stale or missing; run 'icsvc codeowners'")
-        raise typer.Exit(1)
-    write_output(path, text, "--output")
-    con.print(f"Wrote {path}:", markup=False)
-    for line in lines[1:-1]:
-        con.print(f"  {line}", markup=False)
-    con.print("Commit it, and require code owner review on the default branch.", markup=False)
+    if stale and not check_only:
+        write_output(path, text, "--output")
+    return Owners(path, lines, stale, stale and not check_only)
 
 
 def _existing(path: Path) -> str:

@@ -14,7 +14,6 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError
@@ -28,11 +27,12 @@ class Options:
     message: str | None = None
     push: bool = False
     pr: bool = False
-    fmt: str = "table"
 
 
 @dataclass
 class Outcome:
+    """What was committed (`sha`, `files`), left out and why (`skipped`), pushed and opened."""
+
     branch: str | None = None
     created_branch: bool = False
     sha: str | None = None
@@ -150,44 +150,6 @@ def _web_url(url: str) -> str | None:
     return f"https://github.com/{match.group('path')}" if match else None
 
 
-def report(out: Outcome, fmt: str, opts: Options) -> None:
-    """What was committed, left out, pushed and opened; then the next step."""
-    if fmt == "json":
-        print_json({"branch": out.branch, "created_branch": out.created_branch,
-                    "commit": out.sha, "message": out.message,
-                    "author": {"name": out.author, "email": out.email} if out.sha else None,
-                    "files": out.files,
-                    "skipped": [{"path": p, "reason": r} for p, r in out.skipped],
-                    "pushed_to": out.pushed_to, "pull_request": out.pr_url,
-                    "hint": out.pr_hint})
-        return
-    con = console()
-
-    def say(text: str) -> None:
-        con.print(text, markup=False, soft_wrap=True)
-
-    if out.created_branch:
-        say(f"Switched to a new branch {out.branch} for the pull request.")
-    if out.sha:
-        subject = (out.message or "").splitlines()[0]
-        who = out.email if out.author == out.email else f"{out.author} <{out.email}>"
-        say(f"Committed {len(out.files)} file(s) as {who}: "
-            f"{out.sha[:7]} {subject}")
-        for path in out.files:
-            say(f"  {path}")
-    for path, reason in out.skipped:
-        say(f"Left out {path}: {reason}")
-    if out.pushed_to:
-        say(f"Pushed {out.branch} to {out.pushed_to}.")
-    if out.pr_url:
-        say(f"Opened the pull request: {out.pr_url}")
-    if out.pr_hint:
-        say(out.pr_hint)
-    if not out.pushed_to:
-        say("Next: icsvc commit --push (or --pr to open the pull request)")
-
-
-def run(ctx: Context, opts: Options) -> None:
+def run(ctx: Context, opts: Options) -> Outcome:
     store = open_store(ctx)
-    out = send(ctx, store, opts)
-    report(out, opts.fmt, opts)
+    return send(ctx, store, opts)

@@ -1,9 +1,12 @@
-"""Who is acting and what time it is: taken once per command and passed in explicitly."""
+"""Who is acting and what time it is, and where warnings and progress go: taken once per
+command and passed in explicitly."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -59,14 +62,43 @@ def resolve_actor(option: str | None, cwd: Path) -> str:
     return email.strip(" ").lower()
 
 
+Warn = Callable[[str], None]
+"""Says one warning (a file skipped, a value ignored) while a command goes on."""
+
+Step = Callable[..., Callable[[], None] | None]
+"""`step(label, total=files)` starts a progress bar and returns its advance callback (or
+None: no bar)."""
+
+Progress = Callable[[Callable[[], int]], AbstractContextManager[Step]]
+"""`with progress(count) as step:` a progress bar for work over `count()` files (called only
+when a bar could be shown)."""
+
+
+def _no_step(*args: object) -> None:
+    return None
+
+
+@contextmanager
+def no_progress(count: Callable[[], int]) -> Iterator[Step]:
+    """No progress bar: steps that do nothing."""
+    yield _no_step
+
+
+def no_warning(message: str) -> None:
+    """Warnings dropped (the command line passes its own; a test may collect them)."""
+
+
 @dataclass(frozen=True)
 class Context:
-    """The inputs every command takes: store location, clock, actor (resolved lazily)."""
+    """The inputs every command takes: store location, clock, actor (resolved lazily), and
+    where its warnings and progress go (the command line shows them on stderr)."""
 
     cwd: Path
     store_override: str | None
     now: datetime
     actor_option: str | None
+    warn: Warn = field(default=no_warning, repr=False)
+    progress: Progress = field(default=no_progress, repr=False)
 
     def actor(self) -> str:
         return resolve_actor(self.actor_option, self.cwd)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import typer
-
-from icsvc.cli.ui import console, print_json
 from icsvc.commands import open_store, output_target, write_output
 from icsvc.commands.context import Context
 from icsvc.errors import IcsvcError, UsageError
@@ -29,67 +27,50 @@ def repo_url(option: str | None, folder: Path, top: Path) -> str:
     return found
 
 
+@dataclass
+class Forms:
+    """The issue forms in `folder` (as shown), `count` of them (and the chooser's
+    config.yml): with --check, what no longer matches (`drift`); otherwise each file
+    `changes` (written, removed, replaced) and those of the forms' names `kept` because
+    they were written by hand."""
+
+    folder: str
+    count: int
+    drift: list[forms.Drift] = field(default_factory=list)
+    changes: list[tuple[str, str]] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
 def run(ctx: Context, output: Path | None, check_only: bool, repo_url_option: str | None,
-        fmt: str, force: bool = False) -> None:
+        force: bool = False) -> Forms:
     store = open_store(ctx)
     top = gitutil.toplevel(store.root) or store.root
     folder = (output_target(ctx, store, "--output", output, force=force, folder=True)
               if output else top / forms.FORMS_DIR)
     expected = forms.expected_files(store.catalogue, repo_url(repo_url_option, folder, top))
     drift = forms.drift(folder, expected)
-    shown = store.rel(folder)
+    done = Forms(store.rel(folder), len(expected) - 1)
     if check_only:
-        if fmt == "json":
-            print_json([{"path": f"{shown}/{d.name}", "line": d.line or 1,
-                         "message": d.problem} for d in drift])
-        else:
-            for d in drift:
-                print(f"{shown}/{d.name}:{d.line or 1}: {d.problem}")
-            if not drift:
-                console().print(f"{shown}: {len(expected) - 1} issue form(s) and "
-                                f"{forms.CONFIG_FILE} are up to date.", markup=False)
-        if drift:
-            raise typer.Exit(1)
-        return
+        done.drift = drift
+        return done
     blocked = next((d for d in drift if d.blocked), None)
     if blocked is not None:  # before writing anything
-        raise IcsvcError(f"{shown}/{blocked.name}: {blocked.problem}")
-    changes: list[tuple[str, str]] = []
-    kept: list[str] = []
+        raise IcsvcError(f"{done.folder}/{blocked.name}: {blocked.problem}")
     for d in drift:
         path = folder / d.name
         if d.name in expected:
             write_output(path, expected[d.name], "--output")
-            changes.append((d.name, "written"))
+            done.changes.append((d.name, "written"))
         else:
             path.unlink()
-            changes.append((d.name, "removed"))
+            done.changes.append((d.name, "removed"))
     for name in expected:
         path = folder / name
         text, why = forms.read_form(path)
         if why is None and (text is None or not forms.is_generated(text)):
             if force:  # a hand-written file of a generated name: replaced only when asked
                 write_output(path, expected[name], "--output")
-                changes.append((name, "replaced"))
+                done.changes.append((name, "replaced"))
             else:
-                kept.append(name)
-    if fmt == "json":
-        print_json({"folder": shown, "forms": len(expected) - 1,
-                    "changes": [{"file": f"{shown}/{n}", "change": c} for n, c in changes],
-                    "kept": [f"{shown}/{n}" for n in kept]})
-        return
-    con = console()
-    if not changes:
-        con.print(f"{shown}: {len(expected) - 1} issue form(s) and {forms.CONFIG_FILE} are up "
-                  "to date.", markup=False)
-    else:
-        con.print(f"{shown}: {len(expected) - 1} issue form(s) and {forms.CONFIG_FILE}:",
-                  markup=False)
-        for name, change in changes:
-            con.print(f"  {change:8} {name}", markup=False)
-    for name in kept:
-        con.print(f"  kept     {name} (written by hand: icsvc leaves it alone; --force "
-                  "replaces it)", markup=False)
-    if changes:
-        con.print("Commit them. GitHub offers the forms under New issue once they are on the "
-                  "default branch.", markup=False)
+                done.kept.append(name)
+    return done

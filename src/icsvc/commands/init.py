@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from icsvc.cli.ui import console, print_json
 from icsvc.errors import IcsvcError
 from icsvc.store import schemafiles
 from icsvc.store.store import DERIVED_DIR, PROVIDERS_FILE, REQUESTS_DIR
@@ -66,26 +66,21 @@ def register_driver(root: Path) -> list[str]:
     return gitutil.register_merge_driver(root)
 
 
-def run(path: Path, fmt: str = "table") -> None:
+@dataclass
+class Initialised:
+    """A new store: its folder, the files written, the merge driver's set-up (what was
+    registered), and whether the folder is in a git repository."""
+
+    root: Path
+    written: list[Path]
+    registered: list[str]
+    in_git: bool
+
+
+def run(path: Path) -> Initialised:
     root = path.expanduser().resolve()
     written = create_store(root)
     from icsvc.store import gitutil
 
     registered = register_driver(root)
-    in_git = gitutil.toplevel(root) is not None
-    if fmt == "json":
-        print_json({"store": str(root), "written": [str(p.relative_to(root)) for p in written],
-                    "merge_driver": registered, "git": in_git})
-        return
-    con = console()
-    con.print(f"Created an icsvc store in {root}:", markup=False)
-    for p in written:
-        con.print(f"  {p.relative_to(root)}", markup=False)
-    if not in_git:
-        con.print("  .gitattributes (request files merge field by field)")
-        con.print("Not a git repository yet: run 'git init', then 'icsvc git-setup' to "
-                  "register the request merge driver.")
-    else:
-        con.print("  .gitattributes, and the request merge driver in this clone's git config")
-    con.print("Next: edit providers.yaml (your calendars, providers and services), run "
-              "'icsvc check', and commit.")
+    return Initialised(root, written, registered, gitutil.toplevel(root) is not None)

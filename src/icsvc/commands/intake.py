@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NoReturn
 
-from icsvc.cli.ui import print_json
-from icsvc.commands import open_store
+from icsvc.commands import Refused, open_store
 from icsvc.commands.context import Context
 from icsvc.commands.new import expectations
 from icsvc.domain.catalogue import noreply_email
@@ -18,17 +17,10 @@ from icsvc.workflow.drafts import build_request
 from icsvc.workflow.views import request_json
 
 
-def _emit(fmt: str, data: dict[str, Any]) -> None:
-    if fmt == "json":
-        print_json(data)
-    else:
-        print(data["comment"] if data["comment"] else data["message"])
-
-
-def _refuse(fmt: str, base: dict[str, Any], reason: str, comment: str) -> NoReturn:
-    """Say why on stdout (the comment to post) and exit 1, having written nothing."""
-    _emit(fmt, {**base, "status": "refused", "message": reason, "comment": comment})
-    raise IcsvcError(f"issue #{base['issue']}: {reason}")
+def _refuse(base: dict[str, Any], reason: str, comment: str) -> NoReturn:
+    """Refuse, having written nothing: the result says why (the comment to post)."""
+    raise Refused(f"issue #{base['issue']}: {reason}",
+                  {**base, "status": "refused", "message": reason, "comment": comment})
 
 
 def refusal_comment(issue: Issue, what: str, reason: str) -> str:
@@ -60,7 +52,10 @@ def unknown_person_comment(issue: Issue) -> str:
     ])
 
 
-def run(ctx: Context, event_path: Path, fmt: str) -> None:
+def run(ctx: Context, event_path: Path) -> dict[str, Any]:
+    """What became of the issue, as the intake workflow reads it (`status`: created,
+    exists, ignored; refused raises `Refused` with the same, nothing written): the comment
+    to post, and for a new request its file, commit and pull request."""
     store = open_store(ctx)
     event = issueform.load_event(event_path)
     issue = event.issue
@@ -68,33 +63,30 @@ def run(ctx: Context, event_path: Path, fmt: str) -> None:
                             "login": issue.login, "branch": f"icsvc/issue-{issue.number}"}
     ignored = event.asks_for_intake()
     if ignored is not None:
-        _emit(fmt, {**base, "status": "ignored", "message": f"nothing to do: {ignored}",
-                    "comment": None})
-        return
+        return {**base, "status": "ignored", "message": f"nothing to do: {ignored}",
+                "comment": None}
     existing = issueform.request_for_issue(store, issue.number)
     if existing is not None:
-        _emit(fmt, {**base, "status": "exists", "id": existing.stem,
-                    "path": store.rel(existing), "comment": None,
-                    "message": f"nothing to do: issue #{issue.number} is already request "
-                               f"{existing.stem} ({store.rel(existing)})"})
-        return
+        return {**base, "status": "exists", "id": existing.stem,
+                "path": store.rel(existing), "comment": None,
+                "message": f"nothing to do: issue #{issue.number} is already request "
+                           f"{existing.stem} ({store.rel(existing)})"}
     ref = issueform.service_of(issue.body)
     if ref is None:
         if forms.LABEL not in issue.labels:
-            _emit(fmt, {**base, "status": "ignored", "comment": None,
-                        "message": f"nothing to do: issue #{issue.number} was not opened from "
-                                   f"an icsvc form (no '### {forms.SERVICE}' section)"})
-            return
+            return {**base, "status": "ignored", "comment": None,
+                    "message": f"nothing to do: issue #{issue.number} was not opened from "
+                               f"an icsvc form (no '### {forms.SERVICE}' section)"}
         reason = (f"it has no '### {forms.SERVICE}' section; open the issue with one of the "
                   "request forms (New issue, then the service)")
-        _refuse(fmt, base, reason, refusal_comment(issue, "", reason))
+        _refuse(base, reason, refusal_comment(issue, "", reason))
     provider_id, service_id = ref
     what = f" for {provider_id}/{service_id}" if provider_id else ""
     base.update(provider=provider_id or None, service=service_id or None)
     cat = store.catalogue
     person = cat.person_by_github(issue.login)
     if person is None:
-        _refuse(fmt, base, f"the GitHub login {issue.login} is not under 'people:' in "
+        _refuse(base, f"the GitHub login {issue.login} is not under 'people:' in "
                            "providers.yaml", unknown_person_comment(issue))
     fields = issueform.fields_for(cat, provider_id, service_id)
     names = issueform.form_names(fields, forms.title_prefix(provider_id, service_id))
@@ -104,14 +96,14 @@ def run(ctx: Context, event_path: Path, fmt: str) -> None:
             taken = {p.stem for p in store.request_files()}
             request = build_request(draft, cat, person.email, event.when, taken, names)
         except IcsvcError as exc:
-            _refuse(fmt, base, exc.message, refusal_comment(issue, what, exc.message))
+            _refuse(base, exc.message, refusal_comment(issue, what, exc.message))
         request.source = {"github_issue": issue.number, "url": issue.url or None}
         if request.source["url"] is None:
             del request.source["url"]
         try:
             path = store.save(request, new=True)
         except ValidationError as exc:  # too big to write: the requester shortens it
-            _refuse(fmt, base, exc.problem, refusal_comment(issue, what, exc.problem))
+            _refuse(base, exc.problem, refusal_comment(issue, what, exc.problem))
     provider = cat.providers[request.provider]
     data = request_json(request, cat, event.when)
     rel = store.rel(path)
@@ -125,7 +117,7 @@ def run(ctx: Context, event_path: Path, fmt: str) -> None:
         f"Its file is `{rel}`, added by the pull request linked to this issue; once that is "
         f"merged, the request is in {provider.name}'s queue (`icsvc show {request.id}`).",
     ])
-    _emit(fmt, {
+    return {
         **base, "status": "created", "id": request.id, "path": rel,
         "provider": request.provider, "service": request.service, "title": request.title,
         "email": person.email, "author": f"{issue.login} <{noreply_email(issue.login)}>",
@@ -137,4 +129,4 @@ def run(ctx: Context, event_path: Path, fmt: str) -> None:
                    f"({person.email}).\n\n{comment}",
         "message": f"created {request.id} ({rel}) from issue #{issue.number}",
         "comment": comment,
-    })
+    }

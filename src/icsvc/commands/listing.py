@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from icsvc.cli.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows, progress, warn
 from icsvc.commands import open_store
-from icsvc.commands.context import Context
+from icsvc.commands.context import Context, Warn
 from icsvc.domain import names
 from icsvc.domain.lifecycle import OPEN, is_open
 from icsvc.domain.sla import Clock, worst
@@ -52,15 +51,24 @@ def sla_text(all_clocks: dict[str, Clock]) -> str:
     return f"{state}: {', '.join(names)}"
 
 
-def run(ctx: Context, f: Filters, fmt: str) -> None:
+@dataclass
+class Listed:
+    """The requests `list` found, newest first: the table's rows (`COLUMNS`), or, when asked
+    for JSON, each request's JSON contract instead."""
+
+    rows: list[dict[str, Any]]
+    json: list[dict[str, Any]] | None = None
+
+
+def run(ctx: Context, f: Filters, as_json: bool = False) -> Listed:
     store = open_store(ctx)
     cat = store.catalogue
     f.providers = names.providers(cat, f.providers)
     f.statuses = names.statuses(f.statuses)
     f.priorities = names.priorities(f.priorities)
     f.departments = [names.department(cat, d) for d in f.departments]
-    with progress(lambda: sum(1 for _ in store.request_files())) as step:
-        found = store.summaries(warn, progress=step("Loading requests"),
+    with ctx.progress(lambda: sum(1 for _ in store.request_files())) as step:
+        found = store.summaries(ctx.warn, progress=step("Loading requests"),
                                 statuses=f.statuses or (OPEN if f.open_only else None),
                                 providers=f.providers or None)
     found = [(rel, s) for rel, s in found if matches(s, f)]
@@ -69,16 +77,11 @@ def run(ctx: Context, f: Filters, fmt: str) -> None:
         managed = {d for d in cat.managers if cat.is_manager(actor, d)}
         found = [(rel, s) for rel, s in found if s.email == actor or s.department in managed]
     found.sort(key=lambda row: row[1].created, reverse=True)
-    if fmt == "json":
-        chosen = store.requests([rel for rel, _ in found], warn)
+    if as_json:
+        chosen = store.requests([rel for rel, _ in found], ctx.warn)
         chosen.sort(key=lambda r: r.created_at, reverse=True)
-        print_json([request_json(r, cat, ctx.now) for r in chosen])
-        return
-    rows = _rows(store, found, ctx.now)
-    columns = COLUMNS
-    sla_styles = {row["sla"]: STATE_STYLE.get(row["sla"].split(":")[0], "") for row in rows}
-    print_rows(rows, columns, fmt, styles={"sla": sla_styles, "priority": PRIORITY_STYLE},
-               empty="no requests match", droppable=("created", "provider", "department"))
+        return Listed([], [request_json(r, cat, ctx.now) for r in chosen])
+    return Listed(_rows(store, found, ctx.now, ctx.warn))
 
 
 COLUMNS = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
@@ -91,7 +94,7 @@ FINAL = "final"
 """The index column closed requests' rows are kept in."""
 
 
-def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime
+def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime, warn: Warn
           ) -> list[dict[str, Any]]:
     """The table's rows, newest first. A closed request's row never changes (its clocks
     stopped), so it is kept in the index once made (for this catalogue and this icsvc); the

@@ -7,12 +7,11 @@ git's usual conflict markers into OURS, so the user sees the normal conflict.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from icsvc.errors import IcsvcError, ValidationError
-from icsvc.git.merge import MergeError, merge_requests
+from icsvc.git.merge import FieldConflict, MergeError, merge_requests
 from icsvc.store import gitutil, yamlio
 from icsvc.store.files import store_text
 
@@ -41,7 +40,9 @@ def _id(doc: dict[str, Any] | None) -> str:
     return str((doc or {}).get("id", "")).upper()
 
 
-def run(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
+def run(base: Path, ours: Path, theirs: Path, path: str | None) -> list[FieldConflict]:
+    """Merge into OURS; the fields both sides changed (each settled, and recorded in the
+    history)."""
     label = path or ours.name
     try:
         base_doc = _load(base, "the common ancestor", allow_empty=True)
@@ -61,10 +62,7 @@ def run(base: Path, ours: Path, theirs: Path, path: str | None) -> None:
             f"('icsvc check' shows where), then 'git add {label}'"
         ) from None
     yamlio.write_atomic(ours, text)
-    for c in result.conflicts:
-        print(f"icsvc: {label}: both sides changed {c.field} ({_show(c.ours)} and "
-              f"{_show(c.theirs)}); kept {_show(c.kept)}, recorded in the history",
-              file=sys.stderr)
+    return result.conflicts
 
 
 def _catalogue() -> Any:
@@ -91,13 +89,3 @@ def _mispaired(label: str, ours: Path, theirs: Path, ours_doc: dict[str, Any],
         f"{_id(theirs_doc)}) as one moved file; run 'icsvc sync' to finish the merge "
         "(it merges each request by its ID)"
     )
-
-
-def _show(value: Any) -> str:
-    from icsvc.git.merge import MISSING
-
-    if value is MISSING:
-        return "unset"
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return repr(value) if isinstance(value, str) else str(value)

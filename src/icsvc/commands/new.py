@@ -1,9 +1,11 @@
 """`icsvc new`: ask a provider for something, and learn what to expect.
 
-On a terminal, whatever is missing is asked for, one question at a time, with the choices
-shown; a bad answer (or a bad option value) is explained and asked again, instead of ending
-the session. Priority, need-by date and details are asked too, and may be skipped. In a
-script, everything missing is listed at once and bad values are errors.
+Plain steps, so that the command line can ask between them: `start` reads the options into
+a draft, which says what is still missing and what can be chosen; on a terminal the command
+line asks for it (`output/new.py`), a bad option value explained and asked again instead of
+ending the session; `create` writes the request; with `--pr`, `send` commits it, pushes and
+opens the pull request. In a script, everything missing is listed at once and bad values
+are errors.
 """
 
 from __future__ import annotations
@@ -13,19 +15,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from icsvc.cli import prompts, ui
-from icsvc.cli.ui import console, print_json
 from icsvc.commands import in_git, next_step, open_store
 from icsvc.commands.context import Context, git_config
 from icsvc.domain import names
-from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider
+from icsvc.domain.catalogue import Catalogue, Provider
 from icsvc.domain.dates import day_off_note, parse_when, when
 from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError, UsageError
+from icsvc.store.store import Store
 from icsvc.workflow.drafts import Draft, build_request, missing_items, parse_info, rush_reasons
 from icsvc.workflow.views import request_json
+
+if TYPE_CHECKING:
+    from icsvc.commands.commit import Outcome
 
 
 @dataclass
@@ -41,9 +45,12 @@ class Options:
     department: str | None
     cost: float | None
     impact_note: str | None
-    fmt: str
     pr: bool = False
     blocks: list[str] = field(default_factory=list)
+
+
+Choices = list[tuple[str, str]]
+"""What can be chosen: (value, what it is)."""
 
 
 def default_department(cat: Catalogue, actor: str, cwd: Path) -> str | None:
@@ -51,43 +58,52 @@ def default_department(cat: Catalogue, actor: str, cwd: Path) -> str | None:
             or git_config(cwd, "icsvc.department"))
 
 
-class _Intake:
-    """The draft as typed, made exact name by name. A bad value raises off a terminal; on
-    one it is explained and left missing, to be asked again."""
+class Intake:
+    """The draft as typed, made exact name by name. A bad value raises off a terminal
+    (`talk` false); on one it is kept in `to_tell` and left missing, to be asked
+    again. The readers apply the same rules to an option and to an answer."""
 
-    def __init__(self, ctx: Context, cat: Catalogue, opts: Options, talk: bool) -> None:
+    def __init__(self, ctx: Context, store: Store, actor: str, opts: Options,
+                 talk: bool) -> None:
         self.ctx = ctx
-        self.cat = cat
+        self.store = store
+        self.cat = store.catalogue
+        self.actor = actor
         self.talk = talk
+        self.to_tell: list[tuple[str, str]] = []
+        """What was wrong with the options given, (option, why), not told yet (on a
+        terminal)."""
         self.draft = Draft(
             title=opts.title, details=opts.details, info=parse_info(opts.info, allow_empty=True),
             justification=opts.justification, cost=opts.cost, impact_note=opts.impact_note,
             blocks=list(opts.blocks),
         )
-        self.draft.provider = self._try(opts.provider, self.read_provider, "--provider")
+        self.draft.provider = self.option(opts.provider, self.read_provider, "--provider")
         if self.draft.provider and opts.service:
-            self.draft.service = self._try(opts.service, self.read_service, "--service")
-        priority = self._try(opts.priority, names.priority, "--priority")
+            self.draft.service = self.option(opts.service, self.read_service, "--service")
+        priority = self.option(opts.priority, names.priority, "--priority")
         self.draft.priority = priority or "normal"
         self.ask_priority = priority is None
         self.needed_by_text = opts.needed_by
+        """A --needed-by typed before the provider is known: read once it is."""
         if self.draft.provider and opts.needed_by:
-            self.draft.needed_by = self._try(opts.needed_by, self.read_needed_by,
-                                             "--needed-by")
+            self.draft.needed_by = self.option(opts.needed_by, self.read_needed_by,
+                                               "--needed-by")
             self.needed_by_text = None
         self.ask_needed_by = self.draft.needed_by is None
         self.ask_details = opts.details is None
-        self.day_off_said = False
         if opts.department is not None:
-            self.draft.department = self._try(opts.department, self.read_department,
-                                              "--department")
+            self.draft.department = self.option(opts.department, self.read_department,
+                                                "--department")
         self.bad_option = talk and any(
             given and not found for given, found in (
                 (opts.provider, self.draft.provider), (opts.service, self.draft.service),
                 (opts.priority, priority), (opts.department, self.draft.department)))
+        self.needed_by_unread = bool(opts.needed_by and not self.draft.needed_by)
 
-    def _try(self, value: str | None, read: Callable[[str], str], option: str) -> str | None:
-        """An option's value read; on a terminal a bad one is said (and asked again later)."""
+    def option(self, value: str | None, read: Callable[[str], str], option: str) -> str | None:
+        """An option's value read; on a terminal a bad one is kept in `to_tell` (and asked
+        again later)."""
         if value is None:
             return None
         try:
@@ -95,14 +111,52 @@ class _Intake:
         except UsageError as exc:
             if not self.talk:
                 raise
-            from rich.markup import escape
-
-            console().print(f"[yellow]{option}: {escape(exc.message)}[/yellow]")
+            self.to_tell.append((option, exc.message))
             return None
 
     @property
     def provider(self) -> Provider | None:
         return self.cat.providers.get(self.draft.provider or "")
+
+    def to_ask(self) -> bool:
+        """Whether anything is missing, or an option's value was refused."""
+        return bool(missing_items(self.draft, self.cat) or self.bad_option
+                    or self.needed_by_unread)
+
+    def read_late_needed_by(self) -> None:
+        """The --needed-by typed before the provider was known, read now that it is."""
+        if self.needed_by_text is not None:
+            self.draft.needed_by = self.option(self.needed_by_text, self.read_needed_by,
+                                               "--needed-by")
+            self.ask_needed_by = self.draft.needed_by is None
+
+    def rush_reasons(self) -> list[str]:
+        """Why this is a rush (urgent, inside the lead time), when it has no justification."""
+        if (self.draft.justification or "").strip():
+            return []
+        return rush_reasons(self.draft, self.cat, self.ctx.now)
+
+    # -- what can be chosen --------------------------------------------------------------
+
+    def providers(self) -> Choices:
+        return [(p.id, p.name + (f": {p.description}" if p.description else ""))
+                for p in self.cat.providers.values()]
+
+    def services(self) -> Choices:
+        assert self.provider is not None
+        return [(s.id, s.description + (f" (needs {', '.join(s.requires)})" if s.requires
+                                        else "")
+                 + (f"; lead time {s.lead_time}" if s.lead_time else ""))
+                for s in self.provider.services.values()]
+
+    def departments(self) -> Choices:
+        return [(k, "") for k in self.cat.departments]
+
+    def required_info(self) -> list[str]:
+        """The information the service needs that is still missing."""
+        assert self.provider is not None and self.draft.service is not None
+        return [key for key in self.provider.services[self.draft.service].requires
+                if not self.draft.info.get(key, "").strip()]
 
     # -- readers: the same rules for an option and for an answer -------------------------
 
@@ -126,132 +180,61 @@ class _Intake:
             raise UsageError(f"--needed-by: {value.isoformat()} is in the past")
         return value.replace(microsecond=0).isoformat()
 
-    # -- the questions ---------------------------------------------------------------------
 
-    def ask(self) -> None:
-        """Ask for what is missing, then (skippably) for what was not given."""
-        d, cat = self.draft, self.cat
-        con = console()
-        if not d.provider:
-            d.provider = prompts.ask("Provider", self.read_provider, choices=[
-                (p.id, p.name + (f": {p.description}" if p.description else ""))
-                for p in cat.providers.values()])
-        provider = self.provider
-        assert provider is not None
-        if not d.service:
-            d.service = prompts.ask("Service", self.read_service, choices=[
-                (s.id, s.description + (f" (needs {', '.join(s.requires)})" if s.requires
-                                        else "")
-                 + (f"; lead time {s.lead_time}" if s.lead_time else ""))
-                for s in provider.services.values()])
-        if not (d.title or "").strip():
-            d.title = prompts.ask("Title (one line)", _text)
-        if not d.department:
-            known = [(k, "") for k in cat.departments]
-            d.department = prompts.ask("Your department", self.read_department, choices=known)
-        assert d.service is not None
-        for key in provider.services[d.service].requires:
-            if not d.info.get(key, "").strip():
-                d.info[key] = prompts.ask(f"{key} (required by {d.service})", _text) or ""
-        if self.needed_by_text is not None:  # typed before the provider was known
-            d.needed_by = self._try(self.needed_by_text, self.read_needed_by, "--needed-by")
-            self.ask_needed_by = d.needed_by is None
-        if self.ask_priority:
-            d.priority = prompts.ask(f"Priority ({', '.join(PRIORITIES)})",
-                                     lambda text: names.priority(text, ""),
-                                     default="normal") or "normal"
-        if self.ask_needed_by:
-            d.needed_by = prompts.ask("Needed by (a date such as 'next friday', '12 Dec "
-                                      "3pm', 'in 3 days')", self.read_needed_by,
-                                      skippable=True)
-            if d.needed_by:
-                con.print(f"  needed by {when(d.needed_by)}", markup=False)
-                said = day_off_note(datetime.fromisoformat(d.needed_by), provider.calendar,
-                                    provider.name)
-                if said:
-                    con.print(f"  note: {said}", markup=False)
-                    self.day_off_said = True
-        if self.ask_details:
-            d.details = prompts.ask("Details", _text, skippable=True)
-
-
-def _text(answer: str) -> str:
-    if not answer.strip():
-        raise ValueError("an answer is needed")
-    return answer.strip()
-
-
-def run(ctx: Context, opts: Options) -> None:
+def start(ctx: Context, opts: Options, talk: bool) -> Intake:
+    """The options read into a draft (`talk`: a person at a terminal will be asked for
+    what is missing or wrong, so a bad value is said rather than refused)."""
     store = open_store(ctx)
-    cat = store.catalogue
+    cat = store.catalogue  # (a broken providers.yaml is said first)
     actor = ctx.actor()
-    talk = ui.interactive()
-    intake = _Intake(ctx, cat, opts, talk)
-    draft = intake.draft
-    if draft.department is None and opts.department is None:
-        draft.department = default_department(cat, actor, ctx.cwd)
-    if talk:
-        if missing_items(draft, cat) or intake.bad_option or (
-                opts.needed_by and not draft.needed_by):
-            intake.ask()
-        reasons = rush_reasons(draft, cat, ctx.now)
-        if reasons and not (draft.justification or "").strip():
-            console().print(f"This is a rush: {' and '.join(reasons)}.")
-            draft.justification = prompts.ask("Why is it needed so soon (justification)",
-                                              _text)
-    if opts.pr and not in_git(store.root):
+    intake = Intake(ctx, store, actor, opts, talk)
+    if intake.draft.department is None and opts.department is None:
+        intake.draft.department = default_department(cat, actor, ctx.cwd)
+    return intake
+
+
+@dataclass
+class Created:
+    """A new request: where it was written, its JSON contract (`data`), a note when its
+    need-by date falls on one of the provider's days off, and what to run next."""
+
+    request: Request
+    rel: str
+    provider: Provider
+    data: dict[str, Any]
+    day_off: str | None
+    next_step: str | None
+
+
+def create(ctx: Context, intake: Intake, pr: bool = False) -> Created:
+    """Write the request the draft describes (refused, writing nothing, when it is
+    incomplete or breaks a rule)."""
+    store, cat = intake.store, intake.cat
+    if pr and not in_git(store.root):
         raise UsageError("--pr: the store is not in a git repository")
     with store.writing("icsvc new"):
         taken = {p.stem for p in store.request_files()}
-        request = build_request(draft, cat, actor, ctx.now, taken)
+        request = build_request(intake.draft, cat, intake.actor, ctx.now, taken)
         path = store.save(request, new=True)
     provider = cat.providers[request.provider]
-    data = request_json(request, cat, ctx.now)
     said = (day_off_note(request.needed_by, provider.calendar, provider.name)
-            if request.needed_by is not None and not intake.day_off_said else None)
-    if opts.fmt == "json" and not opts.pr:
-        print_json(data)
-        if said:
-            ui.note(said)
-        return
-    if opts.fmt != "json":
-        _created(request, store.rel(path), provider, data, said)
-    if not opts.pr:
-        next_step(store, "icsvc commit --pr (commit as you, push, open the pull request)")
-        return
+            if request.needed_by is not None else None)
+    return Created(request, store.rel(path), provider, request_json(request, cat, ctx.now),
+                   said, next_step(store, "icsvc commit --pr (commit as you, push, open the "
+                                          "pull request)"))
+
+
+def send(ctx: Context, intake: Intake, created: Created) -> Outcome:
+    """`--pr`: commit the new request as the requester, push, open the pull request."""
     from icsvc.commands import commit
 
     try:
-        out = commit.send(ctx, store, commit.Options(push=True, pr=True, fmt=opts.fmt),
-                          first_ids=[request.id])
+        return commit.send(ctx, intake.store, commit.Options(push=True, pr=True),
+                           first_ids=[created.request.id])
     except IcsvcError as exc:
-        raise IcsvcError(f"{request.id} is saved in {store.rel(path)}, but sending it "
+        raise IcsvcError(f"{created.request.id} is saved in {created.rel}, but sending it "
                          f"failed: {exc.message}; fix that, then run 'icsvc commit --pr'"
                          ) from None
-    if opts.fmt == "json":
-        data["path"] = store.rel(path)
-        data["sent"] = {"branch": out.branch, "commit": out.sha, "pull_request": out.pr_url,
-                        "hint": out.pr_hint}
-        print_json(data)
-        return
-    commit.report(out, opts.fmt, commit.Options(push=True, pr=True))
-
-
-def _created(request: Request, rel: str, provider: Provider, data: dict[str, Any],
-             day_off: str | None) -> None:
-    from rich.markup import escape
-
-    con = console()
-    con.print(f"Created [bold]{request.id}[/bold] ({rel}) for "
-              f"{provider.name} / {request.service}, priority {request.priority}"
-              + (" [yellow](rush)[/yellow]" if request.rush else ""))
-    lines = expectations(request, provider, data)
-    if day_off:
-        lines.append(f"note: {day_off}")
-    for line in lines:
-        note = line.startswith("note:")
-        con.print("  " + ("[yellow]note:[/yellow]" if note else "")
-                  + escape(line[5:] if note else line))
 
 
 def expectations(request: Request, provider: Provider, data: dict[str, Any]) -> list[str]:

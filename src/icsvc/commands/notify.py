@@ -7,15 +7,13 @@ the command then exits 1."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from icsvc.cli.ui import print_json, warn
-from icsvc.commands import open_store
+from icsvc.commands import Refused, open_store
 from icsvc.commands.context import Context
 from icsvc.domain.dates import when
 from icsvc.errors import IcsvcError
@@ -51,41 +49,57 @@ class Outcome:
     error: str | None = None
 
 
-def run(ctx: Context, opts: Options, dry_run: bool, fmt: str) -> None:
+@dataclass
+class Delivered:
+    """What a run of `notify` or `digest` did with each message (`outcomes`, in order), on
+    a dry run or not; `heading`: what it covers, in a sentence; `covers`: the same for
+    JSON."""
+
+    outcomes: list[Outcome]
+    dry_run: bool
+    heading: str
+    covers: dict[str, Any]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+def run(ctx: Context, opts: Options, dry_run: bool) -> Delivered:
+    """Tell what changed; a delivery that failed is `Refused` once the others are done and
+    recorded (the next run tries it again)."""
     store = open_store(ctx)
     top = gitutil.require_repo(store.root)
     env = environment()
     opts = Options(opts.since, opts.until, opts.since_time, opts.clocks, ci_env(env))
     if dry_run:
-        _notify(store, top, ctx, opts, env, dry_run, fmt)
-        return
+        return _notify(store, top, ctx, opts, env, dry_run)
     with locked(store.root):
-        _notify(store, top, ctx, opts, env, dry_run, fmt)
+        return _notify(store, top, ctx, opts, env, dry_run)
 
 
 def _notify(store: Store, top: Path, ctx: Context, opts: Options, env: dict[str, str],
-            dry_run: bool, fmt: str) -> None:
+            dry_run: bool) -> Delivered:
     record = Record.load(store.root)
     span = plan(top, opts, ctx.now, record)
     cat = catalogue_at(store, top, span)
-    events = entry_changes(store, top, span, cat, warn)
+    events = entry_changes(store, top, span, cat, ctx.warn)
     if span.start is not None and span.end is not None:
-        events += clock_changes(open_requests(store, top, span, warn), cat, span.start,
-                                span.end, warn)
+        events += clock_changes(open_requests(store, top, span, ctx.warn), cat, span.start,
+                                span.end, ctx.warn)
     env_urls = env_channels(env)
     messages = compose(events, cat, env_urls, record)
     if messages and not dry_run and not configured(cat, env_urls):
         raise IcsvcError("no notification channel is configured: add 'notify:' to "
                          f"providers.yaml or set ICSVC_NOTIFY_URL ({len(messages)} message(s) "
                          "waiting; --dry-run shows them)")
-    if fmt == "text":
-        print(_covers(span))
-    outcomes = deliver(messages, env, record, ctx.now, dry_run, fmt)
+    outcomes = deliver(messages, env, record, ctx.now, dry_run)
     if not dry_run:
         _advance(record, span, opts, failed=any(o.status == "failed" for o in outcomes))
         record.save(ctx.now)
-    report(outcomes, fmt, dry_run, {"since": span.since, "until": span.until,
-                                    "clocks_from": span.start, "clocks_to": span.end})
+    return refused_if_failed(Delivered(
+        outcomes, dry_run, _covers(span), {"since": span.since, "until": span.until,
+                                            "clocks_from": span.start, "clocks_to": span.end}))
 
 
 def _advance(record: Record, span: Span, opts: Options, failed: bool) -> None:
@@ -115,8 +129,9 @@ def _covers(span: Span) -> str:
 
 
 def deliver(messages: Sequence[Message], env: Mapping[str, str], record: Record,
-            now: datetime, dry_run: bool, fmt: str) -> list[Outcome]:
-    """Send each message (or, on a dry run, print it); record each delivered one at once."""
+            now: datetime, dry_run: bool) -> list[Outcome]:
+    """Send each message (or, on a dry run, only say it would be); record each delivered
+    one at once."""
     out = []
     for message in messages:
         if message.channel is None:
@@ -129,69 +144,13 @@ def deliver(messages: Sequence[Message], env: Mapping[str, str], record: Record,
             if error is None:
                 record.add(message.keys, now)
         out.append(outcome)
-        if fmt == "text":
-            _print(outcome, dry_run)
     return out
 
 
-def _print(outcome: Outcome, dry_run: bool) -> None:
-    message = outcome.message
-    to = ", ".join(message.to)
-    via = message.channel.label if message.channel else None
-    if outcome.status == "no-channel" and not dry_run:
-        warn(f"no channel for {to} (add 'notify:' to providers.yaml or set ICSVC_NOTIFY_URL): "
-             f"{message.subject}")
-    elif outcome.status == "failed":
-        print(f"icsvc: delivery failed: {via} to {to}: {outcome.error}; it is tried again on "
-              "the next run", file=sys.stderr)
-    elif dry_run:
-        print(f"\nTo {to} via {via or 'nothing: no channel is configured for them'}")
-        print(f"Subject: {message.subject}")
-        if message.html:
-            print(f"  (the report as an HTML page of {len(message.body):,} characters)")
-        else:
-            for line in message.body.rstrip("\n").splitlines():
-                print(f"  {line}" if line else "")
-    else:
-        print(f"sent to {to} via {via}: {message.subject}")
-
-
-def report(outcomes: Sequence[Outcome], fmt: str, dry_run: bool,
-           covers: dict[str, Any]) -> None:
-    """The summary (or the JSON of every message); exit 1 when a delivery failed."""
-    failed = [o for o in outcomes if o.status == "failed"]
-    if fmt == "json":
-        print_json({
-            **{k: v.isoformat() if isinstance(v, datetime) else v for k, v in covers.items()},
-            "dry_run": dry_run,
-            "messages": [_json(o) for o in outcomes],
-        })
-    else:
-        shown = [o for o in outcomes if dry_run or o.status != "no-channel"]
-        people = len({e for o in shown for e in o.message.to})
-        if dry_run:
-            print(f"\ndry run: {len(shown)} message(s) to {people} recipient(s); nothing sent, "
-                  "nothing recorded")
-        elif not outcomes:
-            print("nothing to send")
-        else:
-            sent = sum(1 for o in outcomes if o.status == "sent")
-            print(f"sent {sent} message(s)" + (f", {len(failed)} failed" if failed else ""))
+def refused_if_failed(done: Delivered) -> Delivered:
+    """`done`, or, when a delivery failed, `Refused` with it (exit 1)."""
+    failed = done.failed
     if failed:
-        raise IcsvcError(f"{len(failed)} of {len(outcomes)} message(s) could not be "
-                         "delivered; the next run tries them again")
-
-
-def _json(outcome: Outcome) -> dict[str, Any]:
-    message = outcome.message
-    return {
-        "to": list(message.to),
-        "channel": message.channel.label if message.channel else None,
-        "subject": message.subject,
-        "body": message.body,
-        "html": message.html,
-        "events": [{"id": e.id, "kind": e.kind, "request": e.request,
-                    "at": e.at.isoformat(), "by": e.by} for e in message.events],
-        "status": outcome.status,
-        "error": outcome.error,
-    }
+        raise Refused(f"{len(failed)} of {len(done.outcomes)} message(s) could not be "
+                      "delivered; the next run tries them again", done)
+    return done

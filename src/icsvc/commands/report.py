@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icsvc.cli.ui import Step, console, progress, warn
 from icsvc.commands import open_store, output_target, write_output
-from icsvc.commands.context import Context
+from icsvc.commands.context import Context, Step, Warn
 from icsvc.domain import names
 from icsvc.domain.answers import Answer
 from icsvc.domain.catalogue import Catalogue
@@ -26,12 +23,19 @@ from icsvc.reports.survey_results import quarters_of, results, trend_quarters
 from icsvc.store.answer_files import created_within, load_answers
 from icsvc.store.store import Store, Summary, active_in
 
-if TYPE_CHECKING:
-    from rich.box import Box
-
 EXTENSIONS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown",
               ".csv": "csv", ".json": "json"}
 """`--output FILE` picks its format from the extension (any other: the markdown tables)."""
+
+
+@dataclass
+class Reported:
+    """The report's figures, in the format asked for; `written`: the --output file it was
+    written to (None: for the terminal)."""
+
+    report: Report
+    fmt: str
+    written: Path | None = None
 
 
 @dataclass
@@ -85,11 +89,11 @@ def relevant_span(period: Period, now: datetime) -> tuple[float, float]:
 
 
 def figures(store: Store, period: Period, now: datetime, providers: list[str] | None = None,
-            step: Step | None = None, found: list[tuple[str, Summary]] | None = None
-            ) -> Report:
+            step: Step | None = None, found: list[tuple[str, Summary]] | None = None,
+            warn: Warn | None = None) -> Report:
     """The report's figures, from the requests that can count in the period (among `found`,
     `Store.summaries`, when given); `step` (a progress bar's) is called for loading them,
-    then for computing their figures."""
+    then for computing their figures; `warn` says a file that cannot be read."""
     span = relevant_span(period, now)
     if found is None:
         found = store.summaries(warn, progress=step("Loading requests") if step else None,
@@ -101,7 +105,7 @@ def figures(store: Store, period: Period, now: datetime, providers: list[str] | 
                  store.catalogue, period, now, providers)
 
 
-def run(ctx: Context, opts: Options) -> None:
+def run(ctx: Context, opts: Options) -> Reported:
     fmt = output_format(opts.fmt, opts.output)
     store = open_store(ctx)
     cat = store.catalogue
@@ -123,85 +127,37 @@ def run(ctx: Context, opts: Options) -> None:
               if opts.output is not None else None)
     # the quarterly survey: the answers of the trend's quarters; when there are any, the
     # requests made in the period's quarters are loaded too (who was asked)
-    answers, surveyed = _survey_inputs(store, period)
-    with progress(lambda: sum(1 for _ in store.request_files())) as step:
+    answers, surveyed = _survey_inputs(store, period, ctx.warn)
+    with ctx.progress(lambda: sum(1 for _ in store.request_files())) as step:
         if surveyed is None:
-            report, asked = figures(store, period, ctx.now, providers, step), None
+            report = figures(store, period, ctx.now, providers, step, warn=ctx.warn)
+            asked = None
         else:  # (one look at the summaries: its warnings are said once)
-            found = store.summaries(warn, progress=step("Loading requests"))
-            report = figures(store, period, ctx.now, providers, step, found)
-            asked = store.requests([rel for rel, s in found if surveyed(s)], warn)
+            found = store.summaries(ctx.warn, progress=step("Loading requests"))
+            report = figures(store, period, ctx.now, providers, step, found, ctx.warn)
+            asked = store.requests([rel for rel, s in found if surveyed(s)], ctx.warn)
     report.surveys = results(answers, cat, period, providers, asked)
-    if fmt == "table" and opts.output is None:
-        show(report)
-        return
-    text = {
+    if target is not None:
+        write_output(target, as_text(report, fmt), "--output")
+    return Reported(report, fmt, opts.output if target is not None else None)
+
+
+def as_text(report: Report, fmt: str) -> str:
+    """The report as a file's text: JSON, Markdown, CSV or HTML (a table written to a file
+    is Markdown)."""
+    return {
         "json": render.render_json, "markdown": render.render_markdown,
         "csv": render.render_csv, "html": render.render_html,
         "table": render.render_markdown,
     }[fmt](report)
-    if target is None:
-        sys.stdout.write(text)
-        return
-    write_output(target, text, "--output")
-    console(stderr=True).print(f"Wrote {opts.output} ({fmt})", markup=False)
 
 
-def _survey_inputs(store: Store, period: Period) -> \
+
+
+def _survey_inputs(store: Store, period: Period, warn: Warn) -> \
         tuple[list[Answer], Callable[[Summary], bool] | None]:
     """The survey answers of the report's trend quarters, and a load filter for the requests
     made in the period's quarters (None when nobody answered: nothing more to load)."""
     quarters = quarters_of(period)
     answers = load_answers(store.root, trend_quarters(quarters[-1]), warn)
     return answers, (created_within(quarters) if answers else None)
-
-
-def show(report: Report) -> None:
-    """Rich tables, and the weekly trend as a bar chart."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    con = console()
-    con.print(f"[bold]{escape(render.heading(report))}[/bold]")
-    con.print(escape(render.subtitle(report)))
-    for title, headers, rows in render.tables(report):
-        con.print()
-        if title.startswith("SLA compliance per week"):
-            _trend(report)
-            continue
-        if not rows:
-            con.print(f"[bold]{escape(title)}[/bold]: none")
-            continue
-        table = Table(title=title, title_justify="left", title_style="bold",
-                      header_style="bold", box=_box(con.is_terminal))
-        for i, header in enumerate(headers):
-            right = i > 0 and render.numeric(rows, i)
-            table.add_column(escape(header), justify="right" if right else "left",
-                             no_wrap=i == 0, overflow="fold")
-        for row in rows:
-            table.add_row(*(escape(c) for c in row))
-        con.print(table)
-
-
-def _trend(report: Report) -> None:
-    from rich.markup import escape
-
-    con = console()
-    con.print("[bold]SLA compliance per week[/bold] (clocks met / measured)")
-    if not any(w.measured for w in report.trend):
-        con.print("  nothing measured")
-        return
-    for w in report.trend:
-        pct = w.met_pct
-        colour = "green" if pct is not None and pct >= 90 else (
-            "yellow" if pct is not None and pct >= 75 else "red")
-        chart = render.bar(pct, 30).ljust(30)
-        label = render.fmt_pct(pct)
-        con.print(f"  {w.start.isoformat()}  [{colour}]{escape(chart)}[/{colour}] "
-                  f"{label:>6}  {w.met}/{w.measured}")
-
-
-def _box(terminal: bool) -> Box:
-    from rich import box
-
-    return box.SIMPLE_HEAD if terminal else box.ASCII2

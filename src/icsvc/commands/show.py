@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from icsvc.cli.ui import STATE_STYLE, console, print_json, styled
+from dataclasses import dataclass
+from typing import Any
+
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.domain import history
-from icsvc.domain.dates import when
+from icsvc.domain.catalogue import Provider
+from icsvc.domain.history import Request, RequestState
 from icsvc.domain.outcome import outcome
 from icsvc.store.store import Store
 from icsvc.workflow.views import outcome_json
+
+
+@dataclass
+class Shown:
+    """A request as `show` tells it: the JSON contract (`data`), and the request, its
+    provider and its replayed history, which the table is drawn from."""
+
+    request: Request
+    provider: Provider
+    state: RequestState
+    data: dict[str, Any]
 
 
 def waits_for(store: Store, rid: str) -> list[dict[str, str]]:
@@ -18,7 +32,7 @@ def waits_for(store: Store, rid: str) -> list[dict[str, str]]:
             for r in store.waiting_on(rid)]
 
 
-def run(ctx: Context, request_id: str, fmt: str) -> None:
+def run(ctx: Context, request_id: str) -> Shown:
     store = open_store(ctx)
     request = store.load(request_id)
     cat = store.catalogue
@@ -27,85 +41,4 @@ def run(ctx: Context, request_id: str, fmt: str) -> None:
     assert state is not None
     data = outcome_json(told, cat)
     data["waits_for"] = waits_for(store, request.id)
-    if fmt == "json":
-        print_json(data)
-        return
-    from rich.markup import escape
-    from rich.table import Table
-
-    provider = cat.providers[request.provider]
-    con = console()
-    con.print(f"[bold]{request.id}[/bold]  {escape(request.title)}")
-    proposal = {"proposed": "proposed by the provider: accept it (icsvc update "
-                            f"{request.id} --accept-priority) or contest it (icsvc escalate)",
-                "accepted": "accepted", "contested": "contested: the escalation contact "
-                                                     "decides",
-                "decided": "decided by the escalation contact"}.get(data["proposal"] or "")
-    rows = [
-        ("provider", f"{provider.name} ({request.provider}) / {request.service}"),
-        ("status", request.status + (f", {request.progress}% done"
-                                     if request.progress is not None else "")),
-        ("priority", request.priority + (f" (asked for {request.requested_priority}"
-                                         + (f"; {proposal}" if proposal else "") + ")"
-                                         if request.requested_priority != request.priority
-                                         else "")),
-        ("requester", f"{request.customer_email} ({request.customer_department})"),
-        ("owner", request.owner or "unassigned"),
-        ("created", when(data["created_at"])),
-    ]
-    if request.needed_by:
-        need = data["sla"].get("needed_by", {})
-        flag = {"breached": "MISSED", "at-risk": "at risk"}.get(need.get("state", ""), "")
-        rows.append(("needed by", when(data["needed_by"]) + (f"  [{flag}]" if flag else "")))
-    if data["alternate"]:
-        rows.append(("alternate", f"who can help instead: {data['alternate']}"))
-    if request.rush:
-        rows.append(("rush", f"yes - {request.justification or ''}"))
-    if request.promised_by:
-        rows.append(("promised by", f"{when(data['promised_by'])} ({data['promise']})"))
-    for key, value in request.info.items():
-        rows.append((key, value))
-    if state.escalations:
-        last = state.escalations[-1]
-        rows.append(("escalated", f"{len(state.escalations)}x to {last.to}, last "
-                                  f"{when(last.at)} by {last.by}: {last.note}"))
-    if request.impact:
-        kind = (data["cost"] or {}).get("kind", "estimate")
-        rows.append(("impact", f"{request.impact.get('cost')} ({kind}) "
-                               f"{request.impact.get('note', '')}".strip()))
-    if data["blocks"]:
-        rows.append(("blocks", ", ".join(data["blocks"]) + " (they wait for this one)"))
-    if data["waits_for"]:
-        rows.append(("waits for", ", ".join(f"{w['id']} ({w['status']})"
-                                             for w in data["waits_for"])))
-    head = Table.grid(padding=(0, 2))
-    head.add_column(style="bold")
-    head.add_column(overflow="fold")
-    for key, value in rows:
-        head.add_row(key, escape(str(value)))
-    con.print(head)
-    if request.details:
-        con.print()
-        con.print(escape(request.details))
-    con.print()
-    clocks = Table(title="SLA", title_justify="left", header_style="bold", box=None,
-                   padding=(0, 2, 0, 0))
-    for col in ("clock", "target", "due", "left", "state"):
-        clocks.add_column(col)
-    for name, c in data["sla"].items():
-        shown = c["state"] + (" (update overdue)" if name == "update" and
-                              c["state"] == "breached" and not c["met_at"] else "")
-        if name == "needed_by":
-            shown = {"breached": "MISSED", "met": "met"}.get(c["state"], c["state"])
-        clocks.add_row(name.replace("_", "-"), c.get("target", "your date"), when(c["due"]),
-                       "-" if c["met_at"] else c["left"],
-                       styled(shown, STATE_STYLE.get(c["state"], "")))
-    con.print(clocks)
-    con.print()
-    timeline = Table(title="History", title_justify="left", header_style="bold", box=None,
-                     padding=(0, 2, 0, 0))
-    for col in ("when", "who", "what"):
-        timeline.add_column(col, overflow="fold")
-    for entry in state.history:
-        timeline.add_row(when(entry.at), entry.by, escape(entry.line()))
-    con.print(timeline)
+    return Shown(request, cat.providers[request.provider], state, data)

@@ -3,17 +3,38 @@ answer about a provider and a quarter)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from icsvc.cli.ui import console, print_json, print_rows, warn
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
-from icsvc.domain.answers import RATINGS, Answer, Quarter, not_started, parse_quarter
+from icsvc.domain.answers import RATINGS, Answer, Asked, Quarter, not_started, parse_quarter
+from icsvc.domain.catalogue import Provider
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.reports.survey_results import load_who_to_ask
 from icsvc.store.answer_files import answer_path, load_answer, path_problem
 from icsvc.store.store import Store
+
+
+@dataclass
+class ToAsk:
+    """Who to ask about a quarter (`survey send`), among the providers `chosen` (none: all)."""
+
+    quarter: Quarter
+    chosen: list[str]
+    asked: list[Asked]
+
+
+@dataclass
+class Answered:
+    """An answer recorded (`survey answer`): the file written, the provider, the notices
+    (an answer that replaces an earlier one)."""
+
+    answer: Answer
+    rel: str
+    provider: Provider
+    notices: list[str]
 
 
 def _providers(store: Store, names: list[str]) -> list[str]:
@@ -38,47 +59,18 @@ def _started_somewhere(store: Store, quarter: Quarter, now: datetime,
         raise IcsvcError(f"refused: {why}")
 
 
-def send(ctx: Context, quarter_text: str, providers: list[str], fmt: str) -> None:
-    """List who to ask about the quarter (sending arrives with notifications)."""
+def send(ctx: Context, quarter_text: str, providers: list[str]) -> ToAsk:
+    """Who to ask about the quarter (sending arrives with notifications)."""
     quarter = parse_quarter(quarter_text)
     store = open_store(ctx)
     chosen = _providers(store, providers)
     _started_somewhere(store, quarter, ctx.now, chosen)
-    asked = load_who_to_ask(store, quarter, chosen or None, warn)
-    if fmt == "json":
-        print_json({"quarter": quarter.label, "people": [a.to_dict() for a in asked]})
-        return
-    rows = [{**a.to_dict(), "answered": (f"{a.answer.rating}/5 on "
-                                         f"{a.answer.answered_at.strftime('%Y-%m-%d')}"
-                                         if a.answer else "no")} for a in asked]
-    if fmt == "csv":
-        print_rows([a.to_dict() for a in asked],
-                   [(k, k) for k in ("quarter", "provider", "person", "department", "requests",
-                                     "answered", "rating", "answered_at")], "csv")
-        return
-    con = console()
-    print_rows(rows, [("provider", "Provider"), ("person", "Person"),
-                      ("department", "Department"), ("requests", "Requests"),
-                      ("answered", "Answered")], fmt,
-               title=f"Who to ask about {quarter}", flex=("person",),
-               empty=f"nobody made a request in {quarter}"
-                     + (f" to {', '.join(chosen)}" if chosen else ""))
-    if asked:
-        answered = sum(1 for a in asked if a.answer is not None)
-        people = _count(len({a.person for a in asked}), "person", "people")
-        held = _count(len({a.provider for a in asked}), "provider", "providers")
-        con.print(f"{len(asked)} to ask ({people}, {held}); {answered} answered.",
-                  markup=False)
-        con.print(f"Each answers with: icsvc survey answer PROVIDER --quarter {quarter} "
-                  "--rating 1-5 [--comment TEXT]", markup=False)
+    return ToAsk(quarter, chosen, load_who_to_ask(store, quarter, chosen or None,
+                                                         ctx.warn))
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def answer(ctx: Context, provider: str, quarter_text: str, rating: int, comment: str | None,
-           fmt: str) -> None:
+def answer(ctx: Context, provider: str, quarter_text: str, rating: int,
+           comment: str | None) -> Answered:
     quarter = parse_quarter(quarter_text)
     if rating not in RATINGS:
         raise UsageError(f"--rating: {rating} is not a rating (accepted: 1 to 5)")
@@ -89,7 +81,7 @@ def answer(ctx: Context, provider: str, quarter_text: str, rating: int, comment:
                          f"(accepted: {', '.join(cat.providers)})")
     actor = ctx.actor()
     path = answer_path(store.root, quarter, provider, actor)
-    asked = load_who_to_ask(store, quarter, [provider], warn)
+    asked = load_who_to_ask(store, quarter, [provider], ctx.warn)
     mine = next((a for a in asked if a.person == actor), None)
     from icsvc.store import yamlio
     from icsvc.store.files import ANSWER_FILE, store_text
@@ -102,16 +94,7 @@ def answer(ctx: Context, provider: str, quarter_text: str, rating: int, comment:
         old_text = path.read_text(encoding="utf-8") if existing is not None else ""
         yamlio.write_atomic(path, store_text(path, result.to_dict(), old_text, ANSWER_FILE))
     result.path = path
-    if fmt == "json":
-        print_json({**result.to_json(), "path": store.rel(path)})
-        return
-    con = console()
-    again = "".join(f" ({n})" for n in notices)
-    stars = "★" * rating + "☆" * (5 - rating)
-    con.print(f"Recorded {actor}'s answer about {cat.providers[provider].name} ({provider}) "
-              f"for {quarter}: {rating}/5 {stars}{again}.", markup=False)
-    con.print(f"  Commit {store.rel(path)} and open a pull request;\n"
-              f"  only you ({actor}) may commit your answer.", markup=False)
+    return Answered(result, store.rel(path), cat.providers[provider], notices)
 
 
 def _existing(store: Store, path: Path) -> Answer | None:

@@ -2,44 +2,44 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from icsvc.commands import next_step, open_store
 from icsvc.commands.context import Context
 from icsvc.domain import names
+from icsvc.domain.dates import day_off_note
 from icsvc.store.store import Store
 from icsvc.workflow.operations import TriageOptions, triage
 from icsvc.workflow.session import Change
+from icsvc.workflow.views import request_json
 
 
-def print_change(store: Store, ctx: Context, change: Change, fmt: str) -> None:
-    """What changed, one line per new history entry (or the request as JSON), the notices
-    (a promise or need-by date on one of the provider's days off among them), then the next
-    step."""
-    from rich.markup import escape
+@dataclass
+class Changed:
+    """What a change to a request did (`triage`, `update`, `escalate`): the new history
+    entries (`change`), the request's JSON contract after it, a note for each date it names
+    on one of the provider's days off, where a redirect moved the file, and what to run
+    next. `may_answer`: the requester's note to a request that waits on them may have
+    been meant as its answer (`update --reply`)."""
 
-    from icsvc.cli.ui import console, note, print_json
-    from icsvc.domain.dates import day_off_note
-    from icsvc.workflow.views import request_json
+    change: Change
+    data: dict[str, Any]
+    days_off: list[str]
+    moved_to: str | None
+    next_step: str | None
+    may_answer: bool = False
 
+
+def changed(store: Store, ctx: Context, change: Change) -> Changed:
     request = change.request
     provider = store.catalogue.providers[request.provider]
     days_off = [day_off_note(day, provider.calendar, provider.name)
                 for e in change.entries if (day := e.named_date()) is not None]
-    if fmt == "json":
-        print_json(request_json(request, store.catalogue, ctx.now))
-        for said in filter(None, days_off):
-            note(said)
-        return
-    con = console()
-    con.print(f"[bold]{request.id}[/bold] {escape(request.title)} "
-              f"({request.provider}, {request.status})")
-    for entry in change.entries:
-        con.print(f"  {escape(entry.line())}")
-    if change.moved_from is not None and request.path is not None:
-        con.print(f"  moved requests/{change.moved_from}/{request.id}.yaml -> "
-                  f"{store.rel(request.path)}")
-    for notice in [*change.notices, *filter(None, days_off)]:
-        con.print(f"  [yellow]note:[/yellow] {escape(notice)}")
-    next_step(store)
+    moved_to = (store.rel(request.path) if change.moved_from is not None
+                and request.path is not None else None)
+    return Changed(change, request_json(request, store.catalogue, ctx.now),
+                   [said for said in days_off if said], moved_to, next_step(store))
 
 
 def resolve_names(store: Store, provider_id: str, opts: TriageOptions) -> None:
@@ -55,7 +55,7 @@ def resolve_names(store: Store, provider_id: str, opts: TriageOptions) -> None:
             opts.service = names.service(cat.providers[opts.redirect], opts.service)
 
 
-def run(ctx: Context, request_id: str, opts: TriageOptions, fmt: str) -> None:
+def run(ctx: Context, request_id: str, opts: TriageOptions) -> Changed:
     store = open_store(ctx)
     actor = ctx.actor()
     with store.writing(f"icsvc triage {request_id}"):
@@ -64,4 +64,4 @@ def run(ctx: Context, request_id: str, opts: TriageOptions, fmt: str) -> None:
         old_path = request.path
         change = triage(request, store.catalogue, ctx.now, actor, opts)
         store.save(request, old_path=old_path)
-    print_change(store, ctx, change, fmt)
+    return changed(store, ctx, change)

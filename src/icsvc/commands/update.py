@@ -4,46 +4,39 @@ from __future__ import annotations
 
 from icsvc.commands import open_store
 from icsvc.commands.context import Context
-from icsvc.commands.triage import print_change
+from icsvc.commands.triage import Changed, changed
 from icsvc.domain import names
 from icsvc.domain.history.request import Request
 from icsvc.workflow.operations import UpdateOptions, update
 
 
-def _answers_the_question(request: Request, actor: str, opts: UpdateOptions) -> bool | None:
-    """The requester adding a note to a request that waits on them may be answering it.
-    On a terminal, ask (True: treat the note as a --reply); off one, None (print a hint)."""
-    from icsvc.cli import prompts, ui
-
-    if not (opts.note and opts.reply is None and not opts.info and opts.status is None
-            and request.status == "waiting-on-customer" and actor == request.customer_email):
-        return False
-    if not ui.interactive():
-        return None
-    return prompts.confirm("Does this answer the question?")
+def _may_answer(request: Request, actor: str, opts: UpdateOptions) -> bool:
+    """The requester adding a note to a request that waits on them may be answering it."""
+    return bool(opts.note and opts.reply is None and not opts.info and opts.status is None
+                and request.status == "waiting-on-customer"
+                and actor == request.customer_email)
 
 
-def run(ctx: Context, request_id: str, opts: UpdateOptions, fmt: str) -> None:
+def may_answer(ctx: Context, request_id: str, opts: UpdateOptions) -> bool:
+    """Whether the note may answer the question the request waits on (the command line
+    asks, before `run` takes the write lock, so that no writer waits on a person)."""
     store = open_store(ctx)
     if opts.status is not None:
         opts.status = names.status(opts.status)
     actor = ctx.actor()
-    from icsvc.cli import ui
+    return _may_answer(store.load(request_id), actor, opts)
 
-    answers: bool | None = False
-    if opts.note and ui.interactive():  # a prompt comes before the write lock: none waits on it
-        answers = _answers_the_question(store.load(request_id), actor, opts)
-        if answers:
-            opts.reply, opts.note = opts.note, None
+
+def run(ctx: Context, request_id: str, opts: UpdateOptions) -> Changed:
+    store = open_store(ctx)
+    if opts.status is not None:
+        opts.status = names.status(opts.status)
+    actor = ctx.actor()
     with store.writing(f"icsvc update {request_id}"):
         request = store.load(request_id)
-        if opts.note and not ui.interactive():
-            answers = _answers_the_question(request, actor, opts)  # None: print the hint
+        answering = _may_answer(request, actor, opts)
         change = update(request, store.catalogue, ctx.now, actor, opts)
         store.save(request)
-    print_change(store, ctx, change, fmt)
-    if answers is None:
-        from icsvc.cli.ui import note
-
-        note(f"{request.id} still waits on you; if your note answers the question, hand it "
-             f"back to {request.provider} with 'icsvc update {request.id} --reply TEXT'")
+    done = changed(store, ctx, change)
+    done.may_answer = answering
+    return done

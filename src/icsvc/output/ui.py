@@ -1,4 +1,5 @@
-"""Terminal output: Rich for people, JSON/CSV/Markdown for scripts. The core never prints."""
+"""Terminal output: Rich for people, JSON/CSV/Markdown for scripts. The commands never
+print: the renderers beside this module show what they return."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+
+    from icsvc.commands.context import Step
 
 SEVERITY = ("breached", "at-risk", "paused", "ok", "met")
 """SLA states, worst first: a row showing one state shows the worst of its clocks."""
@@ -134,7 +137,7 @@ def print_rows(
     styled_cells = [[(text, (styles or {}).get(key, {}).get(text, ""))
                      for key, _ in columns for text in (_cell(row.get(key)),)] for row in rows]
     flexible = [i for i, (key, _) in enumerate(columns) if key in flex]
-    from icsvc.cli import fasttable
+    from icsvc.output import fasttable
 
     lines = fasttable.render(con, title, headers, styled_cells, flexible, FLEX_MIN_WIDTH)
     if lines is None:
@@ -198,9 +201,6 @@ PROGRESS_THRESHOLD = 2000
 """Show a progress bar (on a terminal) when a command goes through more request files than
 this: parsing them after a clone, checking them, a report over a big store."""
 
-Step = Callable[..., Callable[[], None] | None]
-
-
 def _no_step(*args: Any) -> None:
     return None
 
@@ -227,6 +227,13 @@ def progress(count: Callable[[], int]) -> Iterator[Step]:
             return lambda: bar.advance(task)
 
         yield step
+
+
+def next_step(step: str | None) -> None:
+    """The one line that ends a command that changed a request: what to run next (None:
+    nothing, outside git)."""
+    if step is not None:
+        console().print(f"Next: {step}", markup=False, soft_wrap=True)
 
 
 def note(message: str) -> None:

@@ -42,7 +42,7 @@ def paged(enabled: bool = True) -> Iterator[None]:
     if command is None:
         yield
         return
-    from icsvc.cli import ui
+    from icsvc.output import ui
 
     height = shutil.get_terminal_size().lines
     screen = _Screen()

@@ -1,6 +1,6 @@
 """Questions on a terminal: one at a time, with the choices shown, asked again after a bad
 answer (with the same one-line message an option would get), Enter to skip where skipping
-is allowed. Commands ask only when `ui.interactive()`; scripts get errors instead."""
+is allowed. The command line asks only when `ui.interactive()`; scripts get errors instead."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ T = TypeVar("T")
 
 
 def _input(label: str) -> str:
-    from icsvc.cli.ui import console
+    from icsvc.output.ui import console
 
     try:
         return console().input(label)
@@ -24,7 +24,7 @@ def _input(label: str) -> str:
 def show_choices(choices: Sequence[tuple[str, str]]) -> None:
     from rich.markup import escape
 
-    from icsvc.cli.ui import console
+    from icsvc.output.ui import console
 
     con = console()
     for value, description in choices:
@@ -38,7 +38,7 @@ def ask(label: str, read: Callable[[str], T], *, choices: Sequence[tuple[str, st
     reason otherwise). Enter gives `default`, or None when `skippable`."""
     from rich.markup import escape
 
-    from icsvc.cli.ui import console
+    from icsvc.output.ui import console
 
     if choices:
         show_choices(choices)
@@ -64,7 +64,7 @@ def confirm(question: str, default: bool = True) -> bool:
     """A yes/no question; Enter gives the default."""
     from rich.markup import escape
 
-    from icsvc.cli.ui import console
+    from icsvc.output.ui import console
 
     hint = "[Y/n]" if default else "[y/N]"
     while True:
