@@ -95,9 +95,11 @@ def test_every_change_reaches_the_people_concerned(day: Day) -> None:
     assert day.heard() == {(MARIA, f"{a} progress: {title}"),
                            (MANAGER, f"{a} progress: {title}")}
 
+    # the first date the provider types is its first promise (the acknowledgement's
+    # timeframe was not one)
     day.act(RAJ, "update", a, "--promise", "2026-11-30", "--note", "The CMM is booked")
-    assert day.heard() == {(MARIA, f"{a} promise moved: {title}"),
-                           (MANAGER, f"{a} promise moved: {title}")}
+    assert day.heard() == {(MARIA, f"{a} progress: {title}"),
+                           (MANAGER, f"{a} progress: {title}")}
 
     day.act(RAJ, "update", a, "--status", "resolved", "--note", "12.00 mm H7")
     assert day.heard() == {(MARIA, f"{a} resolved: {title}"),
@@ -540,8 +542,11 @@ def test_the_need_by_date_at_risk_then_missed(day: Day, mailbox: Mailbox) -> Non
     assert mailbox.heard() == {(ANA, f"{n} need-by date at risk: For the 12:00 truck"),
                                (RAJ, f"{n} need-by date at risk: For the 12:00 truck")}
     store.ok("notify", "--since-time", at("11:45").isoformat(), now=at("12:30").isoformat())
+    # bad news travels: the requester and their department's managers hear it too
     assert mailbox.heard() == {(ANA, f"{n} need-by date breached: For the 12:00 truck"),
-                               (RAJ, f"{n} need-by date breached: For the 12:00 truck")}
+                               (RAJ, f"{n} need-by date breached: For the 12:00 truck"),
+                               (MARIA, f"{n} need-by date breached: For the 12:00 truck"),
+                               (MANAGER, f"{n} need-by date breached: For the 12:00 truck")}
 
 
 def test_a_crash_mid_run_loses_nothing_and_sends_nothing_twice(day: Day,

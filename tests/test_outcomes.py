@@ -177,13 +177,16 @@ def test_promises_kept_moved_and_broken(store: Store) -> None:
             e["promises_broken"], e["promises_kept_pct"]) == (3, 1, 1, 1, 33.3)
 
 
-def test_an_ack_is_a_promise_and_a_late_promise_is_said(store: Store) -> None:
+def test_an_ack_carries_a_timeframe_and_only_a_typed_date_is_a_promise(store: Store) -> None:
     rid = store.new(*PART, "-t", "x", "--needed-by", "2026-11-25T12:00", "--justification",
                     "soon")
     out = store.ok("triage", rid, "--ack", actor=ANA).out
-    promised = store.ok("show", rid, "-f", "json").json()["promised_by"]
-    assert promised == "2026-11-27T10:00:00-05:00"  # the resolve due date
+    shown = store.ok("show", rid, "-f", "json").json()
+    assert shown["timeframe"] == "2026-11-27T10:00:00-05:00"  # the resolve due date
+    assert (shown["promised_by"], shown["promise"]) == (None, None)  # no promise was typed
     assert "is after the requester's need-by date" in out
+    data = report(store, "2026-11-24T12:00:00-05:00")
+    assert eng(data)["promises_made"] == 0
 
 
 def test_a_promise_withdrawn_by_a_redirect_is_the_old_providers(store: Store) -> None:

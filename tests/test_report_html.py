@@ -113,7 +113,7 @@ def test_a_reader_sees_the_figures_and_charts(chromium: str, html_report: Path,
     ):
         assert expected in text, expected
     assert dom.count("<svg") == 3
-    assert dom.count("<table") == 9  # links: none
+    assert dom.count("<table") == 10  # links: none
 
 
 def test_screenshot(chromium: str, html_report: Path, tmp_path: Path) -> None:

@@ -76,6 +76,10 @@ def report(
         "--quarter", metavar="QUARTER",
         help="A calendar quarter such as 2026Q4 (instead of --since/--until).")] = None,
     provider: ProvidersOpt = None,
+    department: Annotated[str | None, typer.Option(
+        "--department", "-d", metavar="DEPARTMENT",
+        help="The customer's view: every provider's figures for this requesting department's "
+             "requests only.")] = None,
     fmt: Annotated[ReportFormat | None, typer.Option(
         "--format", "-f", help="Output format (default: table; with --output, from the file's "
                                "extension: .html, .md, .csv, .json).")] = None,
@@ -100,4 +104,5 @@ def report(
         out.render(cmd.run(context(store, actor), cmd.Options(
             since=since, until=until, quarter=quarter, providers=provider or [],
             fmt=fmt.value if fmt is not None else None, output=output, force=force,
+            department=department,
         )))

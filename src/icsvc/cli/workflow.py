@@ -160,20 +160,25 @@ def update(
 @group.command(epilog=examples(
     "icsvc escalate 5AWRC4QD --reason \"Kestrel's bid closes Friday\"",
     "icsvc escalate 5AWR --reason 'A week late' --as lee@example.com --format json",
+    "icsvc escalate 5AWR --answer 'A new lot ships Friday' --as vp-eng@example.com",
 ))
 def escalate(
     request_id: IdArg,
-    reason: Annotated[str, typer.Option(
-        metavar="TEXT", help="Why this needs the escalation contact.")],
+    reason: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="Why this needs the escalation contact.")] = None,
+    answer: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="The escalation contact: your answer to the pending escalation "
+                             "(the requester is told).")] = None,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Raise a request to the provider's escalation contact (requester or provider members)."""
+    """Raise a request to the provider's escalation contact (requester or provider members),
+    in any status; the contact answers it with --answer."""
     from icsvc.commands import escalate as cmd
     from icsvc.output import triage as out
 
-    out.render(cmd.run(context(store, actor), request_id, reason), fmt.value)
+    out.render(cmd.run(context(store, actor), request_id, reason, answer), fmt.value)
 
 
 @group.command(epilog=examples(

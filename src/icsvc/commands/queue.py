@@ -66,7 +66,9 @@ def run(ctx: Context, providers: list[str], mine: bool, escalated: bool = False,
     chosen = providers or default_providers(cat, actor)
     wanted = set(chosen)
     with ctx.progress(lambda: sum(1 for _ in store.request_files())) as step:
-        found = store.summaries(ctx.warn, progress=step("Loading requests"), statuses=OPEN,
+        # an escalation waits for its answer whatever the request's status
+        found = store.summaries(ctx.warn, progress=step("Loading requests"),
+                                statuses=None if escalated else OPEN,
                                 providers=wanted or None)
     items = build(cards(store, [rel for rel, _ in found], ctx.warn), cat, ctx.now, chosen,
                   actor if mine else None, lookup=_lookup(store),

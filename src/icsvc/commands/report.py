@@ -49,6 +49,8 @@ class Options:
     output: Path | None
     force: bool = False
     """Replace an existing --output file."""
+    department: str | None = None
+    """Only this requesting department's requests: every provider reporting back to it."""
 
 
 def output_format(fmt: str | None, output: Path | None) -> str:
@@ -90,7 +92,7 @@ def relevant_span(period: Period, now: datetime) -> tuple[float, float]:
 
 def figures(store: Store, period: Period, now: datetime, providers: list[str] | None = None,
             step: Step | None = None, found: list[tuple[str, Summary]] | None = None,
-            warn: Warn | None = None) -> Report:
+            warn: Warn | None = None, department: str | None = None) -> Report:
     """The report's figures, from the requests that can count in the period (among `found`,
     `Store.summaries`, when given); `step` (a progress bar's) is called for loading them,
     then for computing their figures; `warn` says a file that cannot be read."""
@@ -102,7 +104,7 @@ def figures(store: Store, period: Period, now: datetime, providers: list[str] | 
         found = [(rel, s) for rel, s in found if active_in(s, span)]
     return total(gather(store, found, now, warn,
                         step("Computing figures", len(found)) if step else None),
-                 store.catalogue, period, now, providers)
+                 store.catalogue, period, now, providers, department)
 
 
 def run(ctx: Context, opts: Options) -> Reported:
@@ -110,6 +112,8 @@ def run(ctx: Context, opts: Options) -> Reported:
     store = open_store(ctx)
     cat = store.catalogue
     providers = names.providers(cat, opts.providers)
+    department = (names.department(cat, opts.department) if opts.department is not None
+                  else None)
     zone = period_zone(cat)
     since = _day(opts.since, "--since", ctx, zone)
     until = _day(opts.until, "--until", ctx, zone)
@@ -130,11 +134,13 @@ def run(ctx: Context, opts: Options) -> Reported:
     answers, surveyed = _survey_inputs(store, period, ctx.warn)
     with ctx.progress(lambda: sum(1 for _ in store.request_files())) as step:
         if surveyed is None:
-            report = figures(store, period, ctx.now, providers, step, warn=ctx.warn)
+            report = figures(store, period, ctx.now, providers, step, warn=ctx.warn,
+                             department=department)
             asked = None
         else:  # (one look at the summaries: its warnings are said once)
             found = store.summaries(ctx.warn, progress=step("Loading requests"))
-            report = figures(store, period, ctx.now, providers, step, found, ctx.warn)
+            report = figures(store, period, ctx.now, providers, step, found, ctx.warn,
+                             department)
             asked = store.requests([rel for rel, s in found if surveyed(s)], ctx.warn)
     report.surveys = results(answers, cat, period, providers, asked)
     if target is not None:

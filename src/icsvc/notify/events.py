@@ -46,7 +46,8 @@ PROVIDER, CUSTOMER = "provider", "customer"
 KINDS = (
     "new", "acknowledged", "priority-proposed", "priority-decided", "need-info",
     "info-supplied", "redirected", "progress", "promise-moved", "resolved", "declined",
-    "cancelled", "reopened", "escalated", "assigned", "customer-update", "rated",
+    "cancelled", "reopened", "escalated", "escalation-answered", "assigned", "customer-update",
+    "rated",
     "at-risk", "breached", "update-overdue",
 )
 CLOCK_WORDS = {"acknowledge": "acknowledge target", "resolve": "resolve target",
@@ -195,16 +196,21 @@ def clock_events(state: RequestState, cat: Catalogue, start: datetime,
             continue
         words = CLOCK_WORDS[name]
         if clock.state == "breached" and start < clock.due <= end:
+            need = name == "needed_by"  # bad news travels: the customer hears it too
             t.tell("breached", clock, clock.due, f"{words} breached", [
-                f"The {words} ({t.span(clock.target)}) was due {t.when(clock.due)}; it is "
-                f"{state.status}, {state.priority} priority, owner "
-                f"{state.owner or 'unassigned'}."], urgent=state.priority == "urgent")
+                f"The {words} ({t.span(clock.target, clock)}) was due {t.when(clock.due)}; "
+                f"it is {state.status}, {state.priority} priority, owner "
+                f"{state.owner or 'unassigned'}.",
+                f"Not delivered yet; {provider.name}'s escalation contact is "
+                f"{provider.escalation}." if need else ""],
+                urgent=state.priority == "urgent" or (need and state.cost is not None),
+                customer=need)
         elif clock.state == "at-risk":
             turned = at_risk_instant(clock, state, cat)
             if start < turned <= end:
                 t.tell("at-risk", clock, turned, f"{words} at risk", [
-                    f"The {words} is due {t.when(clock.due)}: {t.span(clock.left)} left of "
-                    f"{t.span(clock.target)}; it is {state.status}, owner "
+                    f"The {words} is due {t.when(clock.due)}: {t.span(clock.left, clock)} left "
+                    f"of {t.span(clock.target, clock)}; it is {state.status}, owner "
                     f"{state.owner or 'unassigned'}."])
     return t.out
 
@@ -230,15 +236,20 @@ class _ClockTeller:
     def when(self, value: datetime) -> str:
         return when(value.astimezone(self.tz))
 
-    def span(self, value: timedelta) -> str:
-        return format_timedelta(value, self.day)
+    def span(self, value: timedelta, clock: Clock | None = None) -> str:
+        """Business time in working days, or for the customer's need-by (wall-clock time)
+        in calendar days."""
+        day = timedelta(days=1) if clock is not None and clock.name == "needed_by" \
+            else self.day
+        return format_timedelta(value, day)
 
     def tell(self, kind: str, clock: Clock, at: datetime, what: str, lines: Sequence[str],
-             urgent: bool = False) -> None:
+             urgent: bool = False, customer: bool = False) -> None:
         state, cat = self.state, self.cat
-        recipients = [*_provider(state, cat), *(_escalation(state, cat) if urgent else [])]
+        recipients = [*_provider(state, cat), *(_escalation(state, cat) if urgent else []),
+                      *(_customer(state, cat) if customer else [])]
         self.out.append(Event(
             id=event_id(state.id, kind, f"{clock.name}\0{clock.due.isoformat()}"),
             kind=kind, request=state.id, at=at, by=None, to=_only(recipients, None),
             subject=f"{state.id} {what}: {state.title}",
-            lines=(*lines, *footer(state, cat))))
+            lines=(*(line for line in lines if line), *footer(state, cat))))

@@ -56,8 +56,8 @@ def tables(report: Report) -> list[Table]:
     negotiation: list[list[str]] = []
     for p in report.providers:
         d = p.day
-        flow.append([p.provider, str(p.received), str(p.resolved), str(p.open),
-                     *(str(p.backlog[b]) for b in BUCKETS)])
+        flow.append([p.provider, str(p.received), str(p.resolved), str(p.declined),
+                     str(p.open), *(str(p.backlog[b]) for b in BUCKETS)])
         sla.append([
             p.provider, fmt_pct(p.met_pct("acknowledge")), fmt_pct(p.met_pct("resolve")),
             fmt_time(median(p.times["acknowledge"]), d),
@@ -72,8 +72,9 @@ def tables(report: Report) -> list[Table]:
             str(p.late_info_requests), fmt_pct(p.reopened_pct),
         ])
         care.append([
-            p.provider, str(p.escalations), str(p.redirects), fmt_stars(p.csat_avg),
-            str(len(p.ratings)), fmt_pct(p.response_rate_pct), fmt_num(p.lapse_cost),
+            p.provider, str(p.escalations), str(p.escalations_answered), str(p.redirects),
+            fmt_stars(p.csat_avg), str(len(p.ratings)), fmt_pct(p.response_rate_pct),
+            fmt_num(p.lapse_cost),
         ])
         downgraded = p.to_dict()
         negotiation.append([
@@ -85,6 +86,10 @@ def tables(report: Report) -> list[Table]:
               fmt_pct(_p(d.needed_by_met, d.needed_by_count)), str(d.needed_by_count),
               str(d.upgrades_asked), str(d.upgrades_granted),
               fmt_stars(d.rating_avg)] for d in report.departments]
+    answered = [[d.department, str(d.declined), fmt_pct(_p(d.declined, d.answered)),
+                 fmt_pct(_p(d.declined_with_alternate, d.declined)),
+                 fmt_num(d.lapse_cost_suffered), fmt_num(d.lapse_cost_caused)]
+                for d in report.departments]
     providers = [p.provider for p in report.providers]
     matrix = [[dept, *(str(row.get(p, 0)) for p in providers), str(sum(row.values()))]
               for dept, row in report.matrix.items()]
@@ -94,13 +99,16 @@ def tables(report: Report) -> list[Table]:
                ", ".join(LAPSE_WORDS.get(r, r) for r in lapse.reasons),
                fmt_num(lapse.cost) if lapse.shared_with is None
                else f"shared with {lapse.shared_with}",
-               lapse.kind, lapse.note or ""] for lapse in report.lapses]
+               lapse.kind, lapse.charged_to + (" (kept the provider waiting)"
+                                               if lapse.by_customer else ""),
+               lapse.note or ""] for lapse in report.lapses]
     link_cols = sorted({t for row in report.links.values() for t in row})
     links = [[p, *(str(row.get(t, 0)) for t in link_cols), str(sum(row.values()))]
              for p, row in report.links.items()]
     out: list[Table] = [
         ("Providers: requests and open backlog by age (calendar days)",
-         ["Provider", "Received", "Resolved", "Open", *(f"Open {b}" for b in BUCKETS)], flow),
+         ["Provider", "Received", "Resolved", "Declined", "Open",
+          *(f"Open {b}" for b in BUCKETS)], flow),
         ("Providers: SLA met and business time to acknowledge / resolve",
          ["Provider", "Ack met", "Resolve met", "Ack median", "Ack p90", "Resolve median",
           "Resolve p90"], sla),
@@ -108,13 +116,16 @@ def tables(report: Report) -> list[Table]:
          ["Provider", "Need-by met", "Need-by dates", "Promises", "Kept", "Moved", "Broken",
           "Kept %", "Late info asks", "Reopened"], outcomes),
         ("Providers: escalations, satisfaction, cost of lapses",
-         ["Provider", "Escalated", "Redirected", "Stars", "Ratings", "Rated", "Lapse cost"],
-         care),
+         ["Provider", "Escalated", "Answered", "Redirected", "Stars", "Ratings", "Rated",
+          "Lapse cost caused"], care),
         ("Providers: priorities agreed below the requested one (downgrades)",
          ["Provider", "Downgrades", "Accepted", "Contested", "Pending"], negotiation),
         ("Requesting departments",
          ["Department", "Requests", "Urgent", "Rush", "Sent back for info", "Need-by met",
           "Need-by dates", "Upgrades asked", "Granted", "Avg rating given"], depts),
+        ("Requesting departments: declines, and the cost of lapses they suffered and caused",
+         ["Department", "Declined", "Declined %", "With alternate", "Lapse cost suffered",
+          "Lapse cost caused"], answered),
         ("Who depends on whom (requests made)", ["Department", *providers, "Total"], matrix),
         ("Requests made for other requests (provider doing the work x provider whose request "
          "waits)", ["Provider", *link_cols, "Total"], links),
@@ -122,7 +133,8 @@ def tables(report: Report) -> list[Table]:
         (f"Cost of lapses: {fmt_num(report.lapse_cost)} "
          f"({fmt_num(report.lapse_cost_of('actual'))} recorded, "
          f"{fmt_num(report.lapse_cost_of('estimate'))} estimated)",
-         ["Request", "Provider", "From", "What lapsed", "Cost", "Figure", "Note"], lapses),
+         ["Request", "Provider", "From", "What lapsed", "Cost", "Figure", "Charged to",
+          "Note"], lapses),
     ]
     return out + survey_tables(report)
 

@@ -18,6 +18,7 @@ from icsvc.domain.catalogue import PRIORITIES, Catalogue
 from icsvc.domain.history import CUSTOMER, RequestState
 from icsvc.domain.history.kinds import (
     Accepted,
+    Answer,
     Cost,
     Escalation,
     Feedback,
@@ -302,6 +303,16 @@ def escalate(request: Request, cat: Catalogue, now: datetime, actor: str,
     if contest:
         s.notices.append(f"contested the proposed priority {s.state.priority} (you asked for "
                          f"{s.state.requested_priority}); {s.provider.escalation} decides")
+    return s.done()
+
+
+def answer(request: Request, cat: Catalogue, now: datetime, actor: str, text: str) -> Change:
+    """`icsvc escalate --answer`: the escalation contact answers the pending escalation (the
+    requester is told)."""
+    note = _note(text, "--answer")
+    s = Session(request, cat, now, actor)
+    s.require(Answer, "answer the escalation of {id}", note=note)
+    s.add(Answer, "--answer", note=note)
     return s.done()
 
 

@@ -94,11 +94,12 @@ def build(cards: list[Card], cat: Catalogue, now: datetime, providers: list[str]
           owner: str | None = None, lookup: Callable[[str], Card | None] | None = None,
           escalated_to: str | None = None) -> list[QueueItem]:
     """The open requests of `providers` (all when empty), optionally only `owner`'s, or only
-    the escalated ones waiting on `escalated_to`, sorted. A request is at least as urgent as
-    the most urgent open request it blocks (`lookup` finds those by ID)."""
+    the escalated ones waiting on `escalated_to` (whatever their status: an escalation waits
+    for its answer), sorted. A request is at least as urgent as the most urgent open request
+    it blocks (`lookup` finds those by ID)."""
     chosen = [
         c for c in cards
-        if is_open(c.status) and c.holder in cat.providers
+        if (is_open(c.status) or escalated_to is not None) and c.holder in cat.providers
         and (not providers or c.provider in providers) and (owner is None or c.owner == owner)
     ]
     items = [item(c, cat, now) for c in chosen]

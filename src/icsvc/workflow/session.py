@@ -146,12 +146,23 @@ class Session:
                         late=late, **extra)
 
     def acknowledge(self, note: str | None = None, option: str = "") -> Kind:
-        """An acknowledgement carries a timeframe, which is a promise: the promised date,
-        else the resolve due date."""
-        if self.state.promised_by is None:
+        """An acknowledgement carries a timeframe, the date the requester can expect: the
+        promised date (`--promise`), else the resolve due date. Only a date the provider
+        typed is a promise; the timeframe is shown, not counted again."""
+        timeframe = self.state.promised_by
+        if timeframe is None:
             due = clocks(self.state, self.cat, self.now)["resolve"].due
-            self.promise_date(due.replace(microsecond=0), None)
-        return self.status("acknowledged", note, option, timeframe=self.state.promised_by)
+            timeframe = due.replace(microsecond=0)
+            if timeframe <= self.at:
+                self.notices.append(f"{self.request.id} is overdue: its resolve target was due "
+                                    f"{timeframe.isoformat()}; say when to expect it with "
+                                    "--promise")
+            elif self.state.needed_by is not None and timeframe > self.state.needed_by:
+                self.notices.append(f"the timeframe ({timeframe.isoformat()}) is after the "
+                                    "requester's need-by date "
+                                    f"({self.state.needed_by.isoformat()}); promise a date "
+                                    "with --promise if you can do better")
+        return self.status("acknowledged", note, option, timeframe=timeframe)
 
     def priority(self, value: str, note: str | None) -> Kind | None:
         value = choice(value, PRIORITIES, "--priority", "a priority")

@@ -71,6 +71,7 @@ def outcome_json(told: Outcome, cat: Catalogue) -> dict[str, Any]:
         "created_at": state.created_at.isoformat(),
         "promised_by": iso(state.promised_by),
         "promise": told.promise,
+        "timeframe": iso(state.timeframe),
         "progress": state.progress,
         "info": dict(state.info),
         "details": state.details,

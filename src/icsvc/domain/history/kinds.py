@@ -319,6 +319,8 @@ class StatusChange(Kind):
             state.acknowledged_at = at
         if to == "declined":
             state.alternate = self.alternate
+        if self.timeframe is not None:
+            state.timeframe = self.timeframe
         state.cancelled_by_provider = to == "cancelled" and side(self.by, state) != "customer"
         state.stint.statuses.append((at, to))
         state.status = to
@@ -713,6 +715,7 @@ class Redirect(Kind):
         state.acknowledged_at = None
         state.resolved_at = None
         state.alternate = None
+        state.timeframe = None
         state.wait_return = "acknowledged"
         state.escalation_pending = False
         state.stints.append(Stint(state.provider, self.at, [(self.at, "new")],

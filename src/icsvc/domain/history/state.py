@@ -143,6 +143,8 @@ class RequestState:
     a progress note or change, any change with a note): what resets the update clock."""
     alternate: str | None = None
     """Who can help instead, as the provider said when it declined."""
+    timeframe: datetime | None = None
+    """The date the acknowledgement said to expect it (shown; only a promise is counted)."""
     asked: list[str] = field(default_factory=list)
     """Every priority the customer asked for: at creation, then each change."""
     cat: Catalogue | None = field(default=None, repr=False, compare=False)
