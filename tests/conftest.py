@@ -262,7 +262,8 @@ def without_index(store: Store, command: Callable[[Store], T]) -> T:
         shutil.move(saved, store.root / ".icsvc")
 
 
-def make_store(root: Path, providers: str = PROVIDERS) -> Store:
+def make_store(root: Path, providers: str = PROVIDERS, made: str = STORE_MADE) -> Store:
+    """A temp git store holding `providers`, its first commit dated `made`."""
     root.mkdir(parents=True, exist_ok=True)
     env = base_env(root.parent / "home")
     (root.parent / "home").mkdir(exist_ok=True)
@@ -271,7 +272,7 @@ def make_store(root: Path, providers: str = PROVIDERS) -> Store:
     (root / "requests").mkdir()
     (root / ".gitignore").write_text(".icsvc/\n")
     subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
-    dated = {**env, "GIT_AUTHOR_DATE": STORE_MADE, "GIT_COMMITTER_DATE": STORE_MADE}
+    dated = {**env, "GIT_AUTHOR_DATE": made, "GIT_COMMITTER_DATE": made}
     subprocess.run(["git", "commit", "-qm", "store"], cwd=root, env=dated, check=True)
     return Store(root, env)
 

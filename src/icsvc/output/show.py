@@ -79,8 +79,12 @@ def render(shown: Shown, fmt: str) -> None:
                                     c["state"] == "breached" and not c["met_at"] else "")
         if name == "needed_by":
             shown_state = {"breached": "MISSED", "met": "met"}.get(c["state"], c["state"])
-        clocks.add_row(name.replace("_", "-"), c.get("target", "your date"), when(c["due"]),
-                       "-" if c["met_at"] else c["left"],
+        target = c.get("target", "your date")
+        if c.get("basis") == "needed_by":  # planned work: the customer's date is the target
+            target = f"your date (SLA {data['targets'][name]})"
+        clocks.add_row(name.replace("_", "-"), target, when(c["due"]),
+                       "-" if c["met_at"] or c["state"] in ("declined", "pending")
+                       else c["left"],
                        styled(shown_state, STATE_STYLE.get(c["state"], "")))
     con.print(clocks)
     con.print()

@@ -39,6 +39,8 @@ def clock_json(clock: Clock, day: Any) -> dict[str, Any]:
         "target": format_timedelta(clock.target, day),
         "left": format_timedelta(clock.left, day),
         "met_at": clock.met_at.isoformat() if clock.met_at else None,
+        "basis": clock.basis,
+        "sla_due": clock.sla_due.isoformat() if clock.sla_due else None,
     }
 
 
