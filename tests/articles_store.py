@@ -210,8 +210,12 @@ class Reports:
 
 
 def _section(text: str, title: str) -> str:
+    """What follows the heading `title`, up to the blank line that ends its table (the
+    blank line markdown puts between a heading and its table is skipped)."""
     start = text.index(title)
     rest = text[start + len(title):]
+    line_end = rest.find("\n")
+    rest = rest[line_end:].lstrip("\n")
     end = rest.find("\n\n")
     return rest if end < 0 else rest[:end + 1]
 
@@ -278,10 +282,10 @@ class Articles:
         run("report", *args, "-o", str(html_path), now=at, script=True)
         return Reports(table, data, rows, markdown, html_path.read_text())
 
-    def check_every_commit(self) -> None:
-        """`icsvc check --base` judges every commit since the organisation was set up, by
-        its author: each change was made by someone allowed to make it, and committed by
-        them."""
-        self.store.ok("check", "--base", self.root_commit, script=True)
+    def check_every_commit(self, at: str) -> None:
+        """`icsvc check --base` (at `at`) judges every commit since the organisation was set
+        up, by its author: each change was made by someone allowed to make it, and committed
+        by them."""
+        self.store.ok("check", "--base", self.root_commit, now=at, script=True)
         authors = self.store.git("log", "--format=%ae", f"{self.root_commit}..HEAD").split()
         assert authors and "test@example.com" not in authors, authors

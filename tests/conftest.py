@@ -306,7 +306,7 @@ SLOW_MODULES = frozenset({
     "test_docs", "test_tooling", "test_report_html", "test_public_holidays",
     "test_hostile_files", "test_intake", "test_merge_pairs", "test_forms", "test_survey",
     "test_index_fresh", "test_intake_workflow", "test_notify", "test_example_store",
-    "test_survey_report", "test_git_workflow",
+    "test_survey_report", "test_git_workflow", "test_articles",
 })
 """Modules of end-to-end tests that take no `store` fixture (they make their own)."""
 
