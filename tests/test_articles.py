@@ -230,7 +230,10 @@ def test_a_wrong_answer_found_later_costs_the_provider(tmp_path: Path) -> None:
     a.check_every_commit(LATER)
 
     table, data = a.show(thread, LATER)
-    assert "impact        125000 (actual)" in table
+    # show says what the report says: the actual figure, and its note
+    assert "impact        125000 (actual) the lot rejected at the customer's dock" in table
+    assert data["cost"] == {"amount": 125000, "kind": "actual",
+                            "note": "the lot rejected at the customer's dock"}
     assert "recorded the actual cost of the lapse: 125000 -> 125000" in table
     assert data["impact"]["cost"] == 125000
     assert (data["sla"]["acknowledge"]["state"], data["sla"]["resolve"]["state"]) == \

@@ -52,9 +52,10 @@ def render(shown: Shown, fmt: str) -> None:
         rows.append(("escalated", f"{len(state.escalations)}x to {last.to}, last "
                                   f"{when(last.at)} by {last.by}: {last.note}"))
     if request.impact:
-        kind = (data["cost"] or {}).get("kind", "estimate")
-        rows.append(("impact", f"{request.impact.get('cost')} ({kind}) "
-                               f"{request.impact.get('note', '')}".strip()))
+        cost = data["cost"] or {}  # the outcome's figure: the report's kind and note
+        kind = cost.get("kind", "estimate")
+        note = cost.get("note") or request.impact.get("note") or ""
+        rows.append(("impact", f"{request.impact.get('cost')} ({kind}) {note}".strip()))
     if data["blocks"]:
         rows.append(("blocks", ", ".join(data["blocks"]) + " (they wait for this one)"))
     if data["waits_for"]:

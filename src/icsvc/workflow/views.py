@@ -79,7 +79,7 @@ def outcome_json(told: Outcome, cat: Catalogue) -> dict[str, Any]:
         "details": state.details,
         "impact": state.impact,
         "cost": {"amount": told.cost.amount, "kind": "actual" if told.cost.actual
-                 else "estimate"} if told.cost is not None else None,
+                 else "estimate", "note": told.cost.note} if told.cost is not None else None,
         "alternate": state.alternate,
         "blocks": list(state.blocks),
         "targets": dict(state.targets),
