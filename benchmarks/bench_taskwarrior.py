@@ -58,6 +58,8 @@ class Run:
     seconds: float
     max_rss_kb: int
     code: int
+    cpu: float = 0.0
+    """User plus system seconds (from `wait4`): steadier than wall time on a loaded machine."""
 
 
 def run(argv: list[str], cwd: Path, env: dict[str, str]) -> Run:
@@ -74,7 +76,7 @@ def run(argv: list[str], cwd: Path, env: dict[str, str]) -> Run:
             err.seek(0)
             print(f"warning: {' '.join(argv)} exited {proc.returncode}: "
                   f"{err.read().decode(errors='replace')[:500]}", file=sys.stderr)
-    return Run(elapsed, usage.ru_maxrss, proc.returncode)
+    return Run(elapsed, usage.ru_maxrss, proc.returncode, usage.ru_utime + usage.ru_stime)
 
 
 # -- the data --------------------------------------------------------------------------------
@@ -324,19 +326,24 @@ def med(results: list[Run]) -> float:
     return statistics.median(r.seconds for r in results)
 
 
+def cpu(results: list[Run]) -> float:
+    return statistics.median(r.cpu for r in results)
+
+
 def peak(results: list[Run]) -> float:
     return max(r.max_rss_kb for r in results) / 1024
 
 
 def table(todo: list[Pair]) -> str:
-    lines = ["| command | icsvc | Taskwarrior | ratio | icsvc peak memory |",
-             "|---|---|---|---|---|"]
+    lines = ["| command | icsvc | Taskwarrior | ratio | icsvc cpu | Taskwarrior cpu | "
+             "icsvc peak memory |", "|---|---|---|---|---|---|---|"]
     for pair in todo:
         ours, theirs = pair.results["icsvc"], pair.results["task"]
         t = f"{med(theirs):.3f} s" if theirs else "-"
         ratio = f"{med(ours) / med(theirs):.2f}x" if theirs else "-"
+        tcpu = f"{cpu(theirs):.3f} s" if theirs else "-"
         lines.append(f"| {pair.label} | {med(ours):.3f} s | {t} | {ratio} | "
-                     f"{peak(ours):.0f} MB |")
+                     f"{cpu(ours):.3f} s | {tcpu} | {peak(ours):.0f} MB |")
     return "\n".join(lines)
 
 
@@ -408,11 +415,12 @@ def goals(count: int, small_rows: list[tuple[str, list[Run]]] | None,
 
 
 def simple(rows: list[tuple[str, list[Run]]]) -> str:
-    lines = ["| command | median | min | max | peak memory |", "|---|---|---|---|---|"]
+    lines = ["| command | median | min | max | cpu (median) | peak memory |",
+             "|---|---|---|---|---|---|"]
     for label, results in rows:
         secs = [r.seconds for r in results]
         lines.append(f"| {label} | {statistics.median(secs):.3f} s | {min(secs):.3f} s | "
-                     f"{max(secs):.3f} s | {peak(results):.0f} MB |")
+                     f"{max(secs):.3f} s | {cpu(results):.3f} s | {peak(results):.0f} MB |")
     return "\n".join(lines)
 
 
