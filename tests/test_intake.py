@@ -151,6 +151,7 @@ def test_json_for_the_workflow(example: Store) -> None:
                    + data["comment"],
         "message": f"created {rid} (requests/engineering/{rid}.yaml) from issue #7",
         "comment": data["comment"],
+        "posts": [{"issue": 7, "body": data["comment"], "close": None, "reopen": False}],
     }
     assert yaml.safe_load(example.request_file(rid).read_text())["impact"] == {
         "cost": 2500.5, "note": "Two days of line time"}

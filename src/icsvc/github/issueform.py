@@ -52,6 +52,13 @@ class Event:
     action: str
     comment: str | None = None
     on_pull_request: bool = False
+    commenter: str | None = None
+    """Who wrote the comment (its author's login)."""
+    comment_id: int | None = None
+    sender: str | None = None
+    """Who did it: the login that closed the issue, or wrote or edited the comment."""
+    bot: bool = False
+    """The comment was written by a bot (icsvc's own answers among them): never acted on."""
     at: datetime | None = None
     """When it happened: the issue opened, last edited, or the comment made. A request is
     dated then, so one refused and fixed days later does not start its clocks back when the
@@ -132,16 +139,31 @@ def parse_event(data: Any) -> Event:
     )
     action = str(data.get("action") or "")
     at = None
+    commenter = comment_id = None
+    bot = False
     if isinstance(comment, dict):
-        at = _time(comment.get("created_at"), "comment.created_at")
+        at = _time(comment.get("updated_at" if action == "edited" else "created_at")
+                   or comment.get("created_at"), "comment.created_at")
+        user: dict[str, Any] = comment["user"] if isinstance(comment.get("user"), dict) else {}
+        commenter = str(user.get("login") or "").strip() or None
+        bot = str(user.get("type") or "") == "Bot" or (commenter or "").endswith("[bot]")
+        raw_id = comment.get("id")
+        comment_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) \
+            else None
     elif action == "edited":
         at = _time(data["issue"].get("updated_at"), "issue.updated_at")
+    elif action in ("closed", "reopened"):
+        at = _time(data["issue"].get("closed_at") or data["issue"].get("updated_at"),
+                   "issue.closed_at")
+    sender: dict[str, Any] = data["sender"] if isinstance(data.get("sender"), dict) else {}
     return Event(
         issue=issue,
         name="issue_comment" if isinstance(comment, dict) else "issues",
         action=action,
         comment=str(comment.get("body") or "") if isinstance(comment, dict) else None,
         on_pull_request=bool(data["issue"].get("pull_request")),
+        commenter=commenter, comment_id=comment_id,
+        sender=str(sender.get("login") or "").strip() or None, bot=bot,
         at=at if at is not None and at >= created else None,
     )
 
