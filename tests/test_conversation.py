@@ -226,7 +226,8 @@ def test_post_and_mirror_through_the_github_api(example: Store, httpserver: HTTP
     result.write_text(json.dumps(mirrored))
     httpserver.expect_ordered_request(
         "/repos/acme/requests/issues/70/comments", method="POST",
-        json={"body": mirrored["posts"][0]["body"]}).respond_with_json({"id": 1}, status=201)
+        json={"body": mirrored["posts"][0]["body"] + "\n\n<!-- icsvc -->"}
+    ).respond_with_json({"id": 1}, status=201)
     env = {"GITHUB_API_URL": httpserver.url_for("/").rstrip("/"),
            "GITHUB_REPOSITORY": "acme/requests", "GITHUB_TOKEN": "t0ken-secret"}
     posted = example.ok("intake", "--post", str(result), env=env)

@@ -119,9 +119,18 @@ def test_intake_prints_the_comment_and_the_file_is_the_request(example: Store) -
         "vp-eng@example.com\n"
         "- note: you need it by Tue 2026-11-24 17:00 -0500, before the SLA resolve date; the "
         "provider agrees the priority when triaging\n\n"
-        f"Its file is `requests/engineering/{rid.group(1)}.yaml`, added by the pull request "
+        f"It is in Engineering's queue (`requests/engineering/{rid.group(1)}.yaml`). Comment "
+        "here to add information or answer a question; once it is resolved, rate it with "
+        "`/rate N` (1 to 5) on a line of its own.\n")
+    # proposed by a pull request instead (the workflow's INTAKE_TO), the comment says so
+    proposed = intake(example, payload(13, PART + "Thread spec on bracket 7730-C", body,
+                                       created_at="2026-11-24T20:00:00Z"), "--pull-request")
+    other = re.search(r"request \*\*(\w{8})\*\*", proposed.out)
+    assert other is not None
+    assert proposed.out.endswith(
+        f"Its file is `requests/engineering/{other.group(1)}.yaml`, added by the pull request "
         "linked to this issue; once that is merged, the request is in Engineering's queue "
-        f"(`icsvc show {rid.group(1)}`).\n")
+        f"(`icsvc show {other.group(1)}`).\n")
     data = yaml.safe_load(path.read_text())
     assert data["customer"] == {"email": "maria@example.com", "department": "customer-service"}
     assert data["source"] == {"github_issue": 12, "url": f"{REPO_URL}/issues/12"}

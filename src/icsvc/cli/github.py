@@ -83,6 +83,10 @@ def intake(
         "--post", metavar="FILE",
         help="Instead: post on GitHub what an earlier run's JSON result says (comments, "
              "closing), with GITHUB_TOKEN and GITHUB_REPOSITORY.")] = None,
+    pull_request: Annotated[bool, typer.Option(
+        "--pull-request",
+        help="The workflow proposes each new request by a pull request (the comment says "
+             "so); by default it commits it to the default branch.")] = False,
     fmt: FormatOpt = TextFormat.text,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -115,4 +119,4 @@ def intake(
         out.render(cmd.post(ctx, post), fmt.value)
     else:
         assert event is not None
-        shown(lambda: cmd.run(ctx, event), lambda data: out.render(data, fmt.value))
+        shown(lambda: cmd.run(ctx, event, pull_request), lambda data: out.render(data, fmt.value))

@@ -65,10 +65,12 @@ def unknown_person_comment(issue: Issue) -> str:
     ])
 
 
-def run(ctx: Context, event_path: Path) -> dict[str, Any]:
+def run(ctx: Context, event_path: Path, pull_request: bool = False) -> dict[str, Any]:
     """What became of the issue, as the intake workflow reads it (`status`: created,
     exists, ignored; refused raises `Refused` with the same, nothing written): the comment
-    to post, and for a new request its file, commit and pull request."""
+    to post, and for a new request its file, commit and pull request. `pull_request`: the
+    workflow proposes a new request by a pull request (else it commits it to the default
+    branch), which the comment says."""
     store = open_store(ctx)
     event = issueform.load_event(event_path)
     issue = event.issue
@@ -136,8 +138,12 @@ def run(ctx: Context, event_path: Path) -> dict[str, Any]:
         "",
         *(f"- {line}" for line in expectations(request, provider, data)),
         "",
-        f"Its file is `{rel}`, added by the pull request linked to this issue; once that is "
-        f"merged, the request is in {provider.name}'s queue (`icsvc show {request.id}`).",
+        (f"Its file is `{rel}`, added by the pull request linked to this issue; once that "
+         f"is merged, the request is in {provider.name}'s queue (`icsvc show {request.id}`)."
+         if pull_request else
+         f"It is in {provider.name}'s queue (`{rel}`). Comment here to add information or "
+         "answer a question; once it is resolved, rate it with `/rate N` (1 to 5) on a line "
+         "of its own."),
     ])
     return {
         **base, "status": "created", "id": request.id, "path": rel,

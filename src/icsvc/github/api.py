@@ -19,6 +19,9 @@ from icsvc.errors import IcsvcError
 DEFAULT_API = "https://api.github.com"
 TIMEOUT = 30
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+MARK = "<!-- icsvc -->"
+"""The end of every comment icsvc posts: intake never acts on one (posted with a person's
+token, it would otherwise read as that person's)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class GitHub:
         return json.loads(text) if text.strip() else None
 
     def comment(self, issue: int, body: str) -> None:
-        self.call("POST", f"issues/{issue}/comments", {"body": body})
+        self.call("POST", f"issues/{issue}/comments", {"body": f"{body}\n\n{MARK}"})
 
     def set_state(self, issue: int, state: str, reason: str | None = None) -> None:
         data: dict[str, Any] = {"state": state}

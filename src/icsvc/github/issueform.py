@@ -22,6 +22,7 @@ from icsvc.domain import limits
 from icsvc.domain.catalogue import Catalogue, Person
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.github import forms
+from icsvc.github.api import MARK
 from icsvc.store import jsonio
 from icsvc.store.files import FileKind, load_request, read_store_file
 from icsvc.store.store import Store
@@ -58,7 +59,8 @@ class Event:
     sender: str | None = None
     """Who did it: the login that closed the issue, or wrote or edited the comment."""
     bot: bool = False
-    """The comment was written by a bot (icsvc's own answers among them): never acted on."""
+    """The comment was written by a bot, or is one of icsvc's own answers (`api.MARK`):
+    never acted on."""
     at: datetime | None = None
     """When it happened: the issue opened, last edited, or the comment made. A request is
     dated then, so one refused and fixed days later does not start its clocks back when the
@@ -146,7 +148,8 @@ def parse_event(data: Any) -> Event:
                    or comment.get("created_at"), "comment.created_at")
         user: dict[str, Any] = comment["user"] if isinstance(comment.get("user"), dict) else {}
         commenter = str(user.get("login") or "").strip() or None
-        bot = str(user.get("type") or "") == "Bot" or (commenter or "").endswith("[bot]")
+        bot = (str(user.get("type") or "") == "Bot" or (commenter or "").endswith("[bot]")
+               or MARK in str(comment.get("body") or ""))
         raw_id = comment.get("id")
         comment_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) \
             else None
