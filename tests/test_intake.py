@@ -152,7 +152,7 @@ def test_json_for_the_workflow(example: Store) -> None:
         "issue": 7, "url": f"{REPO_URL}/issues/7", "login": "Maria-ACME",
         "branch": "icsvc/issue-7", "provider": "engineering", "service": "part-clarification",
         "status": "created", "id": rid, "path": f"requests/engineering/{rid}.yaml",
-        "title": "Bore", "email": "maria@example.com",
+        "title": "Bore", "email": "maria@example.com", "unverified": False,
         "author": "Maria-ACME <Maria-ACME@users.noreply.github.com>", "label": "engineering",
         "commit_message": f"{rid}: Bore (from #7)",
         "pr_title": "Bore (engineering/part-clarification, #7)",

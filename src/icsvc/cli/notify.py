@@ -117,5 +117,8 @@ def mail(
     from icsvc.output import intake as out
 
     ctx = context(store, actor)
-    shown(lambda: cmd.run(ctx, sys.stdin.buffer.read, commit),
+    stream = getattr(sys.stdin, "buffer", None)  # bytes: a message is not always UTF-8
+    read = stream.read if stream is not None else (
+        lambda n: sys.stdin.read(n).encode("utf-8", "surrogateescape"))
+    shown(lambda: cmd.run(ctx, read, commit),
           lambda result: out.render_mail(result, fmt.value))

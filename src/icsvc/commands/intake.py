@@ -14,7 +14,7 @@ from icsvc.commands import Refused, open_store
 from icsvc.commands.context import Context
 from icsvc.commands.new import expectations
 from icsvc.domain import history
-from icsvc.domain.catalogue import Catalogue, noreply_email
+from icsvc.domain.catalogue import Catalogue, Person, noreply_email
 from icsvc.domain.history.request import Request
 from icsvc.domain.lifecycle import FINAL
 from icsvc.errors import IcsvcError, UsageError, ValidationError
@@ -108,11 +108,17 @@ def run(ctx: Context, event_path: Path, pull_request: bool = False) -> dict[str,
     what = f" for {provider_id}/{service_id}" if provider_id else ""
     base.update(provider=provider_id or None, service=service_id or None)
     cat = store.catalogue
-    person = cat.person_by_github(issue.login)
-    if person is None:
-        _refuse(base, f"the GitHub login {issue.login} is not under 'people:' in "
-                           "providers.yaml", unknown_person_comment(issue))
     fields = issueform.fields_for(cat, provider_id, service_id)
+    person = cat.person_by_github(issue.login)
+    unverified = person is None
+    if person is None:
+        claimed = issueform.claimed_email(issue, fields)
+        why = cat.unverified_claim(issue.login, claimed)
+        if why is not None:
+            _refuse(base, why, unknown_person_comment(issue) if not cat.rules.unverified_github
+                    else refusal_comment(issue, what, why))
+        assert claimed is not None
+        person = Person(claimed)
     names = issueform.form_names(fields, forms.title_prefix(provider_id, service_id))
     with store.writing(f"icsvc intake #{issue.number}"):
         try:
@@ -124,6 +130,8 @@ def run(ctx: Context, event_path: Path, pull_request: bool = False) -> dict[str,
         request.source = {"github_issue": issue.number, "url": issue.url or None}
         if request.source["url"] is None:
             del request.source["url"]
+        if unverified:
+            request.source.update(github_login=issue.login, unverified=True)
         try:
             path = store.save(request, new=True)
         except ValidationError as exc:  # too big to write: the requester shortens it
@@ -132,12 +140,16 @@ def run(ctx: Context, event_path: Path, pull_request: bool = False) -> dict[str,
     data = request_json(request, cat, event.when)
     rel = store.rel(path)
     rush = " (rush)" if request.rush else ""
+    marked = ([f"Your GitHub login is not under `people:` yet: the request is recorded under "
+               f"{person.email}, marked unverified until an admin confirms it.", ""]
+              if unverified else [])
     comment = "\n".join([
         f"@{issue.login}, this is now request **{request.id}** for {provider.name} / "
         f"{request.service}, priority {request.priority}{rush}:",
         "",
         *(f"- {line}" for line in expectations(request, provider, data)),
         "",
+        *marked,
         (f"Its file is `{rel}`, added by the pull request linked to this issue; once that "
          f"is merged, the request is in {provider.name}'s queue (`icsvc show {request.id}`)."
          if pull_request else
@@ -150,6 +162,7 @@ def run(ctx: Context, event_path: Path, pull_request: bool = False) -> dict[str,
         "posts": [Post(issue.number, comment).to_dict()],
         "provider": request.provider, "service": request.service, "title": request.title,
         "email": person.email, "author": f"{issue.login} <{noreply_email(issue.login)}>",
+        "unverified": unverified,
         "label": request.provider,
         "commit_message": f"{request.id}: {request.title} (from #{issue.number})",
         "pr_title": f"{request.title} ({request.provider}/{request.service}, "

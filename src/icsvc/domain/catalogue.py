@@ -130,7 +130,7 @@ class Person:
 @dataclass(frozen=True)
 class PeopleRules:
     """`people.rules`: who may ask without being listed one by one (by mail, or from an
-    issue form with a login `people:` does not map). What each trusts is the README's
+    issue form with a login `people:` does not map). What each trusts is the manual's
     "Who may ask" section."""
 
     domains: tuple[str, ...] = ()
@@ -264,6 +264,44 @@ class Catalogue:
                                                if not self.rules.domains else ""))
         return (f"{email} is not someone providers.yaml knows (people:, departments: with "
                 f"people.rules.departments, or a domain of people.rules.domains); {how}")
+
+    def unverified_claim(self, login: str, email: str | None) -> str | None:
+        """Why the GitHub login `login`, which `people:` does not map, may not ask as
+        `email` (None: it may, the request marked unverified). Never as someone who acts
+        for a provider or a department, nor as someone mapped to another login."""
+        if not self.rules.unverified_github:
+            return f"the GitHub login {login} is not under 'people:' in providers.yaml"
+        if not email:
+            return (f"the GitHub login {login} is not under 'people:' yet: give the email "
+                    "your requests are recorded under in 'Your email'")
+        from icsvc.domain.checker import is_email
+
+        email = email.strip().lower()
+        if not is_email(email):
+            return f"'Your email': {email!r} is not an email address (accepted: you@example.com)"
+        person = self.people.get(email)
+        if person is not None and person.github and person.github.lower() != login.lower():
+            return (f"{email} is under 'people:' with another GitHub login; ask an admin to "
+                    "add yours")
+        if email in self.admins or any(p.is_member(email) or p.escalation == email
+                                       for p in self.providers.values()) \
+                or any(email in m for m in self.managers.values()):
+            return (f"{email} acts for a provider or a department (a member, manager, "
+                    "escalation contact or admin): an admin must add your GitHub login under "
+                    "'people:' first")
+        domain = email.rpartition("@")[2]
+        if self.rules.domains and domain not in self.rules.domains:
+            return (f"{email} is not an address of {', '.join(self.rules.domains)} (accepted: "
+                    "people.rules.domains)")
+        return None
+
+    def unverified(self, source: dict[str, Any] | None, email: str) -> bool:
+        """Whether a request was asked by a GitHub login under an email it gave, and no
+        admin has confirmed it yet (mapped that login to that email under `people:`)."""
+        if not source or not source.get("unverified") or not source.get("github_login"):
+            return False
+        person = self.person_by_github(str(source["github_login"]))
+        return person is None or person.email != email.lower()
 
     def person_by_github(self, login: str) -> Person | None:
         """The person whose `github:` is this login (GitHub logins ignore case)."""

@@ -271,11 +271,17 @@ def form_names(fields: list[forms.FormField], prefix: str) -> Names:
     return names
 
 
+def claimed_email(issue: Issue, fields: list[forms.FormField]) -> str | None:
+    """The answer to 'Your email' (a login `people:` does not map asks with it)."""
+    found = sections(issue.body, [*(f.label for f in fields), forms.EMAIL]).get(forms.EMAIL)
+    return found.strip().lower() if found else None
+
+
 def draft(issue: Issue, cat: Catalogue, person: Person,
           fields: list[forms.FormField], provider_id: str, service_id: str) -> Draft:
     """The draft the issue's answers make. Only the form's own reading is checked here (a
     cost that is not a number); every rule is `intake.build_request`'s."""
-    answers = sections(issue.body, [f.label for f in fields])
+    answers = sections(issue.body, [*(f.label for f in fields), forms.EMAIL])
     by_field = {f.field: answers.get(f.label) for f in fields}
     title = issue.title.strip()
     prefix = forms.title_prefix(provider_id, service_id).strip()
