@@ -72,7 +72,8 @@ def test_a_whole_conversation_on_the_issue(example: Store) -> None:
     assert data["status"] == "changed" and data["email"] == "ana@example.com"
     assert data["author"] == "ana-acme <ana-acme@users.noreply.github.com>"
     assert data["posts"][0]["issue"] == 70
-    assert f"**{rid} needs information from you" in data["comment"]
+    # told to the requester (who opened the issue), not to the provider who commented
+    assert data["comment"].startswith(f"@maria-acme, **{rid} needs information from you")
     assert "Which revision of the drawing?" in data["comment"]
     assert "Answer with: a reply with 'key: value' lines" in data["comment"]
     last = history(example, rid)[-1]

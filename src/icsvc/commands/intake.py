@@ -274,7 +274,7 @@ def _act(store: Store, request: Request, actor: str, said: replies.Said, channel
             return _ignored(base, f"a comment by {login}, who is neither the customer nor "
                                   f"the provider of {request.id}")
         path = store.save(request, old_path=request.path)
-    comments = mirror(request, range(first, len(request.history)), cat, login,
+    comments = mirror(request, range(first, len(request.history)), cat, issue.login,
                       quiet_notes=True)
     if not comments:
         lines = [f"@{login}, recorded on request {request.id}:",
