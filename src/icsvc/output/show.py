@@ -31,7 +31,10 @@ def render(shown: Shown, fmt: str) -> None:
                                          + (f"; {proposal}" if proposal else "") + ")"
                                          if request.requested_priority != request.priority
                                          else "")),
-        ("requester", f"{request.customer_email} ({request.customer_department})"),
+        ("requester", f"{request.customer_email} ({request.customer_department})"
+                      + (f" - unverified: given by the GitHub login {shown.unverified}, until "
+                         "an admin maps that login to it under 'people:'"
+                         if shown.unverified else "")),
         ("owner", request.owner or "unassigned"),
         ("created", when(data["created_at"])),
     ]

@@ -23,9 +23,13 @@ def write_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text` so that a crash at any point leaves either the old file or
     the new one: write a temp file beside it, fsync it, rename it over the target, fsync the
     folder. The file gets the target's mode, or the user's umask for a new file."""
+    write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def write_atomic_bytes(path: Path, data: bytes) -> None:
+    """`write_atomic` of bytes (a mail's attachment)."""
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
     import secrets  # here: 7 ms that only commands that write need
 
     tmp = folder / f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"

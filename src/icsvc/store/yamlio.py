@@ -25,6 +25,7 @@ from icsvc.store.atomic import (
     remove_durably,
     sync_folder,
     write_atomic,
+    write_atomic_bytes,
 )
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -211,7 +212,8 @@ def dump(data: Any) -> str:
 
 
 # crash-safe writes live in `atomic.py`; re-exported for the callers that write YAML
-__all__ = ["TEMP_SUFFIX", "is_temp_name", "remove_durably", "sync_folder", "write_atomic"]
+__all__ = ["TEMP_SUFFIX", "is_temp_name", "remove_durably", "sync_folder", "write_atomic",
+           "write_atomic_bytes"]
 
 
 def line_of(text: str, keys: Sequence[str | int]) -> int | None:
