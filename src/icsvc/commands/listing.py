@@ -43,11 +43,11 @@ CLOCK_WORDS = {"acknowledge": "ack", "resolve": "resolve", "update": "update",
 
 def sla_parts(all_clocks: dict[str, Clock]) -> tuple[str, list[str]]:
     """The worst state of a request's clocks, and the clocks in it when it is a breach or a
-    risk (their short names): `("breached", ["need-by"])`, `("ok", [])`."""
+    risk (their names in JSON): `("breached", ["needed_by"])`, `("ok", [])`."""
     state = worst([c.state for c in all_clocks.values()])
     if state not in ("breached", "at-risk"):
         return state, []
-    return state, [CLOCK_WORDS.get(n, n) for n, c in all_clocks.items() if c.state == state]
+    return state, [n for n, c in all_clocks.items() if c.state == state]
 
 
 @dataclass

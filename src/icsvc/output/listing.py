@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from icsvc.commands.listing import COLUMNS, Listed
+from icsvc.commands.listing import CLOCK_WORDS, COLUMNS, Listed
 from icsvc.output.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows
 
 TABLE = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
@@ -18,7 +18,9 @@ def render(listed: Listed, fmt: str) -> None:
     if fmt == "csv":
         print_rows(listed.rows, COLUMNS, fmt)
         return
-    rows = [{**row, "sla": sla_cell(row["sla"], row["sla_clocks"])} for row in listed.rows]
+    rows = [{**row, "sla": sla_cell(row["sla"], row["sla_clocks"]),
+             "asked_priority": row["asked_priority"] and
+             f"{row['asked_priority']} ({row['proposal']})"} for row in listed.rows]
     sla_styles = {row["sla"]: STATE_STYLE.get(row["sla"].split(":")[0], "") for row in rows}
     print_rows(rows, TABLE, fmt, styles={"sla": sla_styles, "priority": PRIORITY_STYLE},
                empty="no requests match", flex=("title", "sla"),
@@ -27,4 +29,5 @@ def render(listed: Listed, fmt: str) -> None:
 
 def sla_cell(state: str, clocks: str) -> str:
     """`breached: need-by, resolve` (the clocks in a breach or a risk named), or `ok`."""
-    return f"{state}: {', '.join(clocks.split())}" if clocks else state
+    names = [CLOCK_WORDS.get(name, name) for name in clocks.split()]
+    return f"{state}: {', '.join(names)}" if names else state

@@ -17,14 +17,16 @@ CSV_COLUMNS = [("id", "id"), ("provider", "provider"), ("priority", "priority"),
                ("asked_priority", "asked_priority"), ("title", "title"),
                ("department", "department"), ("status", "status"), ("owner", "owner"),
                ("next_due", "next_due"), ("next_due_kind", "next_due_kind"),
-               ("left", "left"), ("sla", "sla"), ("sla_clocks", "sla_clocks")]
+               ("left", "left"), ("sla", "sla"), ("sla_clocks", "sla_clocks"),
+               ("blocks", "blocks")]
 """The CSV's columns, one value each: the asked priority while a lower one is proposed or
 contested, what falls due next and when, the worst state and the clocks in it (separated
-by spaces)."""
+by spaces), and the more urgent request it blocks, whose urgency it takes."""
 KIND = {"acknowledge": "ack", "resolve": "resolve", "promise": "promise",
         "needed_by": "need-by"}
 SHORT = {"acknowledge": "ack"}
-CSV_NAMES = {"acknowledge": "ack", "update overdue": "update"}
+CSV_NAMES = {"need-by": "needed_by", "update overdue": "update"}
+"""The clocks' names in the CSV: as in JSON."""
 
 
 def _sla_text(it: QueueItem) -> str:
@@ -54,7 +56,9 @@ def render(queued: Queued, fmt: str) -> None:
             "next_due_kind": KIND[it.next_due_kind],
             "left": format_timedelta(it.left, cal.day_length),
             "sla": _sla_text(it) if table else it.state,
-            "sla_clocks": " ".join(CSV_NAMES.get(n, n) for n in it.reasons),
+            "sla_clocks": " ".join(CSV_NAMES.get(n, n) for n in it.reasons
+                                   if not n.startswith("blocks ")),
+            "blocks": it.raised_by or "",
         })
     styles = {"priority": PRIORITY_STYLE,
               "sla": {row["sla"]: STATE_STYLE.get(row["sla"].split(":")[0], "")

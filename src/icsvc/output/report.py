@@ -1,4 +1,4 @@
-"""`icsvc report` shown: tables and (on a terminal) the weekly trend as a bar chart on the terminal,
+"""`icsvc report` shown: tables and the weekly trend as a bar chart on the terminal,
 or the report as JSON, Markdown, CSV or HTML text."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ WRAPS = {"What lapsed", "Charged to", "Note", "Cost"}
 
 
 def show(report: Report) -> None:
-    """The report's tables; on a terminal, the weekly trend as a bar chart."""
+    """The report's tables, and the weekly trend as a bar chart."""
     from icsvc.output import plain
 
     width = plain.terminal_width()
@@ -43,7 +43,7 @@ def show(report: Report) -> None:
     plain.para(report_render.subtitle(report))
     for title, headers, rows in report_render.tables(report):
         plain.say()
-        if title.startswith("SLA compliance per week") and width is not None:
+        if title.startswith("SLA compliance per week"):
             _trend(report)
             continue
         if not rows:
