@@ -16,7 +16,7 @@ def render(shown: Shown, fmt: str) -> None:
 
     request, provider, state = shown.request, shown.provider, shown.state
     width = plain.terminal_width()
-    plain.write([[(request.id, "bold"), (f"  {plain.clean(request.title)}", "")]])
+    plain.para(f"{request.id}  {request.title}", bold=len(request.id), indent=len(request.id) + 2)
     proposal = {"proposed": "proposed by the provider: accept it (icsvc update "
                             f"{request.id} --accept-priority) or contest it (icsvc escalate)",
                 "accepted": "accepted", "contested": "contested: the escalation contact "
