@@ -1,5 +1,6 @@
-"""Terminal output: Rich for people, JSON/CSV/Markdown for scripts. The commands never
-print: the renderers beside this module show what they return."""
+"""Terminal output: tables and lines written without Rich (`plain`), Rich for prompts and
+progress bars, JSON/CSV/Markdown for scripts. The commands never print: the renderers beside
+this module show what they return."""
 
 from __future__ import annotations
 
@@ -81,12 +82,6 @@ def print_json(data: Any) -> None:
     """JSON as the contract: strict (no NaN or Infinity, which JSON does not have)."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str,
                                 allow_nan=False) + "\n")
-
-
-def styled(value: str, style: str) -> str:
-    from rich.markup import escape
-
-    return f"[{style}]{escape(value)}[/{style}]" if style else escape(value)
 
 
 HEADER_SHORT = {"Provider": "Prov", "Priority": "Prio", "Department": "Dept",
