@@ -90,7 +90,10 @@ def paint(text: str, style: str, on: bool) -> str:
 def write(lines: Sequence[Line], stream: TextIO | None = None) -> None:
     """Write lines of styled pieces: coloured on a terminal, and never a trailing space."""
     stream = stream or sys.stdout
-    on = colours(stream)
+    if not colours(stream):
+        stream.write("".join("".join(text for text, _ in line).rstrip(" ") + "\n"
+                             for line in lines))
+        return
     out = []
     for line in lines:
         pieces = list(line)
@@ -99,7 +102,7 @@ def write(lines: Sequence[Line], stream: TextIO | None = None) -> None:
         if pieces:
             text, style = pieces[-1]
             pieces[-1] = (text.rstrip(" "), style)
-        out.append("".join(paint(text, style, on) for text, style in pieces) + "\n")
+        out.append("".join(paint(text, style, True) for text, style in pieces) + "\n")
     stream.write("".join(out))
 
 
@@ -214,12 +217,28 @@ def _plain(cols: Sequence[Col], rows: Sequence[Sequence[Piece]], title: str | No
 
 
 def _row(row: Sequence[Piece], cols: Sequence[Col], widths: Sequence[int]) -> Line:
+    """One line of cells padded to their widths: the unstyled text (and the spaces) of
+    neighbouring cells as one piece (tables of thousands of rows)."""
     line: Line = []
+    buf = ""
     for i, (text, style) in enumerate(row):
-        pad = " " * (widths[i] - width_of(text))
+        pad = " " * (widths[i] - (len(text) if text.isascii() else width_of(text)))
+        right = cols[i].right
         if i:
-            line.append((" " * GAP, ""))
-        line += [(pad, ""), (text, style)] if cols[i].right else [(text, style), (pad, "")]
+            buf += " " * GAP
+        if right:
+            buf += pad
+        if style and text:
+            if buf:
+                line.append((buf, ""))
+                buf = ""
+            line.append((text, style))
+        else:
+            buf += text
+        if not right:
+            buf += pad
+    if buf:
+        line.append((buf, ""))
     return line
 
 
@@ -303,7 +322,8 @@ def _block(cols: Sequence[Col], rows: Sequence[Sequence[Piece]], kept: list[int]
     total = sum(widths) + GAP * (len(widths) - 1)
     lines.append([("─" * total, "")])
     for row in rows:
-        parts = [wrap(row[i][0], w) for i, w in zip(kept, widths, strict=True)]
+        parts = [[row[i][0]] if len(row[i][0]) <= w and row[i][0].isascii()
+                 else wrap(row[i][0], w) for i, w in zip(kept, widths, strict=True)]
         for n in range(max(len(p) for p in parts)):
             cells = [(p[n] if n < len(p) else "", row[i][1] if n < len(p) else "")
                      for i, p in zip(kept, parts, strict=True)]
