@@ -92,10 +92,15 @@ def render(explained: Explained, fmt: str) -> None:
     for name, c in ex.clocks.items():
         clock = c.clock
         plain.say()
-        business = format_timedelta(clock.target)
-        extra = f" = {business}" if business != c.target_text else ""
-        plain.para(f"{name}: {c.target_text}{extra} of business time from "
-                   f"{_t(clock.start, cal)} ({c.start_reason})", bold=len(name), indent=2)
+        if clock.basis == "needed_by":  # planned work: the customer's date is the target
+            plain.para(f"{name}: the requester's need-by date (the SLA's "
+                       f"{c.target_text} ends {_t(clock.sla_due, cal)}), business time from "
+                       f"{_t(clock.start, cal)} ({c.start_reason})", bold=len(name), indent=2)
+        else:
+            business = format_timedelta(clock.target)
+            extra = f" = {business}" if business != c.target_text else ""
+            plain.para(f"{name}: {c.target_text}{extra} of business time from "
+                       f"{_t(clock.start, cal)} ({c.start_reason})", bold=len(name), indent=2)
         for step in c.steps:
             amount = format_timedelta(step.business) if step.kind != "paused" else ""
             label = step.kind if step.kind != "ahead" else "to come"

@@ -23,7 +23,7 @@ CSV_COLUMNS = [("id", "id"), ("provider", "provider"), ("priority", "priority"),
 contested, what falls due next and when, the worst state and the clocks in it (separated
 by spaces), and the more urgent request it blocks, whose urgency it takes."""
 KIND = {"acknowledge": "ack", "resolve": "resolve", "promise": "promise",
-        "needed_by": "need-by"}
+        "needed_by": "need-by", "escalation": "escalated"}
 SHORT = {"acknowledge": "ack"}
 CSV_NAMES = {"need-by": "needed_by", "update overdue": "update"}
 """The clocks' names in the CSV: as in JSON."""
@@ -71,5 +71,6 @@ def render(queued: Queued, fmt: str) -> None:
     columns = [c for c in (COLUMNS if table else CSV_COLUMNS)
                if c[0] != "provider" or len(chosen) != 1]
     print_rows(rows, columns, fmt, title=title if table else None, styles=styles,
-               empty=f"{title}: nothing open", flex=("title", "sla"),
+               empty=f"{title}: " + ("no escalation waits for an answer" if queued.escalated
+                                     else "nothing open"), flex=("title", "sla"),
                droppable=("department", "owner", "status", "provider", "left"))
