@@ -115,7 +115,11 @@ def test_a_downgrade_is_a_proposal_the_requester_accepts(store: Store) -> None:
     assert "proposed by the provider: accept it" in store.ok("show", rid, now=at("10:20")).out
     mine = store.ok("list", "--mine", now=at("10:20"), actor=SAM,
                     env={"COLUMNS": "200"}).out
-    assert "high (proposed; asked urgent)" in mine
+    assert "Asked" in mine and "high      urgent (proposed)" in mine
+    row, = csv.DictReader(io.StringIO(store.ok("list", "--mine", "-f", "csv", actor=SAM,
+                                               now=at("10:20")).out))
+    assert (row["priority"], row["asked_priority"], row["proposal"]) == ("high", "urgent",
+                                                                         "proposed")
     assert "no requests match" in store.ok("list", "--mine", actor=MARIA, now=at("10:20")).out
     assert "only the requester" in refused(store, "update", rid, "--accept-priority",
                                            actor=MARIA, now=at("10:30"))

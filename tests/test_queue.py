@@ -122,11 +122,13 @@ def test_table_csv_markdown(store: Store) -> None:
     assert len(lines) == 1
     assert "raj" in lines[0] and "ack Tue 24 Nov 10:30" in lines[0] and "at-risk" in lines[0]
     rows = list(csv.DictReader(io.StringIO(store.ok("queue", "-f", "csv", actor=ANA).out)))
-    assert list(rows[0]) == ["id", "priority", "title", "department", "status", "owner",
-                             "next_due", "left", "sla"]
+    assert list(rows[0]) == ["id", "priority", "asked_priority", "title", "department",
+                             "status", "owner", "next_due", "next_due_kind", "left", "sla",
+                             "sla_clocks", "blocks"]
     assert rows[0]["id"] == ids["overdue-ack"]
-    assert rows[0]["sla"] == "breached: acknowledge, resolve"
+    assert (rows[0]["sla"], rows[0]["sla_clocks"]) == ("breached", "acknowledge resolve")
     assert rows[0]["next_due"] == "2026-11-23T10:30:00-05:00"
+    assert rows[0]["next_due_kind"] == "ack"
     assert rows[2]["owner"] == RAJ
     md = store.ok("queue", "-f", "markdown", actor=ANA).out
     assert md.startswith("**Queue: engineering**") and "| ID " in md

@@ -106,7 +106,7 @@ def test_csv_survey_rows(answered: Store) -> None:
     out = report(answered, "--quarter", "2026Q4", "--format", "csv")
     rows = {(r["section"], r["name"], r["metric"]): r["value"]
             for r in csv.DictReader(io.StringIO(out))}
-    assert rows[("survey", "all", "quarters")] == "2026Q4"
+    assert rows[("survey", "all", "quarter")] == "2026Q4"
     assert rows[("survey", "engineering", "average")] == "3.33"
     assert rows[("survey", "payroll", "response_rate_pct")] == "50.0"
     assert rows[("survey", "engineering", "stars_2")] == "1"
@@ -154,13 +154,14 @@ def test_markdown_survey_tables(answered: Store) -> None:
 
 def test_terminal_survey_tables(answered: Store) -> None:
     out = report(answered, "--quarter", "2026Q4")
+    # piped: plain text, the columns two spaces apart or more
     per_provider = _section(out, "Survey 2026Q4: answers per provider (stars 1-5)")
-    rows = [_cells(line, "|") for line in per_provider.splitlines()
-            if line.startswith(("| engineering", "| payroll"))][:2]
+    rows = [re.split(r" {2,}", line) for line in per_provider.splitlines()
+            if line.startswith(("engineering", "payroll"))][:2]
     assert rows == PROVIDER_ROWS
     trend = _section(out, "Survey trend: average (answers)")
-    assert [_cells(line, "|") for line in trend.splitlines()
-            if line.startswith(("| engineering", "| payroll", "| all"))][:3] == TREND_ROWS
+    assert [re.split(r" {2,}", line) for line in trend.splitlines()
+            if line.startswith(("engineering", "payroll", "all"))][:3] == TREND_ROWS
 
 
 def test_html_survey_tables(answered: Store) -> None:

@@ -41,14 +41,13 @@ CLOCK_WORDS = {"acknowledge": "ack", "resolve": "resolve", "update": "update",
                "needed_by": "need-by"}
 
 
-def sla_text(all_clocks: dict[str, Clock]) -> str:
-    """The worst state of a request's clocks, naming the clocks in it when it is a breach or
-    a risk: `breached: need-by`, `at-risk: ack, resolve`, `ok`."""
+def sla_parts(all_clocks: dict[str, Clock]) -> tuple[str, list[str]]:
+    """The worst state of a request's clocks, and the clocks in it when it is a breach or a
+    risk (their names in JSON): `("breached", ["needed_by"])`, `("ok", [])`."""
     state = worst([c.state for c in all_clocks.values()])
     if state not in ("breached", "at-risk"):
-        return state
-    names = [CLOCK_WORDS.get(n, n) for n, c in all_clocks.items() if c.state == state]
-    return f"{state}: {', '.join(names)}"
+        return state, []
+    return state, [n for n, c in all_clocks.items() if c.state == state]
 
 
 @dataclass
@@ -85,8 +84,12 @@ def run(ctx: Context, f: Filters, as_json: bool = False) -> Listed:
 
 
 COLUMNS = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
-           ("status", "Status"), ("department", "From"), ("title", "Title"),
-           ("created", "Created"), ("sla", "SLA"), ("rush", "Rush")]
+           ("asked_priority", "Asked"), ("proposal", "Proposal"), ("status", "Status"),
+           ("department", "From"), ("title", "Title"), ("created", "Created"), ("sla", "SLA"),
+           ("sla_clocks", "Clocks"), ("rush", "Rush")]
+"""Each row's values, one value a column (the CSV's columns): `asked_priority` and
+`proposal` are set while a lower priority is proposed or contested; `sla_clocks` names the
+clocks in the `sla` state when it is a breach or a risk, separated by spaces."""
 KEYS = [key for key, _ in COLUMNS]
 _SEP = "\x1f"
 """Between the values of a row kept in the index (a row holding it is not kept)."""
@@ -115,19 +118,20 @@ def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime, warn: W
     made: dict[str, tuple[Key, str]] = {}
     for card in cards(store, todo, warn, stamp):
         cal = cat.providers[card.provider].calendar
+        asked = card.proposal in ("proposed", "contested")
+        state, clocks = sla_parts(card.clocks(cat, now))
         row = {
-            "id": card.id, "provider": card.provider,
-            "priority": card.priority + (
-                f" ({card.proposal}; asked {card.requested_priority})"
-                if card.proposal in ("proposed", "contested") else ""),
+            "id": card.id, "provider": card.provider, "priority": card.priority,
+            "asked_priority": card.requested_priority if asked else "",
+            "proposal": (card.proposal or "") if asked else "",
             "status": card.status, "department": card.department, "title": card.title,
             "created": card.created_at.astimezone(cal.tz).date().isoformat(),
-            "sla": sla_text(card.clocks(cat, now)), "rush": "rush" if card.rush else "",
+            "sla": state, "sla_clocks": " ".join(clocks), "rush": "rush" if card.rush else "",
         }
         rows[card.path] = row
         if (card.path in keys and not is_open(card.status)
                 and _SEP not in "".join(row.values())
-                and row["sla"] == sla_text(card.clocks(cat, now + FAR))):
+                and (state, clocks) == sla_parts(card.clocks(cat, now + FAR))):
             made[card.path] = (keys[card.path], _SEP.join(row[key] for key in KEYS))
     if made:
         store.set_kept(FINAL, made, stamp)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from icsvc.commands.check import Checked
-from icsvc.output.ui import console, print_json
+from icsvc.output.ui import print_json
 from icsvc.store.validate import Problem
 
 
@@ -35,4 +35,6 @@ def render(checked: Checked, fmt: str) -> None:
         summary = ((f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")) if problems
                    else f"ok: {files} are valid{since}")
         sys.stdout.flush()  # the problems before the summary, also when both go to one pipe
-        console(stderr=True).print(summary, markup=False)
+        from icsvc.output import plain
+
+        plain.say(summary, stream=sys.stderr)

@@ -9,7 +9,7 @@ from icsvc.commands.explain import Explained, hours_text, to_json
 from icsvc.domain.calendar import WEEKDAYS, BusinessCalendar
 from icsvc.domain.dates import when
 from icsvc.domain.durations import format_timedelta
-from icsvc.output.ui import STATE_STYLE, console, print_json, styled
+from icsvc.output.ui import STATE_STYLE, print_json
 from icsvc.workflow.explanation import ClockExplanation
 
 
@@ -69,54 +69,53 @@ def render(explained: Explained, fmt: str) -> None:
     if fmt == "json":
         print_json(to_json(ex))
         return
-    from rich.markup import escape
+    from icsvc.output import plain
 
     request = ex.request
     cal = ex.provider.calendar
     day = cal.day_length
-    con = console()
-    con.print(f"[bold]{request.id}[/bold]  {escape(request.title)}")
-    con.print(f"{ex.provider.name}'s calendar {cal.name}: {cal.timezone}, "
+    plain.para(f"{request.id}  {request.title}", bold=len(request.id))
+    plain.para(f"{ex.provider.name}'s calendar {cal.name}: {cal.timezone}, "
               f"{' '.join(WEEKDAYS[i] for i in sorted(cal.days))}, {hours_text(cal)} "
               f"(1d = {format_timedelta(day)}), {_holidays_text(cal)}")
     targets = ", ".join(f"{k} {v}" for k, v in request.targets.items())
-    con.print(f"Targets for {request.priority} priority: {targets}, {ex.targets_source}")
+    plain.para(f"Targets for {request.priority} priority: {targets}, {ex.targets_source}")
     if ex.current_targets != request.targets:
         now_says = ", ".join(f"{k} {v}" for k, v in ex.current_targets.items())
-        con.print(f"  (providers.yaml now says {now_says}; edits apply to new requests and "
+        plain.para(f"  (providers.yaml now says {now_says}; edits apply to new requests and "
                   "priority changes only)")
-    con.print(f"Now: {_t(explained.now, cal)}")
+    plain.para(f"Now: {_t(explained.now, cal)}")
     if ex.changes:
-        con.print("Changes:")
+        plain.para("Changes:")
         for at, who, what in ex.changes:
-            con.print(f"  {_t(at, cal)}  {who}  {escape(what)}")
+            plain.para(f"  {_t(at, cal)}  {who}  {what}")
     for name, c in ex.clocks.items():
         clock = c.clock
-        con.print()
+        plain.say()
         if clock.basis == "needed_by":  # planned work: the customer's date is the target
-            con.print(f"[bold]{name}[/bold]: the requester's need-by date (the SLA's "
-                      f"{c.target_text} ends {_t(clock.sla_due, cal)}), business time from "
-                      f"{_t(clock.start, cal)} ({c.start_reason})")
+            plain.para(f"{name}: the requester's need-by date (the SLA's "
+                       f"{c.target_text} ends {_t(clock.sla_due, cal)}), business time from "
+                       f"{_t(clock.start, cal)} ({c.start_reason})", bold=len(name), indent=2)
         else:
             business = format_timedelta(clock.target)
             extra = f" = {business}" if business != c.target_text else ""
-            con.print(f"[bold]{name}[/bold]: {c.target_text}{extra} of business time from "
-                      f"{_t(clock.start, cal)} ({c.start_reason})")
+            plain.para(f"{name}: {c.target_text}{extra} of business time from "
+                       f"{_t(clock.start, cal)} ({c.start_reason})", bold=len(name), indent=2)
         for step in c.steps:
             amount = format_timedelta(step.business) if step.kind != "paused" else ""
             label = step.kind if step.kind != "ahead" else "to come"
-            con.print(f"  {label:<9}{_span(step.start, step.end, cal):<44}{amount:>7}"
+            plain.para(f"  {label:<9}{_span(step.start, step.end, cal):<44}{amount:>7}"
                       + (f"  {step.note}" if step.note else ""))
-        con.print(f"  skipped  {_skipped_text(c, cal)}")
-        con.print(f"  due      {_t(clock.due, cal)}")
+        plain.para(f"  skipped  {_skipped_text(c, cal)}")
+        plain.para(f"  due      {_t(clock.due, cal)}")
         if clock.met_at is not None:
             verb = "met" if clock.state == "met" else "met late"
-            con.print(f"  {verb:<9}{_t(clock.met_at, cal)}")
+            plain.para(f"  {verb:<9}{_t(clock.met_at, cal)}")
         elif clock.stopped_at is not None:
-            con.print(f"  stopped  {_t(clock.stopped_at, cal)} (cancelled)")
+            plain.para(f"  stopped  {_t(clock.stopped_at, cal)} (cancelled)")
         else:
-            con.print(f"  used     {format_timedelta(clock.elapsed, day)}, left "
+            plain.para(f"  used     {format_timedelta(clock.elapsed, day)}, left "
                       f"{format_timedelta(clock.left, day)}")
-        con.print("  state    " + styled(clock.state, STATE_STYLE.get(clock.state, "")))
+        plain.write([[("  state    ", ""), (clock.state, STATE_STYLE.get(clock.state, ""))]])
         for remark in c.remarks:
-            con.print(f"  note     {escape(remark)}")
+            plain.para(f"  note     {remark}")

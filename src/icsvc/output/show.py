@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from icsvc.commands.show import Shown
 from icsvc.domain.dates import when
-from icsvc.output.ui import STATE_STYLE, console, print_json, styled
+from icsvc.output.ui import STATE_STYLE, print_json
 
 
 def render(shown: Shown, fmt: str) -> None:
@@ -12,12 +12,11 @@ def render(shown: Shown, fmt: str) -> None:
     if fmt == "json":
         print_json(data)
         return
-    from rich.markup import escape
-    from rich.table import Table
+    from icsvc.output import plain
 
     request, provider, state = shown.request, shown.provider, shown.state
-    con = console()
-    con.print(f"[bold]{request.id}[/bold]  {escape(request.title)}")
+    width = plain.terminal_width()
+    plain.para(f"{request.id}  {request.title}", bold=len(request.id), indent=len(request.id) + 2)
     proposal = {"proposed": "proposed by the provider: accept it (icsvc update "
                             f"{request.id} --accept-priority) or contest it (icsvc escalate)",
                 "accepted": "accepted", "contested": "contested: the escalation contact "
@@ -64,20 +63,13 @@ def render(shown: Shown, fmt: str) -> None:
     if data["waits_for"]:
         rows.append(("waits for", ", ".join(f"{w['id']} ({w['status']})"
                                              for w in data["waits_for"])))
-    head = Table.grid(padding=(0, 2))
-    head.add_column(style="bold")
-    head.add_column(overflow="fold")
-    for key, value in rows:
-        head.add_row(key, escape(str(value)))
-    con.print(head)
+    plain.write(plain.fields([(key, str(value)) for key, value in rows], width))
     if request.details:
-        con.print()
-        con.print(escape(request.details))
-    con.print()
-    clocks = Table(title="SLA", title_justify="left", header_style="bold", box=None,
-                   padding=(0, 2, 0, 0))
-    for col in ("clock", "target", "due", "left", "state"):
-        clocks.add_column(col)
+        plain.say()
+        for line in request.details.splitlines():
+            plain.para(line)
+    plain.say()
+    clocks: list[list[plain.Piece]] = []
     for name, c in data["sla"].items():
         shown_state = c["state"] + (" (update overdue)" if name == "update" and
                                     c["state"] == "breached" and not c["met_at"] else "")
@@ -86,16 +78,18 @@ def render(shown: Shown, fmt: str) -> None:
         target = c.get("target", "your date")
         if c.get("basis") == "needed_by":  # planned work: the customer's date is the target
             target = f"your date (SLA {data['targets'][name]})"
-        clocks.add_row(name.replace("_", "-"), target, when(c["due"]),
-                       "-" if c["met_at"] or c["state"] in ("declined", "pending")
-                       else c["left"],
-                       styled(shown_state, STATE_STYLE.get(c["state"], "")))
-    con.print(clocks)
-    con.print()
-    timeline = Table(title="History", title_justify="left", header_style="bold", box=None,
-                     padding=(0, 2, 0, 0))
-    for col in ("when", "who", "what"):
-        timeline.add_column(col, overflow="fold")
-    for entry in state.history:
-        timeline.add_row(when(entry.at), entry.by, escape(entry.line()))
-    con.print(timeline)
+        clocks.append([(name.replace("_", "-"), ""), (target, ""), (when(c["due"]), ""),
+                       ("-" if c["met_at"] or c["state"] in ("declined", "pending")
+                        else c["left"], ""),
+                       (shown_state, STATE_STYLE.get(c["state"], ""))])
+    plain.write(plain.table([plain.Col("clock"), plain.Col("target", wrap=True, min=10),
+                             plain.Col("due"), plain.Col("left"),
+                             plain.Col("state", wrap=True, min=8)],
+                            clocks, title="SLA", width=width))
+    plain.say()
+    timeline = [[(when(entry.at), ""), (entry.by, ""), (entry.line(), "")]
+                for entry in state.history]
+    plain.write(plain.table([plain.Col("when", wrap=True, min=10),
+                             plain.Col("who", wrap=True, min=12),
+                             plain.Col("what", wrap=True, min=20)],
+                            timeline, title="History", width=width))

@@ -8,6 +8,8 @@ from icsvc.output.ui import console, print_json, print_rows
 
 
 def who_to_ask(found: ToAsk, fmt: str) -> None:
+    from icsvc.output import plain
+
     quarter, asked, chosen = found.quarter, found.asked, found.chosen
     if fmt == "json":
         print_json({"quarter": quarter.label, "people": [a.to_dict() for a in asked]})
@@ -20,7 +22,6 @@ def who_to_ask(found: ToAsk, fmt: str) -> None:
                    [(k, k) for k in ("quarter", "provider", "person", "department", "requests",
                                      "answered", "rating", "answered_at")], "csv")
         return
-    con = console()
     print_rows(rows, [("provider", "Provider"), ("person", "Person"),
                       ("department", "Department"), ("requests", "Requests"),
                       ("answered", "Answered")], fmt,
@@ -31,10 +32,9 @@ def who_to_ask(found: ToAsk, fmt: str) -> None:
         answered = sum(1 for a in asked if a.answer is not None)
         people = _count(len({a.person for a in asked}), "person", "people")
         held = _count(len({a.provider for a in asked}), "provider", "providers")
-        con.print(f"{len(asked)} to ask ({people}, {held}); {answered} answered.",
-                  markup=False)
-        con.print(f"Each answers with: icsvc survey answer PROVIDER --quarter {quarter} "
-                  "--rating 1-5 [--comment TEXT]", markup=False)
+        plain.para(f"{len(asked)} to ask ({people}, {held}); {answered} answered.")
+        plain.para(f"Each answers with: icsvc survey answer PROVIDER --quarter {quarter} "
+                   "--rating 1-5 [--comment TEXT]", indent=2)
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -1,5 +1,6 @@
-"""Terminal output: Rich for people, JSON/CSV/Markdown for scripts. The commands never
-print: the renderers beside this module show what they return."""
+"""Terminal output: tables and lines written without Rich (`plain`), Rich for prompts and
+progress bars, JSON/CSV/Markdown for scripts. The commands never print: the renderers beside
+this module show what they return."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
 
     from icsvc.commands.context import Step
 
@@ -64,12 +64,10 @@ def reset() -> None:
 
 def warn(message: str) -> None:
     """One line on stderr (control characters and undecodable bytes escaped)."""
-    from rich.markup import escape
-
     from icsvc.errors import one_line
+    from icsvc.output import plain
 
-    console(stderr=True).print(f"[yellow]warning:[/yellow] {escape(one_line(message))}",
-                               soft_wrap=True)
+    plain.write([[("warning:", "yellow"), (f" {one_line(message)}", "")]], sys.stderr)
 
 
 def error(message: str) -> None:
@@ -86,14 +84,9 @@ def print_json(data: Any) -> None:
                                 allow_nan=False) + "\n")
 
 
-def styled(value: str, style: str) -> str:
-    from rich.markup import escape
-
-    return f"[{style}]{escape(value)}[/{style}]" if style else escape(value)
-
-
-FLEX_MIN_WIDTH = 12
-"""The narrowest a table's flexible column (a title) gets before columns are dropped."""
+HEADER_SHORT = {"Provider": "Prov", "Priority": "Prio", "Department": "Dept",
+                "Requests": "Reqs", "Answered": "Ans", "Status": "State", "Created": "Made"}
+"""Headers' short forms, for a terminal too narrow for the full ones."""
 
 
 def print_rows(
@@ -106,10 +99,12 @@ def print_rows(
     empty: str = "nothing to show",
     flex: Sequence[str] = ("title",),
     droppable: Sequence[str] = (),
+    short: dict[str, str] | None = None,
 ) -> None:
-    """Print rows as a Rich table, CSV, or Markdown. `columns` pairs a key with a header;
-    in a table only the `flex` columns wrap, the others keep their values on one line, and
-    the `droppable` columns are left out, in that order, when the terminal is too narrow."""
+    """Print rows as a table (see `plain`), CSV, or Markdown. `columns` pairs a key with a
+    header; on a terminal only the `flex` columns wrap, the others keep their values on one
+    line, the headers take their short forms (`short`, else `HEADER_SHORT`) and the
+    `droppable` columns are left out, in that order, when the terminal is too narrow."""
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -128,63 +123,19 @@ def print_rows(
         out = tabulate(cells, headers=[h for _, h in columns], tablefmt="github")
         sys.stdout.write((f"**{title}**\n\n" if title else "") + out + "\n")
         return
-    con = console()
+    from icsvc.output import plain
+
     if not rows:
-        con.print(empty)
+        plain.say(empty)
         return
-    columns = _fit(rows, columns, flex, droppable, con.width)
-    headers = [header for _, header in columns]
+    shorts = {**HEADER_SHORT, **(short or {})}
+    cols = [plain.Col(header, shorts.get(header, ""), wrap=key in flex)
+            for key, header in columns]
     styled_cells = [[(text, (styles or {}).get(key, {}).get(text, ""))
-                     for key, _ in columns for text in (_cell(row.get(key)),)] for row in rows]
-    flexible = [i for i, (key, _) in enumerate(columns) if key in flex]
-    from icsvc.output import fasttable
-
-    lines = fasttable.render(con, title, headers, styled_cells, flexible, FLEX_MIN_WIDTH)
-    if lines is None:
-        con.print(rich_table(title, headers, styled_cells, flexible))
-    elif con.no_color:  # plain text: Rich has nothing to add
-        con.file.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
-    else:
-        from rich.text import Text
-
-        con.print(Text("\n").join(Text.assemble(*line) for line in lines), crop=False,
-                  overflow="ignore", no_wrap=True)
-
-
-def rich_table(title: str | None, headers: Sequence[str],
-               cells: Sequence[Sequence[tuple[str, str]]], flexible: Sequence[int]) -> Table:
-    """The listing table as a Rich `Table`: what `fasttable` draws faster where it can, and
-    draws itself where it cannot. `cells` holds each row's (text, style) per column; the
-    `flexible` columns share the width the others leave and wrap."""
-    from rich import box
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", header_style="bold",
-                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
-                  padding=(0, 1, 0, 0), expand=True)
-    for i, header in enumerate(headers):
-        if i in flexible:
-            table.add_column(header, overflow="fold", ratio=1, min_width=FLEX_MIN_WIDTH)
-        else:
-            table.add_column(header, no_wrap=True)
-    for row in cells:
-        table.add_row(*(styled(text, style) for text, style in row))
-    return table
-
-
-def _fit(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
-         flex: Sequence[str], droppable: Sequence[str], width: int) -> list[tuple[str, str]]:
-    def need(cols: Sequence[tuple[str, str]]) -> int:
-        fixed = sum(max(len(h), *(len(_cell(r.get(k))) for r in rows)) + 2
-                    for k, h in cols if k not in flex)
-        return fixed + 24 * sum(1 for k, _ in cols if k in flex)
-
-    kept = list(columns)
-    for key in droppable:
-        if need(kept) <= width:
-            break
-        kept = [c for c in kept if c[0] != key]
-    return kept
+              for key, _ in columns for text in (_cell(row.get(key)),)] for row in rows]
+    keys = [key for key, _ in columns]
+    plain.write(plain.table(cols, styled_cells, title=title, width=plain.terminal_width(),
+                            droppable=[keys.index(k) for k in droppable if k in keys]))
 
 
 def _cell(value: Any) -> str:
@@ -233,7 +184,9 @@ def next_step(step: str | None) -> None:
     """The one line that ends a command that changed a request: what to run next (None:
     nothing, outside git)."""
     if step is not None:
-        console().print(f"Next: {step}", markup=False, soft_wrap=True)
+        from icsvc.output import plain
+
+        plain.say(f"Next: {step}")
 
 
 def note(message: str) -> None:

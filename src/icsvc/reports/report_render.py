@@ -255,11 +255,13 @@ def render_csv(report: Report) -> str:
 
 
 def _survey_csv(writer: Any, survey: dict[str, Any] | None) -> None:
-    """The quarterly survey's figures: `survey` per provider, `survey_pair` per requesting
+    """The quarterly survey's figures: the quarters pooled (a row each), `survey` per
+    provider, `survey_pair` per requesting
     department (metric `<provider>_answers`/`_average`), `survey_trend` per quarter."""
     if survey is None:
         return
-    writer.writerow(["survey", "all", "quarters", " ".join(survey["quarters"])])
+    for quarter in survey["quarters"]:  # one value a cell: a row a quarter
+        writer.writerow(["survey", "all", "quarter", quarter])
     for p in survey["providers"]:
         for key in ("asked", "answers", "response_rate_pct", "average"):
             writer.writerow(["survey", p["provider"], key, _csv(p[key])])

@@ -36,6 +36,8 @@ class QueueItem:
     `need-by`, `blocks ID`."""
     urgency: tuple[int, timedelta, int] | None = None
     """(state rank, time left, -priority rank) when a request it blocks is more urgent."""
+    raised_by: str | None = None
+    """The ID of that more urgent request it blocks."""
 
     @property
     def own_urgency(self) -> tuple[int, timedelta, int]:
@@ -132,6 +134,7 @@ def _inherit(it: QueueItem, cat: Catalogue, now: datetime,
             best = (urgency, rid, theirs.state)
     if best is not None:
         it.urgency = best[0]
+        it.raised_by = best[1]
         it.reasons.append(f"blocks {best[1]} ({best[2]})")
 
 
