@@ -77,8 +77,6 @@ def test_a_read_command_loads_only_what_it_uses(warm: Store, args: tuple[str, ..
     assert _budget(modules, command) == []
 
 
-@pytest.mark.xfail(strict=False, reason="plain piped tables are written with Rich until "
-                                        "their own writer lands")
 @pytest.mark.parametrize("args", [("queue",), ("list",), ("show", SOME_ID)])
 def test_plain_piped_output_loads_no_rich(warm: Store, args: tuple[str, ...]) -> None:
     assert not {m for m in loaded(warm, *args) if m.split(".")[0] == "rich"}
