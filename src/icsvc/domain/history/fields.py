@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from icsvc.domain import ids
@@ -36,6 +37,7 @@ from icsvc.domain.history.entries import (
     Entry,
     Whole,
 )
+from icsvc.domain.recurring import parse_key
 
 
 class Checker(FileChecker):
@@ -208,15 +210,35 @@ class Impact(Value):
 
 
 class Source(Value):
-    """`source`: where the request came from when not `icsvc new` (a GitHub issue)."""
+    """`source`: where the request came from when not `icsvc new`: a GitHub issue
+    (`github_issue`, `url`), or an occurrence of a recurrence of providers.yaml
+    (`recurring`, `occurrence`: `icsvc recur`)."""
 
-    schema = {"type": "object", "required": ["github_issue"], "additionalProperties": False,
-              "properties": {"github_issue": {"type": "integer", "minimum": 1},
-                             "url": {"$ref": "#/$defs/text"}}}
+    schema = {"anyOf": [
+        {"type": "object", "required": ["github_issue"], "additionalProperties": False,
+         "properties": {"github_issue": {"type": "integer", "minimum": 1},
+                        "url": {"$ref": "#/$defs/text"}}},
+        {"type": "object", "required": ["recurring", "occurrence"],
+         "additionalProperties": False,
+         "properties": {"recurring": {"$ref": "#/$defs/name"},
+                        "occurrence": {"type": "string",
+                                       "pattern": r"^\d{4}-\d{2}(-\d{2})?$"}}}]}
     kept = "mapping"
     scalar = False
 
     def parse(self, fc: Checker, value: Any, keys: Sequence[Key]) -> dict[str, Any]:
+        if isinstance(value, dict) and "recurring" in value:
+            source = fc.mapping(value, keys, required=["recurring", "occurrence"],
+                                allowed=["recurring", "occurrence"])
+            fc.string(source["recurring"], [*keys, "recurring"], pattern=NAME,
+                      accepted=NAME_ACCEPTED)
+            occurrence = source["occurrence"]
+            if isinstance(occurrence, date):  # YAML reads 2026-01-09 as a date
+                occurrence = occurrence.isoformat()
+            if not isinstance(occurrence, str) or parse_key(occurrence) is None:
+                fc.fail([*keys, "occurrence"], f"{occurrence!r} is not an occurrence "
+                                               "(accepted: YYYY-MM-DD, or YYYY-MM for a month)")
+            return {"recurring": source["recurring"], "occurrence": occurrence}
         source = fc.mapping(value, keys, required=["github_issue"],
                             allowed=["github_issue", "url"])
         if fc.integer(source["github_issue"], [*keys, "github_issue"]) < 1:
@@ -339,7 +361,8 @@ FIELDS: tuple[Field, ...] = (
     Field("blocks", Ids(), default=[], changed_by=("link",), column="blocks",
           about="Requests this one must be done before (their IDs)."),
     Field("source", Source(), replayed=False,
-          about="Where the request came from (a GitHub issue)."),
+          about="Where the request came from (a GitHub issue, or an occurrence of a "
+                "recurring request)."),
     Field("targets", Targets(), required=True, changed_by=("targets",),
           about="The SLA targets recorded when the request was created (or its priority "
                 "changed, or it was redirected)."),
