@@ -89,7 +89,8 @@ def test_the_form_says_what_to_expect(example: Store) -> None:
 
 
 def test_workflow_examples_validate_against_the_github_schema() -> None:
-    for name in ("github-workflow.yml", "github-intake-workflow.yml"):
+    for name in ("github-workflow.yml", "github-intake-workflow.yml",
+                 "github-recur-workflow.yml"):
         result = schema_check("vendor.github-workflows", REPO / "examples" / name)
         assert result.returncode == 0, f"{name}: {result.stdout}{result.stderr}"
 

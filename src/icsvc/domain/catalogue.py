@@ -357,7 +357,7 @@ def _recurring(fc: FileChecker, raw: Any, providers: dict[str, Provider],
     return out
 
 
-SCHEDULE_ACCEPTED = ("weekly: {every: N, on: WEEKDAY, anchor: YYYY-MM-DD}, "
+SCHEDULE_ACCEPTED = ("weekly: {every: N, day: WEEKDAY, anchor: YYYY-MM-DD}, "
                      "monthly: first-working-day or last-working-day, "
                      "or pay_period: {anchor: YYYY-MM-DD (a Friday)}")
 
@@ -382,20 +382,21 @@ def _schedule(fc: FileChecker, raw: Any, keys: list[Key]) -> Schedule:
             fc.fail(anchor_at, f"{pay_day} is a {WEEKDAYS[pay_day.weekday()]}, not a fri "
                                "(accepted: the date of a pay day, a Friday)")
         return Schedule("pay_period", every=2, weekday=PAY_DAY, anchor=pay_day)
-    spec = fc.mapping(body[kind], at, allowed=["every", "on", "anchor"])
+    # `day`, not `on`: YAML 1.1 reads a key `on` as true
+    spec = fc.mapping(body[kind], at, allowed=["every", "day", "anchor"])
     every = (fc.integer(spec["every"], [*at, "every"], 1, MAX_EVERY)
              if spec.get("every") is not None else 1)
     anchor = fc.date(spec["anchor"], [*at, "anchor"]) if spec.get("anchor") is not None else None
     weekday = None
-    if spec.get("on") is not None:
-        weekday = fc.convert([spec["on"]], [*at, "on"], parse_days)
+    if spec.get("day") is not None:
+        weekday = fc.convert([spec["day"]], [*at, "day"], parse_days)
         weekday_n = next(iter(weekday))
         if anchor is not None and anchor.weekday() != weekday_n:
             fc.fail([*at, "anchor"], f"{anchor} is a {WEEKDAYS[anchor.weekday()]}, not a "
-                                     f"{WEEKDAYS[weekday_n]} (accepted: a date on 'on')")
+                                     f"{WEEKDAYS[weekday_n]} (accepted: a date on 'day')")
     if anchor is None and (every > 1 or weekday is None):
         fc.fail(at, "needs 'anchor' (accepted: the date of one occurrence, YYYY-MM-DD)"
-                if every > 1 else "needs 'on' or 'anchor' (accepted: on: mon..sun)")
+                if every > 1 else "needs 'day' or 'anchor' (accepted: day: mon..sun)")
     day = anchor.weekday() if anchor is not None else next(iter(weekday or {0}))
     return Schedule("weekly", every=every, weekday=day, anchor=anchor)
 

@@ -39,7 +39,7 @@ def dotted(keys: Sequence[Key]) -> str:
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """`; did you mean X?` for a close name (a typo), else nothing."""
-    close = difflib.get_close_matches(value, sorted(choices), n=2, cutoff=0.6)
+    close = difflib.get_close_matches(value, sorted(choices), n=1, cutoff=0.6)
     return f"; did you mean {' or '.join(close)}?" if close else ""
 
 

@@ -25,13 +25,13 @@ def render(done: Recurred, fmt: str) -> None:
         return
     verb = "Would make" if done.dry_run else "Made"
     for m in done.made:
-        need = (f", needed by {m.request.needed_by.strftime('%a %Y-%m-%d %H:%M %z')}"
-                if m.request.needed_by else "")
-        where = f" ({m.rel})" if m.rel else ""
-        con.print(f"{verb} {m.request.id} for {m.recurrence.name} {m.occurrence.key}: "
-                  f"{m.request.title}{need}{where}", markup=False)
+        con.print(f"{verb} {m.request.id} ({m.recurrence.name} {m.occurrence.key}): "
+                  f"{m.request.title}", markup=False, soft_wrap=True)
+        need = (f"needed by {m.request.needed_by.strftime('%a %Y-%m-%d %H:%M %z')}"
+                if m.request.needed_by else "no need-by")
+        con.print(f"  {need}" + (f"; {m.rel}" if m.rel else ""), markup=False, soft_wrap=True)
         if m.late:
-            con.print(f"  late: {m.late}", markup=False)
+            con.print(f"  late: {m.late}", markup=False, soft_wrap=True)
     if done.commits:
         con.print(f"Committed {len(done.commits)} request(s), each as its requester.",
                   markup=False)
