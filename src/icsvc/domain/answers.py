@@ -251,7 +251,8 @@ def _words(value: Any) -> str:
 
 @dataclass
 class Asked:
-    """Someone a provider asks about a quarter: they made requests to it then."""
+    """Someone a provider asks about a quarter: they made requests to it then, or belong to
+    a department it serves (`requests` empty)."""
 
     quarter: Quarter
     provider: str
@@ -261,7 +262,8 @@ class Asked:
     requests: list[str] = field(default_factory=list)
     """The IDs of their requests to the provider in the quarter."""
     departments: set[str] = field(default_factory=set)
-    """Every department those requests were made for."""
+    """Every department they may answer for: those their requests were made for, and the
+    served departments they belong to."""
     answer: Answer | None = None
     _latest: datetime | None = field(default=None, repr=False)
 
@@ -312,10 +314,33 @@ def requesters(requests: Iterable[Request], cat: Catalogue, quarter: Quarter,
     return out
 
 
+def eligible(requests: Iterable[Request], cat: Catalogue, quarter: Quarter,
+             providers: Sequence[str] | None = None) -> dict[tuple[str, str], Asked]:
+    """(provider, person) -> everyone who may answer the provider's survey about the
+    quarter: its `requesters`, and every member and manager of a department it served in
+    the quarter (one with requests to it then) or lists as served."""
+    found = requesters(requests, cat, quarter, providers)
+    order = list(dict.fromkeys([*cat.departments, *cat.managers]))
+    for pid in (providers or cat.providers):
+        served = {d for (p, _), a in found.items() if p == pid for d in a.departments}
+        served.update(cat.providers[pid].served())
+        for dept in sorted(served, key=lambda d: (order.index(d) if d in order
+                                                   else len(order), d)):
+            for person in (*cat.departments.get(dept, ()), *cat.managers.get(dept, ())):
+                asked = found.get((pid, person))
+                if asked is None:
+                    found[(pid, person)] = Asked(quarter, pid, person, dept,
+                                                 departments={dept})
+                else:
+                    asked.departments.add(dept)
+    return found
+
+
 def may_answer(asked: Asked | None, person: str, provider: str, quarter: Quarter) -> str | None:
-    """The rule an answer breaks when its person made no request to the provider in the
-    quarter (None: they may answer)."""
+    """The rule an answer breaks when its person neither made a request to the provider in
+    the quarter nor belongs to a department it serves (None: they may answer)."""
     if asked is not None:
         return None
-    return (f"only people who made a request to {provider} in {quarter} may answer its "
-            f"{quarter} survey; {person} made none")
+    return (f"only people who made a request to {provider} in {quarter}, or belong to a "
+            f"department it serves (with requests to it then, or under its 'serves:'), may "
+            f"answer its {quarter} survey; {person} did neither")

@@ -99,6 +99,13 @@ class Provider:
     description: str = ""
     agreements: dict[str, Agreement] = field(default_factory=dict)
     """Requesting department -> its standing agreement with this provider."""
+    serves: tuple[str, ...] = ()
+    """Departments it serves besides those that make requests to it (every member of a
+    department it serves may answer its quarterly survey)."""
+
+    def served(self) -> list[str]:
+        """The departments listed as served: `serves:` and those with an agreement."""
+        return list(dict.fromkeys([*self.serves, *self.agreements]))
 
     def is_member(self, email: str) -> bool:
         return email.lower() in self.members
@@ -286,6 +293,9 @@ def parse_catalogue(path: Path, data: Any) -> Catalogue:
             if departments and dept not in departments:
                 fc.fail(["providers", pid, "agreements", dept],
                         f"unknown department {dept!r} (accepted: {', '.join(departments)})")
+        for i, dept in enumerate(provider.serves):
+            fc.known(dept, ["providers", pid, "serves", i],
+                     list(dict.fromkeys([*departments, *managers])), "department")
     admins: tuple[str, ...] = ()
     if root.get("admins") is not None:
         admins = tuple(fc.string_list(root["admins"], ["admins"], fc.email))
@@ -601,7 +611,7 @@ def _provider(
     body = fc.mapping(
         spec, keys,
         required=["name", "calendar", "members", "escalation", "sla", "services"],
-        allowed=["description", "team", "agreements"],
+        allowed=["description", "team", "agreements", "serves"],
     )
     cal_name = fc.string(body["calendar"], [*keys, "calendar"])
     if cal_name not in calendars:
@@ -651,7 +661,11 @@ def _provider(
         agreements[str(dept)] = Agreement(
             str(dept), fc.choice(abody["priority"], [*ak, "priority"], PRIORITIES),
             fc.string(abody["note"], [*ak, "note"]) if abody.get("note") is not None else "")
+    serves = fc.string_list(body.get("serves") or [], [*keys, "serves"])
+    for i, dept in enumerate(serves):
+        fc.string(dept, [*keys, "serves", i], pattern=NAME, accepted=NAME_ACCEPTED)
     return Provider(
+        serves=tuple(dict.fromkeys(serves)),
         id=pid,
         name=fc.string(body["name"], [*keys, "name"]),
         calendar=calendars[cal_name],

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from icsvc.domain.answers import RATINGS, Answer, Asked, Quarter, requesters
+from icsvc.domain.answers import RATINGS, Answer, Asked, Quarter, eligible
 from icsvc.domain.catalogue import Catalogue
 from icsvc.store.answer_files import created_within, load_answers
 
@@ -36,7 +36,7 @@ def who_to_ask(requests: Iterable[Request], answers: Iterable[Answer], cat: Cata
     """Everyone to ask about `quarter`, per provider (catalogue order), then by email, each
     with their answer if they gave one. What `icsvc survey send` lists, and what the
     notifications send."""
-    found = requesters(requests, cat, quarter, providers)
+    found = eligible(requests, cat, quarter, providers)
     for a in answers:
         asked = found.get((a.provider, a.person))
         if asked is not None and a.quarter == quarter:
@@ -201,7 +201,7 @@ def results(answers: Iterable[Answer], cat: Catalogue, period: PeriodLike,
         for p in stats.values():
             p.asked = 0
         for q in quarters:
-            for provider, _ in requesters(pool, cat, q, chosen):
+            for provider, _ in eligible(pool, cat, q, chosen):
                 stats[provider].asked = (stats[provider].asked or 0) + 1
     order = {p: i for i, p in enumerate(chosen)}
     return SurveyResults(
