@@ -1,4 +1,4 @@
-"""The quarterly survey commands: `icsvc survey send` and `icsvc survey answer`."""
+"""The quarterly survey commands: `icsvc survey send`, `answer`, `respond` and `review`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ class SendFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class ReviewFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
 
 
 QuarterOpt = Annotated[str, typer.Option(
@@ -75,7 +82,8 @@ def answer(
     actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Answer a provider's survey about a quarter, if you made a request to it then.
+    """Answer a provider's survey about a quarter, if you made a request to it then or
+    belong to a department it serves.
 
     Writes surveys/QUARTER/PROVIDER/EMAIL.yaml; answering again replaces your answer and
     keeps the earlier one in the file's history. Commit it yourself: only you may."""
@@ -84,3 +92,53 @@ def answer(
 
     out.answered(cmd.answer(context(store, actor), provider, quarter, rating, comment),
                  fmt.value)
+
+
+@group.command("respond", epilog=examples(
+    "icsvc survey respond engineering -q 2026Q4 --person lee@example.com "
+    "--response \"Bid reviews now get a named engineer within a day\"",
+))
+def respond(
+    provider: Annotated[str, typer.Argument(metavar="PROVIDER",
+                                            help="Your provider (you must be a member).")],
+    quarter: QuarterOpt,
+    person: Annotated[str, typer.Option("--person", metavar="EMAIL",
+                                        help="Whose answer you respond to.")],
+    response: Annotated[str, typer.Option("--response", metavar="TEXT",
+                                          help="What the provider does about it.")],
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] =
+    ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Record the provider's response to a person's survey answer (a low rating or a
+    comment), as a member of the provider. It is kept in the answer's file under
+    responses:, and shown by 'icsvc survey review'; commit it with 'icsvc commit'."""
+    from icsvc.commands import survey as cmd
+    from icsvc.output import survey as out
+
+    out.responded(cmd.respond(context(store, actor), provider, quarter, person, response),
+                  fmt.value)
+
+
+@group.command("review", epilog=examples(
+    "icsvc survey review engineering",
+    "icsvc survey review payroll -q 2026Q3 -q 2026Q4 --format csv",
+))
+def review(
+    provider: Annotated[str, typer.Argument(metavar="PROVIDER", help="The provider.")],
+    quarter: Annotated[list[str] | None, typer.Option(
+        "--quarter", "-q", metavar="QUARTER",
+        help="These quarters (repeatable); default: the last one and this one.")] = None,
+    fmt: Annotated[ReviewFormat, typer.Option("--format", "-f", help="Output format.")] =
+    ReviewFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """A provider's review list: each low rating (3 or less) and each comment of its
+    survey, lowest rating first, with its recorded response and whether the customer saw
+    progress (their rating of the next quarter: better, same, worse)."""
+    from icsvc.commands import survey as cmd
+    from icsvc.output import survey as out
+
+    out.review(cmd.review(context(store, actor), provider, quarter or []), fmt.value)

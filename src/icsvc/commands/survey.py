@@ -1,5 +1,6 @@
-"""`icsvc survey send` (who to ask about a quarter) and `icsvc survey answer` (one person's
-answer about a provider and a quarter)."""
+"""`icsvc survey send` (who to ask about a quarter), `icsvc survey answer` (one person's
+answer about a provider and a quarter), `icsvc survey respond` (the provider's response to
+an answer) and `icsvc survey review` (a provider's low ratings and comments, ranked)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from icsvc.commands.context import Context
 from icsvc.domain.answers import RATINGS, Answer, Asked, Quarter, not_started, parse_quarter
 from icsvc.domain.catalogue import Provider
 from icsvc.errors import IcsvcError, UsageError
-from icsvc.reports.survey_results import load_who_to_ask
+from icsvc.reports.survey_results import ReviewItem, load_who_to_ask
 from icsvc.store.answer_files import answer_path, load_answer, path_problem
 from icsvc.store.store import Store
 
@@ -108,3 +109,71 @@ def _existing(store: Store, path: Path) -> Answer | None:
         raise IcsvcError(f"refused: {store.rel(path)}: {problem[1]}; fix it first "
                          "(icsvc check)")
     return existing
+
+
+@dataclass
+class Responded:
+    """A response recorded (`survey respond`)."""
+
+    answer: Answer
+    rel: str
+    provider: Provider
+
+
+def respond(ctx: Context, provider: str, quarter_text: str, person: str,
+            text: str) -> Responded:
+    """A provider member's response to one person's answer about a quarter."""
+    quarter = parse_quarter(quarter_text)
+    store = open_store(ctx)
+    cat = store.catalogue
+    if provider not in cat.providers:
+        raise UsageError(f"PROVIDER: {provider!r} is not a provider "
+                         f"(accepted: {', '.join(cat.providers)})")
+    from icsvc.domain.checker import is_email
+    from icsvc.store import yamlio
+    from icsvc.store.files import ANSWER_FILE, store_text
+    from icsvc.workflow.answering import give_response
+
+    if not is_email(person.strip()):
+        raise UsageError(f"--person: {person!r} is not an email address")
+    actor = ctx.actor()
+    path = answer_path(store.root, quarter, provider, person.strip().lower())
+    with store.writing(f"icsvc survey respond {provider}"):
+        existing = _existing(store, path)
+        if existing is None:
+            raise IcsvcError(f"refused: {person} has not answered {provider}'s {quarter} "
+                             f"survey (no {store.rel(path)}); 'icsvc survey review {provider}' "
+                             "lists the answers to respond to")
+        result = give_response(existing, cat, actor, ctx.now, text)
+        yamlio.write_atomic(path, store_text(path, result.to_dict(),
+                                             path.read_text(encoding="utf-8"), ANSWER_FILE))
+    result.path = path
+    return Responded(result, store.rel(path), cat.providers[provider])
+
+
+@dataclass
+class Reviewed:
+    """`survey review`: a provider's low ratings and comments, ranked."""
+
+    provider: Provider
+    quarters: list[Quarter]
+    items: list[ReviewItem]
+
+
+def review(ctx: Context, provider: str, quarter_texts: list[str]) -> Reviewed:
+    store = open_store(ctx)
+    cat = store.catalogue
+    if provider not in cat.providers:
+        raise UsageError(f"PROVIDER: {provider!r} is not a provider "
+                         f"(accepted: {', '.join(cat.providers)})")
+    held = cat.providers[provider]
+    current = Quarter.of(ctx.now.astimezone(held.calendar.tz).date())
+    quarters = ([parse_quarter(q) for q in quarter_texts] if quarter_texts
+                else [current.previous(), current])
+    from icsvc.reports.survey_results import review as review_items
+    from icsvc.store.answer_files import load_answers
+
+    wanted = sorted({*quarters, *(q.next() for q in quarters)})
+    answers = load_answers(store.root, wanted, ctx.warn)
+    return Reviewed(held, sorted(set(quarters)),
+                    review_items(answers, provider, quarters, current))

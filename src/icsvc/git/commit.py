@@ -179,15 +179,20 @@ def _answers(top: Path, store_root: Path, actor: str, mine: list[Changed],
         if new is None:
             skipped.append((path, "not a readable answer file ('icsvc check' says why)"))
             continue
-        before = _history(_load(gitutil.show(top, "HEAD", path)))
-        fresh = [e for e in _history(new) if e not in before]
-        people = {str(e.get("by", "")).strip().lower() for e in fresh if isinstance(e, dict)}
-        if not fresh:
+        old = _load(gitutil.show(top, "HEAD", path))
+        fresh = [e for e in _history(new) if e not in _history(old)]
+        said = (old or {}).get("responses")
+        responses = [r for r in (new.get("responses") or [])
+                     if not isinstance(said, list) or r not in said]
+        people = {str(e.get("by", "")).strip().lower() for e in [*fresh, *responses]
+                  if isinstance(e, dict)}
+        if not fresh and not responses:
             skipped.append((path, "changed without a new answer (commit it with git if you "
                                   "meant to)"))
         elif people == {actor}:
             _, quarter, provider, _ = rel.split("/")
-            mine.append(Changed(path, f"{provider}-{quarter}", ["survey answer"]))
+            verb = "survey answer" if fresh else "survey response"
+            mine.append(Changed(path, f"{provider}-{quarter}", [verb]))
         else:
             skipped.append((path, f"answered by {', '.join(sorted(people))}, not you"))
 

@@ -1,7 +1,8 @@
 """Where the quarterly survey's answers are kept, reading them, and `icsvc check` of them.
 
 Each answer is one file, `surveys/<quarter>/<provider>/<person>.yaml` (`answer_path`),
-written only by that person (`domain/answers.py` says what it holds).
+written only by that person but for its `responses:`, written by the provider's members
+(`domain/answers.py` says what it holds).
 
 `check` (`check_files`): every answer file is valid on its own (`answers.parse_answer`:
 keys, ratings, a history in time order by the person, fields equal to the latest answer),
@@ -250,6 +251,11 @@ def _file_problems(store: Store, cat: Catalogue, path: Path, a: Answer,
                 f"{a.provider} ({start.isoformat()}); a quarter is answered about once it "
                 "has begun")
             break
+    for i, response in enumerate(a.responses):
+        if not cat.providers[a.provider].is_member(response.by):
+            add(["responses", i, "by"],
+                f"responses[{i}].by: {response.by} is not a member of {a.provider}; only its "
+                "members respond to its survey answers (icsvc survey respond)")
     mine = asked.get((a.provider, a.person))
     why = may_answer(mine, a.person, a.provider, a.quarter)
     if why is not None:
