@@ -142,3 +142,33 @@ def review(
     from icsvc.output import survey as out
 
     out.review(cmd.review(context(store, actor), provider, quarter or []), fmt.value)
+
+
+class JsonOnly(StrEnum):
+    json = "json"
+
+
+@group.command("intake", epilog=examples(
+    'icsvc survey intake --event "$GITHUB_EVENT_PATH"',
+))
+def intake(
+    event: Annotated[str, typer.Option(
+        "--event", metavar="FILE", help="The GitHub event JSON ($GITHUB_EVENT_PATH).")],
+    fmt: Annotated[JsonOnly, typer.Option("--format", "-f", help="Output format.")] =
+    JsonOnly.json,
+    store: StoreOpt = None,
+) -> None:
+    """Record a survey answer from an issue opened or edited with the survey's issue form
+    (icsvc forms writes it), by the rules of 'icsvc survey answer', as the person people:
+    maps the issue's author to. Prints JSON for the workflow: status (answered, unchanged,
+    ignored, refused: exit 1, nothing written), the comment to post, the file and who
+    commits it."""
+    from pathlib import Path
+
+    from icsvc.commands import survey as cmd
+    from icsvc.output.ui import print_json
+
+    result = cmd.intake(context(store, None), Path(event))
+    print_json(result)
+    if result["status"] == "refused":
+        raise typer.Exit(1)
