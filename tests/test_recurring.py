@@ -168,6 +168,9 @@ BAD = [
      "recurring.timesheets.schedule.weekly.anchor: 2026-11-12 is a thu, not a fri"),
     ("pay_period: 2026-11-13", "weekly: {every: 0, day: fri}",
      "recurring.timesheets.schedule.weekly.every: 0 is out of range (accepted: 1 to 52)"),
+    ("pay_period: 2026-11-13", "weekly: {on: fri}",
+     "recurring.timesheets.schedule.weekly.true: a key read as true: YAML reads on, off, yes "
+     "and no as true or false; quote it (accepted: anchor, day, every)"),
     ("pay_period: 2026-11-13", "weekly: {day: fryday}",
      "recurring.timesheets.schedule.weekly.day:"),
     ('fields: {employee_id: ALL, pay_period: "{date}"}', "fields: {employee_id: ALL}",

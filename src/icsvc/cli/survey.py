@@ -96,7 +96,9 @@ def answer(
 
 @group.command("respond", epilog=examples(
     "icsvc survey respond engineering -q 2026Q4 --person lee@example.com "
-    "--response \"Bid reviews now get a named engineer within a day\"",
+    "--response \"Bid reviews get an engineer within a day\"",
+    "icsvc survey respond payroll -q 2026Q4 --person sam@example.com --response \"Fixed\" "
+    "--format json",
 ))
 def respond(
     provider: Annotated[str, typer.Argument(metavar="PROVIDER",
@@ -150,12 +152,14 @@ class JsonOnly(StrEnum):
 
 @group.command("intake", epilog=examples(
     'icsvc survey intake --event "$GITHUB_EVENT_PATH"',
+    "icsvc survey intake --event event.json --format json",
 ))
 def intake(
     event: Annotated[str, typer.Option(
         "--event", metavar="FILE", help="The GitHub event JSON ($GITHUB_EVENT_PATH).")],
     fmt: Annotated[JsonOnly, typer.Option("--format", "-f", help="Output format.")] =
     JsonOnly.json,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Record a survey answer from an issue opened or edited with the survey's issue form
@@ -168,7 +172,8 @@ def intake(
     from icsvc.commands import survey as cmd
     from icsvc.output.ui import print_json
 
-    result = cmd.intake(context(store, None), Path(event))
+    # who answers is the issue's author (people:), not the acting person
+    result = cmd.intake(context(store, actor), Path(event))
     print_json(result)
     if result["status"] == "refused":
         raise typer.Exit(1)

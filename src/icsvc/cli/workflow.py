@@ -230,7 +230,6 @@ def queue(
 
 
 @group.command(epilog=examples(
-    "icsvc recur",
     "icsvc recur --dry-run",
     "icsvc recur --commit --format json          # in a scheduled workflow",
     "icsvc recur payroll-timesheets",
@@ -244,6 +243,7 @@ def recur(
     commit: Annotated[bool, typer.Option(
         "--commit", help="Commit each request made, as its requester.")] = False,
     fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Make the recurring requests that are due (recurring: in providers.yaml), each once:
@@ -252,4 +252,5 @@ def recur(
     from icsvc.commands import recur as cmd
     from icsvc.output import recur as out
 
-    out.render(cmd.run(context(store, None), recurrence or [], dry_run, commit), fmt.value)
+    # each request is its requester's (recurring: in providers.yaml), whoever runs it
+    out.render(cmd.run(context(store, actor), recurrence or [], dry_run, commit), fmt.value)

@@ -1,4 +1,4 @@
-"""`icsvc recur`: make the recurring requests that are due (`workflow/recurring.py`), and
+"""`icsvc recur`: make the recurring requests that are due (`workflow/recurrences.py`), and
 with `--commit` commit each as its requester, as `check --base` requires."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from icsvc.commands import open_store
 from icsvc.commands.context import Context
 from icsvc.domain import names
 from icsvc.errors import UsageError
-from icsvc.workflow.recurring import Made, make_due
+from icsvc.workflow.recurrences import Made, make_due
 
 
 @dataclass

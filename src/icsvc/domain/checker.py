@@ -66,6 +66,11 @@ class FileChecker:
         if allowed is not None:
             allowed_set = set(allowed) | set(req)
             for key in value:
+                if isinstance(key, bool):  # YAML 1.1 reads a key on, off, yes or no so
+                    self.fail([*keys, str(key).lower()],
+                              f"a key read as {str(key).lower()}: YAML reads on, off, yes "
+                              "and no as true or false; quote it (accepted: "
+                              f"{', '.join(sorted(allowed_set))})")
                 if key not in allowed_set:
                     self.fail(
                         [*keys, str(key)],

@@ -16,7 +16,7 @@ In the provider's calendar:
 
 `due()` says which occurrences a run at `now` makes: every one after the last made (a
 missed run catches up), or, when none was ever made, those whose need-by is still ahead.
-Making them is the workflow's (`workflow/recurring.py`).
+Making them is the workflow's (`workflow/recurrences.py`).
 """
 
 from __future__ import annotations
