@@ -331,7 +331,8 @@ T = datetime.fromisoformat(AFTER_BASE)
 
 @pytest.mark.parametrize(("rel", "doc", "message"), [
     (MARIA_FILE, _edit(mood="great"), "mood: unknown key (accepted: answered_at, comment, "
-                                      "department, history, person, provider, quarter, rating)"),
+                                      "department, history, person, provider, quarter, rating, "
+                                      "responses)"),
     (MARIA_FILE, _edit(rating=7, history=[{"at": T, "by": MARIA, "rating": 7}]),
      ":5: rating: 7 is out of range (accepted: 1 to 5)"),
     (MARIA_FILE, _edit(rating="five"), "rating: expected a whole number, got 'five'"),
@@ -613,7 +614,7 @@ def test_json_answer_contract(sv: tuple[Store, dict[str, str]]) -> None:
     store, _ = sv
     data = answer(store, "engineering", SAM, 2, "--comment", "Slow")
     assert list(data) == ["quarter", "provider", "person", "department", "rating", "comment",
-                          "answered_at", "history", "path"]
+                          "answered_at", "history", "responses", "path"]
     assert json.loads(json.dumps(data)) == data
 
 
