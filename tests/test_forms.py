@@ -28,9 +28,10 @@ def test_every_service_gets_a_form_that_github_accepts(example: Store) -> None:
     out = example.ok("forms", "--repo-url", REPO_URL).out
     folder = example.root / FORMS
     services = _services()
-    assert f"{len(services)} issue form(s) and config.yml" in out
+    # a form per service, the survey's form (tests/test_survey_form.py) and config.yml
+    assert f"{len(services) + 1} issue form(s) and config.yml" in out
     files = sorted(folder.glob("*.yml"))
-    assert len(files) == len(services) + 1
+    assert len(files) == len(services) + 2
     forms = [form_path(example, p, s) for p, s in services]
     assert all(f.is_file() for f in forms)
     result = schema_check("vendor.github-issue-forms", *forms)
@@ -89,7 +90,8 @@ def test_the_form_says_what_to_expect(example: Store) -> None:
 
 
 def test_workflow_examples_validate_against_the_github_schema() -> None:
-    for name in ("github-workflow.yml", "github-intake-workflow.yml"):
+    for name in ("github-workflow.yml", "github-intake-workflow.yml",
+                 "github-recur-workflow.yml", "github-survey-workflow.yml"):
         result = schema_check("vendor.github-workflows", REPO / "examples" / name)
         assert result.returncode == 0, f"{name}: {result.stdout}{result.stderr}"
 
@@ -197,7 +199,7 @@ def test_labels_stay_unique_and_departments_can_be_typed(store: Store) -> None:
 def test_output_folder_and_json(example: Store) -> None:
     data = example.ok("forms", "--repo-url", REPO_URL, "--output", "forms-out",
                       "--format", "json").json()
-    assert data["folder"] == "forms-out" and data["forms"] == len(_services())
+    assert data["folder"] == "forms-out" and data["forms"] == len(_services()) + 1
     assert data["changes"][0] == {"file": "forms-out/icsvc-engineering.part-clarification.yml",
                                   "change": "written"}
     assert data["changes"][-1] == {"file": "forms-out/config.yml", "change": "written"}

@@ -170,12 +170,13 @@ def test_payroll_answers_are_stamped_in_london(sv: tuple[Store, dict[str, str]])
 
 @pytest.mark.parametrize(("args", "who", "code", "message"), [
     (["payroll", "-q", "2026Q4", "-r", "4"], MARIA, 1,
-     "refused: only people who made a request to payroll in 2026Q4 may answer its 2026Q4 "
-     "survey; maria@example.com made none"),
+     "refused: only people who made a request to payroll in 2026Q4, or belong to a "
+     "department it serves (with requests to it then, or under its 'serves:'), may answer "
+     "its 2026Q4 survey; maria@example.com did neither"),
     # G was made in 2026Q4 but reached Payroll only in 2027Q1
-    (["payroll", "-q", "2026Q4", "-r", "4"], SAM, 1, "survey; sam@example.com made none"),
+    (["payroll", "-q", "2026Q4", "-r", "4"], SAM, 1, "survey; sam@example.com did neither"),
     # C was made at 04:30 on Jan 1 in London: 2027Q1 for Payroll
-    (["payroll", "-q", "2027Q1", "-r", "4"], SAM, 1, "survey; sam@example.com made none"),
+    (["payroll", "-q", "2027Q1", "-r", "4"], SAM, 1, "survey; sam@example.com did neither"),
     (["engineering", "-q", "2027Q2", "-r", "4"], MARIA, 1,
      "refused: 2027Q2 has not started yet (it starts Thu 2027-04-01 00:00 -0400 in "
      "Engineering's timezone, America/New_York)"),
@@ -330,7 +331,8 @@ T = datetime.fromisoformat(AFTER_BASE)
 
 @pytest.mark.parametrize(("rel", "doc", "message"), [
     (MARIA_FILE, _edit(mood="great"), "mood: unknown key (accepted: answered_at, comment, "
-                                      "department, history, person, provider, quarter, rating)"),
+                                      "department, history, person, provider, quarter, rating, "
+                                      "responses)"),
     (MARIA_FILE, _edit(rating=7, history=[{"at": T, "by": MARIA, "rating": 7}]),
      ":5: rating: 7 is out of range (accepted: 1 to 5)"),
     (MARIA_FILE, _edit(rating="five"), "rating: expected a whole number, got 'five'"),
@@ -352,11 +354,11 @@ T = datetime.fromisoformat(AFTER_BASE)
     ("surveys/2026Q4/legal/maria@example.com.yaml", _edit(provider="legal"),
      "provider: unknown provider 'legal' (accepted: engineering, payroll)"),
     ("surveys/2026Q4/payroll/maria@example.com.yaml", _edit(provider="payroll"),
-     "person: only people who made a request to payroll in 2026Q4 may answer its 2026Q4 "
-     "survey; maria@example.com made none"),
+     "person: only people who made a request to payroll in 2026Q4, or belong to a "
+     "department it serves"),
     (MARIA_FILE, _edit(department="sales"),
-     "department: 'sales' is not the department of maria@example.com's requests to "
-     "engineering in 2026Q4 (accepted: customer-service)"),
+     "department: 'sales' is not a department maria@example.com may answer "
+     "engineering's 2026Q4 survey for (accepted: customer-service)"),
     ("surveys/2027Q1/payroll/lee@example.com.yaml",
      good(LEE, "payroll", "2027Q1", "sales") | {
          "answered_at": datetime.fromisoformat("2026-12-31T23:59:00+00:00"),
@@ -534,7 +536,8 @@ def test_a_changed_answer_without_an_entry_is_refused(sv: tuple[Store, dict[str,
     commit(store, "move", LEE, date=datetime.fromisoformat(NOW))
     out = base_refused(store, "changed in commit ", "without a new answer in its history; "
                                                     "only maria@example.com changes their answer")
-    assert "department: 'sales' is not the department" in out  # the plain check, too
+    # the plain check, too
+    assert "department: 'sales' is not a department maria@example.com may answer" in out
 
 
 def test_a_deleted_answer_is_refused(sv: tuple[Store, dict[str, str]]) -> None:
@@ -611,7 +614,7 @@ def test_json_answer_contract(sv: tuple[Store, dict[str, str]]) -> None:
     store, _ = sv
     data = answer(store, "engineering", SAM, 2, "--comment", "Slow")
     assert list(data) == ["quarter", "provider", "person", "department", "rating", "comment",
-                          "answered_at", "history", "path"]
+                          "answered_at", "history", "responses", "path"]
     assert json.loads(json.dumps(data)) == data
 
 

@@ -1,4 +1,4 @@
-"""The quarterly survey commands: `icsvc survey send` and `icsvc survey answer`."""
+"""The quarterly survey commands: `icsvc survey send`, `answer`, `respond` and `review`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ class SendFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class ReviewFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
 
 
 QuarterOpt = Annotated[str, typer.Option(
@@ -75,7 +82,8 @@ def answer(
     actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Answer a provider's survey about a quarter, if you made a request to it then.
+    """Answer a provider's survey about a quarter, if you made a request to it then or
+    belong to a department it serves.
 
     Writes surveys/QUARTER/PROVIDER/EMAIL.yaml; answering again replaces your answer and
     keeps the earlier one in the file's history. Commit it yourself: only you may."""
@@ -84,3 +92,88 @@ def answer(
 
     out.answered(cmd.answer(context(store, actor), provider, quarter, rating, comment),
                  fmt.value)
+
+
+@group.command("respond", epilog=examples(
+    "icsvc survey respond engineering -q 2026Q4 --person lee@example.com "
+    "--response \"Bid reviews get an engineer within a day\"",
+    "icsvc survey respond payroll -q 2026Q4 --person sam@example.com --response \"Fixed\" "
+    "--format json",
+))
+def respond(
+    provider: Annotated[str, typer.Argument(metavar="PROVIDER",
+                                            help="Your provider (you must be a member).")],
+    quarter: QuarterOpt,
+    person: Annotated[str, typer.Option("--person", metavar="EMAIL",
+                                        help="Whose answer you respond to.")],
+    response: Annotated[str, typer.Option("--response", metavar="TEXT",
+                                          help="What the provider does about it.")],
+    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] =
+    ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Record the provider's response to a person's survey answer (a low rating or a
+    comment), as a member of the provider. It is kept in the answer's file under
+    responses:, and shown by 'icsvc survey review'; commit it with 'icsvc commit'."""
+    from icsvc.commands import survey as cmd
+    from icsvc.output import survey as out
+
+    out.responded(cmd.respond(context(store, actor), provider, quarter, person, response),
+                  fmt.value)
+
+
+@group.command("review", epilog=examples(
+    "icsvc survey review engineering",
+    "icsvc survey review payroll -q 2026Q3 -q 2026Q4 --format csv",
+))
+def review(
+    provider: Annotated[str, typer.Argument(metavar="PROVIDER", help="The provider.")],
+    quarter: Annotated[list[str] | None, typer.Option(
+        "--quarter", "-q", metavar="QUARTER",
+        help="These quarters (repeatable); default: the last one and this one.")] = None,
+    fmt: Annotated[ReviewFormat, typer.Option("--format", "-f", help="Output format.")] =
+    ReviewFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """A provider's review list: each low rating (3 or less) and each comment of its
+    survey, lowest rating first, with its recorded response and whether the customer saw
+    progress (their rating of the next quarter: better, same, worse)."""
+    from icsvc.commands import survey as cmd
+    from icsvc.output import survey as out
+
+    out.review(cmd.review(context(store, actor), provider, quarter or []), fmt.value)
+
+
+class JsonOnly(StrEnum):
+    json = "json"
+
+
+@group.command("intake", epilog=examples(
+    'icsvc survey intake --event "$GITHUB_EVENT_PATH"',
+    "icsvc survey intake --event event.json --format json",
+))
+def intake(
+    event: Annotated[str, typer.Option(
+        "--event", metavar="FILE", help="The GitHub event JSON ($GITHUB_EVENT_PATH).")],
+    fmt: Annotated[JsonOnly, typer.Option("--format", "-f", help="Output format.")] =
+    JsonOnly.json,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Record a survey answer from an issue opened or edited with the survey's issue form
+    (icsvc forms writes it), by the rules of 'icsvc survey answer', as the person people:
+    maps the issue's author to. Prints JSON for the workflow: status (answered, unchanged,
+    ignored, refused: exit 1, nothing written), the comment to post, the file and who
+    commits it."""
+    from pathlib import Path
+
+    from icsvc.commands import survey as cmd
+    from icsvc.output.ui import print_json
+
+    # who answers is the issue's author (people:), not the acting person
+    result = cmd.intake(context(store, actor), Path(event))
+    print_json(result)
+    if result["status"] == "refused":
+        raise typer.Exit(1)

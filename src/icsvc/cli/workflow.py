@@ -227,3 +227,30 @@ def queue(
     with paged(no_pager):
         out.render(cmd.run(context(store, actor), [*(provider_args or []), *(provider or [])],
                            mine, escalated, fmt == TableFormat.json), fmt.value)
+
+
+@group.command(epilog=examples(
+    "icsvc recur --dry-run",
+    "icsvc recur --commit --format json          # in a scheduled workflow",
+    "icsvc recur payroll-timesheets",
+))
+def recur(
+    recurrence: Annotated[list[str] | None, typer.Argument(
+        metavar="[RECURRENCE]...", help="Only these recurrences (recurring: in "
+                                        "providers.yaml); default: all.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", "-n", help="Say what is due, writing nothing.")] = False,
+    commit: Annotated[bool, typer.Option(
+        "--commit", help="Commit each request made, as its requester.")] = False,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Make the recurring requests that are due (recurring: in providers.yaml), each once:
+    every occurrence since the last one made, so a missed run catches up; a second run
+    makes nothing. Run it on a schedule (the workflow in examples/)."""
+    from icsvc.commands import recur as cmd
+    from icsvc.output import recur as out
+
+    # each request is its requester's (recurring: in providers.yaml), whoever runs it
+    out.render(cmd.run(context(store, actor), recurrence or [], dry_run, commit), fmt.value)

@@ -1,4 +1,5 @@
-"""`icsvc commit`: commit the request files you changed, as you; push; open the pull request.
+"""`icsvc commit`: commit the request files and survey answers you changed, as you; push;
+open the pull request.
 
 `check --base` accepts a history entry only from a commit authored by the person in its
 `by`, so this commits exactly the files whose new entries are the acting person's, with that

@@ -33,10 +33,14 @@ if TYPE_CHECKING:
 
 RATINGS = (1, 2, 3, 4, 5)
 ANSWER_KEYS = ("quarter", "provider", "person", "department", "rating", "comment",
-               "answered_at", "history")
+               "answered_at", "history", "responses")
 """Key order of an answer file."""
 ENTRY_KEYS = ("at", "by", "rating", "comment")
 """Key order of an entry of an answer's history."""
+RESPONSE_KEYS = ("at", "by", "response")
+"""Key order of a provider's response to an answer (`icsvc survey respond`)."""
+LOW = 3
+"""A rating at or below this is low: `icsvc survey review` lists it."""
 
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 QUARTER_ACCEPTED = "YYYYQ1..YYYYQ4, e.g. 2026Q4"
@@ -138,10 +142,24 @@ class AnswerEntry:
         return out
 
 
+@dataclass(frozen=True)
+class Response:
+    """What a member of the provider answered to the answer (`icsvc survey respond`): the
+    file's `responses:`, the one part of it that is not the person's."""
+
+    at: datetime
+    by: str
+    response: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "by": self.by, "response": self.response}
+
+
 @dataclass
 class Answer:
     """A person's answer about one provider and quarter: the latest entry of its history
-    is the answer; the earlier ones are what they said before."""
+    is the answer; the earlier ones are what they said before. `responses` are the
+    provider's, written by its members."""
 
     quarter: Quarter
     provider: str
@@ -149,6 +167,7 @@ class Answer:
     department: str
     history: list[AnswerEntry]
     path: Path | None = None
+    responses: list[Response] = field(default_factory=list)
 
     @property
     def latest(self) -> AnswerEntry:
@@ -175,6 +194,8 @@ class Answer:
             out["comment"] = self.comment
         out["answered_at"] = self.answered_at
         out["history"] = [e.to_dict() for e in self.history]
+        if self.responses:
+            out["responses"] = [r.to_dict() for r in self.responses]
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -183,6 +204,7 @@ class Answer:
         data["answered_at"] = self.answered_at.isoformat()
         data["history"] = [{**e.to_dict(), "at": e.at.isoformat(), "comment": e.comment}
                            for e in self.history]
+        data["responses"] = [{**r.to_dict(), "at": r.at.isoformat()} for r in self.responses]
         return data
 
 
@@ -193,7 +215,8 @@ def parse_answer(path: Path, data: Any) -> Answer:
     fc = FileChecker(path)
     if data is None:
         fc.fail([], "the file is empty")
-    body = fc.mapping(data, [], required=[k for k in ANSWER_KEYS if k != "comment"],
+    body = fc.mapping(data, [], required=[k for k in ANSWER_KEYS
+                                          if k not in ("comment", "responses")],
                       allowed=ANSWER_KEYS)
     quarter = fc.convert(fc.string(body["quarter"], ["quarter"]), ["quarter"],
                          lambda v: Quarter.parse(v, "quarter"))
@@ -227,6 +250,20 @@ def parse_answer(path: Path, data: Any) -> Answer:
             fc.fail([*keys, "at"], f"{entry.at.isoformat()} is earlier than the answer before "
                                    "it (history is kept in time order)")
         entries.append(entry)
+    responses: list[Response] = []
+    raw_responses = body.get("responses")
+    if raw_responses is not None and not isinstance(raw_responses, list):
+        fc.fail(["responses"], "expected a list of responses (at, by, response)")
+    for i, item in enumerate(raw_responses or []):
+        keys = ["responses", i]
+        r = fc.mapping(item, keys, required=list(RESPONSE_KEYS), allowed=RESPONSE_KEYS)
+        response = Response(fc.timestamp(r["at"], [*keys, "at"]),
+                            fc.email(r["by"], [*keys, "by"]),
+                            fc.string(r["response"], [*keys, "response"]))
+        if responses and response.at < responses[-1].at:
+            fc.fail([*keys, "at"], f"{response.at.isoformat()} is earlier than the response "
+                                   "before it (responses are kept in time order)")
+        responses.append(response)
     latest = entries[-1]
     for name, value, told in (("rating", rating, latest.rating),
                               ("comment", comment, latest.comment),
@@ -235,7 +272,7 @@ def parse_answer(path: Path, data: Any) -> Answer:
             fc.fail([name], f"is {_words(value)} but the latest answer in the history says "
                             f"{_words(told)}; answer with 'icsvc survey answer' so the change "
                             "is recorded")
-    return Answer(quarter, provider, person, department, entries, path)
+    return Answer(quarter, provider, person, department, entries, path, responses)
 
 
 def _words(value: Any) -> str:
@@ -251,7 +288,8 @@ def _words(value: Any) -> str:
 
 @dataclass
 class Asked:
-    """Someone a provider asks about a quarter: they made requests to it then."""
+    """Someone a provider asks about a quarter: they made requests to it then, or belong to
+    a department it serves (`requests` empty)."""
 
     quarter: Quarter
     provider: str
@@ -261,7 +299,8 @@ class Asked:
     requests: list[str] = field(default_factory=list)
     """The IDs of their requests to the provider in the quarter."""
     departments: set[str] = field(default_factory=set)
-    """Every department those requests were made for."""
+    """Every department they may answer for: those their requests were made for, and the
+    served departments they belong to."""
     answer: Answer | None = None
     _latest: datetime | None = field(default=None, repr=False)
 
@@ -312,10 +351,33 @@ def requesters(requests: Iterable[Request], cat: Catalogue, quarter: Quarter,
     return out
 
 
+def eligible(requests: Iterable[Request], cat: Catalogue, quarter: Quarter,
+             providers: Sequence[str] | None = None) -> dict[tuple[str, str], Asked]:
+    """(provider, person) -> everyone who may answer the provider's survey about the
+    quarter: its `requesters`, and every member and manager of a department it served in
+    the quarter (one with requests to it then) or lists as served."""
+    found = requesters(requests, cat, quarter, providers)
+    order = list(dict.fromkeys([*cat.departments, *cat.managers]))
+    for pid in (providers or cat.providers):
+        served = {d for (p, _), a in found.items() if p == pid for d in a.departments}
+        served.update(cat.providers[pid].served())
+        for dept in sorted(served, key=lambda d: (order.index(d) if d in order
+                                                   else len(order), d)):
+            for person in (*cat.departments.get(dept, ()), *cat.managers.get(dept, ())):
+                asked = found.get((pid, person))
+                if asked is None:
+                    found[(pid, person)] = Asked(quarter, pid, person, dept,
+                                                 departments={dept})
+                else:
+                    asked.departments.add(dept)
+    return found
+
+
 def may_answer(asked: Asked | None, person: str, provider: str, quarter: Quarter) -> str | None:
-    """The rule an answer breaks when its person made no request to the provider in the
-    quarter (None: they may answer)."""
+    """The rule an answer breaks when its person neither made a request to the provider in
+    the quarter nor belongs to a department it serves (None: they may answer)."""
     if asked is not None:
         return None
-    return (f"only people who made a request to {provider} in {quarter} may answer its "
-            f"{quarter} survey; {person} made none")
+    return (f"only people who made a request to {provider} in {quarter}, or belong to a "
+            f"department it serves (with requests to it then, or under its 'serves:'), may "
+            f"answer its {quarter} survey; {person} did neither")

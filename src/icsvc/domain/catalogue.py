@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfoNotFoundError
 from icsvc.domain.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours, zone
 from icsvc.domain.checker import NAME, NAME_ACCEPTED, FileChecker, Key
 from icsvc.domain.durations import Duration, parse_duration
+from icsvc.domain.recurring import KINDS, MAX_AHEAD, MAX_EVERY, MONTHLY, PAY_DAY, Schedule
 from icsvc.errors import ValidationError
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -98,6 +99,13 @@ class Provider:
     description: str = ""
     agreements: dict[str, Agreement] = field(default_factory=dict)
     """Requesting department -> its standing agreement with this provider."""
+    serves: tuple[str, ...] = ()
+    """Departments it serves besides those that make requests to it (every member of a
+    department it serves may answer its quarterly survey)."""
+
+    def served(self) -> list[str]:
+        """The departments listed as served: `serves:` and those with an agreement."""
+        return list(dict.fromkeys([*self.serves, *self.agreements]))
 
     def is_member(self, email: str) -> bool:
         return email.lower() in self.members
@@ -168,6 +176,31 @@ class NotifyConfig:
     """A URL template for a request (`{path}`, `{id}`), shown in every message."""
 
 
+@dataclass(frozen=True)
+class Recurrence:
+    """`recurring:` NAME: a request made on a schedule (`domain/recurring.py`), for the
+    `requester` of `department`, to `provider`'s `service`, by the rules of `icsvc new`."""
+
+    name: str
+    provider: str
+    service: str
+    requester: str
+    department: str
+    title: str
+    schedule: Schedule
+    ahead: int
+    """Working days before the day needed that the request is made."""
+    fields: dict[str, str] = field(default_factory=dict)
+    details: str | None = None
+    priority: str = "normal"
+    start: date | None = None
+    until: date | None = None
+
+    def text(self, template: str, day: date) -> str:
+        """A title, field or details with `{date}` replaced by the day needed."""
+        return template.replace("{date}", day.isoformat())
+
+
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 """An environment variable reference in a channel URL: `${SMTP_PASSWORD}`."""
 RECIPIENT = "{email}"
@@ -219,6 +252,7 @@ class Catalogue:
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     rules: PeopleRules = field(default_factory=PeopleRules)
     mail: MailConfig = field(default_factory=MailConfig)
+    recurring: dict[str, Recurrence] = field(default_factory=dict)
 
     def provider(self, name: str) -> Provider:
         try:
@@ -319,7 +353,7 @@ def parse_catalogue(path: Path, data: Any) -> Catalogue:
     root = fc.mapping(
         data, [], required=["calendars", "providers"],
         allowed=["calendars", "providers", "departments", "settings", "admins",
-                 "people", "notify", "mail"],
+                 "people", "notify", "mail", "recurring"],
     )
     calendars = {
         name: _calendar(fc, str(name), spec)
@@ -348,6 +382,9 @@ def parse_catalogue(path: Path, data: Any) -> Catalogue:
             if departments and dept not in departments:
                 fc.fail(["providers", pid, "agreements", dept],
                         f"unknown department {dept!r} (accepted: {', '.join(departments)})")
+        for i, dept in enumerate(provider.serves):
+            fc.known(dept, ["providers", pid, "serves", i],
+                     list(dict.fromkeys([*departments, *managers])), "department")
     admins: tuple[str, ...] = ()
     if root.get("admins") is not None:
         admins = tuple(fc.string_list(root["admins"], ["admins"], fc.email))
@@ -361,8 +398,10 @@ def parse_catalogue(path: Path, data: Any) -> Catalogue:
     notify = (_notify(fc, root["notify"], providers, [*departments, *managers])
               if root.get("notify") is not None else NotifyConfig())
     mail = _mail(fc, root["mail"]) if root.get("mail") is not None else MailConfig()
+    recurring = (_recurring(fc, root["recurring"], providers, departments, managers)
+                 if root.get("recurring") is not None else {})
     return Catalogue(path, calendars, providers, departments, settings, managers, admins,
-                     people, notify, rules, mail)
+                     people, notify, rules, mail, recurring)
 
 
 def _rules(fc: FileChecker, raw: Any) -> PeopleRules:
@@ -387,6 +426,125 @@ def _mail(fc: FileChecker, raw: Any) -> MailConfig:
     sizes = {name: fc.integer(body[name], [*keys, name], 1, 1 << 30)
              for name in ("max_bytes", "attachment_bytes") if body.get(name) is not None}
     return MailConfig(address, **sizes)
+
+
+RECURRENCE_KEYS = ("provider", "service", "requester", "department", "title", "schedule")
+RECURRENCE_OPTIONAL = ("fields", "details", "priority", "ahead", "from", "until")
+
+
+def _recurring(fc: FileChecker, raw: Any, providers: dict[str, Provider],
+               departments: dict[str, tuple[str, ...]],
+               managers: dict[str, tuple[str, ...]]) -> dict[str, Recurrence]:
+    """`recurring:` NAME -> what to ask for, for whom, from whom, and when."""
+    out: dict[str, Recurrence] = {}
+    known_departments = list(dict.fromkeys([*departments, *managers]))
+    for name, spec in fc.mapping(raw, ["recurring"]).items():
+        keys: list[Key] = ["recurring", str(name)]
+        fc.string(name, keys, pattern=NAME, accepted=NAME_ACCEPTED)
+        body = fc.mapping(spec, keys, required=RECURRENCE_KEYS, allowed=RECURRENCE_OPTIONAL)
+        pid = fc.known(body["provider"], [*keys, "provider"], providers, "provider")
+        provider = providers[pid]
+        sid = fc.known(body["service"], [*keys, "service"], provider.services,
+                       f"service of {pid}")
+        service = provider.services[sid]
+        requester = fc.email(body["requester"], [*keys, "requester"])
+        department = fc.string(body["department"], [*keys, "department"], pattern=NAME,
+                               accepted=NAME_ACCEPTED)
+        if known_departments:
+            fc.known(department, [*keys, "department"], known_departments, "department")
+            theirs = [d for d in known_departments
+                      if requester in departments.get(d, ()) or requester in managers.get(d, ())]
+            if theirs and department not in theirs:
+                fc.fail([*keys, "department"],
+                        f"{requester} belongs to {', '.join(theirs)}, not {department} "
+                        "(requests name their requester's own department)")
+        title = fc.string(body["title"], [*keys, "title"])
+        fields: dict[str, str] = {}
+        for key, value in fc.mapping(body.get("fields") or {}, [*keys, "fields"]).items():
+            fc.string(key, [*keys, "fields", str(key)], pattern=NAME, accepted=NAME_ACCEPTED)
+            fields[str(key)] = fc.string(value, [*keys, "fields", str(key)]).strip()
+        missing = [k for k in service.requires if k not in fields]
+        if missing:
+            fc.fail([*keys, "fields"], f"{pid}/{sid} needs {', '.join(missing)} (accepted: "
+                                       f"a mapping with {', '.join(service.requires)})")
+        priority = (fc.choice(body["priority"], [*keys, "priority"], PRIORITIES)
+                    if body.get("priority") is not None else "normal")
+        if priority == "urgent":
+            fc.fail([*keys, "priority"], "a request made on a schedule is not urgent "
+                                         "(accepted: low, normal, high)")
+        schedule = _schedule(fc, body["schedule"], [*keys, "schedule"])
+        ahead = _ahead(fc, body.get("ahead"), [*keys, "ahead"], provider, service)
+        start = fc.date(body["from"], [*keys, "from"]) if body.get("from") is not None else None
+        until = (fc.date(body["until"], [*keys, "until"]) if body.get("until") is not None
+                 else None)
+        if start is not None and until is not None and until < start:
+            fc.fail([*keys, "until"], f"{until} is before from ({start})")
+        out[str(name)] = Recurrence(
+            str(name), pid, sid, requester, department, title, schedule, ahead, fields,
+            fc.string(body["details"], [*keys, "details"]) if body.get("details") else None,
+            priority, start, until)
+    return out
+
+
+SCHEDULE_ACCEPTED = ("weekly: {every: N, day: WEEKDAY, anchor: YYYY-MM-DD}, "
+                     "monthly: first-working-day or last-working-day, "
+                     "or pay_period: {anchor: YYYY-MM-DD (a Friday)}")
+
+
+def _schedule(fc: FileChecker, raw: Any, keys: list[Key]) -> Schedule:
+    body = fc.mapping(raw, keys, allowed=KINDS)
+    given = [k for k in KINDS if body.get(k) is not None]
+    if len(given) != 1:
+        fc.fail(keys, ("needs one of" if not given else "takes only one of")
+                + f" weekly, monthly, pay_period (accepted: {SCHEDULE_ACCEPTED})")
+    kind = given[0]
+    at: list[Key] = [*keys, kind]
+    if kind == "monthly":
+        return Schedule("monthly", which=fc.choice(body[kind], at, MONTHLY))
+    if kind == "pay_period":
+        spec = body[kind]
+        anchor_raw = (fc.mapping(spec, at, required=["anchor"], allowed=["anchor"])["anchor"]
+                      if isinstance(spec, dict) else spec)
+        anchor_at = [*at, "anchor"] if isinstance(spec, dict) else at
+        pay_day = fc.date(anchor_raw, anchor_at)
+        if pay_day.weekday() != PAY_DAY:
+            fc.fail(anchor_at, f"{pay_day} is a {WEEKDAYS[pay_day.weekday()]}, not a fri "
+                               "(accepted: the date of a pay day, a Friday)")
+        return Schedule("pay_period", every=2, weekday=PAY_DAY, anchor=pay_day)
+    # `day`, not `on`: YAML 1.1 reads a key `on` as true
+    spec = fc.mapping(body[kind], at, allowed=["every", "day", "anchor"])
+    every = (fc.integer(spec["every"], [*at, "every"], 1, MAX_EVERY)
+             if spec.get("every") is not None else 1)
+    anchor = fc.date(spec["anchor"], [*at, "anchor"]) if spec.get("anchor") is not None else None
+    weekday = None
+    if spec.get("day") is not None:
+        weekday = fc.convert([spec["day"]], [*at, "day"], parse_days)
+        weekday_n = next(iter(weekday))
+        if anchor is not None and anchor.weekday() != weekday_n:
+            fc.fail([*at, "anchor"], f"{anchor} is a {WEEKDAYS[anchor.weekday()]}, not a "
+                                     f"{WEEKDAYS[weekday_n]} (accepted: a date on 'day')")
+    if anchor is None and (every > 1 or weekday is None):
+        fc.fail(at, "needs 'anchor' (accepted: the date of one occurrence, YYYY-MM-DD)"
+                if every > 1 else "needs 'day' or 'anchor' (accepted: day: mon..sun)")
+    day = anchor.weekday() if anchor is not None else next(iter(weekday or {0}))
+    return Schedule("weekly", every=every, weekday=day, anchor=anchor)
+
+
+def _ahead(fc: FileChecker, raw: Any, keys: list[Key], provider: Provider,
+           service: Service) -> int:
+    """Working days ahead: at least the service's lead time in whole working days (the
+    request is then never last-minute; the need-by is the end of the day needed, a day's
+    slack); that is also the default."""
+    day = provider.calendar.day_length
+    lead = service.lead_time.in_calendar(provider.calendar) if service.lead_time else None
+    least = -(-lead // day) if lead is not None and day else 0
+    if raw is None:
+        return least
+    ahead = fc.integer(raw, keys, 0, MAX_AHEAD)
+    if ahead < least:
+        fc.fail(keys, f"{ahead} working days is less than the {service.lead_time} lead time "
+                      f"of {provider.id}/{service.id} (accepted: {least} to {MAX_AHEAD})")
+    return ahead
 
 
 def _notify(fc: FileChecker, raw: Any, providers: dict[str, Provider],
@@ -572,7 +730,7 @@ def _provider(
     body = fc.mapping(
         spec, keys,
         required=["name", "calendar", "members", "escalation", "sla", "services"],
-        allowed=["description", "team", "agreements"],
+        allowed=["description", "team", "agreements", "serves"],
     )
     cal_name = fc.string(body["calendar"], [*keys, "calendar"])
     if cal_name not in calendars:
@@ -622,7 +780,11 @@ def _provider(
         agreements[str(dept)] = Agreement(
             str(dept), fc.choice(abody["priority"], [*ak, "priority"], PRIORITIES),
             fc.string(abody["note"], [*ak, "note"]) if abody.get("note") is not None else "")
+    serves = fc.string_list(body.get("serves") or [], [*keys, "serves"])
+    for i, dept in enumerate(serves):
+        fc.string(dept, [*keys, "serves", i], pattern=NAME, accepted=NAME_ACCEPTED)
     return Provider(
+        serves=tuple(dict.fromkeys(serves)),
         id=pid,
         name=fc.string(body["name"], [*keys, "name"]),
         calendar=calendars[cal_name],

@@ -4,6 +4,7 @@ line (`store.files`)."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +37,12 @@ def dotted(keys: Sequence[Key]) -> str:
     return out
 
 
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """`; did you mean X?` for a close name (a typo), else nothing."""
+    close = difflib.get_close_matches(value, sorted(choices), n=1, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
 class FileChecker:
     """Raises errors naming one file and the field at fault."""
 
@@ -59,10 +66,16 @@ class FileChecker:
         if allowed is not None:
             allowed_set = set(allowed) | set(req)
             for key in value:
+                if isinstance(key, bool):  # YAML 1.1 reads a key on, off, yes or no so
+                    self.fail([*keys, str(key).lower()],
+                              f"a key read as {str(key).lower()}: YAML reads on, off, yes "
+                              "and no as true or false; quote it (accepted: "
+                              f"{', '.join(sorted(allowed_set))})")
                 if key not in allowed_set:
                     self.fail(
                         [*keys, str(key)],
-                        f"unknown key (accepted: {', '.join(sorted(allowed_set))})",
+                        f"unknown key{did_you_mean(str(key), allowed_set)} "
+                        f"(accepted: {', '.join(sorted(allowed_set))})",
                     )
         for key in req:
             if key not in value or value[key] is None:
@@ -78,6 +91,16 @@ class FileChecker:
             self.fail(keys, "must not be empty")
         if pattern is not None and not pattern.fullmatch(text):
             self.fail(keys, f"{text!r} is not valid (accepted: {accepted})")
+        return text
+
+    def known(self, value: Any, keys: Sequence[Key], choices: Iterable[str],
+              subject: str) -> str:
+        """A name that must be one of `choices` (a provider, a service, a department)."""
+        text = self.string(value, keys)
+        pool = list(choices)
+        if text not in pool:
+            self.fail(keys, f"unknown {subject} {text!r}{did_you_mean(text, pool)} "
+                            f"(accepted: {', '.join(pool) or 'none defined'})")
         return text
 
     def email(self, value: Any, keys: Sequence[Key]) -> str:

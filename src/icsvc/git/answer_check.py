@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from icsvc.domain.answers import Answer, AnswerEntry, parse_answer
+from icsvc.domain.answers import Answer, AnswerEntry, Response, parse_answer
 from icsvc.git.branch_walk import BranchWalk
 from icsvc.git.provenance import provenance
 from icsvc.store import files, gitutil, yamlio
@@ -134,6 +134,15 @@ class AnswerJudge:
                     self.add(rel, new_text, [name], f"{name}: changed in {where}; an answer "
                                                     "stays about its quarter, provider and "
                                                     "person")
+        said = old.responses if old is not None else []
+        if [_rkey(r) for r in new.responses[:len(said)]] != [_rkey(r) for r in said]:
+            self.add(rel, new_text, ["responses"],
+                     f"responses: a response was edited or removed in {where}; responses "
+                     "are append-only: restore it and respond again with 'icsvc survey "
+                     "respond'")
+            return
+        for i in range(len(said), len(new.responses)):
+            self._response(rel, new_text, new, i, commit, where)
         added = new.history[len(kept):]
         if old is not None and not added and _data(old) != _data(new):
             self.add(rel, new_text, [], f"changed in {where} without a new answer in its "
@@ -165,6 +174,19 @@ class AnswerJudge:
             if _key(entry) not in theirs:
                 self._entry(rel, new_text, new, i, commit, where)
 
+    def _response(self, rel: str, text: str, new: Answer, i: int,
+                  commit: gitutil.CommitInfo | None, where: str) -> None:
+        response = new.responses[i]
+        provider = self.walk.cat.providers.get(new.provider)
+        if provider is not None and not provider.is_member(response.by):
+            self.add(rel, text, ["responses", i, "by"],
+                     f"responses[{i}].by: {response.by} is not a member of {new.provider}; "
+                     "only its members respond to its survey answers")
+        for problem in provenance(self.walk, response.by, response.at, False,
+                                  self.walk.step_of(commit), where):
+            self.add(rel, text, ["responses", i], f"responses[{i}] (response by "
+                                                  f"{response.by}): {problem}")
+
     def _entries(self, rel: str, text: str, new: Answer, first: int,
                  commit: gitutil.CommitInfo | None, where: str) -> None:
         for i in range(first, len(new.history)):
@@ -180,4 +202,8 @@ class AnswerJudge:
 
 
 def _data(answer: Answer) -> dict[str, Any]:
-    return {k: v for k, v in answer.to_dict().items() if k != "history"}
+    return {k: v for k, v in answer.to_dict().items() if k not in ("history", "responses")}
+
+
+def _rkey(response: Response) -> str:
+    return yamlio.dump(response.to_dict())

@@ -1,10 +1,13 @@
-"""Which request files the acting person changed, and what to call the commit.
+"""Which request files (and survey answers) the acting person changed, and what to call
+the commit.
 
 `check --base` wants every new history entry committed by the person in its `by`. So
 `icsvc commit` takes the request files that differ from HEAD and keeps those whose new
 entries (entries HEAD's version does not have) are all the acting person's; the merge
-driver's `conflict` entries (by merge@icsvc) go with anyone's. Other people's changes,
-mixed files and other files are left alone, each with the reason.
+driver's `conflict` entries (by merge@icsvc) go with anyone's. A survey answer file
+(`surveys/<quarter>/<provider>/<person>.yaml`) is taken the same way: its new answers all
+the acting person's. Other people's changes, mixed files and other files are left alone,
+each with the reason.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from icsvc.errors import ValidationError, one_line
 from icsvc.store import gitutil, yamlio
 from icsvc.store.dirents import NOT_UTF8, is_text
 from icsvc.store.files import read_store_file
-from icsvc.store.store import REQUESTS_DIR
+from icsvc.store.store import REQUESTS_DIR, SURVEYS_DIR
 
 SUBJECT_WIDTH = 72
 
@@ -32,6 +35,7 @@ class Changed:
 
     path: str
     request_id: str
+    """The request's ID; for a survey answer, `PROVIDER-QUARTER`."""
     verbs: list[str] = field(default_factory=list)
     moved_from: str | None = None
     """The path it left (a redirect moves the file): its removal is committed too."""
@@ -144,7 +148,53 @@ def plan(top: Path, store_root: Path, actor: str) -> Plan:
         if path not in moved and not any(c.request_id == rid for c in mine):
             if not any(p == path for p, _ in skipped):
                 skipped.append((path, "deleted (request files are never deleted)"))
+    _answers(top, store_root, actor, mine, skipped)
     return Plan(mine, skipped)
+
+
+def _answers(top: Path, store_root: Path, actor: str, mine: list[Changed],
+             skipped: list[tuple[str, str]]) -> None:
+    """The survey answers the acting person gave (`icsvc survey answer`): files under
+    `surveys/` whose new answers are all theirs."""
+    from icsvc.store.answer_files import name_problem
+
+    base = PurePosixPath(*store_root.resolve().relative_to(top.resolve()).parts)
+    spec = (base / SURVEYS_DIR).as_posix()
+    for _code, path in gitutil.status_paths(top, spec):
+        if not is_text(path):
+            skipped.append((one_line(path), NOT_UTF8))
+            continue
+        rel = PurePosixPath(path).relative_to(base).as_posix() if base.parts else path
+        full = top / path
+        if not full.exists():
+            skipped.append((path, "deleted (survey answers are never deleted)"))
+            continue
+        if name_problem(rel) is not None:
+            skipped.append((path, "not a survey answer's name ('icsvc check' says why)"))
+            continue
+        try:
+            new = _load(read_store_file(full))
+        except ValidationError:
+            new = None
+        if new is None:
+            skipped.append((path, "not a readable answer file ('icsvc check' says why)"))
+            continue
+        old = _load(gitutil.show(top, "HEAD", path))
+        fresh = [e for e in _history(new) if e not in _history(old)]
+        said = (old or {}).get("responses")
+        responses = [r for r in (new.get("responses") or [])
+                     if not isinstance(said, list) or r not in said]
+        people = {str(e.get("by", "")).strip().lower() for e in [*fresh, *responses]
+                  if isinstance(e, dict)}
+        if not fresh and not responses:
+            skipped.append((path, "changed without a new answer (commit it with git if you "
+                                  "meant to)"))
+        elif people == {actor}:
+            _, quarter, provider, _ = rel.split("/")
+            verb = "survey answer" if fresh else "survey response"
+            mine.append(Changed(path, f"{provider}-{quarter}", [verb]))
+        else:
+            skipped.append((path, f"answered by {', '.join(sorted(people))}, not you"))
 
 
 def message(changes: list[Changed]) -> str:

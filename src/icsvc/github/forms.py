@@ -20,6 +20,7 @@ from urllib.parse import quote
 from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider, Service
 from icsvc.domain.dates import FORMS as DATES_ACCEPTED
 from icsvc.errors import ValidationError
+from icsvc.github import survey_form
 from icsvc.store import yamlio
 from icsvc.store.files import FileKind, file_type, read_store_file
 
@@ -263,6 +264,7 @@ def expected_files(cat: Catalogue, repo_url: str) -> dict[str, str]:
     """File name -> text of every generated file, config.yml last."""
     out = {file_name(p.id, s.id): render(form(cat, p, s))
            for p in cat.providers.values() for s in p.services.values()}
+    out[survey_form.FILE] = render(survey_form.form(cat))
     out[CONFIG_FILE] = render(config(cat, repo_url))
     return out
 

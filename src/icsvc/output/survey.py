@@ -1,9 +1,9 @@
-"""`icsvc survey send` and `survey answer` shown: who to ask (a table, CSV or JSON) and the
-answer recorded."""
+"""`icsvc survey send`, `answer`, `respond` and `review` shown: who to ask (a table, CSV or
+JSON), the answer or response recorded, and a provider's review list."""
 
 from __future__ import annotations
 
-from icsvc.commands.survey import Answered, ToAsk
+from icsvc.commands.survey import Answered, Responded, Reviewed, ToAsk
 from icsvc.output.ui import console, print_json, print_rows
 
 
@@ -54,3 +54,44 @@ def answered(done: Answered, fmt: str) -> None:
               f"for {result.quarter}: {rating}/5 {stars}{again}.", markup=False)
     con.print(f"  Commit {done.rel} and open a pull request;\n"
               f"  only you ({actor}) may commit your answer.", markup=False)
+
+
+def responded(done: Responded, fmt: str) -> None:
+    result = done.answer
+    if fmt == "json":
+        print_json({**result.to_json(), "path": done.rel})
+        return
+    con = console()
+    latest = result.responses[-1]
+    con.print(f"Recorded {latest.by}'s response for {done.provider.name} to "
+              f"{result.person}'s {result.rating}/5 about {result.quarter}.", markup=False)
+    con.print(f"  {done.rel}: commit it (icsvc commit); their answer about "
+              f"{result.quarter.next()} will show whether they saw progress.", markup=False)
+
+
+def review(found: Reviewed, fmt: str) -> None:
+    quarters = ", ".join(q.label for q in found.quarters)
+    if fmt == "json":
+        print_json({"provider": found.provider.id, "quarters": [q.label for q in
+                                                                found.quarters],
+                    "items": [i.to_dict() for i in found.items]})
+        return
+    rows = []
+    for item in found.items:
+        c = item.comment
+        last = item.responses[-1] if item.responses else None
+        rows.append({"quarter": c.quarter.label, "rating": f"{c.rating}/5",
+                     "department": c.department, "person": c.person,
+                     "comment": c.comment or "",
+                     "response": (f"{last['response']} ({last['by']})" if last else "none yet"),
+                     "progress": (f"{item.progress} ({item.next_rating}/5)"
+                                  if item.next_rating is not None else item.progress)})
+    print_rows(rows, [("quarter", "Quarter"), ("rating", "Rating"), ("department", "Department"),
+                      ("person", "Person"), ("comment", "Comment"), ("response", "Response"),
+                      ("progress", "Next quarter")], fmt,
+               title=f"{found.provider.name}: low ratings and comments, {quarters}",
+               flex=("comment", "response"),
+               empty=f"no low rating or comment about {found.provider.id} in {quarters}")
+    if rows and fmt == "table":
+        console().print(f"Respond with: icsvc survey respond {found.provider.id} --quarter "
+                        "QUARTER --person EMAIL --response TEXT", markup=False)

@@ -159,6 +159,8 @@ def survey_tables(report: Report) -> list[Table]:
     pairs = [[dept, *(row.get(p, "-") for p in providers)] for dept, row in cells.items()]
     trend = [[p, *(_rated(q.providers.get(p, [])) for q in results.trend)] for p in providers]
     trend.append(["all", *(_rated(q.ratings) for q in results.trend)])
+    comments = [[c.provider, c.quarter.label, c.department, c.person, f"{c.rating}/5",
+                 c.comment or ""] for c in results.comments]
     return [
         (f"Survey {quarters}: answers per provider (stars 1-5)",
          ["Provider", "Asked", "Answers", "Response", "Average", "1★", "2★", "3★", "4★", "5★",
@@ -167,6 +169,8 @@ def survey_tables(report: Report) -> list[Table]:
          ["Department", *providers], pairs),
         ("Survey trend: average (answers)",
          ["Provider", *(q.quarter.label for q in results.trend)], trend),
+        (f"Survey {quarters}: comments, lowest rating first",
+         ["Provider", "Quarter", "Department", "Person", "Rating", "Comment"], comments),
     ]
 
 
@@ -256,12 +260,18 @@ def render_csv(report: Report) -> str:
 
 def _survey_csv(writer: Any, survey: dict[str, Any] | None) -> None:
     """The quarterly survey's figures: the quarters pooled (a row each), `survey` per
-    provider, `survey_pair` per requesting
-    department (metric `<provider>_answers`/`_average`), `survey_trend` per quarter."""
+    provider, `survey_pair` per requesting department (metric `<provider>_answers`/
+    `_average`), `survey_trend` per quarter, and `survey_comment` per comment (name
+    `<provider> <quarter> <person>`, metrics department, rating, comment; lowest rating
+    first)."""
     if survey is None:
         return
     for quarter in survey["quarters"]:  # one value a cell: a row a quarter
         writer.writerow(["survey", "all", "quarter", quarter])
+    for c in survey.get("comments", []):
+        name = f"{c['provider']} {c['quarter']} {c['person']}"
+        for key in ("department", "rating", "comment"):
+            writer.writerow(["survey_comment", name, key, _csv(c[key])])
     for p in survey["providers"]:
         for key in ("asked", "answers", "response_rate_pct", "average"):
             writer.writerow(["survey", p["provider"], key, _csv(p[key])])

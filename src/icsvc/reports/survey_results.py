@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from icsvc.domain.answers import RATINGS, Answer, Asked, Quarter, requesters
+from icsvc.domain.answers import LOW, RATINGS, Answer, Asked, Quarter, eligible
 from icsvc.domain.catalogue import Catalogue
 from icsvc.store.answer_files import created_within, load_answers
 
@@ -36,7 +36,7 @@ def who_to_ask(requests: Iterable[Request], answers: Iterable[Answer], cat: Cata
     """Everyone to ask about `quarter`, per provider (catalogue order), then by email, each
     with their answer if they gave one. What `icsvc survey send` lists, and what the
     notifications send."""
-    found = requesters(requests, cat, quarter, providers)
+    found = eligible(requests, cat, quarter, providers)
     for a in answers:
         asked = found.get((a.provider, a.person))
         if asked is not None and a.quarter == quarter:
@@ -151,6 +151,35 @@ class QuarterSurvey:
 
 
 @dataclass
+class Comment:
+    """An answer's comment, as the report and the review list show it."""
+
+    quarter: Quarter
+    provider: str
+    person: str
+    department: str
+    rating: int
+    comment: str | None
+    answered_at: datetime
+
+    @classmethod
+    def of(cls, a: Answer) -> Comment:
+        return cls(a.quarter, a.provider, a.person, a.department, a.rating, a.comment,
+                   a.answered_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"quarter": self.quarter.label, "provider": self.provider,
+                "person": self.person, "department": self.department,
+                "rating": self.rating, "comment": self.comment,
+                "answered_at": self.answered_at.isoformat()}
+
+
+def ranked(comments: Iterable[Comment]) -> list[Comment]:
+    """Lowest rating first; then the newest first."""
+    return sorted(comments, key=lambda c: (c.rating, -c.answered_at.timestamp(), c.person))
+
+
+@dataclass
 class SurveyResults:
     quarters: list[Quarter]
     """The quarters whose answers count: those the report's period overlaps."""
@@ -158,6 +187,8 @@ class SurveyResults:
     pairs: list[PairSurvey]
     """Requesting department x provider, sorted by department then provider."""
     trend: list[QuarterSurvey]
+    comments: list[Comment] = field(default_factory=list)
+    """The answers of those quarters that have a comment, ranked (`ranked`)."""
 
     @property
     def any_answers(self) -> bool:
@@ -169,7 +200,8 @@ class SurveyResults:
         return {"quarters": [q.label for q in self.quarters],
                 "providers": [p.to_dict() for p in self.providers],
                 "pairs": [p.to_dict() for p in self.pairs],
-                "trend": [q.to_dict() for q in self.trend]}
+                "trend": [q.to_dict() for q in self.trend],
+                "comments": [c.to_dict() for c in self.comments]}
 
 
 def results(answers: Iterable[Answer], cat: Catalogue, period: PeriodLike,
@@ -185,6 +217,7 @@ def results(answers: Iterable[Answer], cat: Catalogue, period: PeriodLike,
     stats = {p: ProviderSurvey(p, cat.providers[p].name) for p in chosen}
     pairs: dict[tuple[str, str], PairSurvey] = {}
     by_quarter = {q: QuarterSurvey(q, providers={p: [] for p in chosen}) for q in trend}
+    comments: list[Comment] = []
     for a in sorted(answers, key=lambda a: (a.quarter, a.provider, a.person)):
         if a.provider not in stats:
             continue
@@ -192,6 +225,8 @@ def results(answers: Iterable[Answer], cat: Catalogue, period: PeriodLike,
             by_quarter[a.quarter].ratings.append(a.rating)
             by_quarter[a.quarter].providers[a.provider].append(a.rating)
         if a.quarter in quarters:
+            if a.comment:
+                comments.append(Comment.of(a))
             stats[a.provider].ratings.append(a.rating)
             pair = pairs.setdefault((a.department, a.provider),
                                     PairSurvey(a.department, a.provider))
@@ -201,10 +236,55 @@ def results(answers: Iterable[Answer], cat: Catalogue, period: PeriodLike,
         for p in stats.values():
             p.asked = 0
         for q in quarters:
-            for provider, _ in requesters(pool, cat, q, chosen):
+            for provider, _ in eligible(pool, cat, q, chosen):
                 stats[provider].asked = (stats[provider].asked or 0) + 1
     order = {p: i for i, p in enumerate(chosen)}
     return SurveyResults(
         quarters=quarters, providers=[stats[p] for p in chosen],
         pairs=sorted(pairs.values(), key=lambda p: (p.department, order[p.provider])),
-        trend=[by_quarter[q] for q in trend])
+        trend=[by_quarter[q] for q in trend], comments=ranked(comments))
+
+
+# -- a provider's review list ----------------------------------------------------------------
+
+
+@dataclass
+class ReviewItem:
+    """A low rating or a comment about a provider, with what it answered and whether the
+    customer saw progress: their answer about the next quarter."""
+
+    comment: Comment
+    responses: list[dict[str, Any]]
+    next_rating: int | None
+    progress: str
+    """`better`, `same`, `worse` (the next quarter's rating against this one), `not answered
+    yet` or `next quarter not begun`."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.comment.to_dict(), "responses": self.responses,
+                "next_rating": self.next_rating, "progress": self.progress}
+
+
+def review(answers: Iterable[Answer], provider: str, quarters: Sequence[Quarter],
+           current: Quarter) -> list[ReviewItem]:
+    """Each answer about `provider` in `quarters` rated `LOW` or below or with a comment,
+    ranked (`ranked`), with the provider's responses and the same person's answer about
+    the next quarter (`current`: the quarter now, whose successor has not begun)."""
+    pool = [a for a in answers if a.provider == provider]
+    later = {(a.quarter, a.person): a for a in pool}
+    items = []
+    for a in pool:
+        if a.quarter not in quarters or (a.rating > LOW and not a.comment):
+            continue
+        after = later.get((a.quarter.next(), a.person))
+        if after is not None:
+            progress = ("better" if after.rating > a.rating else
+                        "same" if after.rating == a.rating else "worse")
+        else:
+            progress = ("next quarter not begun" if a.quarter.next() > current
+                        else "not answered yet")
+        items.append(ReviewItem(
+            Comment.of(a), [{**r.to_dict(), "at": r.at.isoformat()} for r in a.responses],
+            after.rating if after is not None else None, progress))
+    order = {id(c): i for i, c in enumerate(ranked(i.comment for i in items))}
+    return sorted(items, key=lambda i: order[id(i.comment)])

@@ -1,13 +1,15 @@
 """Where the quarterly survey's answers are kept, reading them, and `icsvc check` of them.
 
 Each answer is one file, `surveys/<quarter>/<provider>/<person>.yaml` (`answer_path`),
-written only by that person (`domain/answers.py` says what it holds).
+written only by that person but for its `responses:`, written by the provider's members
+(`domain/answers.py` says what it holds).
 
 `check` (`check_files`): every answer file is valid on its own (`answers.parse_answer`:
 keys, ratings, a history in time order by the person, fields equal to the latest answer),
 is where its content says (quarter, provider and person match the path), names a provider
-of providers.yaml, was given once its quarter had begun, and its person made a request to
-the provider in that quarter (from a department those requests name). What `check --base`
+of providers.yaml, was given once its quarter had begun, and its person may answer
+(`answers.eligible`: they made a request to the provider in that quarter, or belong to a
+department it serves), for a department they may answer for. What `check --base`
 requires of the answers a branch writes is `git/answer_check.py`.
 """
 
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from icsvc.domain.answers import Answer, Asked, Quarter, may_answer, parse_answer, requesters
+from icsvc.domain.answers import Answer, Asked, Quarter, eligible, may_answer, parse_answer
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.checker import NAME
 from icsvc.errors import ValidationError
@@ -217,7 +219,7 @@ def check_files(store: Store, cat: Catalogue) -> tuple[list[Problem], int]:
     quarters = sorted({a.quarter for _, a in answers})
     requests = store.load_all(where=created_within(quarters)) if quarters else []
     asked: dict[Quarter, dict[tuple[str, str], Asked]] = {
-        q: requesters(requests, cat, q) for q in quarters}
+        q: eligible(requests, cat, q) for q in quarters}
     for path, answer in answers:
         problems.extend(_file_problems(store, cat, path, answer, asked[answer.quarter]))
     return problems, len(paths)
@@ -249,13 +251,18 @@ def _file_problems(store: Store, cat: Catalogue, path: Path, a: Answer,
                 f"{a.provider} ({start.isoformat()}); a quarter is answered about once it "
                 "has begun")
             break
+    for i, response in enumerate(a.responses):
+        if not cat.providers[a.provider].is_member(response.by):
+            add(["responses", i, "by"],
+                f"responses[{i}].by: {response.by} is not a member of {a.provider}; only its "
+                "members respond to its survey answers (icsvc survey respond)")
     mine = asked.get((a.provider, a.person))
     why = may_answer(mine, a.person, a.provider, a.quarter)
     if why is not None:
         add(["person"], f"person: {why}")
     elif mine is not None and a.department not in mine.departments:
-        add(["department"], f"department: {a.department!r} is not the department of "
-                            f"{a.person}'s requests to {a.provider} in {a.quarter} "
+        add(["department"], f"department: {a.department!r} is not a department "
+                            f"{a.person} may answer {a.provider}'s {a.quarter} survey for "
                             f"(accepted: {', '.join(sorted(mine.departments))})")
     return out
 

@@ -14,6 +14,7 @@ from icsvc.domain.answers import (
     AnswerEntry,
     Asked,
     Quarter,
+    Response,
     may_answer,
     not_started,
 )
@@ -49,5 +50,25 @@ def give_answer(existing: Answer | None, cat: Catalogue, quarter: Quarter, provi
         notices.append(f"replaces your earlier {existing.rating}/5 of "
                        f"{existing.answered_at.strftime('%Y-%m-%d')}")
     answer = Answer(quarter, provider, actor, asked.department,
-                    [*earlier, AnswerEntry(at, actor, rating, comment)])
+                    [*earlier, AnswerEntry(at, actor, rating, comment)],
+                    responses=list(existing.responses) if existing is not None else [])
     return answer, notices
+
+
+def give_response(existing: Answer, cat: Catalogue, actor: str, now: datetime,
+                  text: str) -> Answer:
+    """`icsvc survey respond`: a member of the provider records what it does about an
+    answer (appended to the answer's `responses`; the person's answer is unchanged)."""
+    provider = cat.providers[existing.provider]
+    if not text.strip():
+        raise UsageError("--response needs a text")
+    if not provider.is_member(actor):
+        raise IcsvcError(f"refused: only members of {provider.id} respond to its survey "
+                         f"answers ({', '.join(provider.members)}); {actor} is not one")
+    tz = provider.calendar.tz
+    times = [*(e.at for e in existing.history), *(r.at for r in existing.responses)]
+    notices: list[str] = []
+    at = stamp(now, max(times), cat, tz, notices)
+    return Answer(existing.quarter, existing.provider, existing.person, existing.department,
+                  list(existing.history), existing.path,
+                  [*existing.responses, Response(at, actor, text.strip())])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from icsvc.domain import ids
@@ -36,6 +37,7 @@ from icsvc.domain.history.entries import (
     Entry,
     Whole,
 )
+from icsvc.domain.recurring import parse_key
 
 
 class Checker(FileChecker):
@@ -210,42 +212,57 @@ class Impact(Value):
 class Source(Value):
     """`source`: where the request came from when not `icsvc new`: a GitHub issue (with the
     login that opened it when `people:` did not know it yet: `unverified` until an admin
-    confirms the email it gave), a mail (its Message-ID), or a recurring request of
-    providers.yaml (its name and the occurrence's date). A second delivery of the same
-    issue, mail or occurrence finds it and makes nothing."""
+    confirms the email it gave), a mail (its Message-ID), or an occurrence of a recurrence
+    of providers.yaml (`recurring`, `occurrence`: `icsvc recur`). A second delivery of the
+    same issue, mail or occurrence finds it and makes nothing."""
 
-    schema = {"type": "object", "additionalProperties": False,
-              "anyOf": [{"required": ["github_issue"]}, {"required": ["mail"]},
-                        {"required": ["recurring", "occurrence"]}],
-              "properties": {"github_issue": {"type": "integer", "minimum": 1},
-                             "url": {"$ref": "#/$defs/text"},
-                             "github_login": {"$ref": "#/$defs/text"},
-                             "unverified": {"type": "boolean"},
-                             "mail": {"$ref": "#/$defs/text"},
-                             "recurring": {"$ref": "#/$defs/text"},
-                             "occurrence": {"$ref": "#/$defs/text"}}}
+    schema = {"anyOf": [
+        {"type": "object", "additionalProperties": False,
+         "anyOf": [{"required": ["github_issue"]}, {"required": ["mail"]}],
+         "properties": {"github_issue": {"type": "integer", "minimum": 1},
+                        "url": {"$ref": "#/$defs/text"},
+                        "github_login": {"$ref": "#/$defs/text"},
+                        "unverified": {"type": "boolean"},
+                        "mail": {"$ref": "#/$defs/text"}}},
+        {"type": "object", "required": ["recurring", "occurrence"],
+         "additionalProperties": False,
+         "properties": {"recurring": {"$ref": "#/$defs/name"},
+                        "occurrence": {"type": "string",
+                                       "pattern": r"^\d{4}-\d{2}(-\d{2})?$"}}}]}
     kept = "mapping"
     scalar = False
 
     def parse(self, fc: Checker, value: Any, keys: Sequence[Key]) -> dict[str, Any]:
+        if isinstance(value, dict) and "recurring" in value:
+            return self._recurring(fc, value, keys)
         source = fc.mapping(value, keys, allowed=["github_issue", "url", "github_login",
-                                                  "unverified", "mail", "recurring",
-                                                  "occurrence"])
-        if not any(k in source for k in ("github_issue", "mail", "recurring")):
+                                                  "unverified", "mail"])
+        if not any(k in source for k in ("github_issue", "mail")):
             fc.fail(list(keys), "expected github_issue, mail or recurring (where the request "
                                 "came from)")
         if source.get("github_issue") is not None and \
                 fc.integer(source["github_issue"], [*keys, "github_issue"]) < 1:
             fc.fail([*keys, "github_issue"], "expected an issue number (1 or more)")
-        for name in ("url", "github_login", "mail", "recurring", "occurrence"):
+        for name in ("url", "github_login", "mail"):
             if source.get(name) is not None:
                 fc.string(source[name], [*keys, name])
-        if source.get("recurring") is not None and source.get("occurrence") is None:
-            fc.fail([*keys, "occurrence"], "a recurring request names its occurrence (the "
-                                           "date it is made for, YYYY-MM-DD)")
         if source.get("unverified") is not None:
             fc.boolean(source["unverified"], [*keys, "unverified"])
         return source
+
+    @staticmethod
+    def _recurring(fc: Checker, value: Any, keys: Sequence[Key]) -> dict[str, Any]:
+        source = fc.mapping(value, keys, required=["recurring", "occurrence"],
+                            allowed=["recurring", "occurrence"])
+        fc.string(source["recurring"], [*keys, "recurring"], pattern=NAME,
+                  accepted=NAME_ACCEPTED)
+        occurrence = source["occurrence"]
+        if isinstance(occurrence, date):  # YAML reads 2026-01-09 as a date
+            occurrence = occurrence.isoformat()
+        if not isinstance(occurrence, str) or parse_key(occurrence) is None:
+            fc.fail([*keys, "occurrence"], f"{occurrence!r} is not an occurrence "
+                                           "(accepted: YYYY-MM-DD, or YYYY-MM for a month)")
+        return {"recurring": source["recurring"], "occurrence": occurrence}
 
 
 class Targets(Value):
