@@ -1,0 +1,38 @@
+"""Chromium for the tests that look at pages: Debian's `chromium` (installed with apt-get
+when it is missing and the tests run as root), driven headless from the command line or
+through Playwright's Python package (`executable_path`: Playwright's own browser builds are
+never downloaded). Without Chromium the browser tests are skipped, saying why; in CI
+(`CI` set) they fail instead."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+"""Without the background-networking flags Chromium tries to reach Google's hosts."""
+
+
+def _find() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def find_chromium() -> str:
+    """The Chromium binary, or the test is skipped (failed in CI) with the reason."""
+    found = _find()
+    if found is None and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+                       env=env, capture_output=True, check=False)
+        found = _find()
+    if found is None:
+        reason = "chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return found
