@@ -1,10 +1,12 @@
 """Shared fixtures: real temp git stores, the icsvc command line, a fixed clock.
 
 How the tests run:
-- The rules run in process, in milliseconds: each entry kind's table (`test_kinds.py`), the
-  one outcome every view reads (`test_one_outcome.py`), the calendar, durations, dates,
-  clock plans and the YAML readers, with the helpers of `rules.py` (the test catalogue, a
-  `World` whose requests change through the commands' own operations).
+- Unit tests mirror the source tree (`tests/domain/`, `tests/store/`, `tests/output/`) and
+  run in process, in milliseconds: each entry kind's table (`domain/history/test_kinds.py`),
+  the one outcome every view reads (`domain/test_outcome.py`), the calendar, durations,
+  clock plans, the field table and the YAML readers, with the helpers of `rules.py` (the
+  test catalogue, a `World` whose requests change through the commands' own operations).
+- The tests at the top of `tests/` drive the command line end to end.
 - End-to-end tests (marked `slow`, by the `store` fixture or by module below) run `icsvc`
   as a user would in a temp git repository, with ICSVC_NOW pinning the clock and HOME
   pointed away from the real one: in this process by default (`Store.icsvc`, the same

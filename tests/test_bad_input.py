@@ -21,7 +21,7 @@ def one_line_error(err: str) -> str:
 @pytest.mark.parametrize(("args", "code", "message"), [
     (["new", "-p", "nope", "-t", "y"], 2, "--provider: unknown provider 'nope'"),
     (["new", "-p", "nope", "-s", "x", "-t", "y"], 2, "--provider: unknown provider 'nope'"),
-    (["new", *PART[:4], "-t", "   ", *PART[6:]], 1, "missing: --title"),
+    (["new", *PART[:4], "-t", "   ", *PART[6:]], 2, "missing: --title"),
     (["new", *PART, "--cost", "nan"], 2, "--cost: nan is not an amount"),
     (["new", *PART, "--cost", "inf"], 2, "--cost: inf is not an amount"),
     (["new", *PART, "--cost=-5"], 2, "--cost: -5.0 is not an amount"),
@@ -173,3 +173,18 @@ def test_the_edges_of_the_range_are_accepted(store: Store) -> None:
     assert "nobody made a request in 1970Q1" in store.ok("survey", "send", "-q", "1970Q1").out
     store.ok("notify", "--dry-run", "--since-time", "1826d")
     store.ok("notify", "--dry-run", "--since-time", "1970-01-01T00:00:00+00:00")
+
+
+def test_a_usage_error_points_to_the_help_of_the_command_run(store: Store) -> None:
+    r = store.fails("list", "--stauts", "open", code=2)
+    assert r.err.startswith("icsvc: error: list: no such option: --stauts")
+    assert "(see 'icsvc list --help')" in r.err
+
+
+@pytest.mark.parametrize("rid", ["AB", "NST!", "../../etc", "ZZZZ-0000-ÿ"])
+def test_a_malformed_request_id_is_bad_usage(store: Store, rid: str) -> None:
+    before = store.snapshot()
+    r = store.fails("show", rid, code=2)
+    line = one_line_error(r.err)
+    assert "is not an ID (accepted: 4 or more characters of an ID, from" in line
+    assert store.snapshot() == before

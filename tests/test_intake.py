@@ -208,7 +208,7 @@ def test_an_empty_title_is_refused(example: Store) -> None:
     # the same rule for `icsvc new`: a blank title is no title
     result = example.fails("new", "-p", "engineering", "-s", "part-clarification", "-t", "  ",
                            "--info", "order_number=SO-1", "--info", "part_number=P-2",
-                           actor="maria@example.com")
+                           code=2, actor="maria@example.com")
     assert result.err == "icsvc: error: missing: --title\n"
 
 

@@ -70,7 +70,7 @@ def test_out_of_hours_request_starts_next_working_minute(store: Store) -> None:
 
 def test_missing_items_are_all_listed_without_a_terminal(store: Store) -> None:
     before = store.snapshot()
-    r = store.fails("new", "-p", "engineering", "-s", "part-clarification",
+    r = store.fails("new", "-p", "engineering", "-s", "part-clarification", code=2,
                     actor="nobody@example.com")
     assert r.err.startswith("icsvc: error: missing:")
     for item in ("--title", "--department", "--info order_number=", "--info part_number="):
@@ -82,11 +82,11 @@ def test_missing_items_are_all_listed_without_a_terminal(store: Store) -> None:
 def test_required_information_missing_is_refused(store: Store) -> None:
     before = store.snapshot()
     r = store.fails("new", "-p", "engineering", "-s", "part-clarification", "-t", "x",
-                    "--info", "order_number=SO-1", actor="maria@example.com")
+                    "--info", "order_number=SO-1", code=2, actor="maria@example.com")
     assert "--info part_number=..." in r.err and "order_number" not in r.err
     r = store.fails("new", "-p", "engineering", "-s", "part-clarification", "-t", "x",
                     "--info", "order_number=SO-1", "--info", "part_number=",
-                    actor="maria@example.com")
+                    code=2, actor="maria@example.com")
     assert "missing: --info part_number=..." in r.err  # an empty value is still missing
     assert store.snapshot() == before
 

@@ -296,9 +296,10 @@ def _click() -> Any:
         return importlib.import_module("click")
 
 
-def _usage_message(exc: Any) -> str:
+def _usage_message(exc: Any, command: str | None = None) -> str:
     """Click's usage error as one line: `list: no such option: --stauts; did you mean
-    --status? (see 'icsvc list --help')`."""
+    --status? (see 'icsvc list --help')`, pointing to the help of the command that was
+    run (`command`, when Click's context is the app's)."""
     ctx = getattr(exc, "ctx", None)
     option = getattr(exc, "option_name", None)
     if option and getattr(exc, "possibilities", None) is not None and ctx is not None:
@@ -313,6 +314,8 @@ def _usage_message(exc: Any) -> str:
         text = " ".join(str(exc.format_message()).split())
         text = text[:1].lower() + text[1:]
     path = ctx.command_path if ctx is not None else "icsvc"
+    if " " not in path and command:
+        path = f"icsvc {command}"
     where = path.split(" ", 1)[1] + ": " if " " in path else ""
     return f"{where}{text.rstrip('.')} (see '{path} --help')"
 
@@ -332,7 +335,7 @@ def _invoke() -> None:
         print(exc.ctx.get_help())
         sys.exit(0)
     except click.exceptions.UsageError as exc:
-        raise UsageError(_usage_message(exc)) from None
+        raise UsageError(_usage_message(exc, _invoked(sys.argv[1:]))) from None
     except click.exceptions.ClickException as exc:
         raise IcsvcError(" ".join(str(exc.format_message()).split())) from None
     except typer.Abort:

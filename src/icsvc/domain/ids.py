@@ -37,3 +37,8 @@ def normalize(text: str) -> str:
 
 def is_valid(text: str) -> bool:
     return ID_PATTERN.fullmatch(text) is not None
+
+
+def is_prefix(text: str) -> bool:
+    """Whether a normalized text can start an ID: up to `LENGTH` characters of `ALPHABET`."""
+    return 0 < len(text) <= LENGTH and all(c in ALPHABET for c in text)

@@ -26,7 +26,7 @@ from pathlib import Path
 from icsvc.domain import ids
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history.request import Request
-from icsvc.errors import IcsvcError, ValidationError
+from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.store import lock, yamlio
 from icsvc.store.derived import DERIVED_DIR
 from icsvc.store.dirents import (
@@ -204,10 +204,10 @@ class Store:
         """The file of the request whose ID starts with `text` (4+ characters), found
         through the index (its folders brought up to date first), else by listing names."""
         prefix = ids.normalize(text)
-        if len(prefix) < ids.MIN_PREFIX:
-            raise IcsvcError(
-                f"request ID {text!r} is too short (accepted: {ids.MIN_PREFIX} or more "
-                "characters of an ID)"
+        if len(prefix) < ids.MIN_PREFIX or not ids.is_prefix(prefix):
+            raise UsageError(
+                f"request ID {text!r} is not an ID (accepted: {ids.MIN_PREFIX} or more "
+                f"characters of an ID, from {ids.ALPHABET})"
             )
         matches: list[Path] = []
         skipped: list[tuple[str, str]] = []

@@ -183,9 +183,9 @@ def _service(draft: Draft, cat: Catalogue, names: Names) -> tuple[Provider, Serv
                          f"(accepted: {', '.join(cat.providers)})")
     missing = missing_items(draft, cat, names)
     if missing:
-        raise IcsvcError("missing: " + "; ".join(missing))
+        raise UsageError("missing: " + "; ".join(missing))
     if not (draft.provider and draft.service and draft.title and draft.department):
-        raise IcsvcError(f"missing: {names('provider')}, {names('service')}, "
+        raise UsageError(f"missing: {names('provider')}, {names('service')}, "
                          f"{names('title')} and {names('department')}")
     provider = cat.providers[draft.provider]
     if draft.service not in provider.services:

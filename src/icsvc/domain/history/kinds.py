@@ -269,9 +269,8 @@ class StatusChange(Kind):
                                                 f"{k('alternate')} \"who can help\" (a "
                                                 "provider, an email or a name), shown to the "
                                                 "requester"))
-        if to == "cancelled" and provider_side and not ctx.roles & CUSTOMER and \
-                not self.note_text:
-            out.append(Problem("note", "needs a note saying why the provider cancels it"))
+        if to == "cancelled" and provider_side and not ctx.roles & CUSTOMER:
+            out += self._needs_note("why the provider cancels it")
         if current in ("resolved", "closed") and to == "in-progress" and not provider_side:
             out += self._needs_note("what is wrong")
             window = ctx.cat.settings.reopen_within

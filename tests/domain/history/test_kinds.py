@@ -283,3 +283,23 @@ def test_rights_are_checked_by_role() -> None:
     _, found, _, _ = judge(w, w.new(), "status", PAT, {"from": "new", "to": "resolved"})
     assert [p.key for p in found] == ["by"]
     assert "only a member of engineering" in found[0].say()
+
+
+def test_no_module_outside_the_history_reads_an_entry_by_key() -> None:
+    """Entries are typed objects from parse to write; outside `domain/history/` nothing looks
+    an entry's key up in a mapping (a merge of two files orders raw entries by their time
+    and author through `entries.envelope`, and never reads their other keys). A survey
+    answer's history (`domain/answers.py`) is another file's, parsed where it is defined."""
+    import re
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[3] / "src" / "icsvc"
+    keys = "|".join(("type", "from", "to", "note", "timeframe", "alternate", "late", "reply",
+                     "contest", "blocks", "broken", "rating", "comment", "kept", "actual"))
+    by_key = re.compile(rf"""\b(?:e|entry|raw|item)(?:\.get\(|\[)["']({keys})["']""")
+    found = [f"{path.relative_to(src)}:{n}: {line.strip()}"
+             for path in sorted(src.rglob("*.py"))
+             if "history" not in path.parts and path.name != "answers.py"
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if by_key.search(line)]
+    assert found == []

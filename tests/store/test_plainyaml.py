@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from icsvc.store import plainyaml, yamlio
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRICKY = " abcAZ09:#-_'\"|>{}[],.&*!?%@`~\\\n\u00e9\u2028\x85\x07"
 WORDS = ["yes", "no", "on", "off", "null", "~", "true", "False", "1", "0x1f", "007", "1:30",
          "1.5", ".inf", "2026-11-24", "2026-02-30", "2026-11-24T09:40:00-05:00", "a b",

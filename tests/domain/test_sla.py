@@ -16,7 +16,7 @@ from icsvc.domain import history, sla
 from icsvc.domain.history.kinds import Created, Kind, Note, StatusChange
 from icsvc.store.files import load_catalogue, load_request
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CAT = load_catalogue(ROOT / "providers.yaml")
 TEMPLATE = load_request(ROOT / "requests" / "engineering" / "09KRRP64.yaml")
 T0 = datetime.fromisoformat("2026-03-05T16:20:00-05:00")  # days before a DST change

@@ -26,7 +26,7 @@ from icsvc.store import index, schemafiles
 from icsvc.store.files import load_request
 from icsvc.store.refresh import quick_summary
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 FULL = ROOT / "requests" / "engineering" / "B1QD49VF.yaml"
 """An example request with nearly every field set."""
 
