@@ -15,6 +15,7 @@ import reportstore as rs
 from browser import FLAGS, find_chromium
 from conftest import Store
 
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[str]:
     """The Chromium binary (`browser.find_chromium`)."""

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import urllib.request
 from html.parser import HTMLParser
@@ -142,7 +143,7 @@ def test_a_request_page_tells_what_show_tells(store: Store, tmp_path: Path) -> N
     for line in ("acknowledged", "promised Thu 2026-11-26"):
         assert line in out_show
         assert line in seen, line
-    for name, clock in shown["sla"].items():
+    for clock in shown["sla"].values():
         due = clock["due"]
         assert re.sub(r"(\d\d):(\d\d):00([+-]\d\d):(\d\d)$", r"\1:\2 \3\4", due)[11:] in seen
     assert "As of Tue 2026-11-24 10:00 -0500" in seen  # an open request's clocks
@@ -313,6 +314,15 @@ def test_serve_previews_the_site_on_this_machine(store: Store, tmp_path: Path) -
         with urllib.request.urlopen(f"{url.group(0)}requests/2026-11/{rid}.html",
                                     timeout=10) as r:
             assert b"Served" in r.read()
+        # bound to the loopback address: this machine's other address is not answered
+        other = _own_address()
+        if other is not None:
+            port = int(url.group(0).rsplit(":", 1)[1].strip("/"))
+            try:
+                with socket.create_connection((other, port), timeout=5):
+                    raise AssertionError(f"answered on {other}")
+            except OSError:
+                pass
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 0
     finally:
@@ -322,9 +332,18 @@ def test_serve_previews_the_site_on_this_machine(store: Store, tmp_path: Path) -
     assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
 
 
-def test_serve_says_when_the_port_is_taken(store: Store, tmp_path: Path) -> None:
-    import socket
+def _own_address() -> str | None:
+    """This machine's address on its network (none when it only has the loopback)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))  # (UDP: nothing is sent)
+            address: str = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
+
+def test_serve_says_when_the_port_is_taken(store: Store, tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -341,3 +360,43 @@ def test_the_site_of_a_store_without_requests(store: Store, tmp_path: Path) -> N
     assert "0 Requests made" in report
     assert "Nothing open." in text((tmp_path / "public/queues/engineering.html").read_text())
     assert "no requests made in the quarter" in text((tmp_path / "public/map.html").read_text())
+
+
+def test_the_workflow_publishes_on_every_push_and_every_hour(store: Store,
+                                                             tmp_path: Path) -> None:
+    """The example workflow (`examples/`): a valid GitHub workflow that builds the site on
+    every push to the default branch and on a schedule, keeps the built folder between runs
+    (incremental builds) and publishes it to GitHub Pages; its build line runs as written."""
+    import shlex
+
+    import yaml
+
+    from issue_helpers import REPO, schema_check
+
+    workflow = REPO / "examples" / "github-pages-workflow.yml"
+    result = schema_check("vendor.github-workflows", workflow)
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = yaml.safe_load(workflow.read_text())
+    triggers = data[True]  # YAML 1.1 reads `on` as true
+    assert triggers["push"]["branches"] == ["main"] and "paths" not in triggers["push"]
+    assert triggers["schedule"][0]["cron"]
+    assert data["permissions"]["pages"] == "write"
+    steps = data["jobs"]["site"]["steps"]
+    uses = [s.get("uses", "") for s in steps]
+    runs = [s["run"] for s in steps if "run" in s]
+    built = next(r for r in runs if r.startswith("icsvc site "))
+    out = shlex.split(built)[2]
+    cached = [s["with"]["path"] for s in steps if s.get("uses", "").startswith("actions/cache")]
+    assert cached == [out, out]
+    assert uses.index("actions/cache/restore@v4") < uses.index("actions/cache/save@v4")
+    pages = next(s for s in steps if s.get("uses") == "actions/upload-pages-artifact@v3")
+    assert pages["with"]["path"] == out
+    assert "actions/deploy-pages@v4" in uses
+    # the line as the workflow runs it, twice (the second run as the cached folder's)
+    store.new(*PART, "-t", "Published")
+    args = shlex.split(built)[1:]
+    assert args[0] == "site"
+    store.ok(*args)
+    assert (store.root / out / "index.html").is_file()
+    again = json.loads(store.ok(*args, "--format", "json").out)
+    assert again["written"] == 0
