@@ -180,8 +180,8 @@ def catalogue_view(cat: Catalogue, ask: HowToAsk) -> list[dict[str, Any]]:
                              s.lead_time.text if s.lead_time else "-",
                              s.min_priority or "-",
                              ("issue form", form) if form else "-"])
-        sla = [[prio, p.sla[prio].acknowledge.text, p.sla[prio].resolve.text,
-                p.sla[prio].update.text if p.sla[prio].update else "-"] for prio in PRIORITIES]
+        sla = [[prio, t.acknowledge.text, t.resolve.text, t.update.text if t.update else "-"]
+               for prio in PRIORITIES for t in (p.sla[prio],)]
         agreements = [f"{s.id} is {s.min_priority} at least" for s in p.services.values()
                       if s.min_priority]
         agreements += [f"requests from {a.department} are {a.priority} at least"
