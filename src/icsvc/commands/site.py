@@ -63,7 +63,7 @@ def run(ctx: Context, opts: Options) -> SiteBuilt:
     with ctx.progress(lambda: sum(1 for _ in store.request_files())) as step:
         found = store.summaries(ctx.warn, progress=step("Loading requests"))
         pages = quarter_reports(store, ctx, found, step)
-        built = build(store, out, ctx.now, pages, ask, ctx.warn, step)
+        built = build(store, out, ctx.now, pages, ask, ctx.warn, step, found)
     return SiteBuilt(built, opts.out, [p.quarter for p in pages])
 
 

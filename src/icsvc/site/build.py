@@ -223,15 +223,18 @@ class Writer:
 
 
 def build(store: Store, out: Path, now: datetime, reports: list[ReportPages],
-          ask: HowToAsk, warn: Warn | None = None, step: Step | None = None) -> Built:
+          ask: HowToAsk, warn: Warn | None = None, step: Step | None = None,
+          found: list[tuple[str, Summary]] | None = None) -> Built:
     """Build (or bring up to date) the site of `store` in the folder `out`, with clocks at
-    `now`. The caller has checked the folder (`is_site`)."""
+    `now`. The caller has checked the folder (`is_site`); `found`: the store's summaries,
+    when the caller has read them already."""
     cat = store.catalogue
     built = Built(out, now)
     old = Manifest.read(out) or Manifest()
     new = Manifest(stamp(store))
     writer = Writer(out, built)
-    found = store.summaries(warn, progress=step("Loading requests") if step else None)
+    if found is None:
+        found = store.summaries(warn, progress=step("Loading requests") if step else None)
     built.requests = len(found)
     by_id = {s.id: s for _, s in found}
     page_of = {s.id: paths.request_page(s.id, s.created) for _, s in found}
