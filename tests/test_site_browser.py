@@ -370,3 +370,51 @@ def test_every_request_has_its_page(site: Site) -> None:
     pages = {p.stem for p in (site.folder / "public").glob("requests/*/*.html")}
     assert ids == pages and len(ids) == 31
     assert os.path.getsize(site.folder / "public" / "static" / "search-index.js") > 1000
+
+
+class _Outline(HTMLParser):
+    """The headings' levels and, per table, whether it is named (a caption, a label, or the
+    labelled scroll box right around it) and has header cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: list[int] = []
+        self.tables: list[dict[str, bool]] = []
+        self._open: list[dict[str, bool]] = []
+        self._labelled = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if re.fullmatch(r"h[1-6]", tag):
+            self.levels.append(int(tag[1]))
+        elif tag == "table":
+            self._open.append({"named": self._labelled or any(
+                k in ("aria-label", "aria-labelledby") for k, _ in attrs), "th": False})
+        elif tag == "caption" and self._open:
+            self._open[-1]["named"] = True
+        elif tag == "th" and self._open:
+            self._open[-1]["th"] = True
+        self._labelled = any(k == "aria-label" and v for k, v in attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._open:
+            self.tables.append(self._open.pop())
+
+
+def test_headings_in_order_and_tables_with_header_cells(site: Site) -> None:
+    """Every page: one h1, first; no heading skips a level going down; every table is named
+    and has header cells."""
+    problems = []
+    pages = [*(site.folder / "public").rglob("*.html"), site.folder / "report.html"]
+    for path in pages:
+        outline = _Outline()
+        outline.feed(path.read_text())
+        name = path.relative_to(site.folder)
+        if not outline.levels or outline.levels[0] != 1 or outline.levels.count(1) != 1:
+            problems.append(f"{name}: headings {outline.levels}")
+        for before, after in zip(outline.levels, outline.levels[1:], strict=False):
+            if after > before + 1:
+                problems.append(f"{name}: h{before} then h{after}")
+        for i, table in enumerate(outline.tables):
+            if not table["named"] or not table["th"]:
+                problems.append(f"{name}: table {i + 1} {table}")
+    assert not problems, "\n".join(problems)
