@@ -20,7 +20,7 @@ from icsvc.reports.report import Period, total
 from icsvc.reports.survey_results import results
 from icsvc.site import paths
 from icsvc.site.build import Built, ReportPages, build, is_site
-from icsvc.site.views import HowToAsk
+from icsvc.site.page_views import HowToAsk
 from icsvc.store import gitutil
 from icsvc.store.store import Store, Summary, active_in
 

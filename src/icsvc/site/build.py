@@ -31,8 +31,9 @@ from icsvc.domain.dates import when
 from icsvc.domain.lifecycle import OPEN
 from icsvc.domain.outcome import outcome
 from icsvc.errors import IcsvcError
-from icsvc.site import paths, views
-from icsvc.site.views import HowToAsk, Linked
+from icsvc.site import page_views as views
+from icsvc.site import paths
+from icsvc.site.page_views import HowToAsk, Linked
 from icsvc.store.index import Summary
 from icsvc.store.store import Store
 from icsvc.templates import STATIC, Table, render, safe, static
