@@ -35,7 +35,7 @@ from icsvc.domain.history.kinds import (
     StatusChange,
 )
 from icsvc.domain.history.request import Request
-from icsvc.domain.lifecycle import OPEN, STATUSES
+from icsvc.domain.lifecycle import DELIVERED, OPEN, STATUSES
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.workflow.drafts import parse_info
 from icsvc.workflow.session import Change, Session, choice
@@ -207,9 +207,9 @@ def update(request: Request, cat: Catalogue, now: datetime, actor: str,
     status: Kind | None = None
     if opts.reopen:
         s.require(StatusChange, "reopen {id}", to="in-progress")
-        if state.status != "resolved":
-            raise IcsvcError(f"refused: {state.id} is {state.status}; only a resolved request "
-                             "can be reopened")
+        if state.status not in DELIVERED:
+            raise IcsvcError(f"refused: {state.id} is {state.status}; only a resolved or "
+                             "closed request can be reopened")
         status = s.status("in-progress", note, "--reopen")
     elif opts.status is not None:
         to = choice(opts.status, STATUSES, "--status", "a status")
