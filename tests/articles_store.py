@@ -202,8 +202,8 @@ class Reports:
         end = self.html.find("<h2>", start + 1)
         part = self.html[start:end if end > 0 else None]
         for row in re.findall(r"<tr>(.*?)</tr>", part):
-            cells = [unescape(c) for c in re.findall(r"<t[dh]>(?:<b>)?(.*?)(?:</b>)?</t[dh]>",
-                                                     row)]
+            cells = [unescape(c) for c in re.findall(
+                r"<t[dh](?: [^>]*)?>(?:<b>)?(.*?)(?:</b>)?</t[dh]>", row)]
             if cells and cells[0] == first:
                 return cells
         raise AssertionError(f"no row {first!r} under {title!r}")

@@ -85,9 +85,12 @@ def test_weekly_report_to_escalation_contacts_and_managers(store: Store, mailbox
     for mail in mails.values():
         assert mail.content_type == "text/html"
         assert "<h1>Service report 2026-11-23 to 2026-11-29</h1>" in mail.body
-    assert "<td>engineering</td>" in mails["vp-eng@example.com"].body
-    assert "<td>payroll</td>" not in mails["vp-eng@example.com"].body  # their providers
-    assert "<td>payroll</td>" in mails[MANAGER].body  # a manager sees every provider
+    def row(name: str) -> str:  # a table row's header cell
+        return f'<th scope="row">{name}</th>'
+
+    assert row("engineering") in mails["vp-eng@example.com"].body
+    assert row("payroll") not in mails["vp-eng@example.com"].body  # their providers
+    assert row("payroll") in mails[MANAGER].body  # a manager sees every provider
     # Payroll's escalation contact hears through Payroll's shared webhook
     [(request, _)] = httpserver.log
     assert request.path == "/payroll" and request.get_json()["title"] == f"{subject}: payroll"

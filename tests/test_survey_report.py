@@ -168,7 +168,7 @@ def test_terminal_survey_tables(answered: Store) -> None:
 def test_html_survey_tables(answered: Store) -> None:
     out = report(answered, "--quarter", "2026Q4", "--format", "html")
     assert "<h2>Survey 2026Q4: answers per provider (stars 1-5)</h2>" in out
-    cells = [re.findall(r"<td>(.*?)</td>", row)
+    cells = [re.findall(r"<t[hd](?: [^>]*)?>(.*?)</t[hd]>", row)
              for row in re.findall(r"<tr>(.*?)</tr>", _section(out, "Survey 2026Q4"))]
     assert PROVIDER_ROWS[0] in cells and PROVIDER_ROWS[1] in cells
     assert PAIR_ROWS[1] in cells

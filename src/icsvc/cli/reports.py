@@ -106,3 +106,44 @@ def report(
             fmt=fmt.value if fmt is not None else None, output=output, force=force,
             department=department,
         )))
+
+
+@group.command(epilog=examples(
+    "icsvc site public/",
+    "icsvc site public/ --serve",
+    "icsvc site public/ --repo-url https://github.com/acme/services --mail requests@acme.example",
+))
+def site(
+    out: Annotated[Path, typer.Argument(
+        metavar="OUT", help="The folder to build the site in (made if missing; a later "
+                            "build rewrites only what changed).")],
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="Then serve it on http://127.0.0.1:PORT/ (this machine only) until "
+                        "Ctrl-C.")] = False,
+    port: Annotated[int, typer.Option(
+        "--port", metavar="PORT", min=0, max=65535,
+        help="The port --serve listens on (0: any free port).")] = 8000,
+    repo_url: Annotated[str | None, typer.Option(
+        "--repo-url", metavar="URL",
+        help="The repository whose issue forms the catalogue links to (default: the one "
+             "'icsvc forms' wrote them for).")] = None,
+    mail: Annotated[str | None, typer.Option(
+        "--mail", metavar="ADDRESS",
+        help="The address requests can be mailed to, shown in the catalogue.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Build into a folder that holds other files.")] = False,
+    fmt: ShowFmtOpt = ShowFormat.table,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """A static web site of the store: the catalogue, each provider's queue, a page per
+    request, the reports of this quarter and the last, the dependency map and a search.
+
+    Self-contained (nothing from another host), for any web server or GitHub Pages."""
+    from icsvc.commands import site as cmd
+    from icsvc.output import site as out_
+
+    done = cmd.run(context(store, actor), cmd.Options(out, force, repo_url, mail))
+    out_.render(done, fmt.value)
+    if serve:
+        cmd.serve(done, port, out_.serving)

@@ -131,7 +131,7 @@ def run(ctx: Context, opts: Options) -> Reported:
               if opts.output is not None else None)
     # the quarterly survey: the answers of the trend's quarters; when there are any, the
     # requests made in the period's quarters are loaded too (who was asked)
-    answers, surveyed = _survey_inputs(store, period, ctx.warn)
+    answers, surveyed = survey_inputs(store, period, ctx.warn)
     with ctx.progress(lambda: sum(1 for _ in store.request_files())) as step:
         if surveyed is None:
             report = figures(store, period, ctx.now, providers, step, warn=ctx.warn,
@@ -160,7 +160,7 @@ def as_text(report: Report, fmt: str) -> str:
 
 
 
-def _survey_inputs(store: Store, period: Period, warn: Warn) -> \
+def survey_inputs(store: Store, period: Period, warn: Warn) -> \
         tuple[list[Answer], Callable[[Summary], bool] | None]:
     """The survey answers of the report's trend quarters, and a load filter for the requests
     made in the period's quarters (None when nobody answered: nothing more to load)."""

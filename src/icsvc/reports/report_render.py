@@ -1,20 +1,24 @@
 """Rendering a :class:`~icsvc.reports.report.Report` as text: tables of display strings (shared with
 the terminal view), Markdown (tabulate), CSV, JSON and one self-contained HTML page with
-inline CSS and inline SVG charts (no scripts, no network). Nothing here prints."""
+inline CSS and inline SVG charts (no scripts, no network), drawn by the templates the site's
+report pages share. Nothing here prints."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import math
 import re
+from collections.abc import Callable
 from datetime import timedelta
-from html import escape
 from typing import Any
 
 from icsvc.domain.durations import format_timedelta
 from icsvc.reports.report import BUCKETS, Report, median, percentile
 from icsvc.reports.survey_results import average
+from icsvc.templates import Chart, render
+from icsvc.templates import Table as HtmlTable
 
 Table = tuple[str, list[str], list[list[str]]]
 """(title, headers, rows) of display strings."""
@@ -295,58 +299,49 @@ def _csv(value: Any) -> Any:
 
 
 # -- HTML ------------------------------------------------------------------------------------
-
-_CSS = """
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2933;
- margin:0;background:#f5f7fa}
-main{max-width:1120px;margin:0 auto;padding:24px 28px 48px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 10px}
-.sub{color:#52606d;margin:0 0 20px}
-.cards{display:flex;gap:12px;flex-wrap:wrap}
-.card{background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:12px 16px;
- min-width:150px}
-.card b{display:block;font-size:24px}.card span{color:#52606d;font-size:13px}
-table{border-collapse:collapse;background:#fff;border:1px solid #d9e2ec;margin:6px 0 4px}
-th,td{padding:6px 10px;border-bottom:1px solid #e4e7eb;text-align:right;white-space:nowrap}
-th{background:#eef2f7;font-weight:600}
-td:first-child,th:first-child{text-align:left}
-.grid{display:grid;grid-template-columns:1fr 1fr;gap:20px;margin:20px 0}
-figure{margin:0;background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:12px}
-figcaption{font-weight:600;margin-bottom:6px}
-svg text{font:12px system-ui,sans-serif;fill:#1f2933}
-.none{color:#7b8794;font-style:italic}
-"""
-_ACK, _RES, _TREND, _STAR = "#2f80ed", "#27ae60", "#8e44ad", "#f2a900"
-_NEED = "#e8590c"
-
+# The page is drawn by the templates (`templates/html/report.html`, whose body the site's
+# report pages share); here are its figures: the cards, the charts' shapes, the tables.
 
 def render_html(report: Report) -> str:
+    """One self-contained page: the stylesheet inline, the charts inline SVG, no script, no
+    link."""
+    return render("report.html", r=html_view(report))
+
+
+def render_html_body(report: Report, department_href: Callable[[str], str] | None = None
+                     ) -> str:
+    """The page's body alone, for a page of the site; `department_href` links each
+    requesting department's row to its page."""
+    return render("report_body.html", r=html_view(report, department_href))
+
+
+def html_view(report: Report, department_href: Callable[[str], str] | None = None
+              ) -> dict[str, Any]:
+    """What the report's page shows, for its templates."""
     data = report.to_dict()
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{escape(heading(report))}</title>",
-        f"<style>{_CSS}</style></head><body><main>",
-        f"<h1>{escape(heading(report))}</h1>",
-        f'<p class="sub">{escape(subtitle(report))}</p>',
-        _cards(data),
-        '<div class="grid">',
-        _figure("SLA and need-by dates met per provider", _sla_chart(data)),
-        _figure("Satisfaction (average stars)", _stars_chart(data)),
-        "</div>",
-        _figure("SLA compliance per week", _trend_chart(data)),
-    ]
+    shown: list[HtmlTable] = []
     for title, headers, rows in tables(report):
-        parts.append(f"<h2>{escape(title)}</h2>")
-        if title.startswith("Who depends"):
-            parts.append(_heat_table(headers, rows))
-        else:
-            parts.append(_table(headers, rows))
-    parts.append("</main></body></html>\n")
-    return "\n".join(parts)
+        numeric_cols = [bool(rows) and numeric(rows, i) for i in range(len(headers))]
+        heat = _heat(rows) if title.startswith("Who depends") else None
+        cells: list[list[Any]] = [list(row) for row in rows]
+        if department_href is not None and title.startswith("Requesting departments"):
+            for row in cells:
+                row[0] = (row[0], department_href(row[0]))
+        wrap = tuple(i for i, h in enumerate(headers) if h in ("Note", "What lapsed"))
+        shown.append(HtmlTable(title, headers, cells, numeric_cols, heat, wrap))
+    return {"heading": heading(report), "subtitle": subtitle(report), "cards": _cards(data),
+            "sla_chart": _sla_chart(data), "stars_chart": _stars_chart(data),
+            "trend_chart": _trend_chart(data), "tables": shown}
 
 
-def _cards(data: dict[str, Any]) -> str:
+def _heat(rows: list[list[str]]) -> list[list[int]]:
+    """A shade 0-4 per cell of the dependency matrix (its figures between the department
+    and the total), by its share of the largest."""
+    top = max((int(c) for row in rows for c in row[1:-1]), default=0) or 1
+    return [[0, *(math.ceil(int(c) / top * 4) for c in row[1:-1]), 0] for row in rows]
+
+
+def _cards(data: dict[str, Any]) -> list[tuple[str, str]]:
     providers = data["providers"]
     made = sum(d["requests"] for d in data["departments"])  # each request once, redirected or not
     resolved = sum(p["resolved"] for p in providers)
@@ -360,112 +355,72 @@ def _cards(data: dict[str, Any]) -> str:
     kept = sum(p["promises_kept"] for p in providers)
     cost = (f"{fmt_num(data['lapse_cost'])} ({fmt_num(data['lapse_cost_actual'])} recorded, "
             f"{fmt_num(data['lapse_cost_estimated'])} estimated)")
-    cards = [("Requests made", str(made)), ("Resolved", str(resolved)),
-             ("Open backlog", str(backlog)), ("SLA met", compliance),
-             ("Need-by dates met", fmt_pct(_p(needed_met, needed))),
-             ("Promises kept", fmt_pct(_p(kept, made_promises))),
-             ("Cost of lapses", cost)]
-    inner = "".join(f'<div class="card"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
-                    for k, v in cards)
-    return f'<div class="cards">{inner}</div>'
-
-
-def _figure(caption: str, body: str) -> str:
-    return f"<figure><figcaption>{escape(caption)}</figcaption>{body}</figure>"
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return '<p class="none">none</p>'
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
-                   for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _heat_table(headers: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return '<p class="none">none</p>'
-    top = max((int(c) for row in rows for c in row[1:-1]), default=0) or 1
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = []
-    for row in rows:
-        cells = [f"<td>{escape(row[0])}</td>"]
-        for c in row[1:-1]:
-            alpha = int(c) / top * 0.75
-            cells.append(f'<td style="background:rgba(47,128,237,{alpha:.2f})">{escape(c)}</td>')
-        cells.append(f"<td><b>{escape(row[-1])}</b></td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _svg(width: int, height: int, body: list[str], label: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" role="img" '
-            f'aria-label="{escape(label)}">{"".join(body)}</svg>')
+    return [("Requests made", str(made)), ("Resolved", str(resolved)),
+            ("Open backlog", str(backlog)), ("SLA met", compliance),
+            ("Need-by dates met", fmt_pct(_p(needed_met, needed))),
+            ("Promises kept", fmt_pct(_p(kept, made_promises))),
+            ("Cost of lapses", cost)]
 
 
 def _hbar_chart(rows: list[tuple[str, list[tuple[float | None, str, str]]]], top: float,
-                label: str) -> str:
-    """Horizontal bars: per row a label and (value, text, colour) bars, scaled to `top`."""
+                label: str) -> Chart | None:
+    """Horizontal bars: per row its label on a line of its own, then its (value, text, CSS
+    class) bars, scaled to `top`: narrow enough for a phone's width."""
     if not rows:
-        return '<p class="none">nothing measured</p>'
-    left, width, bar_h = 110, 300, 14
-    body: list[str] = []
-    y = 8
+        return None
+    width, bar_h, text_w = 230, 16, 130
+    chart = Chart(width + text_w, 0, label)
+    y = 4.0
     for name, bars in rows:
-        body.append(f'<text x="0" y="{y + bar_h * len(bars) / 2 + 4:.0f}">'
-                    f"{escape(name)}</text>")
-        for value, text, colour in bars:
+        chart.text(0, y + 12, name)
+        y += 18
+        for value, text, cls in bars:
             length = 0 if value is None else value / top * width
-            body.append(f'<rect x="{left}" y="{y}" width="{width}" height="{bar_h - 2}" '
-                        'fill="#eef2f7"/>')
-            body.append(f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar_h - 2}" '
-                        f'fill="{colour}"/>')
-            body.append(f'<text x="{left + width + 6}" y="{y + bar_h - 3}">{escape(text)}</text>')
+            chart.rect(0, y, width, bar_h - 3, "track")
+            chart.rect(0, y, length, bar_h - 3, cls)
+            chart.text(width + 6, y + bar_h - 5, text)
             y += bar_h
-        y += 10
-    return _svg(left + width + 110, y, body, label)
+        y += 8
+    chart.height = y
+    return chart
 
 
-def _sla_chart(data: dict[str, Any]) -> str:
+def _sla_chart(data: dict[str, Any]) -> Chart | None:
     rows = [(p["provider"], [
-        (p["acknowledge_met_pct"], f"ack {fmt_pct(p['acknowledge_met_pct'])}", _ACK),
-        (p["resolve_met_pct"], f"resolve {fmt_pct(p['resolve_met_pct'])}", _RES),
-        (p["needed_by_met_pct"], f"need-by {fmt_pct(p['needed_by_met_pct'])}", _NEED),
+        (p["acknowledge_met_pct"], f"ack {fmt_pct(p['acknowledge_met_pct'])}", "ack"),
+        (p["resolve_met_pct"], f"resolve {fmt_pct(p['resolve_met_pct'])}", "resolve"),
+        (p["needed_by_met_pct"], f"need-by {fmt_pct(p['needed_by_met_pct'])}", "need"),
     ]) for p in data["providers"]]
     return _hbar_chart(rows, 100, "SLA compliance per provider")
 
 
-def _stars_chart(data: dict[str, Any]) -> str:
+def _stars_chart(data: dict[str, Any]) -> Chart | None:
     rows = []
     for p in data["providers"]:
         n = p["csat_count"]
         text = f"{fmt_stars(p['csat_avg'])} ({n} rating{'' if n == 1 else 's'})"
-        rows.append((p["provider"], [(p["csat_avg"], text, _STAR)]))
+        rows.append((p["provider"], [(p["csat_avg"], text, "star")]))
     return _hbar_chart(rows, 5, "Satisfaction per provider")
 
 
-def _trend_chart(data: dict[str, Any]) -> str:
+def _trend_chart(data: dict[str, Any]) -> Chart | None:
+    """A column per week; it keeps its size (its box scrolls on a narrow screen)."""
     weeks = data["trend"]
     if not weeks:
-        return '<p class="none">nothing measured</p>'
+        return None
     left, top, plot_h, step = 40, 10, 160, 64
-    body: list[str] = []
+    chart = Chart(left + step * len(weeks) + 10, top + plot_h + 40, "SLA compliance per week",
+                  fit=False)
     for tick in (0, 50, 100):
         y = top + plot_h - tick / 100 * plot_h
-        body.append(f'<line x1="{left}" y1="{y:.0f}" x2="{left + step * len(weeks)}" '
-                    f'y2="{y:.0f}" stroke="#d9e2ec"/>')
-        body.append(f'<text x="0" y="{y + 4:.0f}">{tick}%</text>')
+        chart.line(left, y, left + step * len(weeks), y, "grid-line")
+        chart.text(0, y + 4, f"{tick}%")
     for i, w in enumerate(weeks):
         x = left + i * step + 8
         value = w["met_pct"]
         if value is not None:
             h = value / 100 * plot_h
-            body.append(f'<rect x="{x}" y="{top + plot_h - h:.1f}" width="{step - 16}" '
-                        f'height="{h:.1f}" fill="{_TREND}"/>')
-        label = fmt_pct(value) if value is not None else "-"
-        body.append(f'<text x="{x}" y="{top + plot_h + 16}">{escape(w["week"][5:])}</text>')
-        body.append(f'<text x="{x}" y="{top + plot_h + 30}">{escape(label)}</text>')
-    return _svg(left + step * len(weeks) + 10, top + plot_h + 40, body,
-                "SLA compliance per week")
+            chart.rect(x, top + plot_h - h, step - 16, h, "trend")
+        chart.text(x, top + plot_h + 16, w["week"][5:])
+        chart.text(x, top + plot_h + 30, fmt_pct(value) if value is not None else "-")
+    return chart
