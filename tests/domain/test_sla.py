@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
