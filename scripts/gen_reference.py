@@ -5,7 +5,9 @@
 
 - `docs/reference/commands.md`: every command's `--help`, from the Typer app, at 80 columns;
 - `docs/reference/file-formats.md`: between `<!-- generated:schema NAME -->` and
-  `<!-- /generated -->`, a table per object of the JSON Schema `src/icsvc/schemas/NAME.schema.json`.
+  `<!-- /generated -->`, a table per object of the JSON Schema `src/icsvc/schemas/NAME.schema.json`;
+- `docs/reference/limits.md`: between `<!-- generated:limits -->` and `<!-- /generated -->`,
+  every bound of `src/icsvc/domain/limits.py` with its value and its docstring.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ROOT / "docs" / "reference" / "commands.md"
 FORMATS = ROOT / "docs" / "reference" / "file-formats.md"
+LIMITS = ROOT / "docs" / "reference" / "limits.md"
+LIMITS_SOURCE = ROOT / "src" / "icsvc" / "domain" / "limits.py"
 SCHEMAS = ROOT / "src" / "icsvc" / "schemas"
 WIDTH = 80
 GENERATED = re.compile(r"(<!-- generated:schema (\w+) -->\n)(.*?)(<!-- /generated -->)", re.S)
+LIMITS_BLOCK = re.compile(r"(<!-- generated:limits -->\n)(.*?)(<!-- /generated -->)", re.S)
 
 
 def _help_texts() -> list[tuple[str, str]]:
@@ -124,12 +129,57 @@ def formats_page(text: str) -> str:
     return GENERATED.sub(lambda m: m.group(1) + schema_tables(m.group(2)) + m.group(4), text)
 
 
+def _shown(value: Any) -> str:
+    """A limit's value as people read it: sizes in KiB or MiB, big numbers grouped."""
+    from datetime import date, timedelta
+
+    if isinstance(value, bool) or not isinstance(value, int | float | str | date | timedelta):
+        return str(value)
+    if isinstance(value, timedelta):
+        return f"{value.days:,} days"
+    if isinstance(value, date | str):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.0e}".replace("e+", " x 10^")
+    for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if value >= size and value % size == 0:
+            return f"{value // size:,} {unit}"
+    return f"{value:,}"
+
+
+def limits_table() -> str:
+    """Each bound of domain/limits.py: a constant followed by its docstring."""
+    import ast
+
+    from icsvc.domain import limits
+
+    tree = ast.parse(LIMITS_SOURCE.read_text(encoding="utf-8"))
+    rows = ["| limit | value | what it bounds |", "|---|---|---|"]
+    body = tree.body
+    for node, after in zip(body, body[1:], strict=False):
+        if not (isinstance(node, ast.Assign) and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant) and isinstance(after.value.value, str)):
+            continue
+        name = node.targets[0].id if isinstance(node.targets[0], ast.Name) else ""
+        if not name.isupper():
+            continue
+        text = " ".join(after.value.value.split()).replace("|", "\\|")
+        rows.append(f"| `{name}` | {_shown(getattr(limits, name))} | {text} |")
+    return "\n".join(rows) + "\n"
+
+
+def limits_page(text: str) -> str:
+    return LIMITS_BLOCK.sub(lambda m: m.group(1) + limits_table() + m.group(3), text)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="rewrite the generated pages")
     args = parser.parse_args()
     stale = 0
-    for path, make in ((COMMANDS, lambda _old: commands_page()), (FORMATS, formats_page)):
+    pages = ((COMMANDS, lambda _old: commands_page()), (FORMATS, formats_page),
+             (LIMITS, limits_page))
+    for path, make in pages:
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         new = make(old)
         if new == old:

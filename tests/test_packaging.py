@@ -31,7 +31,7 @@ def test_the_supported_pythons_agree() -> None:
     assert PYPROJECT["requires-python"] == ">=3.11"
     listed = [c.rsplit(" ", 1)[-1] for c in PYPROJECT["classifiers"]
               if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
-    assert listed[0] == "3.11" and listed == sorted(listed, key=lambda v: int(v[2:]))
+    assert listed and listed[0] == "3.11" and listed == sorted(listed, key=lambda v: int(v[2:]))
 
 
 def test_the_version_is_written_once() -> None:
