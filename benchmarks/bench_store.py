@@ -39,7 +39,7 @@ PATHS = {
 
 
 def generate(root: Path, count: int, open_share: float) -> None:
-    shutil.copy(ROOT / "providers.yaml", root / "providers.yaml")
+    shutil.copy(ROOT / "examples" / "acme" / "providers.yaml", root / "providers.yaml")
     providers = yamlio.load((root / "providers.yaml").read_text())["providers"]
     rng = random.Random(7)
     start = datetime(2025, 6, 1, 9, tzinfo=timezone(timedelta(hours=-5)))

@@ -273,8 +273,8 @@ def small(runs: int) -> list[tuple[str, list[Run]]]:
     exe = icsvc_exe()
     work = Path(tempfile.mkdtemp(prefix="icsvc-small-"))
     try:
-        shutil.copytree(ROOT / "requests", work / "requests")
-        shutil.copy(ROOT / "providers.yaml", work / "providers.yaml")
+        shutil.copytree(ROOT / "examples" / "acme" / "requests", work / "requests")
+        shutil.copy(ROOT / "examples" / "acme" / "providers.yaml", work / "providers.yaml")
         some = sorted((work / "requests" / "engineering").glob("*.yaml"))[0].stem
         commands = [["--help"], ["--version"], ["list"], ["queue", "engineering"],
                     ["show", some], ["sla"], ["report"], ["check"], ["list", "--help"],

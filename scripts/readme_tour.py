@@ -1,13 +1,14 @@
-"""Keep the README's examples true: run every `$ ...` command of its console blocks in a
-copy of the example store and put what it prints under it.
+"""Keep the README's and the manual's examples true: run every `$ ...` command of their
+console blocks in a copy of the example store and put what it prints under it.
 
     python scripts/readme_tour.py            # report blocks whose output is out of date
-    python scripts/readme_tour.py --write    # rewrite them in README.md
+    python scripts/readme_tour.py --write    # rewrite them in README.md and docs/**/*.md
 
-Each README section (`<!-- section:NAME -->`) runs in a fresh copy of the example store (a
-git repository with one commit), in a folder shown as `~/acme`; its blocks run in order, so
-a later block sees what an earlier one did. An HTML comment before a block sets the
-environment of the section from there on, e.g.
+Each section (`<!-- section:NAME -->`, NAME unique across README.md and docs/) runs in a
+fresh copy of the example store (`examples/acme/`, made a git repository with one commit),
+in a folder shown as `~/acme` (the section's home is shown as `~`); its blocks run in order,
+so a later block sees what an earlier one did, and a `cd` carries over to the next command.
+An HTML comment before a block sets the environment of the section from there on, e.g.
 `<!-- tour: ICSVC_NOW=2026-11-24T15:00:00-05:00 ICSVC_USER=ana@example.com COLUMNS=100 -->`;
 `<!-- tour: run: COMMAND -->` runs a command there without showing it (a scene's set-up);
 `<!-- tour: skip -->` leaves the next block alone (output that cannot be reproduced here);
@@ -32,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+EXAMPLE = ROOT / "examples" / "acme"
 SHOWN_AS = "~/acme"
 SECTION = re.compile(r"^<!-- section:([\w-]+) -->$")
 DIRECTIVE = re.compile(r"^<!-- tour: (.*) -->$")
@@ -55,6 +58,7 @@ class Tour:
     def __init__(self, work: Path) -> None:
         self.work = work
         self.store: Path | None = None
+        self.cwd: Path | None = None
         self.env: dict[str, str] = {}
 
     def section(self, name: str) -> None:
@@ -62,11 +66,12 @@ class Tour:
         if self.store.parent.exists():
             shutil.rmtree(self.store.parent)
         self.store.mkdir(parents=True)
-        shutil.copy(ROOT / "providers.yaml", self.store / "providers.yaml")
-        shutil.copytree(ROOT / "requests", self.store / "requests")
+        shutil.copy(EXAMPLE / "providers.yaml", self.store / "providers.yaml")
+        shutil.copytree(EXAMPLE / "requests", self.store / "requests")
         (self.store / ".gitignore").write_text(".icsvc/\n")
         home = self.store.parent / "home"
         home.mkdir()
+        self.cwd = self.store
         self.env = {
             "PATH": f"{_icsvc_bin()}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
             "HOME": str(home), "LANG": "C.UTF-8", "GIT_CONFIG_NOSYSTEM": "1",
@@ -85,10 +90,15 @@ class Tour:
             self.env[key] = value
 
     def run(self, command: str) -> str:
-        assert self.store is not None
-        proc = subprocess.run(["bash", "-c", command + " 2>&1"], cwd=self.store, env=self.env,
+        assert self.store is not None and self.cwd is not None
+        where = self.store.parent / ".cwd"
+        script = f"{{ {command}\n}} 2>&1; pwd > {shlex.quote(str(where))}"
+        proc = subprocess.run(["bash", "-c", script], cwd=self.cwd, env=self.env,
                               capture_output=True, text=True, timeout=120)
-        out = proc.stdout.replace(str(self.store), SHOWN_AS)
+        if where.exists():
+            self.cwd = Path(where.read_text().strip())
+        home = str(self.store.parent / "home")
+        out = proc.stdout.replace(str(self.store), SHOWN_AS).replace(home, "~")
         return "\n".join(line.rstrip() for line in out.splitlines())
 
 
@@ -151,23 +161,55 @@ def _rerun(block: list[str], tour: Tour) -> list[str]:
     return out
 
 
+def pages() -> list[Path]:
+    """README.md, then the manual's pages in a fixed order."""
+    return [README, *sorted(DOCS.rglob("*.md"))]
+
+
+def duplicate_sections(files: list[Path]) -> list[str]:
+    seen: dict[str, Path] = {}
+    problems = []
+    for path in files:
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if (m := SECTION.match(line)) is not None:
+                name = m.group(1)
+                if name in seen:
+                    problems.append(f"section {name} is in {seen[name].name} and {path.name}")
+                seen[name] = path
+    return problems
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--write", action="store_true", help="rewrite README.md in place")
+    parser.add_argument("--write", action="store_true",
+                        help="rewrite README.md and docs/**/*.md in place")
+    parser.add_argument("files", nargs="*", type=Path,
+                        help="only these files (default: README.md and docs/**/*.md)")
     args = parser.parse_args()
-    text = README.read_text(encoding="utf-8")
+    files = [f.resolve() for f in args.files] or pages()
+    if problems := duplicate_sections(pages()):
+        print("\n".join(problems))
+        return 1
+    stale = 0
     with tempfile.TemporaryDirectory(prefix="icsvc-tour-") as work:
-        fresh = refresh(text, Tour(Path(work)))
-    if fresh == text:
-        print("README.md: every example is up to date")
-        return 0
-    if args.write:
-        README.write_text(fresh, encoding="utf-8")
-        print("README.md: examples rewritten")
-        return 0
-    sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), fresh.splitlines(True),
-                                               "README.md", "README.md (now)"))
-    return 1
+        tour = Tour(Path(work))
+        for path in files:
+            name = str(path.relative_to(ROOT))
+            text = path.read_text(encoding="utf-8")
+            tour.store = None  # a page's blocks before its first section are not run
+            fresh = refresh(text, tour)
+            if fresh == text:
+                continue
+            stale += 1
+            if args.write:
+                path.write_text(fresh, encoding="utf-8")
+                print(f"{name}: examples rewritten")
+            else:
+                sys.stdout.writelines(difflib.unified_diff(
+                    text.splitlines(True), fresh.splitlines(True), name, f"{name} (now)"))
+    if not stale:
+        print("every example is up to date")
+    return 1 if stale and not args.write else 0
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ ICSVC = shutil.which("icsvc", path=str(Path(sys.executable).parent)) or shutil.w
 NOW = "2026-11-24T10:00:00-05:00"  # a Tuesday, two days before Thanksgiving (a holiday below)
 STORE_MADE = "2026-11-02T08:00:00-05:00"
 """When the test store's first commit is dated: before any entry the tests write."""
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "acme"
+"""The bundled example organisation (its providers.yaml and requests/), a store of its own."""
 
 PROVIDERS = """\
 calendars:

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from conftest import STORE_MADE, Store, make_store
+from conftest import EXAMPLE, STORE_MADE, Store, make_store
 
 REPO = Path(__file__).resolve().parent.parent
 REPO_URL = "https://github.com/acme/requests"
@@ -22,9 +22,9 @@ CHECK_JSONSCHEMA = shutil.which("check-jsonschema", path=str(Path(sys.executable
 def example_store(root: Path) -> Store:
     """A temp git repository holding the repository's example store (providers.yaml with its
     people, and its requests)."""
-    store = make_store(root, (REPO / "providers.yaml").read_text())
+    store = make_store(root, (EXAMPLE / "providers.yaml").read_text())
     shutil.rmtree(store.root / "requests")
-    shutil.copytree(REPO / "requests", store.root / "requests")
+    shutil.copytree(EXAMPLE / "requests", store.root / "requests")
     store.git("add", "-A")
     store.git("commit", "-qm", "example organisation", date=STORE_MADE)
     return store

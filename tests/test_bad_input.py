@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import Store
+from icsvc import __version__
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
         "--info", "order_number=1", "--info", "part_number=2"]
@@ -124,8 +125,8 @@ def test_a_bug_exits_3_with_a_short_report(store: Store,
     r = store.icsvc("list", "--open", env={"ICSVC_DEBUG": "0"})
     assert r.code == 3
     first, second = r.err.strip().splitlines()
-    assert first == ("icsvc: internal error: RuntimeError: boom (icsvc 0.1.0, command: icsvc "
-                     "list --open)")
+    assert first == (f"icsvc: internal error: RuntimeError: boom (icsvc {__version__}, "
+                     "command: icsvc list --open)")
     assert "This is a bug in icsvc" in second and "ICSVC_DEBUG=1" in second
     r = store.icsvc("list", env={"ICSVC_DEBUG": "1"})
     assert r.code == 3 and "Traceback" in r.err and "icsvc: internal error:" in r.err

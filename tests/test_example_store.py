@@ -1,4 +1,4 @@
-"""The bundled example organisation (the repository's own providers.yaml and requests/).
+"""The bundled example organisation (`examples/acme/`: its providers.yaml and requests/).
 
 It is a snapshot of Tuesday 2026-11-24 15:00 New York time; read at that instant it must
 show live SLA clocks in every state, and it must stay a valid store as the code evolves.
@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import Store, make_store
+from conftest import EXAMPLE, Store, make_store
 
-REPO = Path(__file__).resolve().parent.parent
 SNAPSHOT = "2026-11-24T15:00:00-05:00"
 STATUSES = ("new", "acknowledged", "in-progress", "waiting-on-customer", "resolved",
             "closed", "declined", "cancelled")
@@ -24,16 +23,16 @@ STATUSES = ("new", "acknowledged", "in-progress", "waiting-on-customer", "resolv
 
 @pytest.fixture
 def example(tmp_path: Path) -> Store:
-    store = make_store(tmp_path / "example", (REPO / "providers.yaml").read_text())
+    store = make_store(tmp_path / "example", (EXAMPLE / "providers.yaml").read_text())
     shutil.rmtree(store.root / "requests")
-    shutil.copytree(REPO / "requests", store.root / "requests")
+    shutil.copytree(EXAMPLE / "requests", store.root / "requests")
     store.git("add", "-A")
     store.git("commit", "-qm", "example organisation")
     return store
 
 
 def _requests() -> list[dict[str, Any]]:
-    files = sorted((REPO / "requests").glob("*/*.yaml"))
+    files = sorted((EXAMPLE / "requests").glob("*/*.yaml"))
     return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in files]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import Store
+from conftest import EXAMPLE, Store
 from icsvc.github.forms import normalize_repo_url
 from issue_helpers import REPO, REPO_URL, example_store, form_path, schema_check
 
@@ -20,7 +20,7 @@ def example(tmp_path: Path) -> Store:
 
 
 def _services() -> list[tuple[str, str]]:
-    data = yaml.safe_load((REPO / "providers.yaml").read_text())
+    data = yaml.safe_load((EXAMPLE / "providers.yaml").read_text())
     return [(p, s) for p, spec in data["providers"].items() for s in spec["services"]]
 
 
@@ -53,7 +53,7 @@ def test_every_service_gets_a_form_that_github_accepts(example: Store) -> None:
         assert service_field["attributes"]["options"] == [f"{provider}/{service}"]
         required = [item["id"] for item in inputs
                     if item.get("validations", {}).get("required")]
-        spec = yaml.safe_load((REPO / "providers.yaml").read_text())["providers"][provider]
+        spec = yaml.safe_load((EXAMPLE / "providers.yaml").read_text())["providers"][provider]
         assert required == ["service", *(f"info-{k}" for k in
                                          spec["services"][service].get("requires", [])),
                             "priority"]

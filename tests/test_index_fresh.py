@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Store, make_store, without_index
+from conftest import EXAMPLE, Store, make_store, without_index
 from icsvc.store.index import INDEX_FILE
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
@@ -391,12 +391,12 @@ def test_a_quick_look_reads_what_a_parse_reads_or_nothing(store: Store) -> None:
     from icsvc.store.index import summarize
     from icsvc.store.refresh import quick_summary
 
-    root = Path(__file__).resolve().parent.parent
     a = store.new(*PART, "--details", "two\nlines: with a colon")
     b = store.new(*PART, "--for", a, "-t", "Quoted: 'title' # not a comment")
     store.ok("triage", a, "--ack", "--promise", "2026-12-01", actor=PROVIDER)
-    files = [*sorted((root / "requests").glob("*/*.yaml")), store.request_file(a),
+    files = [*sorted((EXAMPLE / "requests").glob("*/*.yaml")), store.request_file(a),
              store.request_file(b)]
+    assert len(files) >= 32, "the example organisation's requests are read too"
     read = 0
     for path in files:
         quick = quick_summary(path.read_text())

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from conftest import Store
+from conftest import EXAMPLE, Store
 from git_helpers import at, commit
 from notify_helpers import MANAGER, Mailbox, event_subjects, free_port, mailbox, notify_store
 
@@ -582,18 +582,18 @@ def test_a_crash_mid_run_loses_nothing_and_sends_nothing_twice(day: Day,
         (MARIA, f"{a} acknowledged: Bore"), (MANAGER, f"{a} acknowledged: Bore")}
 
 
-def test_the_readme_configuration_loads() -> None:
+def test_the_manuals_configuration_loads() -> None:
     from icsvc.store.files import catalogue_from_text
     from issue_helpers import REPO
 
-    readme = (REPO / "README.md").read_text()
-    block = readme.split("### Channels: `notify:` in `providers.yaml`", 1)[1] \
+    readme = (REPO / "docs" / "guides" / "notifications.md").read_text()
+    block = readme.split("## Channels: `notify:` in `providers.yaml`", 1)[1] \
         .split("```yaml\n", 1)[1].split("```", 1)[0]
-    example = (REPO / "providers.yaml").read_text()
+    example = (EXAMPLE / "providers.yaml").read_text()
     start = example.index("notify:\n")
     end = example.index("\nproviders:", start)
     text = example[:start] + block + example[end:]
-    cat = catalogue_from_text(REPO / "providers.yaml", text)
+    cat = catalogue_from_text(EXAMPLE / "providers.yaml", text)
     assert cat.notify.departments["sales"][0] == "msteams://${TEAMS_SALES}"
     assert cat.notify.providers["engineering"] == ("slack://${SLACK_TOKEN}/#engineering",)
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import surveystore as ss
-from conftest import Store
+from conftest import EXAMPLE, Store
 from git_helpers import commit, git
 from icsvc.domain import history
 from icsvc.domain.answers import Quarter
@@ -258,9 +258,8 @@ def test_only_redirects_and_merges_move_a_request(
     Replayed entry by entry, no other entry of this store's or the example organisation's
     histories changes the provider; a merge's conflict entry can."""
     store, ids = template
-    repo = Path(__file__).resolve().parent.parent
     seen: dict[str, bool] = {}
-    for root in (store.root, repo):
+    for root in (store.root, EXAMPLE):
         cat = load_catalogue(root / "providers.yaml")
         for path in sorted((root / "requests").glob("*/*.yaml")):
             request = load_request(path)

@@ -1,3 +1,3 @@
 """icsvc: internal customer service as code."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import EXAMPLE
 from icsvc.domain import history, sla
 from icsvc.domain.history.kinds import Created, Kind, Note, StatusChange
 from icsvc.store.files import load_catalogue, load_request
 
-ROOT = Path(__file__).resolve().parents[2]
-CAT = load_catalogue(ROOT / "providers.yaml")
-TEMPLATE = load_request(ROOT / "requests" / "engineering" / "09KRRP64.yaml")
+CAT = load_catalogue(EXAMPLE / "providers.yaml")
+TEMPLATE = load_request(EXAMPLE / "requests" / "engineering" / "09KRRP64.yaml")
 T0 = datetime.fromisoformat("2026-03-05T16:20:00-05:00")  # days before a DST change
 FAR = datetime.fromisoformat("2999-01-01T00:00:00+00:00")
 

@@ -13,9 +13,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import EXAMPLE
 from icsvc.store import plainyaml, yamlio
 
-ROOT = Path(__file__).resolve().parents[2]
 TRICKY = " abcAZ09:#-_'\"|>{}[],.&*!?%@`~\\\n\u00e9\u2028\x85\x07"
 WORDS = ["yes", "no", "on", "off", "null", "~", "true", "False", "1", "0x1f", "007", "1:30",
          "1.5", ".inf", "2026-11-24", "2026-02-30", "2026-11-24T09:40:00-05:00", "a b",
@@ -128,7 +128,7 @@ def test_a_damaged_text_is_read_as_pyyaml_reads_it_or_declined(
 
 
 def test_the_files_icsvc_writes_are_read_without_pyyaml() -> None:
-    files = sorted((ROOT / "requests").glob("*/*.yaml"))
+    files = sorted((EXAMPLE / "requests").glob("*/*.yaml"))
     assert files
     for path in files:
         text = path.read_text(encoding="utf-8")

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from conftest import EXAMPLE
 from icsvc.domain.history import fields
 from icsvc.domain.history.request import (
     FIELD_ENTRIES,
@@ -26,8 +26,7 @@ from icsvc.store import index, schemafiles
 from icsvc.store.files import load_request
 from icsvc.store.refresh import quick_summary
 
-ROOT = Path(__file__).resolve().parents[3]
-FULL = ROOT / "requests" / "engineering" / "B1QD49VF.yaml"
+FULL = EXAMPLE / "requests" / "engineering" / "B1QD49VF.yaml"
 """An example request with nearly every field set."""
 
 
