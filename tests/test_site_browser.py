@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from browser import find_chromium, find_playwright
-from conftest import base_env, make_store, run_in_process
+from conftest import EXAMPLE, base_env, make_store, run_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T15:00:00-05:00"
@@ -77,8 +77,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     localhost; beside it the standalone HTML report of the quarter."""
     tmp = tmp_path_factory.mktemp("site")
     store = make_store(tmp / "store")
-    shutil.copy(ROOT / "providers.yaml", store.root / "providers.yaml")
-    shutil.copytree(ROOT / "requests", store.root / "requests", dirs_exist_ok=True)
+    shutil.copy(EXAMPLE / "providers.yaml", store.root / "providers.yaml")
+    shutil.copytree(EXAMPLE / "requests", store.root / "requests", dirs_exist_ok=True)
     env = {**base_env(tmp / "home"), "ICSVC_NOW": NOW, "ICSVC_USER": "maria@example.com"}
 
     def icsvc(*args: str) -> str:
