@@ -93,13 +93,51 @@ class Tour:
         assert self.store is not None and self.cwd is not None
         where = self.store.parent / ".cwd"
         script = f"{{ {command}\n}} 2>&1; pwd > {shlex.quote(str(where))}"
-        proc = subprocess.run(["bash", "-c", script], cwd=self.cwd, env=self.env,
-                              capture_output=True, text=True, timeout=120)
+        text = _in_a_terminal(["bash", "-c", script], self.cwd, self.env)
         if where.exists():
             self.cwd = Path(where.read_text().strip())
         home = str(self.store.parent / "home")
-        out = proc.stdout.replace(str(self.store), SHOWN_AS).replace(home, "~")
+        out = text.replace(str(self.store), SHOWN_AS).replace(home, "~")
         return "\n".join(line.rstrip() for line in out.splitlines())
+
+
+def _in_a_terminal(argv: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """Run `argv` with its output on a terminal `COLUMNS` wide (a pseudo-terminal), as a
+    reader typing the command sees it: tables fitted to the width; colours off
+    (`NO_COLOR`), no pager, standard input not a terminal (nothing asked)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    import time
+
+    columns = int(env.get("COLUMNS", "100"))
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {**env, "NO_COLOR": "1", "ICSVC_PAGER": "cat", "TERM": "dumb"}
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                            stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the terminal closed: every writer is gone
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    else:
+        proc.kill()
+    proc.wait()
+    os.close(master)
+    return b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 def refresh(text: str, tour: Tour) -> str:
