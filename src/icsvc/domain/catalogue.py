@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from icsvc.domain.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours, zone
-from icsvc.domain.checker import NAME, NAME_ACCEPTED, FileChecker, Key
+from icsvc.domain.checker import NAME, NAME_ACCEPTED, FileChecker, Key, did_you_mean
 from icsvc.domain.durations import Duration, parse_duration
 from icsvc.errors import ValidationError
 
@@ -258,7 +258,8 @@ def parse_catalogue(path: Path, data: Any) -> Catalogue:
         for dept in provider.agreements:
             if departments and dept not in departments:
                 fc.fail(["providers", pid, "agreements", dept],
-                        f"unknown department {dept!r} (accepted: {', '.join(departments)})")
+                        f"unknown department {dept!r}{did_you_mean(str(dept), departments)} "
+                        f"(accepted: {', '.join(departments)})")
     admins: tuple[str, ...] = ()
     if root.get("admins") is not None:
         admins = tuple(fc.string_list(root["admins"], ["admins"], fc.email))
@@ -458,7 +459,8 @@ def _provider(
     cal_name = fc.string(body["calendar"], [*keys, "calendar"])
     if cal_name not in calendars:
         fc.fail([*keys, "calendar"],
-                f"unknown calendar {cal_name!r} (accepted: {', '.join(calendars) or 'none'})")
+                f"unknown calendar {cal_name!r}{did_you_mean(cal_name, calendars)} "
+                f"(accepted: {', '.join(calendars) or 'none'})")
     members = fc.string_list(body["members"], [*keys, "members"], fc.email)
     if not members:
         fc.fail([*keys, "members"], "needs at least one member email")

@@ -4,6 +4,7 @@ line (`store.files`)."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -18,6 +19,23 @@ T = TypeVar("T")
 EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f]{1,200}@[^@\s\x00-\x1f\x7f-\x9f]{1,200}")
 """An email address (use `is_email`: the whole text must match)."""
 EMAIL_ACCEPTED = "name@domain, without spaces or control characters"
+
+
+def suggestions(value: str, choices: Iterable[str]) -> list[str]:
+    """Close names, best first: names the value starts (`eng` -> engineering), then names
+    that differ by a typo (difflib). For names people type and keys files hold alike."""
+    low = value.strip().lower()
+    pool = list(dict.fromkeys(choices))
+    folded = {c.lower(): c for c in pool}
+    starts = [c for c in pool if low and c.lower().startswith(low)]
+    close = [folded[c] for c in difflib.get_close_matches(low, list(folded), n=3, cutoff=0.6)]
+    return list(dict.fromkeys([*starts, *close]))[:3]
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """`; did you mean calendar?` for a close name, else nothing."""
+    close = suggestions(value, choices)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 def is_email(text: str) -> bool:
@@ -62,7 +80,8 @@ class FileChecker:
                 if key not in allowed_set:
                     self.fail(
                         [*keys, str(key)],
-                        f"unknown key (accepted: {', '.join(sorted(allowed_set))})",
+                        f"unknown key{did_you_mean(str(key), sorted(allowed_set))} "
+                        f"(accepted: {', '.join(sorted(allowed_set))})",
                     )
         for key in req:
             if key not in value or value[key] is None:
