@@ -264,7 +264,8 @@ def without_index(store: Store, command: Callable[[Store], T]) -> T:
         shutil.move(saved, store.root / ".icsvc")
 
 
-def make_store(root: Path, providers: str = PROVIDERS) -> Store:
+def make_store(root: Path, providers: str = PROVIDERS, made: str = STORE_MADE) -> Store:
+    """A temp git store holding `providers`, its first commit dated `made`."""
     root.mkdir(parents=True, exist_ok=True)
     env = base_env(root.parent / "home")
     (root.parent / "home").mkdir(exist_ok=True)
@@ -273,7 +274,7 @@ def make_store(root: Path, providers: str = PROVIDERS) -> Store:
     (root / "requests").mkdir()
     (root / ".gitignore").write_text(".icsvc/\n")
     subprocess.run(["git", "add", "-A"], cwd=root, env=env, check=True)
-    dated = {**env, "GIT_AUTHOR_DATE": STORE_MADE, "GIT_COMMITTER_DATE": STORE_MADE}
+    dated = {**env, "GIT_AUTHOR_DATE": made, "GIT_COMMITTER_DATE": made}
     subprocess.run(["git", "commit", "-qm", "store"], cwd=root, env=dated, check=True)
     return Store(root, env)
 
@@ -307,7 +308,7 @@ SLOW_MODULES = frozenset({
     "test_docs", "test_tooling", "test_report_html", "test_public_holidays",
     "test_hostile_files", "test_intake", "test_merge_pairs", "test_forms", "test_survey",
     "test_index_fresh", "test_intake_workflow", "test_notify", "test_example_store",
-    "test_survey_report", "test_git_workflow",
+    "test_survey_report", "test_git_workflow", "test_articles",
 })
 """Modules of end-to-end tests that take no `store` fixture (they make their own)."""
 

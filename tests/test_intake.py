@@ -119,9 +119,18 @@ def test_intake_prints_the_comment_and_the_file_is_the_request(example: Store) -
         "vp-eng@example.com\n"
         "- note: you need it by Tue 2026-11-24 17:00 -0500, before the SLA resolve date; the "
         "provider agrees the priority when triaging\n\n"
-        f"Its file is `requests/engineering/{rid.group(1)}.yaml`, added by the pull request "
+        f"It is in Engineering's queue (`requests/engineering/{rid.group(1)}.yaml`). Comment "
+        "here to add information or answer a question; once it is resolved, rate it with "
+        "`/rate N` (1 to 5) on a line of its own.\n")
+    # proposed by a pull request instead (the workflow's INTAKE_TO), the comment says so
+    proposed = intake(example, payload(13, PART + "Thread spec on bracket 7730-C", body,
+                                       created_at="2026-11-24T20:00:00Z"), "--pull-request")
+    other = re.search(r"request \*\*(\w{8})\*\*", proposed.out)
+    assert other is not None
+    assert proposed.out.endswith(
+        f"Its file is `requests/engineering/{other.group(1)}.yaml`, added by the pull request "
         "linked to this issue; once that is merged, the request is in Engineering's queue "
-        f"(`icsvc show {rid.group(1)}`).\n")
+        f"(`icsvc show {other.group(1)}`).\n")
     data = yaml.safe_load(path.read_text())
     assert data["customer"] == {"email": "maria@example.com", "department": "customer-service"}
     assert data["source"] == {"github_issue": 12, "url": f"{REPO_URL}/issues/12"}
@@ -143,7 +152,7 @@ def test_json_for_the_workflow(example: Store) -> None:
         "issue": 7, "url": f"{REPO_URL}/issues/7", "login": "Maria-ACME",
         "branch": "icsvc/issue-7", "provider": "engineering", "service": "part-clarification",
         "status": "created", "id": rid, "path": f"requests/engineering/{rid}.yaml",
-        "title": "Bore", "email": "maria@example.com",
+        "title": "Bore", "email": "maria@example.com", "unverified": False,
         "author": "Maria-ACME <Maria-ACME@users.noreply.github.com>", "label": "engineering",
         "commit_message": f"{rid}: Bore (from #7)",
         "pr_title": "Bore (engineering/part-clarification, #7)",
@@ -151,6 +160,7 @@ def test_json_for_the_workflow(example: Store) -> None:
                    + data["comment"],
         "message": f"created {rid} (requests/engineering/{rid}.yaml) from issue #7",
         "comment": data["comment"],
+        "posts": [{"issue": 7, "body": data["comment"], "close": None, "reopen": False}],
     }
     assert yaml.safe_load(example.request_file(rid).read_text())["impact"] == {
         "cost": 2500.5, "note": "Two days of line time"}

@@ -46,7 +46,7 @@ def test_json_contract(store: Store) -> None:
     assert data["needed_by"] == "2026-12-04T17:00:00-05:00"  # a date = end of business day
     assert data["sla"]["acknowledge"] == {
         "due": "2026-11-24T14:00:00-05:00", "state": "ok", "target": "4h", "left": "4h",
-        "met_at": None,
+        "met_at": None, "basis": "sla", "sla_due": None,
     }
     # planned work: the customer's date (Dec 4) is later than the SLA's (Nov 27), so the
     # resolve target is the customer's date

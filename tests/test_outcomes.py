@@ -92,7 +92,8 @@ def test_the_truck_case_shows_the_missed_need_by_the_cost_and_the_broken_promise
     shown = store.ok("show", rid, "-f", "json", now=now).json()
     assert shown["sla"]["needed_by"]["state"] == "breached"
     assert shown["sla"]["needed_by"]["due"] == "2026-11-24T15:00:00-05:00"
-    assert shown["cost"] == {"amount": 131500, "kind": "actual"}
+    assert shown["cost"] == {"amount": 131500, "kind": "actual",
+                             "note": "Wrong revision shipped: rework and air freight"}
     assert shown["promise"] == "broken"
 
 

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from icsvc import __version__
-from icsvc.cli import completion, git, github, notify, reports, survey, tools, workflow
+from icsvc.cli import completion, git, github, notify, people, reports, survey, tools, workflow
 from icsvc.cli.common import (
     ActorOpt,
     CheckFormat,
@@ -284,6 +284,7 @@ def check(
 for _group in (workflow, reports, notify, git, github, tools):
     app.registered_commands.extend(_group.group.registered_commands)
 app.add_typer(survey.group, name="survey")
+app.add_typer(people.group, name="people")
 
 
 def _click() -> Any:

@@ -66,27 +66,57 @@ def forms(
 
 
 @group.command(epilog=examples(
-    'icsvc intake --event "$GITHUB_EVENT_PATH"',
-    "icsvc intake --event event.json --format json",
+    'icsvc intake --event "$GITHUB_EVENT_PATH" --format json > result.json',
+    "icsvc intake --post result.json",
+    'icsvc intake --mirror "$BEFORE" --format json > mirror.json',
 ))
 def intake(
-    event: Annotated[Path, typer.Option(
+    event: Annotated[Path | None, typer.Option(
         "--event", metavar="FILE",
         help="The event JSON GitHub gives the workflow ($GITHUB_EVENT_PATH): an issue "
-             "opened or edited, or a '/icsvc retry' comment.")],
+             "opened, edited or closed, or a comment on it.")] = None,
+    mirror: Annotated[str | None, typer.Option(
+        "--mirror", metavar="REV",
+        help="Instead: the comments the issues of requests changed since REV get (what "
+             "their requesters are told), and which issues close.")] = None,
+    post: Annotated[Path | None, typer.Option(
+        "--post", metavar="FILE",
+        help="Instead: post on GitHub what an earlier run's JSON result says (comments, "
+             "closing), with GITHUB_TOKEN and GITHUB_REPOSITORY.")] = None,
+    pull_request: Annotated[bool, typer.Option(
+        "--pull-request",
+        help="The workflow proposes each new request by a pull request (the comment says "
+             "so); by default it commits it to the default branch.")] = False,
     fmt: FormatOpt = TextFormat.text,
     actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Turn an issue opened from an icsvc form into a request file, by the rules of new.
+    """Turn an issue opened from an icsvc form into a request file, by the rules of new;
+    act on a comment on its issue; cancel it when its requester closes the issue.
 
     The requester is the person whose 'people:' entry in providers.yaml has the issue
     author's GitHub login; the request is dated when the issue was opened and records the
-    issue as its source. Prints the comment to post: the ID and the dates to expect, or
-    (exit 1, nothing written) what is missing. An issue already made into a request, or
-    not opened from a form, is left alone (exit 0).
+    issue as its source. A comment's commands (/rate, /cancel, /reopen, /escalate, /accept,
+    /contest, /needed-by for the customer; /ack, /need-info, /resolve, /decline for the
+    provider) and answers become the entries the commands write, by the commenter.
+    Prints the comment to post, or (exit 1, nothing written) why not. An event already
+    acted on, or with nothing to act on, is left alone (exit 0).
     """
     from icsvc.commands import intake as cmd
     from icsvc.output import intake as out
 
-    shown(lambda: cmd.run(context(store, actor), event), lambda data: out.render(data, fmt.value))
+    chosen = [name for name, value in (("--event", event), ("--mirror", mirror),
+                                       ("--post", post)) if value is not None]
+    if len(chosen) != 1:
+        from icsvc.errors import UsageError
+
+        raise UsageError("intake: pass one of --event FILE, --mirror REV or --post FILE"
+                         + (f" (not {' and '.join(chosen)})" if chosen else ""))
+    ctx = context(store, actor)
+    if mirror is not None:
+        out.render(cmd.mirror_since(ctx, mirror), fmt.value)
+    elif post is not None:
+        out.render(cmd.post(ctx, post), fmt.value)
+    else:
+        assert event is not None
+        shown(lambda: cmd.run(ctx, event, pull_request), lambda data: out.render(data, fmt.value))

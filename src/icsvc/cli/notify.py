@@ -89,3 +89,36 @@ def digest(
 
     shown(lambda: cmd.run(context(store, actor), kind.value, dry_run),
           lambda done: out.render(done, fmt.value))
+
+
+@group.command(epilog=examples(
+    "icsvc mail --format json",
+    "icsvc mail --store /srv/requests --commit",
+))
+def mail(
+    commit: Annotated[bool, typer.Option(
+        "--commit", help="Commit what the message wrote, authored by its sender.")] = False,
+    fmt: FormatOpt = TextFormat.text,
+    actor: ActorOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Read one mail message (RFC 5322) on standard input: a new request, or a reply to one.
+
+    A new message asks for the service of its address's +tag or 'Service: provider.service'
+    line, titled by its subject, with 'key: value' lines for what the service needs; a
+    reply with [ID] in its subject answers a question, adds a note, or acts as a comment
+    would (/rate N, /cancel, ...). The sender is answered by mail (notify: channels).
+    Automatic mail is never answered; the same message twice changes nothing. A mail
+    server's alias pipes each message in: requests: "|icsvc mail --store PATH --commit".
+    """
+    import sys
+
+    from icsvc.commands import mail as cmd
+    from icsvc.output import intake as out
+
+    ctx = context(store, actor)
+    stream = getattr(sys.stdin, "buffer", None)  # bytes: a message is not always UTF-8
+    read = stream.read if stream is not None else (
+        lambda n: sys.stdin.read(n).encode("utf-8", "surrogateescape"))
+    shown(lambda: cmd.run(ctx, read, commit),
+          lambda result: out.render_mail(result, fmt.value))

@@ -58,6 +58,8 @@ def to_json(ex: Explanation) -> dict[str, Any]:
                 "start": d(c.clock.start),
                 "start_reason": c.start_reason,
                 "due": d(c.clock.due),
+                "basis": c.clock.basis,
+                "sla_due": d(c.clock.sla_due),
                 "state": c.clock.state,
                 "met_at": d(c.clock.met_at),
                 "stopped_at": d(c.clock.stopped_at),

@@ -241,11 +241,15 @@ def expectations(request: Request, provider: Provider, data: dict[str, Any]) -> 
     """What the requester can expect, as `icsvc new` (and an issue's intake comment) says it:
     the due dates, whose hours they count in, and a need-by date the SLA does not meet."""
     sla = data["sla"]
+    resolve = sla["resolve"]
+    measure = f"({resolve['target']} of business time)"
+    if resolve["basis"] == "needed_by":  # planned work: measured against the customer's date
+        measure = (f"(your need-by date: the SLA's {data['targets']['resolve']} would end "
+                   f"{when(resolve['sla_due'])})")
     lines = [
         f"acknowledge by: {when(sla['acknowledge']['due'])}  "
         f"({sla['acknowledge']['target']} of business time)",
-        f"resolve by:     {when(sla['resolve']['due'])}  "
-        f"({sla['resolve']['target']} of business time)",
+        f"resolve by:     {when(resolve['due'])}  {measure}",
         f"in {provider.name}'s hours ({provider.calendar.timezone}); questions or exceptions: "
         f"{provider.escalation}",
     ]

@@ -24,6 +24,8 @@ class Shown:
     provider: Provider
     state: RequestState
     data: dict[str, Any]
+    unverified: str | None = None
+    """The GitHub login that asked under the requester's email, not confirmed by an admin."""
 
 
 def waits_for(store: Store, rid: str) -> list[dict[str, str]]:
@@ -41,4 +43,6 @@ def run(ctx: Context, request_id: str) -> Shown:
     assert state is not None
     data = outcome_json(told, cat)
     data["waits_for"] = waits_for(store, request.id)
-    return Shown(request, cat.providers[request.provider], state, data)
+    unverified = (str((request.source or {}).get("github_login"))
+                  if cat.unverified(request.source, request.customer_email) else None)
+    return Shown(request, cat.providers[request.provider], state, data, unverified)

@@ -145,6 +145,32 @@ class Person:
 
 
 @dataclass(frozen=True)
+class PeopleRules:
+    """`people.rules`: who may ask without being listed one by one (by mail, or from an
+    issue form with a login `people:` does not map). What each trusts is the manual's
+    "Who may ask" section."""
+
+    domains: tuple[str, ...] = ()
+    """Every address of these mail domains (trusts the mail server's sender checks)."""
+    departments: bool = False
+    """Everyone `departments:` lists (trusts the directory it was imported from)."""
+    unverified_github: bool = False
+    """A GitHub login not under `people:` may ask with the email it types on the form; the
+    request is marked unverified until an admin adds the login (trusts nothing)."""
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """`mail:`: the address mail reaches icsvc at (`icsvc mail`), and its limits."""
+
+    address: str | None = None
+    max_bytes: int = 10 << 20
+    """A larger message is refused (with a reply saying so)."""
+    attachment_bytes: int = 5 << 20
+    """Each attachment saved beside the request is at most this; a larger one is refused."""
+
+
+@dataclass(frozen=True)
 class NotifyConfig:
     """`notify:` in providers.yaml: where notifications and digests go. Each channel is an
     apprise URL as written (`${VAR}` references are expanded when sending; `{email}` is the
@@ -208,6 +234,8 @@ class Catalogue:
         return self.settings.at_risk
     people: dict[str, Person] = field(default_factory=dict)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    rules: PeopleRules = field(default_factory=PeopleRules)
+    mail: MailConfig = field(default_factory=MailConfig)
 
     def provider(self, name: str) -> Provider:
         try:
@@ -231,6 +259,67 @@ class Catalogue:
     def is_manager(self, email: str, department: str) -> bool:
         return email.lower() in self.managers.get(department, ())
 
+    def known(self, email: str) -> bool:
+        """Someone providers.yaml names: under `people:`, a provider's member or escalation
+        contact, an admin, or (with `people.rules.departments`) in a department."""
+        email = email.lower()
+        if email in self.people or email in self.admins:
+            return True
+        if any(p.is_member(email) or p.escalation == email for p in self.providers.values()):
+            return True
+        return self.rules.departments and bool(self.departments_of(email))
+
+    def may_ask(self, email: str) -> str | None:
+        """Why `email` may not ask by mail (None: they may): someone providers.yaml names,
+        or an address of a domain `people.rules.domains` lists."""
+        if self.known(email):
+            return None
+        domain = email.rpartition("@")[2].lower()
+        if domain in self.rules.domains:
+            return None
+        how = ("list them under 'people:'" + (", or their domain under 'people.rules.domains'"
+                                               if not self.rules.domains else ""))
+        return (f"{email} is not someone providers.yaml knows (people:, departments: with "
+                f"people.rules.departments, or a domain of people.rules.domains); {how}")
+
+    def unverified_claim(self, login: str, email: str | None) -> str | None:
+        """Why the GitHub login `login`, which `people:` does not map, may not ask as
+        `email` (None: it may, the request marked unverified). Never as someone who acts
+        for a provider or a department, nor as someone mapped to another login."""
+        if not self.rules.unverified_github:
+            return f"the GitHub login {login} is not under 'people:' in providers.yaml"
+        if not email:
+            return (f"the GitHub login {login} is not under 'people:' yet: give the email "
+                    "your requests are recorded under in 'Your email'")
+        from icsvc.domain.checker import is_email
+
+        email = email.strip().lower()
+        if not is_email(email):
+            return f"'Your email': {email!r} is not an email address (accepted: you@example.com)"
+        person = self.people.get(email)
+        if person is not None and person.github and person.github.lower() != login.lower():
+            return (f"{email} is under 'people:' with another GitHub login; ask an admin to "
+                    "add yours")
+        if email in self.admins or any(p.is_member(email) or p.escalation == email
+                                       for p in self.providers.values()) \
+                or any(email in m for m in self.managers.values()):
+            return (f"{email} acts for a provider or a department (a member, manager, "
+                    "escalation contact or admin): an admin must add your GitHub login under "
+                    "'people:' first")
+        domain = email.rpartition("@")[2]
+        if self.rules.domains and domain not in self.rules.domains:
+            return (f"{email} is not an address of {', '.join(self.rules.domains)} (accepted: "
+                    "people.rules.domains)")
+        return None
+
+    def unverified(self, source: dict[str, Any] | None, email: str) -> bool:
+        """Whether a request was asked by a GitHub login under an email it gave, and no
+        admin has confirmed it yet (mapped that login to that email under `people:`)."""
+        if not source or not source.get("unverified") or not source.get("github_login"):
+            return False
+        person = self.person_by_github(str(source["github_login"]))
+        return person is None or person.email != email.lower()
+
     def person_by_github(self, login: str) -> Person | None:
         """The person whose `github:` is this login (GitHub logins ignore case)."""
         wanted = login.lower()
@@ -247,7 +336,7 @@ def parse_catalogue(path: Path, data: Any) -> Catalogue:
     root = fc.mapping(
         data, [], required=["calendars", "providers"],
         allowed=["calendars", "providers", "departments", "settings", "admins",
-                 "people", "notify"],
+                 "people", "notify", "mail"],
     )
     calendars = {
         name: _calendar(fc, str(name), spec)
@@ -281,11 +370,41 @@ def parse_catalogue(path: Path, data: Any) -> Catalogue:
     if root.get("admins") is not None:
         admins = tuple(fc.string_list(root["admins"], ["admins"], fc.email))
     settings = _settings(fc, root.get("settings"))
-    people = _people(fc, root["people"]) if root.get("people") is not None else {}
+    people_raw = root.get("people") if root.get("people") is not None else {}
+    rules = PeopleRules()
+    if isinstance(people_raw, dict) and "rules" in people_raw:
+        rules = _rules(fc, people_raw["rules"])
+        people_raw = {k: v for k, v in people_raw.items() if k != "rules"}
+    people = _people(fc, people_raw) if people_raw else {}
     notify = (_notify(fc, root["notify"], providers, [*departments, *managers])
               if root.get("notify") is not None else NotifyConfig())
+    mail = _mail(fc, root["mail"]) if root.get("mail") is not None else MailConfig()
     return Catalogue(path, calendars, providers, departments, settings, managers, admins,
-                     people, notify)
+                     people, notify, rules, mail)
+
+
+def _rules(fc: FileChecker, raw: Any) -> PeopleRules:
+    keys: list[Key] = ["people", "rules"]
+    body = fc.mapping(raw, keys, allowed=["domains", "departments", "unverified_github"])
+    domains = fc.string_list(body.get("domains") or [], [*keys, "domains"])
+    for i, domain in enumerate(domains):
+        if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*"
+                            r"[a-z0-9])?)+", domain.strip().lower()):
+            fc.fail([*keys, "domains", i], f"{domain!r} is not a mail domain (accepted: "
+                                           "example.com)")
+    flag = {name: fc.boolean(body[name], [*keys, name]) if body.get(name) is not None
+            else False for name in ("departments", "unverified_github")}
+    return PeopleRules(tuple(d.strip().lower() for d in domains), flag["departments"],
+                       flag["unverified_github"])
+
+
+def _mail(fc: FileChecker, raw: Any) -> MailConfig:
+    keys: list[Key] = ["mail"]
+    body = fc.mapping(raw, keys, allowed=["address", "max_bytes", "attachment_bytes"])
+    address = fc.email(body["address"], [*keys, "address"]) if body.get("address") else None
+    sizes = {name: fc.integer(body[name], [*keys, name], 1, 1 << 30)
+             for name in ("max_bytes", "attachment_bytes") if body.get(name) is not None}
+    return MailConfig(address, **sizes)
 
 
 def _notify(fc: FileChecker, raw: Any, providers: dict[str, Provider],

@@ -5,12 +5,16 @@ Rules (see the README's "Provider's day" section):
   provider's clocks start then), and run only in the provider's business hours.
 - They pause while the request is `waiting-on-customer` (a *late* request for information,
   made after the acknowledgement, pauses the resolve clock only when
-  `settings.pause_on_late_info` is true), and while it sat `resolved` before being reopened.
+  `settings.pause_on_late_info` is true), and while it sat `resolved` (or `closed`) before
+  being reopened.
   A paused clock's `due` is projected as if it resumed now.
 - `acknowledge` is met by the first provider response: a status change to anything but
   `new`/`cancelled` (acknowledge, need-info, decline, resolve...). A redirect meets the old
   provider's clock and starts the new one.
-- `resolve` is met when the request reaches `resolved`, `closed` or `declined`. A
+- `resolve` is met when the request reaches `resolved` or `closed`; a decline ends it
+  `declined` (answered, nothing delivered: neither met nor breached). When the customer's
+  need-by is later than where the SLA's target ends, the need-by is the resolve target
+  (`basis` `needed_by`: planned work is measured against the customer's date). A
   cancellation stops the clocks where they stand: `breached` if they were already late,
   else `ok` (`stopped_at` says when), never `met`.
 - `update` (where the SLA has an update interval) applies to open, acknowledged requests:
@@ -64,6 +68,8 @@ class Clock:
     basis: str = "sla"
     """What `due` is: the SLA's target (`sla`), or the customer's need-by when it is later
     (`needed_by`: planned work is measured against the customer's date)."""
+    sla_due: datetime | None = None
+    """Where the SLA's own target ends, when the need-by replaced it (`basis` `needed_by`)."""
 
     @property
     def left(self) -> timedelta:
@@ -72,14 +78,20 @@ class Clock:
 
 def _pauses(stint: Stint, state: RequestState, count_late: bool) -> list[Span]:
     """Intervals that do not count: waiting on the customer (late requests only when
-    `count_late`), or resolved then reopened."""
+    `count_late`), or delivered (resolved, maybe closed) then reopened."""
     out: list[Span] = []
     late = {w.at for w in state.waits if w.late and w.provider == stint.provider}
     paused_at: datetime | None = None
     statuses = stint.statuses
-    last = len(statuses) - 1
+    # delivered (resolved, then maybe closed) and later reopened: the time it sat delivered
+    reopened_after = [False] * len(statuses)
+    later = False
+    for i in range(len(statuses) - 1, -1, -1):
+        status = statuses[i][1]
+        reopened_after[i] = later and status in DELIVERED
+        later = status not in RESOLVING or (later and status in DELIVERED)
     for i, (at, status) in enumerate(statuses):
-        reopened = status == "resolved" and i < last and statuses[i + 1][1] not in RESOLVING
+        reopened = reopened_after[i]
         waiting = status == "waiting-on-customer" and (count_late or at not in late)
         pausing = waiting or reopened
         if pausing and paused_at is None:
@@ -421,9 +433,9 @@ def _run_clock(p: RunPlan, cal: BusinessCalendar, now: datetime, at_risk: float)
     else:
         elapsed, due = measure(cal, spans, p.target, until)
     waiting = p.waiting and end is None and any(pe is None for _, pe in p.pauses)
-    target, basis = p.target, "sla"
+    target, basis, sla_due = p.target, "sla", None
     if p.need is not None and p.need > due:  # planned work: the customer's own date
-        due, basis = p.need, "needed_by"
+        due, basis, sla_due = p.need, "needed_by", due
         target = elapsed + (cal.between(until, due) if until < due else
                             -cal.between(due, until))
     if p.declined:
@@ -432,7 +444,7 @@ def _run_clock(p: RunPlan, cal: BusinessCalendar, now: datetime, at_risk: float)
         state = _state(due, p.met_at, p.stopped_at, now, waiting, target - elapsed, target,
                        at_risk)
     return Clock(p.name, target, p.start, due, state, elapsed, p.met_at, list(p.pauses),
-                 spans, p.stopped_at, basis)
+                 spans, p.stopped_at, basis, sla_due)
 
 
 def _update_plan(state: RequestState, cal: BusinessCalendar) -> UpdatePlan:

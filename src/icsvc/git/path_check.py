@@ -1,6 +1,7 @@
 """What `check --base` requires of every path a branch touches, from its name and git mode
 alone: a canonical request (`requests/<provider>/<ID>.yaml`, the ID in capitals) or survey
-answer path (`answer_files.name_problem`), or `providers.yaml`, and a regular file (a
+answer path (`answer_files.name_problem`), `providers.yaml`, or a mail's attachment
+(`attachments/<ID>/<name>`, `store/attachments.py`), and a regular file (a
 symlink, submodule or anything else is refused, never followed; in the work tree by
 `lstat`); a name that is not UTF-8 is refused, shown escaped. Removing a path that should
 not be there is always fine.
@@ -13,7 +14,7 @@ from pathlib import PurePosixPath
 
 from icsvc.domain import ids
 from icsvc.git.branch_walk import DELETED, BranchWalk
-from icsvc.store import gitutil
+from icsvc.store import attachments, gitutil
 from icsvc.store.answer_files import name_problem as answer_name_problem
 from icsvc.store.store import PROVIDERS_FILE, REQUESTS_DIR
 from icsvc.store.validate import Problem
@@ -60,7 +61,7 @@ def path_problem(path: str, mode: str, prefix: str) -> str | None:
         what = _MODE_WORDS.get(mode, f"not a regular file (git mode {mode})")
         return (f"{what} where request files, survey answers and providers.yaml are "
                 "regular files; icsvc never follows a link: commit the file itself")
-    if rel in (PROVIDERS_FILE, KEEP_FILE):
+    if rel in (PROVIDERS_FILE, KEEP_FILE) or attachments.PATH.match(rel):
         return None
     if rel == REQUESTS_DIR or rel.startswith(f"{REQUESTS_DIR}/"):
         if REQUEST_NAME.match(rel) or (mode == DELETED and not _yaml_name(rel)):

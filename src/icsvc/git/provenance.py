@@ -22,20 +22,29 @@ NOREPLY = re.compile(r"^(?:\d+\+)?([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)@users\.norep
                      re.IGNORECASE)
 
 
-def is_author(cat: Catalogue, by: str, author: str) -> bool:
-    """Whether a commit's `author` is the person `by` (or their GitHub noreply address)."""
+def is_author(cat: Catalogue, by: str, author: str,
+              claimed: tuple[str, str] | None = None) -> bool:
+    """Whether a commit's `author` is the person `by` (or their GitHub noreply address); or,
+    with `claimed` (login, email: a request asked by a login `people:` does not map, under
+    the email it gave, marked unverified), that login's noreply address writing as that
+    email, while the catalogue allows the claim (`Catalogue.unverified_claim`)."""
     if by == author:
         return True
     match = NOREPLY.match(author)
     if match is None:
         return False
+    if claimed is not None and claimed[1] == by and \
+            claimed[0].lower() == match.group(1).lower() and \
+            cat.person_by_github(claimed[0]) is None and \
+            cat.unverified_claim(claimed[0], by) is None:
+        return True
     person = cat.people.get(by)
     return person is not None and person.github is not None and \
         person.github.lower() == match.group(1).lower()
 
 
 def provenance(walk: BranchWalk, by: str, at: datetime, conflict: bool, step: Step,
-               where: str) -> list[str]:
+               where: str, claimed: tuple[str, str] | None = None) -> list[str]:
     """What is wrong with who wrote an entry (`conflict`: a merge driver's) and when."""
     out: list[str] = []
     tolerance = walk.cat.settings.clock_tolerance
@@ -50,7 +59,7 @@ def provenance(walk: BranchWalk, by: str, at: datetime, conflict: bool, step: St
             out.append(f"only the merge driver writes 'conflict' entries, and they are by "
                        f"{MERGE_IDENTITY}")
         return out
-    if step.author and not is_author(walk.cat, by, step.author):
+    if step.author and not is_author(walk.cat, by, step.author, claimed):
         out.append(f"{by} is not the author of {where} that adds this entry "
                    f"({step.author}); entries must be committed by the person they name "
                    "(git commit --author, or have them commit it)")

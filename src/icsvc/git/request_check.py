@@ -237,6 +237,9 @@ class RequestJudge:
         by who wrote them and when; then the file's fields against the replayed state."""
         where = step.where
         replay = Replay(state, self.cat)
+        source = new.source or {}
+        claimed = ((str(source["github_login"]), new.customer_email)
+                   if source.get("unverified") and source.get("github_login") else None)
         for i in range(first_new, len(new.history)):
             entry = new.history[i]
             keys: list[str | int] = ["history", i]
@@ -246,7 +249,8 @@ class RequestJudge:
                                   f"{rule.say()}"))
             found.extend((keys, f"history[{i}] ({entry.type} by {entry.by}): {said}")
                          for said in provenance(self.walk, entry.by, entry.at,
-                                                isinstance(entry, Conflict), step, where))
+                                                isinstance(entry, Conflict), step, where,
+                                                claimed))
         added = new.history[first_new:]
         for rule in history.consequences(state, self.cat, added):
             found.append((["targets"], f"targets: {rule.say()}"))

@@ -43,8 +43,10 @@ JUSTIFICATION = "Justification for a rush"
 DEPARTMENT = "Department"
 COST = "Cost if it lapses"
 COST_NOTE = "Cost note"
+EMAIL = "Your email"
+"""Asked only when `people.rules.unverified_github` lets a login `people:` lacks ask."""
 _FIXED_LABELS = (SERVICE, PRIORITY, NEEDED_BY, DETAILS, JUSTIFICATION, DEPARTMENT, COST,
-                 COST_NOTE)
+                 COST_NOTE, EMAIL)
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,11 @@ def form(cat: Catalogue, provider: Provider, service: Service) -> dict[str, Any]
     body.append(_input(by_field["impact_note"],
                        "What a lapse would cost, in words (needs a cost).",
                        placeholder="e.g. the line stops: $1,200 a day"))
+    if cat.rules.unverified_github:
+        body.append(_input(FormField("email", "email", EMAIL),
+                           "Only if your GitHub login is not under `people:` yet: the email "
+                           "your request is recorded under, marked unverified until an "
+                           "admin confirms it.", placeholder="e.g. you@example.com"))
     return {
         "name": f"{provider.name}: {service.id}",
         "description": (f"{service.description} ({lead}; at normal priority acknowledged "

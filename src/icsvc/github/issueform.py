@@ -22,6 +22,7 @@ from icsvc.domain import limits
 from icsvc.domain.catalogue import Catalogue, Person
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.github import forms
+from icsvc.github.api import MARK
 from icsvc.store import jsonio
 from icsvc.store.files import FileKind, load_request, read_store_file
 from icsvc.store.store import Store
@@ -52,6 +53,14 @@ class Event:
     action: str
     comment: str | None = None
     on_pull_request: bool = False
+    commenter: str | None = None
+    """Who wrote the comment (its author's login)."""
+    comment_id: int | None = None
+    sender: str | None = None
+    """Who did it: the login that closed the issue, or wrote or edited the comment."""
+    bot: bool = False
+    """The comment was written by a bot, or is one of icsvc's own answers (`api.MARK`):
+    never acted on."""
     at: datetime | None = None
     """When it happened: the issue opened, last edited, or the comment made. A request is
     dated then, so one refused and fixed days later does not start its clocks back when the
@@ -132,16 +141,32 @@ def parse_event(data: Any) -> Event:
     )
     action = str(data.get("action") or "")
     at = None
+    commenter = comment_id = None
+    bot = False
     if isinstance(comment, dict):
-        at = _time(comment.get("created_at"), "comment.created_at")
+        at = _time(comment.get("updated_at" if action == "edited" else "created_at")
+                   or comment.get("created_at"), "comment.created_at")
+        user: dict[str, Any] = comment["user"] if isinstance(comment.get("user"), dict) else {}
+        commenter = str(user.get("login") or "").strip() or None
+        bot = (str(user.get("type") or "") == "Bot" or (commenter or "").endswith("[bot]")
+               or MARK in str(comment.get("body") or ""))
+        raw_id = comment.get("id")
+        comment_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) \
+            else None
     elif action == "edited":
         at = _time(data["issue"].get("updated_at"), "issue.updated_at")
+    elif action in ("closed", "reopened"):
+        at = _time(data["issue"].get("closed_at") or data["issue"].get("updated_at"),
+                   "issue.closed_at")
+    sender: dict[str, Any] = data["sender"] if isinstance(data.get("sender"), dict) else {}
     return Event(
         issue=issue,
         name="issue_comment" if isinstance(comment, dict) else "issues",
         action=action,
         comment=str(comment.get("body") or "") if isinstance(comment, dict) else None,
         on_pull_request=bool(data["issue"].get("pull_request")),
+        commenter=commenter, comment_id=comment_id,
+        sender=str(sender.get("login") or "").strip() or None, bot=bot,
         at=at if at is not None and at >= created else None,
     )
 
@@ -246,11 +271,17 @@ def form_names(fields: list[forms.FormField], prefix: str) -> Names:
     return names
 
 
+def claimed_email(issue: Issue, fields: list[forms.FormField]) -> str | None:
+    """The answer to 'Your email' (a login `people:` does not map asks with it)."""
+    found = sections(issue.body, [*(f.label for f in fields), forms.EMAIL]).get(forms.EMAIL)
+    return found.strip().lower() if found else None
+
+
 def draft(issue: Issue, cat: Catalogue, person: Person,
           fields: list[forms.FormField], provider_id: str, service_id: str) -> Draft:
     """The draft the issue's answers make. Only the form's own reading is checked here (a
     cost that is not a number); every rule is `intake.build_request`'s."""
-    answers = sections(issue.body, [f.label for f in fields])
+    answers = sections(issue.body, [*(f.label for f in fields), forms.EMAIL])
     by_field = {f.field: answers.get(f.label) for f in fields}
     title = issue.title.strip()
     prefix = forms.title_prefix(provider_id, service_id).strip()

@@ -195,6 +195,8 @@ def clock_events(state: RequestState, cat: Catalogue, start: datetime,
                     f"Tell the customer: icsvc update {state.id} --note TEXT"])
             continue
         words = CLOCK_WORDS[name]
+        if clock.basis == "needed_by" and clock.state == "breached":
+            continue  # planned work: the need-by's breach tells it (the same date)
         if clock.state == "breached" and start < clock.due <= end:
             need = name == "needed_by"  # bad news travels: the customer hears it too
             t.tell("breached", clock, clock.due, f"{words} breached", [

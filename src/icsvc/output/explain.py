@@ -93,10 +93,15 @@ def render(explained: Explained, fmt: str) -> None:
     for name, c in ex.clocks.items():
         clock = c.clock
         con.print()
-        business = format_timedelta(clock.target)
-        extra = f" = {business}" if business != c.target_text else ""
-        con.print(f"[bold]{name}[/bold]: {c.target_text}{extra} of business time from "
-                  f"{_t(clock.start, cal)} ({c.start_reason})")
+        if clock.basis == "needed_by":  # planned work: the customer's date is the target
+            con.print(f"[bold]{name}[/bold]: the requester's need-by date (the SLA's "
+                      f"{c.target_text} ends {_t(clock.sla_due, cal)}), business time from "
+                      f"{_t(clock.start, cal)} ({c.start_reason})")
+        else:
+            business = format_timedelta(clock.target)
+            extra = f" = {business}" if business != c.target_text else ""
+            con.print(f"[bold]{name}[/bold]: {c.target_text}{extra} of business time from "
+                      f"{_t(clock.start, cal)} ({c.start_reason})")
         for step in c.steps:
             amount = format_timedelta(step.business) if step.kind != "paused" else ""
             label = step.kind if step.kind != "ahead" else "to come"

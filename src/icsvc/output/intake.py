@@ -13,3 +13,15 @@ def render(data: dict[str, Any], fmt: str) -> None:
         print_json(data)
     else:
         print(data["comment"] if data["comment"] else data["message"])
+
+
+def render_mail(data: dict[str, Any], fmt: str) -> None:
+    """`icsvc mail`: what was done, and the answer sent (or why it could not be)."""
+    if fmt == "json":
+        print_json(data)
+        return
+    print(data["message"])
+    reply = data.get("reply")
+    if reply:
+        state = "sent" if reply["sent"] else f"not sent: {reply['error']}"
+        print(f"answer to {reply['to']} ({state}): {reply['subject']}")

@@ -14,7 +14,7 @@ COLUMNS = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"), ("t
            ("department", "From"), ("status", "Status"), ("owner", "Owner"),
            ("next_due", "Next due"), ("left", "Left"), ("sla", "SLA")]
 KIND = {"acknowledge": "ack", "resolve": "resolve", "promise": "promise",
-        "needed_by": "need-by"}
+        "needed_by": "need-by", "escalation": "escalated"}
 SHORT = {"acknowledge": "ack"}
 
 
@@ -54,5 +54,6 @@ def render(queued: Queued, fmt: str) -> None:
     # the provider column whenever the queue can hold more than one provider
     columns = [c for c in COLUMNS if c[0] != "provider" or len(chosen) != 1]
     print_rows(rows, columns, fmt, title=title if fmt != "csv" else None, styles=styles,
-               empty=f"{title}: nothing open", flex=("title", "sla"),
+               empty=f"{title}: " + ("no escalation waits for an answer" if queued.escalated
+                                     else "nothing open"), flex=("title", "sla"),
                droppable=("department", "owner", "status"))

@@ -31,7 +31,10 @@ def render(shown: Shown, fmt: str) -> None:
                                          + (f"; {proposal}" if proposal else "") + ")"
                                          if request.requested_priority != request.priority
                                          else "")),
-        ("requester", f"{request.customer_email} ({request.customer_department})"),
+        ("requester", f"{request.customer_email} ({request.customer_department})"
+                      + (f" - unverified: given by the GitHub login {shown.unverified}, until "
+                         "an admin maps that login to it under 'people:'"
+                         if shown.unverified else "")),
         ("owner", request.owner or "unassigned"),
         ("created", when(data["created_at"])),
     ]
@@ -52,9 +55,10 @@ def render(shown: Shown, fmt: str) -> None:
         rows.append(("escalated", f"{len(state.escalations)}x to {last.to}, last "
                                   f"{when(last.at)} by {last.by}: {last.note}"))
     if request.impact:
-        kind = (data["cost"] or {}).get("kind", "estimate")
-        rows.append(("impact", f"{request.impact.get('cost')} ({kind}) "
-                               f"{request.impact.get('note', '')}".strip()))
+        cost = data["cost"] or {}  # the outcome's figure: the report's kind and note
+        kind = cost.get("kind", "estimate")
+        note = cost.get("note") or request.impact.get("note") or ""
+        rows.append(("impact", f"{request.impact.get('cost')} ({kind}) {note}".strip()))
     if data["blocks"]:
         rows.append(("blocks", ", ".join(data["blocks"]) + " (they wait for this one)"))
     if data["waits_for"]:
@@ -79,8 +83,12 @@ def render(shown: Shown, fmt: str) -> None:
                                     c["state"] == "breached" and not c["met_at"] else "")
         if name == "needed_by":
             shown_state = {"breached": "MISSED", "met": "met"}.get(c["state"], c["state"])
-        clocks.add_row(name.replace("_", "-"), c.get("target", "your date"), when(c["due"]),
-                       "-" if c["met_at"] else c["left"],
+        target = c.get("target", "your date")
+        if c.get("basis") == "needed_by":  # planned work: the customer's date is the target
+            target = f"your date (SLA {data['targets'][name]})"
+        clocks.add_row(name.replace("_", "-"), target, when(c["due"]),
+                       "-" if c["met_at"] or c["state"] in ("declined", "pending")
+                       else c["left"],
                        styled(shown_state, STATE_STYLE.get(c["state"], "")))
     con.print(clocks)
     con.print()

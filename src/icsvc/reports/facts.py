@@ -141,8 +141,8 @@ def _at(fixed: Facts, told: Outcome) -> Facts:
         outcomes=dict(told.results),
         met={name: (at, sla[name].elapsed) for name in CLOCKS
              if (at := sla[name].met_at) is not None},
-        lapses=[(lapse.at, lapse.way, lapse.party, lapse.customer) for lapse in told.lapses]
-        if fixed.cost else [])
+        # every request's lapses (a costless one can still be the cause of another's)
+        lapses=[(lapse.at, lapse.way, lapse.party, lapse.customer) for lapse in told.lapses])
 
 
 def facts_now(state: RequestState, cat: Catalogue, now: datetime) -> Facts:

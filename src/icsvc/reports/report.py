@@ -181,6 +181,15 @@ class ProviderStats:
         return pct(self.needed_by_met, self.needed_by_count)
 
     @property
+    def declined_pct(self) -> float | None:
+        """Of the requests answered in the period (delivered or declined), those declined."""
+        return pct(self.declined, self.resolved + self.declined)
+
+    @property
+    def declined_with_alternate_pct(self) -> float | None:
+        return pct(self.declined_with_alternate, self.declined)
+
+    @property
     def reopened_pct(self) -> float | None:
         return pct(self.reopened, self.first_resolved)
 
@@ -190,7 +199,8 @@ class ProviderStats:
 
     @property
     def response_rate_pct(self) -> float | None:
-        return pct(len(self.ratings), self.resolved)
+        """Rated / answered (delivered or declined) in the period."""
+        return pct(len(self.ratings), self.resolved + self.declined)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -199,8 +209,8 @@ class ProviderStats:
             "received": self.received,
             "resolved": self.resolved,
             "declined": self.declined,
-            "declined_pct": pct(self.declined, self.resolved + self.declined),
-            "declined_with_alternate_pct": pct(self.declined_with_alternate, self.declined),
+            "declined_pct": self.declined_pct,
+            "declined_with_alternate_pct": self.declined_with_alternate_pct,
             "open": self.open,
             "backlog_age": dict(self.backlog),
             "acknowledge_measured": self.measured["acknowledge"],
@@ -266,6 +276,15 @@ class DepartmentStats:
     def rating_avg(self) -> float | None:
         return average(self.ratings)
 
+    @property
+    def declined_pct(self) -> float | None:
+        """Of its requests answered in the period (delivered or declined), those declined."""
+        return pct(self.declined, self.answered)
+
+    @property
+    def declined_with_alternate_pct(self) -> float | None:
+        return pct(self.declined_with_alternate, self.declined)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "department": self.department,
@@ -285,8 +304,8 @@ class DepartmentStats:
             "rating_avg": self.rating_avg,
             "rating_count": len(self.ratings),
             "declined": self.declined,
-            "declined_pct": pct(self.declined, self.answered),
-            "declined_with_alternate_pct": pct(self.declined_with_alternate, self.declined),
+            "declined_pct": self.declined_pct,
+            "declined_with_alternate_pct": self.declined_with_alternate_pct,
             "lapse_cost_suffered": _number(self.lapse_cost_suffered),
             "lapse_cost_caused": _number(self.lapse_cost_caused),
         }
@@ -414,16 +433,13 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
     def dept(name: str) -> DepartmentStats:
         return departments.setdefault(name, DepartmentStats(name))
 
-    known_lapses: dict[str, list[tuple[datetime, str, str, bool]]] = {}
-    made_for: dict[str, list[str]] = {}
+    facts = [f for f in facts if f.provider in cat.providers]
+    # whom each lapse is charged to reads the whole chain, whatever the report shows
+    chain = _ChainLapses.of(facts, as_of)
     for f in facts:
-        if f.provider not in cat.providers:
-            continue
         if department is not None and f.department != department:
             continue
         providers_of[f.id] = f.provider
-        for other in f.blocks:
-            made_for.setdefault(other, []).append(f.id)
         for other in f.blocks:
             chains.join(f.id, other)
             if inside(f.provider, f.created_at):
@@ -442,8 +458,7 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
                     ds = dept(f.department)
                     ds.needed_by_count += 1
                     ds.needed_by_met += result[1]
-        lapsed = sorted(lapse for lapse in f.lapses if lapse[0] <= as_of[p])
-        known_lapses[f.id] = lapsed
+        lapsed = chain.known[f.id]
         if lapsed and f.cost:
             at, _, party, by_customer = lapsed[0]
             holder = provider_at(f, at)
@@ -477,6 +492,8 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
             if f.rating is not None:
                 ps.ratings.append(f.rating)
         if f.declined_at is not None and inside(p, f.declined_at):
+            if f.rating is not None:  # a decline is an answer: its rating counts too
+                ps.ratings.append(f.rating)
             ps.declined += 1
             ps.declined_with_alternate += f.alternate
             ds = dept(f.department)
@@ -500,7 +517,7 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
             row = matrix.setdefault(f.department, dict.fromkeys(chosen, 0))
             row[p] += 1
     for item in lapses:
-        _charge_down_the_chain(item, made_for, known_lapses)
+        chain.charge_down(item)
     chains.share(lapses)
     for item in lapses:
         if item.shared_with is not None:
@@ -528,27 +545,66 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
     )
 
 
-def _charge_down_the_chain(item: Lapse, made_for: dict[str, list[str]],
-                          known: dict[str, list[tuple[datetime, str, str, bool]]]) -> None:
-    """A request made for this one (`new --for`) that missed its own need-by first made
-    this one miss: the lapse is charged to whom that one's is (down the chain)."""
-    seen = {item.id}
-    rid, at = item.id, item.at
-    while True:
-        first: tuple[datetime, str, str, bool] | None = None
-        cause = ""
-        for other in made_for.get(rid, ()):
-            if other in seen:
-                continue
-            missed = [lapse for lapse in known.get(other, ()) if lapse[1] == "needed_by"
-                      and lapse[0] <= at]
-            if missed and (first is None or missed[0][0] < first[0]):
-                first, cause = missed[0], other
-        if first is None:
+KnownLapse = tuple[datetime, str, str, bool]
+"""(when known, way, charged to, charged to the customer?): `Facts.lapses`."""
+DATE_MISSES = ("resolve", "needed_by")
+"""The lapses a late dependency can cause (a wrong answer is its provider's own)."""
+
+
+@dataclass
+class _ChainLapses:
+    """What charging a lapse down a chain of linked requests reads, of every request of
+    the store (not only those the report shows): each one's lapses known at the end of the
+    period, the requests made for it (`new --for`), and when it was finished (delivered,
+    declined or cancelled; None while open)."""
+
+    known: dict[str, list[KnownLapse]]
+    made_for: dict[str, list[str]]
+    finished: dict[str, datetime]
+    """When each request was finished, or the end of the period while it is open."""
+
+    @classmethod
+    def of(cls, facts: list[Facts], as_of: dict[str, datetime]) -> _ChainLapses:
+        known: dict[str, list[KnownLapse]] = {}
+        made_for: dict[str, list[str]] = {}
+        finished: dict[str, datetime] = {}
+        for f in facts:
+            end = as_of[f.provider]
+            known[f.id] = sorted(lapse for lapse in f.lapses if lapse[0] <= end)
+            for other in f.blocks:
+                made_for.setdefault(other, []).append(f.id)
+            done = f.resolved_at or f.declined_at or (
+                f.stints[-1].statuses[-1][0] if f.status == "cancelled" else None)
+            finished[f.id] = min(done, end) if done is not None else end
+        return cls(known, made_for, finished)
+
+    def charge_down(self, item: Lapse) -> None:
+        """A request made for this one (`new --for`) missed its own need-by first, and this
+        one missed its date because of it (it was finished within its date plus the time
+        that one was late): the lapse is charged to whom that one's is, down the chain."""
+        first_way = self.known[item.id][0][1] if self.known.get(item.id) else ""
+        if first_way not in DATE_MISSES:
             return
-        item.charged_to, item.by_customer = first[2], first[3]
-        seen.add(cause)
-        rid, at = cause, first[0]
+        seen = {item.id}
+        rid, at = item.id, item.at
+        while True:
+            first: KnownLapse | None = None
+            cause = ""
+            for other in self.made_for.get(rid, ()):
+                if other in seen or other not in self.known:
+                    continue
+                missed = [lapse for lapse in self.known[other] if lapse[1] == "needed_by"
+                          and lapse[0] <= at]
+                if missed and (first is None or missed[0][0] < first[0]):
+                    first, cause = missed[0], other
+            if first is None:
+                return
+            late = self.finished[cause] - first[0]
+            if self.finished[rid] > at + late:
+                return  # it was late on its own: longer than what it waited for
+            item.charged_to, item.by_customer = first[2], first[3]
+            seen.add(cause)
+            rid, at = cause, first[0]
 
 
 class _Chains:

@@ -57,6 +57,7 @@ def tables(report: Report) -> list[Table]:
     for p in report.providers:
         d = p.day
         flow.append([p.provider, str(p.received), str(p.resolved), str(p.declined),
+                     fmt_pct(p.declined_pct), fmt_pct(p.declined_with_alternate_pct),
                      str(p.open), *(str(p.backlog[b]) for b in BUCKETS)])
         sla.append([
             p.provider, fmt_pct(p.met_pct("acknowledge")), fmt_pct(p.met_pct("resolve")),
@@ -86,8 +87,8 @@ def tables(report: Report) -> list[Table]:
               fmt_pct(_p(d.needed_by_met, d.needed_by_count)), str(d.needed_by_count),
               str(d.upgrades_asked), str(d.upgrades_granted),
               fmt_stars(d.rating_avg)] for d in report.departments]
-    answered = [[d.department, str(d.declined), fmt_pct(_p(d.declined, d.answered)),
-                 fmt_pct(_p(d.declined_with_alternate, d.declined)),
+    answered = [[d.department, str(d.declined), fmt_pct(d.declined_pct),
+                 fmt_pct(d.declined_with_alternate_pct),
                  fmt_num(d.lapse_cost_suffered), fmt_num(d.lapse_cost_caused)]
                 for d in report.departments]
     providers = [p.provider for p in report.providers]
@@ -106,9 +107,9 @@ def tables(report: Report) -> list[Table]:
     links = [[p, *(str(row.get(t, 0)) for t in link_cols), str(sum(row.values()))]
              for p, row in report.links.items()]
     out: list[Table] = [
-        ("Providers: requests and open backlog by age (calendar days)",
-         ["Provider", "Received", "Resolved", "Declined", "Open",
-          *(f"Open {b}" for b in BUCKETS)], flow),
+        ("Providers: requests, declines and open backlog by age (calendar days)",
+         ["Provider", "Received", "Resolved", "Declined", "Declined %", "With alternate",
+          "Open", *(f"Open {b}" for b in BUCKETS)], flow),
         ("Providers: SLA met and business time to acknowledge / resolve",
          ["Provider", "Ack met", "Resolve met", "Ack median", "Ack p90", "Resolve median",
           "Resolve p90"], sla),

@@ -19,7 +19,6 @@ from icsvc.domain import limits
 from icsvc.domain.catalogue import Catalogue, parse_catalogue
 from icsvc.domain.history.request import Request, parse_request
 from icsvc.errors import ValidationError
-from icsvc.store import yamlio
 
 T = TypeVar("T")
 
@@ -44,6 +43,8 @@ def store_text(path: Path, data: dict[str, Any], old_text: str = "",
     comments of `old_text` (`yamlio.dump_preserving`). Every writer of one gets its text
     here, so none writes a file that `read_store_file` would refuse: one over the size
     limit is refused (before anything is written) with what to do instead."""
+    from icsvc.store import yamlio
+
     text = yamlio.dump_preserving(old_text, data)
     size = len(text.encode("utf-8"))
     if size > kind.max_bytes:
@@ -112,6 +113,8 @@ def load_yaml_file(path: Path, kind: FileKind = REQUEST_FILE) -> tuple[Any, str]
     problem becomes a located ValidationError."""
     import yaml
 
+    from icsvc.store import yamlio
+
     text = read_store_file(path, kind)
     if "\n<<<<<<< " in f"\n{text}" or "\n>>>>>>> " in text:
         line = next(i for i, ln in enumerate(text.splitlines(), 1)
@@ -137,6 +140,8 @@ def parsed(path: Path, text: str, data: Any, parse: Callable[[Path, Any], T]) ->
         return parse(path, data)
     except ValidationError as exc:
         if exc.line is None and exc.keys:
+            from icsvc.store import yamlio
+
             raise exc.located(yamlio.line_of(text, exc.keys)) from None
         raise
 
@@ -144,6 +149,8 @@ def parsed(path: Path, text: str, data: Any, parse: Callable[[Path, Any], T]) ->
 def from_text(path: Path, text: str, parse: Callable[[Path, Any], T],
               aliases: bool = False) -> T:
     """A record parsed from a file's text (a git revision's, say)."""
+    from icsvc.store import yamlio
+
     return parsed(path, text, yamlio.load(text, aliases=aliases), parse)
 
 

@@ -714,6 +714,20 @@ def decode(body: Any, path: Path) -> Request:
                                                               strict=True)}, path=path)
 
 
+def encode_data(value: Any) -> str:
+    """Parsed YAML data (a file's whole tree) as compact JSON, dates tagged; Uncacheable when
+    it holds what JSON cannot (a key that is not text, a set, bytes)."""
+    return json.dumps(_tag(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def decode_data(text: str) -> Any:
+    """`encode_data`'s tree again; ValueError for text it did not write."""
+    try:
+        return json.loads(text, object_hook=_untag)
+    except (TypeError, OverflowError, RecursionError) as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _keys(dumped: dict[str, Any]) -> dict[str, Any]:
     """An entry's own keys (its time, author and type are kept apart)."""
     return {key: value for key, value in dumped.items() if key not in ("at", "by", "type")}

@@ -17,7 +17,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from icsvc.domain.history.request import Request
 from icsvc.domain.lifecycle import OPEN
 from icsvc.errors import IcsvcError, ValidationError
-from icsvc.store import derived, yamlio
+from icsvc.store import atomic, derived
 from icsvc.store.derived import DERIVED_DIR
 from icsvc.store.dirents import REQUESTS_DIR, Listing, entry_problem, from_root
 from icsvc.store.files import load_request
@@ -360,6 +360,19 @@ class Indexed:
         if index is not None:
             index.set_kept(column, values, stamp)
 
+    @mended
+    def meta(self, key: str) -> str | None:
+        """A value the index keeps for the store as a whole (the parsed catalogue), as it
+        is: the caller checks it is still the one wanted."""
+        index = self.opened(self.warn)
+        return index.meta(key) if index is not None else None
+
+    @mended
+    def set_meta(self, key: str, value: str) -> None:
+        index = self.opened(self.warn)
+        if index is not None:
+            index.set_meta({key: value})
+
     # -- after a write ---------------------------------------------------------------------
 
     @mended
@@ -408,7 +421,7 @@ class Indexed:
                 continue
             try:
                 with os.scandir(base) as it:
-                    out.extend(e.path for e in it if yamlio.is_temp_name(e.name))
+                    out.extend(e.path for e in it if atomic.is_temp_name(e.name))
             except OSError:
                 continue
         return out

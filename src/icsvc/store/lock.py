@@ -21,7 +21,7 @@ from icsvc.domain import ids
 from icsvc.domain.history.kinds import Redirect
 from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError, UsageError, ValidationError
-from icsvc.store import derived, yamlio
+from icsvc.store import atomic, derived
 from icsvc.store.derived import DERIVED_DIR
 from icsvc.store.dirents import REQUESTS_DIR, from_root
 from icsvc.store.files import load_request
@@ -98,7 +98,7 @@ def write_journal(root: Path, new: Path, old: Path) -> None:
     import json
 
     folder = derived.folder(root)
-    yamlio.write_atomic(folder / MOVING_FILE, json.dumps(
+    atomic.write_atomic(folder / MOVING_FILE, json.dumps(
         {"to": from_root(root, new), "from": from_root(root, old)}) + "\n")
 
 

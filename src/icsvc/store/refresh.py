@@ -30,7 +30,7 @@ from icsvc.domain.catalogue import PRIORITIES
 from icsvc.domain.history.fields import FIELDS, REQUEST_KEYS, REQUIRED_KEYS
 from icsvc.domain.lifecycle import OPEN, STATUSES
 from icsvc.errors import ValidationError
-from icsvc.store import yamlio
+from icsvc.store import atomic
 from icsvc.store.dirents import NOT_UTF8, folder_problem, is_text
 from icsvc.store.index import (
     NEVER,
@@ -82,7 +82,7 @@ def scan_folder(base: str, entry_problem: Callable[[os.DirEntry[str]], str | Non
     for e in entries:
         name = e.name
         if name.startswith("."):
-            if yamlio.is_temp_name(name):
+            if atomic.is_temp_name(name):
                 scan.temps.append(e.path)
             continue
         if not name.endswith((".yaml", ".yml")):

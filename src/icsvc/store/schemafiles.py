@@ -54,7 +54,7 @@ def entry_schema() -> dict[str, Any]:
     for name, kind in KINDS.items():
         keys = sorted(kind.KEYS, key=lambda spec: not spec.required)
         then: dict[str, Any] = {
-            "properties": {"at": {}, "by": {}, "type": {},
+            "properties": {"at": {}, "by": {}, "type": {}, "via": {},
                            **{spec.name: spec.type.described(spec.required)
                               for spec in keys}},
             "additionalProperties": False,
@@ -74,6 +74,9 @@ def entry_schema() -> dict[str, Any]:
             "by": {"description": "Who made the change (an email; merge@icsvc for the merge "
                                   "driver).", "$ref": "#/$defs/text"},
             "type": {"enum": list(KINDS)},
+            "via": {"description": "Where it came from when not the command line: "
+                                   "'github-comment ID', 'mail <message-id>'.",
+                    "$ref": "#/$defs/text"},
         },
         "allOf": rules,
     }

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from icsvc.domain import ids
-from icsvc.domain.catalogue import Catalogue
+from icsvc.domain.catalogue import Catalogue, parse_catalogue
 from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError, UsageError, ValidationError
-from icsvc.store import lock, yamlio
+from icsvc.store import atomic, lock
 from icsvc.store.derived import DERIVED_DIR
 from icsvc.store.dirents import (
     NOT_UTF8,
@@ -38,8 +38,15 @@ from icsvc.store.dirents import (
     from_root,
     outside,
 )
-from icsvc.store.files import load_catalogue, load_request, store_text
-from icsvc.store.index import Key, Summary, summarize
+from icsvc.store.files import (
+    CATALOGUE_FILE,
+    load_request,
+    load_yaml_file,
+    parsed,
+    read_store_file,
+    store_text,
+)
+from icsvc.store.index import Key, Summary, Uncacheable, decode_data, encode_data, summarize
 from icsvc.store.indexed import Indexed, Warn, active_in, folder_key_of
 from icsvc.store.lock import interrupted_redirect, path_problem
 from icsvc.store.refresh import provider_folders, scan_folder
@@ -98,8 +105,31 @@ class Store:
             problem = self._outside(str(path))
             if problem is not None:
                 raise ValidationError(path, problem)
-            self._catalogue = load_catalogue(path)
+            self._catalogue = self._kept_catalogue(path)
         return self._catalogue
+
+    def _kept_catalogue(self, path: Path) -> Catalogue:
+        """The catalogue, its YAML parsed once and kept in the index keyed by the file's
+        text (and the YAML reader's code): a command that reads the store then needs no
+        YAML parser. The kept tree is checked by `parse_catalogue` each time, as the file's
+        would be."""
+        text = read_store_file(path, CATALOGUE_FILE)
+        wanted = _catalogue_key(text)
+        kept = self.indexed.meta(CATALOGUE_META)
+        if kept is not None and kept.startswith(wanted):
+            try:
+                return parse_catalogue(path, decode_data(kept[len(wanted):]))
+            except (ValueError, ValidationError):
+                pass  # not what was written: the file says what is wrong, if anything
+        data, text = load_yaml_file(path, CATALOGUE_FILE)
+        try:
+            encoded: str | None = encode_data(data)  # before parsing: it must not see changes
+        except Uncacheable:
+            encoded = None
+        catalogue = parsed(path, text, data, parse_catalogue)
+        if encoded is not None:
+            self.indexed.set_meta(CATALOGUE_META, _catalogue_key(text) + encoded)
+        return catalogue
 
     def rel(self, path: Path | str) -> str:
         return from_root(self.root, path)
@@ -158,7 +188,7 @@ class Store:
             if not os.path.lexists(full):
                 continue
             if name.startswith("."):
-                if yamlio.is_temp_name(name):
+                if atomic.is_temp_name(name):
                     listing.temps.append(full)
             elif name.endswith((".yaml", ".yml")):
                 problem = self._path_problem(Path(full))
@@ -432,7 +462,7 @@ class Store:
             self._files_changed()
 
     def _finish_redirect(self, new: Path, old: Path) -> None:
-        yamlio.remove_durably(old)
+        atomic.remove_durably(old)
         self._listing = None
         self._warn(f"finished the interrupted redirect of {new.stem}: removed the old copy "
                    f"{self.rel(old)} (the request is in {self.rel(new)})")
@@ -475,9 +505,9 @@ class Store:
             lock.write_journal(self.root, path, source)  # a kill between the two is finished
         folders = {p.parent for p in (path, source) if p is not None}
         before = {f: folder_key_of(f) for f in folders}
-        yamlio.write_atomic(path, text)
+        atomic.write_atomic(path, text)
         if moving and source is not None:
-            yamlio.remove_durably(source)
+            atomic.remove_durably(source)
             lock.clear_journal(self.root)
         request.path = path
         self.indexed.wrote(path, source if moving else None, before)
@@ -519,6 +549,27 @@ class Store:
 
 MANAGED = (PROVIDERS_FILE, REQUESTS_DIR, SURVEYS_DIR, DERIVED_DIR)
 """What the store keeps at its root; no output option writes there."""
+
+
+CATALOGUE_META = "catalogue"
+"""The index's meta key of the kept catalogue: its key (`_catalogue_key`), then its tree."""
+
+
+def _catalogue_key(text: str) -> str:
+    """What a kept catalogue was read from: the file's text (by digest) and the code that
+    reads YAML (icsvc's version, and the YAML module's size and modification time, for a
+    checkout that changes between releases)."""
+    import hashlib
+
+    import icsvc
+
+    try:
+        st = os.stat(Path(__file__).with_name("yamlio.py"))
+        code = f"{st.st_size}:{st.st_mtime_ns}"
+    except OSError:
+        code = ""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return f"{digest}:{icsvc.__version__}:{code}\n"
 
 
 def managed_problem(root: Path, path: Path) -> str | None:

@@ -10,12 +10,8 @@ scans run only when the text holds the characters they look for.
 
 from __future__ import annotations
 
-import errno
-import os
-import stat
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -23,6 +19,14 @@ from yaml.constructor import ConstructorError
 
 from icsvc.domain import limits
 from icsvc.store import plainyaml
+from icsvc.store.atomic import (
+    TEMP_SUFFIX,
+    is_temp_name,
+    remove_durably,
+    sync_folder,
+    write_atomic,
+    write_atomic_bytes,
+)
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -207,64 +211,9 @@ def dump(data: Any) -> str:
     return text
 
 
-# -- crash-safe writes -----------------------------------------------------------------------
-
-TEMP_SUFFIX = ".tmp"
-"""Temp files are `.<name>.<random>.tmp` beside their target (`requests/**/.*.tmp`)."""
-
-
-def is_temp_name(name: str) -> bool:
-    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` so that a crash at any point leaves either the old file or
-    the new one: write a temp file beside it, fsync it, rename it over the target, fsync the
-    folder. The file gets the target's mode, or the user's umask for a new file."""
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
-    import secrets  # here: 7 ms that only commands that write need
-
-    tmp = folder / f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(
-        os, "O_CLOEXEC", 0)
-    fd = os.open(tmp, flags, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            try:
-                os.fchmod(f.fileno(), stat.S_IMODE(os.stat(path).st_mode))
-            except FileNotFoundError:
-                pass
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    sync_folder(folder)
-
-
-def remove_durably(path: Path) -> None:
-    """Delete a file and make the deletion durable (fsync its folder)."""
-    path.unlink(missing_ok=True)
-    sync_folder(path.parent)
-
-
-def sync_folder(folder: Path) -> None:
-    """fsync a folder, so a rename or deletion in it survives a power cut."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError as exc:  # some file systems cannot sync a folder: nothing more to do
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
-            raise
-    finally:
-        os.close(fd)
+# crash-safe writes live in `atomic.py`; re-exported for the callers that write YAML
+__all__ = ["TEMP_SUFFIX", "is_temp_name", "remove_durably", "sync_folder", "write_atomic",
+           "write_atomic_bytes"]
 
 
 def line_of(text: str, keys: Sequence[str | int]) -> int | None:

@@ -43,6 +43,8 @@ class Card:
     """The priority negotiation (`proposed`, `contested`...), from the history."""
     promised_by: datetime | None
     escalation_pending: bool
+    escalated_at: datetime | None
+    """When the oldest escalation still waiting for its answer was raised."""
     blocks: tuple[str, ...]
     urgency_priority: str
     """The priority the history arrives at (the queue's order uses it)."""
@@ -64,7 +66,8 @@ class Card:
             self.id, self.provider, self.title, self.status, self.priority,
             self.requested_priority, self.department, self.owner, self.created_at.isoformat(),
             self.rush, self.proposal, sla.time_to_json(self.promised_by), self.escalation_pending,
-            list(self.blocks), self.urgency_priority, self.waiting, self.holder,
+            sla.time_to_json(self.escalated_at), list(self.blocks), self.urgency_priority,
+            self.waiting, self.holder,
             sla.plans_to_json(self.plans)], ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -77,20 +80,21 @@ class Card:
         if type(values) is not list or tuple(map(type, values)) not in _TYPES:
             raise ValueError("a card of another shape")
         (rid, provider, title, status, priority, asked, dept, owner, created, rush, proposal,
-         promised, pending, blocks, urgency, waiting, holder, plans) = values
+         promised, pending, escalated, blocks, urgency, waiting, holder, plans) = values
         if not all(type(b) is str for b in blocks):
             raise ValueError("a card of another shape")
         return cls(path, rid, provider, title, status, priority, asked, dept, owner,
                    sla.time_from_json(created), rush, proposal,
-                   None if promised is None else sla.time_from_json(promised), pending,
-                   tuple(blocks), urgency, waiting, holder, sla.plans_from_json(plans))
+                   sla.opt_time_from_json(promised), pending,
+                   sla.opt_time_from_json(escalated), tuple(blocks), urgency, waiting, holder,
+                   sla.plans_from_json(plans))
 
 
 _S, _NONE = str, type(None)
 _TYPES = frozenset((str, str, str, str, str, str, str, owner, str, bool, proposal, promised,
-                    bool, list, str, bool, str, list)
+                    bool, escalated, list, str, bool, str, list)
                    for owner in (_S, _NONE) for proposal in (_S, _NONE)
-                   for promised in (_S, _NONE))
+                   for promised in (_S, _NONE) for escalated in (_S, _NONE))
 """The types a card's values may have, in order."""
 
 
@@ -100,7 +104,9 @@ def card_of(request: Request, path: str, cat: Catalogue,
     return Card(path, request.id, request.provider, request.title, request.status,
                 request.priority, request.requested_priority, request.customer_department,
                 request.owner, request.created_at, request.rush, state.proposal,
-                state.promised_by, state.escalation_pending, tuple(state.blocks),
+                state.promised_by, state.escalation_pending,
+                min((e.at for e in state.escalations if e.answered_at is None), default=None),
+                tuple(state.blocks),
                 state.priority, state.status == "waiting-on-customer", state.provider,
                 sla.plan(state, cat))
 

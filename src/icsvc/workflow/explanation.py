@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from icsvc.domain import history
 from icsvc.domain.calendar import BusinessCalendar
 from icsvc.domain.catalogue import Catalogue, Provider
+from icsvc.domain.dates import when
 from icsvc.domain.history import RequestState
 from icsvc.domain.history.kinds import TargetsChange
 from icsvc.domain.history.request import Request
@@ -160,6 +161,8 @@ def explain(request: Request, cat: Catalogue, now: datetime) -> Explanation:
                 remarks.append(f"{len(late)} late request(s) for information (asked after the "
                                "acknowledgement) did not pause this clock "
                                "(settings.pause_on_late_info is false)")
+        if name == "resolve":
+            remarks += _basis(clock, state, cal)
         out[name] = ClockExplanation(
             clock=clock,
             target_text=request.targets[name],
@@ -177,6 +180,23 @@ def explain(request: Request, cat: Catalogue, now: datetime) -> Explanation:
         clocks=out,
         changes=_changes(state),
     )
+
+
+def _basis(clock: Clock, state: RequestState, cal: BusinessCalendar) -> list[str]:
+    """Which target the resolve clock measures: the SLA's, or the requester's later need-by
+    (planned work is measured against the customer's date)."""
+    need = state.needed_by
+    if need is None:
+        return []
+    target = state.targets["resolve"]
+    if clock.basis == "needed_by" and clock.sla_due is not None:
+        return [f"the resolve target is the requester's need-by date "
+                f"({when(need.astimezone(cal.tz))}): it is later than where the SLA's "
+                f"{target} ends ({when(clock.sla_due.astimezone(cal.tz))}), and planned work "
+                "is measured against the customer's date"]
+    return [f"the resolve target is the SLA's {target}: the requester's need-by date "
+            f"({when(need.astimezone(cal.tz))}) is not later, and is its own outcome (met "
+            "or missed)"]
 
 
 def _changes(state: RequestState) -> list[tuple[datetime, str, str]]:

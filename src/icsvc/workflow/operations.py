@@ -35,10 +35,10 @@ from icsvc.domain.history.kinds import (
     StatusChange,
 )
 from icsvc.domain.history.request import Request
-from icsvc.domain.lifecycle import OPEN, STATUSES
+from icsvc.domain.lifecycle import DELIVERED, OPEN, STATUSES
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.workflow.drafts import parse_info
-from icsvc.workflow.session import Change, Session, choice
+from icsvc.workflow.session import COMMAND_LINE, Change, Channel, Session, choice
 
 # -- options -----------------------------------------------------------------------------------
 
@@ -96,7 +96,7 @@ def _check_open(state: RequestState, what: str) -> None:
 
 
 def triage(request: Request, cat: Catalogue, now: datetime, actor: str,
-           opts: TriageOptions) -> Change:
+           opts: TriageOptions, channel: Channel = COMMAND_LINE) -> Change:
     """`icsvc triage`: the provider's first response and its agreements."""
     actions = [name for name, on in (("--ack", opts.ack), ("--need-info", opts.need_info),
                                      ("--decline", opts.decline),
@@ -118,7 +118,7 @@ def triage(request: Request, cat: Catalogue, now: datetime, actor: str,
     note = _note(opts.note)
     need_info = _note(opts.need_info, "--need-info")
     decline = _note(opts.decline, "--decline")
-    s = Session(request, cat, now, actor)
+    s = Session(request, cat, now, actor, channel)
     s.require(PriorityChange, "triage {id}", to=s.state.priority)
     if opts.redirect:
         return _redirect(s, opts.redirect, opts.service, note)
@@ -170,7 +170,7 @@ def _redirect(s: Session, target: str, service: str | None, note: str | None) ->
 
 
 def update(request: Request, cat: Catalogue, now: datetime, actor: str,
-           opts: UpdateOptions) -> Change:
+           opts: UpdateOptions, channel: Channel = COMMAND_LINE) -> Change:
     """`icsvc update`: status, progress notes, progress, promises, information, and the
     customer's side of the negotiation (reply, reopen, cost, need-by, priority, links)."""
     asked = [opts.status, opts.note, opts.progress, opts.promise, opts.reply, opts.cost,
@@ -191,7 +191,7 @@ def update(request: Request, cat: Catalogue, now: datetime, actor: str,
                          "(accepted: 0 to 100)")
     if opts.alternate is not None and (opts.status or "").strip().lower() != "declined":
         raise UsageError("update: --alternate goes with --status declined")
-    s = Session(request, cat, now, actor)
+    s = Session(request, cat, now, actor, channel)
     state = s.state
     # the customer's answers first: they hand a waiting request back
     if info:
@@ -207,9 +207,9 @@ def update(request: Request, cat: Catalogue, now: datetime, actor: str,
     status: Kind | None = None
     if opts.reopen:
         s.require(StatusChange, "reopen {id}", to="in-progress")
-        if state.status != "resolved":
-            raise IcsvcError(f"refused: {state.id} is {state.status}; only a resolved request "
-                             "can be reopened")
+        if state.status not in DELIVERED:
+            raise IcsvcError(f"refused: {state.id} is {state.status}; only a resolved or "
+                             "closed request can be reopened")
         status = s.status("in-progress", note, "--reopen")
     elif opts.status is not None:
         to = choice(opts.status, STATUSES, "--status", "a status")
@@ -292,11 +292,11 @@ def _negotiate(s: Session, opts: UpdateOptions, note: str | None,
 
 
 def escalate(request: Request, cat: Catalogue, now: datetime, actor: str,
-             reason: str) -> Change:
+             reason: str, channel: Channel = COMMAND_LINE) -> Change:
     """`icsvc escalate`: raise the request to the provider's escalation contact; from the
     customer, while a lower priority is proposed, it contests the proposal."""
     text = _note(reason, "--reason")
-    s = Session(request, cat, now, actor)
+    s = Session(request, cat, now, actor, channel)
     s.require(Escalation, "escalate {id}", note=text)
     contest = bool(s.roles & CUSTOMER) and s.state.proposal in ("proposed", "accepted")
     s.add(Escalation, "--reason", to=s.provider.escalation, note=text, contest=contest)
@@ -306,23 +306,24 @@ def escalate(request: Request, cat: Catalogue, now: datetime, actor: str,
     return s.done()
 
 
-def answer(request: Request, cat: Catalogue, now: datetime, actor: str, text: str) -> Change:
+def answer(request: Request, cat: Catalogue, now: datetime, actor: str, text: str,
+           channel: Channel = COMMAND_LINE) -> Change:
     """`icsvc escalate --answer`: the escalation contact answers the pending escalation (the
     requester is told)."""
     note = _note(text, "--answer")
-    s = Session(request, cat, now, actor)
+    s = Session(request, cat, now, actor, channel)
     s.require(Answer, "answer the escalation of {id}", note=note)
     s.add(Answer, "--answer", note=note)
     return s.done()
 
 
 def feedback(request: Request, cat: Catalogue, now: datetime, actor: str, rating: int,
-             comment: str | None) -> Change:
+             comment: str | None, channel: Channel = COMMAND_LINE) -> Change:
     """`icsvc feedback`: the customer rates an outcome; rating again replaces the rating."""
     if not 1 <= rating <= 5:
         raise UsageError(f"--rating: {rating} is not a rating (accepted: 1 to 5)")
     text = _note(comment, "--comment") if comment is not None else None
-    s = Session(request, cat, now, actor)
+    s = Session(request, cat, now, actor, channel)
     s.require(Feedback, "rate {id}", rating=rating)
     earlier = s.state.rating
     s.add(Feedback, "--rating", rating=rating, comment=text)

@@ -17,7 +17,7 @@ from icsvc.domain.lifecycle import is_open
 from icsvc.domain.sla import Clock
 from icsvc.workflow.cards import Card
 
-STATE_RANK = {"breached": 0, "at-risk": 1, "ok": 2, "paused": 3}
+STATE_RANK = {"breached": 0, "at-risk": 1, "escalated": 2, "ok": 2, "paused": 3}
 
 
 @dataclass
@@ -26,7 +26,8 @@ class QueueItem:
     clocks: dict[str, Clock]
     next_due: datetime
     next_due_kind: str
-    """`acknowledge`, `resolve`, `promise` or `needed_by`."""
+    """`acknowledge`, `resolve`, `promise` or `needed_by`; `escalation` for a finished
+    request whose escalation waits for its answer (`next_due`: when it was raised)."""
     left: timedelta
     """Business time from now to the next due date (negative when past it)."""
     state: str
@@ -54,6 +55,10 @@ def business_left(cat: Catalogue, provider: str, now: datetime, due: datetime) -
 def item(card: Card, cat: Catalogue, now: datetime) -> QueueItem:
     told = card.outcome(cat, now)
     sla = told.clocks
+    if not is_open(card.status):  # finished: only an escalation waiting keeps it queued
+        at = card.escalated_at or now
+        return QueueItem(card, sla, at, "escalation", business_left(cat, card.holder, now, at),
+                         "escalated")
     ack, resolve = sla["acknowledge"], sla["resolve"]
     reasons: list[tuple[str, str]] = []
     candidates: list[tuple[datetime, str]] = []

@@ -10,6 +10,7 @@ operations on top of it (triage, update, escalate, feedback) are `operations.py`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,20 @@ from icsvc.domain.history.kinds import (
 from icsvc.domain.history.request import Request
 from icsvc.domain.sla import clocks
 from icsvc.errors import IcsvcError, UsageError
+
+
+@dataclass(frozen=True)
+class Channel:
+    """The way in a change came by when not the command line (an issue comment, a mail):
+    what its entries record as their `via` (so a second delivery is recognised), and how
+    its refusals name the options and keys (a comment says `/cancel`, not `--status`)."""
+
+    via: str | None = None
+    names: Callable[[str], str] | None = None
+    """An option (`--promise`) or an entry's key (`note`) in the channel's words."""
+
+
+COMMAND_LINE = Channel()
 
 
 @dataclass
@@ -66,8 +81,10 @@ class Session:
     """Adds entries at one instant, by one actor, through the history's rules: each entry
     kind checks itself (`history.Replay`), and a refusal names the command's options."""
 
-    def __init__(self, request: Request, cat: Catalogue, now: datetime, actor: str) -> None:
+    def __init__(self, request: Request, cat: Catalogue, now: datetime, actor: str,
+                 channel: Channel = COMMAND_LINE) -> None:
         self.request = request
+        self.channel = channel
         self.cat = cat
         self.now = now
         self.actor = actor
@@ -98,11 +115,12 @@ class Session:
         usage (exit 2), any other problem a refusal (exit 1)."""
         if self._clock_error is not None:
             raise self._clock_error
-        entry = kind(at=self.at, by=self.actor,
+        entry = kind(at=self.at, by=self.actor, via=self.channel.via,
                      **{k: v for k, v in values.items() if v is not None and v is not False})
         found = self.replay.check(entry)
         if found:
-            raise refusal(sorted(found, key=lambda p: not p.missing)[0], option)
+            raise refusal(sorted(found, key=lambda p: not p.missing)[0], option,
+                          self.channel.names)
         history.apply(self.state, entry)
         self.entries.append(entry)
         return entry
@@ -214,10 +232,14 @@ def option_for(key: str) -> str:
     return OPTION_NAMES.get(key, f"'{key}'")
 
 
-def refusal(problem: history.Problem, option: str = "") -> IcsvcError:
+def refusal(problem: history.Problem, option: str = "",
+            names: Callable[[str], str] | None = None) -> IcsvcError:
     """A problem of an entry as a command reports it: a missing option is bad usage
-    (`--cost needs --note saying ...`), anything else a refusal."""
-    text = problem.say(option_for)
+    (`--cost needs --note saying ...`), anything else a refusal. `names`: how another
+    channel names the options and keys."""
+    text = problem.say(names or option_for)
+    if names is not None and option:
+        option = names(option)
     if problem.missing:
         if not option:
             return UsageError(text)

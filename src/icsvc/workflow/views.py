@@ -39,6 +39,8 @@ def clock_json(clock: Clock, day: Any) -> dict[str, Any]:
         "target": format_timedelta(clock.target, day),
         "left": format_timedelta(clock.left, day),
         "met_at": clock.met_at.isoformat() if clock.met_at else None,
+        "basis": clock.basis,
+        "sla_due": clock.sla_due.isoformat() if clock.sla_due else None,
     }
 
 
@@ -77,7 +79,7 @@ def outcome_json(told: Outcome, cat: Catalogue) -> dict[str, Any]:
         "details": state.details,
         "impact": state.impact,
         "cost": {"amount": told.cost.amount, "kind": "actual" if told.cost.actual
-                 else "estimate"} if told.cost is not None else None,
+                 else "estimate", "note": told.cost.note} if told.cost is not None else None,
         "alternate": state.alternate,
         "blocks": list(state.blocks),
         "targets": dict(state.targets),

@@ -24,9 +24,14 @@ from icsvc.domain.lifecycle import STATUSES
 KEY_ORDER = (
     "at", "by", "type", "from", "to", "note", "timeframe", "service", "alternate", "late",
     "reply", "contest", "blocks", "broken", "info", "rating", "comment", "field", "ours",
-    "theirs", "kept", "actual",
+    "theirs", "kept", "actual", "via",
 )
-"""The order of an entry's keys in the file (the first three are every entry's)."""
+"""The order of an entry's keys in the file (the first three are every entry's, and so is
+the last, `via`)."""
+VIA = "via"
+"""Where an entry came from when not the command line: `github-comment 123` (a comment's
+id), `mail <message-id>`. A second delivery of the same comment or message finds it and
+changes nothing."""
 
 _NAMED = re.compile("\x1f([a-z][a-z-]*)\x1f")
 
@@ -250,6 +255,7 @@ class Entry:
 
     at: datetime
     by: str
+    via: str | None = None
 
     TYPE: ClassVar[str] = ""
     KEYS: ClassVar[tuple[Key, ...]] = ()
@@ -262,7 +268,7 @@ class Entry:
     def parse(cls, at: datetime, by: str, data: Mapping[str, Any], fail: Fail) -> Entry:
         """An entry from the keys of a file's mapping (`at`, `by` and `type` read already);
         `fail(key, problem)` for the first problem."""
-        allowed = {spec.name for spec in cls.KEYS}
+        allowed = {spec.name for spec in cls.KEYS} | {VIA}
         for name in data:
             if name not in allowed:
                 fail(str(name), f"a '{cls.TYPE}' entry has no key {name!r}"
@@ -279,6 +285,12 @@ class Entry:
                 values[spec.attr] = spec.type.parse(value)
             except ValueError as exc:
                 fail(spec.name, str(exc))
+        via = data.get(VIA)
+        if via is not None:
+            if not isinstance(via, str) or not via.strip() or len(via) > 1000:
+                fail(VIA, f"{via!r} is not where the entry came from (accepted: a text such "
+                          "as 'github-comment 123' or 'mail <message-id>')")
+            values["via"] = via
         return cls(at=at, by=by.lower() if "@" in by else by, **values)
 
     def dump(self) -> dict[str, Any]:
@@ -293,6 +305,8 @@ class Entry:
             if value is None or value is False:
                 continue
             out[name] = key.type.dump(value)
+        if self.via is not None:
+            out[VIA] = self.via
         return out
 
     @property

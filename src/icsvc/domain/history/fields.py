@@ -208,21 +208,43 @@ class Impact(Value):
 
 
 class Source(Value):
-    """`source`: where the request came from when not `icsvc new` (a GitHub issue)."""
+    """`source`: where the request came from when not `icsvc new`: a GitHub issue (with the
+    login that opened it when `people:` did not know it yet: `unverified` until an admin
+    confirms the email it gave), a mail (its Message-ID), or a recurring request of
+    providers.yaml (its name and the occurrence's date). A second delivery of the same
+    issue, mail or occurrence finds it and makes nothing."""
 
-    schema = {"type": "object", "required": ["github_issue"], "additionalProperties": False,
+    schema = {"type": "object", "additionalProperties": False,
+              "anyOf": [{"required": ["github_issue"]}, {"required": ["mail"]},
+                        {"required": ["recurring", "occurrence"]}],
               "properties": {"github_issue": {"type": "integer", "minimum": 1},
-                             "url": {"$ref": "#/$defs/text"}}}
+                             "url": {"$ref": "#/$defs/text"},
+                             "github_login": {"$ref": "#/$defs/text"},
+                             "unverified": {"type": "boolean"},
+                             "mail": {"$ref": "#/$defs/text"},
+                             "recurring": {"$ref": "#/$defs/text"},
+                             "occurrence": {"$ref": "#/$defs/text"}}}
     kept = "mapping"
     scalar = False
 
     def parse(self, fc: Checker, value: Any, keys: Sequence[Key]) -> dict[str, Any]:
-        source = fc.mapping(value, keys, required=["github_issue"],
-                            allowed=["github_issue", "url"])
-        if fc.integer(source["github_issue"], [*keys, "github_issue"]) < 1:
+        source = fc.mapping(value, keys, allowed=["github_issue", "url", "github_login",
+                                                  "unverified", "mail", "recurring",
+                                                  "occurrence"])
+        if not any(k in source for k in ("github_issue", "mail", "recurring")):
+            fc.fail(list(keys), "expected github_issue, mail or recurring (where the request "
+                                "came from)")
+        if source.get("github_issue") is not None and \
+                fc.integer(source["github_issue"], [*keys, "github_issue"]) < 1:
             fc.fail([*keys, "github_issue"], "expected an issue number (1 or more)")
-        if source.get("url") is not None:
-            fc.string(source["url"], [*keys, "url"])
+        for name in ("url", "github_login", "mail", "recurring", "occurrence"):
+            if source.get(name) is not None:
+                fc.string(source[name], [*keys, name])
+        if source.get("recurring") is not None and source.get("occurrence") is None:
+            fc.fail([*keys, "occurrence"], "a recurring request names its occurrence (the "
+                                           "date it is made for, YYYY-MM-DD)")
+        if source.get("unverified") is not None:
+            fc.boolean(source["unverified"], [*keys, "unverified"])
         return source
 
 
@@ -339,7 +361,8 @@ FIELDS: tuple[Field, ...] = (
     Field("blocks", Ids(), default=[], changed_by=("link",), column="blocks",
           about="Requests this one must be done before (their IDs)."),
     Field("source", Source(), replayed=False,
-          about="Where the request came from (a GitHub issue)."),
+          about="Where the request came from (a GitHub issue, a mail, a recurring "
+                "request)."),
     Field("targets", Targets(), required=True, changed_by=("targets",),
           about="The SLA targets recorded when the request was created (or its priority "
                 "changed, or it was redirected)."),

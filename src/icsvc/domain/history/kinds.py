@@ -279,12 +279,15 @@ class StatusChange(Kind):
                 cal = provider.calendar
                 limit = cal.add(state.resolved_at, window.in_calendar(cal))
                 if self.at > limit:
-                    out.append(Problem("", f"the requester may reopen a request within "
+                    out.append(Problem("", f"the requester or a manager of their "
+                                           "department may reopen a request within "
                                            f"{window.text} of its resolution (until "
-                                           f"{limit.isoformat()}); escalate it instead "
-                                           f"(icsvc escalate {state.id} --reason TEXT): "
-                                           f"{provider.escalation} can reopen it and "
-                                           "record the cost"))
+                                           f"{limit.isoformat()}); "
+                                           f"escalate it instead (icsvc escalate {state.id} "
+                                           f"--reason TEXT): {provider.escalation} can "
+                                           "reopen it, and the cost can still be recorded "
+                                           f"(icsvc update {state.id} --cost N --actual "
+                                           "--note TEXT)"))
         if current == "new" and to == "acknowledged" and self.timeframe is None:
             out.append(Problem("timeframe", "an acknowledgement carries a timeframe (the "
                                             "date to expect)"))
@@ -329,7 +332,9 @@ class StatusChange(Kind):
 
     def said(self) -> str:
         parts = [f"status {self.from_ or '?'} -> {self.to}"]
-        if self.timeframe:
+        if self.timeframe and self.timeframe <= self.at:  # acknowledged when overdue
+            parts.append(f"(overdue: it was due {when(self.timeframe)})")
+        elif self.timeframe:
             parts.append(f"(expect it by {when(self.timeframe)})")
         if self.late:
             parts.append("(a late request for information)")
@@ -377,10 +382,12 @@ class StatusChange(Kind):
         elif to in ("acknowledged", "in-progress") and not before.acknowledged:
             timeframe = self.timeframe or state.promised_by
             owner = f" {state.owner} is on it." if state.owner else ""
+            expect = f"Expect it by {t.when(timeframe)}." if timeframe else ""
+            if timeframe is not None and timeframe <= self.at:
+                expect = (f"It is overdue: it was due {t.when(timeframe)}, and no new date "
+                          "was promised.")
             t.tell("acknowledged", [TO_CUSTOMER], "acknowledged", [
-                f"{t.name} acknowledged your request." + owner,
-                f"Expect it by {t.when(timeframe)}." if timeframe else "",
-                noted(self)])
+                f"{t.name} acknowledged your request." + owner, expect, noted(self)])
         elif sides == "provider" and self.note:
             t.tell("progress", [TO_CUSTOMER], "progress", [f"{self.by}: {self.note}"])
 

@@ -1,0 +1,1 @@
+"""Mail in: one RFC 5322 message read into what `icsvc mail` acts on."""
