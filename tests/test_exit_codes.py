@@ -64,6 +64,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, str
     for name in ("base", "ours", "theirs"):
         (files / name).write_text("")
     (files / "event.json").write_text("{}")
+    (files / "people.csv").write_text("email,department\n")
     yield store, rid, files
 
 
@@ -77,6 +78,8 @@ def _fill(name: str, param: Any, rid: str, files: Path) -> list[str]:
         value = "2026Q4"
     elif param.name == "event":
         value = str(files / "event.json")
+    elif param.name == "csv_file":
+        value = str(files / "people.csv")
     elif param.name in ("base", "ours", "theirs"):
         value = str(files / param.name)
     elif param.name == "provider":
@@ -224,6 +227,8 @@ NO_RULE = {
     "merge-driver": "git runs it; it merges whatever it is given, conflicts as entries",
     "intake": "an event file it cannot use is bad usage (tests/test_intake.py)",
     "completion": "prints a script",
+    "mail": "a message it cannot use is answered by mail (tests of mail intake)",
+    "people import": "only an admin may change departments: check --base refuses it later",
     "schema": "prints a schema",
 }
 

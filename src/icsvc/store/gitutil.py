@@ -493,6 +493,23 @@ def status_paths(cwd: Path, pathspec: str) -> list[tuple[str, str]]:
     return out
 
 
+def commit_paths(cwd: Path, paths: list[str], message: str, author_name: str,
+                 author_email: str, date: str | None = None) -> str:
+    """Stage exactly `paths` (additions, changes, deletions) and commit only them, with this
+    author (and `date`, ISO 8601, when given), leaving anything else staged as it was.
+    Returns the new commit's hash."""
+    run(cwd, "add", "--all", "--", *paths, what="git add")
+    env = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email}
+    if date is not None:
+        env.update({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+    if config_get(cwd, "user.email") is None and not os.environ.get("GIT_COMMITTER_EMAIL"):
+        env.update({"GIT_COMMITTER_NAME": author_name, "GIT_COMMITTER_EMAIL": author_email})
+    run(cwd, "commit", "--quiet", "--no-edit", "-m", message,
+        f"--author={author_name} <{author_email}>", "--only", "--", *paths,
+        what="git commit", env=env)
+    return run(cwd, "rev-parse", "HEAD", what="git rev-parse").out.strip()
+
+
 def commit_versions(cwd: Path, versions: dict[str, str | None], removed: list[str],
                     message: str, author_name: str, author_email: str,
                     date: str | None = None) -> str:
