@@ -28,7 +28,8 @@ def one_line_error(err: str) -> str:
     (["new", *PART, "--cost=-5"], 2, "--cost: -5.0 is not an amount"),
     (["new", *PART, "--cost", "1e300"], 2, "is not an amount"),
     (["new", *PART, "--cost", "5", "--impact-note", "  "], 2, "--impact-note: empty"),
-    (["new", *PART, "--info", "extra="], 2, "--info extra=...: the value is empty"),
+    (["new", *PART, "--info", "extra="], 2, "--info extra=...: part-clarification does not "
+                                            "ask for 'extra'"),
     (["new", *PART, "--needed-by", "9999-12-31"], 2, "--needed-by: '9999-12-31' is out of "
                                                      "range (accepted: years 1970 to 2200)"),
     (["new", *PART, "--needed-by", "0001-01-01"], 2, "out of range"),

@@ -230,3 +230,41 @@ def test_a_fifo_under_surveys_is_reported_like_one_under_requests(store: Store) 
     assert report.code == 0
     assert "warning: skipped surveys/2026Q4/engineering/maria@example.com.yaml: not a " \
            "regular file (a FIFO)" in report.err
+
+
+def test_a_broken_catalogue_does_not_hide_the_request_files_problems(store: Store) -> None:
+    """One run reports every problem of every file: providers.yaml's, and what each request
+    file shows without a catalogue (its shape, its name, its history's order)."""
+    bad_key = store.new(*PART)
+    misplaced = store.new(*PART)
+    out_of_order = store.new(*PART)
+    store.ok("update", out_of_order, "--note", "later", actor="ana@example.com",
+             now="2026-11-24T11:00:00-05:00")
+    write_bad(store, bad_key, "title: T", "titel: T")
+    folder = store.root / "requests"
+    (folder / "payroll").mkdir()
+    (folder / "engineering" / f"{misplaced}.yaml").rename(folder / "payroll" /
+                                                          f"{misplaced}.yaml")
+    path = store.request_file(out_of_order)
+    path.write_text(path.read_text().replace("at: 2026-11-24T11:00:00-05:00",
+                                             "at: 2026-11-24T09:00:00-05:00"))
+    providers = store.root / "providers.yaml"
+    providers.write_text(PROVIDERS.replace("    calendar: us-east", "    calender: us-east", 1))
+    out = store.fails("check").out
+    lines = out.strip().splitlines()
+    assert any(line.startswith("providers.yaml:") and "providers.engineering.calender: unknown "
+               "key; did you mean calendar? (accepted: " in line for line in lines), out
+    assert any(f"{bad_key}.yaml:" in line and "titel: unknown key; did you mean title? "
+               "(accepted: " in line for line in lines), out
+    assert any(f"requests/payroll/{misplaced}.yaml:" in line and
+               "move it to requests/engineering/" in line for line in lines), out
+    assert any(f"{out_of_order}.yaml:" in line and "history[1].at:" in line and
+               "earlier than the entry before it" in line for line in lines), out
+
+
+def test_an_unknown_history_key_gets_a_suggestion(store: Store) -> None:
+    rid = store.new(*PART)
+    store.ok("update", rid, "--note", "x", actor="ana@example.com")
+    write_bad(store, rid, "  note: x", "  nite: x")
+    out = store.fails("check").out
+    assert "history[1].nite: unknown key; did you mean note? (accepted: " in out, out

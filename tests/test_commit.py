@@ -14,6 +14,7 @@ from conftest import Store
 from git_helpers import base_commit, git
 
 MARIA, ANA, RAJ = "maria@example.com", "ana@example.com", "raj@example.com"
+LEE = "lee@example.com"
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "Bore diameter",
         "--info", "order_number=SO-1", "--info", "part_number=P-2"]
 PAY = ["-p", "payroll", "-s", "pay-correction", "-t", "Overtime",
@@ -62,7 +63,7 @@ def test_commits_only_my_request_files_as_me(store: Store) -> None:
     store.ok("triage", mine, "--ack", actor=ANA)
     store.ok("update", theirs, "--note", "Looking", actor="pat@example.com")
     (store.root / "notes.txt").write_text("not a request\n")
-    r = store.ok("commit", actor=ANA)
+    r = store.ok("commit", "--as", ANA)
     assert f"Committed 1 file(s) as {ANA}: " in r.out
     assert f"icsvc: ack {mine}" in r.out
     assert f"Left out requests/payroll/{theirs}.yaml: changed by pat@example.com, not you" \
@@ -73,7 +74,7 @@ def test_commits_only_my_request_files_as_me(store: Store) -> None:
     status = git(store, "status", "--porcelain").stdout
     assert f"requests/payroll/{theirs}.yaml" in status and "notes.txt" in status
     # the branch passes check --base: each entry committed by its author
-    r = store.ok("commit", actor="pat@example.com")
+    r = store.ok("commit", "--as", "pat@example.com")
     assert log(store, "-1") == ["pat@example.com|pat@example.com|icsvc: note " + theirs]
     store.ok("check", "--base", "HEAD~2")
 
@@ -112,16 +113,31 @@ def test_name_from_git_config_and_a_message(store: Store) -> None:
     assert log(store, "-1")[0].startswith(f"{ANA}|Ana Lopes|icsvc: ack {rid}")
 
 
-def test_mixed_and_hand_edited_files_are_left_out(store: Store) -> None:
+def test_as_commits_that_persons_entries_up_to_someone_elses(store: Store) -> None:
     rid = store.new(*PART)
     base_commit(store, "base")
     store.ok("triage", rid, "--ack", actor=ANA)
     store.ok("update", rid, "--note", "Thanks", actor=MARIA)
-    r = store.fails("commit", actor=ANA)
+    r = store.fails("commit", "--as", MARIA)  # ana's entry comes first
     assert r.err.startswith("icsvc: error: nothing to commit: no request file has new history "
-                            f"entries by {ANA} (requests/engineering/{rid}.yaml: has new "
-                            "entries by you and by maria@example.com")
-    git(store, "checkout", "--", ".")
+                            f"entries by {MARIA} (requests/engineering/{rid}.yaml: has new "
+                            f"entries by {ANA} before yours: they commit first (icsvc commit "
+                            f"--as {ANA}), or run icsvc commit")
+    r = store.ok("commit", "--as", ANA)
+    assert f"Left out requests/engineering/{rid}.yaml: changed by {MARIA}, not you" in r.out
+    assert log(store, "-1") == [f"{ANA}|{ANA}|icsvc: ack {rid}"]
+    committed = git(store, "show", f"HEAD:requests/engineering/{rid}.yaml").stdout
+    assert "Thanks" not in committed and "acknowledged" in committed
+    assert "Thanks" in store.request_file(rid).read_text()  # still pending, for maria
+    store.ok("commit", "--as", MARIA)
+    assert log(store, "-1") == [f"{MARIA}|{MARIA}|icsvc: note {rid}"]
+    assert git(store, "status", "--porcelain").stdout == ""
+    store.ok("check", "--base", "HEAD~2")
+
+
+def test_hand_edited_files_are_left_out(store: Store) -> None:
+    rid = store.new(*PART)
+    base_commit(store, "base")
     path = store.request_file(rid)
     path.write_text(path.read_text().replace("title: Bore diameter", "title: Bore"))
     r = store.fails("commit", actor=ANA)
@@ -222,3 +238,72 @@ def test_commands_that_change_a_request_end_with_the_next_step(store: Store) -> 
             "Next: icsvc commit"), args
     assert "Next:" not in store.ok("show", rid).out
     assert "Next:" not in store.ok("update", rid, "--note", "y", "-f", "json", actor=ANA).out
+
+
+def test_several_peoples_changes_become_one_commit_each_in_order(store: Store) -> None:
+    """The newcomer's tour: create as one person, triage as another, one `icsvc commit`."""
+    rid = store.new(*PART, actor=MARIA, now="2026-11-24T09:00:00-05:00")
+    store.ok("triage", rid, "--ack", "--note", "On it", actor=ANA,
+             now="2026-11-24T09:45:00-05:00")
+    other = store.new(*PAY, actor=LEE, now="2026-11-24T09:30:00-05:00")
+    r = store.ok("commit", "--format", "json")
+    made = r.json()["commits"]
+    assert [(m["author"]["email"], m["files"]) for m in made] == [  # by time, not by file
+        (MARIA, [f"requests/engineering/{rid}.yaml"]),
+        (LEE, [f"requests/payroll/{other}.yaml"]),
+        (ANA, [f"requests/engineering/{rid}.yaml"])]
+    assert log(store, "-3") == [f"{ANA}|{ANA}|icsvc: ack {rid}",
+                                f"{LEE}|{LEE}|icsvc: new {other}",
+                                f"{MARIA}|{MARIA}|icsvc: new {rid}"]
+    # maria's commit holds the request as she created it: no triage yet
+    first = git(store, "show", f"HEAD~1:requests/engineering/{rid}.yaml").stdout
+    assert "status: new" in first and ANA not in first
+    assert git(store, "status", "--porcelain").stdout == ""
+    store.ok("check", "--base", "HEAD~3")
+
+
+def test_several_people_in_turn_on_one_file(store: Store) -> None:
+    """A, then B, then A again on one request: three commits, each passing check --base."""
+    rid = store.new(*PART, actor=MARIA, now="2026-11-24T09:00:00-05:00")
+    base_commit(store, "base")
+    store.ok("triage", rid, "--ack", actor=ANA, now="2026-11-24T09:10:00-05:00")
+    store.ok("update", rid, "--note", "Which rev?", actor=MARIA,
+             now="2026-11-24T09:20:00-05:00")
+    store.ok("update", rid, "--progress", "40", actor=ANA, now="2026-11-24T09:30:00-05:00")
+    r = store.ok("commit")
+    assert r.out.count("Committed 1 file(s) as") == 3
+    assert [line.split("|")[0] for line in log(store, "-3")] == [ANA, MARIA, ANA]
+    middle = git(store, "show", f"HEAD~1:requests/engineering/{rid}.yaml").stdout
+    assert "Which rev?" in middle and "progress: 40" not in middle
+    store.ok("check", "--base", "HEAD~3")
+
+
+def test_a_redirect_by_a_second_person_commits_each_path(store: Store) -> None:
+    rid = store.new("-p", "engineering", "-s", "drawing-review", "-t", "x", "--needed-by",
+                    "2026-12-20", actor=MARIA, now="2026-11-24T09:00:00-05:00")
+    store.ok("triage", rid, "--redirect", "payroll", "--service", "pay-correction",
+             "--note", "Payroll's", actor=ANA)
+    store.ok("commit")
+    assert committed_files(store, "HEAD~1") == [f"A\trequests/engineering/{rid}.yaml"]
+    assert committed_files(store) == [f"A\trequests/payroll/{rid}.yaml",
+                                      f"D\trequests/engineering/{rid}.yaml"]
+    assert git(store, "status", "--porcelain").stdout == ""
+
+
+def test_signed_store_refuses_several_people_with_each_ones_command(store: Store) -> None:
+    providers = store.root / "providers.yaml"
+    providers.write_text(providers.read_text() + "settings:\n  require_signed: true\n")
+    base_commit(store, "signed")
+    rid = store.new(*PART, actor=MARIA, now="2026-11-24T09:00:00-05:00")
+    store.ok("triage", rid, "--ack", actor=ANA)
+    before = git(store, "rev-parse", "HEAD").stdout
+    r = store.fails("commit")
+    assert r.err.count("\n") == 1, r.err  # one line
+    assert "requires signed commits (settings.require_signed)" in r.err
+    assert (f"1. {MARIA} runs 'icsvc commit --as {MARIA}' with their own signing key "
+            f"('icsvc git-setup --as {MARIA}' in their clone); 2. {ANA} runs 'icsvc commit "
+            f"--as {ANA}'") in r.err
+    assert git(store, "rev-parse", "HEAD").stdout == before  # nothing committed
+    # one person's own changes are theirs to sign: refused only when they are not the signer
+    r = store.fails("commit", "--as", ANA)
+    assert "nothing to commit" in r.err and f"by {MARIA} before yours" in r.err

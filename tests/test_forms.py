@@ -160,6 +160,18 @@ def test_the_repository_url(example: Store) -> None:
     assert "someone/fork/issues" in (example.root / FORMS / "config.yml").read_text()
 
 
+def test_an_origin_that_is_not_a_web_repository_is_named(example: Store) -> None:
+    """Not "there is no origin": what origin is, and what is accepted."""
+    example.git("remote", "add", "origin", "/srv/git/requests.git")
+    err = example.fails("forms").err
+    assert err.strip() == ("icsvc: error: which repository do the forms' links point to? The "
+                           "'origin' remote is '/srv/git/requests.git', not a repository on "
+                           "a web host (accepted: https://github.com/OWNER/REPO, "
+                           "git@github.com:OWNER/REPO.git or ssh://git@HOST/OWNER/REPO.git): "
+                           "pass --repo-url https://github.com/OWNER/REPO")
+    assert not (example.root / FORMS).exists()
+
+
 @pytest.mark.parametrize(("remote", "url"), [
     ("git@github.com:acme/requests.git", "https://github.com/acme/requests"),
     ("https://github.com/acme/requests", "https://github.com/acme/requests"),

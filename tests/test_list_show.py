@@ -98,3 +98,18 @@ def test_sla_catalogue(store: Store) -> None:
         "min_priority": None}
     r = store.fails("sla", "legal", code=2)
     assert "unknown provider 'legal'" in r.err
+
+
+def test_progress_is_shown_only_while_the_work_goes_on(store: Store) -> None:
+    """A resolved or closed request never reads "closed, 50% done"."""
+    rid = store.new(*PART, "-t", "Bore")
+    store.ok("triage", rid, "--ack", actor="ana@example.com")
+    store.ok("update", rid, "--progress", "50", actor="ana@example.com")
+    assert "acknowledged, 50% done" in store.ok("show", rid).out
+    store.ok("update", rid, "--status", "resolved", "--note", "Done", actor="ana@example.com")
+    out = store.ok("show", rid).out
+    assert "% done" not in out and "resolved" in out
+    store.ok("update", rid, "--status", "closed", actor="ana@example.com")
+    out = store.ok("show", rid).out
+    assert "% done" not in out and "closed" in out
+    assert store.ok("show", rid, "-f", "json").json()["progress"] == 50  # the record

@@ -209,3 +209,40 @@ def test_console_script_is_installed() -> None:
     assert ICSVC and Path(ICSVC).exists()
     out = subprocess.run([ICSVC, "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("icsvc ")
+
+
+def test_info_the_service_does_not_ask_for_is_refused_with_the_accepted_keys(
+        store: Store) -> None:
+    before = store.snapshot()
+    r = store.fails("new", *PART, "--info", "colour=red", code=2, actor="maria@example.com")
+    assert r.err.strip() == ("icsvc: error: --info colour=...: part-clarification does not "
+                             "ask for 'colour' (accepted: order_number, part_number; anything "
+                             "else goes in the details)")
+    # a typo of a required key is named before the key it leaves missing
+    args = [a.replace("part_number=", "part_numbr=") for a in PART]
+    r = store.fails("new", *args, code=2, actor="maria@example.com")
+    assert "does not ask for 'part_numbr'; did you mean part_number" in r.err
+    assert store.snapshot() == before
+
+
+def test_a_service_open_to_extra_info_keeps_it(store: Store) -> None:
+    providers = store.root / "providers.yaml"
+    text = providers.read_text()
+    marker = "      part-clarification:\n"
+    assert marker in text
+    providers.write_text(text.replace(marker, marker + "        extra_info: true\n", 1))
+    store.git("commit", "-qam", "open to extra information")
+    rid = store.new(*PART, "--info", "colour=red")
+    assert "colour: red" in store.request_file(rid).read_text()
+    store.git("add", "-A")
+    store.git("commit", "-qm", "a request", "--author", "Maria <maria@example.com>")
+    store.ok("check", "--base", "HEAD~1")
+
+
+def test_check_base_refuses_a_new_request_with_info_not_asked_for(store: Store) -> None:
+    rid = store.new(*PART)
+    path = store.request_file(rid)
+    path.write_text(path.read_text().replace("  part_number: P-2\n",
+                                             "  part_number: P-2\n  colour: red\n"))
+    r = store.fails("check", "--base", "HEAD")
+    assert "info.colour: part-clarification does not ask for 'colour'" in r.out, r.out

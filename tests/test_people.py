@@ -47,7 +47,7 @@ def test_people_are_loaded_and_found_by_login(tmp_path: Path) -> None:
      "people.ana@example.com.github",
      "MARIA-acme is already the login of maria@example.com (logins ignore case)"),
     ("  pat@example.com: {}", "  pat@example.com: {gihub: pat}", "people.pat@example.com.gihub",
-     "unknown key (accepted: github, signing_keys)"),
+     "unknown key; did you mean github? (accepted: github, signing_keys)"),
     ("    - ssh-ed25519 AAAAC3", "    - AAAAC3", "people.maria@example.com.signing_keys[0]",
      "is not an SSH public key (accepted: a line starting ssh-, sk-ssh-, ecdsa-"),
     ("  ana@example.com: {github: ana-acme}",

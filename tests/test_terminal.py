@@ -155,7 +155,8 @@ def test_new_asks_again_after_a_bad_answer(store: Store) -> None:
 
 def test_a_bad_option_on_a_terminal_is_asked_again(store: Store) -> None:
     env = dict(store.env, ICSVC_USER="maria@example.com", COLUMNS="100")
-    screen = on_terminal(["new", *PART[2:], "-p", "payrol", "--priority", "low",
+    # (the --info keys are part-clarification's: pay-correction would refuse them)
+    screen = on_terminal(["new", *PART[2:6], "-p", "payrol", "--priority", "low",
                           "--needed-by", "Dec 14"], env, store.root, [
         ("Provider", "payroll"), ("Service", "pay-correction"), ("employee_id", "E1"),
         ("pay_period", "2026-11"), ("Details", "Overtime of 3 Nov"),

@@ -32,10 +32,13 @@ def commit(
     actor: ActorOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Commit the request files you changed, as you, so 'icsvc check --base' accepts them.
+    """Commit the changed request files, each person's entries as them, so 'icsvc check
+    --base' accepts them.
 
-    Stages exactly the request files whose new history entries are yours (not other
-    people's changes, not other files) and commits them with you as the author."""
+    One commit per person (in the order of their entries), each with that person as the
+    author; other files are left alone. --as EMAIL commits that person's entries alone.
+    When the store requires signed commits, each person commits their own: several
+    people's changes are refused with the command each of them runs."""
     from icsvc.commands import commit as cmd
     from icsvc.output import commit as out
 

@@ -1,10 +1,13 @@
-"""`icsvc commit`: commit the request files and survey answers you changed, as you; push;
+"""`icsvc commit`: commit the changed request files and survey answers, each person's
+entries as them; push;
 open the pull request.
 
 `check --base` accepts a history entry only from a commit authored by the person in its
-`by`, so this commits exactly the files whose new entries are the acting person's, with that
-person as the author. `--push` pushes the branch; `--pr` also opens the pull request with
-`gh`, first moving the work to a new branch when it sits on the default branch.
+`by`, so this makes one commit per person (`git.commit.plan`), each with that person as the
+author; `--as EMAIL` commits that person's alone. When the store requires signed commits,
+a commit can only be signed by its author's key, so changes of several people are refused
+with the command each of them runs. `--push` pushes the branch; `--pr` also opens the pull
+request with `gh`, first moving the work to a new branch when it sits on the default branch.
 """
 
 from __future__ import annotations
@@ -31,9 +34,22 @@ class Options:
 
 
 @dataclass
-class Outcome:
-    """What was committed (`sha`, `files`), left out and why (`skipped`), pushed and opened."""
+class Made:
+    """One commit made: its hash, message, author and files."""
 
+    sha: str
+    message: str
+    author: str
+    email: str
+    files: list[str]
+
+
+@dataclass
+class Outcome:
+    """What was committed (`commits`; `sha`, `files` etc. are the last one's), left out and
+    why (`skipped`), pushed and opened."""
+
+    commits: list[Made] = field(default_factory=list)
     branch: str | None = None
     created_branch: bool = False
     sha: str | None = None
@@ -76,40 +92,68 @@ def _remote(top: Path) -> str:
     return names[0]
 
 
-def send(ctx: Context, store: Store, opts: Options, *, first_ids: list[str] | None = None
-         ) -> Outcome:
-    """Commit the acting person's changes (if any), then push and open a pull request as
-    asked. Used by `icsvc commit` and `icsvc new --pr`."""
+def send(ctx: Context, store: Store, opts: Options, *, first_ids: list[str] | None = None,
+         only: str | None = None) -> Outcome:
+    """Commit the pending changes (`only`: that person's), then push and open a pull
+    request as asked. Used by `icsvc commit` and `icsvc new --pr`."""
     top = gitutil.require_repo(store.root)
-    actor = ctx.actor()
-    plan = commit.plan(top, store.root, actor)
+    plan = commit.plan(top, store.root, store.catalogue, only)
     out = Outcome(skipped=plan.skipped)
     branch = gitutil.current_branch(top)
     if (opts.push or opts.pr) and branch is None:
         raise IcsvcError("not on a branch (detached HEAD): 'git switch -c NAME' first")
-    if not plan.mine and not opts.push:
+    if not plan.commits and not opts.push:
         why = "; ".join(f"{p}: {reason}" for p, reason in plan.skipped[:3])
-        raise IcsvcError("nothing to commit: no request file has new history entries by "
-                         f"{actor}" + (f" ({why})" if why else ""))
+        whose = f" by {only}" if only else ""
+        raise IcsvcError(f"nothing to commit: no request file has new history entries{whose}"
+                         + (f" ({why})" if why else ""))
+    if plan.commits and store.catalogue.settings.require_signed:
+        _signed_alone(top, plan, only)
     remote = _remote(top) if opts.push or opts.pr else None
     if opts.pr and branch is not None and branch == default_branch(top, remote):
-        mine = [c for c in plan.mine if not first_ids or c.request_id in first_ids] or plan.mine
-        branch = commit.branch_name(top, actor, mine)
+        changes = [c for made in plan.commits for c in made.changes]
+        mine = [c for c in changes if not first_ids or c.request_id in first_ids] or changes
+        branch = commit.branch_name(top, plan.people[0] if plan.people else ctx.actor(), mine)
         gitutil.switch_new_branch(top, branch)
         out.created_branch = True
     out.branch = branch
-    if plan.mine:
-        out.author, out.email = commit.author_name(top, actor), actor
-        out.message = opts.message or commit.message(plan.mine)
-        out.sha = gitutil.commit_paths(top, plan.paths, out.message, out.author, actor,
-                                       date=_pinned_clock(ctx))
-        out.files = plan.paths
+    for planned in plan.commits:
+        author = commit.author_name(top, planned.by)
+        message = (opts.message if opts.message and len(plan.commits) == 1
+                   else commit.message(planned.changes))
+        if opts.message and len(plan.commits) > 1:
+            message = f"{opts.message}\n\n{message}"
+        sha = gitutil.commit_versions(top, planned.versions, planned.removed, message,
+                                      author, planned.by,
+                                      date=_pinned_clock(ctx))
+        out.commits.append(Made(sha, message, author, planned.by, planned.paths))
+    if out.commits:
+        last = out.commits[-1]
+        out.sha, out.message, out.author, out.email = last.sha, last.message, last.author, \
+            last.email
+        out.files = list(dict.fromkeys(f for made in out.commits for f in made.files))
     if opts.push and remote is not None and branch is not None:
         gitutil.push(top, remote, branch)
         out.pushed_to = remote
         if opts.pr:
             _pull_request(top, remote, branch, default_branch(top, remote), out)
     return out
+
+
+def _signed_alone(top: Path, plan: commit.Plan, only: str | None) -> None:
+    """With signed commits required, only the person whose key signs here (git's
+    user.email, or `--as`) can commit: several people's changes are refused with what each
+    of them runs, in order."""
+    people = plan.people
+    signer = only or (gitutil.config_get(top, "user.email") or "").strip().lower()
+    if people == [signer]:
+        return
+    steps = "; ".join(f"{n}. {who} runs 'icsvc commit --as {who}' with their own signing key "
+                      f"('icsvc git-setup --as {who}' in their clone)"
+                      for n, who in enumerate(people, 1))
+    raise IcsvcError(f"this store requires signed commits (settings.require_signed) and the "
+                     f"changes are {len(people)} people's, each to be signed by its author: "
+                     f"{steps}")
 
 
 def _pinned_clock(ctx: Context) -> str | None:
@@ -152,5 +196,6 @@ def _web_url(url: str) -> str | None:
 
 
 def run(ctx: Context, opts: Options) -> Outcome:
+    """Everyone's pending changes, or with `--as` that person's alone."""
     store = open_store(ctx)
-    return send(ctx, store, opts)
+    return send(ctx, store, opts, only=ctx.actor() if ctx.actor_option else None)

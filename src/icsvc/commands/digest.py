@@ -10,7 +10,15 @@ from icsvc.commands.notify import Delivered, deliver, refused_if_failed
 from icsvc.domain.lifecycle import is_open
 from icsvc.errors import IcsvcError, UsageError
 from icsvc.notify import digest
-from icsvc.notify.delivery import Message, Record, configured, env_channels, environment, locked
+from icsvc.notify.delivery import (
+    Message,
+    Record,
+    configured,
+    env_channels,
+    environment,
+    locked,
+    require_apprise,
+)
 from icsvc.store.store import Store, Summary
 
 KINDS = ("daily", "weekly")
@@ -19,6 +27,8 @@ KINDS = ("daily", "weekly")
 def run(ctx: Context, kind: str, dry_run: bool) -> Delivered:
     if kind not in KINDS:
         raise UsageError(f"digest: {kind!r} is not a digest (accepted: {', '.join(KINDS)})")
+    if not dry_run:
+        require_apprise()
     store = open_store(ctx)
     env = environment()
     if dry_run:

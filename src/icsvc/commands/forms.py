@@ -17,10 +17,16 @@ def repo_url(option: str | None, folder: Path, top: Path) -> str:
         url = forms.normalize_repo_url(option)
         if url is None:
             raise UsageError(f"--repo-url: {option!r} is not a repository URL (accepted: "
-                             "https://github.com/OWNER/REPO or a git remote URL)")
+                             f"{forms.REPO_URL_ACCEPTED})")
         return url
     found = forms.find_repo_url(folder, top)
     if found is None:
+        origin = forms.origin_url(top)
+        if origin:
+            raise IcsvcError(f"which repository do the forms' links point to? The 'origin' "
+                             f"remote is {origin!r}, not a repository on a web host "
+                             f"(accepted: {forms.REPO_URL_ACCEPTED}): pass --repo-url "
+                             "https://github.com/OWNER/REPO")
         raise IcsvcError("which repository do the forms' links point to? There is no "
                          "'origin' remote to read it from: pass --repo-url "
                          "https://github.com/OWNER/REPO")

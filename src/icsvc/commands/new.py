@@ -230,7 +230,7 @@ def send(ctx: Context, intake: Intake, created: Created) -> Outcome:
 
     try:
         return commit.send(ctx, intake.store, commit.Options(push=True, pr=True),
-                           first_ids=[created.request.id])
+                           first_ids=[created.request.id], only=ctx.actor())
     except IcsvcError as exc:
         raise IcsvcError(f"{created.request.id} is saved in {created.rel}, but sending it "
                          f"failed: {exc.message}; fix that, then run 'icsvc commit --pr'"

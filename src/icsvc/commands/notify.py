@@ -35,6 +35,7 @@ from icsvc.notify.delivery import (
     env_channels,
     environment,
     locked,
+    require_apprise,
     send,
 )
 from icsvc.store import gitutil
@@ -68,6 +69,8 @@ class Delivered:
 def run(ctx: Context, opts: Options, dry_run: bool) -> Delivered:
     """Tell what changed; a delivery that failed is `Refused` once the others are done and
     recorded (the next run tries it again)."""
+    if not dry_run:
+        require_apprise()
     store = open_store(ctx)
     top = gitutil.require_repo(store.root)
     env = environment()

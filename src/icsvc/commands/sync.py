@@ -19,7 +19,6 @@ def run(ctx: Context, remote: str | None, branch: str | None, rebase: bool
     conflicts is an outcome, not an error: the files left in `conflicts` are the user's."""
     store = open_store(ctx)
     top = gitutil.require_repo(store.root)
-    gitutil.register_merge_driver(store.root)
     finishing = gitutil.in_progress(top) is not None
     if not finishing:
         if not gitutil.head(top):
@@ -37,6 +36,7 @@ def run(ctx: Context, remote: str | None, branch: str | None, rebase: bool
                 "--branch NAME (for a pull request, its base branch, e.g. --branch main)"
             )
         gitutil.fetch(top, remote, branch)
+    gitutil.register_merge_driver(store.root)  # once nothing can refuse: a refusal writes none
     with store.writing("icsvc sync"):  # the merge rewrites request files
         if finishing:
             outcome = gitmerge.finish_in_progress(top, store.root)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from icsvc.domain.calendar import WEEKDAYS, BusinessCalendar, parse_days, parse_hours, zone
-from icsvc.domain.checker import NAME, NAME_ACCEPTED, FileChecker, Key
+from icsvc.domain.checker import NAME, NAME_ACCEPTED, FileChecker, Key, did_you_mean
 from icsvc.domain.durations import Duration, parse_duration
 from icsvc.domain.recurring import KINDS, MAX_AHEAD, MAX_EVERY, MONTHLY, PAY_DAY, Schedule
 from icsvc.errors import ValidationError
@@ -84,6 +84,23 @@ class Service:
     lead_time: Duration | None = None
     min_priority: str | None = None
     """Requests for this service get this priority at least."""
+    extra_info: bool = False
+    """Whether a new request may carry information the service does not ask for (`info`
+    keys beside `requires`); by default such a key is refused, as it is most often a typo
+    of a required one, and what the provider never asked for goes in `details`."""
+
+    def unknown_info(self, keys: Iterable[str]) -> list[str]:
+        """The keys of a new request's information this service does not take: the rule
+        of every way of asking (`icsvc new`, issue forms) and of `check --base`."""
+        if self.extra_info:
+            return []
+        return [k for k in keys if k not in self.requires]
+
+    def info_refusal(self, key: str) -> str:
+        """Why `key` is refused, with the close key and what is accepted."""
+        accepted = ", ".join(self.requires) or "none"
+        return (f"{self.id} does not ask for {key!r}{did_you_mean(key, self.requires)} "
+                f"(accepted: {accepted}; anything else goes in the details)")
 
 
 @dataclass(frozen=True)
@@ -381,7 +398,8 @@ def parse_catalogue(path: Path, data: Any) -> Catalogue:
         for dept in provider.agreements:
             if departments and dept not in departments:
                 fc.fail(["providers", pid, "agreements", dept],
-                        f"unknown department {dept!r} (accepted: {', '.join(departments)})")
+                        f"unknown department {dept!r}{did_you_mean(str(dept), departments)} "
+                        f"(accepted: {', '.join(departments)})")
         for i, dept in enumerate(provider.serves):
             fc.known(dept, ["providers", pid, "serves", i],
                      list(dict.fromkeys([*departments, *managers])), "department")
@@ -735,7 +753,8 @@ def _provider(
     cal_name = fc.string(body["calendar"], [*keys, "calendar"])
     if cal_name not in calendars:
         fc.fail([*keys, "calendar"],
-                f"unknown calendar {cal_name!r} (accepted: {', '.join(calendars) or 'none'})")
+                f"unknown calendar {cal_name!r}{did_you_mean(cal_name, calendars)} "
+                f"(accepted: {', '.join(calendars) or 'none'})")
     members = fc.string_list(body["members"], [*keys, "members"], fc.email)
     if not members:
         fc.fail([*keys, "members"], "needs at least one member email")
@@ -756,7 +775,7 @@ def _provider(
         sk = [*keys, "services", str(sid)]
         fc.string(sid, sk, pattern=NAME, accepted=NAME_ACCEPTED)
         sbody = fc.mapping(sspec, sk, required=["description"],
-                           allowed=["requires", "lead_time", "min_priority"])
+                           allowed=["requires", "lead_time", "min_priority", "extra_info"])
         requires = fc.string_list(sbody.get("requires") or [], [*sk, "requires"])
         for i, item in enumerate(requires):
             fc.string(item, [*sk, "requires", i], pattern=NAME, accepted=NAME_ACCEPTED)
@@ -768,6 +787,8 @@ def _provider(
                        if sbody.get("lead_time") is not None else None),
             min_priority=(fc.choice(sbody["min_priority"], [*sk, "min_priority"], PRIORITIES)
                           if sbody.get("min_priority") is not None else None),
+            extra_info=(fc.boolean(sbody["extra_info"], [*sk, "extra_info"])
+                        if sbody.get("extra_info") is not None else False),
         )
     if not services:
         fc.fail([*keys, "services"], "needs at least one service")

@@ -21,9 +21,28 @@ EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f]{1,200}@[^@\s\x00-\x1f\x7f-\x9f]{1,
 EMAIL_ACCEPTED = "name@domain, without spaces or control characters"
 
 
+def suggestions(value: str, choices: Iterable[str]) -> list[str]:
+    """Close names, best first: names the value starts (`eng` -> engineering), then names
+    that differ by a typo (difflib). For names people type and keys files hold alike."""
+    low = value.strip().lower()
+    pool = list(dict.fromkeys(choices))
+    folded = {c.lower(): c for c in pool}
+    starts = [c for c in pool if low and c.lower().startswith(low)]
+    close = [folded[c] for c in difflib.get_close_matches(low, list(folded), n=3, cutoff=0.6)]
+    return list(dict.fromkeys([*starts, *close]))[:3]
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """`; did you mean calendar?` for a close name, else nothing."""
+    close = suggestions(value, choices)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
 def is_email(text: str) -> bool:
     """The one check of an email address, for files and options alike."""
     return EMAIL.fullmatch(text) is not None
+
+
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 NAME_ACCEPTED = "lowercase letters, digits, '-' and '_'"
 
@@ -35,12 +54,6 @@ def dotted(keys: Sequence[Key]) -> str:
     for key in keys:
         out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
     return out
-
-
-def did_you_mean(value: str, choices: Iterable[str]) -> str:
-    """`; did you mean X?` for a close name (a typo), else nothing."""
-    close = difflib.get_close_matches(value, sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 class FileChecker:
@@ -74,7 +87,7 @@ class FileChecker:
                 if key not in allowed_set:
                     self.fail(
                         [*keys, str(key)],
-                        f"unknown key{did_you_mean(str(key), allowed_set)} "
+                        f"unknown key{did_you_mean(str(key), sorted(allowed_set))} "
                         f"(accepted: {', '.join(sorted(allowed_set))})",
                     )
         for key in req:

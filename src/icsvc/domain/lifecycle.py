@@ -31,6 +31,17 @@ DELIVERED = frozenset({Status.RESOLVED, Status.CLOSED})
 UPDATE_ACTIVE = frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS})
 """Statuses in which the provider owes the customer progress updates."""
 
+
+
+def status_words(status: str, progress: int | None) -> str:
+    """A status as people read it: `in-progress, 50% done` while the work goes on; once the
+    request is resolved or over, the status alone (the last recorded percentage, kept in
+    the file, no longer says how far the work is)."""
+    if progress is None or status not in OPEN:
+        return status
+    return f"{status}, {progress}% done"
+
+
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "new": ("acknowledged", "in-progress", "waiting-on-customer", "resolved", "declined",
             "cancelled"),

@@ -9,25 +9,13 @@ mean ..." and the accepted names.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider
-from icsvc.domain.checker import NAME, NAME_ACCEPTED
+from icsvc.domain.checker import NAME, NAME_ACCEPTED, suggestions
 from icsvc.domain.lifecycle import STATUSES
 from icsvc.errors import UsageError
-
-
-def suggestions(value: str, choices: Iterable[str]) -> list[str]:
-    """Close names, best first: names the value starts (`eng` -> engineering), then names
-    that differ by a typo (difflib)."""
-    low = value.strip().lower()
-    pool = list(dict.fromkeys(choices))
-    folded = {c.lower(): c for c in pool}
-    starts = [c for c in pool if low and c.lower().startswith(low)]
-    close = [folded[c] for c in difflib.get_close_matches(low, list(folded), n=3, cutoff=0.6)]
-    return list(dict.fromkeys([*starts, *close]))[:3]
 
 
 def unknown(option: str, subject: str, value: str, choices: Sequence[str],

@@ -384,11 +384,20 @@ def find_repo_url(folder: Path, top: Path) -> str | None:
     found = repo_url_in(text) if text is not None else None
     if found:
         return found
+    origin = origin_url(top)
+    return normalize_repo_url(origin) if origin else None
+
+
+REPO_URL_ACCEPTED = ("https://github.com/OWNER/REPO, git@github.com:OWNER/REPO.git or "
+                     "ssh://git@HOST/OWNER/REPO.git")
+
+
+def origin_url(top: Path) -> str | None:
+    """The `origin` remote's URL as configured, or None without one."""
     from icsvc.errors import IcsvcError
     from icsvc.store import gitutil
 
     try:
-        origin = gitutil.config_get(top, "remote.origin.url")
+        return gitutil.config_get(top, "remote.origin.url")
     except IcsvcError:
-        origin = None
-    return normalize_repo_url(origin) if origin else None
+        return None

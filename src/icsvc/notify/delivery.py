@@ -337,10 +337,31 @@ def locked(root: Path) -> Iterator[None]:
 
 # -- sending -----------------------------------------------------------------------------------
 
+NOT_INSTALLED = ("sending notifications needs apprise, which is not installed (it is an "
+                 "optional part of icsvc): install it with: pip install 'icsvc[notify]' "
+                 "(--dry-run shows what would be sent without it)")
+
+
+def require_apprise() -> None:
+    """`notify` and `digest` send through apprise, an optional dependency (the `notify`
+    extra): without it they stop before doing anything, saying how to install it. It is
+    looked for, not imported (importing it takes time: only sending does)."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec("apprise") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise IcsvcError(NOT_INSTALLED)
+
 
 def send(message: Message, env: Mapping[str, str]) -> str | None:
     """Deliver one message through apprise; the reason it failed, or None."""
-    import apprise
+    try:
+        import apprise
+    except ImportError:
+        raise IcsvcError(NOT_INSTALLED) from None
 
     template = message.address
     assert template is not None

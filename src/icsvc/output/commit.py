@@ -11,6 +11,9 @@ from icsvc.output.ui import console, print_json
 
 def to_json(out: Outcome) -> dict[str, Any]:
     return {"branch": out.branch, "created_branch": out.created_branch,
+            "commits": [{"commit": m.sha, "message": m.message,
+                         "author": {"name": m.author, "email": m.email}, "files": m.files}
+                        for m in out.commits],
             "commit": out.sha, "message": out.message,
             "author": {"name": out.author, "email": out.email} if out.sha else None,
             "files": out.files,
@@ -30,12 +33,11 @@ def render(out: Outcome, fmt: str) -> None:
 
     if out.created_branch:
         say(f"Switched to a new branch {out.branch} for the pull request.")
-    if out.sha:
-        subject = (out.message or "").splitlines()[0]
-        who = out.email if out.author == out.email else f"{out.author} <{out.email}>"
-        say(f"Committed {len(out.files)} file(s) as {who}: "
-            f"{out.sha[:7]} {subject}")
-        for path in out.files:
+    for made in out.commits:
+        subject = made.message.splitlines()[0]
+        who = made.email if made.author == made.email else f"{made.author} <{made.email}>"
+        say(f"Committed {len(made.files)} file(s) as {who}: {made.sha[:7]} {subject}")
+        for path in made.files:
             say(f"  {path}")
     for path, reason in out.skipped:
         say(f"Left out {path}: {reason}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from icsvc.commands.show import Shown
 from icsvc.domain.dates import when
+from icsvc.domain.lifecycle import status_words
 from icsvc.output.ui import STATE_STYLE, print_json
 
 
@@ -24,8 +25,7 @@ def render(shown: Shown, fmt: str) -> None:
                 "decided": "decided by the escalation contact"}.get(data["proposal"] or "")
     rows = [
         ("provider", f"{provider.name} ({request.provider}) / {request.service}"),
-        ("status", request.status + (f", {request.progress}% done"
-                                     if request.progress is not None else "")),
+        ("status", status_words(request.status, request.progress)),
         ("priority", request.priority + (f" (asked for {request.requested_priority}"
                                          + (f"; {proposal}" if proposal else "") + ")"
                                          if request.requested_priority != request.priority

@@ -510,6 +510,48 @@ def commit_paths(cwd: Path, paths: list[str], message: str, author_name: str,
     return run(cwd, "rev-parse", "HEAD", what="git rev-parse").out.strip()
 
 
+def commit_versions(cwd: Path, versions: dict[str, str | None], removed: list[str],
+                    message: str, author_name: str, author_email: str,
+                    date: str | None = None) -> str:
+    """Commit these versions of these paths on top of HEAD (a text; None: the work tree's
+    file) and the removal of `removed`, whatever git's index holds: the commit is built
+    in an index of its own, so other staged changes stay staged; afterwards git's index
+    holds HEAD's version of these paths. Returns the new commit's hash."""
+    index = Path(run(cwd, "rev-parse", "--git-path", "index.icsvc-commit",
+                     what="git rev-parse").out.strip())
+    if not index.is_absolute():
+        index = cwd / index
+    env = {"GIT_INDEX_FILE": str(index), "GIT_AUTHOR_NAME": author_name,
+           "GIT_AUTHOR_EMAIL": author_email}
+    if date is not None:
+        env.update({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+    if config_get(cwd, "user.email") is None and not os.environ.get("GIT_COMMITTER_EMAIL"):
+        env.update({"GIT_COMMITTER_NAME": author_name, "GIT_COMMITTER_EMAIL": author_email})
+    try:
+        if head(cwd) is None:
+            run(cwd, "read-tree", "--empty", what="git read-tree", env=env)
+        else:
+            run(cwd, "read-tree", "HEAD", what="git read-tree", env=env)
+        if removed:
+            run(cwd, "update-index", "--force-remove", "--", *removed,
+                what="git update-index", env=env)
+        for path, text in versions.items():
+            if text is None:
+                blob = run(cwd, "hash-object", "-w", "--", path, what="git hash-object").out
+            else:
+                blob = run(cwd, "hash-object", "-w", "--stdin", "--path", path,
+                           input=text, what="git hash-object").out
+            run(cwd, "update-index", "--add", "--cacheinfo", f"100644,{blob.strip()},{path}",
+                what="git update-index", env=env)
+        run(cwd, "commit", "--quiet", "--no-edit", "-m", message,
+            f"--author={author_name} <{author_email}>", what="git commit", env=env)
+    finally:
+        index.unlink(missing_ok=True)
+    run(cwd, "reset", "--quiet", "HEAD", "--", *versions, *removed, what="git reset",
+        check=False)
+    return run(cwd, "rev-parse", "HEAD", what="git rev-parse").out.strip()
+
+
 def remotes(cwd: Path) -> list[str]:
     return run(cwd, "remote", check=False).out.split()
 

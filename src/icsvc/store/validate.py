@@ -76,10 +76,11 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
     odd entries among them (the other files were checked when they were merged; the other
     folder entries are not the pull request's)."""
     problems: list[Problem] = []
+    cat: Catalogue | None = None
     try:
         cat = store.catalogue
-    except ValidationError as exc:
-        return [_from_error(store, exc)]
+    except ValidationError as exc:  # reported; the request files are still checked
+        problems.append(_from_error(store, exc))  # as far as they can be without it
     seen: dict[str, tuple[str, str]] = {}
     listing = store.listing() if only is None else store.listing_of(only)
     files = [full for _, _, full in listing.files]
@@ -133,7 +134,7 @@ def _twins_elsewhere(store: Store, path: Path, rid: str, created: str,
     return out
 
 
-_JOB: tuple[Store, Catalogue] | None = None
+_JOB: tuple[Store, Catalogue | None] | None = None
 """The store and catalogue `check_store` is checking, for `_file_problems` in workers."""
 
 
@@ -192,17 +193,25 @@ def store_file_problems(store: Store, listing: Listing) -> list[Problem]:
 
 
 def _check_request(store: Store, path: Path, rel: str, r: Request,
-                   cat: Catalogue) -> list[Problem]:
+                   cat: Catalogue | None) -> list[Problem]:
+    """A request file's problems; without a catalogue (providers.yaml is broken), those
+    its own content shows: its name, its history's order and what its history says."""
     out: list[Problem] = []
 
     def add(keys: list[str | int], message: str) -> None:
         out.append(Problem(rel, _line(path, keys), message))
 
-    providers = cat.providers
     folder = path.parent.name
     if path.stem.upper() != r.id or not ids.is_valid(path.stem.upper()):
         add(["id"], f"id: {r.id} does not match the file name {path.name} "
                     f"(expected requests/{r.provider}/{r.id}.yaml)")
+    if cat is None:
+        if folder != r.provider:
+            add(["provider"], f"provider: the file is in requests/{folder}/ but the request "
+                              f"is for {r.provider!r} (move it to requests/{r.provider}/)")
+        out.extend(_history_problems(path, rel, r, None))
+        return out
+    providers = cat.providers
     provider = providers.get(r.provider)
     if provider is None:
         add(["provider"], f"provider: unknown provider {r.provider!r} "
@@ -217,6 +226,24 @@ def _check_request(store: Store, path: Path, rel: str, r: Request,
     if r.owner is not None and not provider.is_member(r.owner):
         add(["owner"], f"owner: {r.owner} is not a member of {provider.id} "
                        f"(accepted: {', '.join(provider.members)})")
+    departments = cat.departments_of(r.customer_email)
+    if departments and r.customer_department not in departments:
+        add(["customer", "department"],
+            f"customer.department: {r.customer_department!r} is not a department of "
+            f"{r.customer_email} (accepted: {', '.join(departments)}; providers.yaml "
+            "departments)")
+    out.extend(_history_problems(path, rel, r, cat))
+    return out
+
+
+def _history_problems(path: Path, rel: str, r: Request, cat: Catalogue | None
+                      ) -> list[Problem]:
+    """Its history in time order, its creation, and its fields as the history tells them."""
+    out: list[Problem] = []
+
+    def add(keys: list[str | int], message: str) -> None:
+        out.append(Problem(rel, _line(path, keys), message))
+
     for i in range(1, len(r.history)):
         if r.history[i].at < r.history[i - 1].at:
             add(["history", i, "at"],
@@ -225,12 +252,6 @@ def _check_request(store: Store, path: Path, rel: str, r: Request,
             break
     if r.history and r.history[0].at != r.created_at:
         add(["created_at"], "created_at: differs from the 'created' history entry")
-    departments = cat.departments_of(r.customer_email)
-    if departments and r.customer_department not in departments:
-        add(["customer", "department"],
-            f"customer.department: {r.customer_department!r} is not a department of "
-            f"{r.customer_email} (accepted: {', '.join(departments)}; providers.yaml "
-            "departments)")
     state = history.replay(r, cat)
     for name, (current, recorded) in history.differences(state, r).items():
         key = BY_ATTR[name].key

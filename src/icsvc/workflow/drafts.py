@@ -181,6 +181,11 @@ def _service(draft: Draft, cat: Catalogue, names: Names) -> tuple[Provider, Serv
     if draft.provider and draft.provider not in cat.providers:
         raise UsageError(f"{names('provider')}: unknown provider {draft.provider!r} "
                          f"(accepted: {', '.join(cat.providers)})")
+    asked = cat.providers[draft.provider].services.get(draft.service or "") \
+        if draft.provider else None
+    unknown = asked.unknown_info(draft.info) if asked is not None else []
+    if asked is not None and unknown:  # before what is missing: often a typo of it
+        raise UsageError(f"{names('info.' + unknown[0])}: {asked.info_refusal(unknown[0])}")
     missing = missing_items(draft, cat, names)
     if missing:
         raise UsageError("missing: " + "; ".join(missing))

@@ -60,6 +60,8 @@ def creation_problems(state: RequestState, cat: Catalogue) -> list[str]:
                if not str(state.info.get(k, "")).strip()]
     if missing:
         out.append(f"missing the information {state.service} requires: {', '.join(missing)}")
+    out.extend(f"info.{key}: {provider.services[state.service].info_refusal(key)}"
+               for key in provider.services[state.service].unknown_info(state.info))
     reasons = rush_reasons_at(provider, state.service, state.requested_priority,
                               state.needed_by, state.created_at)
     if bool(reasons) != state.rush:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from icsvc.domain import limits
 from icsvc.domain.catalogue import PRIORITIES
-from icsvc.domain.checker import NAME, NAME_ACCEPTED, is_email
+from icsvc.domain.checker import NAME, NAME_ACCEPTED, did_you_mean, is_email
 from icsvc.domain.lifecycle import STATUSES
 
 KEY_ORDER = (
@@ -271,7 +271,8 @@ class Entry:
         allowed = {spec.name for spec in cls.KEYS} | {VIA}
         for name in data:
             if name not in allowed:
-                fail(str(name), f"a '{cls.TYPE}' entry has no key {name!r} (accepted: "
+                fail(str(name), f"a '{cls.TYPE}' entry has no key {name!r}"
+                                f"{did_you_mean(str(name), sorted(allowed))} (accepted: "
                                 f"{', '.join(sorted(allowed)) or 'none'})")
         values: dict[str, Any] = {}
         for spec in cls.KEYS:
