@@ -190,8 +190,12 @@ class Reports:
 
     def table_row(self, title: str, first: str) -> list[str]:
         """The cells of the row starting with `first` in the table titled `title` of the
-        terminal report (a wide, plain terminal: one line per row)."""
-        return _row(_section(self.table, title), first, "|")
+        report piped (plain text: one line a row, cells two or more spaces apart)."""
+        for line in _section(self.table, title).splitlines():
+            cells = re.split(r" {2,}", line.strip())
+            if cells and cells[0] == first:
+                return cells
+        raise AssertionError(f"no row {first!r} under {title!r}")
 
     def markdown_row(self, title: str, first: str) -> list[str]:
         return _row(_section(self.markdown, "### " + title), first, "|")

@@ -48,6 +48,8 @@ def _everywhere(rep: Reports, title: str, first: str) -> list[list[str]]:
     reports (each the same cells)."""
     rows = [rep.table_row(title, first), rep.markdown_row(title, first),
             rep.html_row(title, first)]
+    # plain text ends a row at its last value: the empty cells after it are not written
+    rows[0] += [""] * (len(rows[1]) - len(rows[0]))
     assert rows[0] == rows[1] == rows[2], rows
     return rows
 

@@ -84,6 +84,12 @@ def _fill(name: str, param: Any, rid: str, files: Path) -> list[str]:
         value = str(files / param.name)
     elif param.name == "provider":
         value = "engineering"
+    elif param.name == "person":
+        value = MARIA
+    elif param.name == "response":
+        value = "We are on it"
+    elif param.name == "out":
+        value = str(files / "site")
     elif hasattr(param.type, "choices"):
         value = str(param.type.choices[0])
     else:  # pragma: no cover - a new required parameter: say which
@@ -209,6 +215,9 @@ REFUSALS: dict[str, tuple[list[str], str]] = {
     "codeowners": (["--check"], ANA),  # no CODEOWNERS yet: stale
     "forms": ([], ANA),  # no GitHub origin
     "survey answer": (["engineering", "--quarter", "2026Q4", "--rating", "5"], ANA),
+    # only a member of the provider responds to its survey
+    "survey respond": (["engineering", "--quarter", "2026Q4", "--person", MARIA,
+                        "--response", "x"], MARIA),
 }
 """A refusal by a rule for each command that has one."""
 
@@ -230,6 +239,10 @@ NO_RULE = {
     "mail": "a message it cannot use is answered by mail (tests of mail intake)",
     "people import": "only an admin may change departments: check --base refuses it later",
     "schema": "prints a schema",
+    "site": "builds pages of what it reads; reading is open to everyone",
+    "survey review": "reading is open to everyone",
+    "survey intake": "an event it cannot use is answered on the issue (tests/test_survey_form.py)",
+    "recur": "makes what is due; a recurrence that cannot be made is a check finding",
 }
 
 

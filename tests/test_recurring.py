@@ -145,9 +145,9 @@ BAD = [
      "recurring.timesheets.provider: unknown provider 'payrol'; did you mean payroll?"),
     ("service: pay-correction", "service: pay-corection",
      "recurring.timesheets.service: unknown service of payroll 'pay-corection'; did you mean "
-     "pay-correction?"),
+     "pay-correction or part-clarification?"),
     ("    title:", "    titel:",
-     "recurring.timesheets.titel: unknown key; did you mean title?"),
+     "recurring.timesheets.titel: unknown key; did you mean title or until?"),
     ("department: sales", "department: customer-service",
      "recurring.timesheets.department: lee@example.com belongs to sales, not "
      "customer-service"),

@@ -86,12 +86,12 @@ def test_commit_takes_ones_own_answer_and_check_base_accepts_it(sv: Store) -> No
     sv.git("branch", "base")
     answer(sv, "payroll", KIM, 2, "-c", "Nobody told us the cut-off")
     answer(sv, "engineering", MARIA, 4)
-    out = sv.ok("commit", "--format", "json", actor=KIM, now=NOW).json()
+    out = sv.ok("commit", "--as", KIM, "--format", "json", now=NOW).json()
     assert out["files"] == ["surveys/2026Q4/payroll/kim@example.com.yaml"]
     assert out["author"]["email"] == KIM
     assert {s["path"]: s["reason"] for s in out["skipped"]} == {
-        "surveys/2026Q4/engineering/maria@example.com.yaml": f"answered by {MARIA}, not you"}
-    sv.ok("commit", actor=MARIA, now=NOW)
+        "surveys/2026Q4/engineering/maria@example.com.yaml": f"changed by {MARIA}, not you"}
+    sv.ok("commit", "--as", MARIA, now=NOW)
     assert sv.git("status", "--porcelain") == ""
     assert sv.git("log", "-2", "--format=%ae %s").splitlines() == [
         f"{MARIA} icsvc: survey answer engineering-2026Q4",
