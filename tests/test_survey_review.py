@@ -67,11 +67,17 @@ def test_comments_in_every_format_of_the_report(sv: Store) -> None:
     assert [(c["provider"], c["person"], c["rating"], c["comment"]) for c in data] == RANKED
     assert data[0]["department"] == "sales" and data[0]["quarter"] == "2026Q4"
     rows = list(csv.DictReader(io.StringIO(report(sv, "csv"))))
-    found = {(r["name"], r["metric"]): r["value"] for r in rows
-             if r["section"] == "survey_comment"}
-    assert found[(f"payroll 2026Q4 {LEE}", "comment")] == "Wrong overtime, twice"
-    assert found[(f"engineering 2026Q4 {SAM}", "rating")] == "2"
-    assert (f"engineering 2026Q4 {LEE}", "rating") not in found  # no comment: not listed
+    ranked: dict[str, dict[str, str]] = {}
+    for r in rows:
+        if r["section"] == "survey_comment":  # a row a value: the comment's rank, its metric
+            ranked.setdefault(r["name"], {})[r["metric"]] = r["value"]
+    found = {(c["provider"], c["quarter"], c["person"]): c for c in ranked.values()}
+    assert list(ranked) == [str(i) for i in range(1, len(RANKED) + 1)]
+    assert [(c["provider"], c["person"], int(c["rating"]), c["comment"])
+            for c in ranked.values()] == [(p, who, n, text) for p, who, n, text in RANKED]
+    assert found[("payroll", "2026Q4", LEE)]["comment"] == "Wrong overtime, twice"
+    assert found[("engineering", "2026Q4", SAM)]["rating"] == "2"
+    assert ("engineering", "2026Q4", LEE) not in found  # no comment: not listed
     title = "Survey 2026Q4: comments, lowest rating first"
     for fmt in ("table", "markdown", "html"):
         out = report(sv, fmt)

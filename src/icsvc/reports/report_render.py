@@ -265,17 +265,16 @@ def render_csv(report: Report) -> str:
 def _survey_csv(writer: Any, survey: dict[str, Any] | None) -> None:
     """The quarterly survey's figures: the quarters pooled (a row each), `survey` per
     provider, `survey_pair` per requesting department (metric `<provider>_answers`/
-    `_average`), `survey_trend` per quarter, and `survey_comment` per comment (name
-    `<provider> <quarter> <person>`, metrics department, rating, comment; lowest rating
-    first)."""
+    `_average`), `survey_trend` per quarter, and `survey_comment` per comment (name: its
+    rank, lowest rating first; metrics provider, quarter, person, department, rating,
+    comment: one value a cell)."""
     if survey is None:
         return
     for quarter in survey["quarters"]:  # one value a cell: a row a quarter
         writer.writerow(["survey", "all", "quarter", quarter])
-    for c in survey.get("comments", []):
-        name = f"{c['provider']} {c['quarter']} {c['person']}"
-        for key in ("department", "rating", "comment"):
-            writer.writerow(["survey_comment", name, key, _csv(c[key])])
+    for rank, c in enumerate(survey.get("comments", []), 1):
+        for key in ("provider", "quarter", "person", "department", "rating", "comment"):
+            writer.writerow(["survey_comment", str(rank), key, _csv(c[key])])
     for p in survey["providers"]:
         for key in ("asked", "answers", "response_rate_pct", "average"):
             writer.writerow(["survey", p["provider"], key, _csv(p[key])])
