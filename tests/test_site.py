@@ -150,6 +150,20 @@ def test_a_request_page_tells_what_show_tells(store: Store, tmp_path: Path) -> N
     assert "Promised by Thu 2026-11-26" in seen
 
 
+def test_a_request_page_says_progress_only_while_the_work_goes_on(store: Store,
+                                                                  tmp_path: Path) -> None:
+    """The page reads the status as `show` does: never "resolved, 50% done"."""
+    rid = store.new(*PART, "-t", "Bore")
+    store.ok("triage", rid, "--ack", actor=ANA)
+    store.ok("update", rid, "--progress", "50", actor=ANA)
+    build(store, tmp_path / "open")
+    assert "acknowledged, 50% done" in text(page(tmp_path / "open", rid).read_text())
+    store.ok("update", rid, "--status", "resolved", "--note", "Done", actor=ANA)
+    build(store, tmp_path / "done")
+    seen = text(page(tmp_path / "done", rid).read_text())
+    assert "resolved" in seen and "% done" not in seen
+
+
 def test_pages_are_written_again_only_when_they_change(store: Store, tmp_path: Path) -> None:
     open_one = store.new(*PART, "-t", "Still open")
     declined = store.new(*PART, "-t", "Declined")

@@ -13,7 +13,7 @@ from typing import Any
 from icsvc.domain.catalogue import PRIORITIES, Catalogue, Provider
 from icsvc.domain.dates import when
 from icsvc.domain.durations import format_timedelta
-from icsvc.domain.lifecycle import is_open
+from icsvc.domain.lifecycle import is_open, status_words
 from icsvc.domain.outcome import Outcome
 from icsvc.site import paths
 from icsvc.templates import Chart, Table
@@ -62,8 +62,7 @@ def request_view(told: Outcome, cat: Catalogue, page: str, now: datetime,
     data = outcome_json(told, cat)
     provider = cat.providers[state.provider]
     facts: list[tuple[str, str]] = [
-        ("Status", state.status + (f", {state.progress}% done"
-                                   if state.progress is not None else "")),
+        ("Status", status_words(state.status, state.progress)),
         ("Provider", f"{provider.name} ({state.provider})"),
         ("Service", state.service),
         ("Priority", state.priority + (f" (asked for {state.requested_priority})"
