@@ -298,7 +298,7 @@ def escalate(request: Request, cat: Catalogue, now: datetime, actor: str,
     text = _note(reason, "--reason")
     s = Session(request, cat, now, actor, channel)
     s.require(Escalation, "escalate {id}", note=text)
-    contest = bool(s.roles & CUSTOMER) and s.state.proposal in ("proposed", "accepted")
+    contest = bool(s.roles & CUSTOMER) and s.state.contestable
     s.add(Escalation, "--reason", to=s.provider.escalation, note=text, contest=contest)
     if contest:
         s.notices.append(f"contested the proposed priority {s.state.priority} (you asked for "

@@ -168,7 +168,7 @@ def _command(request: Request, cat: Catalogue, now: datetime, actor: str, name: 
                                  UpdateOptions(reopen=True, note=_needs(name, text)), channel)
     if name in ("escalate", "contest"):
         if name == "contest":
-            if history.replay(request, cat).proposal not in ("proposed", "accepted"):
+            if not history.replay(request, cat).contestable:
                 raise IcsvcError(f"refused: /contest: {request.id} has no proposed priority "
                                  "to contest (use /escalate REASON)")
         return operations.escalate(request, cat, now, actor, _needs(name, text) or "",

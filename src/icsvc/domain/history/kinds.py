@@ -852,7 +852,7 @@ class Escalation(Kind):
         if self.contest:
             if not ctx.roles & CUSTOMER:
                 out.append(Problem("contest", "only the customer contests a priority"))
-            if state.proposal not in ("proposed", "accepted"):
+            if not state.contestable:
                 out.append(Problem("contest", "there is no priority proposal to contest"))
         return out
 
@@ -860,7 +860,7 @@ class Escalation(Kind):
         state.escalations.append(Raised(self.at, self.by, self.to, self.note, self.contest,
                                         state.provider))
         state.escalation_pending = True
-        if self.contest and state.proposal in ("proposed", "accepted"):
+        if self.contest and state.contestable:
             state.proposal = "contested"
             _settle_negotiation(state)
 

@@ -151,6 +151,11 @@ class RequestState:
     """The catalogue the replay reads roles from (who is a member, a manager...), if any."""
 
     @property
+    def contestable(self) -> bool:
+        """A lower priority is proposed (or accepted) that the customer may still contest."""
+        return self.proposal in ("proposed", "accepted")
+
+    @property
     def stint(self) -> Stint:
         return self.stints[-1]
 
