@@ -79,7 +79,7 @@ def run(ctx: Context, event_path: Path, pull_request: bool = False) -> dict[str,
                             "posts": []}
     if event.on_pull_request:
         return _ignored(base, "a comment on a pull request, not on an issue")
-    existing = issueform.request_for_issue(store, issue.number)
+    existing = store.made_from("github_issue", issue.number)
     retry = (event.comment or "").strip().lower().startswith(forms.RETRY)
     if event.name == "issue_comment" and existing is not None and not retry:
         return _comment(store, event, existing, base)

@@ -12,7 +12,6 @@ request's source, or the `via` of the entries it made).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -81,7 +80,7 @@ def _size(n: int) -> str:
 def _new(ctx: Context, store: Store, mail: Incoming, base: dict[str, Any],
          commit: bool) -> dict[str, Any]:
     cat = store.catalogue
-    existing = request_for_mail(store, mail.message_id)
+    existing = store.made_from("mail", mail.message_id)
     if existing is not None:
         return {**base, "status": "exists", "id": existing.stem,
                 "message": f"nothing to do: {mail.message_id} is already request "
@@ -214,20 +213,6 @@ def _answer(store: Store, mail: Incoming, subject: str, body: str, department: s
 
 def _save_attachments(store: Store, rid: str, mail: Incoming) -> list[Path]:
     return attachments.save(store.root, rid, [(a.name, a.data) for a in mail.attachments])
-
-
-def request_for_mail(store: Store, message_id: str) -> Path | None:
-    """The request a message already made (its Message-ID as the source), if any."""
-    needle = re.compile(rb"^\s*mail:\s*['\"]?" + re.escape(message_id.encode()) + rb"['\"]?\s*$",
-                        re.M)
-    for path in store.request_files():
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if b"mail:" in data and needle.search(data):
-            return path
-    return None
 
 
 def _commit(ctx: Context, store: Store, paths: list[Path], sender: str, message: str

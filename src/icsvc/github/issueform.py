@@ -24,8 +24,7 @@ from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.github import forms
 from icsvc.github.api import MARK
 from icsvc.store import jsonio
-from icsvc.store.files import FileKind, load_request, read_store_file
-from icsvc.store.store import Store
+from icsvc.store.files import FileKind, read_store_file
 from icsvc.workflow.drafts import Draft, Names
 
 NO_RESPONSE = "_No response_"
@@ -303,24 +302,3 @@ def draft(issue: Issue, cat: Catalogue, person: Person,
         cost=parse_cost(cost_text, forms.COST) if cost_text is not None else None,
         impact_note=by_field.get("impact_note"),
     )
-
-
-def request_for_issue(store: Store, number: int) -> Path | None:
-    """The request file already made from issue `number`, if any. Files are searched as
-    text first (`github_issue: N`), so only candidates are parsed; a candidate that no
-    longer parses still counts, so a broken file never leads to a second request."""
-    needle = re.compile(rb"^\s*github_issue:\s*%d\s*$" % number, re.M)
-    for path in store.request_files():
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if b"github_issue" not in data or not needle.search(data):
-            continue
-        try:
-            request = load_request(path)
-        except IcsvcError:
-            return path
-        if request.source and request.source.get("github_issue") == number:
-            return path
-    return None

@@ -148,6 +148,30 @@ class Store:
         for _, _, full in self.listing().files:
             yield Path(full)
 
+    def made_from(self, key: str, value: str | int) -> Path | None:
+        """The request file already made from an issue or a message: its `source` names
+        `key: value` (`github_issue: 12`, `mail: <id@host>`). Files are searched as text
+        first, so only candidates are parsed; a candidate that no longer parses still
+        counts, so a broken file never leads to a second request."""
+        import re
+
+        needle = re.compile(rb"^\s*" + re.escape(key.encode()) + rb":\s*(['\"]?)"
+                            + re.escape(str(value).encode()) + rb"\1\s*$", re.M)
+        for path in self.request_files():
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if key.encode() not in data or not needle.search(data):
+                continue
+            try:
+                request = load_request(path)
+            except IcsvcError:
+                return path
+            if request.source and request.source.get(key) == value:
+                return path
+        return None
+
     def listing(self) -> Listing:
         """One pass over the request folders (plain strings: listing 100,000 files through
         pathlib costs seconds), kept for the rest of the command: until it takes the write
