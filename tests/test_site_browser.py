@@ -28,7 +28,6 @@ import pytest
 from browser import find_chromium, find_playwright
 from conftest import EXAMPLE, base_env, make_store, run_in_process
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-11-24T15:00:00-05:00"
 WIDTHS = (375, 1024, 1920)
 XSS = "<script>alert(1)</script>"
