@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import sys
 
 import pytest
 
@@ -75,6 +76,38 @@ def test_a_read_command_loads_only_what_it_uses(warm: Store, args: tuple[str, ..
     modules = loaded(warm, *args)
     assert "icsvc" in modules  # the listing works
     assert _budget(modules, command) == []
+
+
+LISTING_NEVER = ("icsvc.domain.history.kinds", "icsvc.domain.history.replaying",
+                 "icsvc.domain.history.request", "icsvc.domain.history.creation")
+"""A listing of open requests reads kept cards: it never builds the entry kinds' classes (a
+third of icsvc's own start-up) nor parses a request."""
+
+
+@pytest.mark.parametrize("args", [("queue", "-f", "csv"), ("list", "-f", "csv")])
+def test_a_listing_on_a_warm_store_builds_no_entry_kind(warm: Store,
+                                                         args: tuple[str, ...]) -> None:
+    modules = loaded(warm, *args)
+    assert "icsvc.domain.history.state" in modules  # the listing works
+    assert sorted(modules & set(LISTING_NEVER)) == []
+
+
+def test_the_history_package_face_is_whole_and_lazy() -> None:
+    """Every name of `icsvc.domain.history` resolves from the module `_WHERE` names; none is
+    imported before it is asked for."""
+    code = (
+        "import sys\n"
+        "from icsvc.domain import history\n"
+        "assert 'icsvc.domain.history.kinds' not in sys.modules\n"
+        "assert sorted(history.__all__) == sorted(history._WHERE)\n"
+        "for name, module in history._WHERE.items():\n"
+        "    value = getattr(history, name)\n"
+        "    assert getattr(sys.modules['icsvc.domain.history.' + module], name) is value\n"
+        "assert callable(history.replay)\n"  # the function, not a module of that name
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
 
 
 @pytest.mark.parametrize("args", [("queue",), ("list",), ("show", SOME_ID)])

@@ -75,7 +75,8 @@ _ZERO = timedelta(0)
 _MIDNIGHT = time(0, 0)
 _US = timedelta(microseconds=1)
 _MEMO = "_memo_state"  # instance attribute holding the calendar's _Memo (not a dataclass field)
-_CHUNK_DAYS = 128  # the cumulative table grows by at least this many dates at a time
+_CHUNK_DAYS = 32  # the cumulative table grows by at least this many dates at a time (a
+# listing of recent requests needs a few weeks: a larger chunk is paid by every command)
 # Chunks stop short of the ends of the date range (only explicitly needed dates go further).
 _MIN_SAFE = date.min.toordinal() + 3
 _MAX_SAFE = date.max.toordinal() - 3

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from icsvc.domain.catalogue import Catalogue
-from icsvc.domain.history.replay import provider_at
-from icsvc.domain.history.state import PromiseRecord, RequestState, Stint
+from icsvc.domain.history.state import PromiseRecord, RequestState, Stint, provider_at
 from icsvc.domain.lifecycle import DELIVERED, Status
 from icsvc.domain.sla import Clock, ClockPlan, clocks, evaluate
 

@@ -13,12 +13,14 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from icsvc.domain import limits
 from icsvc.domain.catalogue import Catalogue, parse_catalogue
-from icsvc.domain.history.request import Request, parse_request
 from icsvc.errors import ValidationError
+
+if TYPE_CHECKING:
+    from icsvc.domain.history.request import Request
 
 T = TypeVar("T")
 
@@ -160,10 +162,14 @@ def load(path: Path, parse: Callable[[Path, Any], T], kind: FileKind | None = No
 
 
 def load_request(path: Path) -> Request:
+    from icsvc.domain.history.request import parse_request
+
     return load(path, parse_request)
 
 
 def request_from_text(path: Path, text: str) -> Request:
+    from icsvc.domain.history.request import parse_request
+
     return from_text(path, text, parse_request)
 
 

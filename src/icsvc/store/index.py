@@ -39,13 +39,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from icsvc.domain.history.fields import FIELDS, Field
-from icsvc.domain.history.kinds import KINDS, Kind, parse_entry
-from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError
 from icsvc.store import derived
 
 if TYPE_CHECKING:
     import sqlite3  # imported when an index is opened: commands that list nothing skip it
+
+    from icsvc.domain.history.kinds import Kind
+    from icsvc.domain.history.request import Request
 
 INDEX_FILE = "index.sqlite"
 CLOCK_FILE = "clock"
@@ -638,6 +639,8 @@ def _text_list(value: Any) -> list[str]:
 
 
 def _history(value: Any) -> list[Kind]:
+    from icsvc.domain.history.kinds import KINDS, parse_entry
+
     if type(value) is not list or not value:
         _bad("a history")
     out = []
@@ -710,6 +713,8 @@ def decode(body: Any, path: Path) -> Request:
     values = json.loads(text, object_hook=_untag) if "\\u0000" in text else json.loads(text)
     if type(values) is not list or len(values) != len(_CHECKERS):
         raise ValueError("a row of another shape")
+    from icsvc.domain.history.request import Request
+
     return Request(**{f.attr: check(v) for f, check, v in zip(FIELDS, _CHECKERS, values,
                                                               strict=True)}, path=path)
 

@@ -12,9 +12,8 @@ import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
-from icsvc.domain.history.request import Request
 from icsvc.domain.lifecycle import OPEN
 from icsvc.errors import IcsvcError, ValidationError
 from icsvc.store import atomic, derived
@@ -35,6 +34,9 @@ from icsvc.store.index import (
     key_of,
 )
 from icsvc.store.refresh import in_parallel, parse_many, parse_one, refresh, refresh_listing
+
+if TYPE_CHECKING:
+    from icsvc.domain.history.request import Request
 
 Warn = Callable[[str], None]
 NO_KEY: Key = (0, 0, 0, 0)

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icsvc.domain import ids
-from icsvc.domain.history.kinds import Redirect
-from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.store import atomic, derived
 from icsvc.store.derived import DERIVED_DIR
@@ -28,6 +26,8 @@ from icsvc.store.files import load_request
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
+
+    from icsvc.domain.history.request import Request
 
 LOCK_FILE = "write.lock"
 HOLDER_FILE = "write.lock.holder"
@@ -145,6 +145,8 @@ def interrupted_redirect(paths: list[Path]) -> tuple[Path, Path] | None:
     copy's history is the start of the new one's (so removing the old copy loses nothing)."""
     if len(paths) != 2:
         return None
+    from icsvc.domain.history.kinds import Redirect
+
     try:
         first, second = (load_request(p) for p in paths)
     except ValidationError:

@@ -22,10 +22,10 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from icsvc.domain import ids
 from icsvc.domain.catalogue import Catalogue, parse_catalogue
-from icsvc.domain.history.request import Request
 from icsvc.errors import IcsvcError, UsageError, ValidationError
 from icsvc.store import atomic, lock
 from icsvc.store.derived import DERIVED_DIR
@@ -50,6 +50,9 @@ from icsvc.store.index import Key, Summary, Uncacheable, decode_data, encode_dat
 from icsvc.store.indexed import Indexed, Warn, active_in, folder_key_of
 from icsvc.store.lock import interrupted_redirect, path_problem
 from icsvc.store.refresh import provider_folders, scan_folder
+
+if TYPE_CHECKING:
+    from icsvc.domain.history.request import Request
 
 PROVIDERS_FILE = "providers.yaml"
 

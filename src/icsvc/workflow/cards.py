@@ -13,13 +13,16 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from icsvc.domain import history, sla
 from icsvc.domain.catalogue import Catalogue
-from icsvc.domain.history.request import Request
 from icsvc.domain.outcome import Outcome, from_kept
 from icsvc.store.index import Key
 from icsvc.store.store import PROVIDERS_FILE, Store
+
+if TYPE_CHECKING:
+    from icsvc.domain.history.request import Request
 
 CARD = "card"
 """The index column cards are kept in."""

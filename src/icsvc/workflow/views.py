@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from icsvc.domain import history
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.durations import format_timedelta
 from icsvc.domain.history import RequestState
-from icsvc.domain.history.request import Request
 from icsvc.domain.outcome import Outcome, outcome
 from icsvc.domain.sla import Clock
+
+if TYPE_CHECKING:
+    from icsvc.domain.history.request import Request
 
 
 def iso(value: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history.entries import Entry
@@ -184,3 +184,40 @@ class RequestState:
 FIELDS = REPLAYED
 """The request file's fields the history tells, as attributes of both `Request` and
 `RequestState` (from the field table)."""
+
+
+# -- reading helpers ---------------------------------------------------------------------------
+
+
+class Timeline(Protocol):
+    """What `provider_at` and `status_at` read (of a request's state, or its facts)."""
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def stints(self) -> list[Stint]: ...
+
+
+def provider_at(state: Timeline, at: datetime) -> str:
+    """The provider holding the request at `at`."""
+    holder = state.stints[0].provider
+    for stint in state.stints:
+        if stint.start <= at:
+            holder = stint.provider
+    return holder
+
+
+def status_at(state: Timeline, at: datetime) -> tuple[str, datetime] | None:
+    """(status, when it reached its provider) at `at`; None before it was created."""
+    if state.created_at > at:
+        return None
+    status, arrived = "new", state.created_at
+    for stint in state.stints:
+        if stint.start > at:
+            break
+        arrived = stint.start
+        for when, value in stint.statuses:
+            if when <= at:
+                status = value
+    return status, arrived

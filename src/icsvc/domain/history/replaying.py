@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from icsvc.domain.catalogue import PRIORITIES, Catalogue
 from icsvc.domain.history.entries import Entry, Problem
@@ -247,43 +247,6 @@ def consequences(state: RequestState, cat: Catalogue, added: Sequence[Kind]) -> 
                                    f"{targets_text(expected)} (a 'targets' entry records the "
                                    "new ones)")]
     return []
-
-
-# -- reading helpers ---------------------------------------------------------------------------
-
-
-class Timeline(Protocol):
-    """What `provider_at` and `status_at` read (of a request's state, or its facts)."""
-
-    @property
-    def created_at(self) -> datetime: ...
-
-    @property
-    def stints(self) -> list[Stint]: ...
-
-
-def provider_at(state: Timeline, at: datetime) -> str:
-    """The provider holding the request at `at`."""
-    holder = state.stints[0].provider
-    for stint in state.stints:
-        if stint.start <= at:
-            holder = stint.provider
-    return holder
-
-
-def status_at(state: Timeline, at: datetime) -> tuple[str, datetime] | None:
-    """(status, when it reached its provider) at `at`; None before it was created."""
-    if state.created_at > at:
-        return None
-    status, arrived = "new", state.created_at
-    for stint in state.stints:
-        if stint.start > at:
-            break
-        arrived = stint.start
-        for when, value in stint.statuses:
-            if when <= at:
-                status = value
-    return status, arrived
 
 
 def immutable_changes(old: Request, new: Request) -> list[str]:
