@@ -77,7 +77,7 @@ def test_list_returns_rows_and_its_warnings_go_to_the_context(
                               open_only=True)
     listed = listing.run(ctx, filters)
     nothing_printed(capfd)
-    assert [row["id"] for row in listed.rows] == [rid] and listed.json is None
+    assert [row.id for row in listed.rows] == [rid] and listed.json is None
     assert any("BROKEN01.yaml" in w for w in warnings), warnings
     as_json = listing.run(ctx, filters, True)
     assert [r["id"] for r in as_json.json or []] == [rid] and as_json.rows == []

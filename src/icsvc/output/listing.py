@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from icsvc.commands.listing import CLOCK_WORDS, COLUMNS, Listed
-from icsvc.output.ui import PRIORITY_STYLE, STATE_STYLE, print_json, print_rows
+from icsvc.output.ui import PRIORITY_STYLE, STATE_STYLE, print_csv, print_json, print_rows
 
 TABLE = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
          ("asked_priority", "Asked"), ("status", "Status"), ("department", "From"),
@@ -16,11 +16,11 @@ def render(listed: Listed, fmt: str) -> None:
         print_json(listed.json)
         return
     if fmt == "csv":
-        print_rows(listed.rows, COLUMNS, fmt)
+        print_csv([key for key, _ in COLUMNS], listed.rows)
         return
-    rows = [{**row, "sla": sla_cell(row["sla"], row["sla_clocks"]),
-             "asked_priority": row["asked_priority"] and
-             f"{row['asked_priority']} ({row['proposal']})"} for row in listed.rows]
+    rows = [{**row._asdict(), "sla": sla_cell(row.sla, row.sla_clocks),
+             "asked_priority": row.asked_priority and
+             f"{row.asked_priority} ({row.proposal})"} for row in listed.rows]
     sla_styles = {row["sla"]: STATE_STYLE.get(row["sla"].split(":")[0], "") for row in rows}
     print_rows(rows, TABLE, fmt, styles={"sla": sla_styles, "priority": PRIORITY_STYLE},
                empty="no requests match", flex=("title", "sla"),

@@ -305,13 +305,15 @@ def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
     moment = now.timestamp()
     summaries = dict(found)
     out: dict[str, Facts] = {}
-    for rel, (_, value) in store.kept(FACTS, list(summaries), stamp).items():
-        kept = from_json(value)
-        if kept is None:
-            continue
+    def read(rel: str, text: str) -> Facts | Pending | None:
+        kept = from_json(text)
         facts = kept.fixed if isinstance(kept, Pending) else kept
-        if facts.provider not in cat.providers or not of_file(rel, facts.provider, facts.id):
-            continue
+        if facts is None or facts.provider not in cat.providers \
+                or not of_file(rel, facts.provider, facts.id):
+            return None
+        return kept
+
+    for rel, kept in store.kept(FACTS, list(summaries), stamp, read).items():
         s = summaries[rel]
         if isinstance(kept, Pending) and is_open(s.status):
             out[rel] = kept.at(cat, now)

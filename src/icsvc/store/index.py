@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from icsvc.domain.history.fields import FIELDS, Field
 from icsvc.errors import IcsvcError
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
     from icsvc.domain.history.kinds import Kind
     from icsvc.domain.history.request import Request
+
+_T = TypeVar("_T")
 
 INDEX_FILE = "index.sqlite"
 CLOCK_FILE = "clock"
@@ -167,8 +170,6 @@ _SUMMARY = ("id, provider, status, priority, department, created, updated, email
 
 
 _SUMMARY_TYPES = (str, str, str, str, str, float, float, str, str, str)
-_KEPT_TYPES = (str, int, int, int, int, str)
-"""Of a kept value's row: path, key (mtime, ctime, size, inode), text."""
 
 
 def _summary(row: tuple[Any, ...]) -> Summary | None:
@@ -176,8 +177,15 @@ def _summary(row: tuple[Any, ...]) -> Summary | None:
     if tuple(map(type, row)) != _SUMMARY_TYPES:
         return None
     rid, provider, status, priority, dept, made, last, email, blocks, service = row
-    return Summary(rid, provider, status, priority, dept, made, last, email,
-                   tuple(blocks.split()) if blocks else (), service)
+    return Summary(rid, _one(provider), _one(status), _one(priority), _one(dept), made, last,
+                   _one(email), tuple(blocks.split()) if blocks else (), _one(service))
+
+
+def _one(text: str) -> str:
+    """One copy of a value many rows repeat (a provider, a status, a department): SQLite
+    gives each row its own, and 100,000 summaries held them all (a third of `list --all`'s
+    memory)."""
+    return sys.intern(text)
 
 
 class IndexBroken(Exception):
@@ -266,6 +274,21 @@ class Index:
                 raise IndexBroken(str(exc)) from None
             return []
 
+    def _stream(self, sql: str, args: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """`_select`'s rows a batch at a time, for the reads that go through most rows (the
+        summaries, what is kept): their values are made into the caller's objects as they
+        come, so a listing of 100,000 does not hold every raw row as well. An error ends the
+        rows (a damaged index raises IndexBroken), as in `_select`."""
+        import sqlite3
+
+        try:
+            cursor = self.conn.execute(sql, tuple(args))
+            while batch := cursor.fetchmany(4096):
+                yield from batch
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
+
     # -- folders and keys ----------------------------------------------------------------
 
     def folders(self) -> dict[str, Folder]:
@@ -306,7 +329,7 @@ class Index:
                          f"(created < ? AND (updated >= ? OR status IN "
                          f"({','.join('?' * len(open_statuses))}))))")
             args.extend((active[1], active[0], *open_statuses))
-        for row in self._select(f"SELECT path, {_SUMMARY} FROM files WHERE "
+        for row in self._stream(f"SELECT path, {_SUMMARY} FROM files WHERE "
                                 + " AND ".join(where), args):
             if type(row[0]) is str:
                 yield row[0], _summary(row[1:])
@@ -368,28 +391,31 @@ class Index:
             if _broken(exc):
                 raise IndexBroken(str(exc)) from None
 
-    def kept(self, column: str, paths: list[str], stamp: str) -> dict[str, tuple[Key, str]]:
-        """path -> (key, text) of what `set_kept` stored in `column` for these paths, when
-        `stamp` (what it was worked out with) is still the one recorded."""
+    def kept(self, column: str, paths: list[str], stamp: str,
+             read: Callable[[str, str], _T | None]) -> dict[str, _T]:
+        """path -> `read(path, text)` of what `set_kept` stored in `column` for these paths,
+        when `stamp` (what it was worked out with) is still the one recorded; a text `read`
+        makes None of is left out. Each text is read as it comes (100,000 texts are not held
+        at once)."""
         assert column in KEPT
         if self.meta(KEPT[column]) != stamp:
             return {}
-        out: dict[str, tuple[Key, str]] = {}
-        select = f"SELECT path, mtime_ns, ctime_ns, size, ino, {column} FROM files"
+        out: dict[str, _T] = {}
+        select = f"SELECT path, {column} FROM files"
         rows: Iterable[tuple[Any, ...]]
         if len(paths) > SCAN_ABOVE:  # most rows: one pass over the column is quicker
             wanted = set(paths)
-            rows = (r for r in self._select(f"{select} WHERE {column} IS NOT NULL")
+            rows = (r for r in self._stream(f"{select} WHERE {column} IS NOT NULL")
                     if r[0] in wanted)
         else:
             rows = (r for start in range(0, len(paths), 500) for r in self._select(
                 f"{select} WHERE {column} IS NOT NULL AND path IN "
                 f"({','.join('?' * len(paths[start:start + 500]))})",
                 paths[start:start + 500]))
-        for row in rows:
-            if tuple(map(type, row)) == _KEPT_TYPES:  # (one comparison: 100,000 rows)
-                path, mtime, ctime, size, ino, text = row
-                out[path] = ((mtime, ctime, size, ino), text)
+        for path, text in rows:
+            if type(path) is str and type(text) is str \
+                    and (value := read(path, text)) is not None:
+                out[path] = value
         return out
 
     def set_kept(self, column: str, values: dict[str, tuple[Key, str]], stamp: str) -> None:

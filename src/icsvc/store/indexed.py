@@ -255,7 +255,8 @@ class Indexed:
             return Found(kept, sorted((r.path, r.problem) for r in rows if r.problem is not None),
                          _twins(kept))
         found = Found([], index.problems(), [])
-        for rel, summary in index.summaries(statuses, providers, active, OPEN):
+        # every row read before any is written (a row reread replaces its own)
+        for rel, summary in list(index.summaries(statuses, providers, active, OPEN)):
             if summary is None:  # a row of the wrong shape: read the file
                 fresh = self._reread(index, rel)
                 if fresh.problem is not None:
@@ -345,10 +346,11 @@ class Indexed:
     # -- what is kept per file -------------------------------------------------------------
 
     @mended
-    def kept(self, column: str, paths: list[str], stamp: str) -> dict[str, tuple[Key, str]]:
-        """What the index keeps of these requests in `column` (see `Index.kept`)."""
+    def kept(self, column: str, paths: list[str], stamp: str,
+             read: Callable[[str, str], _T | None]) -> dict[str, _T]:
+        """What the index keeps of these requests in `column`, read (see `Index.kept`)."""
         index = self.index(full=False)
-        return index.kept(column, paths, stamp) if index is not None else {}
+        return index.kept(column, paths, stamp, read) if index is not None else {}
 
     @mended
     def row_keys(self, paths: list[str]) -> dict[str, Key]:

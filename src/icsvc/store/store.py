@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from icsvc.domain import ids
 from icsvc.domain.catalogue import Catalogue, parse_catalogue
@@ -53,6 +53,8 @@ from icsvc.store.refresh import provider_folders, scan_folder
 
 if TYPE_CHECKING:
     from icsvc.domain.history.request import Request
+
+_T = TypeVar("_T")
 
 PROVIDERS_FILE = "providers.yaml"
 
@@ -540,9 +542,11 @@ class Store:
         self.indexed.wrote(path, source if moving else None, before)
         return path
 
-    def kept(self, column: str, paths: list[str], stamp: str) -> dict[str, tuple[Key, str]]:
-        """What the index keeps of these requests in `column` (see `Index.kept`)."""
-        return self.indexed.kept(column, paths, stamp)
+    def kept(self, column: str, paths: list[str], stamp: str,
+             read: Callable[[str, str], _T | None]) -> dict[str, _T]:
+        """What the index keeps of these requests in `column`, each text made into what
+        `read(path, text)` returns (None: left out; see `Index.kept`)."""
+        return self.indexed.kept(column, paths, stamp, read)
 
     def row_keys(self, paths: list[str]) -> dict[str, Key]:
         """The keys of these paths' rows (what `set_kept` checks a file against)."""

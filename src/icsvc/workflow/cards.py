@@ -161,15 +161,16 @@ def request_rel(store: Store, request: Request) -> str:
 
 def _kept(store: Store, paths: list[str], stamp: str) -> dict[str, Card]:
     cat = store.catalogue
-    found: dict[str, Card] = {}
-    for rel, (_, text) in store.kept(CARD, paths, stamp).items():
+
+    def read(rel: str, text: str) -> Card | None:
         try:
             card = Card.from_json(rel, text)
         except ValueError:
-            continue
-        if card.holder in cat.providers and of_file(rel, card.provider, card.id):
-            found[rel] = card
-    return found
+            return None
+        return card if card.holder in cat.providers and of_file(rel, card.provider,
+                                                                 card.id) else None
+
+    return store.kept(CARD, paths, stamp, read)
 
 
 def _made(store: Store, requests: list[Request], keys: dict[str, Key],
