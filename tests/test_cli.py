@@ -286,6 +286,19 @@ def test_an_error_quoting_a_hostile_value_stays_on_one_line(store: Store,
                         "raj@example.com)")
 
 
+def test_a_change_quoting_a_hostile_note_shows_it_escaped_on_one_line(store: Store) -> None:
+    """What `update` prints of the entry it wrote shows a note's control characters escaped:
+    the note is kept as written (in the file), but the terminal never receives its escape
+    sequences or line breaks."""
+    rid = store.new(*PART)
+    result = store.icsvc("update", rid, "--note", HOSTILE, actor=ANA, script=True, timeout=60)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith(rid) and lines[-1] == "Next: icsvc commit"
+    assert len(lines) == 3 and all(line.isprintable() for line in lines), result.out
+    assert "\\x1b[31mred" in lines[1] and "\x1b" not in result.out
+
+
 def test_one_line_escapes_what_would_break_a_line_and_nothing_else() -> None:
     from icsvc.errors import one_line
 

@@ -115,6 +115,14 @@ def test_plain_piped_output_loads_no_rich(warm: Store, args: tuple[str, ...]) ->
     assert not {m for m in loaded(warm, *args) if m.split(".")[0] == "rich"}
 
 
+def test_a_change_shown_on_a_pipe_loads_no_rich(warm: Store) -> None:
+    """`update` (as `triage` and `escalate`, the commands a provider runs all day) writes
+    what changed without Rich."""
+    modules = loaded(warm, "update", SOME_ID, "--note", "on it", "--as", "tomas@example.com")
+    assert "icsvc.commands.update" in modules
+    assert not {m for m in modules if m.split(".")[0] == "rich"}
+
+
 def test_a_help_loads_no_store_and_no_heavy_library(warm: Store) -> None:
     modules = loaded(warm, "list", "--help")
     assert sorted(m for m in modules if m.split(".")[0] in HEAVY[:-1]) == []

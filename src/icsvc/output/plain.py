@@ -112,10 +112,10 @@ def say(text: str = "", style: str = "", stream: TextIO | None = None) -> None:
 
 
 def para(text: str, style: str = "", indent: int = 0, stream: TextIO | None = None,
-         bold: int = 0) -> None:
+         bold: int = 0, lead_style: str = "bold") -> None:
     """A paragraph: wrapped at spaces to the terminal's width (its later lines indented by
-    `indent` more than its first), one line off a terminal; its first `bold` characters in
-    bold."""
+    `indent` more than its first), one line off a terminal; its first `bold` characters
+    (after its leading spaces) in bold, or in `lead_style`."""
     stream = stream or sys.stdout
     width = terminal_width(stream)
     text = clean(text)
@@ -125,7 +125,7 @@ def para(text: str, style: str = "", indent: int = 0, stream: TextIO | None = No
         lines = lines[:1] + wrap(" ".join(lines[1:]), width - lead - indent)
     first, rest = lines[0], lines[1:]
     out: list[Line] = [[(" " * lead if width is not None else "", ""),
-                        (first[:bold], "bold"), (first[bold:], style)]]
+                        (first[:bold], lead_style), (first[bold:], style)]]
     out += [[(" " * (lead + indent) + part, style)] for part in rest]
     write(out, stream)
 

@@ -1,10 +1,13 @@
 """`icsvc triage` (and `update`, `escalate`) shown: what changed, one line per new history
-entry (or the request as JSON), the notices, then the next step."""
+entry (or the request as JSON), the notices, then the next step. Written without Rich (the
+commands a provider runs all day start quicker); a value that is not printable text (a
+newline or an escape sequence in a title) is shown escaped."""
 
 from __future__ import annotations
 
 from icsvc.commands.triage import Changed
-from icsvc.output.ui import console, next_step, note, print_json
+from icsvc.output import plain
+from icsvc.output.ui import next_step, note, print_json
 
 
 def render(done: Changed, fmt: str) -> None:
@@ -13,17 +16,15 @@ def render(done: Changed, fmt: str) -> None:
         for said in done.days_off:
             note(said)
         return
-    from rich.markup import escape
-
     change = done.change
     request = change.request
-    con = console()
-    con.print(f"[bold]{request.id}[/bold] {escape(request.title)} "
-              f"({request.provider}, {request.status})")
+    plain.para(f"{request.id} {request.title} ({request.provider}, {request.status})",
+               bold=len(request.id), indent=2)
     for entry in change.entries:
-        con.print(f"  {escape(entry.line())}")
+        plain.para(f"  {entry.line()}", indent=2)
     if done.moved_to is not None:
-        con.print(f"  moved requests/{change.moved_from}/{request.id}.yaml -> {done.moved_to}")
+        plain.para(f"  moved requests/{change.moved_from}/{request.id}.yaml -> "
+                   f"{done.moved_to}", indent=2)
     for notice in [*change.notices, *done.days_off]:
-        con.print(f"  [yellow]note:[/yellow] {escape(notice)}")
+        plain.para(f"  note: {notice}", bold=len("note:"), lead_style="yellow", indent=2)
     next_step(done.next_step)
