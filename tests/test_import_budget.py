@@ -173,3 +173,19 @@ def test_a_damaged_kept_catalogue_is_not_believed(warm: Store, damage: str) -> N
     _set_kept(warm, f"{key}\n{damage}")
     assert warm.ok("queue", "-f", "csv", now=SNAPSHOT, script=True).out == good
     assert _kept(warm).startswith(key + "\n{")  # kept again, from the file
+
+
+def test_the_modules_defining_commands_keep_their_annotations_as_objects() -> None:
+    """Typer evaluates string annotations (`from __future__ import annotations`) one by one
+    when it builds a command: the modules that define commands keep them as objects."""
+    from pathlib import Path
+
+    import icsvc.cli
+
+    folder = Path(icsvc.cli.__file__).parent
+    defining = [p.name for p in sorted(folder.glob("*.py"))
+                if ".command(" in p.read_text(encoding="utf-8")]
+    assert "app.py" in defining and "workflow.py" in defining
+    assert [name for name in defining
+            if "\nfrom __future__ import annotations" in (folder / name).read_text(
+                encoding="utf-8")] == []

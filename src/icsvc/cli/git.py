@@ -1,7 +1,5 @@
 """Git collaboration commands (commit, sync, git-setup, codeowners, merge-driver)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

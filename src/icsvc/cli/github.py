@@ -1,7 +1,5 @@
 """GitHub commands: issue forms generated from the catalogue, and issues turned into requests."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated

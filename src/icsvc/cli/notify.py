@@ -1,7 +1,5 @@
 """Notification commands: tell people what changed (notify) and send digests (digest)."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

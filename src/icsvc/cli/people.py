@@ -1,7 +1,5 @@
 """`icsvc people`: who may ask, kept from the company directory."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated

@@ -1,7 +1,5 @@
 """The quarterly survey commands: `icsvc survey send`, `answer`, `respond` and `review`."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

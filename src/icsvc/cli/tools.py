@@ -1,7 +1,5 @@
 """Tool commands: shell completion scripts and the JSON Schemas of the store's files."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Provider workflow commands (triage, update, escalate, explain, queue)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -277,8 +277,9 @@ class Index:
     def _stream(self, sql: str, args: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
         """`_select`'s rows a batch at a time, for the reads that go through most rows (the
         summaries, what is kept): their values are made into the caller's objects as they
-        come, so a listing of 100,000 does not hold every raw row as well. An error ends the
-        rows (a damaged index raises IndexBroken), as in `_select`."""
+        come, so a listing of 100,000 does not hold every raw row as well. A damaged index
+        raises IndexBroken; any other error IndexBusy (some rows may have come already: the
+        command reads the files instead, never a part of the rows)."""
         import sqlite3
 
         try:
@@ -288,6 +289,7 @@ class Index:
         except sqlite3.Error as exc:
             if _broken(exc):
                 raise IndexBroken(str(exc)) from None
+            raise IndexBusy(str(exc)) from None
 
     # -- folders and keys ----------------------------------------------------------------
 
