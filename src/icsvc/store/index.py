@@ -177,15 +177,10 @@ def _summary(row: tuple[Any, ...]) -> Summary | None:
     if tuple(map(type, row)) != _SUMMARY_TYPES:
         return None
     rid, provider, status, priority, dept, made, last, email, blocks, service = row
-    return Summary(rid, _one(provider), _one(status), _one(priority), _one(dept), made, last,
-                   _one(email), tuple(blocks.split()) if blocks else (), _one(service))
-
-
-def _one(text: str) -> str:
-    """One copy of a value many rows repeat (a provider, a status, a department): SQLite
-    gives each row its own, and 100,000 summaries held them all (a third of `list --all`'s
-    memory)."""
-    return sys.intern(text)
+    one = sys.intern  # one copy of a value many rows repeat (a provider, a status): SQLite
+    # gives each row its own, and 100,000 summaries held them all (a third of `list --all`)
+    return Summary(rid, one(provider), one(status), one(priority), one(dept), made, last,
+                   one(email), tuple(blocks.split()) if blocks else (), one(service))
 
 
 class IndexBroken(Exception):
