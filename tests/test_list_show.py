@@ -113,3 +113,10 @@ def test_progress_is_shown_only_while_the_work_goes_on(store: Store) -> None:
     out = store.ok("show", rid).out
     assert "% done" not in out and "closed" in out
     assert store.ok("show", rid, "-f", "json").json()["progress"] == 50  # the record
+
+
+def test_a_listing_row_holds_the_csv_columns_in_order() -> None:
+    """`list` keeps a row as a tuple (`Row`): its fields are the CSV's columns, in order."""
+    from icsvc.commands.listing import COLUMNS, Row
+
+    assert list(Row._fields) == [key for key, _ in COLUMNS]

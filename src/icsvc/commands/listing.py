@@ -109,7 +109,6 @@ COLUMNS = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
 """Each row's values, one value a column (the CSV's columns): `asked_priority` and
 `proposal` are set while a lower priority is proposed or contested; `sla_clocks` names the
 clocks in the `sla` state when it is a breach or a risk, separated by spaces."""
-KEYS = [key for key, _ in COLUMNS]
 _SEP = "\x1f"
 """Between the values of a row kept in the index (a row holding it is not kept)."""
 FINAL = "final"
@@ -148,7 +147,7 @@ def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime, warn: W
         state, clocks = sla_parts(card.clocks(cat, now))
         row = Row(
             id=card.id, provider=card.provider, priority=card.priority,
-            asked_priority=card.requested_priority or "" if asked else "",
+            asked_priority=(card.requested_priority or "") if asked else "",
             proposal=(card.proposal or "") if asked else "",
             status=card.status, department=card.department, title=card.title,
             created=card.created_at.astimezone(cal.tz).date().isoformat(),

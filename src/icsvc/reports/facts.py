@@ -305,6 +305,7 @@ def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
     moment = now.timestamp()
     summaries = dict(found)
     out: dict[str, Facts] = {}
+
     def read(rel: str, text: str) -> Facts | Pending | None:
         kept = from_json(text)
         facts = kept.fixed if isinstance(kept, Pending) else kept
