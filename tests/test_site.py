@@ -316,7 +316,7 @@ def test_serve_previews_the_site_on_this_machine(store: Store, tmp_path: Path) -
     assert ICSVC
     proc = subprocess.Popen([ICSVC, "site", str(out), "--serve", "--port", "0"],
                             cwd=store.root, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible)
     try:
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(3)]
@@ -344,6 +344,12 @@ def test_serve_previews_the_site_on_this_machine(store: Store, tmp_path: Path) -
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
     assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+
+
+def _interruptible() -> None:
+    """Ctrl-C stops the server, as in a terminal, even when the tests themselves were
+    started where SIGINT is ignored (a shell's background job: its children inherit it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _own_address() -> str | None:

@@ -33,9 +33,11 @@ from icsvc.domain.sla import (
 )
 from icsvc.domain.sla import opt_time_from_json as _ot
 from icsvc.domain.sla import time_from_json as _t
+from icsvc.store.refresh import forked_map
 from icsvc.workflow.cards import FAR, chunks, figures_stamp, of_file, request_rel
 
 if TYPE_CHECKING:
+    from icsvc.domain.history.request import Request
     from icsvc.store.store import Store, Summary
 
 CLOCKS = ("acknowledge", "resolve")
@@ -325,26 +327,29 @@ def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
         if progress is not None:
             progress()
     for keys, requests in chunks(store, [rel for rel, _ in found if rel not in out], warn):
-        made: dict[str, tuple[Any, str]] = {}
-        for request in requests:
-            if progress is not None:
-                progress()
+
+        def work(request: Request, keys: dict[str, Any] = keys
+                 ) -> tuple[str, Facts, str | None] | None:
+            """A request's facts, and their text when they are to be kept (on every core
+            when there are many: after a clone or a change of the catalogue)."""
             if request.provider not in cat.providers:
-                continue
+                return None
             rel = request_rel(store, request)
             state = history.replay(request, cat)
             key, summary = keys.get(rel), summaries.get(rel)
             if is_open(state.status):
                 pending = Pending.of(state, cat)
-                out[rel] = pending.at(cat, now)
-                if key is not None:
-                    made[rel] = (key, pending.to_json())
-            elif key is not None and summary is not None and summary.updated <= moment:
-                out[rel], text = facts_final(state, cat, now)
+                return rel, pending.at(cat, now), pending.to_json() if key is not None else None
+            if key is not None and summary is not None and summary.updated <= moment:
+                return (rel, *facts_final(state, cat, now))
+            return rel, facts_now(state, cat, now), None
+
+        made: dict[str, tuple[Any, str]] = {}
+        for done in forked_map(work, requests, progress):
+            if done is not None:
+                rel, out[rel], text = done
                 if text is not None:
-                    made[rel] = (key, text)
-            else:
-                out[rel] = facts_now(state, cat, now)
+                    made[rel] = (keys[rel], text)
         if made:
             store.set_kept(FACTS, made, stamp)
     return [out[rel] for rel, _ in found if rel in out]

@@ -19,11 +19,11 @@ from __future__ import annotations
 import os
 import re
 import stat as stat_module
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from icsvc.domain import ids
 from icsvc.domain.catalogue import PRIORITIES
@@ -153,6 +153,32 @@ def in_parallel(work: Callable[[_Item], _Result], items: list[_Item],
             if progress is not None:
                 progress()
             yield result
+
+
+_FORKED: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+"""What `forked_map`'s workers run: the function and its inputs, inherited when they are
+forked (never pickled)."""
+
+
+def _forked(i: int) -> Any:
+    assert _FORKED is not None
+    work, inputs = _FORKED
+    return work(inputs[i])
+
+
+def forked_map(work: Callable[[_Item], _Result], inputs: Sequence[_Item],
+               progress: Callable[[], None] | None = None) -> Iterator[_Result]:
+    """`work` on each input, in order, across cores when there are many (`in_parallel`).
+    Unlike `in_parallel`, `work` may be any function (a closure) and the inputs any objects
+    (parsed requests): the workers are forked with both, and only the results travel back
+    (pickled). The workers must not use the index: SQLite connections do not survive a fork.
+    Not reentrant."""
+    global _FORKED
+    _FORKED = (work, inputs)
+    try:
+        yield from in_parallel(_forked, list(range(len(inputs))), progress)
+    finally:
+        _FORKED = None
 
 
 @dataclass

@@ -19,6 +19,7 @@ from icsvc.domain import history, sla
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.outcome import Outcome, from_kept
 from icsvc.store.index import Key
+from icsvc.store.refresh import forked_map
 from icsvc.store.store import PROVIDERS_FILE, Store
 
 if TYPE_CHECKING:
@@ -183,8 +184,12 @@ def _made(store: Store, requests: list[Request], keys: dict[str, Key],
     paths = [request_rel(store, r) for r in requests]
     out: dict[str, Card] = {}
     made: dict[str, tuple[Key, str]] = {}
-    for rel, request in zip(paths, requests, strict=True):
-        card = out[rel] = card_of(request, rel, cat)
+
+    def work(i: int) -> Card:  # (on every core when there are many: a catalogue's change)
+        return card_of(requests[i], paths[i], cat)
+
+    for rel, card in zip(paths, forked_map(work, range(len(requests))), strict=True):
+        out[rel] = card
         if rel in keys:
             made[rel] = (keys[rel], card.to_json())
     if made:
