@@ -1,8 +1,8 @@
 """Work spread over every core (`refresh.forked_map`): after a clone or a change of the
-catalogue, the cards of open requests and the report's facts are worked out by forked
-workers. What they give back is what one process gives: the same cards, the same figures,
-the same values kept in the index. The threshold is lowered here (`PARALLEL_FROM`) so a
-small store takes the path a store of thousands takes."""
+catalogue, the report's facts are worked out by forked workers (and the files parsed).
+What they give back is what one process gives: the same figures, the same queue, the same
+values kept in the index. The threshold is lowered here (`PARALLEL_FROM`) so a small store
+takes the path a store of thousands takes."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def _kept(root: Path) -> dict[str, tuple[str | None, str | None]]:
 
 
 @pytest.mark.parametrize("now", [rs.NOW, "2027-02-15T09:00:00-05:00"])
-def test_cards_and_facts_worked_out_on_every_core_are_those_of_one_process(
+def test_facts_worked_out_on_every_core_are_those_of_one_process(
         store: Store, monkeypatch: pytest.MonkeyPatch, now: str) -> None:
     rs.write(store.root)
     one = (_report(store, now), _queue(store, now))

@@ -33,11 +33,11 @@ from icsvc.domain.sla import (
 )
 from icsvc.domain.sla import opt_time_from_json as _ot
 from icsvc.domain.sla import time_from_json as _t
-from icsvc.store.refresh import forked_map
-from icsvc.workflow.cards import FAR, chunks, figures_stamp, of_file, request_rel
+from icsvc.workflow.cards import FAR, figures_stamp, of_file, request_rel, worked
 
 if TYPE_CHECKING:
     from icsvc.domain.history.request import Request
+    from icsvc.store.index import Key
     from icsvc.store.store import Store, Summary
 
 CLOCKS = ("acknowledge", "resolve")
@@ -326,30 +326,30 @@ def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
             continue
         if progress is not None:
             progress()
-    for keys, requests in chunks(store, [rel for rel, _ in found if rel not in out], warn):
+    def work(request: Request, keys: dict[str, Key]) -> tuple[str, Facts, str | None] | None:
+        """A request's facts, and their text when they are to be kept."""
+        if request.provider not in cat.providers:
+            return None
+        rel = request_rel(store, request)
+        state = history.replay(request, cat)
+        key, summary = keys.get(rel), summaries.get(rel)
+        if is_open(state.status):
+            pending = Pending.of(state, cat)
+            return rel, pending.at(cat, now), pending.to_json() if key is not None else None
+        if key is not None and summary is not None and summary.updated <= moment:
+            return (rel, *facts_final(state, cat, now))
+        return rel, facts_now(state, cat, now), None
 
-        def work(request: Request, keys: dict[str, Any] = keys
-                 ) -> tuple[str, Facts, str | None] | None:
-            """A request's facts, and their text when they are to be kept (on every core
-            when there are many: after a clone or a change of the catalogue)."""
-            if request.provider not in cat.providers:
-                return None
-            rel = request_rel(store, request)
-            state = history.replay(request, cat)
-            key, summary = keys.get(rel), summaries.get(rel)
-            if is_open(state.status):
-                pending = Pending.of(state, cat)
-                return rel, pending.at(cat, now), pending.to_json() if key is not None else None
-            if key is not None and summary is not None and summary.updated <= moment:
-                return (rel, *facts_final(state, cat, now))
-            return rel, facts_now(state, cat, now), None
-
-        made: dict[str, tuple[Any, str]] = {}
-        for done in forked_map(work, requests, progress):
+    todo = [rel for rel, _ in found if rel not in out]
+    # on every core when there are many (after a clone, a change of the catalogue): the
+    # facts of 21,000 requests took 7.4-7.9 s instead of 9.2 s at 100,000
+    for keys, made in worked(store, todo, warn, work, progress, cores=True):
+        texts: dict[str, tuple[Key, str]] = {}
+        for _, done in made:
             if done is not None:
                 rel, out[rel], text = done
                 if text is not None:
-                    made[rel] = (keys[rel], text)
-        if made:
-            store.set_kept(FACTS, made, stamp)
+                    texts[rel] = (keys[rel], text)
+        if texts:
+            store.set_kept(FACTS, texts, stamp)
     return [out[rel] for rel, _ in found if rel in out]

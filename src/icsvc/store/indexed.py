@@ -9,7 +9,7 @@ summaries of a listing, the requests of a page, and what commands keep per file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
@@ -33,7 +33,14 @@ from icsvc.store.index import (
     discard,
     key_of,
 )
-from icsvc.store.refresh import in_parallel, parse_many, parse_one, refresh, refresh_listing
+from icsvc.store.refresh import (
+    forked_map,
+    in_parallel,
+    parse_many,
+    parse_one,
+    refresh,
+    refresh_listing,
+)
 
 if TYPE_CHECKING:
     from icsvc.domain.history.request import Request
@@ -64,6 +71,14 @@ def mended(method: Callable[Concatenate[Indexed, _P], _T]
         return method(self, *args, **kw)
 
     return run
+
+
+def _each(work: Callable[[str], _T], items: list[str],
+          progress: Callable[[], None] | None) -> Iterator[_T]:
+    for item in items:
+        if progress is not None:
+            progress()
+        yield work(item)
 
 
 def active_in(s: Summary, span: tuple[float, float]) -> bool:
@@ -304,6 +319,45 @@ class Indexed:
         if redo:
             found.update(self._parsed(index, redo, warn))
         return [found[rel] for rel in paths if rel in found]
+
+    @mended
+    def worked(self, paths: list[str], warn: Warn | None, work: Callable[[Request], _T],
+               progress: Callable[[], None] | None = None, cores: bool = False
+               ) -> list[tuple[str, _T]]:
+        """(path, `work(request)`) for these files (as `requests` finds them), in their
+        order. With `cores`, decoding a row and the work are both done by `forked_map`'s
+        workers when there are many: this process only fetches the rows and receives what
+        the work gave."""
+        index = self._state
+        if index is None:
+            rows = self._memory_rows(None)
+            bodies = {p: rows[p].body for p in paths if p in rows}
+        else:
+            bodies = dict(index.bodies(paths))
+        root = self.root
+
+        def decoded(rel: str) -> tuple[bool, _T | None]:
+            try:
+                request = decode(bodies.get(rel), root / rel)
+            except _UNDECODED:
+                return False, None  # parsed below, in this process
+            return True, work(request)
+
+        found: dict[str, _T] = {}
+        redo: list[tuple[str, str, Key]] = []
+        results = forked_map(decoded, paths, progress) if cores else _each(decoded, paths,
+                                                                           progress)
+        for rel, (done, value) in zip(paths, results, strict=True):
+            if done:
+                found[rel] = value  # type: ignore[assignment]
+                continue
+            try:
+                redo.append((rel, str(root / rel), key_of(os.stat(root / rel))))
+            except OSError:
+                continue
+        if redo:
+            found.update((rel, work(r)) for rel, r in self._parsed(index, redo, warn).items())
+        return [(rel, found[rel]) for rel in paths if rel in found]
 
     def _parsed(self, index: Index | None, redo: list[tuple[str, str, Key]],
                 warn: Warn | None) -> dict[str, Request]:

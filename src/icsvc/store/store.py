@@ -404,6 +404,14 @@ class Store:
         out.sort(key=lambda row: row[0].rsplit("/", 2)[1:])
         return out
 
+    def worked(self, paths: list[str], work: Callable[[Request], _T],
+               warn: Warn | None = None, progress: Callable[[], None] | None = None,
+               cores: bool = False) -> list[tuple[str, _T]]:
+        """(path, `work(request)`) for the requests of these files, in their order (with
+        `cores`, on every core when there are many: see `Indexed.worked`); a file that
+        cannot be read is skipped, with a warning. `progress` is called once per file."""
+        return self.indexed.worked(paths, warn or self.warn, work, progress, cores)
+
     def requests(self, paths: list[str], warn: Warn | None = None) -> list[Request]:
         """The requests of these files (paths from `summaries`), from their rows; the files
         of rows without a parsed request (after a quick look: `quick_summary`) or that do

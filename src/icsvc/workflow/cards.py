@@ -9,21 +9,23 @@ value by value and worked out again from the file when anything is off.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from icsvc.domain import history, sla
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.outcome import Outcome, from_kept
 from icsvc.store.index import Key
-from icsvc.store.refresh import forked_map
 from icsvc.store.store import PROVIDERS_FILE, Store
 
 if TYPE_CHECKING:
     from icsvc.domain.history.request import Request
+
+_T = TypeVar("_T")
 
 CARD = "card"
 """The index column cards are kept in."""
@@ -129,20 +131,41 @@ def cards(store: Store, paths: list[str], warn: Callable[[str], None] | None,
     cannot be read is skipped (with `warn`). `stamp`: `figures_stamp(store)`, when known."""
     stamp = stamp or figures_stamp(store)
     found = _kept(store, paths, stamp)
-    for keys, requests in chunks(store, [rel for rel in paths if rel not in found], warn):
-        found.update(_made(store, requests, keys, stamp))
+    cat = store.catalogue
+
+    def work(request: Request, keys: dict[str, Key]) -> Card:
+        return card_of(request, request_rel(store, request), cat)
+
+    # in this process: a card is too little work to pay for forking (measured at 100,000:
+    # 5,000 cards took as long on two cores, 95,000 longer)
+    for keys, made in worked(store, [rel for rel in paths if rel not in found], warn, work,
+                             cores=False):
+        found.update(made)
+        kept = {rel: (keys[rel], card.to_json()) for rel, card in made if rel in keys}
+        if kept:
+            store.set_kept(CARD, kept, stamp)
     return [found[rel] for rel in paths if rel in found]
 
 
-def chunks(store: Store, paths: list[str], warn: Callable[[str], None] | None
-           ) -> Iterator[tuple[dict[str, Key], list[Request]]]:
-    """These files' requests, `CHUNK` at a time (memory holds a chunk's at once), each
-    chunk with its rows' keys, read before the files: a row rewritten meanwhile has another
-    key, and keeps nothing worked out from its older version (`Store.set_kept`)."""
+def worked(store: Store, paths: list[str], warn: Callable[[str], None] | None,
+           work: Callable[[Request, dict[str, Key]], _T],
+           progress: Callable[[], None] | None = None, *, cores: bool
+           ) -> Iterator[tuple[dict[str, Key], list[tuple[str, _T]]]]:
+    """These files' requests made into `work(request, keys)`, `CHUNK` at a time (memory
+    holds a chunk's at once), with `cores` on every core when there are many
+    (`Store.worked`); each chunk with its rows' keys, read before the files: a row
+    rewritten meanwhile has another key, and keeps nothing worked out from its older
+    version (`Store.set_kept`)."""
     for start in range(0, len(paths), CHUNK):
         part = paths[start:start + CHUNK]
         keys = store.row_keys(part)
-        yield keys, store.requests(part, warn)
+        yield keys, store.worked(part, functools.partial(_with_keys, work, keys), warn,
+                                 progress, cores)
+
+
+def _with_keys(work: Callable[[Request, dict[str, Key]], _T], keys: dict[str, Key],
+               request: Request) -> _T:
+    return work(request, keys)
 
 
 def of_file(rel: str, provider: str, rid: str) -> bool:
@@ -172,29 +195,6 @@ def _kept(store: Store, paths: list[str], stamp: str) -> dict[str, Card]:
                                                                  card.id) else None
 
     return store.kept(CARD, paths, stamp, read)
-
-
-def _made(store: Store, requests: list[Request], keys: dict[str, Key],
-          stamp: str) -> dict[str, Card]:
-    """The cards of these requests, worked out now, and kept for the rows of `keys` (the
-    rows' keys read before the requests were)."""
-    if not requests:
-        return {}
-    cat = store.catalogue
-    paths = [request_rel(store, r) for r in requests]
-    out: dict[str, Card] = {}
-    made: dict[str, tuple[Key, str]] = {}
-
-    def work(i: int) -> Card:  # (on every core when there are many: a catalogue's change)
-        return card_of(requests[i], paths[i], cat)
-
-    for rel, card in zip(paths, forked_map(work, range(len(requests))), strict=True):
-        out[rel] = card
-        if rel in keys:
-            made[rel] = (keys[rel], card.to_json())
-    if made:
-        store.set_kept(CARD, made, stamp)
-    return out
 
 
 def figures_stamp(store: Store) -> str:
