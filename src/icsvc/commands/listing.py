@@ -113,6 +113,9 @@ _SEP = "\x1f"
 """Between the values of a row kept in the index (a row holding it is not kept)."""
 FINAL = "final"
 """The index column closed requests' rows are kept in."""
+SLICE = 1000
+"""Rows made (and kept) at a time: after a change of the catalogue every row is made again,
+and 95,000 requests' cards held at once took 400 MB."""
 
 
 def _kept_row(_: str, text: str) -> Row | None:
@@ -139,25 +142,27 @@ def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime, warn: W
     keep = set(closed)
     rows = store.kept(FINAL, closed, stamp, _kept_row)
     todo = [rel for rel, _ in found if rel not in rows]
-    keys = store.row_keys([rel for rel in todo if rel in keep])
-    made: dict[str, tuple[Key, str]] = {}
-    for card in cards(store, todo, warn, stamp):
-        cal = cat.providers[card.provider].calendar
-        asked = card.proposal in ("proposed", "contested")
-        state, clocks = sla_parts(card.clocks(cat, now))
-        row = Row(
-            id=card.id, provider=card.provider, priority=card.priority,
-            asked_priority=(card.requested_priority or "") if asked else "",
-            proposal=(card.proposal or "") if asked else "",
-            status=card.status, department=card.department, title=card.title,
-            created=card.created_at.astimezone(cal.tz).date().isoformat(),
-            sla=state, sla_clocks=" ".join(clocks), rush="rush" if card.rush else "",
-        )
-        rows[card.path] = row
-        if (card.path in keys and not is_open(card.status)
-                and _SEP not in "".join(row)
-                and (state, clocks) == sla_parts(card.clocks(cat, now + FAR))):
-            made[card.path] = (keys[card.path], _SEP.join(row))
-    if made:
-        store.set_kept(FINAL, made, stamp)
+    for start in range(0, len(todo), SLICE):
+        part = todo[start:start + SLICE]
+        keys = store.row_keys([rel for rel in part if rel in keep])  # before the files
+        made: dict[str, tuple[Key, str]] = {}
+        for card in cards(store, part, warn, stamp):
+            cal = cat.providers[card.provider].calendar
+            asked = card.proposal in ("proposed", "contested")
+            state, clocks = sla_parts(card.clocks(cat, now))
+            row = Row(
+                id=card.id, provider=card.provider, priority=card.priority,
+                asked_priority=(card.requested_priority or "") if asked else "",
+                proposal=(card.proposal or "") if asked else "",
+                status=card.status, department=card.department, title=card.title,
+                created=card.created_at.astimezone(cal.tz).date().isoformat(),
+                sla=state, sla_clocks=" ".join(clocks), rush="rush" if card.rush else "",
+            )
+            rows[card.path] = row
+            if (card.path in keys and not is_open(card.status)
+                    and _SEP not in "".join(row)
+                    and (state, clocks) == sla_parts(card.clocks(cat, now + FAR))):
+                made[card.path] = (keys[card.path], _SEP.join(row))
+        if made:
+            store.set_kept(FINAL, made, stamp)
     return [rows[rel] for rel, _ in found if rel in rows]
