@@ -73,6 +73,10 @@ def mended(method: Callable[Concatenate[Indexed, _P], _T]
     return run
 
 
+def _same(request: Request) -> Request:
+    return request
+
+
 def _each(work: Callable[[str], _T], items: list[str],
           progress: Callable[[], None] | None) -> Iterator[_T]:
     for item in items:
@@ -294,40 +298,22 @@ class Indexed:
         index.update([fresh], (), racy_after=index.now_ns())
         return fresh
 
-    @mended
     def requests(self, paths: list[str], warn: Warn | None) -> list[Request]:
         """The requests of these files (paths from `summaries`), from their rows; the files
         of rows without a parsed request (after a quick look: `quick_summary`) or that do
         not decode are parsed (across cores when there are many) and their rows replaced."""
-        index = self._state
-        if index is None:
-            rows = self._memory_rows(None)
-            bodies = {p: rows[p].body for p in paths if p in rows}
-        else:
-            bodies = dict(index.bodies(paths))
-        found: dict[str, Request] = {}
-        redo: list[tuple[str, str, Key]] = []
-        for rel in paths:
-            path = self.root / rel
-            try:
-                found[rel] = decode(bodies.get(rel), path)
-            except _UNDECODED:
-                try:
-                    redo.append((rel, str(path), key_of(os.stat(path))))
-                except OSError:
-                    continue
-        if redo:
-            found.update(self._parsed(index, redo, warn))
-        return [found[rel] for rel in paths if rel in found]
+        return [request for _, request in self.worked(paths, warn, _same)]
 
     @mended
     def worked(self, paths: list[str], warn: Warn | None, work: Callable[[Request], _T],
                progress: Callable[[], None] | None = None, cores: bool = False
                ) -> list[tuple[str, _T]]:
-        """(path, `work(request)`) for these files (as `requests` finds them), in their
-        order. With `cores`, decoding a row and the work are both done by `forked_map`'s
-        workers when there are many: this process only fetches the rows and receives what
-        the work gave."""
+        """(path, `work(request)`) for these files (paths from `summaries`), in their order,
+        from their rows; the files of rows without a parsed request (after a quick look:
+        `quick_summary`) or that do not decode are parsed (across cores when there are many)
+        and their rows replaced. With `cores`, decoding a row and the work are both done by
+        `forked_map`'s workers when there are many: this process only fetches the rows and
+        receives what the work gave."""
         index = self._state
         if index is None:
             rows = self._memory_rows(None)
