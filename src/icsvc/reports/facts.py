@@ -12,6 +12,7 @@ request's facts are the same at any later moment, which is checked before they a
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -221,9 +222,11 @@ def _values(f: Facts) -> list[Any]:
 
 
 def _s(value: Any) -> str:
+    """A text, held once however many facts repeat it (a provider, a status, a department:
+    a quarter's 21,000 requests repeat a few dozen values some 400,000 times)."""
     if type(value) is not str:
         raise ValueError("not a text")
-    return value
+    return sys.intern(value)
 
 
 def _i(value: Any) -> int:
