@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -119,12 +120,14 @@ and 95,000 requests' cards held at once took 400 MB."""
 
 
 def _kept_row(_: str, text: str) -> Row | None:
-    """A row kept as text. The values of every column but the ID and the title (a
-    provider, a status, a date) are held once for all the rows: `list --all` holds
-    100,000."""
-    v = text.split(_SEP)
-    if len(v) != len(COLUMNS):
-        return None
+    """A row kept as text."""
+    values = text.split(_SEP)
+    return _shared(values) if len(values) == len(COLUMNS) else None
+
+
+def _shared(v: Sequence[str]) -> Row:
+    """A row whose values of every column but the ID and the title (a provider, a status,
+    a date) are held once for all the rows: `list --all` holds 100,000."""
     intern = sys.intern
     return Row._make((v[0], *map(intern, v[1:7]), v[7], *map(intern, v[8:])))
 
@@ -150,14 +153,14 @@ def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime, warn: W
             cal = cat.providers[card.provider].calendar
             asked = card.proposal in ("proposed", "contested")
             state, clocks = sla_parts(card.clocks(cat, now))
-            row = Row(
+            row = _shared(Row(
                 id=card.id, provider=card.provider, priority=card.priority,
                 asked_priority=(card.requested_priority or "") if asked else "",
                 proposal=(card.proposal or "") if asked else "",
                 status=card.status, department=card.department, title=card.title,
                 created=card.created_at.astimezone(cal.tz).date().isoformat(),
                 sla=state, sla_clocks=" ".join(clocks), rush="rush" if card.rush else "",
-            )
+            ))
             rows[card.path] = row
             if (card.path in keys and not is_open(card.status)
                     and _SEP not in "".join(row)
