@@ -9,7 +9,7 @@ summaries of a listing, the requests of a page, and what commands keep per file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
@@ -75,14 +75,6 @@ def mended(method: Callable[Concatenate[Indexed, _P], _T]
 
 def _same(request: Request) -> Request:
     return request
-
-
-def _each(work: Callable[[str], _T], items: list[str],
-          progress: Callable[[], None] | None) -> Iterator[_T]:
-    for item in items:
-        if progress is not None:
-            progress()
-        yield work(item)
 
 
 def active_in(s: Summary, span: tuple[float, float]) -> bool:
@@ -331,8 +323,7 @@ class Indexed:
 
         found: dict[str, _T] = {}
         redo: list[tuple[str, str, Key]] = []
-        results = forked_map(decoded, paths, progress) if cores else _each(decoded, paths,
-                                                                           progress)
+        results = forked_map(decoded, paths, progress, cores)
         for rel, (done, value) in zip(paths, results, strict=True):
             if done:
                 found[rel] = value  # type: ignore[assignment]

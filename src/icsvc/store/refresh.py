@@ -133,14 +133,16 @@ def parse_many(items: list[tuple[str, str, Key]], progress: Callable[[], None] |
 
 
 def in_parallel(work: Callable[[_Item], _Result], items: list[_Item],
-                progress: Callable[[], None] | None = None) -> Iterator[_Result]:
+                progress: Callable[[], None] | None = None, cores: bool = True
+                ) -> Iterator[_Result]:
     """`work` on each item, in worker processes (one per core) when there are enough items
-    to pay for starting them; results in order, streamed (memory stays bounded).
+    to pay for starting them (and `cores`: else in this process); results in order,
+    streamed (memory stays bounded).
 
     The workers are forked: they start with what this process has imported and built
     (the catalogue, say), so `work` may read module-level state set before the call."""
     workers = min(os.cpu_count() or 1, 8)
-    if len(items) < PARALLEL_FROM or workers < 2:
+    if not cores or len(items) < PARALLEL_FROM or workers < 2:
         for item in items:
             if progress is not None:
                 progress()
@@ -167,13 +169,17 @@ def _forked(i: int) -> Any:
 
 
 def forked_map(work: Callable[[_Item], _Result], inputs: Sequence[_Item],
-               progress: Callable[[], None] | None = None) -> Iterator[_Result]:
+               progress: Callable[[], None] | None = None, cores: bool = True
+               ) -> Iterator[_Result]:
     """`work` on each input, in order, across cores when there are many (`in_parallel`).
     Unlike `in_parallel`, `work` may be any function (a closure) and the inputs any objects
     (parsed requests): the workers are forked with both, and only the results travel back
     (pickled). The workers must not use the index: SQLite connections do not survive a fork.
-    Not reentrant."""
+    Not reentrant with `cores`; without, simply `work` on each input here."""
     global _FORKED
+    if not cores:
+        yield from in_parallel(work, list(inputs), progress, cores=False)
+        return
     _FORKED = (work, inputs)
     try:
         yield from in_parallel(_forked, list(range(len(inputs))), progress)
