@@ -12,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -110,6 +111,23 @@ def test_the_history_package_face_is_whole_and_lazy() -> None:
     assert proc.returncode == 0, proc.stderr
 
 
+def test_the_type_checker_sees_the_history_face_the_code_gives() -> None:
+    """The names `icsvc.domain.history` imports for the type checker (`if TYPE_CHECKING:`)
+    are those `_WHERE` gives at run time, each from the same module: the two lists are kept
+    by hand, and a name in one only would type-check and then fail, or the reverse."""
+    import ast
+
+    from icsvc.domain import history
+
+    tree = ast.parse(Path(history.__file__).read_text(encoding="utf-8"))
+    checked = {alias.name: node.module.rsplit(".", 1)[1]
+               for block in tree.body if isinstance(block, ast.If)
+               and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
+               for node in block.body if isinstance(node, ast.ImportFrom) and node.module
+               for alias in node.names}
+    assert checked == history._WHERE
+
+
 @pytest.mark.parametrize("args", [("queue",), ("list",), ("show", SOME_ID)])
 def test_plain_piped_output_loads_no_rich(warm: Store, args: tuple[str, ...]) -> None:
     assert not {m for m in loaded(warm, *args) if m.split(".")[0] == "rich"}
@@ -178,8 +196,6 @@ def test_a_damaged_kept_catalogue_is_not_believed(warm: Store, damage: str) -> N
 def test_the_modules_defining_commands_keep_their_annotations_as_objects() -> None:
     """Typer evaluates string annotations (`from __future__ import annotations`) one by one
     when it builds a command: the modules that define commands keep them as objects."""
-    from pathlib import Path
-
     import icsvc.cli
 
     folder = Path(icsvc.cli.__file__).parent
