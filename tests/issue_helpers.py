@@ -30,6 +30,16 @@ def example_store(root: Path) -> Store:
     return store
 
 
+def example_with_forms(root: Path, date: str | None = None) -> Store:
+    """The example store with its issue forms generated and committed (at `date`, if
+    given)."""
+    store = example_store(root)
+    store.ok("forms", "--repo-url", REPO_URL)
+    store.git("add", "-A")
+    store.git("commit", "-qm", "issue forms", date=date)
+    return store
+
+
 def form_path(store: Store, provider: str, service: str) -> Path:
     return store.root / ".github" / "ISSUE_TEMPLATE" / f"icsvc-{provider}.{service}.yml"
 

@@ -10,11 +10,15 @@ Jan 1 in London, 2027Q1 for Payroll.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from conftest import PROVIDERS, Store, make_store
+import pytest
+
+from conftest import PROVIDERS, Store, base_env, make_store
 from git_helpers import git
 from icsvc.store import yamlio
 
@@ -35,6 +39,19 @@ providers:
 
 def _new(store: Store, who: str, when: str, *args: str) -> str:
     return store.new(*args, actor=who, now=when)
+
+
+@contextmanager
+def building(factory: pytest.TempPathFactory, name: str
+             ) -> Iterator[tuple[Store, dict[str, str]]]:
+    """A module's template: the survey store built in a folder of its own, the tests' git
+    settings in force while the caller adds to it."""
+    root = factory.mktemp(name) / "store"
+    (root.parent / "home").mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in base_env(root.parent / "home").items():
+            mp.setenv(key, value)
+        yield build(root)
 
 
 def build(root: Path) -> tuple[Store, dict[str, str]]:

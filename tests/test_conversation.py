@@ -15,7 +15,14 @@ import yaml
 from pytest_httpserver import HTTPServer
 
 from conftest import Result, Store
-from issue_helpers import REPO_URL, example_store, form_path, payload, render_body, write_event
+from issue_helpers import (
+    REPO_URL,
+    example_with_forms,
+    form_path,
+    payload,
+    render_body,
+    write_event,
+)
 
 PART = "[engineering/part-clarification] "
 OPENED = "2026-11-24T15:00:00Z"  # Tue 10:00 in New York
@@ -24,11 +31,7 @@ _ids = iter(range(5000, 10**6))
 
 @pytest.fixture
 def example(tmp_path: Path) -> Store:
-    store = example_store(tmp_path / "example")
-    store.ok("forms", "--repo-url", REPO_URL)
-    store.git("add", "-A")
-    store.git("commit", "-qm", "issue forms")
-    return store
+    return example_with_forms(tmp_path / "example")
 
 
 def intake(store: Store, event: dict[str, Any], *args: str, **kw: Any) -> Result:

@@ -12,7 +12,14 @@ import pytest
 import yaml
 
 from conftest import Result, Store
-from issue_helpers import REPO_URL, example_store, form_path, payload, render_body, write_event
+from issue_helpers import (
+    REPO_URL,
+    example_with_forms,
+    form_path,
+    payload,
+    render_body,
+    write_event,
+)
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 OPENED = "2026-11-24T15:00:00Z"  # Tue 10:00 in New York, 15:00 in London
@@ -21,11 +28,7 @@ PART = "[engineering/part-clarification] "
 
 @pytest.fixture
 def example(tmp_path: Path) -> Store:
-    store = example_store(tmp_path / "example")
-    store.ok("forms", "--repo-url", REPO_URL)
-    store.git("add", "-A")
-    store.git("commit", "-qm", "issue forms")
-    return store
+    return example_with_forms(tmp_path / "example")
 
 
 def _services(store: Store) -> list[tuple[str, str, list[str]]]:

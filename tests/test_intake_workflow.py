@@ -20,7 +20,14 @@ import yaml
 from pytest_httpserver import HTTPServer
 
 from conftest import ICSVC, STORE_MADE, Store
-from issue_helpers import REPO, REPO_URL, example_store, form_path, payload, render_body
+from issue_helpers import (
+    REPO,
+    REPO_URL,
+    example_with_forms,
+    form_path,
+    payload,
+    render_body,
+)
 
 WORKFLOW = REPO / "examples" / "github-intake-workflow.yml"
 OPENED_AT = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
@@ -101,10 +108,7 @@ class Runner:
 
 @pytest.fixture
 def runner(tmp_path: Path, httpserver: HTTPServer) -> tuple[Store, Runner]:
-    store = example_store(tmp_path / "example")
-    store.ok("forms", "--repo-url", REPO_URL)
-    store.git("add", "-A")
-    store.git("commit", "-qm", "issue forms", date=STORE_MADE)
+    store = example_with_forms(tmp_path / "example", date=STORE_MADE)
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
     store.git("push", "-q", str(origin), "main")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 import reportstore as rs
 from browser import FLAGS, find_chromium
 from conftest import Store
+from htmltext import visible_text
 
 
 @pytest.fixture(scope="session")
@@ -25,33 +25,6 @@ def chromium() -> Iterator[str]:
 def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([binary, *FLAGS, f"--user-data-dir={profile}", *args],
                           capture_output=True, text=True, timeout=120, check=False)
-
-
-class _Text(HTMLParser):
-    """The text a reader sees: everything outside <style>/<script>/<head>."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("style", "script", "title"):
-            self._hidden += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script", "title"):
-            self._hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden and data.strip():
-            self.parts.append(data.strip())
-
-
-def visible_text(dom: str) -> str:
-    parser = _Text()
-    parser.feed(dom)
-    return " ".join(parser.parts)
 
 
 @pytest.fixture

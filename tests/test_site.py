@@ -11,10 +11,10 @@ import signal
 import socket
 import subprocess
 import urllib.request
-from html.parser import HTMLParser
 from pathlib import Path
 
 from conftest import ICSVC, NOW, Store
+from htmltext import visible_text as text
 
 PART = ["-p", "engineering", "-s", "part-clarification", "--info", "order_number=SO-1",
         "--info", "part_number=P-2"]
@@ -33,31 +33,6 @@ def page(out: Path, rid: str) -> Path:
     found = list(out.glob(f"requests/*/{rid}.html"))
     assert len(found) == 1, found
     return found[0]
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("style", "script", "title"):
-            self._hidden += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script", "title"):
-            self._hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden and data.strip():
-            self.parts.append(" ".join(data.split()))
-
-
-def text(html: str) -> str:
-    parser = _Text()
-    parser.feed(html)
-    return " ".join(parser.parts)
 
 
 def mtimes(out: Path) -> dict[str, int]:

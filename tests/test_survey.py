@@ -32,14 +32,8 @@ AFTER_BASE = "2027-01-05T09:00:00-05:00"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[str, str]]:
-    root = tmp_path_factory.mktemp("survey") / "store"
-    (root.parent / "home").mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        from conftest import base_env
-
-        for key, value in base_env(root.parent / "home").items():
-            mp.setenv(key, value)
-        return ss.build(root)
+    with ss.building(tmp_path_factory, "survey") as built:
+        return built
 
 
 @pytest.fixture

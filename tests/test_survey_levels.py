@@ -19,15 +19,8 @@ KIM, BOSS = "kim@example.com", "boss@example.com"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[str, str]]:
-    root = tmp_path_factory.mktemp("levels") / "store"
-    (root.parent / "home").mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        from conftest import base_env
-
-        for key, value in base_env(root.parent / "home").items():
-            mp.setenv(key, value)
-        store, ids = ss.build(root)
-        providers = root / "providers.yaml"
+    with ss.building(tmp_path_factory, "levels") as (store, ids):
+        providers = store.root / "providers.yaml"
         providers.write_text(providers.read_text().replace(
             "    members: [lee@example.com]\n",
             f"    members: [lee@example.com, {KIM}]\n    manager: {BOSS}\n"))

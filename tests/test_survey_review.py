@@ -25,14 +25,7 @@ Q1 = "2027-01-05T11:00:00-05:00"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    root = tmp_path_factory.mktemp("survey-review") / "store"
-    (root.parent / "home").mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        from conftest import base_env
-
-        for key, value in base_env(root.parent / "home").items():
-            mp.setenv(key, value)
-        store, ids = ss.build(root)
+    with ss.building(tmp_path_factory, "survey-review") as (store, _):
         for provider, who, rating, comment in (
                 ("engineering", MARIA, 5, "Quick and clear"),
                 ("engineering", SAM, 2, "Drawings sat for a week"),
