@@ -12,17 +12,15 @@ inflate) and what each build wrote. Nothing here is asserted: speed is measured,
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench_store import generate
+from bench_store import prepared
 
 
 def build(label: str, root: Path, out: Path,
@@ -45,19 +43,7 @@ def build(label: str, root: Path, out: Path,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=100_000)
-    parser.add_argument("--keep", type=Path, help="generate into (and keep) this folder")
-    parser.add_argument("--open-share", type=float, default=0.05,
-                        help="share of open requests (default 0.05: a backlog of 5%%)")
-    args = parser.parse_args()
-    root = args.keep or Path(tempfile.mkdtemp(prefix="icsvc-bench-site-"))
-    root.mkdir(parents=True, exist_ok=True)
-    began = time.perf_counter()
-    if not (root / "providers.yaml").exists():
-        generate(root, args.requests, args.open_share)
-    print(f"store: {root} ({args.requests} requests, {args.open_share:.0%} open, generated in "
-          f"{time.perf_counter() - began:.1f}s)", flush=True)
+    args, root = prepared("icsvc-bench-site-")
     out = root.parent / f"{root.name}-site"
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(root / ".icsvc", ignore_errors=True)

@@ -91,20 +91,27 @@ def timed(label: str, args: list[str], root: Path, results: list[tuple[str, floa
     results.append((label, elapsed))
 
 
-def main() -> None:
+def prepared(prefix: str) -> tuple[argparse.Namespace, Path]:
+    """The command line of a benchmark on a generated store (`--requests`, `--keep`,
+    `--open-share`), and the store: generated unless `--keep` already holds one."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="generate into (and keep) this folder")
     parser.add_argument("--open-share", type=float, default=0.05,
                         help="share of open requests (default 0.05: a backlog of 5%%)")
     args = parser.parse_args()
-    root = args.keep or Path(tempfile.mkdtemp(prefix="icsvc-bench-"))
+    root = args.keep or Path(tempfile.mkdtemp(prefix=prefix))
     root.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     if not (root / "providers.yaml").exists():
         generate(root, args.requests, args.open_share)
     print(f"store: {root} ({args.requests} requests, {args.open_share:.0%} open, generated in "
-          f"{time.perf_counter() - began:.1f}s)")
+          f"{time.perf_counter() - began:.1f}s)", flush=True)
+    return args, root
+
+
+def main() -> None:
+    args, root = prepared("icsvc-bench-")
     results: list[tuple[str, float]] = []
     some_id = next((root / "requests").glob("*/*.yaml")).stem
     timed("icsvc --help", ["--help"], root, results)
