@@ -73,3 +73,29 @@ def test_facts_worked_out_on_every_core_are_those_of_one_process(
     monkeypatch.setattr(refresh, "PARALLEL_FROM", 1)  # every list of requests forks
     assert (_report(store, now), _queue(store, now)) == one
     assert _kept(store.root) == kept_by_one
+
+
+def test_cards_made_where_the_files_are_parsed_are_those_worked_out_after(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a clone, a listing's cards are made by the workers that parse the files
+    (`workflow.cards.keep`) and written with the rows: the very cards the queue works out
+    from the rows when the refresh made none, and the same queue."""
+    from icsvc.commands import open_store
+    from icsvc.domain.lifecycle import OPEN
+    from icsvc.workflow import cards
+
+    rs.write(store.root)
+    _report(store, rs.NOW)  # a refresh that keeps no card: the queue works them out
+    after = _queue(store, rs.NOW)
+    worked = {p: c for p, (c, _) in _kept(store.root).items() if c}
+    assert worked
+    (store.root / ".icsvc" / INDEX_FILE).unlink()
+    monkeypatch.setattr(refresh, "PARALLEL_FROM", 1)  # every list of requests forks
+    opened = open_store(Context(cwd=store.root, store_override=None,
+                                now=datetime.fromisoformat(rs.NOW),
+                                actor_option="ana@example.com"))
+    found = opened.summaries(statuses=OPEN, keep=cards.keep(opened))
+    made = {p: c for p, (c, _) in _kept(store.root).items() if c}
+    assert made.keys() == {rel for rel, _ in found} >= worked.keys()
+    assert {p: made[p] for p in worked} == worked
+    assert _queue(store, rs.NOW) == after

@@ -331,6 +331,37 @@ def test_a_value_worked_out_from_an_older_file_is_not_kept(store: Store) -> None
         index.close()
 
 
+def test_texts_kept_with_the_rows_follow_their_stamp(store: Store) -> None:
+    """What a listing's refresh keeps of each open request it parses (`refresh.Keep`) is
+    written with the file's row, under the stamp it was worked out with: another stamp
+    forgets every value of the column; a request it makes nothing of keeps nothing."""
+    from datetime import datetime
+
+    from icsvc.commands import open_store
+    from icsvc.commands.context import Context
+    from icsvc.store.refresh import Keep
+
+    def refreshed(stamp: str, skip: str = "") -> dict[str, str | None]:
+        ctx = Context(cwd=store.root, store_override=None,
+                      now=datetime.fromisoformat("2026-11-24T10:00:00-05:00"),
+                      actor_option=PROVIDER)
+        opened = open_store(ctx)
+        opened.summaries(keep=Keep("card", stamp, lambda request, rel: None
+                                   if request.id == skip else f"{stamp}:{request.id}"))
+        with closing(sqlite3.connect(store.root / ".icsvc" / INDEX_FILE)) as conn:
+            assert conn.execute("SELECT value FROM meta WHERE key = 'cards'"
+                                ).fetchone() == (stamp,)
+        return {path.rsplit("/", 1)[1].split(".")[0]: card for path, card in _cards(store)}
+
+    first, second = store.new(*PART), store.new(*PART)
+    (store.root / ".icsvc" / INDEX_FILE).unlink()
+    assert refreshed("one", skip=second) == {first: f"one:{first}", second: None}
+    third = store.new(*PART)  # written by `new`: parsed again by no listing
+    edited = store.root / "requests" / "engineering" / f"{third}.yaml"
+    edited.write_text(edited.read_text().replace("title: T", "title: U"))
+    assert refreshed("two") == {first: None, second: None, third: f"two:{third}"}
+
+
 def test_a_closed_requests_kept_row_follows_the_catalogue(store: Store) -> None:
     """A closed request's row is kept in the index; a change of the calendars (or of icsvc)
     makes it worked out again."""

@@ -15,7 +15,7 @@ from icsvc.domain.lifecycle import OPEN, is_open
 from icsvc.domain.sla import Clock, worst
 from icsvc.store.index import Key
 from icsvc.store.store import Store, Summary
-from icsvc.workflow.cards import FAR, cards, figures_stamp
+from icsvc.workflow.cards import FAR, cards, keep
 from icsvc.workflow.views import request_json
 
 
@@ -86,21 +86,23 @@ def run(ctx: Context, f: Filters, as_json: bool = False) -> Listed:
     f.statuses = names.statuses(f.statuses)
     f.priorities = names.priorities(f.priorities)
     f.departments = [names.department(cat, d) for d in f.departments]
+    keeping = None if as_json else keep(store)  # (JSON reads the requests)
     with ctx.progress(lambda: sum(1 for _ in store.request_files())) as step:
         found = store.summaries(ctx.warn, progress=step("Loading requests"),
                                 statuses=f.statuses or (OPEN if f.open_only else None),
-                                providers=f.providers or None)
+                                providers=f.providers or None,
+                                keep=keeping)
     found = [(rel, s) for rel, s in found if matches(s, f)]
     if f.mine:
         actor = ctx.actor()
         managed = {d for d in cat.managers if cat.is_manager(actor, d)}
         found = [(rel, s) for rel, s in found if s.email == actor or s.department in managed]
     found.sort(key=lambda row: row[1].created, reverse=True)
-    if as_json:
+    if keeping is None:
         chosen = store.requests([rel for rel, _ in found], ctx.warn)
         chosen.sort(key=lambda r: r.created_at, reverse=True)
         return Listed([], [request_json(r, cat, ctx.now) for r in chosen])
-    return Listed(_rows(store, found, ctx.now, ctx.warn))
+    return Listed(_rows(store, found, ctx.now, ctx.warn, keeping.stamp))
 
 
 COLUMNS = [("id", "ID"), ("provider", "Provider"), ("priority", "Priority"),
@@ -132,14 +134,13 @@ def _shared(v: Sequence[str]) -> Row:
     return Row._make((v[0], *map(intern, v[1:7]), v[7], *map(intern, v[8:])))
 
 
-def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime, warn: Warn
-          ) -> list[Row]:
+def _rows(store: Store, found: list[tuple[str, Summary]], now: datetime, warn: Warn,
+          stamp: str) -> list[Row]:
     """The table's rows, newest first. A closed request's row never changes (its clocks
     stopped), so it is kept in the index once made (for this catalogue and this icsvc); the
     others are made from the requests' cards (see `workflow.cards`), whose clocks alone are
     worked out against `now`."""
     cat = store.catalogue
-    stamp = figures_stamp(store)
     moment = now.timestamp()  # a row kept when its last change was already past, only
     closed = [rel for rel, s in found if not is_open(s.status) and s.updated <= moment]
     keep = set(closed)

@@ -14,7 +14,7 @@ from icsvc.domain.durations import format_timedelta
 from icsvc.domain.lifecycle import OPEN
 from icsvc.errors import IcsvcError
 from icsvc.store.store import Store
-from icsvc.workflow.cards import Card, card_of, cards
+from icsvc.workflow.cards import Card, card_of, cards, keep
 from icsvc.workflow.queue import QueueItem, build, default_providers
 from icsvc.workflow.views import request_json
 
@@ -65,13 +65,14 @@ def run(ctx: Context, providers: list[str], mine: bool, escalated: bool = False,
             actor = None  # nobody known: everyone's queue
     chosen = providers or default_providers(cat, actor)
     wanted = set(chosen)
+    keeping = keep(store)
     with ctx.progress(lambda: sum(1 for _ in store.request_files())) as step:
         # an escalation waits for its answer whatever the request's status
         found = store.summaries(ctx.warn, progress=step("Loading requests"),
                                 statuses=None if escalated else OPEN,
-                                providers=wanted or None)
-    items = build(cards(store, [rel for rel, _ in found], ctx.warn), cat, ctx.now, chosen,
-                  actor if mine else None, lookup=_lookup(store),
+                                providers=wanted or None, keep=keeping)
+    items = build(cards(store, [rel for rel, _ in found], ctx.warn, keeping.stamp), cat,
+                  ctx.now, chosen, actor if mine else None, lookup=_lookup(store),
                   escalated_to=actor if escalated else None)
     queued = Queued(cat, items, chosen, actor, mine, escalated)
     if as_json:

@@ -58,10 +58,11 @@ def store_text(path: Path, data: dict[str, Any], old_text: str = "",
     return text
 
 
-def read_store_file(path: Path, kind: FileKind = REQUEST_FILE) -> str:
+def read_store_file(path: Path | str, kind: FileKind = REQUEST_FILE) -> str:
     """The text of a store file, refusing what could hang or exhaust a command: anything
     but a regular file (a FIFO, a device: checked before opening, and the file is opened
-    non-blocking in case it is swapped meanwhile) and files over the size limit."""
+    non-blocking in case it is swapped meanwhile) and files over the size limit. (`path`
+    may be text: a clone's first listing reads 100,000 files.)"""
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):

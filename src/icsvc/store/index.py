@@ -74,7 +74,6 @@ _LINKS = "CREATE TABLE links (target TEXT NOT NULL, path TEXT NOT NULL)"
 """A row per request a file's `blocks` names: `show` finds what waits for a request."""
 _INDEXES = (
     "CREATE INDEX files_stem ON files (stem)",
-    "CREATE INDEX files_folder ON files (folder)",
     "CREATE INDEX files_id ON files (id)",
     "CREATE INDEX files_status ON files (status, provider)",
     "CREATE INDEX files_problem ON files (problem) WHERE problem IS NOT NULL",
@@ -90,10 +89,13 @@ _OBJECTS = {
     *(("index", sql.split()[2], sql) for sql in _INDEXES),
 }
 """Everything `sqlite_master` may hold: a trigger or view someone added means discard."""
+_IN_FOLDER = "path > ? AND path < ? AND folder = ?"
+"""The rows of a folder (`folder/`, `folder0`, `folder`): a range of the paths' own index
+(an index of folders cost every row written a seventh of its time)."""
 
 KEPT = {"final": "finals", "card": "cards", "facts": "facts"}
-"""The columns of what is worked out once per file (see `Index.set_kept`) -> the meta key
-of the stamp they were worked out with."""
+"""The columns of what is worked out once per file (see `Index.set_kept`), in the table's
+order -> the meta key of the stamp they were worked out with."""
 SCAN_ABOVE = 20000
 """Rows wanted beyond which reading a column whole beats looking each path up."""
 GONE_LIMIT = 1000
@@ -157,6 +159,8 @@ class Fresh(NamedTuple):
     summary: Summary | None
     body: str
     problem: str | None
+    kept: str | None = None
+    """What `update(kept=...)` keeps of the file in its column (`refresh.Keep`)."""
 
 
 class Folder(NamedTuple):
@@ -300,11 +304,12 @@ class Index:
     def keys(self, folder: str) -> dict[str, Key]:
         """path -> key of every row in one folder."""
         return self._keys("SELECT path, mtime_ns, ctime_ns, size, ino FROM files "
-                          "WHERE folder = ?", (folder,))
+                          f"WHERE {_IN_FOLDER}", (f"{folder}/", f"{folder}0", folder))
 
     def paths(self, folder: str) -> list[str]:
-        return [p for (p,) in self._select("SELECT path FROM files WHERE folder = ?",
-                                           (folder,)) if type(p) is str]
+        return [p for (p,) in self._select(f"SELECT path FROM files WHERE {_IN_FOLDER}",
+                                           (f"{folder}/", f"{folder}0", folder))
+                if type(p) is str]
 
     # -- reading rows --------------------------------------------------------------------
 
@@ -426,10 +431,7 @@ class Index:
         try:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
-                if self.meta(KEPT[column]) != stamp:
-                    self.conn.execute(f"UPDATE files SET {column} = NULL")
-                    self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                      (KEPT[column], stamp))
+                self._stamped(column, stamp)
                 self.conn.executemany(
                     f"UPDATE files SET {column} = ? WHERE path = ? AND mtime_ns = ? AND "
                     "ctime_ns = ? AND size = ? AND ino = ?",
@@ -437,6 +439,13 @@ class Index:
         except sqlite3.Error as exc:
             if _broken(exc):
                 raise IndexBroken(str(exc)) from None
+
+    def _stamped(self, column: str, stamp: str) -> None:
+        """In a transaction: `column` holds what `stamp` worked out (another stamp's values
+        are forgotten)."""
+        if self.meta(KEPT[column]) != stamp:
+            self.conn.execute(f"UPDATE files SET {column} = NULL")
+            self._set(KEPT[column], stamp)
 
     def _set(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
@@ -501,14 +510,15 @@ class Index:
     def update(self, rows: Iterable[Fresh], gone: Iterable[str],
                folders: dict[str, Folder] | None = None, gone_folders: Iterable[str] = (),
                racy_after: int | None = None, from_git: bool = False,
-               own_folders: bool = False) -> bool:
+               own_folders: bool = False, kept: tuple[str, str] | None = None) -> bool:
         """Store fresh rows and folder keys and forget what is gone, in one transaction;
         a busy or read-only index is left as it is (False). Keys changed at or after `racy_after`
         (None: always) are stored as never matching (`own_folders`: not the folders' keys,
         taken right after icsvc's own write into them). Every row written is to be checked
         again (`recheck`) until a look through git confirms it; a file forgotten other than
         through git is noted, so that git's look checks its path too (it may come back
-        unchanged, from a checkout)."""
+        unchanged, from a checkout). `kept`: (column, stamp) the rows' `kept` texts are
+        written in, as `set_kept` does."""
         import sqlite3
 
         gone = list(gone)
@@ -516,6 +526,8 @@ class Index:
 
         def key(k: Key) -> Key:
             return k if racy_after is not None and k[1] < racy_after else (NEVER, *k[1:])
+
+        column = kept[0] if kept is not None and any(f.kept for f in rows) else None
 
         def values(f: Fresh) -> tuple[Any, ...]:
             folder, _, name = f.path.rpartition("/")
@@ -526,15 +538,21 @@ class Index:
                         0.0, 0.0, "", "", "", None, None, None, 1)
             return (f.path, folder, stem, *key(f.key), None, s.id, s.provider, s.status,
                     s.priority, s.department, s.email, s.created, s.updated,
-                    " ".join(s.blocks), s.service, f.body, None, None, None, 1)
+                    " ".join(s.blocks), s.service, f.body,
+                    *((f.kept if c == column else None) for c in KEPT), 1)
 
         try:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self.conn.executemany("DELETE FROM files WHERE path = ?",
                                       ((p,) for p in gone))
+                paths = [*gone, *(f.path for f in rows)]
+                if len(paths) > 100:  # only those with links: a cold build's 100,000
+                    # statements cost a third of a second for nothing
+                    linked = {p for p, in self.conn.execute("SELECT DISTINCT path FROM links")}
+                    paths = [p for p in paths if p in linked]
                 self.conn.executemany("DELETE FROM links WHERE path = ?",
-                                      ((p,) for p in [*gone, *(f.path for f in rows)]))
+                                      ((p,) for p in paths))
                 self.conn.executemany("INSERT INTO links VALUES (?, ?)", (
                     (target, f.path) for f in rows if f.summary is not None
                     for target in f.summary.blocks))
@@ -544,6 +562,9 @@ class Index:
                     self._set("gone", json.dumps(noted))
                     if not noted:
                         self._set("head", "")  # too many: look at every file next time
+                if column is not None:
+                    assert kept is not None
+                    self._stamped(column, kept[1])
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO files VALUES "
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -34,6 +34,7 @@ from icsvc.store.index import (
     key_of,
 )
 from icsvc.store.refresh import (
+    Keep,
     forked_map,
     in_parallel,
     parse_many,
@@ -141,15 +142,17 @@ class Indexed:
     # -- opening, refreshing, mending ------------------------------------------------------
 
     def index(self, full: bool, warn: Warn | None = None,
-              progress: Callable[[], None] | None = None) -> Index | None:
+              progress: Callable[[], None] | None = None, keep: Keep | None = None
+              ) -> Index | None:
         """The index, opened once per command and brought up to date (`refresh`): every
-        file's key for a listing (`full`), the folders' keys otherwise. None: no index can
-        be used here (read files instead)."""
+        file's key for a listing (`full`, with what `keep` makes of each open request
+        parsed), the folders' keys otherwise. None: no index can be used here (read files
+        instead)."""
         index = self.opened(warn or self.warn)
         depth = 2 if full else 1
         if index is not None and self._depth < depth:
             outcome = (refresh_listing(index, self.root, self.requests_dir,
-                                       self.entry_problem, progress) if full else
+                                       self.entry_problem, progress, keep) if full else
                        refresh(index, self.root, self.requests_dir, False, self.entry_problem))
             self.top_skipped = outcome.skipped
             self._depth = depth
@@ -251,11 +254,12 @@ class Indexed:
     @mended
     def summaries(self, warn: Warn | None, progress: Callable[[], None] | None,
                   wanted: Callable[[Summary], bool], statuses: Collection[str] | None,
-                  providers: Collection[str] | None, active: tuple[float, float] | None
-                  ) -> Found:
+                  providers: Collection[str] | None, active: tuple[float, float] | None,
+                  keep: Keep | None = None) -> Found:
         """Every file's summary that is `wanted` (the index narrowed to these statuses,
-        providers and span first), the index brought up to date first."""
-        index = self.index(full=True, warn=warn, progress=progress)
+        providers and span first), the index brought up to date first (`keep`: see
+        `refresh.Keep`)."""
+        index = self.index(full=True, warn=warn, progress=progress, keep=keep)
         for full_path, problem in self.top_skipped:
             if warn is not None:
                 warn(f"skipped {self.rel(full_path)}: {problem}")

@@ -49,7 +49,7 @@ from icsvc.store.files import (
 from icsvc.store.index import Key, Summary, Uncacheable, decode_data, encode_data, summarize
 from icsvc.store.indexed import Indexed, Warn, active_in, folder_key_of
 from icsvc.store.lock import interrupted_redirect, path_problem
-from icsvc.store.refresh import provider_folders, scan_folder
+from icsvc.store.refresh import Keep, provider_folders, scan_folder
 
 if TYPE_CHECKING:
     from icsvc.domain.history.request import Request
@@ -370,12 +370,14 @@ class Store:
                   progress: Callable[[], None] | None = None,
                   statuses: Collection[str] | None = None,
                   providers: Collection[str] | None = None,
-                  active: tuple[float, float] | None = None) -> list[tuple[str, Summary]]:
+                  active: tuple[float, float] | None = None,
+                  keep: Keep | None = None) -> list[tuple[str, Summary]]:
         """(path, summary) of every readable request (of these statuses and providers, and
         `active` in the span of timestamps `(start, end)`: made before its end, and open or
         changed since its start, when given), in the store's order, the index brought up to
         date first; every file that cannot be read is skipped with a one-line warning.
-        `progress` (optional) is called once per file parsed."""
+        `progress` (optional) is called once per file parsed; `keep`: what to keep of each
+        open request parsed meanwhile (`refresh.Keep`: a listing's cards)."""
         warn = warn or self.warn
 
         def wanted(s: Summary) -> bool:
@@ -383,7 +385,8 @@ class Store:
                     and (providers is None or s.provider in providers)
                     and (active is None or active_in(s, active)))
 
-        found = self.indexed.summaries(warn, progress, wanted, statuses, providers, active)
+        found = self.indexed.summaries(warn, progress, wanted, statuses, providers, active,
+                                       keep)
         for _, problem in found.problems:
             if warn is not None:
                 warn(problem)
