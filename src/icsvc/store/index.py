@@ -461,8 +461,8 @@ class Index:
                 self.conn.execute("BEGIN IMMEDIATE")
                 for key, value in values.items():
                     self._set(key, value)
-                if recheck_all:
-                    self.conn.execute("UPDATE files SET recheck = 1")
+                if recheck_all:  # (a row just written is already)
+                    self.conn.execute("UPDATE files SET recheck = 1 WHERE recheck = 0")
                 self.conn.executemany("UPDATE files SET recheck = 0 WHERE path = ?",
                                       ((p,) for p in confirmed))
         except sqlite3.Error as exc:
@@ -528,6 +528,8 @@ class Index:
             return k if racy_after is not None and k[1] < racy_after else (NEVER, *k[1:])
 
         column = kept[0] if kept is not None and any(f.kept for f in rows) else None
+        at = list(KEPT).index(column) if column is not None else 0
+        before, after = (None,) * at, (None,) * (len(KEPT) - at - 1)
 
         def values(f: Fresh) -> tuple[Any, ...]:
             folder, _, name = f.path.rpartition("/")
@@ -538,8 +540,8 @@ class Index:
                         0.0, 0.0, "", "", "", None, None, None, 1)
             return (f.path, folder, stem, *key(f.key), None, s.id, s.provider, s.status,
                     s.priority, s.department, s.email, s.created, s.updated,
-                    " ".join(s.blocks), s.service, f.body,
-                    *((f.kept if c == column else None) for c in KEPT), 1)
+                    " ".join(s.blocks), s.service, f.body, *before,
+                    f.kept if column is not None else None, *after, 1)
 
         try:
             with self.conn:

@@ -173,7 +173,7 @@ def in_parallel(work: Callable[[_Item], _Result], items: list[_Item],
     import multiprocessing
 
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for result in pool.imap(work, items, chunksize=64):
+        for result in pool.imap(work, items, chunksize=256):
             if progress is not None:
                 progress()
             yield result
