@@ -76,6 +76,23 @@ def test_the_plan_gives_the_clocks_of_a_walk_over_every_window(
                 == sla.evaluate(walked, cal, now, cat.at_risk))
 
 
+def test_a_time_read_back_is_the_same_object_for_the_same_text_and_never_a_naive_one(
+) -> None:
+    """Times read back from kept values are shared by their text (a report reads some
+    200,000): the same text gives the very same time, and a text without its offset is
+    refused however often it comes."""
+    text = "2026-11-24T09:30:00-05:00"
+    first = sla.time_from_json(text)
+    assert sla.time_from_json(text) is first and first.utcoffset() == timedelta(hours=-5)
+    assert sla.time_from_json("2026-11-24T14:30:00+00:00") == first
+    for bad in ("2026-11-24T09:30:00", "2026-11-24T09:30:00", 5, None, ["x"], "soon"):
+        try:
+            sla.time_from_json(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"accepted {bad!r}")
+
+
 def test_a_damaged_plan_is_refused() -> None:
     state = _request("engineering", [(30, "acknowledged"), (60, "waiting-on-customer")],
                      3, False)
