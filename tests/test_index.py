@@ -169,3 +169,34 @@ def test_the_json_form_round_trips_every_field(store: Store) -> None:
     assert again == request
     # a field of a type the index cannot check would make every row fail: none is left out
     assert all(kind in index._CHECKS for _, kind in index._FIELDS)
+
+
+def test_links_follow_their_rows_however_many_are_written_at_once(tmp_path: Path) -> None:
+    """The links a row's `blocks` makes are replaced when the row is, and forgotten with
+    it, whether a few rows are written or many (then only the paths that had links are
+    looked up)."""
+    from icsvc.store.index import Fresh, Index, Summary
+
+    index = Index.open(tmp_path)
+    assert index is not None
+
+    def rows(count: int, blocks: dict[int, tuple[str, ...]]) -> list[Fresh]:
+        return [Fresh(f"requests/it/R{i:04d}.yaml", (i + 1, i + 1, 1, i + 1),
+                      Summary(f"R{i:04d}", "it", "new", "normal", "sales", 1.0, 1.0,
+                              blocks=blocks.get(i, ())), "", None) for i in range(count)]
+
+    def links() -> set[tuple[str, str]]:
+        return {(target, path[-10:-5]) for path in index.paths("requests/it")
+                for target in ["A", "B", "C"] if path in index.blocking(target)}
+
+    try:
+        for count in (3, 150):  # a few rows, and more than are deleted one by one
+            assert index.update(rows(count, {0: ("A",), 2: ("A", "B")}), ())
+            assert links() == {("A", "R0000"), ("A", "R0002"), ("B", "R0002")}
+            assert index.update(rows(count, {2: ("C",), 1: ("B",)})[1:],
+                                ["requests/it/R0000.yaml"])
+            assert links() == {("C", "R0002"), ("B", "R0001")}
+            assert index.update([], [f"requests/it/R{i:04d}.yaml" for i in range(count)])
+            assert links() == set()
+    finally:
+        index.close()

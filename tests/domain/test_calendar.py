@@ -232,6 +232,22 @@ def test_full_day_calendar_dst_day_lengths() -> None:
     assert cal.skipped(march_8, march_9 + 3 * HOUR)["nights"] == 0
 
 
+@pytest.mark.parametrize("zone", ["America/New_York", "Europe/London", "Australia/Sydney",
+                                  "Asia/Kolkata", "America/Havana", "Asia/Tehran"])
+@pytest.mark.parametrize("hours", ["09:00-17:00", "00:00-24:00", ["00:30-02:30", "22:00-24:00"]])
+def test_a_days_work_is_its_resolved_intervals_on_every_day_of_the_year(
+        zone: str, hours: str | list[str]) -> None:
+    """A day's working time is taken as the nominal day unless the clocks change between
+    its start and the next day's: the same as resolving its intervals, every day of two
+    years, in zones whose clocks change at night, at midnight (Havana) or not at all."""
+    cal = make(hours, days=ALL_DAYS, tz=zone)
+    first = date(2025, 1, 1).toordinal()
+    for ordinal in range(first, first + 730):
+        exact = sum((b.astimezone(UTC) - a.astimezone(UTC)) // timedelta(microseconds=1)
+                    for a, b in cal.intervals_on(date.fromordinal(ordinal)))
+        assert cal._day_work(ordinal) == exact, (zone, date.fromordinal(ordinal))
+
+
 def test_bounds_inside_dst_gap_and_fold() -> None:
     gap = make("02:30-03:30", days=ALL_DAYS)
     # 02:30 does not exist on 2026-03-08; the interval starts when the clock jumps (03:00 EDT).

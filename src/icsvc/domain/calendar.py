@@ -447,8 +447,18 @@ class BusinessCalendar:
         return tuple(out)
 
     def _day_work(self, ordinal: int) -> int:
-        """Working microseconds of the local date with proleptic ordinal ``ordinal``."""
-        return sum((b - a) // _US for a, b in self._utc_intervals(date.fromordinal(ordinal)))
+        """Working microseconds of the local date with proleptic ordinal ``ordinal``: the
+        nominal day when the UTC offset is the same at its start and at the next day's (no
+        clock change), else its intervals resolved. (A listing's table covers the months
+        its open requests span: resolving every day cost 15 us each.)"""
+        d = date.fromordinal(ordinal)
+        if not self.is_working_day(d):
+            return 0
+        tz = self.tz
+        if (datetime.combine(d, _MIDNIGHT, tz).utcoffset()
+                == datetime.combine(d + _ONE_DAY, _MIDNIGHT, tz).utcoffset()):
+            return self.day_length // _US
+        return sum((b - a) // _US for a, b in self._utc_intervals(d))
 
     def _cum_at(self, d: date) -> int:
         """Working microseconds of all dates before ``d`` (from the memo's origin)."""
