@@ -4,7 +4,6 @@ line (`store.files`)."""
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -28,6 +27,8 @@ def suggestions(value: str, choices: Iterable[str]) -> list[str]:
     pool = list(dict.fromkeys(choices))
     folded = {c.lower(): c for c in pool}
     starts = [c for c in pool if low and c.lower().startswith(low)]
+    import difflib  # (only when a name is wrong)
+
     close = [folded[c] for c in difflib.get_close_matches(low, list(folded), n=3, cutoff=0.6)]
     return list(dict.fromkeys([*starts, *close]))[:3]
 

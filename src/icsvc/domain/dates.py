@@ -60,7 +60,7 @@ Israel) are refused, asking for an IANA name or an offset."""
 
 _AMBIGUOUS_ZONES = {"IST": "Asia/Kolkata, Europe/Dublin or Asia/Jerusalem",
                     "AST": "America/Halifax or Asia/Riyadh", "BRT": "America/Sao_Paulo"}
-_OFFSET = re.compile(r"^(?:utc|gmt)?([+-])(\d{1,2})(?::?(\d{2}))?$", re.I)
+_OFFSET = r"(?i)^(?:utc|gmt)?([+-])(\d{1,2})(?::?(\d{2}))?$"
 
 
 def _zone(token: str) -> tzinfo | None:
@@ -73,7 +73,7 @@ def _zone(token: str) -> tzinfo | None:
     if upper in _AMBIGUOUS_ZONES:
         raise DateError(f"the time zone {token!r} is ambiguous (write {_AMBIGUOUS_ZONES[upper]}"
                         ", or an offset such as +05:30)")
-    match = _OFFSET.match(token)
+    match = re.match(_OFFSET, token)
     if match and (token[0] in "+-" or token[:3].upper() in ("UTC", "GMT")):
         sign, hh, mm = match.groups()
         delta = timedelta(hours=int(hh), minutes=int(mm or 0))
@@ -100,6 +100,8 @@ def _iana(name: str) -> tzinfo:
 
 
 # -- the grammar -----------------------------------------------------------------------------
+# The patterns are kept as text and compiled by `re` when a date is first read (and cached
+# there): most commands only write dates, and compiling them all cost every start 4 ms.
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = (r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"
@@ -113,22 +115,22 @@ _YEAR = r"(?:,?\s+(?P<year>\d{4}))?"
 _AT = r"(?:(?:,?\s+at|,)?\s+" + _TIME + ")?"
 _WD_PREFIX = r"(?:(?P<wd>" + _WEEKDAY + r"),?\s+)?"
 
-_MONTH_DAY = re.compile(rf"^{_WD_PREFIX}{_MONTH}\.?\s+{_DAYNUM}{_YEAR}{_AT}$")
-_DAY_MONTH = re.compile(rf"^{_WD_PREFIX}{_DAYNUM}\s+(?:of\s+)?{_MONTH}\.?{_YEAR}{_AT}$")
-_NUMERIC = re.compile(r"^(?P<a>\d{1,4})[/.-](?P<b>\d{1,2})(?:[/.-](?P<c>\d{1,4}))?" + _AT + "$")
-_PHRASE = re.compile(
+_MONTH_DAY = rf"^{_WD_PREFIX}{_MONTH}\.?\s+{_DAYNUM}{_YEAR}{_AT}$"
+_DAY_MONTH = rf"^{_WD_PREFIX}{_DAYNUM}\s+(?:of\s+)?{_MONTH}\.?{_YEAR}{_AT}$"
+_NUMERIC = r"^(?P<a>\d{1,4})[/.-](?P<b>\d{1,2})(?:[/.-](?P<c>\d{1,4}))?" + _AT + "$"
+_PHRASE = (
     r"^(?:(?P<word>today|tonight|tomorrow|tmrw|yesterday)|"
     r"(?:(?P<which>next|this|last|coming)\s+)?(?P<weekday>" + _WEEKDAY + r"))" + _AT + "$"
 )
-_TIME_FIRST = re.compile(r"^" + _TIME + r"\s+(?:on\s+)?(?P<rest>.+)$")
-_BARE_TIME = re.compile(r"^(?:at\s+)?" + _TIME + "$")
+_TIME_FIRST = r"^" + _TIME + r"\s+(?:on\s+)?(?P<rest>.+)$"
+_BARE_TIME = r"^(?:at\s+)?" + _TIME + "$"
 _ENDS = {
     "eod": "day", "end of day": "day", "end of the day": "day", "cob": "day",
     "close of business": "day", "end of business": "day",
     "eow": "week", "end of week": "week", "end of the week": "week",
     "eom": "month", "end of month": "month", "end of the month": "month",
 }
-_RELATIVE = re.compile(
+_RELATIVE = (
     r"^(?:(?P<sign>[+-])\s*(?P<n>\d{1,4})\s*(?P<unit>m|min|h|d|w)|"
     r"in\s+(?P<n2>\d{1,4}|an?|one)\s+(?P<unit2>minutes?|mins?|hours?|hrs?|days?|weeks?|"
     r"months?)|"
@@ -336,14 +338,14 @@ def _read(text: str, now: datetime, default_zone: tzinfo, past: bool) -> _Readin
         if zone is not None:
             raise DateError(f"{text!r}: a time zone goes with a time (e.g. 'tomorrow 3pm EST')")
         return _Reading(end=_ENDS[low])
-    if match := _RELATIVE.match(low):
+    if match := re.match(_RELATIVE, low):
         if zone is not None:
             raise DateError(f"{text!r}: a time zone goes with a time (e.g. 'tomorrow 3pm EST')")
         return _relative(match, now, today, past)
-    if first := _TIME_FIRST.match(low):
+    if first := re.match(_TIME_FIRST, low):
         low = f"{first.group('rest')} {first.group('time')}"  # "3pm friday" = "friday 3pm"
     day: date | None = None
-    if match := _BARE_TIME.match(low):
+    if match := re.match(_BARE_TIME, low):
         clock = _clock(match)
         assert clock is not None
         day = today
@@ -352,7 +354,7 @@ def _read(text: str, now: datetime, default_zone: tzinfo, past: bool) -> _Readin
         return _Reading(day=day, clock=clock, zone=zone)
     for pattern, reader in ((_PHRASE, "phrase"), (_MONTH_DAY, "named"), (_DAY_MONTH, "named"),
                             (_NUMERIC, "numeric")):
-        match = pattern.match(low)
+        match = re.match(pattern, low)
         if match is None:
             continue
         if reader == "phrase":
