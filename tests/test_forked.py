@@ -99,3 +99,32 @@ def test_cards_made_where_the_files_are_parsed_are_those_worked_out_after(
     assert made.keys() == {rel for rel, _ in found} >= worked.keys()
     assert {p: made[p] for p in worked} == worked
     assert _queue(store, rs.NOW) == after
+
+
+def _listed(store: Store, now: str) -> list[tuple[str, ...]]:
+    from icsvc.commands import listing
+
+    ctx = Context(cwd=store.root, store_override=None, now=datetime.fromisoformat(now),
+                  actor_option="ana@example.com")
+    return [tuple(row) for row in listing.run(ctx, listing.Filters([], [], [], [], False)).rows]
+
+
+def _finals(root: Path) -> dict[str, str | None]:
+    with closing(sqlite3.connect(root / ".icsvc" / INDEX_FILE)) as conn:
+        return dict(conn.execute("SELECT path, final FROM files"))
+
+
+@pytest.mark.parametrize("now", [rs.NOW, "2027-02-15T09:00:00-05:00"])
+def test_rows_made_on_every_core_are_those_of_one_process(
+        store: Store, monkeypatch: pytest.MonkeyPatch, now: str) -> None:
+    """`list --all` after a clone: the closed requests' files were only looked at, so
+    their rows are made by workers that parse them (`Indexed.worked` with `cores`); the
+    rows, and the rows kept, are those one process makes."""
+    rs.write(store.root)
+    one = _listed(store, now)
+    finals = _finals(store.root)
+    assert any(finals.values()), "no row was kept"
+    (store.root / ".icsvc" / INDEX_FILE).unlink()
+    monkeypatch.setattr(refresh, "PARALLEL_FROM", 1)  # files looked at, rows made, forked
+    assert _listed(store, now) == one
+    assert _finals(store.root) == finals

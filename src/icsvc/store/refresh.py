@@ -125,22 +125,28 @@ def scan_folder(base: str, entry_problem: Callable[[os.DirEntry[str]], str | Non
 def parse_one(item: tuple[str, str, Key], keep: Keep | None = None) -> Fresh:
     """A file's row: its summary and JSON form (with what `keep` makes of an open
     request), or the warning that skips it."""
+    return parsed_one(item, keep)[0]
+
+
+def parsed_one(item: tuple[str, str, Key], keep: Keep | None = None
+               ) -> tuple[Fresh, Request | None]:
+    """`parse_one`, and the request parsed (None when the file is skipped)."""
     from icsvc.store.files import load_request
 
     rel, full, key = item
     try:
         request = load_request(Path(full))
     except ValidationError as exc:
-        return Fresh(rel, key, None, "", f"skipped {exc.format()}")
+        return Fresh(rel, key, None, "", f"skipped {exc.format()}"), None
     except OSError as exc:
-        return Fresh(rel, key, None, "", f"skipped {rel}: {exc.strerror}")
+        return Fresh(rel, key, None, "", f"skipped {rel}: {exc.strerror}"), None
     try:
         body = encode(request)
     except Uncacheable:
         body = ""  # read from the file each time
     summary = summarize(request)
     kept = keep.make(request, rel) if keep is not None and summary.status in OPEN else None
-    return Fresh(rel, key, summary, body, None, kept)
+    return Fresh(rel, key, summary, body, None, kept), request
 
 
 def parse_many(items: list[tuple[str, str, Key]], progress: Callable[[], None] | None,
