@@ -524,3 +524,23 @@ def test_commit_leaves_out_a_name_that_is_not_utf8(store: Store) -> None:
     assert committed == [f"requests/engineering/{good}.yaml"]
     data = store.icsvc("commit", "-f", "json", actor="maria@example.com", script=True)
     assert data.code == 1 and "nothing to commit" in data.err  # the odd file is never taken
+
+
+def test_a_history_that_gives_a_request_to_an_unknown_provider_is_one_clear_line(
+        store: Store) -> None:
+    """A history edited by hand to redirect a request to a provider the catalogue does
+    not name: every listing serves the other requests and skips it with one warning, the
+    commands about that request refuse it in one line naming the provider, `check`
+    refuses the file (it was an internal error in listings, `show` and `explain`)."""
+    good, bad = two_requests(store)
+    path = store.request_file(bad)
+    path.write_text(path.read_text() + (
+        "- at: 2026-11-24T10:00:00-05:00\n  by: ana@example.com\n  type: redirect\n"
+        "  from: engineering\n  to: ghost\n"))
+    rel = str(path.relative_to(store.root))
+    assert_served_without(store, good, rel)
+    assert "ghost" in store.ok("list", "--all", "-f", "csv").err
+    for args in (["show", bad], ["explain", bad]):
+        r = store.fails(*args)
+        assert r.code == 1 and "Traceback" not in r.err, (args, r.err)
+        assert len(r.err.strip().splitlines()) == 1 and "'ghost'" in r.err, (args, r.err)

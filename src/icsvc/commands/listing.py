@@ -102,10 +102,13 @@ def run(ctx: Context, f: Filters, as_json: bool = False) -> Listed:
         managed = {d for d in cat.managers if cat.is_manager(actor, d)}
         found = [(rel, s) for rel, s in found if s.email == actor or s.department in managed]
     found.sort(key=lambda row: row[1].created, reverse=True)
-    if keeping is None:
-        chosen = store.requests([rel for rel, _ in found], ctx.warn)
-        chosen.sort(key=lambda r: r.created_at, reverse=True)
-        return Listed([], [request_json(r, cat, ctx.now) for r in chosen])
+    if keeping is None:  # (newest first already; one that cannot be shown is skipped)
+        def json_of(request: Request, keys: dict[str, Key]) -> dict[str, Any]:
+            return request_json(request, cat, ctx.now)
+
+        return Listed([], [data for _, made in worked(store, [rel for rel, _ in found],
+                                                      ctx.warn, json_of, cores=False)
+                           for _, data in made])
     return Listed(_rows(store, found, ctx.now, ctx.warn, keeping.stamp))
 
 

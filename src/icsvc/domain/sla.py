@@ -40,6 +40,7 @@ from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.durations import parse_duration
 from icsvc.domain.history.state import RequestState, Stint
 from icsvc.domain.lifecycle import DELIVERED, RESOLVING, UPDATE_ACTIVE
+from icsvc.errors import IcsvcError
 
 STATES = ("ok", "at-risk", "breached", "met", "paused", "declined", "pending")
 """`declined`: the resolve clock of a declined request (answered, nothing delivered: neither
@@ -224,14 +225,24 @@ ClockPlan = RunPlan | UpdatePlan | NeedPlan
 def clocks(state: RequestState, cat: Catalogue, now: datetime) -> dict[str, Clock]:
     """The `acknowledge`, `resolve`, `update` (when the SLA sets an interval) and
     `needed_by` (when the requester gave one) clocks of a request."""
-    return evaluate(plan(state, cat), cat.providers[state.provider].calendar, now,
-                    cat.at_risk)
+    return evaluate(plan(state, cat), holder_calendar(state, cat), now, cat.at_risk)
+
+
+def holder_calendar(state: RequestState, cat: Catalogue) -> BusinessCalendar:
+    """The calendar of the provider the history gives the request to: its clocks run in
+    it. IcsvcError when the catalogue does not name that provider (a history edited by
+    hand, or a provider removed: `icsvc check` shows where)."""
+    provider = cat.providers.get(state.provider)
+    if provider is None:
+        raise IcsvcError(f"{state.id}: its history gives it to {state.provider!r}, a provider "
+                         "providers.yaml does not name (icsvc check shows where)")
+    return provider.calendar
 
 
 def plan(state: RequestState, cat: Catalogue) -> dict[str, ClockPlan]:
     """Everything about a request's clocks that does not depend on `now` (see `evaluate`):
-    what listings keep in the index for open requests."""
-    cal = cat.providers[state.provider].calendar
+    what listings keep in the index for open requests. IcsvcError: `holder_calendar`."""
+    cal = holder_calendar(state, cat)
     stint = state.stint
     statuses = stint.statuses
     paused_now = state.status == "waiting-on-customer"

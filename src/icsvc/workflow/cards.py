@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from icsvc.domain import history, sla
 from icsvc.domain.catalogue import Catalogue
@@ -175,17 +175,34 @@ def worked(store: Store, paths: list[str], warn: Callable[[str], None] | None,
     holds a chunk's at once), with `cores` on every core when there are many
     (`Store.worked`); each chunk with its rows' keys, read before the files: a row
     rewritten meanwhile has another key, and keeps nothing worked out from its older
-    version (`Store.set_kept`)."""
+    version (`Store.set_kept`). A request the work refuses (IcsvcError: a history that
+    gives it to a provider the catalogue does not name) is skipped with `warn`."""
     for start in range(0, len(paths), CHUNK):
         part = paths[start:start + CHUNK]
         keys = store.row_keys(part)
-        yield keys, store.worked(part, functools.partial(_with_keys, work, keys), warn,
-                                 progress, cores)
+        made: list[tuple[str, _T]] = []
+        for rel, value in store.worked(part, functools.partial(_with_keys, work, keys), warn,
+                                       progress, cores):
+            if isinstance(value, _Refused):
+                if warn is not None:
+                    warn(f"skipped {rel}: {value.message}")
+            else:
+                made.append((rel, value))
+        yield keys, made
+
+
+class _Refused(NamedTuple):
+    """What a work refused (its message travels back from a worker)."""
+
+    message: str
 
 
 def _with_keys(work: Callable[[Request, dict[str, Key]], _T], keys: dict[str, Key],
-               request: Request) -> _T:
-    return work(request, keys)
+               request: Request) -> _T | _Refused:
+    try:
+        return work(request, keys)
+    except IcsvcError as exc:
+        return _Refused(exc.message)
 
 
 def of_file(rel: str, provider: str, rid: str) -> bool:

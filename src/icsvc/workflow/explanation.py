@@ -18,7 +18,7 @@ from icsvc.domain.history import RequestState
 from icsvc.domain.history.kinds import TargetsChange
 from icsvc.domain.history.request import Request
 from icsvc.domain.outcome import outcome
-from icsvc.domain.sla import Clock, Span
+from icsvc.domain.sla import Clock, Span, holder_calendar
 
 
 @dataclass
@@ -127,8 +127,8 @@ def _holidays(cal: BusinessCalendar, spans: list[Span], due: datetime) -> list[d
 
 def explain(request: Request, cat: Catalogue, now: datetime) -> Explanation:
     state = history.replay(request, cat)
+    cal = holder_calendar(state, cat)
     provider = cat.providers[state.provider]
-    cal = provider.calendar
     stint = state.stint
     if stint.sent_from is not None:
         start_reason = f"redirected from {stint.sent_from} by {stint.sent_by}"
