@@ -34,10 +34,21 @@ def test_a_commands_help_is_the_same_built_alone(store: Store, name: str) -> Non
         assert alone == _full([name, "--help"])
 
 
-def test_the_root_help_and_unknown_commands_build_every_command(store: Store) -> None:
+def test_unknown_commands_build_every_command(store: Store) -> None:
     assert cli._invoked(["--help"]) is None and cli._invoked([]) is None
     assert cli._invoked(["lsit"]) is None
     # (`site` is as close a spelling as `list`: both are offered)
     assert "Did you mean 'site', 'list'?" in store.fails("lsit", code=2).err
     assert cli._invoked(["--version"]) == ""
-    assert "list" in store.ok("--help").out
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], []])
+def test_the_root_help_built_without_parameters_is_the_full_builds(
+        store: Store, args: list[str]) -> None:
+    """`icsvc --help` (and `icsvc` alone) builds every command by its name and help only
+    (`_root_help`): what it prints is what the whole app prints."""
+    shown = store.ok(*args, env={"COLUMNS": "100"}).out
+    assert "list" in shown and "survey" in shown
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COLUMNS", "100")
+        assert shown == _full(["--help"])

@@ -332,8 +332,10 @@ def _invoke() -> None:
     if os.environ.get(completion.COMPLETE_VAR):
         sys.exit(completion.run(_command()))
     click = _click()
+    args = sys.argv[1:]
+    command = _root_help() if args in ([], ["-h"], ["--help"]) else _command(_invoked(args))
     try:
-        code = _command(_invoked(sys.argv[1:]))(prog_name="icsvc", standalone_mode=False)
+        code = command(prog_name="icsvc", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
         print(exc.ctx.get_help())
         sys.exit(0)
@@ -407,6 +409,42 @@ def _command(only: str | None = None) -> Any:
     one.registered_commands = [c for c in app.registered_commands if _name_of(c) == only]
     one.registered_groups = [g for g in app.registered_groups if g.name == only]
     return typer.main.get_command(one)
+
+
+def _root_help() -> Any:
+    """The Click command for `icsvc`'s own help: each command by its name and help alone.
+    The root's help prints a line per command, and inspecting the signatures of all of
+    them (what Typer builds a command from) cost 40 ms of its 0.11 s; the text is the
+    same (a test compares it with the full build's)."""
+    return typer.main.get_command(_light(app))
+
+
+def _light(typer_app: typer.Typer) -> typer.Typer:
+    """A copy of `typer_app` whose commands (and its groups' commands) take no
+    parameters: their names and help are all that is left."""
+    import copy
+
+    light = copy.copy(typer_app)
+    light.registered_commands = []
+    for info in typer_app.registered_commands:
+        bare = copy.copy(info)
+        callback = info.callback
+
+        def nothing() -> None:
+            """A command's stand-in."""
+
+        assert callback is not None
+        nothing.__name__ = callback.__name__
+        nothing.__doc__ = callback.__doc__
+        bare.callback = nothing
+        light.registered_commands.append(bare)
+    light.registered_groups = []
+    for group in typer_app.registered_groups:
+        bare_group = copy.copy(group)
+        assert group.typer_instance is not None
+        bare_group.typer_instance = _light(group.typer_instance)
+        light.registered_groups.append(bare_group)
+    return light
 
 
 def _name_of(command: Any) -> str:
