@@ -89,9 +89,13 @@ _OBJECTS = {
     *(("index", sql.split()[2], sql) for sql in _INDEXES),
 }
 """Everything `sqlite_master` may hold: a trigger or view someone added means discard."""
-_IN_FOLDER = "path > ? AND path < ? AND folder = ?"
-"""The rows of a folder (`folder/`, `folder0`, `folder`): a range of the paths' own index
-(an index of folders cost every row written a seventh of its time)."""
+
+
+def _in_folder(folder: str) -> tuple[str, tuple[str, str, str]]:
+    """The condition for the rows of `folder`, and its values: a range of the paths' own
+    index (an index of folders cost every row written a seventh of its time)."""
+    return "path > ? AND path < ? AND folder = ?", (f"{folder}/", f"{folder}0", folder)
+
 
 KEPT = {"final": "finals", "card": "cards", "facts": "facts"}
 """The columns of what is worked out once per file (see `Index.set_kept`), in the table's
@@ -303,12 +307,13 @@ class Index:
 
     def keys(self, folder: str) -> dict[str, Key]:
         """path -> key of every row in one folder."""
-        return self._keys("SELECT path, mtime_ns, ctime_ns, size, ino FROM files "
-                          f"WHERE {_IN_FOLDER}", (f"{folder}/", f"{folder}0", folder))
+        where, args = _in_folder(folder)
+        return self._keys(f"SELECT path, mtime_ns, ctime_ns, size, ino FROM files WHERE {where}",
+                          args)
 
     def paths(self, folder: str) -> list[str]:
-        return [p for (p,) in self._select(f"SELECT path FROM files WHERE {_IN_FOLDER}",
-                                           (f"{folder}/", f"{folder}0", folder))
+        where, args = _in_folder(folder)
+        return [p for (p,) in self._select(f"SELECT path FROM files WHERE {where}", args)
                 if type(p) is str]
 
     # -- reading rows --------------------------------------------------------------------
