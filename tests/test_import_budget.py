@@ -141,6 +141,38 @@ def test_a_change_shown_on_a_pipe_loads_no_rich(warm: Store) -> None:
     assert not {m for m in modules if m.split(".")[0] == "rich"}
 
 
+@pytest.mark.parametrize("args", [
+    ("update", SOME_ID, "--note", "on it", "--as", "tomas@example.com"),
+    ("triage", SOME_ID, "--priority", "high", "--note", "the board meets on Monday",
+     "--as", "tomas@example.com"),
+])
+def test_a_change_to_a_plain_file_loads_no_yaml_library(warm: Store,
+                                                        args: tuple[str, ...]) -> None:
+    """The plain form icsvc writes is read and written by `plainyaml`: PyYAML is for files
+    a person wrote otherwise (a comment, quotes of their own). And a listing that reads a
+    file changed by other means (a pull, a checkout) does without it too."""
+    path = next(warm.root.glob(f"requests/*/{SOME_ID}.yaml"))
+    before = path.read_text(encoding="utf-8")
+    modules = loaded(warm, *args)
+    assert path.read_text(encoding="utf-8") != before  # it wrote
+    assert sorted(m for m in modules if m.split(".")[0] == "yaml"
+                  or m == "icsvc.store.pyyamlio") == []
+    path.write_text(before, encoding="utf-8")  # as a checkout would put it back
+    modules = loaded(warm, "list", "-f", "csv")
+    assert "icsvc.store.plainyaml" in modules  # the file was read again
+    assert sorted(m for m in modules if m.split(".")[0] == "yaml") == []
+
+
+def test_a_file_with_a_comment_is_read_and_kept_by_pyyaml(warm: Store) -> None:
+    """A comment a person added is kept by the next write (PyYAML reads and rewrites it)."""
+    path = next(warm.root.glob(f"requests/*/{SOME_ID}.yaml"))
+    path.write_text("# keep me\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    modules = loaded(warm, "update", SOME_ID, "--note", "on it", "--as", "tomas@example.com")
+    assert "icsvc.store.pyyamlio" in modules
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# keep me\n") and "note: on it" in text
+
+
 def test_a_help_loads_no_store_and_no_heavy_library(warm: Store) -> None:
     modules = loaded(warm, "list", "--help")
     assert sorted(m for m in modules if m.split(".")[0] in HEAVY[:-1]) == []

@@ -4,6 +4,7 @@ And it does read the files icsvc writes (else it would be no faster)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLE
-from icsvc.store import plainyaml, yamlio
+from icsvc.store import plainyaml, pyyamlio, yamlio
 
 TRICKY = " abcAZ09:#-_'\"|>{}[],.&*!?%@`~\\\n\u00e9\u2028\x85\x07"
 WORDS = ["yes", "no", "on", "off", "null", "~", "true", "False", "1", "0x1f", "007", "1:30",
@@ -70,7 +71,7 @@ def same(a: Any, b: Any) -> bool:
 def pyyaml(text: str) -> Any:
     """What PyYAML (icsvc's loader, with its checks) reads, or the exception it raises."""
     try:
-        return yaml.load(text, Loader=yamlio.Loader)
+        return yaml.load(text, Loader=pyyamlio.Loader)
     except Exception as exc:  # noqa: BLE001 - any refusal counts
         return exc
 
@@ -161,3 +162,128 @@ def test_nesting_too_deep_for_it_is_left_to_pyyaml(tmp_path: Path) -> None:
     text += " " * 702 + "b: 1\n"
     assert plainyaml.load(text) is None
     assert yamlio.load(text, aliases=False)["id"] == "09KRRP64"
+
+
+# -- writing -------------------------------------------------------------------------------
+
+WIDE = TRICKY + "\t\r\u00a0\u00ff\u0100\ud7ff\ue000\ufeff\ufffd\ufffe\U0001f600\u3042"
+"""Characters PyYAML's emitter writes as they are, and some it escapes."""
+WORD = st.from_regex(r"[a-zA-Z0-9'.,:#-]{1,10}", fullmatch=True)
+PROSE = st.lists(WORD, min_size=1, max_size=40).map(" ".join)
+"""Notes and titles: words PyYAML wraps between, some it quotes (`: `, ` #`, a quote)."""
+written = st.one_of(
+    PROSE, st.lists(st.one_of(PROSE, st.just("")), min_size=2, max_size=4).map("\n".join),
+    st.text(alphabet=WIDE, max_size=16), st.sampled_from(WORDS),
+    st.text(alphabet=" ab'c:#-", min_size=60, max_size=300),
+    st.integers(-10**20, 10**20), st.floats(), st.booleans(), st.none(),
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5)),
+                                            timezone(timedelta(seconds=30)), None])),
+    st.dates())
+written_values = st.recursive(written, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(keys, inner, max_size=4)), max_leaves=15)
+
+
+def pyyaml_text(data: Any) -> str | None:
+    try:
+        return pyyamlio.dump(data)
+    except Exception:  # noqa: BLE001 - what PyYAML cannot write, the plain writer must not
+        return None
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(data=st.one_of(documents, tame_documents,
+                      st.dictionaries(keys, written_values, min_size=1, max_size=6),
+                      st.lists(written_values, min_size=1, max_size=3)))
+def test_what_it_writes_is_the_text_pyyaml_writes(data: Any) -> None:
+    text = plainyaml.dump(data)
+    if text is not None:
+        assert text == pyyaml_text(data)
+
+
+NAME = st.from_regex(r"[a-z_]{1,10}", fullmatch=True).filter(
+    lambda name: name not in ("yes", "no", "on", "off", "true", "false", "null"))
+FIELD = st.one_of(PROSE, st.integers(-99, 10**6), st.none(), st.booleans(),
+                  st.datetimes(timezones=st.just(timezone(timedelta(hours=-5)))))
+ENTRY = st.dictionaries(NAME, st.one_of(FIELD, st.dictionaries(NAME, FIELD, min_size=1)),
+                        min_size=1, max_size=5)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(data=st.dictionaries(NAME, st.one_of(
+    FIELD, st.dictionaries(NAME, FIELD, min_size=1, max_size=4),
+    st.lists(st.one_of(PROSE, ENTRY), min_size=1, max_size=4)), min_size=1, max_size=8))
+def test_request_like_data_is_written_without_pyyaml(data: dict[str, Any]) -> None:
+    """What a request holds (fields, mappings of them, lists of texts or of entries) is
+    within the form: else writes would need PyYAML after all."""
+    text = plainyaml.dump(data)
+    assert text is not None
+    assert text == pyyaml_text(data)
+
+
+def test_it_wraps_where_pyyaml_wraps() -> None:
+    """Between words, once a line is past 88 characters: a space at column 88 stays, one at
+    89 breaks the line (the next goes on two more than the key); a quoted text neither
+    breaks at its first or last character."""
+    for pad in range(70, 100):
+        for text in (" ".join(["x" * pad, "tail", "end"]), "a: " + "y" * pad + " z",
+                     "y" * pad + "  two spaces", "it's " + "q" * pad + " done"):
+            for data in ({"note": text}, {"history": [{"at": 1, "note": text}]}, [text]):
+                assert plainyaml.dump(data) == pyyaml_text(data), data
+
+
+def test_what_it_leaves_to_pyyaml() -> None:
+    for data in [{"a": "tab\there"}, {"a": "\U0001f600"}, {"a": "x\x85y"}, {"a": "\ufeff"},
+                 {"a": " lead\nx"}, {"a": "x\n\n"}, {"a": "x \ny"}, {"a": "\nx"},
+                 {"a": [["nested"]]}, {"on": 1}, {"1": 1}, {"k" * 129: 1}, {1: "x"},
+                 {"a": 1e20}, {"a": float("nan")}, {"a": datetime(2026, 1, 1)},
+                 {"a": ("tuple",)}, {"a": " lead"}, {"a": "trail "}, {}, [], "text",
+                 {"a": datetime(2026, 1, 1, tzinfo=timezone(timedelta(seconds=1)))}]:
+        assert plainyaml.dump(data) is None, data
+
+
+def test_it_writes_the_example_store_as_pyyaml_does() -> None:
+    for path in sorted((EXAMPLE / "requests").glob("*/*.yaml")):
+        data = plainyaml.load(path.read_text(encoding="utf-8"))
+        if data is not None:
+            assert plainyaml.dump(data) == pyyaml_text(data), path
+
+
+# -- PyYAML's rules, copied ------------------------------------------------------------------
+
+def test_its_implicit_types_are_pyyamls() -> None:
+    """`_IMPLICIT` is PyYAML's table of implicit types: for every first character, the same
+    types and patterns in the same order (a new PyYAML that changes it fails here)."""
+    theirs = {first: [(tag.removeprefix("tag:yaml.org,2002:"), rx.pattern, rx.flags)
+                      for tag, rx in rules]
+              for first, rules in yaml.resolver.Resolver.yaml_implicit_resolvers.items()}
+    ours: dict[str, list[tuple[str, str, int]]] = {}
+    for kind, firsts, pattern, flags in plainyaml._IMPLICIT:
+        for first in firsts:
+            ours.setdefault("" if first == "\0" else first, []).append(
+                (kind, pattern, re.compile(pattern, flags).flags))
+    assert ours == theirs
+
+
+def test_it_refuses_what_pyyamls_reader_refuses() -> None:
+    pyyamls = yaml.reader.Reader.NON_PRINTABLE
+    ours = re.compile(plainyaml._UNREADABLE)
+    for code in [*range(0x10000), *range(0x10000, 0x110000, 97), 0x10FFFF]:
+        c = chr(code)
+        assert bool(ours.search(c)) == bool(pyyamls.search(c)), hex(code)
+        if c.isascii():
+            assert bool(plainyaml._ASCII_UNREADABLE.search(c)) == bool(pyyamls.search(c))
+
+
+def test_it_quotes_what_pyyamls_emitter_escapes() -> None:
+    """A character the plain writer leaves to PyYAML is one PyYAML writes escaped, in double
+    quotes; any other it writes as it is."""
+    ours = re.compile(plainyaml._UNWRITABLE)
+    for code in [*range(0x10000), *range(0x10000, 0x110000, 4099)]:
+        c = chr(code)
+        if 0xD800 <= code <= 0xDFFF or c in "\n\x85\u2028\u2029":
+            continue  # not UTF-8; line breaks (written in blocks, or refused)
+        text = pyyaml_text({"a": f"x{c}y"})
+        escaped = text is not None and text.startswith('a: "')
+        assert bool(ours.search(c)) == escaped, (hex(code), text)
+        if c.isascii():
+            assert bool(plainyaml._ASCII_UNWRITABLE.search(c)) == escaped

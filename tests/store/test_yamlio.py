@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from icsvc.store import yamlio
+from icsvc.store import pyyamlio, yamlio
 
 TZ = timezone(timedelta(hours=-5))
 WORDS = st.text("abcdefgh xyz-", min_size=1, max_size=12).map(str.strip).filter(bool)
@@ -116,7 +116,7 @@ def _decorate(data: dict[str, Any], draw: Any) -> str:
         if draw(st.booleans()):
             parts.append(f"#{draw(st.sampled_from([' ', chr(9)]))}about {key}\n")
         flow = key in ("customer", "info") and draw(st.booleans())
-        text = (f"{key}: " + yaml.dump(value, Dumper=yamlio._BlockDumper, width=10_000,
+        text = (f"{key}: " + yaml.dump(value, Dumper=pyyamlio._BlockDumper, width=10_000,
                                        default_flow_style=True, allow_unicode=True,
                                        sort_keys=False) if flow
                 else yamlio.dump({key: value})).removesuffix("...\n")

@@ -114,9 +114,7 @@ def file_type(mode: int) -> str:
 def load_yaml_file(path: Path, kind: FileKind = REQUEST_FILE) -> tuple[Any, str]:
     """Read and parse a store file (a request file unless `kind` says otherwise); every
     problem becomes a located ValidationError."""
-    import yaml
-
-    from icsvc.store import yamlio
+    from icsvc.store import plainyaml
 
     text = read_store_file(path, kind)
     if "\n<<<<<<< " in f"\n{text}" or "\n>>>>>>> " in text:
@@ -128,13 +126,20 @@ def load_yaml_file(path: Path, kind: FileKind = REQUEST_FILE) -> tuple[Any, str]
             "so the icsvc merge driver merges request files field by field",
             line=line,
         )
+    data = plainyaml.load(text)  # the plain form icsvc writes, without PyYAML
+    if data is not None:
+        return data, text
+    import yaml
+
+    from icsvc.store import pyyamlio
+
     try:
-        return yamlio.load(text, aliases=kind.aliases), text
+        return pyyamlio.load(text, aliases=kind.aliases), text
     except yaml.YAMLError as exc:
         problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
-        if not isinstance(exc, yamlio.StructureError | yaml.constructor.ConstructorError):
+        if not isinstance(exc, pyyamlio.StructureError | yaml.constructor.ConstructorError):
             problem = f"not valid YAML: {problem}"
-        raise ValidationError(path, problem, line=yamlio.error_line(exc)) from None
+        raise ValidationError(path, problem, line=pyyamlio.error_line(exc)) from None
 
 
 def parsed(path: Path, text: str, data: Any, parse: Callable[[Path, Any], T]) -> T:

@@ -599,17 +599,19 @@ CATALOGUE_META = "catalogue"
 
 def _catalogue_key(text: str) -> str:
     """What a kept catalogue was read from: the file's text (by digest) and the code that
-    reads YAML (icsvc's version, and the YAML module's size and modification time, for a
+    reads YAML (icsvc's version, and the YAML modules' sizes and modification times, for a
     checkout that changes between releases)."""
     import hashlib
 
     import icsvc
 
-    try:
-        st = os.stat(Path(__file__).with_name("yamlio.py"))
-        code = f"{st.st_size}:{st.st_mtime_ns}"
-    except OSError:
-        code = ""
+    code = ""
+    for name in ("yamlio.py", "plainyaml.py", "pyyamlio.py"):
+        try:
+            st = os.stat(Path(__file__).with_name(name))
+            code += f"{st.st_size}:{st.st_mtime_ns};"
+        except OSError:
+            code += "?;"
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return f"{digest}:{icsvc.__version__}:{code}\n"
 
