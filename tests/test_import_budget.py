@@ -19,8 +19,8 @@ import pytest
 from conftest import ICSVC, Store
 from test_example_store import SNAPSHOT, example  # noqa: F401 (the fixture)
 
-HEAVY = ("yaml", "dateutil", "holidays", "apprise", "jinja2", "tabulate", "rich")
-"""Libraries a read command on a warm store never needs."""
+HEAVY = ("yaml", "dateutil", "holidays", "apprise", "jinja2", "tabulate", "_hashlib", "rich")
+"""Libraries a read command on a warm store never needs (`_hashlib`: OpenSSL's hashes)."""
 
 OTHERS = ("icsvc.git", "icsvc.github", "icsvc.notify", "icsvc.reports", "icsvc.store.yamlio",
           "icsvc.store.validate", "icsvc.store.answer_files")

@@ -46,7 +46,15 @@ from icsvc.store.files import (
     read_store_file,
     store_text,
 )
-from icsvc.store.index import Key, Summary, Uncacheable, decode_data, encode_data, summarize
+from icsvc.store.index import (
+    Key,
+    Summary,
+    Uncacheable,
+    decode_data,
+    encode_data,
+    summarize,
+    text_digest,
+)
 from icsvc.store.indexed import Indexed, Warn, active_in, folder_key_of
 from icsvc.store.lock import interrupted_redirect, path_problem
 from icsvc.store.refresh import Keep, provider_folders, scan_folder
@@ -601,8 +609,6 @@ def _catalogue_key(text: str) -> str:
     """What a kept catalogue was read from: the file's text (by digest) and the code that
     reads YAML (icsvc's version, and the YAML modules' sizes and modification times, for a
     checkout that changes between releases)."""
-    import hashlib
-
     import icsvc
 
     code = ""
@@ -612,8 +618,7 @@ def _catalogue_key(text: str) -> str:
             code += f"{st.st_size}:{st.st_mtime_ns};"
         except OSError:
             code += "?;"
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return f"{digest}:{icsvc.__version__}:{code}\n"
+    return f"{text_digest(text)}:{icsvc.__version__}:{code}\n"
 
 
 def managed_problem(root: Path, path: Path) -> str | None:

@@ -20,7 +20,7 @@ from icsvc.domain import history, sla
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.outcome import Outcome, from_kept
 from icsvc.errors import IcsvcError
-from icsvc.store.index import Key
+from icsvc.store.index import Key, text_digest
 from icsvc.store.refresh import Keep
 from icsvc.store.store import PROVIDERS_FILE, Store
 
@@ -239,7 +239,6 @@ def figures_stamp(store: Store) -> str:
     catalogue (its calendars, SLA), the public holidays and time-zone rules installed, and
     icsvc's code (this version, and the modules that compute figures, by size and
     modification time, for a checkout of icsvc that changes between releases)."""
-    import hashlib
     import os
     from importlib.util import find_spec
     from pathlib import Path
@@ -272,5 +271,4 @@ def figures_stamp(store: Store) -> str:
                     parts.append(f"{folder}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
         except OSError:
             parts.append(folder)
-    return hashlib.blake2b("\n".join(parts).encode("utf-8", "surrogateescape"),
-                           digest_size=16).hexdigest()
+    return text_digest("\n".join(parts))
