@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Filters:
+    """Which requests `icsvc list` shows."""
+
     providers: list[str]
     statuses: list[str]
     departments: list[str]

@@ -40,6 +40,8 @@ class Reported:
 
 @dataclass
 class Options:
+    """What `icsvc report` was asked for."""
+
     since: str | None
     until: str | None
     quarter: str | None

@@ -78,6 +78,8 @@ class Targets:
 
 @dataclass(frozen=True)
 class Service:
+    """A service a provider offers: what it needs to know and how long it takes."""
+
     id: str
     description: str
     requires: tuple[str, ...] = ()
@@ -105,6 +107,8 @@ class Service:
 
 @dataclass(frozen=True)
 class Provider:
+    """A providing team: its members, calendar, SLA and services."""
+
     id: str
     name: str
     calendar: BusinessCalendar
@@ -251,6 +255,8 @@ def noreply_email(login: str) -> str:
 
 @dataclass
 class Catalogue:
+    """`providers.yaml`, parsed and checked."""
+
     path: Path
     calendars: dict[str, BusinessCalendar]
     providers: dict[str, Provider]

@@ -24,6 +24,8 @@ _UNITS = {"w": 0, "d": 1, "h": 2, "m": 3}
 
 @dataclass(frozen=True)
 class Duration:
+    """A duration as the catalogue writes it (`2d 4h`), in weeks, days, hours, minutes."""
+
     text: str
     weeks: int = 0
     days: int = 0

@@ -52,6 +52,8 @@ Span = tuple[datetime, datetime | None]
 
 @dataclass
 class Clock:
+    """One SLA clock of a request at a moment: its target, due time and state."""
+
     name: str
     target: timedelta
     start: datetime

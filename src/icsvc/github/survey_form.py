@@ -70,6 +70,8 @@ def form(cat: Catalogue) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FormAnswer:
+    """A survey answer read from a GitHub issue form."""
+
     provider: str
     quarter: str
     rating: int

@@ -134,6 +134,8 @@ PROMISE_OUTCOMES = ("kept", "moved", "broken", "pending", "withdrawn")
 
 @dataclass
 class ProviderStats:
+    """A provider's figures over the period."""
+
     provider: str
     name: str
     day: timedelta
@@ -253,6 +255,8 @@ class ProviderStats:
 
 @dataclass
 class DepartmentStats:
+    """A requesting department's figures over the period."""
+
     department: str
     requests: int = 0
     declined: int = 0
@@ -313,6 +317,8 @@ class DepartmentStats:
 
 @dataclass
 class Week:
+    """One week of the trend: requests measured, and met."""
+
     start: date
     measured: int = 0
     met: int = 0
@@ -328,6 +334,8 @@ class Week:
 
 @dataclass
 class Lapse:
+    """A request that lapsed for its customer, and what it cost."""
+
     id: str
     provider: str
     department: str
@@ -361,6 +369,8 @@ class Lapse:
 
 @dataclass
 class Report:
+    """Every figure of a report, for its period."""
+
     period: Period
     now: datetime
     as_of: datetime

@@ -94,6 +94,8 @@ def average(ratings: Sequence[int]) -> float | None:
 
 @dataclass
 class ProviderSurvey:
+    """A provider's survey answers in the report's quarters."""
+
     provider: str
     name: str
     ratings: list[int] = field(default_factory=list)
@@ -181,6 +183,8 @@ def ranked(comments: Iterable[Comment]) -> list[Comment]:
 
 @dataclass
 class SurveyResults:
+    """The quarterly survey's figures, as the report shows them."""
+
     quarters: list[Quarter]
     """The quarters whose answers count: those the report's period overlaps."""
     providers: list[ProviderSurvey]

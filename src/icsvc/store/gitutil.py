@@ -19,6 +19,8 @@ ATTRIBUTES_LINE = "requests/**/*.yaml merge=icsvc"
 
 @dataclass(frozen=True)
 class GitResult:
+    """What a git command returned: its exit code and its output."""
+
     code: int
     out: str
     err: str
@@ -114,6 +116,8 @@ def show(cwd: Path, rev: str, path: str) -> str | None:
 
 @dataclass(frozen=True)
 class CommitInfo:
+    """A commit as the branch checks read it."""
+
     sha: str
     parents: tuple[str, ...]
     author: str

@@ -217,6 +217,8 @@ def forked_map(work: Callable[[_Item], _Result], inputs: Sequence[_Item],
 
 @dataclass
 class Outcome:
+    """What a refresh of the index found besides the rows it wrote."""
+
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """(full path, why) of entries no command reads (found by this refresh's scans)."""
     folders: list[str] = field(default_factory=list)

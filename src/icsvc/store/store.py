@@ -94,6 +94,8 @@ def find_store(start: Path, override: str | None = None) -> Path:
 
 @dataclass
 class Store:
+    """The store a command works on: its folder, the catalogue, request files, the index."""
+
     root: Path
     warn: Warn | None = field(default=None, repr=False)
     """Where the store reports what it repaired or skipped (the command line's warnings)."""

@@ -26,6 +26,8 @@ from icsvc.store.store import (
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem `check` reports: where, and what."""
+
     path: str
     line: int | None
     message: str

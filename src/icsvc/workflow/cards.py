@@ -35,6 +35,8 @@ CARD = "card"
 
 @dataclass(slots=True)
 class Card:
+    """What a listing shows of an open request, and its clocks' plans."""
+
     path: str
     """The request file, relative to the store."""
     id: str

@@ -45,6 +45,8 @@ from icsvc.workflow.session import COMMAND_LINE, Change, Channel, Session, choic
 
 @dataclass
 class TriageOptions:
+    """What `icsvc triage` was asked to do, as typed."""
+
     ack: bool = False
     priority: str | None = None
     promise: str | None = None
@@ -59,6 +61,8 @@ class TriageOptions:
 
 @dataclass
 class UpdateOptions:
+    """What `icsvc update` was asked to do, as typed."""
+
     status: str | None = None
     note: str | None = None
     progress: int | None = None

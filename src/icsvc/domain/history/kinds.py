@@ -181,6 +181,8 @@ def _open(state: RequestState, what: str, key: str = "") -> list[Problem]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Created(Kind):
+    """The request made: always and only the first entry."""
+
     TYPE = "created"
     KEYS = (Key("note", TEXT),)
     who = frozenset({REQUESTER})
@@ -512,6 +514,8 @@ class TargetsChange(Kind):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Assigned(Kind):
+    """The owner given, changed or taken away (`triage --assign`)."""
+
     TYPE = "assigned"
     KEYS = (Key("from", EMAIL), Key("to", EMAIL), Key("note", TEXT))
     who = PROVIDER
@@ -801,6 +805,8 @@ class Note(Kind):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Progress(Kind):
+    """How far the work is, in percent (`update --progress`)."""
+
     TYPE = "progress"
     KEYS = (Key("from", PERCENT), Key("to", PERCENT, required=True), Key("note", TEXT))
     who = PROVIDER

@@ -28,6 +28,8 @@ def person(email: str) -> str:
 
 @dataclass(frozen=True)
 class Notice:
+    """What one entry tells the people concerned: a notification's kind, audiences and text."""
+
     kind: str
     """What happened, in one word (`acknowledged`, `need-info`, ...: `notify.KINDS`)."""
     audiences: tuple[str, ...]
