@@ -222,8 +222,8 @@ def test_request_like_data_is_written_without_pyyaml(data: dict[str, Any]) -> No
 
 def test_it_wraps_where_pyyaml_wraps() -> None:
     """Between words, once a line is past 88 characters: a space at column 88 stays, one at
-    89 breaks the line (the next goes on two more than the key); a quoted text neither
-    breaks at its first or last character."""
+    89 breaks the line (the next goes on two more than the key); two spaces in a row stay
+    together; a quoted text counts its doubled quotes."""
     for pad in range(70, 100):
         for text in (" ".join(["x" * pad, "tail", "end"]), "a: " + "y" * pad + " z",
                      "y" * pad + "  two spaces", "it's " + "q" * pad + " done"):

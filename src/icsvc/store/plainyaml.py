@@ -498,8 +498,9 @@ def _plain_allowed(text: str) -> bool:
 
 def _write_words(lines: list[str], start: str, text: str, indent: int, quoted: bool) -> None:
     """A plain or single-quoted text after `start`, wrapped as PyYAML's emitter wraps it:
-    at a single space met once the line is past `WIDTH` (not the first or last character of
-    a quoted text), the line breaks there and goes on at column `indent`."""
+    at a single space met once the line is past `WIDTH`, the line breaks there and goes on
+    at column `indent`. (The emitter never breaks a quoted text at its first or last
+    character: those are never spaces here, `_write_text` leaves such texts to PyYAML.)"""
     written = text.replace("'", "''") if quoted else text
     if len(start) + len(written) <= WIDTH:  # no space is met past the width
         lines.append(start + written + ("'" if quoted else ""))
@@ -510,8 +511,7 @@ def _write_words(lines: list[str], start: str, text: str, indent: int, quoted: b
     after_space = False
     for i, ch in enumerate(text):
         if ch == " ":
-            if (not after_space and column > WIDTH and (i == last or text[i + 1] != " ")
-                    and not (quoted and (i == 0 or i == last))):
+            if not after_space and column > WIDTH and (i == last or text[i + 1] != " "):
                 lines.append("".join(line))
                 line = [" " * indent]
                 column = indent
