@@ -31,9 +31,16 @@ _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "o
 _BREAKS = re.compile("[\x85\u2028\u2029]")
 _UNREADABLE = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]"
 """What PyYAML's reader refuses: the characters outside its `NON_PRINTABLE` class, named
-rather than negated (its negation takes 5 ms to compile), compiled when a text is not ASCII
-(`_ASCII_UNREADABLE` serves the others)."""
+rather than negated (its negation takes 5 ms to compile); `_ASCII_UNREADABLE` is its ASCII
+part (see `_holds`)."""
 _ASCII_UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _holds(text: str, ascii_part: re.Pattern[str], whole: str) -> bool:
+    """Whether `text` holds a character of the class `whole`: by its ASCII part (compiled
+    at import) when the text is ASCII, the whole class (compiled by `re`, once) only when
+    it is not."""
+    return (ascii_part if text.isascii() else re.compile(whole)).search(text) is not None
 
 
 class _Unsure(Exception):
@@ -45,8 +52,7 @@ def load(text: str) -> dict[str, Any] | None:
     plain block form (then ask PyYAML)."""
     if not text or "\t" in text or "\r" in text or text[0] in "\ufeff%-#":
         return None
-    if _BREAKS.search(text) or (_ASCII_UNREADABLE if text.isascii() else re.compile(
-            _UNREADABLE)).search(text):
+    if _BREAKS.search(text) or _holds(text, _ASCII_UNREADABLE, _UNREADABLE):
         return None  # characters PyYAML reads as line breaks, or refuses
     lines = text.split("\n")
     if lines[-1] == "":
@@ -381,9 +387,8 @@ WIDTH = 88
 
 _UNWRITABLE = "[\x00-\t\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\U00010000-\U0010ffff]"
 """What PyYAML's emitter writes only in double quotes, escaped (outside its printable
-characters; a line break is written in a `|` block); compiled when a text is not ASCII."""
+characters; a line break is written in a `|` block); `_ASCII_UNWRITABLE` is its ASCII part."""
 _ASCII_UNWRITABLE = re.compile("[\x00-\t\x0b-\x1f\x7f]")
-_FLOAT_TEXT = re.compile(r"-?[0-9]+\.[0-9]+\Z")
 
 
 def dump(data: Any) -> str | None:
@@ -453,7 +458,7 @@ def _write_scalar(lines: list[str], head: str, value: Any, indent: int) -> None:
             raise _Unsure from None
     elif kind is float:
         text = repr(value)
-        if not _FLOAT_TEXT.match(text):
+        if not _FLOAT.match(text):  # as the reader reads it back
             raise _Unsure  # an exponent, infinity, not a number
     elif kind is datetime:
         text = value.isoformat()
@@ -471,8 +476,7 @@ def _write_scalar(lines: list[str], head: str, value: Any, indent: int) -> None:
 
 
 def _write_text(lines: list[str], head: str, text: str, indent: int) -> None:
-    if (_ASCII_UNWRITABLE if text.isascii() else re.compile(_UNWRITABLE)).search(text) \
-            or "\u2028" in text or "\u2029" in text:
+    if _holds(text, _ASCII_UNWRITABLE, _UNWRITABLE) or "\u2028" in text or "\u2029" in text:
         raise _Unsure  # PyYAML writes it in double quotes
     if "\n" in text:
         _write_block(lines, head, text, indent)
