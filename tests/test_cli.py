@@ -299,6 +299,38 @@ def test_a_change_quoting_a_hostile_note_shows_it_escaped_on_one_line(store: Sto
     assert "\\x1b[31mred" in lines[1] and "\x1b" not in result.out
 
 
+EDGE_NOTES = [
+    "word " * 17 + "wraps here",  # past 88 characters: wrapped between words
+    "x" * 80 + " y",  # a space right at the width
+    "it's agreed: the 0.05 mm #2 stays",  # quoted (": ", " #"), a quote doubled
+    "- starts like an item", "yes", "2026-11-24", "12", "~",  # read back as text
+    "tab\there", "emoji \U0001f600 and \ufeff",  # escaped by PyYAML, not by icsvc
+    "two\nlines", "ends with a break\n", "blank line\n\nbetween", "trailing \nspace",
+    "  leading spaces", "\nstarts with a break", "many breaks\n\n",
+]
+"""Notes on both sides of what icsvc writes itself and what it leaves to PyYAML."""
+
+
+def test_notes_at_the_edge_of_the_plain_form_are_written_as_pyyaml_would(
+        store: Store) -> None:
+    """Whatever a note holds, the file `update` writes reads back with the note (as the
+    command keeps it: without surrounding blanks), is the text PyYAML writes of that data,
+    and `check` accepts it."""
+    from icsvc.store import plainyaml, pyyamlio, yamlio
+
+    rid = store.new(*PART)
+    path = store.request_file(rid)
+    for note in EDGE_NOTES:
+        store.ok("update", rid, "--note", note, actor=ANA)
+        text = path.read_text(encoding="utf-8")
+        data = yamlio.load(text, aliases=False)
+        assert data["history"][-1]["note"] == note.strip()
+        assert text == pyyamlio.dump(data), note
+        if plainyaml.dump(data) is None:
+            assert note in EDGE_NOTES[8:], note  # only the escaped or odd ones go to PyYAML
+    store.ok("check")
+
+
 def test_one_line_escapes_what_would_break_a_line_and_nothing_else() -> None:
     from icsvc.errors import one_line
 
