@@ -14,9 +14,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from filelock import FileLock
+import pytest
+from filelock import FileLock, Timeout
 
 from conftest import ICSVC, Store
+from icsvc.store import lock
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
         "--info", "order_number=1", "--info", "part_number=2"]
@@ -79,6 +81,35 @@ def test_a_writer_that_cannot_get_the_lock_says_who_holds_it(store: Store) -> No
                     env={"ICSVC_LOCK_TIMEOUT": "soon"}, code=2)
     assert "ICSVC_LOCK_TIMEOUT: 'soon' is not a number of seconds" in r.err
     store.ok("update", rid, "--note", "x", actor=MEMBER)  # the lock is free again
+
+
+def test_icsvc_and_filelock_take_one_lock(store: Store) -> None:
+    """icsvc takes the write lock with `flock` itself where it can (filelock costs 20-30 ms
+    to import), as filelock's `FileLock` takes it on POSIX: each waits for the other, so
+    writers of either way (another version of icsvc, a tool of the team's) never overlap.
+    Where `flock` cannot be had, filelock takes it; that way excludes the first too."""
+    lock_file = store.root / ".icsvc" / "write.lock"
+    held = lock.acquire(store.root, "icsvc test")
+    try:
+        with pytest.raises(Timeout):
+            FileLock(str(lock_file), timeout=0.2).acquire()
+        with pytest.raises(lock._Busy):
+            lock._filelocked(lock_file, 0.2)  # the way taken where flock is missing
+        with pytest.raises(lock._Busy):
+            lock._flocked(lock_file, 0.2)
+    finally:
+        held.release()
+    other = lock._filelocked(lock_file, 0.2)
+    try:
+        began = time.monotonic()
+        with pytest.raises(lock._Busy):
+            lock._flocked(lock_file, 0.3)
+        assert 0.3 <= time.monotonic() - began < 5  # it waited, polling
+    finally:
+        other.release()
+    again = lock._flocked(lock_file, 0.2)  # free again
+    assert again is not None
+    again.release()
 
 
 def _requests(store: Store) -> dict[str, list[Path]]:
