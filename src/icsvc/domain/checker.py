@@ -76,9 +76,12 @@ class FileChecker:
     ) -> dict[str, Any]:
         if not isinstance(value, dict):
             self.fail(keys, f"expected a mapping, got {_kind(value)}")
-        req = list(required)
+        req = required if type(required) is tuple else list(required)
         if allowed is not None:
-            allowed_set = set(allowed) | set(req)
+            # a frozenset holding the required keys is used as it is (a request file's
+            # entries are read by the thousand)
+            allowed_set = allowed if (type(allowed) is frozenset
+                                      and allowed.issuperset(req)) else {*allowed, *req}
             for key in value:
                 if isinstance(key, bool):  # YAML 1.1 reads a key on, off, yes or no so
                     self.fail([*keys, str(key).lower()],
@@ -98,9 +101,12 @@ class FileChecker:
 
     def string(self, value: Any, keys: Sequence[Key], *, pattern: re.Pattern[str] | None = None,
                accepted: str = "") -> str:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
+        if type(value) is str:
+            text = value
+        elif isinstance(value, bool) or not isinstance(value, str | int | float):
             self.fail(keys, f"expected text, got {_kind(value)}")
-        text = str(value)
+        else:
+            text = str(value)
         if not text.strip():
             self.fail(keys, "must not be empty")
         if pattern is not None and not pattern.fullmatch(text):

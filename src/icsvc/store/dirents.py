@@ -25,6 +25,13 @@ NOT_UTF8 = "the name is not UTF-8 text; icsvc does not read it (rename it)"
 
 def from_root(root: Path, path: Path | str) -> str:
     """`path` from the store's root (as it is when outside it)."""
+    if type(path) is str:  # a listing's path, joined by icsvc (checked: 100,000 of them)
+        prefix = str(root)
+        if path.startswith(prefix) and path[len(prefix):len(prefix) + 1] == "/":
+            rest = path[len(prefix) + 1:]
+            parts = rest.split("/")
+            if "" not in parts and "." not in parts:  # what Path would drop
+                return rest
     try:
         return str(Path(path).relative_to(root))
     except ValueError:

@@ -123,9 +123,7 @@ class _Reader:
                     return out  # for the caller to refuse
                 raise _Unsure
             key, sep, rest = line[indent:].partition(":")
-            if not sep or (rest and rest[0] != " ") or not _KEY.match(key):
-                raise _Unsure
-            if key in out or _resolve(key) != "str":
+            if not sep or (rest and rest[0] != " ") or key in out or not _plain_key(key):
                 raise _Unsure
             self.at = i + 1
             out[key] = self.value(rest[1:], indent, own_key=True)
@@ -275,7 +273,40 @@ def _starts_mapping(item: str) -> bool:
     return bool(sep) and (not rest or rest[0] == " ") and bool(_KEY.match(key))
 
 
+_KEYS: set[str] = set()
+"""Keys already found plain (a request file's keys come back in every file)."""
+
+
+def _plain_key(key: str) -> bool:
+    """Whether `key` is a key this reader reads: a name PyYAML reads as text."""
+    if key in _KEYS:
+        return True
+    if not _KEY.match(key) or _resolve(key) != "str":
+        return False
+    if len(_KEYS) < 4096:
+        _KEYS.add(key)
+    return True
+
+
+_SCALARS: dict[str, Any] = {}
+"""One-line scalars already read, by their text: people, statuses, entry types, services
+come back in every file (times rarely do, and are not kept). Every value read is immutable
+(text, a number, a date), so one object serves every file."""
+_SCALARS_MAX = 1 << 14
+
+
 def _scalar(text: str) -> Any:
+    found = _SCALARS.get(text, _SCALARS)
+    if found is _SCALARS:
+        found = _read_scalar(text)
+        if type(found) is not datetime:
+            if len(_SCALARS) >= _SCALARS_MAX:
+                _SCALARS.clear()
+            _SCALARS[text] = found
+    return found
+
+
+def _read_scalar(text: str) -> Any:
     if text != text.strip(" "):
         raise _Unsure
     first = text[0]

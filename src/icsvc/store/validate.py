@@ -99,15 +99,15 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
             problems.extend(found)
             if rid is None or created is None:
                 continue
-            path = Path(full)
             if only is not None:
-                problems.extend(_twins_elsewhere(store, path, rid, created,
+                problems.extend(_twins_elsewhere(store, Path(full), rid, created,
                                                  named.get(rid, [])))
             elif rid in seen:
                 first, made = seen[rid]
-                problems.append(duplicate_problem(store, path, rid, first, made == created))
+                problems.append(duplicate_problem(store, Path(full), rid, first,
+                                                  made == created))
             else:
-                seen[rid] = (store.rel(path), created)
+                seen[rid] = (store.rel(full), created)
     finally:
         _JOB = None
     for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
@@ -145,7 +145,7 @@ def _file_problems(full: str) -> tuple[list[Problem], str | None, str | None]:
     assert _JOB is not None
     store, cat = _JOB
     path = Path(full)
-    rel = store.rel(path)
+    rel = store.rel(full)
     try:
         request = load_request(path)
     except ValidationError as exc:

@@ -248,6 +248,10 @@ class Key:
 # -- the entry -------------------------------------------------------------------------------
 
 
+_ALLOWED: dict[type, frozenset[str]] = {}
+"""The keys each entry kind accepts (`Entry.parse`), by kind."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Entry:
     """A dated change by one person. Subclasses (`kinds.py`) add their keys as fields and
@@ -268,7 +272,9 @@ class Entry:
     def parse(cls, at: datetime, by: str, data: Mapping[str, Any], fail: Fail) -> Entry:
         """An entry from the keys of a file's mapping (`at`, `by` and `type` read already);
         `fail(key, problem)` for the first problem."""
-        allowed = {spec.name for spec in cls.KEYS} | {VIA}
+        allowed = _ALLOWED.get(cls)
+        if allowed is None:
+            allowed = _ALLOWED[cls] = frozenset({spec.name for spec in cls.KEYS} | {VIA})
         for name in data:
             if name not in allowed:
                 fail(str(name), f"a '{cls.TYPE}' entry has no key {name!r}"

@@ -18,6 +18,7 @@ from icsvc.domain.history.fields import (
     REQUEST_KEYS,
     REQUIRED_KEYS,
     Checker,
+    Field,
 )
 from icsvc.domain.history.kinds import ENTRY_TYPES, Kind, parse_entry
 
@@ -81,39 +82,53 @@ class Request:
         return None
 
 
+_GROUPS: tuple[tuple[str, tuple[tuple[Field, str, tuple[Key, ...], str], ...],
+                     tuple[str, ...], frozenset[str] | None], ...] = tuple(
+    (key, tuple((f, f.attr, tuple(f.path), str(f.sub)) for f in group),
+     tuple(str(f.sub) for f in group if f.required),
+     None if group[0].sub is None else frozenset(str(f.sub) for f in group))
+    for key, group in GROUPS)
+"""`GROUPS` as `parse_request` reads them: each field with its attribute, its keys and its
+key in a mapping, and for a mapping its required and accepted keys (None for a single
+field)."""
+_REQUEST_KEYS = frozenset(REQUEST_KEYS)
+
+
 def parse_request(path: Path, data: Any) -> Request:
     """Validate one request file's structure (references are checked against the catalogue
     elsewhere), returning the typed record."""
     fc = _Checker(path)
     if data is None:
         fc.fail([], "the file is empty")
-    body = fc.mapping(data, [], required=REQUIRED_KEYS, allowed=REQUEST_KEYS)
+    body = fc.mapping(data, [], required=REQUIRED_KEYS, allowed=_REQUEST_KEYS)
     values: dict[str, Any] = {}
-    for key, group in GROUPS:
+    for key, group, required, allowed in _GROUPS:
         raw = body.get(key)
-        if group[0].sub is None:
-            only = group[0]
+        if allowed is None:  # a single field
+            only, attr, keys, _ = group[0]
             empty = key not in body or only.type.empty(raw)
-            values[only.attr] = (only.fresh_default() if empty
-                                 else only.type.parse(fc, raw, only.path))
+            values[attr] = only.fresh_default() if empty else only.type.parse(fc, raw, keys)
             continue
-        if key not in body or raw is None:
-            values.update((f.attr, f.fresh_default()) for f in group)
+        if raw is None:
+            values.update((attr, f.fresh_default()) for f, attr, _, _ in group)
             continue
-        inner = fc.mapping(raw, [key], required=[str(f.sub) for f in group if f.required],
-                           allowed=[str(f.sub) for f in group])
-        for f in group:
-            sub = inner.get(str(f.sub))
-            empty = f.sub not in inner or f.type.empty(sub)
-            values[f.attr] = f.fresh_default() if empty else f.type.parse(fc, sub, f.path)
+        inner = fc.mapping(raw, [key], required=required, allowed=allowed)
+        for f, attr, keys, name in group:
+            sub = inner.get(name)
+            empty = name not in inner or f.type.empty(sub)
+            values[attr] = f.fresh_default() if empty else f.type.parse(fc, sub, keys)
     return Request(**values, path=path)
+
+
+_ENTRY_REQUIRED = ("at", "by", "type")
+_ENTRY_KEYS = frozenset(KEY_ORDER)
 
 
 class _Checker(Checker):
     """Reads each history entry by its kind."""
 
     def entry(self, keys: Sequence[Key], raw: Any) -> Kind:
-        body = self.mapping(raw, keys, required=["at", "by", "type"], allowed=KEY_ORDER)
+        body = self.mapping(raw, keys, required=_ENTRY_REQUIRED, allowed=_ENTRY_KEYS)
         at = self.timestamp(body["at"], [*keys, "at"])
         by = self.string(body["by"], [*keys, "by"])
         type_ = self.choice(body["type"], [*keys, "type"], ENTRY_TYPES)
