@@ -153,6 +153,9 @@ def test_cases_it_declines() -> None:
     assert plainyaml.load("a: |\n  x") == {"a": "x"}  # no line break after it to keep
     assert plainyaml.load("a: 'it''s: a\n  long  \n\n  line '\nb: plain\n  text\n") == {
         "a": "it's: a long\nline ", "b": "plain text"}
+    # a text continued after a blank line right under its key (not a one-line value)
+    assert plainyaml.load("a: first\n\n  second\nb: 1\n") == {"a": "first\nsecond", "b": 1}
+    assert plainyaml.load("a: first\n\n\n  second\n") == {"a": "first\n\nsecond"}
 
 
 def test_nesting_too_deep_for_it_is_left_to_pyyaml(tmp_path: Path) -> None:

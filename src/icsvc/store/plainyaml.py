@@ -43,6 +43,10 @@ def _holds(text: str, ascii_part: re.Pattern[str], whole: str) -> bool:
     return (ascii_part if text.isascii() else re.compile(whole)).search(text) is not None
 
 
+_NOT_SCALARS = frozenset({"|", "|-", "[]", "{}"})
+"""What follows a key and is not a one-line scalar (`_Reader.value` reads them)."""
+
+
 class _Unsure(Exception):
     """Outside the form this reader knows: PyYAML reads the text instead."""
 
@@ -111,11 +115,14 @@ class _Reader:
         out: dict[str, Any] = {}
         lines, indents = self.lines, self.indents
         while True:
-            i = self.next_line(self.at)
-            if i is None:
-                return out
+            i = self.at
             own = indents[i]
-            if own < indent:
+            if own == -1:  # (`next_line`, inlined: the loop runs for every line)
+                found = self.next_line(i)
+                if found is None:
+                    return out
+                i, own = found, indents[found]
+            if own < indent:  # (the end, -2, too)
                 return out
             line = lines[i]
             if own > indent or line.startswith("-", indent):
@@ -126,7 +133,12 @@ class _Reader:
             if not sep or (rest and rest[0] != " ") or key in out or not _plain_key(key):
                 raise _Unsure
             self.at = i + 1
-            out[key] = self.value(rest[1:], indent, own_key=True)
+            rest = rest[1:]
+            after = indents[i + 1]  # the next line's indentation (-1: blank, -2: the end)
+            if rest and rest not in _NOT_SCALARS and (after == -2 or -1 < after <= indent):
+                out[key] = _scalar(rest)  # the commonest line: `key: value`, nothing under it
+            else:
+                out[key] = self.value(rest, indent, own_key=True)
 
     def sequence(self, indent: int) -> list[Any]:
         out: list[Any] = []

@@ -176,13 +176,18 @@ def in_parallel(work: Callable[[_Item], _Result], items: list[_Item],
                 progress()
             yield work(item)
         return
+    import gc
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for result in pool.imap(work, items, chunksize=256):
-            if progress is not None:
-                progress()
-            yield result
+    gc.freeze()  # what this process holds is left out of the workers' collections
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for result in pool.imap(work, items, chunksize=256):
+                if progress is not None:
+                    progress()
+                yield result
+    finally:
+        gc.unfreeze()
 
 
 _FORKED: tuple[Callable[[Any], Any], Sequence[Any]] | None = None

@@ -90,6 +90,8 @@ def words(value: Any) -> str:
 
 def same(a: Any, b: Any) -> bool:
     """Values compared as values: instants as instants, 12 as 12.0, mappings by key."""
+    if a is None or type(a) is str:  # most fields
+        return bool(a == b)
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same(a[x], b[x]) for x in a)
     if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):

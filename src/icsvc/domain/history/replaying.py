@@ -56,10 +56,10 @@ def differences(state: RequestState, request: Request) -> dict[str, tuple[Any, A
     """Fields where the file says one thing and the history another: name -> (file, history).
     Instants are compared as instants."""
     out: dict[str, tuple[Any, Any]] = {}
-    mine, told = fields_of(request), fields_of(state)
     for name in FIELDS:
-        if not same(mine[name], told[name]):
-            out[name] = (mine[name], told[name])
+        mine, told = getattr(request, name), getattr(state, name)
+        if not same(mine, told):
+            out[name] = (_copy(mine), _copy(told))
     return out
 
 
