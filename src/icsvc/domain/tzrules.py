@@ -14,7 +14,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-_VERSION = re.compile(r"^#\s*version\s+(\d{4})([a-z]*)", re.IGNORECASE)
+_VERSION = r"^#\s*version\s+(\d{4})([a-z]*)"
 
 
 def _parse(version: str) -> tuple[int, str] | None:
@@ -29,7 +29,7 @@ def system_version() -> str | None:
     for folder in zoneinfo.TZPATH:
         try:
             with open(Path(folder) / "tzdata.zi", encoding="utf-8") as f:
-                match = _VERSION.match(f.readline())
+                match = re.match(_VERSION, f.readline(), re.IGNORECASE)
         except OSError:
             continue
         if match:

@@ -631,9 +631,12 @@ class Odd:
 
 # -- the cold start: a quick look at files icsvc wrote -----------------------------------------
 
-_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?[+-]\d\d:\d\d")
-_WORD = re.compile(r"[a-z][a-z0-9_-]*")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """A time, a name, an email as `quick_summary` reads them (compiled when first used:
+    only a cold start does)."""
+    return (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?[+-]\d\d:\d\d"),
+            re.compile(r"[a-z][a-z0-9_-]*"), re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+"))
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 _SUMMARY_KEYS = frozenset(f.key for f in FIELDS
                           if f.column is not None and f.sub is None and f.type.scalar)
@@ -687,18 +690,19 @@ def quick_summary(text: str) -> Summary | None:
         current = key
     if any(k not in top for k in REQUIRED_KEYS) or top["customer"] or top["history"]:
         return None
+    iso, word, mail = _patterns()
     rid, provider, service = top["id"], top["provider"], top["service"]
     status, priority = top["status"], top["priority"]
     email, department = customer.get("email", ""), customer.get("department", "")
     if (not ids.is_valid(rid) or rid.isdigit() or status not in STATUSES
-            or priority not in PRIORITIES or not _EMAIL.fullmatch(email)
+            or priority not in PRIORITIES or not mail.fullmatch(email)
             or top.get("blocks", "") not in ("", "[]") or not times
             or not all(ids.is_valid(b) and not b.isdigit() for b in blocks)):
         return None
     for name in (provider, service, department):
-        if not _WORD.fullmatch(name) or name in _YAML_WORDS:
+        if not word.fullmatch(name) or name in _YAML_WORDS:
             return None
-    if not all(_ISO.fullmatch(t) for t in (top["created_at"], *times)):
+    if not all(iso.fullmatch(t) for t in (top["created_at"], *times)):
         return None
     return Summary(rid, provider, status, priority, department,
                    datetime.fromisoformat(top["created_at"]).timestamp(),
