@@ -665,7 +665,7 @@ def quick_summary(text: str) -> Summary | None:
         if first == " ":
             if current in _SUMMARY_KEYS:  # a value continued on the next line
                 return None
-            if current == "customer" and line[2] != " ":
+            if current == "customer" and line[2:3] != " ":  # (a line of one space too)
                 key, sep, value = line[2:].partition(": ")
                 if not sep or key not in _CUSTOMER or key in customer:
                     return None
