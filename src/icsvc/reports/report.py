@@ -436,7 +436,7 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
 
     # the bounds in UTC, and each time put in UTC before it is compared: two times of
     # different zones (a provider's calendar, the offset a file gave) are compared by
-    # asking each for its offset, some 6 times slower (the report compares 100,000s)
+    # asking each for its offset, about 1 us against 0.03 us (the report checks 100,000s)
     in_utc = {p: (start.astimezone(UTC), end.astimezone(UTC)) for p, (start, end) in bounds.items()}
     now_utc = now.astimezone(UTC)
 

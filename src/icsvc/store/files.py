@@ -114,7 +114,7 @@ def file_type(mode: int) -> str:
 def load_yaml_file(path: Path, kind: FileKind = REQUEST_FILE) -> tuple[Any, str]:
     """Read and parse a store file (a request file unless `kind` says otherwise); every
     problem becomes a located ValidationError."""
-    from icsvc.store import plainyaml
+    from icsvc.store import yamlio
 
     text = read_store_file(path, kind)
     if "\n<<<<<<< " in f"\n{text}" or "\n>>>>>>> " in text:
@@ -126,16 +126,15 @@ def load_yaml_file(path: Path, kind: FileKind = REQUEST_FILE) -> tuple[Any, str]
             "so the icsvc merge driver merges request files field by field",
             line=line,
         )
-    data = plainyaml.load(text)  # the plain form icsvc writes, without PyYAML
-    if data is not None:
-        return data, text
-    import yaml
-
-    from icsvc.store import pyyamlio
-
     try:
-        return pyyamlio.load(text, aliases=kind.aliases), text
-    except yaml.YAMLError as exc:
+        return yamlio.load(text, aliases=kind.aliases), text
+    except Exception as exc:
+        import yaml  # (only PyYAML raises: the plain form is read without it)
+
+        from icsvc.store import pyyamlio
+
+        if not isinstance(exc, yaml.YAMLError):
+            raise
         problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
         if not isinstance(exc, pyyamlio.StructureError | yaml.constructor.ConstructorError):
             problem = f"not valid YAML: {problem}"

@@ -455,8 +455,7 @@ def _write_mapping(lines: list[str], mapping: dict[Any, Any], indent: int, lead:
     """A block mapping whose keys are at column `indent`; `lead` begins its first line (a
     list item's `- `)."""
     for n, (key, value) in enumerate(mapping.items()):
-        if type(key) is not str or len(key) > 128 or not _KEY.match(key) \
-                or _resolve(key) != "str":
+        if type(key) is not str or len(key) > 128 or not _plain_key(key):
             raise _Unsure  # a key PyYAML quotes, or writes as a complex key
         head = (lead if n == 0 else " " * indent) + key + ":"
         kind = type(value)
