@@ -18,7 +18,7 @@ The rules (the README's "What each figure means"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from icsvc.domain.catalogue import Catalogue
@@ -194,21 +194,38 @@ class CostFigure:
 class Outcome:
     """A request at a moment, as every view reads it: the state its history tells
     (`state`: fields, stints, waits, escalations, the negotiation, the alternate of a
-    decline, reopenings) and what it comes to at that moment."""
+    decline, reopenings) and what it comes to at that moment (`now`). How its clocks ended
+    and its lapses are worked out when first read: a listing reads only the clocks."""
 
     state: RequestState | None
     """None for an outcome worked out from kept plans (`from_kept`)."""
     clocks: dict[str, Clock]
-    results: dict[str, Result | None]
-    """How each clock ended (`clock_result`)."""
     promises: list[tuple[PromiseRecord, str]]
     """Each promise, with how it turned out (`promise_result`)."""
     promise: str | None
     """How the promise in force stands (None: nothing is promised)."""
-    lapses: list[Lapse]
     update_overdue: bool
     ends: Ends
     cost: CostFigure | None
+    course: Course
+    now: datetime
+    _results: dict[str, Result | None] | None = field(default=None, repr=False,
+                                                      compare=False)
+    _lapses: list[Lapse] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def results(self) -> dict[str, Result | None]:
+        """How each clock ended (`clock_result`)."""
+        if self._results is None:
+            self._results = {name: clock_result(clock) for name, clock in self.clocks.items()}
+        return self._results
+
+    @property
+    def lapses(self) -> list[Lapse]:
+        """Each way the request lapses for its customer (`lapses`)."""
+        if self._lapses is None:
+            self._lapses = lapses(self.course, self.clocks, self.ends, self.now)
+        return self._lapses
 
 
 def at(course: Course, all_clocks: dict[str, Clock], promises: list[PromiseRecord],
@@ -219,12 +236,9 @@ def at(course: Course, all_clocks: dict[str, Clock], promises: list[PromiseRecor
     told = [(record, promise_result(record, ends, now)) for record in promises]
     current = told[-1][1] if told and promised_by is not None else None
     return Outcome(
-        state=state, clocks=all_clocks,
-        results={name: clock_result(clock) for name, clock in all_clocks.items()},
-        promises=told, promise=current,
-        lapses=lapses(course, all_clocks, ends, now),
+        state=state, clocks=all_clocks, promises=told, promise=current,
         update_overdue=update_overdue(all_clocks), ends=ends,
-        cost=CostFigure.of(state) if state is not None else None)
+        cost=CostFigure.of(state) if state is not None else None, course=course, now=now)
 
 
 def outcome(state: RequestState, cat: Catalogue, now: datetime) -> Outcome:

@@ -370,13 +370,10 @@ def _plan_from_json(item: Any) -> tuple[str, ClockPlan]:
 
 
 def _times(*texts: str | None) -> list[datetime | None]:
-    """Aware times from ISO 8601 texts (None stays None); ValueError for a naive time."""
-    parse = datetime.fromisoformat
-    out = [None if t is None else parse(t) for t in texts]
-    for t in out:
-        if t is not None and t.tzinfo is None:
-            raise ValueError("a time without its offset")
-    return out
+    """Aware times from ISO 8601 texts (None stays None); ValueError for a naive time.
+    Through `time_from_json`: a plan repeats its request's moments (its start is the
+    creation, so is the moment its windows settled)."""
+    return [None if t is None else time_from_json(t) for t in texts]
 
 
 def _us(value: timedelta) -> int:
