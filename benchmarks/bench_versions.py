@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true",
                         help="each run in a fresh clone of the store")
     parser.add_argument("commands", nargs="+", metavar="COMMAND")
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()  # (options anywhere, as the usage shows)
     args.work.mkdir(parents=True, exist_ok=True)
     if "PYTHONDONTWRITEBYTECODE" in os.environ:
         print("note: PYTHONDONTWRITEBYTECODE is set: the versions' bytecode is compiled "
