@@ -78,9 +78,10 @@ def read_store_file(path: Path | str, kind: FileKind = REQUEST_FILE) -> str:
                 raise ValidationError(path, f"not a regular file; {kind.what} must be a plain "
                                             "file")
             # the size it has now (a buffer of the limit's size costs more than the read),
-            # then on to the end, in case it grew, up to one byte over the limit
+            # then, when it grew or the read fell short of that size, on to the end, up to
+            # one byte over the limit
             data = os.read(fd, min(st.st_size, kind.max_bytes) + 1)
-            chunk = data
+            chunk = data if len(data) != st.st_size else b""
             while chunk and len(data) <= kind.max_bytes:
                 chunk = os.read(fd, min(1 << 16, kind.max_bytes + 1 - len(data)))
                 data += chunk

@@ -250,6 +250,8 @@ class Key:
 
 _ALLOWED: dict[type, frozenset[str]] = {}
 """The keys each entry kind accepts (`Entry.parse`), by kind."""
+_WRITTEN: dict[type, tuple[Key, ...]] = {}
+"""The keys each entry kind writes (`Entry.dump`), in `KEY_ORDER`, by kind."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -302,15 +304,16 @@ class Entry:
     def dump(self) -> dict[str, Any]:
         """The file's mapping, in `KEY_ORDER`; unset keys and false flags left out."""
         out: dict[str, Any] = {"at": self.at, "by": self.by, "type": self.TYPE}
-        present = {k.name: k for k in self.KEYS}
-        for name in KEY_ORDER[3:]:
-            key = present.get(name)
-            if key is None:
-                continue
+        written = _WRITTEN.get(type(self))
+        if written is None:
+            present = {k.name: k for k in self.KEYS}
+            written = _WRITTEN[type(self)] = tuple(present[name] for name in KEY_ORDER[3:]
+                                                   if name in present)
+        for key in written:
             value = getattr(self, key.attr)
             if value is None or value is False:
                 continue
-            out[name] = key.type.dump(value)
+            out[key.name] = key.type.dump(value)
         if self.via is not None:
             out[VIA] = self.via
         return out
