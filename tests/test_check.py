@@ -7,6 +7,7 @@ import re
 import pytest
 
 from conftest import PROVIDERS, Store
+from git_helpers import base_commit
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
         "--info", "order_number=1", "--info", "part_number=2"]
@@ -268,3 +269,40 @@ def test_an_unknown_history_key_gets_a_suggestion(store: Store) -> None:
     write_bad(store, rid, "  note: x", "  nite: x")
     out = store.fails("check").out
     assert "history[1].nite: unknown key; did you mean note? (accepted: " in out, out
+
+
+def test_a_shared_id_is_told_by_whether_the_files_share_their_creation(store: Store) -> None:
+    """Two files holding one ID: copies of one request (their `created` entries are the
+    same) in two folders or one, or two requests given one ID; `check` tells which, and so
+    does `check --base` for a branch that adds the second file."""
+    a = store.new(*PART)
+    b = store.new(*PART, now="2026-11-24T11:00:00-05:00")
+    folder = store.root / "requests"
+    text_a = (folder / "engineering" / f"{a}.yaml").read_text()
+    text_b = (folder / "engineering" / f"{b}.yaml").read_text()
+    (folder / "engineering" / f"{b}.yaml").unlink()
+    (folder / "payroll").mkdir()
+    copies = {  # where the second file goes, what it holds, and what check advises
+        folder / "payroll" / f"{a}.yaml": (
+            text_a.replace("provider: engineering", "provider: payroll"), "run 'icsvc sync'"),
+        folder / "engineering" / f"{a}0.yaml": (text_a, "keep the one named after its ID"),
+        folder / "legal" / f"{a}.yaml": (
+            text_b.replace(f"id: {b}", f"id: {a}").replace("provider: engineering",
+                                                            "provider: legal"),
+            "give one of them a new ID"),
+    }
+    for path, (text, advice) in copies.items():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+        out = store.fails("check").out
+        assert f"duplicate ID {a}" in out and advice in out, out
+        path.unlink()
+    base_commit(store, "two requests")
+    store.git("checkout", "-qb", "pr")
+    for path, (text, advice) in copies.items():
+        path.write_text(text)
+        store.git("add", "-A")
+        store.git("commit", "-qm", "a second file for one ID")
+        out = store.fails("check", "--base", "main", now="2026-11-24T18:00:00-05:00").out
+        assert f"duplicate ID {a}" in out and advice in out, out
+        store.git("reset", "-q", "--hard", "main")

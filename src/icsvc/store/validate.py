@@ -83,31 +83,31 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
         cat = store.catalogue
     except ValidationError as exc:  # reported; the request files are still checked
         problems.append(_from_error(store, exc))  # as far as they can be without it
-    seen: dict[str, tuple[str, str]] = {}
+    seen: dict[str, str] = {}
     listing = store.listing() if only is None else store.listing_of(only)
     files = [full for _, _, full in listing.files]
     global _JOB
     _JOB = (store, cat)  # what the (forked) workers of in_parallel read
     try:
-        results: Iterable[tuple[list[Problem], str | None, str | None]] = \
+        results: Iterable[tuple[list[Problem], str | None]] = \
             in_parallel(_file_problems, files, progress)
         named: dict[str, list[str]] = {}
         if only is not None:  # few files: their IDs first, then the files named after them
             results = list(results)
-            named = store.named({rid for _, rid, _ in results if rid is not None})
-        for full, (found, rid, created) in zip(files, results, strict=True):
+            named = store.named({rid for _, rid in results if rid is not None})
+        for full, (found, rid) in zip(files, results, strict=True):
             problems.extend(found)
-            if rid is None or created is None:
+            if rid is None:
                 continue
             if only is not None:
-                problems.extend(_twins_elsewhere(store, Path(full), rid, created,
-                                                 named.get(rid, [])))
+                problems.extend(_twins_elsewhere(store, Path(full), rid, named.get(rid, [])))
             elif rid in seen:
-                first, made = seen[rid]
-                problems.append(duplicate_problem(store, Path(full), rid, first,
-                                                  made == created))
+                first = seen[rid]
+                problems.append(duplicate_problem(
+                    store, Path(full), rid, first,
+                    _same_creation(store.root / first, Path(full))))
             else:
-                seen[rid] = (store.rel(full), created)
+                seen[rid] = store.rel(full)
     finally:
         _JOB = None
     for path in sorted(store.requests_dir.glob("*.y*ml")) if store.requests_dir.is_dir() else []:
@@ -117,8 +117,7 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
     return problems
 
 
-def _twins_elsewhere(store: Store, path: Path, rid: str, created: str,
-                     named: list[str]) -> list[Problem]:
+def _twins_elsewhere(store: Store, path: Path, rid: str, named: list[str]) -> list[Problem]:
     """A checked file's ID held by another file (found by file name, as every file not
     checked was valid: named after its ID); `named`: the files named after that ID."""
     out = []
@@ -127,21 +126,31 @@ def _twins_elsewhere(store: Store, path: Path, rid: str, created: str,
         if other_path == path:
             continue
         try:
-            twin = load_request(other_path)
+            load_request(other_path)
         except ValidationError:
             continue
         first, second = sorted((store.rel(other_path), store.rel(path)))
-        same = twin.history[0].key == created
-        out.append(duplicate_problem(store, store.root / second, rid, first, same))
+        out.append(duplicate_problem(store, store.root / second, rid, first,
+                                     _same_creation(other_path, path)))
     return out
+
+
+def _same_creation(a: Path, b: Path) -> bool:
+    """Whether two files holding one ID are copies of one request: their `created` entries
+    are the same (False when either cannot be read now). Asked only of files that share an
+    ID, so the check's workers need not work out every file's creation."""
+    try:
+        return load_request(a).history[0].key == load_request(b).history[0].key
+    except ValidationError:
+        return False
 
 
 _JOB: tuple[Store, Catalogue | None] | None = None
 """The store and catalogue `check_store` is checking, for `_file_problems` in workers."""
 
 
-def _file_problems(full: str) -> tuple[list[Problem], str | None, str | None]:
-    """One request file's problems, its ID and its creation entry (None when unreadable)."""
+def _file_problems(full: str) -> tuple[list[Problem], str | None]:
+    """One request file's problems and its ID (None when unreadable)."""
     assert _JOB is not None
     store, cat = _JOB
     path = Path(full)
@@ -151,9 +160,8 @@ def _file_problems(full: str) -> tuple[list[Problem], str | None, str | None]:
     except ValidationError as exc:
         markers = conflict_marker_line(path)
         return [_from_error(store, exc) if markers is None else Problem(
-            rel, markers, CONFLICT_MARKERS_MESSAGE)], None, None
-    return (_check_request(store, path, rel, request, cat), request.id,
-            request.history[0].key)
+            rel, markers, CONFLICT_MARKERS_MESSAGE)], None
+    return _check_request(store, path, rel, request, cat), request.id
 
 
 def duplicate_problem(store: Store, path: Path, rid: str, first: str, same: bool) -> Problem:
