@@ -103,9 +103,10 @@ def check_store(store: Store, progress: Callable[[], None] | None = None,
                 problems.extend(_twins_elsewhere(store, Path(full), rid, named.get(rid, [])))
             elif rid in seen:
                 first = seen[rid]
+                created = _creation(store.root / first)
                 problems.append(duplicate_problem(
                     store, Path(full), rid, first,
-                    _same_creation(store.root / first, Path(full))))
+                    created is not None and created == _creation(Path(full))))
             else:
                 seen[rid] = store.rel(full)
     finally:
@@ -125,24 +126,23 @@ def _twins_elsewhere(store: Store, path: Path, rid: str, named: list[str]) -> li
         other_path = Path(other)
         if other_path == path:
             continue
-        try:
-            load_request(other_path)
-        except ValidationError:
+        theirs = _creation(other_path)
+        if theirs is None:
             continue
         first, second = sorted((store.rel(other_path), store.rel(path)))
         out.append(duplicate_problem(store, store.root / second, rid, first,
-                                     _same_creation(other_path, path)))
+                                     theirs == _creation(path)))
     return out
 
 
-def _same_creation(a: Path, b: Path) -> bool:
-    """Whether two files holding one ID are copies of one request: their `created` entries
-    are the same (False when either cannot be read now). Asked only of files that share an
-    ID, so the check's workers need not work out every file's creation."""
+def _creation(path: Path) -> str | None:
+    """The identity of a request file's `created` entry (None when it cannot be read now):
+    two files holding one ID are copies of one request when theirs are the same. Worked out
+    only for files that share an ID, so the check's workers need not for every file."""
     try:
-        return load_request(a).history[0].key == load_request(b).history[0].key
+        return load_request(path).history[0].key
     except ValidationError:
-        return False
+        return None
 
 
 _JOB: tuple[Store, Catalogue | None] | None = None
