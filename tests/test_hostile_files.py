@@ -291,6 +291,23 @@ def test_a_file_is_read_whole_up_to_its_limit_and_refused_beyond(tmp_path: Path,
             read_store_file(path, kind)
 
 
+PROC_FILE = Path("/proc/self/status")
+
+
+@pytest.mark.skipif(not PROC_FILE.is_file() or PROC_FILE.stat().st_size != 0,
+                    reason="needs a regular file whose size says less than it holds")
+def test_a_file_holding_more_than_its_size_says_is_read_to_its_end_or_refused() -> None:
+    """A file that grew after its size was taken is read on to its end, and refused once
+    past the limit: Linux's /proc files say 0 bytes and hold more, every time."""
+    from icsvc.errors import ValidationError
+    from icsvc.store.files import FileKind, read_store_file
+
+    whole = read_store_file(PROC_FILE, FileKind("a test file", 100_000, aliases=False))
+    assert len(whole) > 100 and whole.startswith("Name:") and whole.endswith("\n")
+    with pytest.raises(ValidationError, match="too big"):
+        read_store_file(PROC_FILE, FileKind("a test file", 100, aliases=False))
+
+
 def test_a_huge_number_in_providers_yaml_is_refused(store: Store) -> None:
     (store.root / "providers.yaml").write_text(PROVIDERS + "settings:\n  at_risk: "
                                                + "9" * 5000 + "\n")
