@@ -41,8 +41,8 @@ from bench_taskwarrior import ENV, Run, load, machine, run  # noqa: E402
 
 
 def source(revision: str | None, work: Path) -> Path:
-    """The `src` folder of `revision` (a worktree under `work`, made or moved there), or of
-    this work tree (None), compiled."""
+    """The `src` folder of `revision` (a worktree under `work`, made when it is not there
+    yet), or of this work tree (None), compiled."""
     if revision is None:
         src = ROOT / "src"
     else:
@@ -86,8 +86,7 @@ def main() -> None:
     if "PYTHONDONTWRITEBYTECODE" in os.environ:
         print("note: PYTHONDONTWRITEBYTECODE is set: the versions' bytecode is compiled "
               "here, but measure without it", file=sys.stderr)
-    versions = {"base": source(args.base, args.work),
-                "new": source(args.new, args.work) if args.new else source(None, args.work)}
+    versions = {"base": source(args.base, args.work), "new": source(args.new, args.work)}
     commands = [shlex.split(c) for c in args.commands]
     stores = {name: args.work / f"store-{name}" for name in versions}
     if not args.cold:
