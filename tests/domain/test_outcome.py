@@ -19,7 +19,7 @@ from icsvc.reports import facts as report_facts
 from icsvc.workflow import explanation, queue
 from icsvc.workflow.cards import card_of
 from icsvc.workflow.views import outcome_json
-from rules import ANA, MARIA, PAT, RAJ, World
+from rules import ANA, MARIA, PAT, RAJ, World, assert_open_spans
 
 STEPS = ("ack", "ack-promise", "promise", "move-promise", "resolve", "decline", "cancel",
          "need-info", "reply", "reopen", "note", "redirect", "close")
@@ -90,11 +90,13 @@ def test_every_view_reads_one_outcome(steps: list[tuple[str, int, int]], need: i
         shown = outcome_json(told, cat)
         # the report's facts: from a fresh replay, and from what the index keeps
         fresh = report_facts.facts_now(state, cat, now)
+        counted = report_facts.counted(fresh)
         if state.status in ("new", "acknowledged", "in-progress", "waiting-on-customer"):
-            kept = report_facts.Pending.of(state, cat).at(cat, now)
+            assert report_facts.Pending.of(state, cat).at(cat, now) == fresh
         else:
-            kept = report_facts.facts_final(state, cat, now)[0]
-        assert kept == fresh
+            assert report_facts.counted_final(state, cat, now)[0] == counted
+        assert report_facts.from_json(report_facts.to_json(counted)) == counted
+        assert_open_spans(fresh)  # the backlog at any moment
         # promises: show's promise is the report's latest
         if state.promised_by is not None:
             assert shown["promise"] == fresh.promises[-1][2]

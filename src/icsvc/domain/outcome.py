@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.history.state import PromiseRecord, RequestState, Stint, provider_at
@@ -28,6 +29,7 @@ from icsvc.domain.sla import Clock, ClockPlan, clocks, evaluate
 
 Result = tuple[datetime, bool]
 """(when an outcome is known, met?)."""
+_At = TypeVar("_At", datetime, int)
 
 
 def clock_result(clock: Clock) -> Result | None:
@@ -42,8 +44,9 @@ def clock_result(clock: Clock) -> Result | None:
     return clock.due, False
 
 
-def known(result: Result | None, as_of: datetime) -> Result | None:
-    """`result` (from `clock_result`) if it is known at `as_of`."""
+def known(result: tuple[_At, bool] | None, as_of: _At) -> tuple[_At, bool] | None:
+    """`result` (from `clock_result`) if it is known at `as_of` (times, or the report's
+    instants)."""
     if result is None or (not result[1] and result[0] > as_of):
         return None
     return result

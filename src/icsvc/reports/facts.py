@@ -1,6 +1,7 @@
 """What `icsvc report` needs to know of one request, worked out once from its replayed
-history and its clocks (`facts_of`): the report adds up facts (`report.total`), and the
-index keeps them (a closed request's whole, an open one's but for what depends on now:
+history and its clocks (`Facts`), and the part of it the report adds up (`Counted`: its
+moments as integers, each with the provider holding the request then). The index keeps
+them (a closed request's `Counted` whole, an open one's facts but for what depends on now:
 `Pending`), so a report does not decode, replay and time every request of its period again.
 
 Facts do not depend on the report's period: each one carries its moment, and the report
@@ -15,14 +16,14 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from icsvc.domain import history
 from icsvc.domain import outcome as outcomes
 from icsvc.domain.catalogue import Catalogue
-from icsvc.domain.history import PromiseRecord, RequestState, Stint
-from icsvc.domain.lifecycle import DELIVERED, is_open
+from icsvc.domain.history import PromiseRecord, RequestState, Stint, provider_at, status_at
+from icsvc.domain.lifecycle import DELIVERED, OPEN, is_open
 from icsvc.domain.outcome import CostFigure, Course, Ends, Outcome, from_plans, outcome
 from icsvc.domain.sla import (
     ClockPlan,
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
     from icsvc.store.store import Store, Summary
 
 CLOCKS = ("acknowledge", "resolve")
+PROMISE_OUTCOMES = ("kept", "moved", "broken", "pending", "withdrawn")
+DOWNGRADE_ENDS = ("proposed", "accepted", "contested", "decided", "raised")
+"""How a priority agreed below the requested one ended (`RequestState.downgrades`)."""
 FACTS = "facts"
 """The index column closed requests' facts are kept in."""
 
@@ -148,18 +152,142 @@ def _at(fixed: Facts, told: Outcome) -> Facts:
         lapses=[(lapse.at, lapse.way, lapse.party, lapse.customer) for lapse in told.lapses])
 
 
+# -- what the report adds up ------------------------------------------------------------------
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def instant(at: datetime) -> int:
+    """A time as microseconds since 1970 in UTC: exact, and compared as an integer (two
+    times of different zones are compared by asking each for its offset, ~1 us)."""
+    return (at - EPOCH) // _US
+
+
+def moment(at: int) -> datetime:
+    """The time (UTC) of an `instant`."""
+    return EPOCH + timedelta(microseconds=at)
+
+
+def _instant(at: datetime | None) -> int | None:
+    return None if at is None else instant(at)
+
+
+Span = tuple[int, int | None, str, int]
+"""(from, until (None: still), provider, when it reached that provider)."""
+Lapsed = tuple[int, str, str, bool, str, datetime]
+"""(when known, way, charged to, charged to the customer?, who held it then, when known
+as written): one of `Facts.lapses`."""
+
+
+@dataclass(slots=True)
+class Counted:
+    """What the report reads of a request's facts (`counted`): each moment an `instant`,
+    with the provider holding the request at it, so adding up a period compares integers
+    and walks no history. As much a function of the facts as they are: the same for any
+    period, and for a closed request at any later moment (kept in the index)."""
+
+    id: str
+    provider: str
+    department: str
+    held_by: list[str]
+    """Every provider that held it."""
+    created: int
+    priority: str
+    asked: list[str]
+    rush: bool
+    info_requested: bool
+    rating: int | None
+    alternate: bool
+    reopened: bool
+    blocks: list[str]
+    arrivals: list[tuple[str, int, str | None]]
+    """(provider, when it reached it, the provider it was redirected from) of each stint."""
+    escalations: list[tuple[str, int, int | None]]
+    """(who held it when raised, raised, answered)."""
+    late_waits: list[tuple[int, str]]
+    promises: list[tuple[str, int, str]]
+    downgrades: list[tuple[int, str, str]]
+    clocks: dict[str, tuple[int, bool] | None]
+    """Per clock of `CLOCKS`: `Facts.outcomes`."""
+    needed_by: tuple[int, bool, str] | None
+    """The need-by date's outcome, and who held the request when it became known."""
+    met: dict[str, tuple[int, int]]
+    """Per clock met: when, and the business time it took in microseconds."""
+    resolved: int | None
+    declined: int | None
+    first_resolution: int | None
+    open_spans: list[Span]
+    """When it was open, and with whom (what its backlog age at a moment reads)."""
+    lapses: list[Lapsed]
+    cost: float | None
+    cost_actual: bool
+    cost_note: str | None
+    finished: int | None
+    """When it was delivered, declined or cancelled (None: open)."""
+
+
+def counted(f: Facts) -> Counted:
+    at, stints = instant, f.stints
+    return Counted(
+        id=f.id, provider=f.provider, department=f.department,
+        held_by=sorted({s.provider for s in stints}), created=at(f.created_at),
+        priority=f.priority, asked=list(f.asked), rush=f.rush,
+        info_requested=f.info_requested, rating=f.rating, alternate=f.alternate,
+        reopened=f.reopened, blocks=list(f.blocks),
+        arrivals=[(s.provider, at(s.start), stints[i - 1].provider if i else None)
+                  for i, s in enumerate(stints)],
+        escalations=[(provider_at(f, raised), at(raised), _instant(answered))
+                     for raised, answered in f.escalations],
+        late_waits=[(at(when), p) for when, p in f.late_waits],
+        promises=[(p, at(made), how) for p, made, how in f.promises],
+        downgrades=[(at(when), p, how) for when, p, how in f.downgrades],
+        clocks={name: None if (r := f.outcomes[name]) is None else (at(r[0]), r[1])
+                for name in CLOCKS},
+        needed_by=None if (need := f.outcomes.get("needed_by")) is None
+        else (at(need[0]), need[1], provider_at(f, need[0])),
+        met={name: (at(when), took // _US) for name, (when, took) in f.met.items()},
+        resolved=_instant(f.resolved_at), declined=_instant(f.declined_at),
+        first_resolution=_instant(f.first_resolution), open_spans=_open_spans(f),
+        lapses=[(at(when), way, party, customer, provider_at(f, when), when)
+                for when, way, party, customer in f.lapses],
+        cost=f.cost, cost_actual=f.cost_actual, cost_note=f.cost_note,
+        finished=_instant(f.resolved_at or f.declined_at or (
+            stints[-1].statuses[-1][0] if f.status == "cancelled" else None)),
+    )
+
+
+def _open_spans(f: Facts) -> list[Span]:
+    """When the request was open (`status_at`), with whom (`provider_at`): both change
+    only at its creation, its stints' starts and its statuses' moments."""
+    moments = sorted({f.created_at, *(s.start for s in f.stints),
+                      *(when for s in f.stints for when, _ in s.statuses)})
+    spans: list[Span] = []
+    for i, start in enumerate(moments):
+        found = status_at(f, start)
+        if found is None or found[0] not in OPEN:
+            continue
+        held, arrived = provider_at(f, start), instant(found[1])
+        until = instant(moments[i + 1]) if i + 1 < len(moments) else None
+        if spans and spans[-1][1] == instant(start) and spans[-1][2:] == (held, arrived):
+            spans[-1] = (spans[-1][0], until, held, arrived)
+        else:
+            spans.append((instant(start), until, held, arrived))
+    return spans
+
+
 def facts_now(state: RequestState, cat: Catalogue, now: datetime) -> Facts:
     return _at(_fixed(state), outcome(state, cat, now))
 
 
-def facts_final(state: RequestState, cat: Catalogue, now: datetime
-                ) -> tuple[Facts, str | None]:
-    """The facts at `now`, and their text when they are the same `FAR` later (then they
-    are final: kept)."""
+def counted_final(state: RequestState, cat: Catalogue, now: datetime
+                  ) -> tuple[Counted, str | None]:
+    """What the report counts of the request at `now`, and its text when it is the same
+    `FAR` later (then it is final: kept)."""
     plans = plan(state, cat)
     fixed = _fixed(state)
-    facts = _at(fixed, from_plans(state, plans, cat, now))
-    later = _at(fixed, from_plans(state, plans, cat, now + FAR))
+    facts = counted(_at(fixed, from_plans(state, plans, cat, now)))
+    later = counted(_at(fixed, from_plans(state, plans, cat, now + FAR)))
     text = to_json(facts)
     return facts, text if text == to_json(later) else None
 
@@ -198,8 +326,17 @@ class Pending:
 # -- kept in the index ------------------------------------------------------------------------
 
 
-def to_json(f: Facts) -> str:
-    return json.dumps(_values(f), separators=(",", ":"), ensure_ascii=False)
+def to_json(c: Counted) -> str:
+    return json.dumps([
+        c.id, c.provider, c.department, c.held_by, c.created, c.priority, c.asked, c.rush,
+        c.info_requested, c.rating, c.alternate, c.reopened, c.blocks, c.arrivals,
+        c.escalations, c.late_waits, c.promises, c.downgrades,
+        [c.clocks[name] for name in CLOCKS], c.needed_by, c.met, c.resolved, c.declined,
+        c.first_resolution, c.open_spans,
+        [[at, way, party, customer, held, time_to_json(when)]
+         for at, way, party, customer, held, when in c.lapses],
+        c.cost, c.cost_actual, c.cost_note, c.finished], separators=(",", ":"),
+        ensure_ascii=False)
 
 
 def _values(f: Facts) -> list[Any]:
@@ -235,6 +372,16 @@ def _i(value: Any) -> int:
     return value
 
 
+def _oi(value: Any) -> int | None:
+    return None if value is None else _i(value)
+
+
+def _one_of(value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError("not one of the values counted")
+    return _s(value)
+
+
 def _b(value: Any) -> bool:
     if type(value) is not bool:
         raise ValueError("not true or false")
@@ -247,21 +394,69 @@ def _l(value: Any) -> list[Any]:
     return value
 
 
-def from_json(text: str) -> Facts | Pending | None:
-    """The facts (`to_json`) or pending facts (`Pending.to_json`) kept; None for a text of
-    another shape (worked out again)."""
+def from_json(text: str) -> Counted | Pending | None:
+    """What is counted of a closed request (`to_json`) or an open one's pending facts
+    (`Pending.to_json`) kept; None for a text of another shape (worked out again)."""
     try:
         data = json.loads(text)
         if type(data) is not dict:
-            return _facts(data)
+            return _counted(data)
         if data.keys() != {"facts", "plans", "promises"}:
             raise ValueError("not pending facts")
         return Pending(_facts(data["facts"]), plans_from_json(data["plans"]), [
             PromiseRecord(_s(p), _t(made), _s(by), _t(first), _t(date), _i(moves), _b(after),
                           _ot(withdrawn))
             for p, made, by, first, date, moves, after, withdrawn in _l(data["promises"])])
-    except (ValueError, TypeError, OverflowError, RecursionError):
+    except (ValueError, TypeError, IndexError, OverflowError, RecursionError):
         return None
+
+
+def _counted(data: Any) -> Counted:
+    """`to_json`'s list read back, each value checked (~20 us: a quarter reads 15,000; the
+    lists most requests leave empty are not walked)."""
+    (rid, provider, dept, held, created, priority, asked, rush, info, rating, alternate,
+     reopened, blocks, arrivals, escalations, late, promises, downgrades, clocks, need, met,
+     resolved, declined, first, spans, lapsed, cost, actual, note, finished) = _l(data)
+    if not (_all(int, False, created) and _all(bool, False, rush, info, alternate, reopened,
+                                                 actual)
+            and _all(int, True, rating, resolved, declined, first, finished)
+            and _all(str, True, note) and type(met) is dict
+            and (cost is None or type(cost) in (int, float))):
+        raise ValueError("a figure of another type")
+    return Counted(
+        id=_s(rid), provider=_s(provider), department=_s(dept),
+        held_by=[_s(p) for p in _l(held)], created=created, priority=_s(priority),
+        asked=[_s(a) for a in _l(asked)], rush=rush, info_requested=info,
+        rating=rating, alternate=alternate, reopened=reopened,
+        blocks=[_s(b) for b in _l(blocks)] if blocks else [],
+        arrivals=[(_s(p), _i(at), None if came is None else _s(came))
+                  for p, at, came in _l(arrivals)],
+        escalations=[(_s(p), _i(at), _oi(answered)) for p, at, answered in _l(escalations)]
+        if escalations else [],
+        late_waits=[(_i(at), _s(p)) for at, p in _l(late)] if late else [],
+        promises=[(_s(p), _i(at), _one_of(how, PROMISE_OUTCOMES))
+                  for p, at, how in _l(promises)] if promises else [],
+        downgrades=[(_i(at), _s(p), _one_of(how, DOWNGRADE_ENDS))
+                    for at, p, how in _l(downgrades)] if downgrades else [],
+        clocks=dict(zip(CLOCKS, [None if r is None else (_i(_l(r)[0]), _b(r[1]))
+                                 for r in _l(clocks)], strict=True)),
+        needed_by=None if need is None else (_i(_l(need)[0]), _b(need[1]), _s(need[2])),
+        met={_one_of(name, CLOCKS): (_i(at), _i(took)) for name, (at, took) in met.items()},
+        resolved=resolved, declined=declined, first_resolution=first,
+        open_spans=[(_i(a), _oi(b), _s(p), _i(arrived)) for a, b, p, arrived in _l(spans)],
+        lapses=[(_i(at), _s(way), _s(party), _b(customer), _s(held), _t(when))
+                for at, way, party, customer, held, when in _l(lapsed)] if lapsed else [],
+        cost=None if cost is None else float(cost), cost_actual=actual,
+        cost_note=None if note is None else sys.intern(note), finished=finished,
+    )
+
+
+def _all(kind: type, none: bool, *values: Any) -> bool:
+    """Every value of exactly this type (or None, when `none`)."""
+    for value in values:
+        if type(value) is not kind and not (none and value is None):
+            return False
+    return True
 
 
 def _facts(data: Any) -> Facts:
@@ -283,7 +478,8 @@ def _facts(data: Any) -> Facts:
         waits=[(_t(at), _ot(until), _b(was_late)) for at, until, was_late in _l(waits)],
         info_requested=_b(info),
         promises=[(_s(p), _t(at), _s(how)) for p, at, how in _l(promises)],
-        downgrades=[(_t(at), _s(p), _s(how)) for at, p, how in _l(downgrades)],
+        downgrades=[(_t(at), _s(p), _one_of(how, DOWNGRADE_ENDS))
+                    for at, p, how in _l(downgrades)],
         outcomes={_s(name): None if r is None else (_t(_l(r)[0]), _b(r[1]))
                   for name, r in outcomes.items()},
         met={_s(name): (_t(at), timedelta(microseconds=_i(took)))
@@ -299,38 +495,39 @@ def _facts(data: Any) -> Facts:
 
 def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
            warn: Callable[[str], None] | None,
-           progress: Callable[[], None] | None = None) -> list[Facts]:
-    """The facts of these request files (paths and summaries from `Store.summaries`), in
-    their order, from what the index keeps where it can: a closed request's final facts
-    (read at a moment after its last change), an open one's pending facts (completed at
-    now); the others worked out from the files, and kept. A file that cannot be read is
-    skipped (with `warn`); `progress` is called once per request."""
+           progress: Callable[[], None] | None = None) -> list[Counted]:
+    """What the report counts of these request files (paths and summaries from
+    `Store.summaries`), in their order, from what the index keeps where it can: a closed
+    request's (read at a moment after its last change), an open one's pending facts
+    (completed at now); the others worked out from the files, and kept. A file that
+    cannot be read is skipped (with `warn`); `progress` is called once per request."""
     cat = store.catalogue
     stamp = figures_stamp(store)
     moment = now.timestamp()
     summaries = dict(found)
-    out: dict[str, Facts] = {}
+    out: dict[str, Counted] = {}
 
-    def read(rel: str, text: str) -> Facts | Pending | None:
+    def read(rel: str, text: str) -> Counted | Pending | None:
         kept = from_json(text)
-        facts = kept.fixed if isinstance(kept, Pending) else kept
-        if facts is None or facts.provider not in cat.providers \
-                or not of_file(rel, facts.provider, facts.id):
+        head = kept.fixed if isinstance(kept, Pending) else kept
+        if head is None or head.provider not in cat.providers \
+                or not of_file(rel, head.provider, head.id):
             return None
         return kept
 
     for rel, kept in store.kept(FACTS, list(summaries), stamp, read).items():
         s = summaries[rel]
         if isinstance(kept, Pending) and is_open(s.status):
-            out[rel] = kept.at(cat, now)
-        elif isinstance(kept, Facts) and not is_open(s.status) and s.updated <= moment:
+            out[rel] = counted(kept.at(cat, now))
+        elif isinstance(kept, Counted) and not is_open(s.status) and s.updated <= moment:
             out[rel] = kept
         else:
             continue
         if progress is not None:
             progress()
-    def work(request: Request, keys: dict[str, Key]) -> tuple[str, Facts, str | None] | None:
-        """A request's facts, and their text when they are to be kept."""
+    def work(request: Request, keys: dict[str, Key]
+             ) -> tuple[str, Counted, str | None] | None:
+        """What is counted of a request, and the text to keep (None: nothing to keep)."""
         if request.provider not in cat.providers:
             return None
         rel = request_rel(store, request)
@@ -338,10 +535,11 @@ def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
         key, summary = keys.get(rel), summaries.get(rel)
         if is_open(state.status):
             pending = Pending.of(state, cat)
-            return rel, pending.at(cat, now), pending.to_json() if key is not None else None
+            return (rel, counted(pending.at(cat, now)),
+                    pending.to_json() if key is not None else None)
         if key is not None and summary is not None and summary.updated <= moment:
-            return (rel, *facts_final(state, cat, now))
-        return rel, facts_now(state, cat, now), None
+            return (rel, *counted_final(state, cat, now))
+        return rel, counted(facts_now(state, cat, now)), None
 
     todo = [rel for rel, _ in found if rel not in out]
     # on every core when there are many (after a clone, a change of the catalogue): the

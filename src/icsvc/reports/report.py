@@ -19,16 +19,22 @@ import math
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from icsvc.domain.answers import Quarter
 from icsvc.domain.catalogue import Catalogue, Provider, rank
-from icsvc.domain.history import provider_at, status_at
-from icsvc.domain.lifecycle import OPEN
 from icsvc.domain.outcome import known
-from icsvc.reports.facts import CLOCKS, Facts
+from icsvc.reports.facts import (
+    CLOCKS,
+    DOWNGRADE_ENDS,
+    PROMISE_OUTCOMES,
+    Counted,
+    Lapsed,
+    instant,
+    moment,
+)
 from icsvc.reports.survey_results import SurveyResults, average
 
 DEFAULT_WEEKS = 13
@@ -129,9 +135,6 @@ def minutes(value: timedelta | None) -> float | None:
     return None if value is None else round(value.total_seconds() / 60, 1)
 
 
-PROMISE_OUTCOMES = ("kept", "moved", "broken", "pending", "withdrawn")
-
-
 @dataclass
 class ProviderStats:
     """A provider's figures over the period."""
@@ -160,7 +163,7 @@ class ProviderStats:
     redirects: int = 0
     late_info_requests: int = 0
     downgrades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("proposed", "accepted", "contested", "decided", "raised"), 0))
+        DOWNGRADE_ENDS, 0))
     """Priorities agreed below the requested one, by how the negotiation ended."""
     first_resolved: int = 0
     reopened: int = 0
@@ -417,11 +420,12 @@ def _number(value: float) -> float | int:
 # -- the report ------------------------------------------------------------------------------
 
 
-def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
+def total(facts: Iterable[Counted], cat: Catalogue, period: Period, now: datetime,
           providers: list[str] | None = None, department: str | None = None) -> Report:
-    """Every figure of the report, from the requests' facts. `providers` limits it to
-    those providers (and to the requests made to them); `department` to that requesting
-    department's requests (the customer's view: each provider reporting back to it)."""
+    """Every figure of the report, from what is counted of the requests (`facts.counted`).
+    `providers` limits it to those providers (and to the requests made to them);
+    `department` to that requesting department's requests (the customer's view: each
+    provider reporting back to it)."""
     chosen = providers or list(cat.providers)
     stats = {p: ProviderStats(p, cat.providers[p].name, cat.providers[p].calendar.day_length)
              for p in chosen}
@@ -434,81 +438,75 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
     chains = _Chains()
     providers_of: dict[str, str] = {}
 
-    # the bounds in UTC, and each time put in UTC before it is compared: two times of
-    # different zones (a provider's calendar, the offset a file gave) are compared by
-    # asking each for its offset, about 1 us against 0.03 us (the report checks 100,000s)
-    in_utc = {p: (start.astimezone(UTC), end.astimezone(UTC)) for p, (start, end) in bounds.items()}
-    now_utc = now.astimezone(UTC)
+    # every moment is an instant (an integer): the bounds too
+    in_period = {p: (instant(start), instant(end)) for p, (start, end) in bounds.items()}
+    until = {p: instant(at) for p, at in as_of.items()}
+    now_at = instant(now)
 
-    def inside(p: str, at: datetime) -> bool:
-        found = in_utc.get(p)
-        if found is None:
-            return False
-        at = at.astimezone(UTC)
-        return found[0] <= at < found[1] and at <= now_utc
+    def inside(p: str, at: int) -> bool:
+        found = in_period.get(p)
+        return found is not None and found[0] <= at < found[1] and at <= now_at
 
     def dept(name: str) -> DepartmentStats:
         return departments.setdefault(name, DepartmentStats(name))
 
     facts = [f for f in facts if f.provider in cat.providers]
     # whom each lapse is charged to reads the whole chain, whatever the report shows
-    chain = _ChainLapses.of(facts, as_of)
+    chain = _ChainLapses.of(facts, until)
     for f in facts:
         if department is not None and f.department != department:
             continue
         providers_of[f.id] = f.provider
         for other in f.blocks:
             chains.join(f.id, other)
-            if inside(f.provider, f.created_at):
+            if inside(f.provider, f.created):
                 chains.links.append((f.id, f.provider, other))
-        if not {s.provider for s in f.stints} & stats.keys():
+        if stats.keys().isdisjoint(f.held_by):
             continue
         _events(f, stats, inside)
         p = f.provider
-        if "needed_by" in f.outcomes:
-            result = known(f.outcomes["needed_by"], as_of[p])
-            if result is not None:
-                holder = provider_at(f, result[0])
-                if holder in stats and inside(holder, result[0]):
-                    stats[holder].needed_by_count += 1
-                    stats[holder].needed_by_met += result[1]
-                    ds = dept(f.department)
-                    ds.needed_by_count += 1
-                    ds.needed_by_met += result[1]
-        lapsed = chain.known[f.id]
+        if f.needed_by is not None:
+            at, met, holder = f.needed_by
+            if known((at, met), until[p]) is not None and holder in stats \
+                    and inside(holder, at):
+                stats[holder].needed_by_count += 1
+                stats[holder].needed_by_met += met
+                ds = dept(f.department)
+                ds.needed_by_count += 1
+                ds.needed_by_met += met
+        lapsed = chain.known.get(f.id)
         if lapsed and f.cost:
-            at, _, party, by_customer = lapsed[0]
-            holder = provider_at(f, at)
+            at, _, party, by_customer, holder, when = lapsed[0]
             if holder in stats and inside(holder, at):
                 lapses.append(Lapse(f.id, holder, f.department,
-                                    list(dict.fromkeys(why for _, why, _, _ in lapsed)),
+                                    list(dict.fromkeys(lapse[1] for lapse in lapsed)),
                                     f.cost, "actual" if f.cost_actual else "estimate",
-                                    f.cost_note, at, party, by_customer))
+                                    f.cost_note, when, party, by_customer))
         if p not in stats:
             continue
         ps = stats[p]
         cal = cat.providers[p].calendar
-        _backlog(f, ps, as_of[p])
+        _backlog(f, ps, until[p])
         for name in CLOCKS:
-            result = known(f.outcomes[name], as_of[p])
+            result = known(f.clocks[name], until[p])
             if result is None or not inside(p, result[0]):
                 continue
             ps.measured[name] += 1
             ps.met[name] += result[1]
-            week = result[0].astimezone(cal.tz).date()
+            week = moment(result[0]).astimezone(cal.tz).date()
             week -= timedelta(days=week.weekday())
             if week in weeks:
                 weeks[week].measured += 1
                 weeks[week].met += int(result[1])
-        for name, (met_at, elapsed) in f.met.items():
+        for name, (met_at, took) in f.met.items():
             if inside(p, met_at):
-                ps.times[name].append(elapsed)
-        if f.resolved_at is not None and inside(p, f.resolved_at):
+                ps.times[name].append(timedelta(microseconds=took))
+        if f.resolved is not None and inside(p, f.resolved):
             ps.resolved += 1
             dept(f.department).answered += 1
             if f.rating is not None:
                 ps.ratings.append(f.rating)
-        if f.declined_at is not None and inside(p, f.declined_at):
+        if f.declined is not None and inside(p, f.declined):
             if f.rating is not None:  # a decline is an answer: its rating counts too
                 ps.ratings.append(f.rating)
             ps.declined += 1
@@ -520,7 +518,7 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
         if f.first_resolution is not None and inside(p, f.first_resolution):
             ps.first_resolved += 1
             ps.reopened += f.reopened
-        if inside(p, f.created_at):
+        if inside(p, f.created):
             ds = dept(f.department)
             ds.requests += 1
             if f.rush or "urgent" in f.asked:
@@ -562,8 +560,6 @@ def total(facts: Iterable[Facts], cat: Catalogue, period: Period, now: datetime,
     )
 
 
-KnownLapse = tuple[datetime, str, str, bool]
-"""(when known, way, charged to, charged to the customer?): `Facts.lapses`."""
 DATE_MISSES = ("resolve", "needed_by")
 """The lapses a late dependency can cause (a wrong answer is its provider's own)."""
 
@@ -571,28 +567,28 @@ DATE_MISSES = ("resolve", "needed_by")
 @dataclass
 class _ChainLapses:
     """What charging a lapse down a chain of linked requests reads, of every request of
-    the store (not only those the report shows): each one's lapses known at the end of the
-    period, the requests made for it (`new --for`), and when it was finished (delivered,
-    declined or cancelled; None while open)."""
+    the store (not only those the report shows) that lapsed or was made for another: each
+    one's lapses known at the end of the period, the requests made for it (`new --for`),
+    and when it was finished (delivered, declined or cancelled)."""
 
-    known: dict[str, list[KnownLapse]]
+    known: dict[str, list[Lapsed]]
     made_for: dict[str, list[str]]
-    finished: dict[str, datetime]
+    finished: dict[str, int]
     """When each request was finished, or the end of the period while it is open."""
 
     @classmethod
-    def of(cls, facts: list[Facts], as_of: dict[str, datetime]) -> _ChainLapses:
-        known: dict[str, list[KnownLapse]] = {}
+    def of(cls, facts: list[Counted], until: dict[str, int]) -> _ChainLapses:
+        known: dict[str, list[Lapsed]] = {}
         made_for: dict[str, list[str]] = {}
-        finished: dict[str, datetime] = {}
+        finished: dict[str, int] = {}
         for f in facts:
-            end = as_of[f.provider]
+            if not (f.lapses or f.blocks):  # neither charged nor a cause
+                continue
+            end = until[f.provider]
             known[f.id] = sorted(lapse for lapse in f.lapses if lapse[0] <= end)
             for other in f.blocks:
                 made_for.setdefault(other, []).append(f.id)
-            done = f.resolved_at or f.declined_at or (
-                f.stints[-1].statuses[-1][0] if f.status == "cancelled" else None)
-            finished[f.id] = min(done, end) if done is not None else end
+            finished[f.id] = min(f.finished, end) if f.finished is not None else end
         return cls(known, made_for, finished)
 
     def charge_down(self, item: Lapse) -> None:
@@ -603,9 +599,9 @@ class _ChainLapses:
         if first_way not in DATE_MISSES:
             return
         seen = {item.id}
-        rid, at = item.id, item.at
+        rid, at = item.id, instant(item.at)
         while True:
-            first: KnownLapse | None = None
+            first: Lapsed | None = None
             cause = ""
             for other in self.made_for.get(rid, ()):
                 if other in seen or other not in self.known:
@@ -655,23 +651,21 @@ class _Chains:
                 other.shared_with = group[0].id
 
 
-def _events(f: Facts, stats: dict[str, ProviderStats],
-            inside: Callable[[str, datetime], bool]) -> None:
+def _events(f: Counted, stats: dict[str, ProviderStats],
+            inside: Callable[[str, int], bool]) -> None:
     """Arrivals, redirects, escalations, late requests for information and promises: each
     for the provider responsible at that moment."""
-    for i, stint in enumerate(f.stints):
-        if stint.provider in stats and inside(stint.provider, stint.start):
-            stats[stint.provider].received += 1
-        if i and f.stints[i - 1].provider in stats and \
-                inside(f.stints[i - 1].provider, stint.start):
-            stats[f.stints[i - 1].provider].redirects += 1
-    for at, answered in f.escalations:
-        p = provider_at(f, at)
+    for provider, start, came_from in f.arrivals:
+        if provider in stats and inside(provider, start):
+            stats[provider].received += 1
+        if came_from is not None and came_from in stats and inside(came_from, start):
+            stats[came_from].redirects += 1
+    for p, at, answered in f.escalations:
         if p in stats and inside(p, at):
             stats[p].escalations += 1
         if answered is not None and p in stats and inside(p, answered):
             stats[p].escalations_answered += 1
-            stats[p].answer_times.append(answered - at)
+            stats[p].answer_times.append(timedelta(microseconds=answered - at))
     for at, provider in f.late_waits:
         if provider in stats and inside(provider, at):
             stats[provider].late_info_requests += 1
@@ -683,16 +677,21 @@ def _events(f: Facts, stats: dict[str, ProviderStats],
             stats[provider].downgrades[how] += 1
 
 
-def _backlog(f: Facts, ps: ProviderStats, as_of: datetime) -> None:
-    found = status_at(f, as_of)
-    if found is None or found[0] not in OPEN or provider_at(f, as_of) != ps.provider:
-        return
-    ps.open += 1
-    age = as_of - found[1]
-    days = age / timedelta(days=1)
-    bucket = BUCKETS[0] if days < 1 else BUCKETS[1] if days < 3 else (
-        BUCKETS[2] if days < 7 else BUCKETS[3])
-    ps.backlog[bucket] += 1
+def _backlog(f: Counted, ps: ProviderStats, as_of: int) -> None:
+    for start, end, held, arrived in f.open_spans:
+        if start <= as_of and (end is None or as_of < end):
+            if held != ps.provider:
+                return
+            ps.open += 1
+            days = (as_of - arrived) / DAY
+            bucket = BUCKETS[0] if days < 1 else BUCKETS[1] if days < 3 else (
+                BUCKETS[2] if days < 7 else BUCKETS[3])
+            ps.backlog[bucket] += 1
+            return
+
+
+DAY = 86_400_000_000
+"""A calendar day in microseconds."""
 
 
 def _weeks(period: Period, providers: list[Provider], now: datetime) -> list[date]:
