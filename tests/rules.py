@@ -69,23 +69,23 @@ class World:
         return history.replay(request, self.cat)
 
 
-def assert_open_spans(facts: Any) -> None:
-    """What the report counts of a request (`facts.counted`) says it was open, with whom and
-    since when, exactly where `status_at` and `provider_at` say so: at every moment its
-    status or holder could change, a microsecond either side, and half-way to the next."""
+def assert_open_spans(state: Any, spans: list[tuple[int, int | None, str, int]]) -> None:
+    """What the report counts of a request says it was open (`Counted.open_spans`), with
+    whom and since when, exactly where `status_at` and `provider_at` say so: at every
+    moment its status or holder could change, a microsecond either side, and half-way to
+    the next."""
     from icsvc.domain.history import provider_at, status_at
     from icsvc.domain.lifecycle import OPEN
-    from icsvc.reports.facts import counted, instant
+    from icsvc.reports.facts import instant
 
     us = timedelta(microseconds=1)
-    spans = counted(facts).open_spans
-    moments = sorted({facts.created_at, *(s.start for s in facts.stints),
-                      *(at for s in facts.stints for at, _ in s.statuses)})
+    moments = sorted({state.created_at, *(s.start for s in state.stints),
+                      *(at for s in state.stints for at, _ in s.statuses)})
     probes = [m + d for m in moments for d in (-us, 0 * us, us)]
     probes += [a + (b - a) / 2 for a, b in zip(moments, moments[1:], strict=False)]
     for at in probes:
-        found = status_at(facts, at)
+        found = status_at(state, at)
         here = [s[2:] for s in spans
                 if s[0] <= instant(at) and (s[1] is None or instant(at) < s[1])]
-        assert here == ([(provider_at(facts, at), instant(found[1]))]
-                        if found is not None and found[0] in OPEN else []), (facts.id, at)
+        assert here == ([(provider_at(state, at), instant(found[1]))]
+                        if found is not None and found[0] in OPEN else []), (state.id, at)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from contextlib import closing
+from typing import Any
 
 import pytest
 
@@ -101,7 +102,7 @@ def test_kept_values_the_report_does_not_count_are_worked_out_again(rstore: Stor
         assert kept(rstore)[one] == good, damaged
     one, good = sorted((p, v) for p, v in kept(rstore).items() if v and v.startswith("{"))[0]
     pending = json.loads(good)
-    pending["facts"][14] = [[pending["facts"][3], pending["facts"][1], "lost"]]
+    pending["base"][17] = [[pending["base"][4], pending["base"][1], "lost"]]
     _set(rstore, {one: json.dumps(pending)})
     assert report(rstore, rs.NOW, *rs.PERIOD) == before
     assert kept(rstore)[one] == good
@@ -121,8 +122,7 @@ def test_a_lapse_counts_the_ways_known_by_the_periods_end(store: Store) -> None:
     need-by names both (each way counts once its moment passed, in the period's end)."""
     from datetime import datetime, timedelta
 
-    from icsvc.domain.history import Stint
-    from icsvc.reports.facts import Facts, counted
+    from icsvc.reports.facts import Counted, instant
     from icsvc.reports.report import Period, total
     from icsvc.store.store import Store as Core
 
@@ -130,49 +130,49 @@ def test_a_lapse_counts_the_ways_known_by_the_periods_end(store: Store) -> None:
     t = datetime.fromisoformat
     made, breach, need = (t("2026-11-02T10:00:00-05:00"), t("2026-11-04T10:00:00-05:00"),
                           t("2026-11-12T10:00:00-05:00"))
-    facts = Facts(
-        id="ABCD2345", provider="engineering", department="sales", created_at=made,
-        status="in-progress", priority="normal", rush=False, blocks=[],
-        stints=[Stint("engineering", made, [(made, "new"),
-                                            (made + timedelta(hours=1), "in-progress")])],
-        escalations=[], late_waits=[], waits=[], info_requested=False, promises=[],
-        downgrades=[],
-        outcomes={"acknowledge": (made + timedelta(hours=1), True),
-                  "resolve": (breach, False), "needed_by": (need, False)},
-        met={"acknowledge": (made + timedelta(hours=1), timedelta(hours=1))},
-        lapses=[(breach, "resolve", "engineering", False),
-                (need, "needed_by", "engineering", False)], cost=5000.0, cost_actual=False,
-        cost_note=None, resolved_at=None, rating=None, first_resolution=None,
-        reopens=[], asked=["normal"], declined_at=None, alternate=False)
+    acked = instant(made + timedelta(hours=1))
+    counted = Counted(
+        id="ABCD2345", provider="engineering", department="sales",
+        held_by=["engineering"], created=instant(made), priority="normal", asked=["normal"],
+        rush=False, info_requested=False, rating=None, alternate=False, reopened=False,
+        blocks=[], arrivals=[("engineering", instant(made), None)], escalations=[],
+        late_waits=[], downgrades=[], resolved=None, declined=None, first_resolution=None,
+        open_spans=[(instant(made), None, "engineering", instant(made))], cost=5000.0,
+        cost_actual=False, cost_note=None, finished=None, promises=[],
+        clocks={"acknowledge": (acked, True), "resolve": (instant(breach), False)},
+        needed_by=(instant(need), False, "engineering"),
+        met={"acknowledge": (acked, 3_600_000_000)},
+        lapses=[(instant(breach), "resolve", "engineering", False, "engineering", breach),
+                (instant(need), "needed_by", "engineering", False, "engineering", need)])
     now = t("2026-12-01T12:00:00-05:00")
-    week = total([counted(facts)], cat,
-                 Period(made.date(), made.date() + timedelta(days=7), "w"), now)
+    week = total([counted], cat, Period(made.date(), made.date() + timedelta(days=7), "w"),
+                 now)
     assert [(x.reasons, x.at) for x in week.lapses] == [(["resolve"], breach)]
     assert week.providers[0].needed_by_count == 0
-    month = total([counted(facts)], cat, Period(made.date(), made.date() + timedelta(days=28), "m"),
+    month = total([counted], cat, Period(made.date(), made.date() + timedelta(days=28), "m"),
                   now)
     assert [(x.reasons, x.at) for x in month.lapses] == [(["resolve", "needed_by"], breach)]
     assert month.providers[0].needed_by_count == 1 and month.lapse_cost == 5000
 
 
-def _every_facts(store: Store, now: str) -> list[object]:
-    """The facts of every request of the store at `now`, worked out in process."""
-    from datetime import datetime
-
+def _replayed(store: Store) -> list[Any]:
+    """The replayed state of every request of the store, in process."""
     from icsvc.domain import history
-    from icsvc.reports.facts import facts_now
     from icsvc.store.store import Store as Core
 
     core = Core(store.root)
-    cat, at = core.catalogue, datetime.fromisoformat(now)
-    return [facts_now(history.replay(r, cat), cat, at) for r in core.load_all()]
+    return [history.replay(r, core.catalogue) for r in core.load_all()]
 
 
 @pytest.mark.parametrize("now", [rs.NOW, EARLIER])
 def test_what_is_counted_reads_back_as_written(rstore: Store, now: str) -> None:
-    from icsvc.reports.facts import counted, from_json, to_json
+    from datetime import datetime
 
-    every = [counted(f) for f in _every_facts(rstore, now)]  # type: ignore[arg-type]
+    from icsvc.reports.facts import counted_now, from_json, to_json
+    from icsvc.store.store import Store as Core
+
+    cat = Core(rstore.root).catalogue
+    every = [counted_now(s, cat, datetime.fromisoformat(now)) for s in _replayed(rstore)]
     assert len(every) >= 5 and any(c.lapses for c in every) \
         and any(c.escalations for c in every) and any(len(c.arrivals) > 1 for c in every)
     for c in every:
@@ -182,9 +182,12 @@ def test_what_is_counted_reads_back_as_written(rstore: Store, now: str) -> None:
 def test_open_spans_give_the_status_and_holder_at_every_moment(rstore: Store) -> None:
     """The backlog at a moment reads the span holding it (`rules.assert_open_spans`), on
     the hand-built store's histories (a redirect among them)."""
+    from icsvc.reports.facts import Pending
+    from icsvc.store.store import Store as Core
     from rules import assert_open_spans
 
-    every = _every_facts(rstore, rs.NOW)
-    assert any(len(f.stints) > 1 for f in every)  # type: ignore[attr-defined]
-    for facts in every:
-        assert_open_spans(facts)
+    cat = Core(rstore.root).catalogue
+    every = _replayed(rstore)
+    assert any(len(state.stints) > 1 for state in every)
+    for state in every:
+        assert_open_spans(state, Pending.of(state, cat).base.open_spans)
