@@ -191,3 +191,61 @@ def test_open_spans_give_the_status_and_holder_at_every_moment(rstore: Store) ->
     assert any(len(state.stints) > 1 for state in every)
     for state in every:
         assert_open_spans(state, Pending.of(state, cat).base.open_spans)
+
+
+@pytest.mark.parametrize("now", [rs.NOW, EARLIER])
+def test_shares_added_up_apart_and_merged_make_the_same_report(rstore: Store, now: str
+                                                                ) -> None:
+    """A report of many requests is added up on every core, each worker a share
+    (`report.Tally`): any split of the requests, in any order, merged in any order, makes
+    the report of them all added up in one go."""
+    import json
+    import random
+    from datetime import datetime
+
+    from icsvc.reports.facts import counted_now
+    from icsvc.reports.report import Period, Tally, total
+    from icsvc.store.store import Store as Core
+
+    cat = Core(rstore.root).catalogue
+    at = datetime.fromisoformat(now)
+    every = [counted_now(s, cat, at) for s in _replayed(rstore)]
+    periods = [Period(datetime.fromisoformat("2026-11-02").date(),
+                      datetime.fromisoformat("2026-11-30").date(), "month"),
+               Period(at - (at - at.replace(day=1)) * 3, at, "to now")]
+    chance = random.Random(7)
+    for period in periods:
+        for department in (None, "customer-service"):
+            whole = json.dumps(total(every, cat, period, at, None, department).to_dict())
+            for _ in range(5):
+                shuffled = chance.sample(every, len(every))
+                cuts = sorted(chance.sample(range(1, len(every)), 2))
+                tallies = []
+                for part in (shuffled[:cuts[0]], shuffled[cuts[0]:cuts[1]], shuffled[cuts[1]:]):
+                    tally = Tally(cat, period, at, None, department)
+                    for f in part:
+                        tally.add(f)
+                    tallies.append(tally)
+                chance.shuffle(tallies)
+                merged = Tally(cat, period, at, None, department)
+                for tally in tallies:
+                    merged.merge(tally)
+                assert json.dumps(merged.report().to_dict()) == whole
+
+
+def test_a_report_added_up_on_every_core_is_the_report_added_up_here(
+        rstore: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept requests are read and added up by forked workers, a share each, when there are
+    many (`facts.MANY`): made to happen here with a share of two requests, the report is
+    the one of a fresh parse (each request added up here, nothing merged), for every
+    period."""
+    from icsvc.reports import facts
+
+    for period in PERIODS:
+        report(rstore, rs.NOW, *period)  # kept
+        fresh = without_index(rstore, lambda store, args=period: report(store, rs.NOW, *args))
+        assert report(rstore, rs.NOW, *period) == fresh, period
+        with monkeypatch.context() as patch:
+            patch.setattr(facts, "MANY", 1)
+            patch.setattr(facts, "SHARE", 2)
+            assert report(rstore, rs.NOW, *period) == fresh, period

@@ -17,8 +17,8 @@ from icsvc.domain.dates import DateError, parse_day
 from icsvc.domain.limits import DATE_RANGE, date_in_range
 from icsvc.errors import UsageError
 from icsvc.reports import report_render as render
-from icsvc.reports.facts import gather
-from icsvc.reports.report import Period, Report, make_period, total
+from icsvc.reports.facts import fold
+from icsvc.reports.report import Period, Report, Tally, make_period
 from icsvc.reports.survey_results import quarters_of, results, trend_quarters
 from icsvc.store.answer_files import created_within, load_answers
 from icsvc.store.store import Store, Summary, active_in
@@ -104,9 +104,10 @@ def figures(store: Store, period: Period, now: datetime, providers: list[str] | 
                                 active=span)
     else:
         found = [(rel, s) for rel, s in found if active_in(s, span)]
-    return total(gather(store, found, now, warn,
-                        step("Computing figures", len(found)) if step else None),
-                 store.catalogue, period, now, providers, department)
+    cat = store.catalogue
+    return fold(store, found, now, warn, lambda: Tally(cat, period, now, providers, department),
+                Tally.add, Tally.merge,
+                step("Computing figures", len(found)) if step else None).report()
 
 
 def run(ctx: Context, opts: Options) -> Reported:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from icsvc.domain import history
 from icsvc.domain import outcome as outcomes
@@ -36,6 +36,7 @@ from icsvc.domain.sla import (
 )
 from icsvc.domain.sla import opt_time_from_json as _ot
 from icsvc.domain.sla import time_from_json as _t
+from icsvc.store.refresh import forked_map
 from icsvc.workflow.cards import FAR, figures_stamp, of_file, request_rel, worked
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     from icsvc.domain.history.state import Timeline
     from icsvc.store.index import Key
     from icsvc.store.store import Store, Summary
+
+_S = TypeVar("_S")
 
 CLOCKS = ("acknowledge", "resolve")
 PROMISE_OUTCOMES = ("kept", "moved", "broken", "pending", "withdrawn")
@@ -405,38 +408,97 @@ def _all(kind: type, none: bool, *values: Any) -> bool:
     return True
 
 
+SHARE = 1024
+"""Kept requests a worker adds up at a time (`fold`)."""
+MANY = 5000
+"""Kept requests from which adding them up on every core pays: starting the workers and
+sending back each share's figures takes ~0.05 s; reading a kept request takes ~20 us, an
+open one ~100 us."""
+
+
 def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
            warn: Callable[[str], None] | None,
            progress: Callable[[], None] | None = None) -> list[Counted]:
-    """What the report counts of these request files (paths and summaries from
-    `Store.summaries`), in their order, from what the index keeps where it can: a closed
-    request's (read at a moment after its last change), an open one's pending facts
-    (completed at now); the others worked out from the files, and kept. A file that
-    cannot be read is skipped (with `warn`); `progress` is called once per request."""
-    cat = store.catalogue
-    stamp = figures_stamp(store)
-    moment = now.timestamp()
-    summaries = dict(found)
-    out: dict[str, Counted] = {}
+    """What the report counts of these request files (`fold`), as a list."""
+    return fold(store, found, now, warn, list, list.append, list.extend, progress)
 
-    def read(rel: str, text: str) -> Counted | Pending | None:
-        kept = from_json(text)
+
+def fold(store: Store, found: list[tuple[str, Summary]], now: datetime,
+         warn: Callable[[str], None] | None, start: Callable[[], _S],
+         add: Callable[[_S, Counted], None], merge: Callable[[_S, _S], None],
+         progress: Callable[[], None] | None = None) -> _S:
+    """What the report counts of these request files (paths and summaries from
+    `Store.summaries`) added up into `start()` by `add`, in no set order: from what the
+    index keeps where it can (a closed request's, read at a moment after its last change;
+    an open one's pending count, completed at now), on every core when there are many
+    (each worker adds up shares of them, which `merge` adds to the whole); the others
+    worked out from their files, and kept. A file that cannot be read is skipped (with
+    `warn`); `progress` is called once per request."""
+    summaries = dict(found)
+    read = _reader(store.catalogue, summaries, now)
+    kept = list(store.kept(FACTS, list(summaries), figures_stamp(store), _text).items())
+
+    def share(part: range) -> tuple[_S, list[int]]:
+        mine, again = start(), []
+        for i in part:
+            counted = read(kept[i])
+            if counted is None:
+                again.append(i)
+            else:
+                add(mine, counted)
+        return mine, again
+
+    whole = start()
+    shares = [range(i, min(i + SHARE, len(kept))) for i in range(0, len(kept), SHARE)]
+    worked_out = set(summaries)
+    # at 100,000 requests, a quarter's 19,000: 1.2 s in one process, 0.64 s on two cores
+    for part, (mine, again) in zip(shares, forked_map(share, shares, cores=len(kept) >= MANY,
+                                                      at_least=2, chunk=1), strict=True):
+        merge(whole, mine)
+        worked_out.difference_update(kept[i][0] for i in part)
+        worked_out.update(kept[i][0] for i in again)
+        if progress is not None:
+            for _ in range(len(part) - len(again)):
+                progress()
+    for counted in _worked_out(store, [rel for rel, _ in found if rel in worked_out],
+                               summaries, now, warn, progress):
+        add(whole, counted)
+    return whole
+
+
+def _text(_: str, text: str) -> str:
+    return text
+
+
+def _reader(cat: Catalogue, summaries: dict[str, Summary], now: datetime
+            ) -> Callable[[tuple[str, str]], Counted | None]:
+    moment = now.timestamp()
+
+    def read(item: tuple[str, str]) -> Counted | None:
+        """What is counted of a request at now from its kept text (None: worked out
+        again: damaged, another file's, or not for this version of the file)."""
+        rel, text = item
+        kept, s = from_json(text), summaries[rel]
         head = kept.base if isinstance(kept, Pending) else kept
         if head is None or head.provider not in cat.providers \
                 or not of_file(rel, head.provider, head.id):
             return None
-        return kept
-
-    for rel, kept in store.kept(FACTS, list(summaries), stamp, read).items():
-        s = summaries[rel]
         if isinstance(kept, Pending) and is_open(s.status):
-            out[rel] = kept.at(cat, now)
-        elif isinstance(kept, Counted) and not is_open(s.status) and s.updated <= moment:
-            out[rel] = kept
-        else:
-            continue
-        if progress is not None:
-            progress()
+            return kept.at(cat, now)
+        if isinstance(kept, Counted) and not is_open(s.status) and s.updated <= moment:
+            return kept
+        return None
+    return read
+
+
+def _worked_out(store: Store, todo: list[str], summaries: dict[str, Summary],
+                now: datetime, warn: Callable[[str], None] | None,
+                progress: Callable[[], None] | None) -> Iterator[Counted]:
+    """What is counted of these request files, from the files; kept where it can be."""
+    cat = store.catalogue
+    stamp = figures_stamp(store)
+    moment = now.timestamp()
+
     def work(request: Request, keys: dict[str, Key]
              ) -> tuple[str, Counted, str | None] | None:
         """What is counted of a request, and the text to keep (None: nothing to keep)."""
@@ -452,16 +514,15 @@ def gather(store: Store, found: list[tuple[str, Summary]], now: datetime,
             return (rel, *counted_final(state, cat, now))
         return rel, counted_now(state, cat, now), None
 
-    todo = [rel for rel, _ in found if rel not in out]
     # on every core when there are many (after a clone, a change of the catalogue): the
     # counts of 21,000 requests took 7.4-7.9 s instead of 9.2 s at 100,000
     for keys, made in worked(store, todo, warn, work, progress, cores=True):
         texts: dict[str, tuple[Key, str]] = {}
         for _, done in made:
             if done is not None:
-                rel, out[rel], text = done
+                rel, counted, text = done
+                yield counted
                 if text is not None:
                     texts[rel] = (keys[rel], text)
         if texts:
             store.set_kept(FACTS, texts, stamp)
-    return [out[rel] for rel, _ in found if rel in out]

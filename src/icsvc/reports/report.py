@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -426,43 +426,60 @@ def total(facts: Iterable[Counted], cat: Catalogue, period: Period, now: datetim
     `providers` limits it to those providers (and to the requests made to them);
     `department` to that requesting department's requests (the customer's view: each
     provider reporting back to it)."""
-    chosen = providers or list(cat.providers)
-    stats = {p: ProviderStats(p, cat.providers[p].name, cat.providers[p].calendar.day_length)
-             for p in chosen}
-    bounds = {p: period.bounds(cat.providers[p].calendar.tz) for p in cat.providers}
-    as_of = {p: min(end, now) for p, (_, end) in bounds.items()}
-    departments: dict[str, DepartmentStats] = {}
-    matrix: dict[str, dict[str, int]] = {}
-    weeks = {w: Week(w) for w in _weeks(period, [cat.providers[p] for p in chosen], now)}
-    lapses: list[Lapse] = []
-    chains = _Chains()
-    providers_of: dict[str, str] = {}
-
-    # every moment is an instant (an integer): the bounds too
-    in_period = {p: (instant(start), instant(end)) for p, (start, end) in bounds.items()}
-    until = {p: instant(at) for p, at in as_of.items()}
-    now_at = instant(now)
-
-    def inside(p: str, at: int) -> bool:
-        found = in_period.get(p)
-        return found is not None and found[0] <= at < found[1] and at <= now_at
-
-    def dept(name: str) -> DepartmentStats:
-        return departments.setdefault(name, DepartmentStats(name))
-
-    facts = [f for f in facts if f.provider in cat.providers]
-    # whom each lapse is charged to reads the whole chain, whatever the report shows
-    chain = _ChainLapses.of(facts, until)
+    tally = Tally(cat, period, now, providers, department)
     for f in facts:
-        if department is not None and f.department != department:
-            continue
-        providers_of[f.id] = f.provider
-        for other in f.blocks:
-            chains.join(f.id, other)
-            if inside(f.provider, f.created):
-                chains.links.append((f.id, f.provider, other))
+        tally.add(f)
+    return tally.report()
+
+
+class Tally:
+    """The report's figures being added up (`total`): any share of the requests (`add`),
+    shares of them merged (`merge`, in any order: a report of many is added up on every
+    core), and the report made of the whole (`report`)."""
+
+    def __init__(self, cat: Catalogue, period: Period, now: datetime,
+                 providers: list[str] | None = None, department: str | None = None) -> None:
+        self.period, self.now, self.department = period, now, department
+        self.chosen = providers or list(cat.providers)
+        self.stats = {p: ProviderStats(p, cat.providers[p].name,
+                                       cat.providers[p].calendar.day_length)
+                      for p in self.chosen}
+        bounds = {p: period.bounds(cat.providers[p].calendar.tz) for p in cat.providers}
+        self.as_of = {p: min(end, now) for p, (_, end) in bounds.items()}
+        self.zones = {p: cat.providers[p].calendar.tz for p in cat.providers}
+        # every moment is an instant (an integer): the bounds too
+        self.in_period = {p: (instant(start), instant(end))
+                          for p, (start, end) in bounds.items()}
+        self.until = {p: instant(at) for p, at in self.as_of.items()}
+        self.now_at = instant(now)
+        self.departments: dict[str, DepartmentStats] = {}
+        self.matrix: dict[str, dict[str, int]] = {}
+        self.weeks = {w: Week(w) for w in _weeks(period, [cat.providers[p]
+                                                          for p in self.chosen], now)}
+        self.lapses: list[Lapse] = []
+        self.linked: list[Counted] = []
+        """The requests that lapsed or were made for another (charging a lapse reads the
+        whole chain, whatever the report shows)."""
+        self.providers_of: dict[str, str] = {}
+
+    def inside(self, p: str, at: int) -> bool:
+        found = self.in_period.get(p)
+        return found is not None and found[0] <= at < found[1] and at <= self.now_at
+
+    def dept(self, name: str) -> DepartmentStats:
+        return self.departments.setdefault(name, DepartmentStats(name))
+
+    def add(self, f: Counted) -> None:
+        if f.provider not in self.zones:
+            return
+        if f.lapses or f.blocks:
+            self.linked.append(f)
+        if self.department is not None and f.department != self.department:
+            return
+        self.providers_of[f.id] = f.provider
+        stats, inside, dept, until = self.stats, self.inside, self.dept, self.until
         if stats.keys().isdisjoint(f.held_by):
-            continue
+            return
         _events(f, stats, inside)
         p = f.provider
         if f.needed_by is not None:
@@ -474,18 +491,17 @@ def total(facts: Iterable[Counted], cat: Catalogue, period: Period, now: datetim
                 ds = dept(f.department)
                 ds.needed_by_count += 1
                 ds.needed_by_met += met
-        lapsed = chain.known.get(f.id)
+        lapsed = _known_lapses(f, until)
         if lapsed and f.cost:
             at, _, party, by_customer, holder, when = lapsed[0]
             if holder in stats and inside(holder, at):
-                lapses.append(Lapse(f.id, holder, f.department,
-                                    list(dict.fromkeys(lapse[1] for lapse in lapsed)),
-                                    f.cost, "actual" if f.cost_actual else "estimate",
-                                    f.cost_note, when, party, by_customer))
+                self.lapses.append(Lapse(f.id, holder, f.department,
+                                         list(dict.fromkeys(lapse[1] for lapse in lapsed)),
+                                         f.cost, "actual" if f.cost_actual else "estimate",
+                                         f.cost_note, when, party, by_customer))
         if p not in stats:
-            continue
+            return
         ps = stats[p]
-        cal = cat.providers[p].calendar
         _backlog(f, ps, until[p])
         for name in CLOCKS:
             result = known(f.clocks[name], until[p])
@@ -493,11 +509,11 @@ def total(facts: Iterable[Counted], cat: Catalogue, period: Period, now: datetim
                 continue
             ps.measured[name] += 1
             ps.met[name] += result[1]
-            week = moment(result[0]).astimezone(cal.tz).date()
+            week = moment(result[0]).astimezone(self.zones[p]).date()
             week -= timedelta(days=week.weekday())
-            if week in weeks:
-                weeks[week].measured += 1
-                weeks[week].met += int(result[1])
+            if week in self.weeks:
+                self.weeks[week].measured += 1
+                self.weeks[week].met += int(result[1])
         for name, (met_at, took) in f.met.items():
             if inside(p, met_at):
                 ps.times[name].append(timedelta(microseconds=took))
@@ -529,35 +545,95 @@ def total(facts: Iterable[Counted], cat: Catalogue, period: Period, now: datetim
             ds.info_requested += f.info_requested
             if f.rating is not None:
                 ds.ratings.append(f.rating)
-            row = matrix.setdefault(f.department, dict.fromkeys(chosen, 0))
+            row = self.matrix.setdefault(f.department, dict.fromkeys(self.chosen, 0))
             row[p] += 1
-    for item in lapses:
-        chain.charge_down(item)
-    chains.share(lapses)
-    for item in lapses:
-        if item.shared_with is not None:
-            continue
-        dept(item.department).lapse_cost_suffered += item.cost
-        if item.by_customer:
-            dept(item.charged_to).lapse_cost_caused += item.cost
-        elif item.charged_to in stats:
-            stats[item.charged_to].lapse_cost += item.cost
-    lapses.sort(key=lambda lapse: (lapse.shared_with is not None, -lapse.cost, lapse.id))
-    links: dict[str, dict[str, int]] = {}
-    for _, provider, other in chains.links:
-        target = providers_of.get(other)
-        if target is not None and (provider in stats or target in stats):
-            row = links.setdefault(provider, {})
-            row[target] = row.get(target, 0) + 1
-    return Report(
-        period=period, now=now, as_of=min(as_of.values()) if as_of else now,
-        providers=[stats[p] for p in chosen],
-        departments=[departments[d] for d in sorted(departments)],
-        matrix={d: matrix[d] for d in sorted(matrix)},
-        trend=[weeks[w] for w in sorted(weeks)],
-        lapses=lapses,
-        links={p: dict(sorted(row.items())) for p, row in sorted(links.items())},
-    )
+
+    def merge(self, other: Tally) -> None:
+        """Add what `other` (of the same report, another share of the requests) added up."""
+        for p, ps in other.stats.items():
+            _add_counts(self.stats[p], ps)
+        for name, ds in other.departments.items():
+            _add_counts(self.dept(name), ds)
+        for name, row in other.matrix.items():
+            mine = self.matrix.setdefault(name, dict.fromkeys(self.chosen, 0))
+            for p, n in row.items():
+                mine[p] += n
+        for w, week in other.weeks.items():
+            self.weeks[w].measured += week.measured
+            self.weeks[w].met += week.met
+        self.lapses += other.lapses
+        self.linked += other.linked
+        self.providers_of.update(other.providers_of)
+
+    def report(self) -> Report:
+        """The report of what was added up: the lapses charged down their chains, each
+        chain's cost counted once, the links between providers."""
+        stats, dept = self.stats, self.dept
+        # in an order that does not depend on the order the requests were added in
+        linked = sorted(self.linked, key=lambda f: (f.id, f.provider))
+        lapses = sorted(self.lapses, key=lambda lapse: (lapse.id, lapse.provider))
+        chain = _ChainLapses.of(linked, self.until)
+        chains = _Chains()
+        for f in linked:
+            if self.department is not None and f.department != self.department:
+                continue
+            for other in f.blocks:
+                chains.join(f.id, other)
+                if self.inside(f.provider, f.created):
+                    chains.links.append((f.id, f.provider, other))
+        for item in lapses:
+            chain.charge_down(item)
+        chains.share(lapses)
+        for item in lapses:
+            if item.shared_with is not None:
+                continue
+            dept(item.department).lapse_cost_suffered += item.cost
+            if item.by_customer:
+                dept(item.charged_to).lapse_cost_caused += item.cost
+            elif item.charged_to in stats:
+                stats[item.charged_to].lapse_cost += item.cost
+        lapses.sort(key=lambda lapse: (lapse.shared_with is not None, -lapse.cost, lapse.id))
+        links: dict[str, dict[str, int]] = {}
+        for _, provider, other in chains.links:
+            target = self.providers_of.get(other)
+            if target is not None and (provider in stats or target in stats):
+                row = links.setdefault(provider, {})
+                row[target] = row.get(target, 0) + 1
+        departments, matrix, weeks = self.departments, self.matrix, self.weeks
+        return Report(
+            period=self.period, now=self.now,
+            as_of=min(self.as_of.values()) if self.as_of else self.now,
+            providers=[stats[p] for p in self.chosen],
+            departments=[departments[d] for d in sorted(departments)],
+            matrix={d: matrix[d] for d in sorted(matrix)},
+            trend=[weeks[w] for w in sorted(weeks)],
+            lapses=lapses,
+            links={p: dict(sorted(row.items())) for p, row in sorted(links.items())},
+        )
+
+
+def _known_lapses(f: Counted, until: dict[str, int]) -> list[Lapsed]:
+    """The ways the request lapsed known at the end of the period, the first first."""
+    end = until[f.provider]
+    return sorted(lapse for lapse in f.lapses if lapse[0] <= end)
+
+
+def _add_counts(mine: Any, other: Any) -> None:
+    """Add `other`'s figures to `mine` (a `ProviderStats` or `DepartmentStats` of the same
+    provider or department): counts and sums added, lists joined (medians and averages do
+    not depend on their order), counts by key added; names left alone."""
+    for f in fields(mine):
+        value, more = getattr(mine, f.name), getattr(other, f.name)
+        if type(value) in (int, float):
+            setattr(mine, f.name, value + more)
+        elif type(value) is list:
+            value.extend(more)
+        elif type(value) is dict:
+            for key, part in more.items():
+                if type(part) is list:
+                    value[key].extend(part)
+                else:
+                    value[key] += part
 
 
 DATE_MISSES = ("resolve", "needed_by")
@@ -585,7 +661,7 @@ class _ChainLapses:
             if not (f.lapses or f.blocks):  # neither charged nor a cause
                 continue
             end = until[f.provider]
-            known[f.id] = sorted(lapse for lapse in f.lapses if lapse[0] <= end)
+            known[f.id] = _known_lapses(f, until)
             for other in f.blocks:
                 made_for.setdefault(other, []).append(f.id)
             finished[f.id] = min(f.finished, end) if f.finished is not None else end

@@ -161,16 +161,16 @@ def parse_many(items: list[tuple[str, str, Key]], progress: Callable[[], None] |
 
 
 def in_parallel(work: Callable[[_Item], _Result], items: list[_Item],
-                progress: Callable[[], None] | None = None, cores: bool = True
-                ) -> Iterator[_Result]:
+                progress: Callable[[], None] | None = None, cores: bool = True,
+                at_least: int = PARALLEL_FROM, chunk: int = 256) -> Iterator[_Result]:
     """`work` on each item, in worker processes (one per core) when there are enough items
-    to pay for starting them (and `cores`: else in this process); results in order,
-    streamed (memory stays bounded).
+    to pay for starting them (`at_least`, and `cores`: else in this process), handed out
+    `chunk` at a time; results in order, streamed (memory stays bounded).
 
     The workers are forked: they start with what this process has imported and built
     (the catalogue, say), so `work` may read module-level state set before the call."""
     workers = min(os.cpu_count() or 1, 8)
-    if not cores or len(items) < PARALLEL_FROM or workers < 2:
+    if not cores or len(items) < at_least or workers < 2:
         for item in items:
             if progress is not None:
                 progress()
@@ -182,7 +182,7 @@ def in_parallel(work: Callable[[_Item], _Result], items: list[_Item],
     gc.freeze()  # what this process holds is left out of the workers' collections
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for result in pool.imap(work, items, chunksize=256):
+            for result in pool.imap(work, items, chunksize=chunk):
                 if progress is not None:
                     progress()
                 yield result
@@ -202,8 +202,8 @@ def _forked(i: int) -> Any:
 
 
 def forked_map(work: Callable[[_Item], _Result], inputs: Sequence[_Item],
-               progress: Callable[[], None] | None = None, cores: bool = True
-               ) -> Iterator[_Result]:
+               progress: Callable[[], None] | None = None, cores: bool = True,
+               at_least: int = PARALLEL_FROM, chunk: int = 256) -> Iterator[_Result]:
     """`work` on each input, in order, across cores when there are many (`in_parallel`).
     Unlike `in_parallel`, `work` may be any function (a closure) and the inputs any objects
     (parsed requests): the workers are forked with both, and only the results travel back
@@ -215,7 +215,8 @@ def forked_map(work: Callable[[_Item], _Result], inputs: Sequence[_Item],
         return
     _FORKED = (work, inputs)
     try:
-        yield from in_parallel(_forked, list(range(len(inputs))), progress)
+        yield from in_parallel(_forked, list(range(len(inputs))), progress,
+                               at_least=at_least, chunk=chunk)
     finally:
         _FORKED = None
 
