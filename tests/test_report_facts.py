@@ -87,8 +87,8 @@ def test_damaged_or_foreign_facts_are_worked_out_again(rstore: Store, form: str)
 
 def test_kept_values_the_report_does_not_count_are_worked_out_again(rstore: Store) -> None:
     """A promise's outcome, a priority negotiation's end or a clock's name the report
-    has no figure for (a damaged index, closed or open request) is not added up: the value
-    is worked out again."""
+    has no figure for, or an empty value that is not a list (a damaged index, closed or open
+    request), is not added up: the value is worked out again."""
     import json
 
     before = report(rstore, rs.NOW, *rs.PERIOD)
@@ -96,7 +96,8 @@ def test_kept_values_the_report_does_not_count_are_worked_out_again(rstore: Stor
     values = json.loads(good)
     for at, damaged in ((16, [[values[1], values[4], "lost"]]),
                         (17, [[values[4], values[1], "lost"]]),
-                        (20, {"answer": [values[4], 60_000_000]})):
+                        (20, {"answer": [values[4], 60_000_000]}),
+                        (12, 0), (14, ""), (25, {})):  # an empty list of another type
         _set(rstore, {one: json.dumps([*values[:at], damaged, *values[at + 1:]])})
         assert report(rstore, rs.NOW, *rs.PERIOD) == before, damaged
         assert kept(rstore)[one] == good, damaged

@@ -162,8 +162,7 @@ class ProviderStats:
     """Wall-clock time from each escalation to its answer (answered in the period)."""
     redirects: int = 0
     late_info_requests: int = 0
-    downgrades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        DOWNGRADE_ENDS, 0))
+    downgrades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DOWNGRADE_ENDS, 0))
     """Priorities agreed below the requested one, by how the negotiation ended."""
     first_resolved: int = 0
     reopened: int = 0
