@@ -250,3 +250,55 @@ def test_a_report_added_up_on_every_core_is_the_report_added_up_here(
             patch.setattr(facts, "MANY", 1)
             patch.setattr(facts, "SHARE", 2)
             assert report(rstore, rs.NOW, *period) == fresh, period
+
+
+def test_of_two_dependencies_late_at_the_same_moment_the_lower_id_is_charged(
+        store: Store) -> None:
+    """A request missed its date because two requests made for it both missed their
+    need-by at the same moment: its lapse is charged to whom the one with the lower ID
+    charges its own, whatever order the requests are added up in (a report added up on
+    every core sees them in any order)."""
+    from datetime import datetime, timedelta
+
+    from icsvc.reports.facts import CLOCKS, Counted, instant
+    from icsvc.reports.report import Period, total
+    from icsvc.store.store import Store as Core
+
+    cat = Core(store.root).catalogue
+    t = datetime.fromisoformat
+    made, need = t("2026-11-02T09:00:00-05:00"), t("2026-11-04T10:00:00-05:00")
+
+    def counted(rid: str, provider: str, blocks: list[str], way: str, at: datetime,
+                finished: datetime, charged: tuple[str, bool], cost: float | None
+                ) -> Counted:
+        return Counted(
+            id=rid, provider=provider, department="sales", held_by=[provider],
+            created=instant(made), priority="normal", asked=["normal"], rush=False,
+            info_requested=False, rating=None, alternate=False, reopened=False,
+            blocks=blocks, arrivals=[(provider, instant(made), None)], escalations=[],
+            late_waits=[], downgrades=[], resolved=instant(finished), declined=None,
+            first_resolution=instant(finished), open_spans=[], cost=cost,
+            cost_actual=False, cost_note=None, finished=instant(finished), promises=[],
+            clocks=dict.fromkeys(CLOCKS), needed_by=None, met={},
+            lapses=[(instant(at), way, *charged, provider, at)])
+
+    late = need + timedelta(hours=6)  # both dependencies finished then
+    waiting = counted("PPPP2345", "payroll", [], "resolve", need + timedelta(hours=2),
+                      late + timedelta(hours=1), ("payroll", False), 900.0)
+    lower = counted("AAAA2345", "engineering", ["PPPP2345"], "needed_by", need, late,
+                    ("engineering", False), None)
+    higher = counted("BBBB2345", "payroll", ["PPPP2345"], "needed_by", need, late,
+                     ("operations", True), None)  # its customer kept it waiting
+    period = Period(made.date(), made.date() + timedelta(days=14), "fortnight")
+    now = t("2026-12-01T12:00:00-05:00")
+
+    def charged(order: list[Counted]) -> list[tuple[str, str, bool]]:
+        return [(x.id, x.charged_to, x.by_customer)
+                for x in total(order, cat, period, now).lapses]
+
+    for order in ([waiting, higher, lower], [lower, higher, waiting],
+                  [higher, waiting, lower]):
+        assert charged(order) == [("PPPP2345", "engineering", False)], order
+    # the lower ID a microsecond later: the other is the first to miss
+    lower.lapses = [(instant(need) + 1, *lower.lapses[0][1:])]
+    assert charged([waiting, lower, higher]) == [("PPPP2345", "operations", True)]
