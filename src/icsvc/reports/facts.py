@@ -450,17 +450,17 @@ def fold(store: Store, found: list[tuple[str, Summary]], now: datetime,
 
     whole = start()
     shares = [range(i, min(i + SHARE, len(kept))) for i in range(0, len(kept), SHARE)]
-    worked_out = set(summaries)
-    # at 100,000 requests, a quarter's 19,000: 1.2 s in one process, 0.64 s on two cores
+    todo = set(summaries)
+    # at 100,000 requests, about 20,000 in a quarter: 1.25 s in one process, 0.64 s on two
     for part, (mine, again) in zip(shares, forked_map(share, shares, cores=len(kept) >= MANY,
                                                       at_least=2, chunk=1), strict=True):
         merge(whole, mine)
-        worked_out.difference_update(kept[i][0] for i in part)
-        worked_out.update(kept[i][0] for i in again)
+        todo.difference_update(kept[i][0] for i in part)
+        todo.update(kept[i][0] for i in again)
         if progress is not None:
             for _ in range(len(part) - len(again)):
                 progress()
-    for counted in _worked_out(store, [rel for rel, _ in found if rel in worked_out],
+    for counted in _worked_out(store, [rel for rel, _ in found if rel in todo],
                                summaries, now, warn, progress):
         add(whole, counted)
     return whole
@@ -472,7 +472,7 @@ def _text(_: str, text: str) -> str:
 
 def _reader(cat: Catalogue, summaries: dict[str, Summary], now: datetime
             ) -> Callable[[tuple[str, str]], Counted | None]:
-    moment = now.timestamp()
+    now_stamp = now.timestamp()
 
     def read(item: tuple[str, str]) -> Counted | None:
         """What is counted of a request at now from its kept text (None: worked out
@@ -485,7 +485,7 @@ def _reader(cat: Catalogue, summaries: dict[str, Summary], now: datetime
             return None
         if isinstance(kept, Pending) and is_open(s.status):
             return kept.at(cat, now)
-        if isinstance(kept, Counted) and not is_open(s.status) and s.updated <= moment:
+        if isinstance(kept, Counted) and not is_open(s.status) and s.updated <= now_stamp:
             return kept
         return None
     return read
@@ -496,8 +496,7 @@ def _worked_out(store: Store, todo: list[str], summaries: dict[str, Summary],
                 progress: Callable[[], None] | None) -> Iterator[Counted]:
     """What is counted of these request files, from the files; kept where it can be."""
     cat = store.catalogue
-    stamp = figures_stamp(store)
-    moment = now.timestamp()
+    stamp, now_stamp = figures_stamp(store), now.timestamp()
 
     def work(request: Request, keys: dict[str, Key]
              ) -> tuple[str, Counted, str | None] | None:
@@ -510,7 +509,7 @@ def _worked_out(store: Store, todo: list[str], summaries: dict[str, Summary],
         if is_open(state.status):
             pending = Pending.of(state, cat)
             return rel, pending.at(cat, now), pending.to_json() if key is not None else None
-        if key is not None and summary is not None and summary.updated <= moment:
+        if key is not None and summary is not None and summary.updated <= now_stamp:
             return (rel, *counted_final(state, cat, now))
         return rel, counted_now(state, cat, now), None
 
