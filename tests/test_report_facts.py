@@ -302,3 +302,23 @@ def test_of_two_dependencies_late_at_the_same_moment_the_lower_id_is_charged(
     # the lower ID a microsecond later: the other is the first to miss
     lower.lapses = [(instant(need) + 1, *lower.lapses[0][1:])]
     assert charged([waiting, lower, higher]) == [("PPPP2345", "operations", True)]
+
+
+def test_what_is_gathered_on_every_core_is_what_is_gathered_here(
+        rstore: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`site` reads what is counted of each request as a list (`facts.gather`): read by
+    forked workers, a share of two requests each, it is the list read in this process (in
+    another order)."""
+    from datetime import datetime
+
+    from icsvc.reports import facts
+    from icsvc.store.store import Store as Core
+
+    report(rstore, rs.NOW)  # kept
+    core = Core(rstore.root)
+    found, at = core.summaries(), datetime.fromisoformat(rs.NOW)
+    here = sorted(facts.gather(core, found, at, None), key=lambda c: c.id)
+    assert len(here) == len(found)
+    monkeypatch.setattr(facts, "MANY", 1)
+    monkeypatch.setattr(facts, "SHARE", 2)
+    assert sorted(facts.gather(core, found, at, None), key=lambda c: c.id) == here
