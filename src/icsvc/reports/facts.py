@@ -167,8 +167,7 @@ def _base(state: RequestState) -> Counted:
         first_resolution=_instant(_first_resolution(state)), open_spans=_open_spans(state),
         cost=cost.amount if cost else None, cost_actual=bool(cost and cost.actual),
         cost_note=cost.note if cost else None,
-        finished=_instant(ends.delivered or declined or (
-            stints[-1].statuses[-1][0] if state.status == "cancelled" else None)),
+        finished=_instant(ends.delivered or ends.ended),
         promises=[], clocks=dict.fromkeys(CLOCKS), needed_by=None, met={}, lapses=[],
     )
 
@@ -238,41 +237,35 @@ def counted_final(state: RequestState, cat: Catalogue, now: datetime
 @dataclass(slots=True)
 class Pending:
     """An open request's count but for what depends on now (`_base`), with what completes
-    it at any moment (`at`): what charging its lapses reads, its clocks' plans and its
-    promises. Kept in the index for the version of the file it was worked out from."""
+    it at any moment (`at`): what charging its lapses reads (`Course`), its clocks' plans
+    and its promises. Kept in the index for the version of the file it was worked out from."""
 
     base: Counted
-    status: str
-    stints: list[Stint]
-    waits: list[tuple[datetime, datetime | None, bool]]
-    reopens: list[datetime]
+    course: Course
     plans: dict[str, ClockPlan]
     promises: list[PromiseRecord]
 
     @classmethod
     def of(cls, state: RequestState, cat: Catalogue) -> Pending:
-        return cls(_base(state), state.status,
-                   [Stint(s.provider, s.start, list(s.statuses)) for s in state.stints],
-                   [(w.at, w.until, w.late) for w in state.waits], list(state.reopens),
-                   plan(state, cat), list(state.promises))
+        return cls(_base(state), Course.of(state, cat), plan(state, cat),
+                   list(state.promises))
 
     def at(self, cat: Catalogue, now: datetime) -> Counted:
         """What is counted at `now` (an open request is neither delivered nor ended)."""
-        course = Course(self.status, self.base.department, self.stints, moment(
-            self.base.created), self.waits, self.reopens, cat.settings.pause_on_late_info)
         cal = cat.providers[self.base.provider].calendar
-        told = outcomes.at(course, evaluate(self.plans, cal, now, cat.at_risk),
+        told = outcomes.at(self.course, evaluate(self.plans, cal, now, cat.at_risk),
                            self.promises, Ends(None, None), now, None)
-        return _told(self.base, told, course)
+        return _told(self.base, told, self.course)
 
     def to_json(self) -> str:
-        t = time_to_json
+        t, c = time_to_json, self.course
         return json.dumps({
-            "base": _values(self.base), "status": self.status,
-            "stints": [[s.provider, t(s.start), [[t(at), st] for at, st in s.statuses]]
-                       for s in self.stints],
-            "waits": [[t(at), t(until), late] for at, until, late in self.waits],
-            "reopens": [t(at) for at in self.reopens], "plans": plans_to_json(self.plans),
+            "base": _values(self.base),
+            "course": [c.status, [[s.provider, t(s.start), [[t(at), st] for at, st in s.statuses]]
+                                  for s in c.stints],
+                       [[t(at), t(until), late] for at, until, late in c.waits],
+                       [t(at) for at in c.reopens], c.late_paused],
+            "plans": plans_to_json(self.plans),
             "promises": [[r.provider, t(r.made_at), r.made_by, t(r.first), t(r.date),
                           r.moves, r.moved_after_date, t(r.withdrawn_at)]
                          for r in self.promises]},
@@ -281,7 +274,7 @@ class Pending:
 
 # -- kept in the index ------------------------------------------------------------------------
 
-_PENDING_KEYS = frozenset({"base", "status", "stints", "waits", "reopens", "plans", "promises"})
+_PENDING_KEYS = frozenset({"base", "course", "plans", "promises"})
 
 
 def to_json(c: Counted) -> str:
@@ -346,12 +339,15 @@ def from_json(text: str) -> Counted | Pending | None:
             return _counted(data)
         if data.keys() != _PENDING_KEYS:
             raise ValueError("not a pending count")
-        return Pending(
-            _counted(data["base"]), _s(data["status"]),
+        base = _counted(data["base"])
+        status, stints, waits, reopens, late_paused = _l(data["course"])
+        course = Course(
+            _s(status), base.department,
             [Stint(_s(p), _t(start), [(_t(at), _s(st)) for at, st in _l(statuses)])
-             for p, start, statuses in _l(data["stints"])],
-            [(_t(at), _ot(until), _b(late)) for at, until, late in _l(data["waits"])],
-            [_t(at) for at in _l(data["reopens"])], plans_from_json(data["plans"]), [
+             for p, start, statuses in _l(stints)], moment(base.created),
+            [(_t(at), _ot(until), _b(late)) for at, until, late in _l(waits)],
+            [_t(at) for at in _l(reopens)], _b(late_paused))
+        return Pending(base, course, plans_from_json(data["plans"]), [
                 PromiseRecord(_s(p), _t(made), _s(by), _t(first), _t(date), _i(moves),
                               _b(after), _ot(withdrawn))
                 for p, made, by, first, date, moves, after, withdrawn

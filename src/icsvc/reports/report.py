@@ -653,12 +653,11 @@ class _ChainLapses:
 
     @classmethod
     def of(cls, facts: list[Counted], until: dict[str, int]) -> _ChainLapses:
+        """From the requests that lapsed or were made for another (`Tally.linked`)."""
         known: dict[str, list[Lapsed]] = {}
         made_for: dict[str, list[str]] = {}
         finished: dict[str, int] = {}
         for f in facts:
-            if not (f.lapses or f.blocks):  # neither charged nor a cause
-                continue
             end = until[f.provider]
             known[f.id] = _known_lapses(f, until)
             for other in f.blocks:
