@@ -20,10 +20,10 @@ _READ = str.maketrans({"O": "0", "I": "1", "L": "1"})
 def new_id(taken: set[str] | None = None, seed: str | None = None) -> str:
     """A random ID not in `taken`. With a `seed` (ICSVC_ID_SEED and the request's content,
     for demos and tests) the same request always gets the same ID."""
-    import random
-    import secrets  # here: 7 ms that only commands making a request need
+    import random  # here: only commands making a request need it
 
-    choice = random.Random(seed).choice if seed else secrets.choice
+    # `secrets.choice` is `SystemRandom().choice` (its import costs 7 ms: OpenSSL's hashes)
+    choice = random.Random(seed).choice if seed else random.SystemRandom().choice
     while True:
         value = "".join(choice(ALPHABET) for _ in range(LENGTH))
         if not taken or value not in taken:
