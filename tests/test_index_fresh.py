@@ -4,9 +4,12 @@ renames, a damaged index), the next command answers from the files as they are."
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLE, Store, make_store, without_index
+from conftest import EXAMPLE, ICSVC, Store, make_store, without_index
 from icsvc.store.index import INDEX_FILE
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "T",
@@ -612,6 +615,60 @@ def test_a_kept_row_is_not_used_before_its_last_change(store: Store) -> None:
     seen = store.ok("list", "--all", "-f", "csv", now=earlier).out
     shutil.rmtree(store.root / ".icsvc")
     assert seen == store.ok("list", "--all", "-f", "csv", now=earlier).out
+
+
+# -- rows read while git looks -----------------------------------------------------------------
+
+
+def _held_git(folder: Path, real: str) -> str:
+    """A `git` that, asked for `status`, marks that it started (`$HOLD.started`) and waits
+    for `$HOLD.go` before running: a look made to last while another command writes."""
+    script = folder / "git"
+    script.write_text(
+        "#!/bin/sh\n"
+        'case " $* " in *" status "*)\n'
+        '  : > "$HOLD.started"; i=0\n'
+        '  while [ ! -e "$HOLD.go" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done;;\n'
+        "esac\n"
+        f'exec "{real}" "$@"\n')
+    script.chmod(0o755)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}"
+
+
+@pytest.mark.parametrize("change", [("--status", "cancelled"), ("--note", "on it")])
+def test_rows_read_while_git_looks_are_not_used_when_another_command_wrote(
+        store: Store, tmp_path: Path, change: tuple[str, str]) -> None:
+    """A listing reads the index's rows while git looks, and answers from them only when
+    the index is unchanged since: here another command writes a request (its file and its
+    row) during the look, which then finds nothing of its own to write; the listing reads
+    the rows again (the request cancelled is not listed as open, the note is seen)."""
+    a, b = store.new(*PART), store.new(*PART)
+    commit(store)
+    settle(store)
+    assert ICSVC
+    real = shutil.which("git")
+    assert real is not None
+    hold = tmp_path / "hold"
+    env = {**store.env, "PATH": _held_git(tmp_path, real), "HOLD": str(hold)}
+    listing_ = subprocess.Popen([ICSVC, "list", "-f", "json"], cwd=store.root, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):
+            if Path(f"{hold}.started").exists() or listing_.poll() is not None:
+                break
+            time.sleep(0.05)
+        time.sleep(1.0)  # its rows read (a small store's take milliseconds)
+        store.ok("update", a, *change, actor="maria@example.com", script=True)
+    finally:
+        Path(f"{hold}.go").touch()
+        out, err = listing_.communicate(timeout=120)
+    assert listing_.returncode == 0, err
+    seen = {d["id"]: d for d in json.loads(out)}
+    if change[0] == "--status":
+        assert set(seen) == {b}
+    else:
+        assert "on it" in json.dumps(seen[a]["history"])
+    assert seen == {d["id"]: d for d in json.loads(store.ok("list", "-f", "json").out)}
 
 
 # -- git's quick look: untracked files known from its last full look -------------------------

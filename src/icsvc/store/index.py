@@ -214,6 +214,8 @@ class Index:
     def __init__(self, conn: sqlite3.Connection, folder: Path) -> None:
         self.conn = conn
         self.folder = folder
+        self.writes = 0
+        """Writes of rows this connection began (`update`, `set_kept`)."""
 
     @classmethod
     def open(cls, folder: Path, may_create: Callable[[], bool] = lambda: True
@@ -266,6 +268,21 @@ class Index:
 
     def close(self) -> None:
         self.conn.close()
+
+    def version(self) -> tuple[int, int]:
+        """The index's changes as this connection sees them: when two versions are equal,
+        the files' rows (their recheck marks aside, which `set_meta` sets) read at any
+        moment between them are those read at either (another connection's commits change
+        SQLite's `data_version`, this one's writes of rows `writes`)."""
+        import sqlite3
+
+        try:
+            found = self.conn.execute("PRAGMA data_version").fetchone()
+        except sqlite3.Error as exc:
+            if _broken(exc):
+                raise IndexBroken(str(exc)) from None
+            raise IndexBusy(str(exc)) from None
+        return int(found[0]), self.writes
 
     def _select(self, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         import sqlite3
@@ -433,6 +450,7 @@ class Index:
         import sqlite3
 
         assert column in KEPT
+        self.writes += 1
         try:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -528,6 +546,7 @@ class Index:
 
         gone = list(gone)
         rows = list(rows)
+        self.writes += 1
 
         def key(k: Key) -> Key:
             return k if racy_after is not None and k[1] < racy_after else (NEVER, *k[1:])

@@ -143,17 +143,19 @@ class Indexed:
     # -- opening, refreshing, mending ------------------------------------------------------
 
     def index(self, full: bool, warn: Warn | None = None,
-              progress: Callable[[], None] | None = None, keep: Keep | None = None
-              ) -> Index | None:
+              progress: Callable[[], None] | None = None, keep: Keep | None = None,
+              meanwhile: Callable[[Index], None] | None = None) -> Index | None:
         """The index, opened once per command and brought up to date (`refresh`): every
         file's key for a listing (`full`, with what `keep` makes of each open request
-        parsed), the folders' keys otherwise. None: no index can be used here (read files
-        instead)."""
+        parsed; `meanwhile` called with the index while git looks, when it does), the
+        folders' keys otherwise. None: no index can be used here (read files instead)."""
         index = self.opened(warn or self.warn)
         depth = 2 if full else 1
         if index is not None and self._depth < depth:
             outcome = (refresh_listing(index, self.root, self.requests_dir,
-                                       self.entry_problem, progress, keep) if full else
+                                       self.entry_problem, progress, keep,
+                                       (lambda: meanwhile(index)) if meanwhile else None)
+                       if full else
                        refresh(index, self.root, self.requests_dir, False, self.entry_problem))
             self.top_skipped = outcome.skipped
             self._depth = depth
@@ -260,7 +262,17 @@ class Indexed:
         """Every file's summary that is `wanted` (the index narrowed to these statuses,
         providers and span first), the index brought up to date first (`keep`: see
         `refresh.Keep`)."""
-        index = self.index(full=True, warn=warn, progress=progress, keep=keep)
+        early: list[tuple[Index, tuple[int, int], list[tuple[str, Summary | None]]]] = []
+
+        def meanwhile(index: Index) -> None:
+            """Read the rows while git looks (0.13 s at 100,000 files), and note the index's
+            version: they are the rows to answer from if it is the same after the look."""
+            version = index.version()
+            early.append((index, version,
+                          list(index.summaries(statuses, providers, active, OPEN))))
+
+        index = self.index(full=True, warn=warn, progress=progress, keep=keep,
+                           meanwhile=meanwhile)
         for full_path, problem in self.top_skipped:
             if warn is not None:
                 warn(f"skipped {self.rel(full_path)}: {problem}")
@@ -272,7 +284,10 @@ class Indexed:
                          _twins(kept))
         found = Found([], index.problems(), [])
         # every row read before any is written (a row reread replaces its own)
-        for rel, summary in list(index.summaries(statuses, providers, active, OPEN)):
+        read = (early[0][2] if early and early[0][0] is index
+                and early[0][1] == index.version() else
+                list(index.summaries(statuses, providers, active, OPEN)))
+        for rel, summary in read:
             if summary is None:  # a row of the wrong shape: read the file
                 fresh = self._reread(index, rel)
                 if fresh.problem is not None:

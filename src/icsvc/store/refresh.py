@@ -323,11 +323,12 @@ LOOSE_LIMIT = 1000
 
 def refresh_listing(index: Index, root: Path, requests_dir: Path,
                     entry_problem: Callable[[os.DirEntry[str]], str | None],
-                    progress: Callable[[], None] | None = None, keep: Keep | None = None
-                    ) -> Outcome:
+                    progress: Callable[[], None] | None = None, keep: Keep | None = None,
+                    meanwhile: Callable[[], None] | None = None) -> Outcome:
     """Bring every row up to date for a listing: through git when the store is in a git
     work tree and the index knows the commit of git's last look (`_through_git`), else by
-    looking at every file (`refresh`), after which git's next look can start.
+    looking at every file (`refresh`), after which git's next look can start. `meanwhile`
+    is called while git's first look runs (when git is asked at all).
 
     Git's look leaves out untracked and ignored files (it then reads no folder: a third of
     its time at 100,000 files) when HEAD and every folder's key are as they were at the
@@ -348,7 +349,8 @@ def refresh_listing(index: Index, root: Path, requests_dir: Path,
         before = index.rechecks()  # read before git looks: only these can be confirmed
     known = _loose_known(index, requests_dir, recorded) if recorded else None
     folders = None if known is not None else _folder_keys(index, requests_dir)
-    state = gitutil.work_tree_state(root, requests_dir.name, untracked=known is None)
+    state = gitutil.work_tree_state(root, requests_dir.name, untracked=known is None,
+                                    meanwhile=meanwhile)
     if state is not None and known is not None:
         if state.head == recorded:
             state = gitutil.WorkTree(state.head, state.paths | known, known)
