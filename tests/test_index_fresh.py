@@ -635,13 +635,17 @@ def _held_git(folder: Path, real: str) -> str:
     return f"{folder}{os.pathsep}{os.environ['PATH']}"
 
 
-@pytest.mark.parametrize("change", [("--status", "cancelled"), ("--note", "on it")])
+@pytest.mark.parametrize("change", [
+    ("triage", "--redirect", "payroll", "--service", "part-clarification"),
+    ("update", "--status", "cancelled"),
+], ids=["redirected", "cancelled"])
 def test_rows_read_while_git_looks_are_not_used_when_another_command_wrote(
-        store: Store, tmp_path: Path, change: tuple[str, str]) -> None:
-    """A listing reads the index's rows while git looks, and answers from them only when
-    the index is unchanged since: here another command writes a request (its file and its
-    row) during the look, which then finds nothing of its own to write; the listing reads
-    the rows again (the request cancelled is not listed as open, the note is seen)."""
+        store: Store, tmp_path: Path, change: tuple[str, ...]) -> None:
+    """A listing of every request reads the index's rows while git looks, and answers from
+    them only when the index is unchanged since: here another command writes a request
+    (its file and its row) during the look, which then finds nothing of its own to write;
+    the listing reads the rows again (the request redirected is found where it is now, the
+    one cancelled is not counted as open)."""
     a, b = store.new(*PART), store.new(*PART)
     commit(store)
     settle(store)
@@ -650,25 +654,28 @@ def test_rows_read_while_git_looks_are_not_used_when_another_command_wrote(
     assert real is not None
     hold = tmp_path / "hold"
     env = {**store.env, "PATH": _held_git(tmp_path, real), "HOLD": str(hold)}
-    listing_ = subprocess.Popen([ICSVC, "list", "-f", "json"], cwd=store.root, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    listing_ = subprocess.Popen([ICSVC, "list", "--all", "-f", "json"], cwd=store.root,
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
     try:
         for _ in range(600):
             if Path(f"{hold}.started").exists() or listing_.poll() is not None:
                 break
             time.sleep(0.05)
         time.sleep(1.0)  # its rows read (a small store's take milliseconds)
-        store.ok("update", a, *change, actor="maria@example.com", script=True)
+        command, *options = change
+        store.ok(command, a, *options, "--note", "moved on", actor=PROVIDER
+                 if command == "triage" else "maria@example.com", script=True)
     finally:
         Path(f"{hold}.go").touch()
         out, err = listing_.communicate(timeout=120)
     assert listing_.returncode == 0, err
+    assert "warning" not in err, err
     seen = {d["id"]: d for d in json.loads(out)}
-    if change[0] == "--status":
-        assert set(seen) == {b}
-    else:
-        assert "on it" in json.dumps(seen[a]["history"])
-    assert seen == {d["id"]: d for d in json.loads(store.ok("list", "-f", "json").out)}
+    assert set(seen) == {a, b}
+    assert (seen[a]["provider"], seen[a]["status"]) == (
+        ("payroll", "new") if command == "triage" else ("engineering", "cancelled"))
+    assert seen == {d["id"]: d for d in listing(store)} == {d["id"]: d for d in fresh(store)}
 
 
 # -- git's quick look: untracked files known from its last full look -------------------------
