@@ -33,8 +33,8 @@ def run(cwd: Path, *args: str, check: bool = True, what: str = "",
     Its output is read as Python reads file names: a byte that is not UTF-8 (in a path git
     prints) becomes a surrogate, so the path is the one `os.listdir` gives for that file
     and goes back to git as the same bytes (`escaped` shows it). `meanwhile` is called
-    while git runs (on another core: a `git status` over 100,000 files takes 0.13 s); if
-    it raises, git is stopped."""
+    while git runs (a `git status` over 100,000 files takes 0.13 s); if it raises, git is
+    stopped."""
     full_env = None
     if env:
         full_env = dict(os.environ)
