@@ -188,12 +188,12 @@ class _Text(io.StringIO):
 
 
 def run_in_process(args: list[str], env: dict[str, str], cwd: Path, stdin: str) -> Result:
-    """`icsvc ARGS` through `icsvc.cli.app.main()` in this process, with its own environment,
+    """`icsvc ARGS` through `icsvc.cli.entry.main()` in this process, with its own environment,
     folder and standard streams, as the console script would run it. A traceback (a bug)
     is kept in `err`, as the script would print it."""
     import traceback
 
-    from icsvc.cli import app as cli
+    from icsvc.cli import entry as cli
     from icsvc.output import ui
 
     saved_env = dict(os.environ)

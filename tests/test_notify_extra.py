@@ -30,7 +30,7 @@ if os.environ.get("HIDE_APPRISE"):
     sys.meta_path.insert(0, Absent())
 
 import icsvc
-from icsvc.cli import app as cli
+from icsvc.cli import entry as cli
 
 if os.environ.get("IMPORT_ALL"):
     for info in pkgutil.walk_packages(icsvc.__path__, "icsvc."):

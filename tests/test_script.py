@@ -1,4 +1,4 @@
-"""The installed console script, end to end: most tests run `icsvc.cli.app.main()` in process
+"""The installed console script, end to end: most tests run `icsvc.cli.entry.main()` in process
 for speed; these run the real script in a subprocess, as users and CI do."""
 
 from __future__ import annotations

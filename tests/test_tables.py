@@ -108,7 +108,7 @@ def test_a_long_title_wraps_as_a_whole(long: tuple[Store, str, str]) -> None:
 def piped(store: Store, args: list[str], now: str) -> tuple[str, list[str]]:
     """What the console script's own `main` writes to a pipe in a fresh process, and the
     modules it loaded."""
-    code = ("import json, sys\nfrom icsvc.cli.app import main\n"
+    code = ("import json, sys\nfrom icsvc.cli.entry import main\n"
             f"sys.argv = ['icsvc', *{args!r}]\n"
             "try:\n    main()\nfinally:\n"
             "    sys.stdout.flush()\n"

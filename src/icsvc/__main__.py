@@ -1,3 +1,3 @@
-from icsvc.cli.app import main
+from icsvc.cli.entry import main
 
 main()

@@ -1,7 +1,7 @@
 """The one error type for user mistakes, and its exit codes.
 
 Exit codes: 0 done; 1 a refusal or a failed check (`IcsvcError`); 2 bad usage (`UsageError`);
-3 an internal error (a bug: any other exception, reported by `cli.main()`), so CI can tell a
+3 an internal error (a bug: any other exception, reported by `cli.entry.main()`), so CI can tell a
 crash from a rejected pull request.
 """
 

@@ -12,9 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import typer
-
 from icsvc.cli import completion
+from icsvc.cli.declare import Argument, Option
 
 if TYPE_CHECKING:
     from icsvc.commands.context import Context
@@ -31,27 +30,27 @@ DATE_FORMS = (
 
 StoreOpt = Annotated[
     str | None,
-    typer.Option("--store", envvar="ICSVC_STORE", show_envvar=True, metavar="FOLDER",
+    Option("--store", envvar="ICSVC_STORE", show_envvar=True, metavar="FOLDER",
                  help="Store folder (default: found from the current folder upwards).",
                  autocompletion=completion.folders),
 ]
 ActorOpt = Annotated[
     str | None,
-    typer.Option("--as", metavar="EMAIL",
+    Option("--as", metavar="EMAIL",
                  help="Act as this email (default: ICSVC_USER, then git user.email).",
                  autocompletion=completion.people),
 ]
 NoPagerOpt = Annotated[
-    bool, typer.Option("--no-pager", help="Print long output straight to the terminal "
+    bool, Option("--no-pager", help="Print long output straight to the terminal "
                                           "(default: through $ICSVC_PAGER, $PAGER or less -R).")
 ]
 ProvidersOpt = Annotated[
     list[str] | None,
-    typer.Option("--provider", "-p", metavar="PROVIDER",
+    Option("--provider", "-p", metavar="PROVIDER",
                  help="Only this provider (repeatable; any case, or its name).",
                  autocompletion=completion.providers),
 ]
-IdArg = Annotated[str, typer.Argument(metavar="ID", help="A request ID or a unique prefix.",
+IdArg = Annotated[str, Argument(metavar="ID", help="A request ID or a unique prefix.",
                                       autocompletion=completion.request_ids)]
 
 
@@ -73,8 +72,8 @@ class CheckFormat(StrEnum):
     json = "json"
 
 
-FormatOpt = Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")]
-ShowFmtOpt = Annotated[ShowFormat, typer.Option(
+FormatOpt = Annotated[TableFormat, Option("--format", "-f", help="Output format.")]
+ShowFmtOpt = Annotated[ShowFormat, Option(
     "--format", "-f", help="Output format: table for people, json for scripts.")]
 
 

@@ -3,11 +3,10 @@
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
 from icsvc.cli.common import ActorOpt, ShowFmtOpt, ShowFormat, StoreOpt, context, examples
+from icsvc.cli.declare import Argument, Group, Option
 
-group = typer.Typer()
+group = Group()
 """This module's commands, added to the app by `app.py`."""
 
 
@@ -17,13 +16,13 @@ group = typer.Typer()
     "icsvc commit --pr",
 ))
 def commit(
-    message: Annotated[str | None, typer.Option(
+    message: Annotated[str | None, Option(
         "--message", "-m", metavar="TEXT",
         help="The commit message (default: a summary, e.g. 'icsvc: ack 09KRRP64; note "
              "B1QD49VF').")] = None,
-    push: Annotated[bool, typer.Option(
+    push: Annotated[bool, Option(
         "--push", help="Then push the branch (setting its upstream).")] = False,
-    pr: Annotated[bool, typer.Option(
+    pr: Annotated[bool, Option(
         "--pr", help="Then push and open a pull request with gh (on the default branch, "
                      "first move the work to a new branch).")] = False,
     fmt: ShowFmtOpt = ShowFormat.table,
@@ -50,16 +49,16 @@ def commit(
     "icsvc sync --remote . --branch raj/ack --rebase",
 ))
 def sync(
-    remote: Annotated[str | None, typer.Option(
+    remote: Annotated[str | None, Option(
         "--remote", metavar="REMOTE",
         help="The remote (default: the branch's upstream remote, else origin; '.' merges a "
              "local branch).")]
     = None,
-    branch: Annotated[str | None, typer.Option(
+    branch: Annotated[str | None, Option(
         "--branch", "-b", metavar="BRANCH",
         help="The branch to merge, e.g. your pull request's base (main). Default: the "
              "current branch's upstream.")] = None,
-    rebase: Annotated[bool, typer.Option(
+    rebase: Annotated[bool, Option(
         "--rebase", help="Rebase onto it instead of merging.")] = False,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
@@ -86,8 +85,8 @@ def sync(
     "icsvc git-setup --quiet",
 ))
 def git_setup(
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
-    signing_key: Annotated[Path | None, typer.Option(
+    quiet: Annotated[bool, Option("--quiet", "-q", help="Print nothing.")] = False,
+    signing_key: Annotated[Path | None, Option(
         "--signing-key", metavar="FILE",
         help="Sign your commits with this SSH key (one providers.yaml lists for you under "
              "people:; default: the first such key in ~/.ssh).")] = None,
@@ -109,13 +108,13 @@ def git_setup(
     "icsvc codeowners -o docs/CODEOWNERS --format json",
 ))
 def codeowners(
-    output: Annotated[Path | None, typer.Option(
+    output: Annotated[Path | None, Option(
         "--output", "-o", metavar="FILE",
         help="The CODEOWNERS file (default: .github/CODEOWNERS in the repository); an "
              "existing one without the icsvc block only with --force.")] = None,
-    check_only: Annotated[bool, typer.Option(
+    check_only: Annotated[bool, Option(
         "--check", help="Write nothing; exit 1 when the file is stale.")] = False,
-    force: Annotated[bool, typer.Option(
+    force: Annotated[bool, Option(
         "--force", help="Add the block to an existing --output file that has none.")] = False,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
@@ -128,18 +127,18 @@ def codeowners(
     owners = cmd.run(context(store, actor), output, check_only, force)
     out.render(owners, fmt.value)
     if owners.stale and check_only:
-        raise typer.Exit(1)  # a failed check: the report says why
+        raise SystemExit(1)  # a failed check: the report says why
 
 
 @group.command("merge-driver", epilog=examples(
     "git config merge.icsvc.driver 'icsvc merge-driver %O %A %B %P'",
 ))
 def merge_driver(
-    base: Annotated[Path, typer.Argument(metavar="BASE", help="The common ancestor (%O).")],
-    ours: Annotated[Path, typer.Argument(
+    base: Annotated[Path, Argument(metavar="BASE", help="The common ancestor (%O).")],
+    ours: Annotated[Path, Argument(
         metavar="OURS", help="Our version (%A); the result is written here.")],
-    theirs: Annotated[Path, typer.Argument(metavar="THEIRS", help="Their version (%B).")],
-    path: Annotated[str | None, typer.Argument(
+    theirs: Annotated[Path, Argument(metavar="THEIRS", help="Their version (%B).")],
+    path: Annotated[str | None, Argument(
         metavar="[FILE]", help="The file's path in the repository (%P).")] = None,
 ) -> None:
     """The git merge driver for request files: merges field by field, unions the histories.

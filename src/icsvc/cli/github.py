@@ -4,11 +4,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
 from icsvc.cli.common import ActorOpt, StoreOpt, context, examples, shown
+from icsvc.cli.declare import Group, Option
 
-group = typer.Typer()
+group = Group()
 """This module's commands, added to the app by `app.py`."""
 
 
@@ -17,7 +16,7 @@ class TextFormat(StrEnum):
     json = "json"
 
 
-FormatOpt = Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[TextFormat, Option("--format", "-f", help="Output format.")]
 
 
 @group.command(epilog=examples(
@@ -26,17 +25,17 @@ FormatOpt = Annotated[TextFormat, typer.Option("--format", "-f", help="Output fo
     "icsvc forms --repo-url https://github.com/acme/requests",
 ))
 def forms(
-    output: Annotated[Path | None, typer.Option(
+    output: Annotated[Path | None, Option(
         "--output", "-o", metavar="FOLDER",
         help="Where to write them (default: .github/ISSUE_TEMPLATE in the repository; never "
              "among the store's own files or git's).")]
     = None,
-    force: Annotated[bool, typer.Option(
+    force: Annotated[bool, Option(
         "--force", help="Also replace files of the forms' names written by hand.")] = False,
-    check_only: Annotated[bool, typer.Option(
+    check_only: Annotated[bool, Option(
         "--check", help="Write nothing; list stale, missing or orphaned forms, exit 1 if "
                         "any.")] = False,
-    repo_url: Annotated[str | None, typer.Option(
+    repo_url: Annotated[str | None, Option(
         "--repo-url", metavar="URL",
         help="The repository the chooser's links point to (default: the one config.yml "
              "already links to, else the origin remote).")] = None,
@@ -60,7 +59,7 @@ def forms(
         return
     out.checked(done, fmt.value)
     if done.drift:
-        raise typer.Exit(1)  # a failed check: the report says why
+        raise SystemExit(1)  # a failed check: the report says why
 
 
 @group.command(epilog=examples(
@@ -69,19 +68,19 @@ def forms(
     'icsvc intake --mirror "$BEFORE" --format json > mirror.json',
 ))
 def intake(
-    event: Annotated[Path | None, typer.Option(
+    event: Annotated[Path | None, Option(
         "--event", metavar="FILE",
         help="The event JSON GitHub gives the workflow ($GITHUB_EVENT_PATH): an issue "
              "opened, edited or closed, or a comment on it.")] = None,
-    mirror: Annotated[str | None, typer.Option(
+    mirror: Annotated[str | None, Option(
         "--mirror", metavar="REV",
         help="Instead: the comments the issues of requests changed since REV get (what "
              "their requesters are told), and which issues close.")] = None,
-    post: Annotated[Path | None, typer.Option(
+    post: Annotated[Path | None, Option(
         "--post", metavar="FILE",
         help="Instead: post on GitHub what an earlier run's JSON result says (comments, "
              "closing), with GITHUB_TOKEN and GITHUB_REPOSITORY.")] = None,
-    pull_request: Annotated[bool, typer.Option(
+    pull_request: Annotated[bool, Option(
         "--pull-request",
         help="The workflow proposes each new request by a pull request (the comment says "
              "so); by default it commits it to the default branch.")] = False,

@@ -3,11 +3,10 @@
 from enum import StrEnum
 from typing import Annotated
 
-import typer
-
 from icsvc.cli.common import ActorOpt, StoreOpt, context, examples, shown
+from icsvc.cli.declare import Argument, Group, Option
 
-group = typer.Typer()
+group = Group()
 """This module's commands, added to the app by `app.py`."""
 
 
@@ -21,8 +20,8 @@ class DigestKind(StrEnum):
     weekly = "weekly"
 
 
-FormatOpt = Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")]
-DryRunOpt = Annotated[bool, typer.Option(
+FormatOpt = Annotated[TextFormat, Option("--format", "-f", help="Output format.")]
+DryRunOpt = Annotated[bool, Option(
     "--dry-run", help="Print the messages instead of sending them; record nothing.")]
 
 
@@ -32,17 +31,17 @@ DryRunOpt = Annotated[bool, typer.Option(
     'icsvc notify --since "$BEFORE" --no-clocks',
 ))
 def notify(
-    since: Annotated[str | None, typer.Option(
+    since: Annotated[str | None, Option(
         "--since", metavar="REV",
         help="Tell what the commits after REV added (default: since the last run recorded "
              "in .icsvc/notify.json).")] = None,
-    until: Annotated[str | None, typer.Option(
+    until: Annotated[str | None, Option(
         "--until", metavar="REV", help="Up to this commit (default: HEAD).")] = None,
-    since_time: Annotated[str | None, typer.Option(
+    since_time: Annotated[str | None, Option(
         "--since-time", metavar="WHEN",
         help="Clock changes only, since WHEN: an ISO 8601 time, or a period such as 1h "
              "meaning the last whole hour (for a schedule).")] = None,
-    clocks: Annotated[bool, typer.Option(
+    clocks: Annotated[bool, Option(
         "--clocks/--no-clocks",
         help="Also tell the clocks that turned at risk or breached meanwhile (default).")]
     = True,
@@ -72,7 +71,7 @@ def notify(
     "icsvc digest weekly",
 ))
 def digest(
-    kind: Annotated[DigestKind, typer.Argument(
+    kind: Annotated[DigestKind, Argument(
         metavar="daily|weekly",
         help="daily: each provider member's queue (breached, at risk, due today); weekly: "
              "last week's report to escalation contacts and department managers.")],
@@ -94,7 +93,7 @@ def digest(
     "icsvc mail --store /srv/requests --commit",
 ))
 def mail(
-    commit: Annotated[bool, typer.Option(
+    commit: Annotated[bool, Option(
         "--commit", help="Commit what the message wrote, authored by its sender.")] = False,
     fmt: FormatOpt = TextFormat.text,
     actor: ActorOpt = None,

@@ -4,11 +4,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
 from icsvc.cli.common import ActorOpt, StoreOpt, context, examples
+from icsvc.cli.declare import Argument, Group, Option
 
-group = typer.Typer(
+group = Group(
     name="people",
     help="Who may ask: the departments of providers.yaml from the company directory.",
     no_args_is_help=True,
@@ -26,12 +25,12 @@ class TextFormat(StrEnum):
     "icsvc people import directory.csv --format json",
 ))
 def import_(
-    csv_file: Annotated[Path, typer.Argument(
+    csv_file: Annotated[Path, Argument(
         metavar="FILE.csv", help="The directory's CSV export: a header row with 'email' and "
                                  "'department' columns ('manager': yes for managers).")],
-    dry_run: Annotated[bool, typer.Option(
+    dry_run: Annotated[bool, Option(
         "--dry-run", help="Show what would change; write nothing.")] = False,
-    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")]
+    fmt: Annotated[TextFormat, Option("--format", "-f", help="Output format.")]
     = TextFormat.text,
     actor: ActorOpt = None,
     store: StoreOpt = None,

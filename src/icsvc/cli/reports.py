@@ -4,8 +4,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import typer
-
 from icsvc.cli.common import (
     ActorOpt,
     IdArg,
@@ -18,8 +16,9 @@ from icsvc.cli.common import (
     examples,
     paged,
 )
+from icsvc.cli.declare import Argument, Group, Option
 
-group = typer.Typer()
+group = Group()
 """This module's commands, added to the app by `app.py`."""
 
 
@@ -44,9 +43,9 @@ DAY_FORMS = (
 ))
 def feedback(
     request_id: IdArg,
-    rating: Annotated[int, typer.Option("--rating", "-r", metavar="N",
+    rating: Annotated[int, Option("--rating", "-r", metavar="N",
                                         help="1 (poor) to 5 (excellent) stars.")],
-    comment: Annotated[str | None, typer.Option("--comment", "-c", metavar="TEXT",
+    comment: Annotated[str | None, Option("--comment", "-c", metavar="TEXT",
                                                    help="What went well or not.")] = None,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
@@ -65,27 +64,27 @@ def feedback(
     "icsvc report --since '4 weeks ago' -o weekly.html",
 ))
 def report(
-    since: Annotated[str | None, typer.Option(
+    since: Annotated[str | None, Option(
         "--since", metavar="DATE",
         help=f"First day; default: 13 weeks before --until. Accepted: {DAY_FORMS}.")] = None,
-    until: Annotated[str | None, typer.Option(
+    until: Annotated[str | None, Option(
         "--until", metavar="DATE", help="Last day, included; default: now.")] = None,
-    quarter: Annotated[str | None, typer.Option(
+    quarter: Annotated[str | None, Option(
         "--quarter", metavar="QUARTER",
         help="A calendar quarter such as 2026Q4 (instead of --since/--until).")] = None,
     provider: ProvidersOpt = None,
-    department: Annotated[str | None, typer.Option(
+    department: Annotated[str | None, Option(
         "--department", "-d", metavar="DEPARTMENT",
         help="The customer's view: every provider's figures for this requesting department's "
              "requests only.")] = None,
-    fmt: Annotated[ReportFormat | None, typer.Option(
+    fmt: Annotated[ReportFormat | None, Option(
         "--format", "-f", help="Output format (default: table; with --output, from the file's "
                                "extension: .html, .md, .csv, .json).")] = None,
-    output: Annotated[Path | None, typer.Option(
+    output: Annotated[Path | None, Option(
         "--output", "-o", metavar="FILE",
         help="Write to this file instead of the terminal (an existing file only with "
              "--force; never one of the store's own files or git's).")] = None,
-    force: Annotated[bool, typer.Option(
+    force: Annotated[bool, Option(
         "--force", help="Replace the --output file if it exists.")] = False,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -112,23 +111,23 @@ def report(
     "icsvc site public/ --repo-url https://github.com/acme/services --mail requests@acme.example",
 ))
 def site(
-    out: Annotated[Path, typer.Argument(
+    out: Annotated[Path, Argument(
         metavar="OUT", help="The folder to build the site in (made if missing; a later "
                             "build rewrites only what changed).")],
-    serve: Annotated[bool, typer.Option(
+    serve: Annotated[bool, Option(
         "--serve", help="Then serve it on http://127.0.0.1:PORT/ (this machine only) until "
                         "Ctrl-C.")] = False,
-    port: Annotated[int, typer.Option(
+    port: Annotated[int, Option(
         "--port", metavar="PORT", min=0, max=65535,
         help="The port --serve listens on (0: any free port).")] = 8000,
-    repo_url: Annotated[str | None, typer.Option(
+    repo_url: Annotated[str | None, Option(
         "--repo-url", metavar="URL",
         help="The repository whose issue forms the catalogue links to (default: the one "
              "'icsvc forms' wrote them for).")] = None,
-    mail: Annotated[str | None, typer.Option(
+    mail: Annotated[str | None, Option(
         "--mail", metavar="ADDRESS",
         help="The address requests can be mailed to, shown in the catalogue.")] = None,
-    force: Annotated[bool, typer.Option(
+    force: Annotated[bool, Option(
         "--force", help="Build into a folder that holds other files.")] = False,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,

@@ -3,11 +3,10 @@
 from enum import StrEnum
 from typing import Annotated
 
-import typer
-
 from icsvc.cli.common import ActorOpt, ShowFormat, StoreOpt, context, examples
+from icsvc.cli.declare import Argument, Group, Option
 
-group = typer.Typer(
+group = Group(
     name="survey",
     help="The quarterly survey: who each provider asks about a quarter, and their answers "
          "(one file per person, provider and quarter under surveys/).",
@@ -29,7 +28,7 @@ class ReviewFormat(StrEnum):
     markdown = "markdown"
 
 
-QuarterOpt = Annotated[str, typer.Option(
+QuarterOpt = Annotated[str, Option(
     "--quarter", "-q", metavar="QUARTER", help="The quarter, e.g. 2026Q4.")]
 
 
@@ -40,10 +39,10 @@ QuarterOpt = Annotated[str, typer.Option(
 ))
 def send(
     quarter: QuarterOpt,
-    provider: Annotated[list[str] | None, typer.Option(
+    provider: Annotated[list[str] | None, Option(
         "--provider", "-p", metavar="PROVIDER", help="Only this provider (repeatable).")]
     = None,
-    fmt: Annotated[SendFormat, typer.Option("--format", "-f", help="Output format.")] =
+    fmt: Annotated[SendFormat, Option("--format", "-f", help="Output format.")] =
     SendFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -68,14 +67,14 @@ def send(
     "icsvc survey answer it -q 2026Q4 -r 5 --as maria@example.com --format json",
 ))
 def answer(
-    provider: Annotated[str, typer.Argument(metavar="PROVIDER",
+    provider: Annotated[str, Argument(metavar="PROVIDER",
                                             help="The provider you answer about.")],
     quarter: QuarterOpt,
-    rating: Annotated[int, typer.Option("--rating", "-r", metavar="STARS",
+    rating: Annotated[int, Option("--rating", "-r", metavar="STARS",
                                         help="1 (poor) to 5 (excellent) stars.")],
-    comment: Annotated[str | None, typer.Option("--comment", "-c", metavar="TEXT",
+    comment: Annotated[str | None, Option("--comment", "-c", metavar="TEXT",
                                                    help="What went well or not.")] = None,
-    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] =
+    fmt: Annotated[ShowFormat, Option("--format", "-f", help="Output format.")] =
     ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -99,14 +98,14 @@ def answer(
     "--format json",
 ))
 def respond(
-    provider: Annotated[str, typer.Argument(metavar="PROVIDER",
+    provider: Annotated[str, Argument(metavar="PROVIDER",
                                             help="Your provider (you must be a member).")],
     quarter: QuarterOpt,
-    person: Annotated[str, typer.Option("--person", metavar="EMAIL",
+    person: Annotated[str, Option("--person", metavar="EMAIL",
                                         help="Whose answer you respond to.")],
-    response: Annotated[str, typer.Option("--response", metavar="TEXT",
+    response: Annotated[str, Option("--response", metavar="TEXT",
                                           help="What the provider does about it.")],
-    fmt: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] =
+    fmt: Annotated[ShowFormat, Option("--format", "-f", help="Output format.")] =
     ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -126,11 +125,11 @@ def respond(
     "icsvc survey review payroll -q 2026Q3 -q 2026Q4 --format csv",
 ))
 def review(
-    provider: Annotated[str, typer.Argument(metavar="PROVIDER", help="The provider.")],
-    quarter: Annotated[list[str] | None, typer.Option(
+    provider: Annotated[str, Argument(metavar="PROVIDER", help="The provider.")],
+    quarter: Annotated[list[str] | None, Option(
         "--quarter", "-q", metavar="QUARTER",
         help="These quarters (repeatable); default: the last one and this one.")] = None,
-    fmt: Annotated[ReviewFormat, typer.Option("--format", "-f", help="Output format.")] =
+    fmt: Annotated[ReviewFormat, Option("--format", "-f", help="Output format.")] =
     ReviewFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -153,9 +152,9 @@ class JsonOnly(StrEnum):
     "icsvc survey intake --event event.json --format json",
 ))
 def intake(
-    event: Annotated[str, typer.Option(
+    event: Annotated[str, Option(
         "--event", metavar="FILE", help="The GitHub event JSON ($GITHUB_EVENT_PATH).")],
-    fmt: Annotated[JsonOnly, typer.Option("--format", "-f", help="Output format.")] =
+    fmt: Annotated[JsonOnly, Option("--format", "-f", help="Output format.")] =
     JsonOnly.json,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -174,4 +173,4 @@ def intake(
     result = cmd.intake(context(store, actor), Path(event))
     print_json(result)
     if result["status"] == "refused":
-        raise typer.Exit(1)
+        raise SystemExit(1)

@@ -3,11 +3,10 @@
 from enum import StrEnum
 from typing import Annotated
 
-import typer
-
 from icsvc.cli.common import examples
+from icsvc.cli.declare import Argument, Group, Option
 
-group = typer.Typer()
+group = Group()
 """This module's commands, added to the app by `app.py`."""
 
 
@@ -32,7 +31,7 @@ class JsonFormat(StrEnum):
     "icsvc completion fish > ~/.config/fish/completions/icsvc.fish",
 ))
 def completion(
-    shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="Your shell: bash, zsh or "
+    shell: Annotated[Shell, Argument(metavar="SHELL", help="Your shell: bash, zsh or "
                                                                  "fish.")],
 ) -> None:
     """Print the shell script that completes commands, options, request IDs, providers,
@@ -47,10 +46,10 @@ def completion(
     "icsvc schema request",
 ))
 def schema(
-    name: Annotated[SchemaName, typer.Argument(
+    name: Annotated[SchemaName, Argument(
         metavar="FILE", help="providers (providers.yaml) or request "
                              "(requests/<provider>/<ID>.yaml).")],
-    fmt: Annotated[JsonFormat, typer.Option(
+    fmt: Annotated[JsonFormat, Option(
         "--format", "-f", help="Output format (JSON Schema, draft 2020-12).")] =
     JsonFormat.json,
 ) -> None:

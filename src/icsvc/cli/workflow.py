@@ -2,8 +2,6 @@
 
 from typing import Annotated
 
-import typer
-
 from icsvc.cli import completion
 from icsvc.cli.common import (
     ActorOpt,
@@ -20,8 +18,9 @@ from icsvc.cli.common import (
     interactive,
     paged,
 )
+from icsvc.cli.declare import Argument, Group, Option
 
-group = typer.Typer()
+group = Group()
 """This module's commands, added to the app by `app.py`."""
 
 
@@ -32,36 +31,36 @@ group = typer.Typer()
 ))
 def triage(
     request_id: IdArg,
-    ack: Annotated[bool, typer.Option(
+    ack: Annotated[bool, Option(
         "--ack", help="Acknowledge, with a timeframe: --promise DATE, else the resolve due "
                       "date.")] = False,
-    priority: Annotated[str | None, typer.Option(
+    priority: Annotated[str | None, Option(
         metavar="PRIORITY", help="The agreed priority (differing from the requested one "
                                  "needs --note).", autocompletion=completion.priorities)]
     = None,
-    promise: Annotated[str | None, typer.Option(
+    promise: Annotated[str | None, Option(
         metavar="DATE", help=date_help("Promise a date."))] = None,
-    assign: Annotated[str | None, typer.Option(
+    assign: Annotated[str | None, Option(
         metavar="EMAIL", help="Assign to a member of the provider (the part before @ will "
                               "do when it is unique).", autocompletion=completion.members)]
     = None,
-    need_info: Annotated[str | None, typer.Option(
+    need_info: Annotated[str | None, Option(
         "--need-info", metavar="TEXT",
         help="Ask the requester for information (waiting-on-customer: the clock pauses).")]
     = None,
-    redirect: Annotated[str | None, typer.Option(
+    redirect: Annotated[str | None, Option(
         metavar="PROVIDER", help="Send to another provider (needs --note: who can help).",
         autocompletion=completion.providers)] = None,
-    service: Annotated[str | None, typer.Option(
+    service: Annotated[str | None, Option(
         metavar="SERVICE", help="With --redirect: the new provider's service, when it has "
                                 "none of the same name.", autocompletion=completion.services)]
     = None,
-    decline: Annotated[str | None, typer.Option(
+    decline: Annotated[str | None, Option(
         metavar="REASON", help="Decline, saying why (needs --alternate).")] = None,
-    alternate: Annotated[str | None, typer.Option(
+    alternate: Annotated[str | None, Option(
         metavar="WHO", help="With --decline: who can help instead (a provider, an email or "
                             "a name), shown to the requester.")] = None,
-    note: Annotated[str | None, typer.Option(
+    note: Annotated[str | None, Option(
         metavar="TEXT", help="Why (a priority change, a redirect), shown to the requester.")]
     = None,
     fmt: ShowFmtOpt = ShowFormat.table,
@@ -88,45 +87,45 @@ def triage(
 ))
 def update(
     request_id: IdArg,
-    status: Annotated[str | None, typer.Option(
+    status: Annotated[str | None, Option(
         metavar="STATUS", help="New status (provider members; the requester may cancel).",
         autocompletion=completion.statuses)] = None,
-    note: Annotated[str | None, typer.Option(
+    note: Annotated[str | None, Option(
         metavar="TEXT", help="A progress note or comment (anyone involved).")] = None,
-    reply: Annotated[str | None, typer.Option(
+    reply: Annotated[str | None, Option(
         metavar="TEXT", help="The requester's answer to a request waiting on them: recorded "
                              "as a note, and the request goes back to the provider.")] = None,
-    progress: Annotated[int | None, typer.Option(
+    progress: Annotated[int | None, Option(
         metavar="PCT", help="Percent done, 0-100.")] = None,
-    promise: Annotated[str | None, typer.Option(
+    promise: Annotated[str | None, Option(
         metavar="DATE", help=date_help("A new promised date (moving a passed promise records "
                                        "it as broken)."))] = None,
-    info: Annotated[list[str] | None, typer.Option(
+    info: Annotated[list[str] | None, Option(
         "--info", metavar="KEY=VALUE",
         help="Information the provider asked for (repeatable); a request waiting on you "
              "goes back to the provider.")] = None,
-    reopen: Annotated[bool, typer.Option(
+    reopen: Annotated[bool, Option(
         "--reopen", help="Requester: reopen a resolved request that is not done (with --note "
                          "saying what is wrong; within settings.reopen_within).")] = False,
-    alternate: Annotated[str | None, typer.Option(
+    alternate: Annotated[str | None, Option(
         metavar="WHO", help="With --status declined: who can help instead.")] = None,
-    cost: Annotated[float | None, typer.Option(
+    cost: Annotated[float | None, Option(
         metavar="N", help="Requester: record what a lapse costs (with --note): a revised "
                           "estimate, or with --actual the real figure.")] = None,
-    actual: Annotated[bool, typer.Option(
+    actual: Annotated[bool, Option(
         "--actual", help="With --cost: the real figure, recorded after the fact (also when it "
                          "equals the estimate).")] = False,
-    needed_by: Annotated[str | None, typer.Option(
+    needed_by: Annotated[str | None, Option(
         "--needed-by", metavar="DATE",
         help=date_help("Requester: you need it by another date now (with --note)."))] = None,
-    priority: Annotated[str | None, typer.Option(
+    priority: Annotated[str | None, Option(
         metavar="PRIORITY", help="Requester: ask for another priority (with --note); provider: "
                                  "agree a priority, like triage --priority.",
         autocompletion=completion.priorities)] = None,
-    accept_priority: Annotated[bool, typer.Option(
+    accept_priority: Annotated[bool, Option(
         "--accept-priority", help="Requester: accept the lower priority the provider "
                                   "proposed (or contest it with icsvc escalate).")] = False,
-    blocks: Annotated[list[str] | None, typer.Option(
+    blocks: Annotated[list[str] | None, Option(
         "--blocks", metavar="ID", help="This request must be done before request ID "
                                        "(repeatable).", autocompletion=completion.request_ids)]
     = None,
@@ -162,9 +161,9 @@ def update(
 ))
 def escalate(
     request_id: IdArg,
-    reason: Annotated[str | None, typer.Option(
+    reason: Annotated[str | None, Option(
         metavar="TEXT", help="Why this needs the escalation contact.")] = None,
-    answer: Annotated[str | None, typer.Option(
+    answer: Annotated[str | None, Option(
         metavar="TEXT", help="The escalation contact: your answer to the pending escalation "
                              "(the requester is told).")] = None,
     fmt: ShowFmtOpt = ShowFormat.table,
@@ -204,15 +203,15 @@ def explain(
     "icsvc queue payroll --format json",
 ))
 def queue(
-    provider_args: Annotated[list[str] | None, typer.Argument(
+    provider_args: Annotated[list[str] | None, Argument(
         metavar="[PROVIDER]...", help="Providers (same as -p; default: yours; if none, all).",
         autocompletion=completion.providers)] = None,
     provider: ProvidersOpt = None,
-    mine: Annotated[bool, typer.Option("--mine", help="Only requests assigned to me.")] = False,
-    escalated: Annotated[bool, typer.Option(
+    mine: Annotated[bool, Option("--mine", help="Only requests assigned to me.")] = False,
+    escalated: Annotated[bool, Option(
         "--escalated", help="The escalated requests waiting on me as the escalation contact "
                             "(of every provider I am the contact of).")] = False,
-    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] =
+    fmt: Annotated[TableFormat, Option("--format", "-f", help="Output format.")] =
     TableFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,
@@ -233,12 +232,12 @@ def queue(
     "icsvc recur payroll-timesheets",
 ))
 def recur(
-    recurrence: Annotated[list[str] | None, typer.Argument(
+    recurrence: Annotated[list[str] | None, Argument(
         metavar="[RECURRENCE]...", help="Only these recurrences (recurring: in "
                                         "providers.yaml); default: all.")] = None,
-    dry_run: Annotated[bool, typer.Option(
+    dry_run: Annotated[bool, Option(
         "--dry-run", "-n", help="Say what is due, writing nothing.")] = False,
-    commit: Annotated[bool, typer.Option(
+    commit: Annotated[bool, Option(
         "--commit", help="Commit each request made, as its requester.")] = False,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
