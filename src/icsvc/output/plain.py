@@ -15,7 +15,6 @@ never inside a word. Colours are SGR codes written directly (none with `NO_COLOR
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -72,6 +71,8 @@ def terminal_width(stream: TextIO | None = None) -> int | None:
     stream = stream or sys.stdout
     if not stream.isatty():
         return None
+    import shutil
+
     return max(shutil.get_terminal_size((80, 24)).columns, 20)
 
 

@@ -16,7 +16,6 @@ feedback"); the short version:
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
@@ -115,11 +114,15 @@ def pct(part: int, whole: int) -> float | None:
 
 
 def median(values: list[timedelta]) -> timedelta | None:
-    """The middle value (the mean of the two middle ones for an even count)."""
+    """The middle value (the mean of the two middle ones for an even count), as
+    `statistics.median` gives it (whose import costs a small report 4 ms)."""
     if not values:
         return None
-    seconds = statistics.median(v.total_seconds() for v in values)
-    return timedelta(seconds=seconds)
+    seconds = sorted(v.total_seconds() for v in values)
+    middle = len(seconds) // 2
+    if len(seconds) % 2:
+        return timedelta(seconds=seconds[middle])
+    return timedelta(seconds=(seconds[middle - 1] + seconds[middle]) / 2)
 
 
 def percentile(values: list[timedelta], p: float) -> timedelta | None:

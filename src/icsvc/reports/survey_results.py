@@ -10,7 +10,7 @@ No printing: the commands say it.
 
 from __future__ import annotations
 
-import statistics
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from icsvc.domain.answers import LOW, RATINGS, Answer, Asked, Quarter, eligible
 from icsvc.domain.catalogue import Catalogue
-from icsvc.store.answer_files import created_within, load_answers
 
 if TYPE_CHECKING:
     from icsvc.domain.history.request import Request
@@ -49,6 +48,8 @@ def load_who_to_ask(store: Store, quarter: Quarter, providers: Sequence[str] | N
                     warn: Any = None) -> list[Asked]:
     """`who_to_ask` for a store: loads the requests made around the quarter and its
     answers."""
+    from icsvc.store.answer_files import created_within, load_answers
+
     requests = store.load_all(warn, where=created_within([quarter]))
     answers = load_answers(store.root, [quarter], warn)
     return who_to_ask(requests, answers, store.catalogue, quarter, providers)
@@ -89,7 +90,7 @@ def trend_quarters(last: Quarter) -> list[Quarter]:
 
 
 def average(ratings: Sequence[int]) -> float | None:
-    return round(statistics.fmean(ratings), 2) if ratings else None
+    return round(math.fsum(ratings) / len(ratings), 2) if ratings else None
 
 
 @dataclass

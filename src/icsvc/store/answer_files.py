@@ -28,13 +28,13 @@ from icsvc.domain.answers import Answer, Asked, Quarter, eligible, may_answer, p
 from icsvc.domain.catalogue import Catalogue
 from icsvc.domain.checker import NAME
 from icsvc.errors import ValidationError
-from icsvc.store import files, yamlio
+from icsvc.store import files
 from icsvc.store.dirents import NOT_UTF8, entry_problem, folder_problem, is_text
 from icsvc.store.store import SURVEYS_DIR, Store
-from icsvc.store.validate import Problem
 
 if TYPE_CHECKING:
     from icsvc.store.store import Summary
+    from icsvc.store.validate import Problem
 
 
 # -- where answers are kept --------------------------------------------------------------------
@@ -205,6 +205,8 @@ def created_within(quarters: Sequence[Quarter]) -> Callable[[Summary], bool]:
 
 def check_files(store: Store, cat: Catalogue) -> tuple[list[Problem], int]:
     """The problems of every answer file, and how many files there are."""
+    from icsvc.store.validate import Problem  # what checking needs, not reading answers
+
     paths, skipped = answer_files(store.root)
     problems = [Problem(store.rel(path), 1, problem) for path, problem in skipped]
     if not paths:
@@ -227,6 +229,9 @@ def check_files(store: Store, cat: Catalogue) -> tuple[list[Problem], int]:
 
 def _file_problems(store: Store, cat: Catalogue, path: Path, a: Answer,
                    asked: dict[tuple[str, str], Asked]) -> list[Problem]:
+    from icsvc.store import yamlio
+    from icsvc.store.validate import Problem
+
     rel = store.rel(path)
     text = _read(path)
     out: list[Problem] = []

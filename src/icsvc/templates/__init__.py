@@ -10,7 +10,6 @@ first rendered, never at start-up.
 from __future__ import annotations
 
 from functools import cache
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,6 +39,8 @@ def render(name: str, **context: Any) -> str:
 
 def static(name: str) -> str:
     """A static file's text (`STATIC`)."""
+    from importlib.resources import files
+
     return files("icsvc").joinpath(f"templates/static/{name}").read_text(encoding="utf-8")
 
 
