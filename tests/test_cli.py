@@ -15,7 +15,7 @@ import pytest
 import typer
 
 from conftest import Store
-from icsvc.cli.app import app
+from icsvc.cli.app import application
 from test_docs import commands
 
 PART = ["-p", "engineering", "-s", "part-clarification", "-t", "Bore diameter",
@@ -49,7 +49,7 @@ def test_every_command_takes_as_store_and_format() -> None:
 
 
 def test_metavars_read_as_words() -> None:
-    group: Any = typer.main.get_command(app)
+    group: Any = typer.main.get_command(application())
     for name, command in leaves().items():
         parent = group.make_context("icsvc", name.split(), resilient_parsing=True)
         ctx = command.make_context(name, ["--help"], parent=parent, resilient_parsing=True)
@@ -63,7 +63,7 @@ def test_metavars_read_as_words() -> None:
 
 
 def test_every_help_ends_with_real_examples() -> None:
-    group: Any = typer.main.get_command(app)
+    group: Any = typer.main.get_command(application())
     for name, command in leaves().items():
         epilog = command.epilog or ""
         assert epilog.startswith("Examples:"), name

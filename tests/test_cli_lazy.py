@@ -10,11 +10,12 @@ import pytest
 
 from conftest import Store
 from icsvc.cli import app as cli
+from icsvc.cli import tree
 
 
 def _names() -> list[str]:
-    return sorted({cli._name_of(c) for c in cli.app.registered_commands}
-                  | {str(g.name) for g in cli.app.registered_groups})
+    root = tree.commands()
+    return sorted({c.name for c in root.commands} | {str(g.name) for g in root.groups})
 
 
 def _full(args: list[str]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import typer
 
-from icsvc.cli.app import app
+from icsvc.cli.app import application
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -23,7 +23,7 @@ REFERENCE = DOCS / "reference"
 
 
 def commands() -> dict[str, Any]:
-    group: Any = typer.main.get_command(app)
+    group: Any = typer.main.get_command(application())
     return dict(group.commands)
 
 

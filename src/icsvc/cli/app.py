@@ -73,15 +73,38 @@ def typed(func: Callable[..., Any], call: Callable[..., Any] | None = None
     return command
 
 
-def _typer(group: declare.Group, into: typer.Typer) -> typer.Typer:
+def application(only: str | None = None, bare: bool = False) -> typer.Typer:
+    """The Typer application with every command, or with the one command (or group) `only`
+    when that is all a run needs (each command's declaration is made Typer's only then:
+    5-8 ms for all of them). `bare`: each command with no parameters, its name and help
+    alone (what the root's help prints)."""
+    import copy
+
+    made = copy.copy(app)
+    made.registered_commands, made.registered_groups = [], []
+    return _typer(tree.commands(), made, only, bare)
+
+
+def _typer(group: declare.Group, into: typer.Typer, only: str | None, bare: bool
+           ) -> typer.Typer:
     for declared in group.commands:
-        into.command(declared.name, epilog=declared.epilog)(typed(declared.func))
+        if only is None or declared.name == only:
+            made = _bare(declared.func) if bare else typed(declared.func)
+            into.command(declared.name, epilog=declared.epilog)(made)
     for sub in group.groups:
-        into.add_typer(_typer(sub, typer.Typer(name=sub.name, **sub.settings)), name=sub.name)
+        if only is None or sub.name == only:
+            sub_app = typer.Typer(name=sub.name, **sub.settings)
+            into.add_typer(_typer(sub, sub_app, None, bare), name=sub.name)
     return into
 
 
-_typer(tree.commands(), app)
+def _bare(func: Callable[..., Any]) -> Callable[..., Any]:
+    def nothing() -> None:
+        """A command's stand-in."""
+
+    nothing.__name__ = func.__name__
+    nothing.__doc__ = func.__doc__
+    return nothing
 
 
 def _click() -> Any:
@@ -146,18 +169,11 @@ def invoke() -> None:
 
 @functools.cache
 def _command(only: str | None = None) -> Any:
-    """The Click command Typer builds from `app` (what `app()` runs), with every command, or
-    with the one command `only` when that is all a run needs: building a command inspects its
+    """The Click command Typer builds (what `app()` runs), with every command, or with the
+    one command `only` when that is all a run needs: building a command inspects its
     signature, and building all 26 costs 60 ms, half a small command's time. Built once per
     process and name (the tests run many commands in one process)."""
-    if only is None:
-        return typer.main.get_command(app)
-    import copy
-
-    one = copy.copy(app)
-    one.registered_commands = [c for c in app.registered_commands if _name_of(c) == only]
-    one.registered_groups = [g for g in app.registered_groups if g.name == only]
-    return typer.main.get_command(one)
+    return typer.main.get_command(application(only))
 
 
 def _root_help() -> Any:
@@ -165,39 +181,7 @@ def _root_help() -> Any:
     The root's help prints a line per command, and inspecting the signatures of all of
     them (what Typer builds a command from) cost 40 ms of its 0.11 s; the text is the
     same (a test compares it with the full build's)."""
-    return typer.main.get_command(_light(app))
-
-
-def _light(typer_app: typer.Typer) -> typer.Typer:
-    """A copy of `typer_app` whose commands (and its groups' commands) take no
-    parameters: their names and help are all that is left."""
-    import copy
-
-    light = copy.copy(typer_app)
-    light.registered_commands = []
-    for info in typer_app.registered_commands:
-        bare = copy.copy(info)
-        callback = info.callback
-
-        def nothing() -> None:
-            """A command's stand-in."""
-
-        assert callback is not None
-        nothing.__name__ = callback.__name__
-        nothing.__doc__ = callback.__doc__
-        bare.callback = nothing
-        light.registered_commands.append(bare)
-    light.registered_groups = []
-    for group in typer_app.registered_groups:
-        bare_group = copy.copy(group)
-        assert group.typer_instance is not None
-        bare_group.typer_instance = _light(group.typer_instance)
-        light.registered_groups.append(bare_group)
-    return light
-
-
-def _name_of(command: Any) -> str:
-    return str(command.name or typer.main.get_command_name(command.callback.__name__))
+    return typer.main.get_command(application(bare=True))
 
 
 def _invoked(args: list[str]) -> str | None:
@@ -209,6 +193,4 @@ def _invoked(args: list[str]) -> str | None:
         return ""
     if not args or args[0].startswith("-"):
         return None
-    names = {_name_of(c) for c in app.registered_commands}
-    names |= {str(g.name) for g in app.registered_groups}
-    return args[0] if args[0] in names else None
+    return args[0] if tree.commands().find(args[0]) is not None else None
