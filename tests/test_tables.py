@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ICSVC, NOW, PROVIDERS, Store, make_store
 from icsvc.output import plain, report, ui
@@ -187,3 +189,24 @@ def test_the_test_store_table_at_80_columns(store: Store) -> None:
     lines = screen.text.splitlines()
     assert all(len(line) <= 80 for line in lines), screen.text
     assert any("Bore diameter" in line for line in lines), screen.text
+
+
+_CELL = st.text(alphabet=st.sampled_from("ab Z-:.é漢\u0301\t\x1b\n"), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rights=st.lists(st.booleans(), min_size=1, max_size=4), data=st.data(),
+       title=st.none() | _CELL)
+def test_a_piped_table_is_the_styled_table_without_its_styles(
+        rights: list[bool], data: st.DataObject, title: str | None) -> None:
+    """`plain.unstyled` (the piped listing's quick way) writes what the styled table writes
+    off a terminal: the same widths (wide and combining characters, escaped controls), the
+    same right-aligned columns, no trailing space."""
+    cols = [plain.Col(data.draw(_CELL.filter(str.isprintable)) or "H", right=right)
+            for right in rights]
+    rows = data.draw(st.lists(st.lists(_CELL, min_size=len(cols), max_size=len(cols)),
+                              max_size=5))
+    styled = io.StringIO()
+    plain.write(plain.table(cols, [[(text, "bold") for text in row] for row in rows],
+                            title=title), styled)
+    assert plain.unstyled(cols, rows, title) == styled.getvalue()

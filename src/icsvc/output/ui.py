@@ -124,10 +124,15 @@ def print_rows(
     shorts = {**HEADER_SHORT, **(short or {})}
     cols = [plain.Col(header, shorts.get(header, ""), wrap=key in flex)
             for key, header in columns]
+    width = plain.terminal_width()
+    if width is None:  # piped: no styles, every row on one line
+        texts = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
+        sys.stdout.write(plain.unstyled(cols, texts, title))
+        return
     styled_cells = [[(text, (styles or {}).get(key, {}).get(text, ""))
               for key, _ in columns for text in (_cell(row.get(key)),)] for row in rows]
     keys = [key for key, _ in columns]
-    plain.write(plain.table(cols, styled_cells, title=title, width=plain.terminal_width(),
+    plain.write(plain.table(cols, styled_cells, title=title, width=width,
                             droppable=[keys.index(k) for k in droppable if k in keys]))
 
 
