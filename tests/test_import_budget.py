@@ -81,6 +81,16 @@ def test_a_read_command_loads_only_what_it_uses(warm: Store, args: tuple[str, ..
     assert _budget(modules, command) == []
 
 
+def test_a_command_of_the_first_module_imports_no_other_declarations(warm: Store) -> None:
+    """`show` is declared in `cli/basics.py`: the modules declaring the other commands are
+    not imported to find it (`tree.find`)."""
+    modules = loaded(warm, "show", SOME_ID, "-f", "json")
+    assert "icsvc.cli.basics" in modules
+    assert sorted(m for m in modules if m.startswith("icsvc.cli.")
+                  and m.split(".")[2] in ("workflow", "reports", "notify", "git", "github",
+                                          "tools", "survey", "people")) == []
+
+
 LISTING_NEVER = ("icsvc.domain.history.kinds", "icsvc.domain.history.replaying",
                  "icsvc.domain.history.request", "icsvc.domain.history.creation")
 """A listing of open requests reads kept cards: it never builds the entry kinds' classes (a

@@ -158,7 +158,7 @@ PLAIN = [
 def test_plain_runs_are_read_by_the_quick_parser(args: list[str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ICSVC_STORE", raising=False)
-    found = quick.parse(tree.commands(), args)
+    found = quick.parse(tree.find, args)
     assert found is not None, args
     command = [*args[:2]] if args[0] == "survey" else args[:1]
     assert found[1] == typer_reads(" ".join(command), args[len(command):])
@@ -171,7 +171,7 @@ def test_plain_runs_are_read_by_the_quick_parser(args: list[str],
     ["list", "--mine=yes"], ["list", "--format"], ["site", "--port", "70000"],
 ])
 def test_anything_else_is_left_to_typer(args: list[str]) -> None:
-    assert quick.parse(tree.commands(), args) is None
+    assert quick.parse(tree.find, args) is None
 
 
 def test_a_path_that_cannot_be_read_is_left_to_typer(tmp_path: Path) -> None:
@@ -183,7 +183,7 @@ def test_a_path_that_cannot_be_read_is_left_to_typer(tmp_path: Path) -> None:
     args = ["report", "-o", str(secret)]
     if os.access(secret, os.R_OK):
         pytest.skip("this user reads every file (root)")
-    assert quick.parse(tree.commands(), args) is None
+    assert quick.parse(tree.find, args) is None
     assert typer_reads("report", args[1:]) is None
 
 
@@ -200,3 +200,14 @@ def test_the_installed_script_runs_a_plain_command_without_typer(tmp_path: Path)
                   if line.startswith("import time:")}
         assert "icsvc" in loaded
         assert not {m for m in loaded if m.split(".")[0] in ("typer", "click")}, args
+
+
+def test_each_name_is_found_where_the_help_lists_it() -> None:
+    """`tree.find` (which imports the declaring modules only until it finds the name) gives
+    what the whole tree gives, for every name, and names are not declared twice."""
+    root = tree.commands()
+    names = [c.name for c in root.commands] + [str(g.name) for g in root.groups]
+    assert len(names) == len(set(names))
+    for name in names:
+        assert tree.find(name) is root.find(name), name
+    assert tree.find("lsit") is None

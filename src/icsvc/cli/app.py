@@ -193,4 +193,4 @@ def _invoked(args: list[str]) -> str | None:
         return ""
     if not args or args[0].startswith("-"):
         return None
-    return args[0] if tree.commands().find(args[0]) is not None else None
+    return args[0] if tree.find(args[0]) is not None else None

@@ -49,7 +49,7 @@ def _run(args: list[str]) -> None:
     if args == ["--version"]:
         print(tree.version())
         return
-    found = None if os.environ.get(COMPLETE_VAR) else quick.parse(tree.commands(), args)
+    found = None if os.environ.get(COMPLETE_VAR) else quick.parse(tree.find, args)
     if found is None:
         from icsvc.cli import app
 

@@ -57,10 +57,13 @@ class Unsure(Exception):
     """Typer is to read these arguments."""
 
 
-def parse(root: Group, args: list[str]) -> tuple[Callable[..., Any], dict[str, Any]] | None:
-    """The function to run and its arguments, or None when Typer is to read `args`."""
-    found: Command | Group | None = root
-    rest = args
+def parse(find: Callable[[str], Command | Group | None], args: list[str]
+          ) -> tuple[Callable[..., Any], dict[str, Any]] | None:
+    """The function to run and its arguments, or None when Typer is to read `args`;
+    `find` gives the command or group of a name (`tree.find`)."""
+    if not args or args[0].startswith("-"):
+        return None
+    found, rest = find(args[0]), args[1:]
     while isinstance(found, Group):
         if not rest or rest[0].startswith("-"):
             return None
