@@ -44,9 +44,9 @@ def find(name: str) -> Command | Group | None:
 
 
 def _declared(module: str) -> Group:
-    import importlib
-
-    group: Group = importlib.import_module(f"icsvc.cli.{module}").group
+    # `__import__`, not `importlib.import_module`: Python's `-X importtime` (the import
+    # budget's test) lists only what the former imports
+    group: Group = __import__(f"icsvc.cli.{module}", fromlist=["group"]).group
     return group
 
 
