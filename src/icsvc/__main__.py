@@ -1,3 +1,3 @@
-from icsvc.cli.entry import main
+from icsvc.cli.entry import script
 
-main()
+script()

@@ -7,18 +7,51 @@ loads it (see `quick`).
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 from icsvc.cli import quick, tree
 from icsvc.cli.completion import COMPLETE_VAR
 
 
+def script() -> NoReturn:
+    """The console script (`icsvc`): `main()`, then the process ends at once, without
+    Python's finalization, which frees every module and object one by one (a listing of
+    500 requests spent 25-40 ms there, a fifth of its time). What finalization does that
+    matters is done first: the exit handlers run (the dataclass cache is saved by one) and
+    the standard streams are flushed. Files are written and closed by the commands
+    themselves, and a committed write to the index is in its journal. While another
+    thread runs (none of icsvc's own), the usual exit, which waits for it."""
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    threading = sys.modules.get("threading")
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if (threading is not None and threading.active_count() > 1) or run_exit_handlers is None:
+        sys.exit(code)
+    if code is not None and not isinstance(code, int):  # sys.exit("message"), as Python says it
+        print(code, file=sys.stderr)
+        code = 1
+    run_exit_handlers()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: as `main` ends on one
+        os._exit(code or 1)
+    os._exit(code or 0)
+
+
 def main() -> None:
-    """Console entry point: user mistakes become one line on stderr and an exit code (see
-    `errors`); anything else is a bug, reported in one line with exit 3."""
+    """Run `icsvc ARGS` (`sys.argv`): user mistakes become one line on stderr and an exit
+    code (see `errors`); anything else is a bug, reported in one line with exit 3. Returns,
+    or raises SystemExit (for a caller in the same process, as the tests are)."""
     from icsvc.errors import IcsvcError
 
     try:
