@@ -36,8 +36,9 @@ def _help_texts() -> list[tuple[str, str]]:
     import typer
     from typer.testing import CliRunner
 
-    from icsvc.cli.app import app
+    from icsvc.cli.app import application
 
+    app = application()
     runner = CliRunner()
     found: list[tuple[str, str]] = []
 
