@@ -1,16 +1,17 @@
 """Benchmark: two versions of icsvc on the same commands, paired (the speed page's tables).
 
-    python benchmarks/bench_versions.py BASE [NEW] --store DIR [--runs 15] [--work DIR]
-                                        [--cold] COMMAND...
+    python benchmarks/bench_versions.py BASE [--new REV] --store DIR [--runs 15]
+                                        [--work DIR] [--cold] COMMAND...
 
-BASE and NEW are git revisions of this repository (NEW: the work tree as it is, by
-default). Each version runs from its own source (a detached `git worktree` of the revision,
-its bytecode compiled first, put first on `PYTHONPATH`), with this Python and its installed
-dependencies, on its own clone of the store DIR (a git repository): the two keep indexes of
-different shapes, and a clone's git index is up to date, where a copy's is not (git then
-reads every file at each look). Each COMMAND (quoted: `"queue -f csv"`) runs once per
-version to warm its index, then in interleaved rounds, BASE first in odd rounds and NEW
-first in even ones, so both see the same load on a shared machine; a command that writes
+BASE and REV are git revisions of this repository (the new version: the work tree as it
+is, by default; an option, so that a command is never taken for a revision). Each version
+runs from its own source (a detached `git worktree` of the revision, its bytecode compiled
+first, put first on `PYTHONPATH`), with this Python and its installed dependencies, on its
+own clone of the store DIR (a git repository): the two keep indexes of different shapes,
+and a clone's git index is up to date, where a copy's is not (git then reads every file at
+each look). Each COMMAND (quoted: `"queue -f csv"`) runs once per version to warm its
+index, then in interleaved rounds, BASE first in odd rounds and the new version first in
+even ones, so both see the same load on a shared machine; a command that writes
 (`update`) changes both clones alike. `--cold` instead times each command in a fresh clone
 of the store every run (the first `queue` after a clone, `check` in a fresh clone).
 
@@ -72,8 +73,8 @@ def timed(src: Path, where: Path, command: list[str]) -> Run:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", help="the revision to compare against")
-    parser.add_argument("new", nargs="?", help="the revision to measure (default: the work "
-                                               "tree as it is)")
+    parser.add_argument("--new", help="the revision to measure (default: the work tree as "
+                                      "it is)")
     parser.add_argument("--store", type=Path, required=True, help="a store in a git "
                                                                   "repository")
     parser.add_argument("--runs", type=int, default=15)
