@@ -506,11 +506,22 @@ class BusinessCalendar:
         return total
 
     def _cumulative_of(self, memo: _Memo, u: datetime) -> int:
-        d = u.astimezone(self.tz).date() - _ONE_DAY
+        local = u.astimezone(self.tz)
+        d = local.date() - _ONE_DAY
         k = d.toordinal() - memo.base
-        if not 0 <= k < len(memo.cum):
+        if not (0 <= k and k + 1 < len(memo.cum)):
             self._extend(memo, d.toordinal())
+            self._extend(memo, d.toordinal() + 1)
             k = d.toordinal() - memo.base
+        day = d + _ONE_DAY
+        steady = memo.steady.get(day)
+        if steady is None:
+            steady = memo.steady[day] = self._steady(day)
+        if steady:
+            # no clock change on u's date: every date before it is in the table, and its
+            # own hours are wall-clock times at one offset (a listing looks at thousands of
+            # instants, each on a date whose intervals it would otherwise resolve)
+            return memo.cum[k + 1] + self._worked_before(local)
         total = memo.cum[k]
         cache = memo.intervals
         for day in (d, d + _ONE_DAY, d + 2 * _ONE_DAY):
@@ -521,6 +532,30 @@ class BusinessCalendar:
                 if a >= u:
                     return total
                 total += (min(b, u) - a) // _US
+        return total
+
+    def _steady(self, d: date) -> bool:
+        """Whether the UTC offset is the same at the start of ``d`` and of the next date."""
+        tz = self.tz
+        return (datetime.combine(d, _MIDNIGHT, tz).utcoffset()
+                == datetime.combine(d + _ONE_DAY, _MIDNIGHT, tz).utcoffset())
+
+    def _worked_before(self, local: datetime) -> int:
+        """Working microseconds of ``local``'s date before it, its hours read as wall-clock
+        times (a date with no clock change)."""
+        if not self.is_working_day(local.date()):
+            return 0
+        memo = self._memo()
+        if memo.hours is None:
+            memo.hours = tuple((_time_offset(s) // _US, _time_offset(e) // _US)
+                               for s, e in self.hours)
+        at = (((local.hour * 60 + local.minute) * 60 + local.second) * 1_000_000
+              + local.microsecond)
+        total = 0
+        for start, end in memo.hours:
+            if at <= start:
+                break
+            total += min(at, end) - start
         return total
 
     def _first_date_reaching(self, target: int, near: date, *, strict: bool) -> date | None:
@@ -619,10 +654,14 @@ _POINTS = 65536
 class _Memo:
     """Per-calendar caches, kept out of equality, hashing, repr and pickles."""
 
-    __slots__ = ("intervals", "base", "cum", "day_length", "points")
+    __slots__ = ("intervals", "base", "cum", "day_length", "points", "steady", "hours")
 
     def __init__(self) -> None:
         self.intervals: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
+        self.steady: dict[date, bool] = {}
+        """Whether a date has no clock change (`_steady`)."""
+        self.hours: tuple[tuple[int, int], ...] | None = None
+        """The working hours in microseconds from midnight."""
         self.base = 0
         """Proleptic ordinal of the date ``cum[0]`` belongs to."""
         self.cum: list[int] = []
