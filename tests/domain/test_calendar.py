@@ -606,6 +606,19 @@ def test_next_working_matches_oracle(scenario: Scenario) -> None:
     assert cal.is_working(a) == flags[0] == (n == 0)
 
 
+def test_a_due_time_after_a_gap_less_one_microsecond_counts_less() -> None:
+    """Two hours of 00:00-02:00 from midnight on the day New York springs forward end at
+    03:00 EDT (02:00 does not exist): one microsecond before it, as an instant, is inside
+    the last working minute (the case the property below once drew, with wall-clock
+    arithmetic that read 02:59:59.999999 as EST, an hour later)."""
+    cal = make("00:00-02:00", days=ALL_DAYS)
+    a = at("America/New_York", 2026, 3, 8)
+    due = cal.add(a, timedelta(hours=2))
+    assert due.astimezone(UTC) == datetime(2026, 3, 8, 7, tzinfo=UTC)
+    assert cal.between(a, due.astimezone(UTC) - timedelta(microseconds=1)) \
+        == timedelta(hours=2) - timedelta(microseconds=1)
+
+
 @settings(PROPERTY_SETTINGS, max_examples=200)
 @given(
     scenario=scenarios(),
@@ -621,8 +634,9 @@ def test_sub_minute_arithmetic_is_exact(
     due = cal.add(a, duration)
     assert due.astimezone(UTC) >= a
     assert cal.between(a, due) == duration
-    if duration > timedelta(0):
-        assert cal.between(a, due - timedelta(microseconds=1)) < duration
+    if duration > timedelta(0):  # (an instant's arithmetic in UTC: `due` may follow a gap,
+        # where its wall-clock time less 1 us does not exist and reads an hour later)
+        assert cal.between(a, due.astimezone(UTC) - timedelta(microseconds=1)) < duration
     mid = a + (due.astimezone(UTC) - a) * split
     assert cal.between(a, mid) + cal.between(mid, due) == duration
 
