@@ -22,9 +22,10 @@ def repo_root(store_root: Path) -> Path:
     return gitutil.toplevel(store_root) or store_root
 
 
-def default_path(store_root: Path) -> Path:
-    """The CODEOWNERS file in use (the first GitHub finds), else .github/CODEOWNERS."""
-    top = repo_root(store_root)
+def default_path(store_root: Path, top: Path | None = None) -> Path:
+    """The CODEOWNERS file in use (the first GitHub finds), else .github/CODEOWNERS; `top`:
+    the repository's root when the caller knows it (`repo_root`)."""
+    top = top or repo_root(store_root)
     for name in LOCATIONS:
         if (top / name).is_file():
             return top / name
@@ -35,9 +36,10 @@ def _owner(handle: str) -> str:
     return handle if handle.startswith("@") or "@" in handle else f"@{handle}"
 
 
-def block(cat: Catalogue, store_root: Path) -> list[str]:
-    """The generated lines, BEGIN and END included, in provider order of the file."""
-    top = repo_root(store_root)
+def block(cat: Catalogue, store_root: Path, top: Path | None = None) -> list[str]:
+    """The generated lines, BEGIN and END included, in provider order of the file (`top`:
+    as for `default_path`)."""
+    top = top or repo_root(store_root)
     try:
         prefix = store_root.resolve().relative_to(top).as_posix()
     except ValueError:
