@@ -31,27 +31,27 @@ DATE_FORMS = (
 StoreOpt = Annotated[
     str | None,
     Option("--store", envvar="ICSVC_STORE", show_envvar=True, metavar="FOLDER",
-                 help="Store folder (default: found from the current folder upwards).",
-                 autocompletion=completion.folders),
+           help="Store folder (default: found from the current folder upwards).",
+           autocompletion=completion.folders),
 ]
 ActorOpt = Annotated[
     str | None,
     Option("--as", metavar="EMAIL",
-                 help="Act as this email (default: ICSVC_USER, then git user.email).",
-                 autocompletion=completion.people),
+           help="Act as this email (default: ICSVC_USER, then git user.email).",
+           autocompletion=completion.people),
 ]
 NoPagerOpt = Annotated[
     bool, Option("--no-pager", help="Print long output straight to the terminal "
-                                          "(default: through $ICSVC_PAGER, $PAGER or less -R).")
+                                    "(default: through $ICSVC_PAGER, $PAGER or less -R).")
 ]
 ProvidersOpt = Annotated[
     list[str] | None,
     Option("--provider", "-p", metavar="PROVIDER",
-                 help="Only this provider (repeatable; any case, or its name).",
-                 autocompletion=completion.providers),
+           help="Only this provider (repeatable; any case, or its name).",
+           autocompletion=completion.providers),
 ]
 IdArg = Annotated[str, Argument(metavar="ID", help="A request ID or a unique prefix.",
-                                      autocompletion=completion.request_ids)]
+                                autocompletion=completion.request_ids)]
 
 
 class TableFormat(StrEnum):

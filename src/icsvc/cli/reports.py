@@ -44,9 +44,9 @@ DAY_FORMS = (
 def feedback(
     request_id: IdArg,
     rating: Annotated[int, Option("--rating", "-r", metavar="N",
-                                        help="1 (poor) to 5 (excellent) stars.")],
+                                  help="1 (poor) to 5 (excellent) stars.")],
     comment: Annotated[str | None, Option("--comment", "-c", metavar="TEXT",
-                                                   help="What went well or not.")] = None,
+                                             help="What went well or not.")] = None,
     fmt: ShowFmtOpt = ShowFormat.table,
     actor: ActorOpt = None,
     store: StoreOpt = None,

@@ -68,12 +68,12 @@ def send(
 ))
 def answer(
     provider: Annotated[str, Argument(metavar="PROVIDER",
-                                            help="The provider you answer about.")],
+                                      help="The provider you answer about.")],
     quarter: QuarterOpt,
     rating: Annotated[int, Option("--rating", "-r", metavar="STARS",
-                                        help="1 (poor) to 5 (excellent) stars.")],
+                                  help="1 (poor) to 5 (excellent) stars.")],
     comment: Annotated[str | None, Option("--comment", "-c", metavar="TEXT",
-                                                   help="What went well or not.")] = None,
+                                             help="What went well or not.")] = None,
     fmt: Annotated[ShowFormat, Option("--format", "-f", help="Output format.")] =
     ShowFormat.table,
     actor: ActorOpt = None,
@@ -99,12 +99,12 @@ def answer(
 ))
 def respond(
     provider: Annotated[str, Argument(metavar="PROVIDER",
-                                            help="Your provider (you must be a member).")],
+                                      help="Your provider (you must be a member).")],
     quarter: QuarterOpt,
     person: Annotated[str, Option("--person", metavar="EMAIL",
-                                        help="Whose answer you respond to.")],
+                                  help="Whose answer you respond to.")],
     response: Annotated[str, Option("--response", metavar="TEXT",
-                                          help="What the provider does about it.")],
+                                    help="What the provider does about it.")],
     fmt: Annotated[ShowFormat, Option("--format", "-f", help="Output format.")] =
     ShowFormat.table,
     actor: ActorOpt = None,

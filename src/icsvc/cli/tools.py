@@ -32,7 +32,7 @@ class JsonFormat(StrEnum):
 ))
 def completion(
     shell: Annotated[Shell, Argument(metavar="SHELL", help="Your shell: bash, zsh or "
-                                                                 "fish.")],
+                                                           "fish.")],
 ) -> None:
     """Print the shell script that completes commands, options, request IDs, providers,
     services, statuses, priorities and members from the store."""
