@@ -454,9 +454,7 @@ class BusinessCalendar:
         d = date.fromordinal(ordinal)
         if not self.is_working_day(d):
             return 0
-        tz = self.tz
-        if (datetime.combine(d, _MIDNIGHT, tz).utcoffset()
-                == datetime.combine(d + _ONE_DAY, _MIDNIGHT, tz).utcoffset()):
+        if self._steady(d):
             return self.day_length // _US
         return sum((b - a) // _US for a, b in self._utc_intervals(d))
 
@@ -513,11 +511,7 @@ class BusinessCalendar:
             self._extend(memo, d.toordinal())
             self._extend(memo, d.toordinal() + 1)
             k = d.toordinal() - memo.base
-        day = d + _ONE_DAY
-        steady = memo.steady.get(day)
-        if steady is None:
-            steady = memo.steady[day] = self._steady(day)
-        if steady:
+        if self._steady(d + _ONE_DAY):
             # no clock change on u's date: every date before it is in the table, and its
             # own hours are wall-clock times at one offset (a listing looks at thousands of
             # instants, each on a date whose intervals it would otherwise resolve)
@@ -535,10 +529,15 @@ class BusinessCalendar:
         return total
 
     def _steady(self, d: date) -> bool:
-        """Whether the UTC offset is the same at the start of ``d`` and of the next date."""
-        tz = self.tz
-        return (datetime.combine(d, _MIDNIGHT, tz).utcoffset()
-                == datetime.combine(d + _ONE_DAY, _MIDNIGHT, tz).utcoffset())
+        """Whether the UTC offset is the same at the start of ``d`` and of the next date (no
+        clock change on ``d``: its hours are wall-clock times at one offset; memoised)."""
+        cache = self._memo().steady
+        found = cache.get(d)
+        if found is None:
+            tz = self.tz
+            found = cache[d] = (datetime.combine(d, _MIDNIGHT, tz).utcoffset()
+                                == datetime.combine(d + _ONE_DAY, _MIDNIGHT, tz).utcoffset())
+        return found
 
     def _worked_before(self, local: datetime) -> int:
         """Working microseconds of ``local``'s date before it, its hours read as wall-clock
