@@ -10,10 +10,8 @@ from icsvc.cli.declare import Command, Group
 MODULES = ("basics", "workflow", "reports", "notify", "git", "github", "tools", "survey",
            "people")
 """The modules that declare commands, in the order of `icsvc --help`: the basics, then
-requester and provider, reports, notifications, git, GitHub and tools; then the groups."""
-
-GROUPS = ("survey", "people")
-"""The modules whose commands make one group, named like the module."""
+requester and provider, reports, notifications, git, GitHub and tools; then the groups (a
+module whose `Group` has a name makes one group: `icsvc survey ...`)."""
 
 
 @functools.cache
@@ -26,12 +24,8 @@ def commands() -> Group:
     written = (basics, workflow, reports, notify, git, github, tools, survey, people)
     assert [m.__name__.rsplit(".", 1)[1] for m in written] == list(MODULES)
     root = Group()
-    for name in MODULES:
-        group = _declared(name)
-        if name in GROUPS:
-            root.add_group(group)
-        else:
-            root.commands.extend(group.commands)
+    for module in written:
+        _add(root, module.group)
     return root
 
 
@@ -40,20 +34,22 @@ def find(name: str) -> Command | Group | None:
     by one, in order, only until it is found (`show` needs one, `queue` two: importing all
     nine costs a command 5 ms)."""
     for module in MODULES:
-        group = _declared(module)
-        if module in GROUPS:
-            if group.name == name:
-                return group
-        elif (found := group.find(name)) is not None:
+        declared = Group()
+        # `__import__`, not `importlib.import_module`: Python's `-X importtime` (the import
+        # budget's test) lists only what the former imports
+        _add(declared, __import__(f"icsvc.cli.{module}", fromlist=["group"]).group)
+        found = declared.find(name)
+        if found is not None:
             return found
     return None
 
 
-def _declared(module: str) -> Group:
-    # `__import__`, not `importlib.import_module`: Python's `-X importtime` (the import
-    # budget's test) lists only what the former imports
-    group: Group = __import__(f"icsvc.cli.{module}", fromlist=["group"]).group
-    return group
+def _add(root: Group, group: Group) -> None:
+    """A module's commands to `root`: as a group when it has a name, else each one."""
+    if group.name is not None:
+        root.add_group(group)
+    else:
+        root.commands.extend(group.commands)
 
 
 def version() -> str:
