@@ -57,7 +57,8 @@ def typed(func: Callable[..., Any], call: Callable[..., Any] | None = None
     signature = inspect.signature(func)
     params = []
     for param in signature.parameters.values():
-        kind, marker = param.annotation.__origin__, param.annotation.__metadata__[0]
+        kind, marker = declare.declared(param.annotation)
+        assert marker is not None, f"{func.__name__}: {param.name} is not declared"
         made = (typer.Option(*marker.decls, **marker.settings)
                 if isinstance(marker, declare.Option) else typer.Argument(**marker.settings))
         params.append(param.replace(annotation=Annotated[kind, made]))

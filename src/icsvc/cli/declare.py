@@ -35,6 +35,15 @@ class Argument:
         self.settings = settings
 
 
+def declared(annotation: Any) -> tuple[Any, Option | Argument | None]:
+    """A parameter's type and its declaration, from its `Annotated[TYPE, Option(...)]`
+    (None: a parameter not declared so)."""
+    marker = getattr(annotation, "__metadata__", (None,))[0]
+    if not isinstance(marker, Option | Argument):
+        return annotation, None
+    return annotation.__origin__, marker
+
+
 class Command:
     """One command: its name, its function, the help's epilog."""
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any
 
-from icsvc.cli.declare import Argument, Command, Group, Option
+from icsvc.cli.declare import Argument, Command, Group, Option, declared
 
 _SETTINGS = {"help", "metavar", "autocompletion", "envvar", "show_envvar", "min", "max"}
 """The declaration settings this parser knows the meaning of; a command declaring another
@@ -147,15 +147,16 @@ def _converted(param: Param, text: str) -> Any:
 def spec_of(func: Callable[..., Any]) -> Spec | None:
     """How the command line gives `func` its parameters, or None when one of them is
     declared in a way this parser does not read (Typer then reads every run of it)."""
+    import inspect
+
     spec = Spec()
-    defaults = _defaults(func)
-    for name, annotation in func.__annotations__.items():
-        if name == "return":
-            continue
-        marker = getattr(annotation, "__metadata__", (None,))[0]
-        if not isinstance(marker, Option | Argument) or set(marker.settings) - _SETTINGS:
+    for declaration in inspect.signature(func).parameters.values():
+        name = declaration.name
+        kind, marker = declared(declaration.annotation)
+        if marker is None or set(marker.settings) - _SETTINGS:
             return None
-        kind: Any = annotation.__origin__
+        required = declaration.default is declaration.empty
+        default = None if required else declaration.default
         if isinstance(kind, UnionType):
             kinds = [k for k in kind.__args__ if k is not NoneType]
             if len(kinds) != 1:
@@ -166,10 +167,10 @@ def spec_of(func: Callable[..., Any]) -> Spec | None:
             kind = kind.__args__[0]
         flag = kind is bool and isinstance(marker, Option)
         convert = _converter(kind, marker.settings)
-        if convert is None and not flag or (multiple and defaults.get(name) is not None):
+        if convert is None and not flag or (multiple and default is not None):
             return None
-        param = Param(name, convert or str, multiple, defaults.get(name),
-                      name not in defaults, marker.settings.get("envvar"))
+        param = Param(name, convert or str, multiple, default, required,
+                      marker.settings.get("envvar"))
         if param.envvar is not None and (multiple or not isinstance(param.envvar, str)):
             return None
         spec.params.append(param)
@@ -184,15 +185,6 @@ def spec_of(func: Callable[..., Any]) -> Spec | None:
             if off:
                 spec.options[off.strip()] = (param, False)
     return spec
-
-
-def _defaults(func: Callable[..., Any]) -> dict[str, Any]:
-    code = func.__code__
-    names = code.co_varnames[:code.co_argcount]
-    positional = func.__defaults__ or ()
-    found = dict(zip(names[len(names) - len(positional):], positional, strict=True))
-    found.update(func.__kwdefaults__ or {})
-    return found
 
 
 def _default_decl(name: str, flag: bool) -> str:
